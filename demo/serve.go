@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -261,13 +263,13 @@ func serve(ctx context.Context, srv *mcp.Server, opts Options, ln net.Listener, 
 		SessionTimeout: opts.SessionTimeout,
 		Logger:         opts.Logger,
 	})
-	stateless := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+	stateless := decodeMcpName(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 		Stateless:    true,
 		JSONResponse: opts.JSONResponse,
 		Logger:       opts.Logger,
 		// In the 2026 era closing the response stream is the cancellation.
 		PropagateRequestCancellation: true,
-	})
+	}))
 
 	var streamable http.Handler
 	switch opts.Era {
@@ -337,6 +339,26 @@ func serve(ctx context.Context, srv *mcp.Server, opts Options, ln net.Listener, 
 func isModernRequest(req *http.Request) bool {
 	v := req.Header.Get("Mcp-Protocol-Version")
 	return v != "" && v >= modernVersion
+}
+
+// decodeMcpName undoes the spec's =?base64?…?= encoding of the Mcp-Name
+// header before go-sdk sees it. 2026-07-28 clients must send a tool, prompt
+// or resource name that is not plain visible ASCII in that form, but go-sdk
+// v1.8.0 compares Mcp-Name with the body verbatim (it decodes only
+// Mcp-Param-* headers) and would answer 400 / -32020.
+func decodeMcpName(next http.Handler) http.Handler {
+	const prefix, suffix = "=?base64?", "?="
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		v := req.Header.Get("Mcp-Name")
+		if len(v) >= len(prefix)+len(suffix) && strings.HasPrefix(v, prefix) && strings.HasSuffix(v, suffix) {
+			if b, err := base64.StdEncoding.DecodeString(v[len(prefix) : len(v)-len(suffix)]); err == nil && utf8.Valid(b) {
+				req = req.WithContext(req.Context())
+				req.Header = req.Header.Clone()
+				req.Header.Set("Mcp-Name", string(b))
+			}
+		}
+		next.ServeHTTP(w, req)
+	})
 }
 
 // track counts in-flight HTTP handlers so that Close can wait for them, and
