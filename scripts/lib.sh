@@ -1,0 +1,252 @@
+# shellcheck shell=bash
+# scripts/lib.sh — shared helpers for sonde's interop, conformance and bench scripts.
+#
+# Source it (it does not change shell options):   . "$(dirname "$0")/lib.sh"
+#
+# Peers are pinned by the lockfiles in scripts/peers/ and installed with `npm ci` into
+#   PEERS_DIR=${SONDE_PEERS_DIR:-$HOME/.cache/sonde-peers}
+#     $PEERS_DIR/                   server-everything 2026.8.31, inspector 2.12.0, conformance 0.1.16
+#     $PEERS_DIR/conformance-alpha/ conformance 0.2.0-alpha.12 (2026-07-28 scenarios)
+#     $PEERS_DIR/node22/            Node 22.23.3 (npm package `node`; the suite and the Inspector need >= 22)
+# Each folder is re-installed only when its lockfile hash changes (stamp file .sonde-lock.sha256).
+#
+# Functions
+#   peers_install [main|alpha|node22 ...]   install (default: all three, in parallel)
+#   node22 ARGS...                          run Node 22
+#   start_everything MODE                   MODE = sse | streamableHttp; starts server-everything on a free
+#                                           127.0.0.1 port, waits until it answers, stops it on exit.
+#                                           Sets EVERYTHING_URL, EVERYTHING_PID, EVERYTHING_LOG.
+#   stop_everything PID                     stop one server started by start_everything
+#   on_exit 'COMMAND'                       run COMMAND when the script exits (LIFO; INT/TERM too)
+#   free_port                               print a free loopback TCP port
+# Variables
+#   SCRIPTS_DIR REPO_ROOT PEERS_DIR NODE22 EVERYTHING_JS EVERYTHING_STDIO (array: stdio command line)
+#   CONFORMANCE_JS (0.1.16) CONFORMANCE_ALPHA_JS (0.2.0-alpha.12) INSPECTOR_JS
+
+SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPTS_DIR/.." && pwd)"
+PEERS_SRC="$SCRIPTS_DIR/peers"
+PEERS_DIR="${SONDE_PEERS_DIR:-$HOME/.cache/sonde-peers}"
+NODE22="$PEERS_DIR/node22/node_modules/node/bin/node"
+EVERYTHING_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+CONFORMANCE_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+CONFORMANCE_ALPHA_JS="$PEERS_DIR/conformance-alpha/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+INSPECTOR_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js" # mcp-inspector
+LOOPBACK_SHIM="$PEERS_DIR/run/loopback.cjs"
+# stdio command line of server-everything (Node 22, the version every peer is tested with)
+EVERYTHING_STDIO=("$NODE22" "$EVERYTHING_JS" stdio)
+
+log()  { printf '%s\n' "[$(date +%H:%M:%S)] $*" >&2; }
+die()  { printf '%s\n' "error: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# exit hooks
+# ---------------------------------------------------------------------------------------------
+_ON_EXIT=()
+_lib_run_exit() {
+  local rc=$? i
+  trap - EXIT INT TERM
+  for (( i=${#_ON_EXIT[@]}-1; i>=0; i-- )); do eval "${_ON_EXIT[$i]}" || true; done
+  _ON_EXIT=()
+  exit "$rc"
+}
+on_exit() {
+  _ON_EXIT+=("$1")
+  trap _lib_run_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# ---------------------------------------------------------------------------------------------
+# installation
+# ---------------------------------------------------------------------------------------------
+_lock_hash() { cat "$1/package.json" "$1/package-lock.json" | sha256sum | cut -d' ' -f1; }
+
+_peers_install_one() { # src dst check-file
+  local src="$1" dst="$2" check="$3" want have=""
+  want="$(_lock_hash "$src")"
+  [ -f "$dst/.sonde-lock.sha256" ] && have="$(cat "$dst/.sonde-lock.sha256")"
+  if [ "$want" = "$have" ] && [ -e "$check" ]; then
+    return 0
+  fi
+  mkdir -p "$dst"
+  rm -f "$dst/.sonde-lock.sha256"
+  cp "$src/package.json" "$src/package-lock.json" "$dst/"
+  # node@22's install script fetches the platform binary package from the npm registry: keep scripts on.
+  if ! (cd "$dst" && npm ci --no-audit --no-fund --loglevel=error >"$dst/.npm-ci.log" 2>&1); then
+    cat "$dst/.npm-ci.log" >&2
+    echo "npm ci failed in $dst" >&2
+    return 1
+  fi
+  [ -e "$check" ] || { echo "npm ci in $dst did not produce $check" >&2; return 1; }
+  echo "$want" > "$dst/.sonde-lock.sha256"
+  log "installed peers from ${src#"$REPO_ROOT"/} into $dst"
+}
+
+peers_install() {
+  command -v npm >/dev/null || die "npm is required to install the pinned peers"
+  local what=("$@") pids=() names=() w i rc=0
+  [ ${#what[@]} -gt 0 ] || what=(main alpha node22)
+  for w in "${what[@]}"; do
+    case "$w" in
+      main)   _peers_install_one "$PEERS_SRC" "$PEERS_DIR" "$EVERYTHING_JS" & ;;
+      alpha)  _peers_install_one "$PEERS_SRC/conformance-alpha" "$PEERS_DIR/conformance-alpha" "$CONFORMANCE_ALPHA_JS" & ;;
+      node22) _peers_install_one "$PEERS_SRC/node22" "$PEERS_DIR/node22" "$NODE22" & ;;
+      *) die "peers_install: unknown set '$w' (main|alpha|node22)" ;;
+    esac
+    pids+=($!); names+=("$w")
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { echo "peers_install: ${names[$i]} failed" >&2; rc=1; }
+  done
+  [ "$rc" = 0 ] || die "peers_install failed"
+  if [[ " ${what[*]} " == *" node22 "* ]]; then
+    "$NODE22" -e 'process.exit(+process.versions.node.split(".")[0] >= 22 ? 0 : 1)' \
+      || die "$NODE22 is not Node >= 22"
+  fi
+  _write_loopback_shim
+}
+
+node22() { "$NODE22" "$@"; }
+
+# ---------------------------------------------------------------------------------------------
+# server-everything on loopback
+# ---------------------------------------------------------------------------------------------
+_write_loopback_shim() {
+  # server-everything calls app.listen(PORT) with no host, i.e. all interfaces. This preload forces
+  # every TCP listen() of the process onto 127.0.0.1 and, when SONDE_PORT_FILE is set, writes the
+  # port actually bound (PORT=0 asks the kernel for a free one, so there is no port race).
+  mkdir -p "$(dirname "$LOOPBACK_SHIM")"
+  cat > "$LOOPBACK_SHIM.tmp" <<'EOF'
+const net = require('net');
+const fs = require('fs');
+const dns = require('dns');
+// listen(port, host) resolves host with dns.lookup, asynchronously, so server.address() is null right
+// after listen() returns; code that reads it synchronously (express app.listen(0).address().port, as
+// the conformance suite's mock servers do) would break. Answer the lookup of our literal at once.
+const origLookup = dns.lookup;
+dns.lookup = function (host, ...rest) {
+  const cb = rest[rest.length - 1], opts = rest.length > 1 ? rest[0] : {};
+  if (host === '127.0.0.1' && typeof cb === 'function') {
+    return opts && opts.all ? cb(null, [{ address: host, family: 4 }]) : cb(null, host, 4);
+  }
+  return origLookup.call(this, host, ...rest);
+};
+const orig = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number' || (typeof args[0] === 'string' && /^\d+$/.test(args[0]))) {
+    if (typeof args[1] === 'string') args[1] = '127.0.0.1'; else args.splice(1, 0, '127.0.0.1');
+  } else if (args[0] && typeof args[0] === 'object' && !args[0].path) {
+    args[0] = { ...args[0], host: '127.0.0.1' };
+  }
+  const pf = process.env.SONDE_PORT_FILE;
+  if (pf) this.once('listening', () => {
+    const a = this.address();
+    if (a && typeof a === 'object') { fs.writeFileSync(pf + '.tmp', String(a.port)); fs.renameSync(pf + '.tmp', pf); }
+  });
+  return orig.apply(this, args);
+};
+EOF
+  mv "$LOOPBACK_SHIM.tmp" "$LOOPBACK_SHIM"
+}
+
+free_port() {
+  "${NODE22:-node}" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})' 2>/dev/null \
+    || node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+stop_everything() { # pid
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+start_everything() { # MODE: sse | streamableHttp
+  local mode="$1" path run pf i port=""
+  case "$mode" in
+    sse) path=/sse ;;
+    streamableHttp|streamable-http|http) mode=streamableHttp; path=/mcp ;;
+    stdio) die "start_everything: stdio needs no server; use \"\${EVERYTHING_STDIO[@]}\"" ;;
+    *) die "start_everything: unknown mode '$mode' (sse|streamableHttp)" ;;
+  esac
+  if [ ! -f "$EVERYTHING_JS" ] || [ ! -x "$NODE22" ]; then die "peers not installed; call peers_install first"; fi
+  [ -f "$LOOPBACK_SHIM" ] || _write_loopback_shim
+  run="$(mktemp -d "${TMPDIR:-/tmp}/sonde-everything.XXXXXX")"
+  pf="$run/port"
+  EVERYTHING_LOG="$run/server.log"
+  PORT=0 SONDE_PORT_FILE="$pf" "$NODE22" --require "$LOOPBACK_SHIM" "$EVERYTHING_JS" "$mode" \
+    >"$EVERYTHING_LOG" 2>&1 </dev/null &
+  EVERYTHING_PID=$!
+  on_exit "stop_everything $EVERYTHING_PID; rm -rf '$run'"
+  for i in $(seq 1 150); do     # up to 15 s (cold Node start on a loaded 2-core machine)
+    if [ -s "$pf" ]; then port="$(cat "$pf")"; break; fi
+    kill -0 "$EVERYTHING_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    cat "$EVERYTHING_LOG" >&2
+    die "server-everything ($mode) did not start"
+  fi
+  EVERYTHING_URL="http://127.0.0.1:$port$path"
+  # readiness: the HTTP server answers (any status) on its root
+  for i in $(seq 1 50); do
+    if curl -s -o /dev/null -m 1 "http://127.0.0.1:$port/"; then
+      log "server-everything $mode: $EVERYTHING_URL (pid $EVERYTHING_PID)"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$EVERYTHING_LOG" >&2
+  die "server-everything ($mode) on port $port does not answer"
+}
+
+# ---------------------------------------------------------------------------------------------
+# JSON helpers: jq when present, else Node 22 (peers_install must have run). PATH is a dotted path,
+# numbers index arrays: "content.0.text", "tools", "" (the whole document).
+#   json_get FILE PATH          print the value: strings raw, everything else as compact JSON, null if absent
+#   json_len FILE PATH          length of the array/string/object at PATH (0 if absent)
+#   json_pluck FILE PATH FIELD  one line per element of the array at PATH: its FIELD (strings raw)
+#   json_count FILE PATH VALUE  how many elements of the array at PATH equal the string VALUE
+# FILE may be - for stdin.
+# ---------------------------------------------------------------------------------------------
+_jq_path() { # dotted path -> jq path expression
+  local p="$1" out="" part
+  [ -n "$p" ] || { echo "."; return; }
+  IFS=. read -r -a _parts <<<"$p"
+  for part in "${_parts[@]}"; do
+    if [[ "$part" =~ ^[0-9]+$ ]]; then out+="[$part]"; else out+="[\"$part\"]"; fi
+  done
+  echo ".$out"
+}
+_json_node() { # mode file path [field]
+  "$NODE22" -e '
+    const [mode, file, path, field] = process.argv.slice(1);
+    const fs = require("fs");
+    let doc; try { doc = JSON.parse(fs.readFileSync(file === "-" ? 0 : file, "utf8")); } catch (e) { process.stderr.write("invalid JSON: " + e.message + "\n"); process.exit(3); }
+    let v = doc;
+    for (const k of (path ? path.split(".") : [])) v = (v === null || v === undefined) ? undefined : v[/^\d+$/.test(k) ? +k : k];
+    const show = (x) => (typeof x === "string" ? x : JSON.stringify(x === undefined ? null : x));
+    if (mode === "get") console.log(show(v));
+    else if (mode === "len") console.log(v == null ? 0 : (typeof v === "object" && !Array.isArray(v) ? Object.keys(v).length : (v.length ?? 0)));
+    else if (mode === "pluck") for (const e of (Array.isArray(v) ? v : [])) console.log(show(e == null ? null : e[field]));
+    else if (mode === "count") console.log((Array.isArray(v) ? v : []).filter((e) => e === field).length);
+  ' "$@"
+}
+json_get() {
+  if command -v jq >/dev/null; then jq -r "$(_jq_path "$2") | if type == \"string\" then . else tojson end" "$1"
+  else _json_node get "$1" "$2"; fi
+}
+json_len() {
+  if command -v jq >/dev/null; then jq -r "$(_jq_path "$2") | if . == null then 0 else length end" "$1"
+  else _json_node len "$1" "$2"; fi
+}
+json_pluck() {
+  if command -v jq >/dev/null; then jq -r --arg f "$3" "$(_jq_path "$2") | (. // [])[] | .[\$f] | if type == \"string\" then . else tojson end" "$1"
+  else _json_node pluck "$1" "$2" "$3"; fi
+}
+json_count() {
+  if command -v jq >/dev/null; then jq -r --arg v "$3" "[$(_jq_path "$2") | (. // [])[] | select(. == \$v)] | length" "$1"
+  else _json_node count "$1" "$2" "$3"; fi
+}
