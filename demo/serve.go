@@ -310,8 +310,11 @@ func serve(ctx context.Context, srv *mcp.Server, opts Options, ln net.Listener, 
 		}
 	})
 
+	// Browsers' cross-origin POSTs (Origin / Sec-Fetch-Site) get 403, as the
+	// 2025-11-25 transport spec asks of local servers; non-browser clients
+	// send neither header and are unaffected.
 	r.httpServer = &http.Server{
-		Handler:           r.track(mux),
+		Handler:           r.track(http.NewCrossOriginProtection().Handler(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          nil,
 	}

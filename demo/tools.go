@@ -324,26 +324,26 @@ type weatherIn struct {
 	Days  int    `json:"days"`
 }
 
-// WeatherReport is the structuredContent of the get_weather tool and the
+// weatherReport is the structuredContent of the get_weather tool and the
 // content of demo://weather/{city}.
-type WeatherReport struct {
+type weatherReport struct {
 	City        string        `json:"city"`
 	Units       string        `json:"units"`
 	Temperature float64       `json:"temperature"`
 	Condition   string        `json:"condition"`
 	Humidity    int           `json:"humidity"`
-	Wind        Wind          `json:"wind"`
-	Forecast    []DayForecast `json:"forecast"`
+	Wind        windInfo      `json:"wind"`
+	Forecast    []dayForecast `json:"forecast"`
 }
 
-// Wind is part of a [WeatherReport].
-type Wind struct {
+// windInfo is part of a [weatherReport].
+type windInfo struct {
 	Speed     float64 `json:"speed"`
 	Direction string  `json:"direction"`
 }
 
-// DayForecast is one day of a [WeatherReport] forecast.
-type DayForecast struct {
+// dayForecast is one day of a [weatherReport] forecast.
+type dayForecast struct {
 	Day       int     `json:"day"`
 	High      float64 `json:"high"`
 	Low       float64 `json:"low"`
@@ -354,7 +354,7 @@ var conditions = []string{"sunny", "cloudy", "rain", "snow", "fog", "storm"}
 var directions = []string{"N", "NE", "E", "SE", "S", "SW", "W", "NW"}
 
 // weatherFor makes up a deterministic weather report for a city.
-func weatherFor(city, units string, days int) WeatherReport {
+func weatherFor(city, units string, days int) weatherReport {
 	h := fnv.New64a()
 	h.Write([]byte(strings.ToLower(strings.TrimSpace(city))))
 	seed := h.Sum64()
@@ -372,17 +372,17 @@ func weatherFor(city, units string, days int) WeatherReport {
 		units = "metric"
 	}
 	base := float64(next(35)) - 5
-	r := WeatherReport{
+	r := weatherReport{
 		City:        city,
 		Units:       units,
 		Temperature: conv(base + float64(next(10))/10),
 		Condition:   conditions[next(len(conditions))],
 		Humidity:    20 + next(80),
-		Wind:        Wind{Speed: float64(next(300)) / 10, Direction: directions[next(len(directions))]},
+		Wind:        windInfo{Speed: float64(next(300)) / 10, Direction: directions[next(len(directions))]},
 	}
 	for day := 1; day <= days; day++ {
 		lo := base - float64(next(6))
-		r.Forecast = append(r.Forecast, DayForecast{
+		r.Forecast = append(r.Forecast, dayForecast{
 			Day:       day,
 			High:      conv(lo + 4 + float64(next(8))),
 			Low:       conv(lo),
@@ -390,12 +390,12 @@ func weatherFor(city, units string, days int) WeatherReport {
 		})
 	}
 	if r.Forecast == nil {
-		r.Forecast = []DayForecast{}
+		r.Forecast = []dayForecast{}
 	}
 	return r
 }
 
-func (d *demo) getWeather(_ context.Context, _ *mcp.CallToolRequest, in weatherIn) (*mcp.CallToolResult, WeatherReport, error) {
+func (d *demo) getWeather(_ context.Context, _ *mcp.CallToolRequest, in weatherIn) (*mcp.CallToolResult, weatherReport, error) {
 	// Returning a nil result lets go-sdk put the structured output into
 	// structuredContent and a serialised copy into a text block.
 	return nil, weatherFor(in.City, in.Units, in.Days), nil

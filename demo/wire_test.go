@@ -427,3 +427,30 @@ func TestWireListenUnknownResource(t *testing.T) {
 		t.Errorf("listen on an unknown resource: %s %q %s", resp.Status, resp.Header.Get("Content-Type"), b)
 	}
 }
+
+func TestWireCrossOrigin(t *testing.T) {
+	r := start(t, testOptions())
+	c := &wireClient{t: t, url: r.URL}
+	resp := c.do("POST", initBody, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-origin POST: %s", resp.Status)
+	}
+	// Non-browser clients send neither header and are served.
+	if resp := c.do("POST", initBody, nil); resp.StatusCode != 200 {
+		t.Errorf("plain POST: %s", resp.Status)
+	}
+	// A request whose Host is not loopback is refused by go-sdk's DNS
+	// rebinding protection.
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", r.URL, strings.NewReader(initBody))
+	req.Host = "evil.example"
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign Host: %s", resp.Status)
+	}
+}
