@@ -1,0 +1,212 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// httpBase holds what both HTTP transports share: the client, the headers
+// sent on every request, and the way answers are checked and logged.
+type httpBase struct {
+	cfg    *Config
+	client *http.Client
+	l      link
+	header http.Header // -H headers plus Authorization
+}
+
+func newHTTPBase(cfg *Config, l link) httpBase {
+	h := http.Header{}
+	for k, vs := range cfg.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	if cfg.Bearer != "" {
+		h.Set("Authorization", "Bearer "+cfg.Bearer)
+	}
+	h.Set("User-Agent", "sonde/"+Version)
+	return httpBase{cfg: cfg, client: cfg.httpClient(), l: l, header: h}
+}
+
+func (h *httpBase) newRequest(ctx context.Context, method, url string, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, fmt.Errorf("bad URL %q: %w", RedactURL(url), err)
+	}
+	for k, vs := range h.header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	return req, nil
+}
+
+// do sends req and turns transport failures into readable errors.
+func (h *httpBase) do(req *http.Request) (*http.Response, error) {
+	resp, err := h.client.Do(req)
+	if err == nil {
+		return resp, nil
+	}
+	if ctxErr := req.Context().Err(); ctxErr != nil {
+		return nil, ctxErr
+	}
+	if isDialError(err) {
+		return nil, &ConnectError{Target: RedactURL(req.URL.String()), Err: err}
+	}
+	return nil, fmt.Errorf("%s %s: %s", req.Method, RedactURL(req.URL.String()), describeNetErr(err))
+}
+
+// requestEvent logs a request sonde made that carries no JSON-RPC message
+// (the SSE GET, a resumption GET, the DELETE).
+func (h *httpBase) requestEvent(req *http.Request, stream string) {
+	h.l.emit(Event{Dir: DirOut, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
+		URL: RedactURL(req.URL.String()), Header: RedactHeader(req.Header, h.cfg.SecretHeaders)})
+}
+
+// messageEvent is the log entry of a JSON-RPC frame sent in a POST body.
+func (h *httpBase) messageEvent(req *http.Request, m *outMsg) Event {
+	e := m.event()
+	e.Stream = "POST"
+	e.HTTPMethod = req.Method
+	e.URL = RedactURL(req.URL.String())
+	e.Header = RedactHeader(req.Header, h.cfg.SecretHeaders)
+	return e
+}
+
+// responseEvent logs an HTTP status line.
+func (h *httpBase) responseEvent(req *http.Request, resp *http.Response, stream string) {
+	h.l.emit(Event{Dir: DirIn, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
+		URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"), Header: RedactHeader(resp.Header, h.cfg.SecretHeaders)})
+}
+
+// failure reads the start of an unusable answer's body and describes it.
+func (h *httpBase) failure(req *http.Request, resp *http.Response, reason string) error {
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return &AuthError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
+			WWWAuthenticate: sanitizeLine(resp.Header.Get("WWW-Authenticate")),
+			HadCredentials:  req.Header.Get("Authorization") != ""}
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<10))
+	e := &HTTPError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"), Reason: reason}
+	e.RPC = rpcErrorIn(body)
+	if e.RPC == nil {
+		e.Body = describeBody(body, e.ContentType)
+	}
+	return e
+}
+
+// rpcErrorIn finds a JSON-RPC error object in an HTTP error body (such
+// bodies may lack an id).
+func rpcErrorIn(body []byte) *RPCError {
+	var m struct {
+		Error *RPCError `json:"error"`
+	}
+	if json.Unmarshal(body, &m) != nil || m.Error == nil {
+		return nil
+	}
+	m.Error.Message = sanitizeLine(m.Error.Message)
+	return m.Error
+}
+
+var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// describeBody says what an error body is in one short line: an HTML page by
+// its title, anything else by its first characters.
+func describeBody(body []byte, contentType string) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "text/html" || bytes.HasPrefix(bytes.TrimSpace(bytes.ToLower(body)), []byte("<!doctype html")) || bytes.HasPrefix(bytes.TrimSpace(bytes.ToLower(body)), []byte("<html")) {
+		if m := titleRE.FindSubmatch(body); m != nil {
+			return "HTML page titled " + fmt.Sprintf("%q", sanitizeLine(string(m[1])))
+		}
+		return "an HTML page"
+	}
+	s := sanitizeLine(string(body))
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// sanitizeLine removes control characters (terminal escapes included) and
+// folds whitespace, for one-line error messages built from server text.
+func sanitizeLine(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == ' ':
+			space = true
+			continue
+		case unicode.IsControl(r) || r == '\u202e' || r == '\u202d' || r == '\u2066' || r == '\u2067' || r == '\u2068' || r == '\u2069' || r == '\u202a' || r == '\u202b' || r == '\u202c':
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func mediaType(resp *http.Response) string {
+	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// readLimited reads a whole body, refusing more than max bytes.
+func readLimited(r io.Reader, max int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > max {
+		return nil, fmt.Errorf("message larger than the %s limit (raise --max-message)", humanBytes(int64(max)))
+	}
+	return b, nil
+}
+
+// event builds the log entry for an outgoing frame.
+func (m *outMsg) event() Event {
+	return Event{Dir: DirOut, Kind: KindMessage, RPC: m.rpc, Method: m.method, ID: m.id,
+		Raw: json.RawMessage(m.raw), Bytes: int64(len(m.raw))}
+}
+
+// errIsSessionGone reports whether an HTTP error says the server no longer
+// knows the session: 404, or a 400 whose message is about the session (the
+// TypeScript SDK answers an unknown session with 400).
+func errIsSessionGone(err error) bool {
+	var he *HTTPError
+	if !errors.As(err, &he) {
+		return false
+	}
+	if he.Status == http.StatusNotFound {
+		return true
+	}
+	if he.Status != http.StatusBadRequest {
+		return false
+	}
+	msg := strings.ToLower(he.Body)
+	if he.RPC != nil {
+		msg = strings.ToLower(he.RPC.Message)
+	}
+	return strings.Contains(msg, "session")
+}

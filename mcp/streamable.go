@@ -1,0 +1,364 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// streamable is the Streamable HTTP transport of revisions 2025-03-26,
+// 2025-06-18 and 2025-11-25: every frame is a POST to one endpoint, a
+// request's answer comes back as JSON or as an SSE stream, the server may
+// open a standalone GET stream for its own messages, and a session id
+// (Mcp-Session-Id) ties it together.
+type streamable struct {
+	httpBase
+	url string
+
+	mu       sync.Mutex
+	sid      string
+	protocol string
+	getOn    bool
+
+	life   context.Context // everything this transport started
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	closed bool
+}
+
+func newStreamable(cfg *Config, l link) *streamable {
+	life, stop := context.WithCancel(context.Background())
+	return &streamable{httpBase: newHTTPBase(cfg, l), url: cfg.URL, life: life, stop: stop}
+}
+
+func (t *streamable) kind() TransportKind { return TransportHTTP }
+
+func (t *streamable) connect(context.Context) error { return nil }
+
+func (t *streamable) sessionID() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sid
+}
+
+func (t *streamable) negotiated(protocol string) {
+	t.mu.Lock()
+	t.protocol = protocol
+	t.mu.Unlock()
+}
+
+// ready opens the optional standalone GET stream once the session is up.
+func (t *streamable) ready() {
+	t.mu.Lock()
+	if t.getOn || t.closed {
+		t.mu.Unlock()
+		return
+	}
+	t.getOn = true
+	t.mu.Unlock()
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		t.getLoop()
+	}()
+}
+
+// sessionHeaders adds the session id and negotiated version.
+func (t *streamable) sessionHeaders(req *http.Request) {
+	t.mu.Lock()
+	sid, proto := t.sid, t.protocol
+	t.mu.Unlock()
+	if sid != "" {
+		req.Header.Set("Mcp-Session-Id", sid)
+	}
+	if proto != "" {
+		req.Header.Set("MCP-Protocol-Version", proto)
+	}
+}
+
+func (t *streamable) send(ctx context.Context, m *outMsg) error {
+	req, err := t.newRequest(ctx, http.MethodPost, t.url, m.raw)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	t.sessionHeaders(req)
+	hadSession := req.Header.Get("Mcp-Session-Id") != ""
+	t.l.emit(t.messageEvent(req, m))
+
+	resp, err := t.do(req)
+	if err != nil {
+		return err
+	}
+	t.responseEvent(req, resp, "POST")
+	if sid := resp.Header.Get("Mcp-Session-Id"); sid != "" {
+		t.mu.Lock()
+		if t.sid != sid {
+			t.sid = sid
+		}
+		t.mu.Unlock()
+	}
+
+	switch {
+	case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusNoContent:
+		resp.Body.Close()
+		return nil
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	default:
+		err := t.failure(req, resp, "")
+		if hadSession && errIsSessionGone(err) {
+			return &sessionExpiredError{cause: err}
+		}
+		return err
+	}
+
+	switch mt := mediaType(resp); mt {
+	case "application/json":
+		defer resp.Body.Close()
+		body, err := readLimited(resp.Body, t.cfg.maxMessage())
+		if err != nil {
+			return fmt.Errorf("POST %s: reading the JSON answer: %w", RedactURL(t.url), err)
+		}
+		if len(body) == 0 {
+			return nil // some servers answer notifications with an empty 200
+		}
+		t.l.receive(Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
+			ContentType: resp.Header.Get("Content-Type"), Raw: body, Bytes: int64(len(body))})
+		return nil
+	case "text/event-stream":
+		// The answer streams in; read it in the background so that the
+		// caller can wait for it (or cancel) while it arrives.
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			t.readPostStream(ctx, resp, m)
+		}()
+		return nil
+	default:
+		if m.rpc != RPCRequest && resp.ContentLength == 0 {
+			resp.Body.Close()
+			return nil
+		}
+		return t.failure(req, resp, "expected application/json or text/event-stream")
+	}
+}
+
+// readPostStream reads the SSE answer to one POST. If the stream breaks
+// before the answer and the server gave event ids, it resumes with GET and
+// Last-Event-ID after the server's retry delay (2025-11-25 SSE polling);
+// otherwise the request is reported as orphaned.
+func (t *streamable) readPostStream(ctx context.Context, resp *http.Response, m *outMsg) {
+	tp := newTap(resp.Body, 0) // no idle cut: closing a stream without ids loses the call
+	stop := context.AfterFunc(t.life, func() { tp.Close() })
+	res := readSSEStream(t.l, tp, "POST", t.cfg.maxMessage(), nil)
+	stop()
+	tp.Close()
+	if m.rpc != RPCRequest || m.pending == nil || !m.pending() || ctx.Err() != nil || t.life.Err() != nil {
+		return
+	}
+	retry := tp.LastRetry()
+	lastID := res.lastID
+	for attempt := 1; res.sawID && attempt <= 5; attempt++ {
+		delay := time.Second
+		if retry >= 0 {
+			delay = time.Duration(retry) * time.Millisecond
+		}
+		why := "ended"
+		if res.err != nil {
+			why = "broke (" + res.err.Error() + ")"
+		}
+		t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "POST", ID: m.id,
+			Text: fmt.Sprintf("response stream for %s %s before the answer; resuming with GET Last-Event-ID %q in %s", m.method, why, lastID, delay)})
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return
+		case <-t.life.Done():
+			return
+		}
+		var r2 sseReadResult
+		var err error
+		r2, retry, err = t.resume(ctx, lastID, retry)
+		if err != nil {
+			t.l.orphan(m.id, fmt.Errorf("resuming the response stream failed: %w", err))
+			return
+		}
+		if !m.pending() || ctx.Err() != nil {
+			return
+		}
+		res = r2
+		if r2.sawID {
+			lastID = r2.lastID
+		}
+		res.sawID = true // keep the cursor we have
+	}
+	cause := errors.New("the server closed the response stream without answering")
+	if res.err != nil {
+		cause = fmt.Errorf("the response stream broke: %w", res.err)
+	}
+	if res.sawID {
+		cause = fmt.Errorf("%w (gave up resuming)", cause)
+	}
+	t.l.orphan(m.id, cause)
+}
+
+// resume opens GET with Last-Event-ID and reads what the server replays.
+func (t *streamable) resume(ctx context.Context, lastID string, retry int) (sseReadResult, int, error) {
+	req, err := t.newRequest(ctx, http.MethodGet, t.url, nil)
+	if err != nil {
+		return sseReadResult{}, retry, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Last-Event-ID", lastID)
+	t.sessionHeaders(req)
+	t.requestEvent(req, "GET")
+	resp, err := t.do(req)
+	if err != nil {
+		return sseReadResult{}, retry, err
+	}
+	t.responseEvent(req, resp, "GET")
+	if resp.StatusCode != http.StatusOK || mediaType(resp) != "text/event-stream" {
+		return sseReadResult{}, retry, t.failure(req, resp, "")
+	}
+	tp := newTap(resp.Body, 0)
+	stop := context.AfterFunc(t.life, func() { tp.Close() })
+	res := readSSEStream(t.l, tp, "GET", t.cfg.maxMessage(), nil)
+	stop()
+	tp.Close()
+	if r := tp.LastRetry(); r >= 0 {
+		retry = r
+	}
+	return res, retry, nil
+}
+
+// getLoop keeps the optional standalone GET stream open: 405 and 409 mean
+// the server offers none (not an error); a stream that ends or goes silent
+// past the idle timeout is re-opened, resuming from the last event id.
+func (t *streamable) getLoop() {
+	lastID := ""
+	failures := 0
+	for t.life.Err() == nil {
+		req, err := t.newRequest(t.life, http.MethodGet, t.url, nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Accept", "text/event-stream")
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		t.sessionHeaders(req)
+		t.requestEvent(req, "GET")
+		start := time.Now()
+		resp, err := t.do(req)
+		if err != nil {
+			if t.life.Err() != nil {
+				return
+			}
+			failures++
+			t.l.emit(Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
+			if !t.sleep(backoff(failures, -1)) {
+				return
+			}
+			continue
+		}
+		t.responseEvent(req, resp, "GET")
+		switch {
+		case resp.StatusCode == http.StatusMethodNotAllowed:
+			resp.Body.Close()
+			t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
+				Text: "server offers no standalone GET stream (405); its messages arrive on POST answers"})
+			return
+		case resp.StatusCode == http.StatusConflict:
+			resp.Body.Close()
+			t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
+				Text: "server refused a standalone GET stream (409: one is already open for this session)"})
+			return
+		case resp.StatusCode != http.StatusOK || mediaType(resp) != "text/event-stream":
+			err := t.failure(req, resp, "")
+			t.l.emit(Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
+			return
+		}
+		tp := newTap(resp.Body, t.cfg.idleTimeout())
+		stop := context.AfterFunc(t.life, func() { tp.Close() })
+		res := readSSEStream(t.l, tp, "GET", t.cfg.maxMessage(), nil)
+		stop()
+		tp.Close()
+		if t.life.Err() != nil {
+			return
+		}
+		if res.sawID {
+			lastID = res.lastID
+		}
+		if time.Since(start) > 10*time.Second {
+			failures = 0
+		}
+		failures++
+		delay := backoff(failures, tp.LastRetry())
+		why := "ended"
+		switch {
+		case res.idled:
+			why = fmt.Sprintf("was silent for %s", t.cfg.idleTimeout())
+		case res.err != nil:
+			why = "broke: " + res.err.Error()
+		}
+		t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET",
+			Text: fmt.Sprintf("GET stream %s; re-opening in %s", why, delay.Round(time.Millisecond))})
+		if !t.sleep(delay) {
+			return
+		}
+	}
+}
+
+func (t *streamable) sleep(d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-t.life.Done():
+		return false
+	}
+}
+
+// close ends the session with DELETE (405 is fine) and stops every stream.
+func (t *streamable) close(ctx context.Context) error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	sid := t.sid
+	t.mu.Unlock()
+	t.stop()
+	if sid != "" {
+		if req, err := t.newRequest(ctx, http.MethodDelete, t.url, nil); err == nil {
+			t.sessionHeaders(req)
+			t.requestEvent(req, "DELETE")
+			if resp, err := t.do(req); err == nil {
+				t.responseEvent(req, resp, "DELETE")
+				resp.Body.Close()
+			}
+		}
+	}
+	t.wg.Wait()
+	return nil
+}
+
+// backoff is the delay before reconnect attempt n (1-based): the server's
+// retry if it gave one, else 250 ms doubling up to 30 s.
+func backoff(n int, retryMS int) time.Duration {
+	if retryMS >= 0 && n <= 1 {
+		return time.Duration(retryMS) * time.Millisecond
+	}
+	d := 250 * time.Millisecond
+	for i := 1; i < n && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	if retryMS >= 0 {
+		d = max(d, time.Duration(retryMS)*time.Millisecond)
+	}
+	return min(d, 30*time.Second)
+}

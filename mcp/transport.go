@@ -1,0 +1,158 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	sse "github.com/tmaxmax/go-sse"
+)
+
+// transport moves JSON-RPC frames between sonde and one server over one
+// connection. A transport is used once: re-establishing a session builds a
+// new one. Each transport runs its readers in goroutines of its own and
+// reports into a link.
+type transport interface {
+	kind() TransportKind
+	// connect opens the connection: spawns the process, opens the legacy
+	// SSE stream and waits for its endpoint, or nothing (Streamable HTTP
+	// opens its optional GET stream after the handshake, see ready).
+	connect(ctx context.Context) error
+	// send delivers one frame. For Streamable HTTP the request's response
+	// (JSON or an SSE stream) is read before or after send returns; ctx
+	// bounds that response stream.
+	send(ctx context.Context, m *outMsg) error
+	// negotiated tells the transport the protocol revision the handshake
+	// settled on (HTTP transports send it as MCP-Protocol-Version).
+	negotiated(protocol string)
+	// ready is called once the handshake is done (the session is usable).
+	ready()
+	// sessionID is the server's session id, if any.
+	sessionID() string
+	// close ends the connection politely (DELETE, close stdin...).
+	close(ctx context.Context) error
+}
+
+// outMsg is one outgoing frame with what the transport needs to know about it.
+type outMsg struct {
+	raw    []byte
+	rpc    RPCType
+	method string
+	id     string // JSON text of the id for requests and responses
+	// pending, for requests, reports whether the request still waits for its
+	// answer, so a transport knows whether a broken stream lost it.
+	pending func() bool
+}
+
+// link is what transports report into; the session implements it.
+type link interface {
+	// emit logs an event that needs no routing.
+	emit(e Event)
+	// receive logs and routes one incoming frame (e.Raw); the link splits
+	// batches and decodes.
+	receive(e Event)
+	// lost reports that the connection as a whole is gone.
+	lost(tr transport, err error)
+	// orphan reports that a request's answer can no longer arrive.
+	orphan(id string, err error)
+}
+
+// sseReadResult says how an SSE stream ended.
+type sseReadResult struct {
+	lastID string // last event id seen ("" if none)
+	sawID  bool
+	err    error // nil on a clean end of stream
+	idled  bool  // the idle watchdog closed it
+}
+
+// readSSEStream reads one SSE body to its end, turning everything into
+// events: JSON-RPC messages go to l.receive, everything else to l.emit.
+// onEndpoint, if set, receives `endpoint` events (legacy transport).
+func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint func(data string)) sseReadResult {
+	t.onComment = func(text string, n int) {
+		l.emit(Event{Dir: DirIn, Kind: KindComment, Stream: stream, Text: text, Bytes: int64(n)})
+	}
+	t.onRetry = func(ms int) {
+		l.emit(Event{Dir: DirIn, Kind: KindSSE, Stream: stream, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
+	}
+	var res sseReadResult
+	// The scanner holds a whole block, field names included.
+	cfg := &sse.ReadConfig{MaxEventSize: maxMessage + 4096}
+	for ev, err := range sse.Read(t, cfg) {
+		if err != nil {
+			res.err = sseError(err, maxMessage)
+			break
+		}
+		if ev.LastEventID != "" {
+			res.lastID, res.sawID = ev.LastEventID, true
+		}
+		handleSSEEvent(l, ev, t.takeRetry(), stream, onEndpoint)
+	}
+	res.idled = t.Idled()
+	return res
+}
+
+// handleSSEEvent classifies one dispatched SSE event.
+func handleSSEEvent(l link, ev sse.Event, retry int, stream string, onEndpoint func(string)) {
+	base := Event{Dir: DirIn, Stream: stream, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
+	switch {
+	case ev.Type == "" || ev.Type == "message":
+		if strings.TrimSpace(ev.Data) == "" {
+			// A priming event (2025-11-25): an id and empty data, never JSON.
+			base.Kind = KindSSE
+			base.Text = "(empty data)"
+			l.emit(base)
+			return
+		}
+		base.Kind = KindMessage
+		base.Raw = json.RawMessage(ev.Data)
+		l.receive(base)
+	case ev.Type == "endpoint" && onEndpoint != nil:
+		base.Kind = KindSSE
+		base.Text = RedactURL(ev.Data)
+		l.emit(base)
+		onEndpoint(ev.Data)
+	default:
+		// Any event name we do not know (keepalive, ping, tools, ...) is
+		// shown, never an error; its id and retry still count.
+		base.Kind = KindSSE
+		base.Text, base.Truncated = capText(ev.Data, maxLogText)
+		l.emit(base)
+	}
+}
+
+// maxLogText caps free text kept in an event (the log shows the head).
+const maxLogText = 64 << 10
+
+func capText(s string, n int) (string, int64) {
+	if len(s) <= n {
+		return s, 0
+	}
+	return s[:n], int64(len(s))
+}
+
+// sseError makes go-sse's errors readable.
+func sseError(err error, maxMessage int) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of input") {
+		return errors.New("stream ended in the middle of an SSE event")
+	}
+	if strings.Contains(err.Error(), "token too long") {
+		return fmt.Errorf("an SSE event exceeded the %s message limit (raise --max-message)", humanBytes(int64(maxMessage)))
+	}
+	return err
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
