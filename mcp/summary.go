@@ -1,0 +1,294 @@
+package mcp
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sonde-mcp/sonde/termsafe"
+)
+
+// Label is the short kind column of a log line: the JSON-RPC method (or
+// "result"/"error" for answers), "sse:<name>", "comment", "HTTP <status>",
+// the state, "stderr", "error" or "info".
+func (e *Event) Label() string {
+	switch e.Kind {
+	case KindMessage:
+		switch e.RPC {
+		case RPCResponse:
+			return "result"
+		case RPCErrorResponse:
+			return "error"
+		}
+		return e.Method
+	case KindSSE:
+		switch {
+		case e.SSEEvent != "":
+			return "sse:" + e.SSEEvent
+		case e.SSERetry > 0 && e.Text != "(empty data)":
+			return "sse:retry"
+		}
+		return "sse:prime"
+	case KindComment:
+		return "comment"
+	case KindHTTP:
+		if e.Status != 0 {
+			return "HTTP " + strconv.Itoa(e.Status)
+		}
+		return e.HTTPMethod
+	case KindState:
+		if e.State == StateReconnecting && e.Attempt > 0 {
+			return "reconnecting " + strconv.Itoa(e.Attempt)
+		}
+		return string(e.State)
+	}
+	return string(e.Kind)
+}
+
+// Summary is a one-line, terminal-safe description of the event for logs:
+// what a message does (tool name, uri, progress, the error), an SSE event's
+// data, a comment's text, an HTTP status and content type, a state change.
+func (e *Event) Summary() string {
+	s := e.summary()
+	if e.Err != "" && e.Kind != KindError {
+		if s != "" {
+			s += "  "
+		}
+		s += "! " + e.Err
+	}
+	if len(s) > 400 {
+		s = s[:400] + "…"
+	}
+	return termsafe.Line(s)
+}
+
+func (e *Event) summary() string {
+	switch e.Kind {
+	case KindMessage:
+		return messageSummary(e)
+	case KindSSE:
+		var parts []string
+		if e.SSEID != "" {
+			parts = append(parts, "id="+e.SSEID)
+		}
+		if e.SSERetry > 0 {
+			parts = append(parts, fmt.Sprintf("retry=%dms", e.SSERetry))
+		}
+		if e.Text != "" && (e.SSERetry == 0 || e.Text == "(empty data)" || e.SSEEvent != "") {
+			parts = append(parts, e.Text)
+		}
+		return strings.Join(parts, " ")
+	case KindComment:
+		return ": " + e.Text
+	case KindHTTP:
+		if e.Status != 0 {
+			s := e.HTTPMethod + " → " + strconv.Itoa(e.Status)
+			if e.ContentType != "" {
+				s += " " + e.ContentType
+			}
+			return s
+		}
+		return e.HTTPMethod + " " + e.URL
+	case KindState:
+		if e.Info != nil {
+			s := string(e.Info.Transport)
+			if e.Info.Protocol != "" {
+				s += " " + e.Info.Protocol
+			}
+			if name := serverName(e.Info.Server); name != "" {
+				s += " · " + name
+			}
+			if e.Info.Reason != "" {
+				s += " · " + e.Info.Reason
+			}
+			return s
+		}
+		return e.Text
+	case KindError:
+		if e.Err != "" {
+			return e.Err
+		}
+		return e.Text
+	}
+	return e.Text
+}
+
+func serverName(raw json.RawMessage) string {
+	var impl Implementation
+	if json.Unmarshal(raw, &impl) != nil || impl.Name == "" {
+		return ""
+	}
+	s := impl.Name
+	if impl.Version != "" {
+		s += " " + impl.Version
+	}
+	return s
+}
+
+// messageSummary picks the telling fields of a JSON-RPC message without
+// decoding it fully.
+func messageSummary(e *Event) string {
+	var m struct {
+		Params struct {
+			Name          string          `json:"name"`
+			URI           string          `json:"uri"`
+			Level         string          `json:"level"`
+			Logger        string          `json:"logger"`
+			Data          json.RawMessage `json:"data"`
+			Progress      *float64        `json:"progress"`
+			Total         *float64        `json:"total"`
+			Message       string          `json:"message"`
+			RequestID     json.RawMessage `json:"requestId"`
+			Reason        string          `json:"reason"`
+			Cursor        string          `json:"cursor"`
+			Arguments     json.RawMessage `json:"arguments"`
+			ProtocolVer   string          `json:"protocolVersion"`
+			ProgressToken json.RawMessage `json:"progressToken"`
+		} `json:"params"`
+		Result json.RawMessage `json:"result"`
+		Error  *RPCError       `json:"error"`
+	}
+	if json.Unmarshal(e.Raw, &m) != nil {
+		return ""
+	}
+	p := m.Params
+	var parts []string
+	if e.ID != "" && (e.RPC == RPCRequest || e.RPC == RPCResponse || e.RPC == RPCErrorResponse) {
+		parts = append(parts, "#"+strings.Trim(e.ID, `"`))
+	}
+	switch e.RPC {
+	case RPCRequest, RPCNotification:
+		switch {
+		case p.Name != "":
+			s := p.Name
+			if len(p.Arguments) > 2 {
+				s += " " + clip(string(p.Arguments), 120)
+			}
+			parts = append(parts, s)
+		case p.URI != "":
+			parts = append(parts, p.URI)
+		case p.Progress != nil:
+			s := "progress " + strconv.FormatFloat(*p.Progress, 'f', -1, 64)
+			if p.Total != nil {
+				s += "/" + strconv.FormatFloat(*p.Total, 'f', -1, 64)
+			}
+			if p.Message != "" {
+				s += " " + p.Message
+			}
+			parts = append(parts, s)
+		case p.Level != "":
+			s := "[" + p.Level + "]"
+			if p.Logger != "" {
+				s += " " + p.Logger + ":"
+			}
+			var str string
+			if json.Unmarshal(p.Data, &str) == nil {
+				s += " " + str
+			} else {
+				s += " " + clip(string(p.Data), 200)
+			}
+			parts = append(parts, s)
+		case len(p.RequestID) > 0:
+			s := "request " + string(p.RequestID)
+			if p.Reason != "" {
+				s += ": " + p.Reason
+			}
+			parts = append(parts, s)
+		case p.ProtocolVer != "":
+			parts = append(parts, "protocol "+p.ProtocolVer)
+		case p.Cursor != "":
+			parts = append(parts, "cursor "+clip(p.Cursor, 40))
+		}
+	case RPCResponse:
+		if e.ReqMethod != "" {
+			parts = append(parts, e.ReqMethod)
+		}
+		if e.Latency > 0 {
+			parts = append(parts, formatLatency(e.Latency))
+		}
+		parts = append(parts, resultSummary(e.ReqMethod, m.Result))
+	case RPCErrorResponse:
+		if e.ReqMethod != "" {
+			parts = append(parts, e.ReqMethod)
+		}
+		if e.Latency > 0 {
+			parts = append(parts, formatLatency(e.Latency))
+		}
+		if m.Error != nil {
+			parts = append(parts, strconv.Itoa(m.Error.Code)+" "+m.Error.Message)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// resultSummary says what a result holds: list sizes, content block types,
+// isError.
+func resultSummary(method string, raw json.RawMessage) string {
+	var r map[string]json.RawMessage
+	if json.Unmarshal(raw, &r) != nil {
+		return clip(string(raw), 120)
+	}
+	for _, k := range []string{"tools", "resources", "resourceTemplates", "prompts", "contents", "messages", "roots"} {
+		if v, ok := r[k]; ok {
+			var items []json.RawMessage
+			json.Unmarshal(v, &items)
+			s := fmt.Sprintf("%d %s", len(items), k)
+			if _, more := r["nextCursor"]; more {
+				s += " (more)"
+			}
+			return s
+		}
+	}
+	if v, ok := r["content"]; ok {
+		var blocks []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		json.Unmarshal(v, &blocks)
+		var parts []string
+		if string(r["isError"]) == "true" {
+			parts = append(parts, "isError")
+		}
+		for i, b := range blocks {
+			if i == 3 {
+				parts = append(parts, fmt.Sprintf("+%d more", len(blocks)-3))
+				break
+			}
+			if b.Type == "text" {
+				parts = append(parts, strconv.Quote(clip(b.Text, 80)))
+			} else {
+				parts = append(parts, "["+b.Type+"]")
+			}
+		}
+		if _, ok := r["structuredContent"]; ok {
+			parts = append(parts, "+structured")
+		}
+		return strings.Join(parts, " ")
+	}
+	if v, ok := r["serverInfo"]; ok {
+		return "server " + serverName(v) + " protocol " + strings.Trim(string(r["protocolVersion"]), `"`)
+	}
+	if len(r) == 0 {
+		return "{}"
+	}
+	return clip(string(raw), 120)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func formatLatency(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
