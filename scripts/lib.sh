@@ -23,6 +23,7 @@
 #   SCRIPTS_DIR REPO_ROOT PEERS_DIR NODE22 EVERYTHING_JS EVERYTHING_STDIO (array: stdio command line)
 #   CONFORMANCE_JS (0.1.16) CONFORMANCE_ALPHA_JS (0.2.0-alpha.12) INSPECTOR_JS
 
+# shellcheck disable=SC2034  # the variables below are used by the scripts that source this file
 SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPTS_DIR/.." && pwd)"
 PEERS_SRC="$SCRIPTS_DIR/peers"
@@ -85,6 +86,18 @@ _peers_install_one() { # src dst check-file
 
 peers_install() {
   command -v npm >/dev/null || die "npm is required to install the pinned peers"
+  mkdir -p "$PEERS_DIR"
+  # several scripts may install into the same folder at once (e.g. parallel CI steps): serialize
+  local lockfd=""
+  if command -v flock >/dev/null; then
+    exec {lockfd}>"$PEERS_DIR/.install.lock"
+    flock "$lockfd"
+  fi
+  _peers_install_all "$@"
+  if [ -n "$lockfd" ]; then exec {lockfd}>&-; fi
+}
+
+_peers_install_all() {
   local what=("$@") pids=() names=() w i rc=0
   [ ${#what[@]} -gt 0 ] || what=(main alpha node22)
   for w in "${what[@]}"; do
