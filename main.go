@@ -1,4 +1,13 @@
-// Command sonde is a terminal inspector for MCP servers.
+// Command sonde is a terminal inspector for MCP servers: it attaches to any
+// MCP server (stdio, legacy HTTP+SSE, Streamable HTTP), shows everything on
+// the wire, and lets you call what the server offers, interactively or from
+// scripts.
 package main
 
-func main() {}
+import (
+	"os"
+
+	"github.com/sonde-mcp/sonde/cli"
+)
+
+func main() { os.Exit(cli.Main(os.Args[1:])) }

@@ -90,7 +90,7 @@ func (e *Event) summary() string {
 			}
 			return s
 		}
-		return e.HTTPMethod + " " + e.URL
+		return e.URL
 	case KindState:
 		if e.Info != nil {
 			s := string(e.Info.Transport)

@@ -1,0 +1,657 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/termsafe"
+)
+
+// listAll follows nextCursor through every page. A server that repeats a
+// cursor is stopped rather than followed forever.
+func listAll(ctx context.Context, s *mcp.Session, method, key string) ([]json.RawMessage, error) {
+	var all []json.RawMessage
+	seen := map[string]bool{}
+	var cursor string
+	for page := 0; ; page++ {
+		var params any
+		if cursor != "" {
+			params = map[string]string{"cursor": cursor}
+		}
+		raw, err := s.Call(ctx, method, params)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", method, err)
+		}
+		var res map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return nil, fmt.Errorf("%s: unreadable result: %w", method, err)
+		}
+		var items []json.RawMessage
+		if v, ok := res[key]; ok && string(v) != "null" {
+			if err := json.Unmarshal(v, &items); err != nil {
+				return nil, fmt.Errorf("%s: %q is not a list: %w", method, key, err)
+			}
+		}
+		all = append(all, items...)
+		var next string
+		if v, ok := res["nextCursor"]; ok {
+			json.Unmarshal(v, &next)
+		}
+		if next == "" {
+			return all, nil
+		}
+		if seen[next] || page > 10000 {
+			return all, fmt.Errorf("%s: the server repeated cursor %q; stopped after %d items", method, termsafe.Line(next), len(all))
+		}
+		seen[next] = true
+		cursor = next
+	}
+}
+
+func runList(method, key string) func(context.Context, *runCtx) error {
+	return func(ctx context.Context, c *runCtx) error {
+		if len(c.pos) > 0 {
+			return usagef("unexpected argument %q", c.pos[0])
+		}
+		items, err := listAll(ctx, c.session, method, key)
+		if err != nil {
+			return err
+		}
+		return printList(c.out, key, items, c.o.json)
+	}
+}
+
+func printList(w io.Writer, key string, items []json.RawMessage, asJSON bool) error {
+	if asJSON {
+		if items == nil {
+			items = []json.RawMessage{}
+		}
+		b, err := json.Marshal(map[string][]json.RawMessage{key: items})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	if len(items) == 0 {
+		fmt.Fprintf(w, "(no %s)\n", key)
+		return nil
+	}
+	for _, it := range items {
+		fmt.Fprintln(w, describeItem(key, it))
+	}
+	return nil
+}
+
+// describeItem is the one-line text form of a tool, resource, template or prompt.
+func describeItem(key string, raw json.RawMessage) string {
+	var it struct {
+		Name        string `json:"name"`
+		Title       string `json:"title"`
+		Description string `json:"description"`
+		URI         string `json:"uri"`
+		URITemplate string `json:"uriTemplate"`
+		MimeType    string `json:"mimeType"`
+		Annotations struct {
+			Title       string `json:"title"`
+			ReadOnly    *bool  `json:"readOnlyHint"`
+			Destructive *bool  `json:"destructiveHint"`
+			Idempotent  *bool  `json:"idempotentHint"`
+			OpenWorld   *bool  `json:"openWorldHint"`
+		} `json:"annotations"`
+		Arguments []struct {
+			Name     string `json:"name"`
+			Required bool   `json:"required"`
+		} `json:"arguments"`
+	}
+	json.Unmarshal(raw, &it)
+	var b strings.Builder
+	switch key {
+	case "resources":
+		b.WriteString(it.URI)
+		if it.Name != "" {
+			b.WriteString("  " + it.Name)
+		}
+		if it.MimeType != "" {
+			b.WriteString(" (" + it.MimeType + ")")
+		}
+	case "resourceTemplates":
+		b.WriteString(it.URITemplate)
+		if it.Name != "" {
+			b.WriteString("  " + it.Name)
+		}
+	case "prompts":
+		b.WriteString(it.Name)
+		var args []string
+		for _, a := range it.Arguments {
+			if a.Required {
+				args = append(args, a.Name)
+			} else {
+				args = append(args, a.Name+"?")
+			}
+		}
+		b.WriteString("(" + strings.Join(args, ", ") + ")")
+	default:
+		b.WriteString(it.Name)
+		title := it.Title
+		if title == "" {
+			title = it.Annotations.Title
+		}
+		if title != "" && title != it.Name {
+			b.WriteString(" (" + title + ")")
+		}
+		a := it.Annotations
+		var badges []string
+		if a.ReadOnly != nil && *a.ReadOnly {
+			badges = append(badges, "read-only")
+		} else if a.Destructive != nil && *a.Destructive {
+			badges = append(badges, "destructive")
+		}
+		if a.Idempotent != nil && *a.Idempotent {
+			badges = append(badges, "idempotent")
+		}
+		if a.OpenWorld != nil && *a.OpenWorld {
+			badges = append(badges, "open-world")
+		}
+		if len(badges) > 0 {
+			b.WriteString(" [" + strings.Join(badges, ", ") + "]")
+		}
+	}
+	if d := firstLine(it.Description); d != "" {
+		b.WriteString(" — " + d)
+	}
+	return termsafe.Line(b.String())
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+// ---- arguments ----
+
+// buildArgs merges --args JSON and KEY=VALUE pairs. schemaFor, if it returns
+// a schema, converts each VALUE to the type its property wants.
+func buildArgs(argsJSON string, pairs []string, schema map[string]any, stringsOnly bool) (map[string]any, error) {
+	args := map[string]any{}
+	if argsJSON != "" {
+		d := json.NewDecoder(strings.NewReader(argsJSON))
+		d.UseNumber()
+		if err := d.Decode(&args); err != nil {
+			return nil, usagef("--args is not a JSON object: %v", err)
+		}
+	}
+	for _, p := range pairs {
+		key, value, isJSON, err := splitPair(p)
+		if err != nil {
+			return nil, err
+		}
+		path := strings.Split(key, ".")
+		var v any
+		switch {
+		case isJSON:
+			d := json.NewDecoder(strings.NewReader(value))
+			d.UseNumber()
+			if err := d.Decode(&v); err != nil {
+				return nil, usagef("%s:= is not valid JSON: %v", key, err)
+			}
+		case stringsOnly:
+			v = value
+		default:
+			v, err = coerce(value, propertySchema(schema, path))
+			if err != nil {
+				return nil, usagef("%s: %v", key, err)
+			}
+		}
+		if err := setPath(args, path, v); err != nil {
+			return nil, usagef("%s: %v", key, err)
+		}
+	}
+	return args, nil
+}
+
+func splitPair(p string) (key, value string, isJSON bool, err error) {
+	i := strings.IndexByte(p, '=')
+	if i <= 0 {
+		return "", "", false, usagef("argument %q is not KEY=VALUE", p)
+	}
+	key, value = p[:i], p[i+1:]
+	if strings.HasSuffix(key, ":") {
+		key, isJSON = strings.TrimSuffix(key, ":"), true
+	}
+	if key == "" {
+		return "", "", false, usagef("argument %q has an empty key", p)
+	}
+	return key, value, isJSON, nil
+}
+
+func setPath(m map[string]any, path []string, v any) error {
+	for i, k := range path {
+		if i == len(path)-1 {
+			m[k] = v
+			return nil
+		}
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			if _, exists := m[k]; exists {
+				return fmt.Errorf("%s is not an object", strings.Join(path[:i+1], "."))
+			}
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	return nil
+}
+
+// propertySchema walks properties along path.
+func propertySchema(schema map[string]any, path []string) map[string]any {
+	cur := schema
+	for _, k := range path {
+		if cur == nil {
+			return nil
+		}
+		props, _ := cur["properties"].(map[string]any)
+		cur, _ = props[k].(map[string]any)
+	}
+	return cur
+}
+
+// schemaTypes lists the JSON types a property schema allows.
+func schemaTypes(prop map[string]any) []string {
+	switch t := prop["type"].(type) {
+	case string:
+		return []string{t}
+	case []any:
+		var out []string
+		for _, x := range t {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	if _, ok := prop["enum"]; ok {
+		return []string{"string"}
+	}
+	return nil
+}
+
+// coerce converts a command-line value to what its property wants. Without
+// a schema, valid JSON (numbers, booleans, null, objects, arrays, quoted
+// strings) is taken as JSON and anything else as a string.
+func coerce(value string, prop map[string]any) (any, error) {
+	types := schemaTypes(prop)
+	has := func(t string) bool {
+		for _, x := range types {
+			if x == t {
+				return true
+			}
+		}
+		return false
+	}
+	if len(types) == 0 {
+		var v any
+		d := json.NewDecoder(strings.NewReader(value))
+		d.UseNumber()
+		if err := d.Decode(&v); err == nil && !d.More() {
+			return v, nil
+		}
+		return value, nil
+	}
+	if value == "null" && has("null") {
+		return nil, nil
+	}
+	switch {
+	case has("integer"):
+		if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+			return n, nil
+		}
+		if !has("string") && !has("number") {
+			return nil, fmt.Errorf("%q is not an integer", value)
+		}
+	}
+	if has("number") {
+		if _, err := strconv.ParseFloat(value, 64); err == nil {
+			return json.Number(value), nil
+		}
+		if !has("string") {
+			return nil, fmt.Errorf("%q is not a number", value)
+		}
+	}
+	if has("boolean") {
+		if b, err := strconv.ParseBool(value); err == nil {
+			return b, nil
+		}
+		if !has("string") {
+			return nil, fmt.Errorf("%q is not a boolean (true or false)", value)
+		}
+	}
+	if has("string") {
+		return value, nil
+	}
+	if has("object") || has("array") {
+		var v any
+		d := json.NewDecoder(strings.NewReader(value))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			if has("array") && !strings.HasPrefix(strings.TrimSpace(value), "[") {
+				// a,b,c for an array of strings
+				var out []any
+				for _, part := range strings.Split(value, ",") {
+					out = append(out, part)
+				}
+				return out, nil
+			}
+			return nil, fmt.Errorf("%q is not valid JSON", value)
+		}
+		return v, nil
+	}
+	return value, nil
+}
+
+// toolSchema finds a tool's inputSchema (nil if the tool is not listed).
+func toolSchema(ctx context.Context, s *mcp.Session, name string) (map[string]any, error) {
+	tools, err := listAll(ctx, s, "tools/list", "tools")
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range tools {
+		var t struct {
+			Name        string         `json:"name"`
+			InputSchema map[string]any `json:"inputSchema"`
+		}
+		if json.Unmarshal(raw, &t) == nil && t.Name == name {
+			return t.InputSchema, nil
+		}
+	}
+	return nil, nil
+}
+
+// ---- call, read, prompt ----
+
+func runCall(ctx context.Context, c *runCtx) error {
+	if len(c.pos) == 0 {
+		return usagef("call: missing TOOL")
+	}
+	name, pairs := c.pos[0], c.pos[1:]
+	var schema map[string]any
+	if len(pairs) > 0 {
+		var err error
+		if schema, err = toolSchema(ctx, c.session, name); err != nil {
+			return err
+		}
+	}
+	args, err := buildArgs(c.o.args, pairs, schema, false)
+	if err != nil {
+		return err
+	}
+	raw, err := callTool(ctx, c.session, name, args)
+	if err != nil {
+		return err
+	}
+	return printToolResult(c.out, raw, c.o.json, c.o.output)
+}
+
+func callTool(ctx context.Context, s *mcp.Session, name string, args map[string]any) (json.RawMessage, error) {
+	params := map[string]any{"name": name, "arguments": args}
+	return s.Call(ctx, "tools/call", params)
+}
+
+// printToolResult prints a CallToolResult: as received with --json, else
+// its content as readable, terminal-safe text. isError becomes toolError.
+func printToolResult(w io.Writer, raw json.RawMessage, asJSON bool, outFile string) error {
+	var res struct {
+		Content    []json.RawMessage `json:"content"`
+		Structured json.RawMessage   `json:"structuredContent"`
+		IsError    bool              `json:"isError"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("unreadable tool result: %w", err)
+	}
+	if asJSON {
+		fmt.Fprintf(w, "%s\n", bytes.TrimSpace(raw))
+	} else {
+		hasText := false
+		for _, b := range res.Content {
+			text, isText := renderBlock(b)
+			hasText = hasText || isText
+			fmt.Fprintln(w, text)
+		}
+		if !hasText && len(res.Structured) > 0 {
+			fmt.Fprintln(w, prettyJSON(res.Structured))
+		}
+	}
+	if outFile != "" {
+		if err := saveFirstContent(outFile, res.Content); err != nil {
+			return err
+		}
+	}
+	if res.IsError {
+		return toolError{}
+	}
+	return nil
+}
+
+// renderBlock renders one content block; isText reports a text block.
+func renderBlock(raw json.RawMessage) (out string, isText bool) {
+	var b struct {
+		Type     string          `json:"type"`
+		Text     string          `json:"text"`
+		Data     string          `json:"data"`
+		MimeType string          `json:"mimeType"`
+		URI      string          `json:"uri"`
+		Name     string          `json:"name"`
+		Resource json.RawMessage `json:"resource"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return termsafe.Text(string(raw)), false
+	}
+	switch b.Type {
+	case "text":
+		return termsafe.Text(b.Text), true
+	case "image", "audio":
+		n := base64.StdEncoding.DecodedLen(len(b.Data))
+		if d, err := base64.StdEncoding.DecodeString(b.Data); err == nil {
+			n = len(d)
+		}
+		return termsafe.Line(fmt.Sprintf("[%s %s, %s]", b.Type, b.MimeType, sizeText(n))), false
+	case "resource_link":
+		s := "[link] " + b.URI
+		if b.Name != "" {
+			s += "  " + b.Name
+		}
+		if b.MimeType != "" {
+			s += " (" + b.MimeType + ")"
+		}
+		return termsafe.Line(s), false
+	case "resource":
+		var r struct {
+			URI      string  `json:"uri"`
+			MimeType string  `json:"mimeType"`
+			Text     *string `json:"text"`
+			Blob     string  `json:"blob"`
+		}
+		json.Unmarshal(b.Resource, &r)
+		if r.Text != nil {
+			return termsafe.Line("[resource "+r.URI+"]") + "\n" + termsafe.Text(*r.Text), true
+		}
+		n, _ := base64.StdEncoding.DecodeString(r.Blob)
+		return termsafe.Line(fmt.Sprintf("[resource %s %s, %s]", r.URI, r.MimeType, sizeText(len(n)))), false
+	}
+	return termsafe.Text("[" + b.Type + "] " + string(raw)), false
+}
+
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func prettyJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Indent(&b, raw, "", "  ") != nil {
+		return termsafe.Text(string(raw))
+	}
+	return termsafe.Text(b.String())
+}
+
+// saveFirstContent writes the first content block's payload (text, or the
+// decoded data or blob) to a file.
+func saveFirstContent(path string, blocks []json.RawMessage) error {
+	for _, raw := range blocks {
+		var b struct {
+			Text     *string `json:"text"`
+			Data     string  `json:"data"`
+			Blob     string  `json:"blob"`
+			Resource *struct {
+				Text *string `json:"text"`
+				Blob string  `json:"blob"`
+			} `json:"resource"`
+		}
+		if json.Unmarshal(raw, &b) != nil {
+			continue
+		}
+		var data []byte
+		switch {
+		case b.Text != nil:
+			data = []byte(*b.Text)
+		case b.Data != "" || b.Blob != "":
+			d, err := base64.StdEncoding.DecodeString(b.Data + b.Blob)
+			if err != nil {
+				return fmt.Errorf("content is not valid base64: %w", err)
+			}
+			data = d
+		case b.Resource != nil && b.Resource.Text != nil:
+			data = []byte(*b.Resource.Text)
+		case b.Resource != nil:
+			d, err := base64.StdEncoding.DecodeString(b.Resource.Blob)
+			if err != nil {
+				return fmt.Errorf("blob is not valid base64: %w", err)
+			}
+			data = d
+		default:
+			continue
+		}
+		return os.WriteFile(path, data, 0o644)
+	}
+	return errors.New("nothing to save: the result has no content")
+}
+
+func runRead(ctx context.Context, c *runCtx) error {
+	if len(c.pos) != 1 {
+		return usagef("read: give exactly one URI")
+	}
+	raw, err := c.session.Call(ctx, "resources/read", map[string]string{"uri": c.pos[0]})
+	if err != nil {
+		return err
+	}
+	var res struct {
+		Contents []json.RawMessage `json:"contents"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("unreadable resources/read result: %w", err)
+	}
+	if c.o.json {
+		fmt.Fprintf(c.out, "%s\n", bytes.TrimSpace(raw))
+	} else {
+		for _, r := range res.Contents {
+			var cont struct {
+				URI      string  `json:"uri"`
+				MimeType string  `json:"mimeType"`
+				Text     *string `json:"text"`
+				Blob     string  `json:"blob"`
+			}
+			json.Unmarshal(r, &cont)
+			if cont.Text != nil {
+				fmt.Fprintln(c.out, termsafe.Text(*cont.Text))
+				continue
+			}
+			d, _ := base64.StdEncoding.DecodeString(cont.Blob)
+			fmt.Fprintln(c.out, termsafe.Line(fmt.Sprintf("[blob %s %s, %s] (save it with -o FILE)", cont.URI, cont.MimeType, sizeText(len(d)))))
+		}
+	}
+	if c.o.output != "" {
+		return saveFirstContent(c.o.output, res.Contents)
+	}
+	return nil
+}
+
+func runPrompt(ctx context.Context, c *runCtx) error {
+	if len(c.pos) == 0 {
+		return usagef("prompt: missing NAME")
+	}
+	args, err := buildArgs(c.o.args, c.pos[1:], nil, true)
+	if err != nil {
+		return err
+	}
+	raw, err := getPrompt(ctx, c.session, c.pos[0], args)
+	if err != nil {
+		return err
+	}
+	return printPrompt(c.out, raw, c.o.json)
+}
+
+func getPrompt(ctx context.Context, s *mcp.Session, name string, args map[string]any) (json.RawMessage, error) {
+	// Prompt arguments are strings on the wire.
+	sargs := map[string]string{}
+	for k, v := range args {
+		switch x := v.(type) {
+		case string:
+			sargs[k] = x
+		default:
+			b, _ := json.Marshal(x)
+			sargs[k] = string(b)
+		}
+	}
+	params := map[string]any{"name": name}
+	if len(sargs) > 0 {
+		params["arguments"] = sargs
+	}
+	return s.Call(ctx, "prompts/get", params)
+}
+
+func printPrompt(w io.Writer, raw json.RawMessage, asJSON bool) error {
+	if asJSON {
+		fmt.Fprintf(w, "%s\n", bytes.TrimSpace(raw))
+		return nil
+	}
+	var res struct {
+		Description string `json:"description"`
+		Messages    []struct {
+			Role    string          `json:"role"`
+			Content json.RawMessage `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("unreadable prompts/get result: %w", err)
+	}
+	if res.Description != "" {
+		fmt.Fprintln(w, termsafe.Text(res.Description))
+		fmt.Fprintln(w)
+	}
+	for _, m := range res.Messages {
+		text, _ := renderBlock(m.Content)
+		fmt.Fprintf(w, "%s: %s\n", termsafe.Line(m.Role), text)
+	}
+	return nil
+}

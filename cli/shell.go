@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/termsafe"
+)
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// shellLine is one --json answer of the shell.
+type shellLine struct {
+	Cmd    string          `json:"cmd"`
+	OK     bool            `json:"ok"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  *shellError     `json:"error,omitempty"`
+	MS     float64         `json:"ms"`
+}
+
+type shellError struct {
+	Message string          `json:"message"`
+	Code    int             `json:"code,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Exit    int             `json:"exit"`
+}
+
+const shellHelp = `commands: tools | resources | templates | prompts | call TOOL {json} | read URI |
+          prompt NAME {json} | ping | sleep DURATION | help | quit`
+
+// runShell reads commands, one per line, and runs them on one session.
+func runShell(ctx context.Context, c *runCtx) error {
+	if len(c.pos) > 0 {
+		return usagef("shell: unexpected argument %q (commands come from stdin)", c.pos[0])
+	}
+	var (
+		readLine func() (string, error)
+		out      = c.out
+	)
+	if c.env.StdinIsTerminal && !c.o.json {
+		if f, ok := c.env.Stdin.(*os.File); ok {
+			old, err := term.MakeRaw(int(f.Fd()))
+			if err == nil {
+				defer term.Restore(int(f.Fd()), old)
+				t := term.NewTerminal(struct {
+					io.Reader
+					io.Writer
+				}{f, c.out}, "sonde> ")
+				readLine = t.ReadLine
+				out = t
+				fmt.Fprintln(out, shellHelp)
+			}
+		}
+	}
+	if readLine == nil {
+		sc := bufio.NewScanner(c.env.Stdin)
+		sc.Buffer(make([]byte, 64<<10), int(c.o.maxMessage))
+		readLine = func() (string, error) {
+			if sc.Scan() {
+				return sc.Text(), nil
+			}
+			if err := sc.Err(); err != nil {
+				return "", err
+			}
+			return "", io.EOF
+		}
+	}
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			l, err := readLine()
+			if err != nil {
+				readErr <- err
+				close(lines)
+				return
+			}
+			lines <- l
+		}
+	}()
+	var last error
+	for {
+		var line string
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case l, ok := <-lines:
+			if !ok {
+				if err := <-readErr; err != nil && !errors.Is(err, io.EOF) {
+					return fmt.Errorf("reading commands: %w", err)
+				}
+				return last
+			}
+			line = strings.TrimSpace(l)
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		verb, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		if verb == "quit" || verb == "exit" {
+			return last
+		}
+		start := time.Now()
+		res, err := shellCommand(ctx, c, verb, rest, out)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return err
+		}
+		if c.o.json {
+			sl := shellLine{Cmd: verb, OK: err == nil, MS: float64(time.Since(start).Microseconds()) / 1000}
+			if err == nil {
+				if res == nil {
+					res = json.RawMessage(`{}`)
+				}
+				sl.Result = res
+			} else {
+				se := &shellError{Message: termsafe.Line(err.Error()), Exit: exitCode(err)}
+				var re *mcp.RPCError
+				if errors.As(err, &re) {
+					se.Code, se.Data = re.Code, re.Data
+				}
+				sl.Error = se
+			}
+			b, _ := json.Marshal(sl)
+			fmt.Fprintf(out, "%s\n", b)
+		} else if err != nil {
+			fmt.Fprintln(out, "error: "+termsafe.Line(err.Error()))
+		}
+		if err != nil {
+			last = err
+		}
+	}
+}
+
+// shellCommand runs one command. With --json it returns the result to
+// print; otherwise it prints as the one-shot commands do.
+func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writer) (json.RawMessage, error) {
+	s := c.session
+	list := func(method, key string) (json.RawMessage, error) {
+		items, err := listAll(ctx, s, method, key)
+		if err != nil {
+			return nil, err
+		}
+		if c.o.json {
+			if items == nil {
+				items = []json.RawMessage{}
+			}
+			return json.Marshal(map[string][]json.RawMessage{key: items})
+		}
+		return nil, printList(out, key, items, false)
+	}
+	switch verb {
+	case "help":
+		if !c.o.json {
+			fmt.Fprintln(out, shellHelp)
+		}
+		return nil, nil
+	case "tools":
+		return list("tools/list", "tools")
+	case "resources":
+		return list("resources/list", "resources")
+	case "templates":
+		return list("resources/templates/list", "resourceTemplates")
+	case "prompts":
+		return list("prompts/list", "prompts")
+	case "ping":
+		start := time.Now()
+		if _, err := s.Call(ctx, "ping", nil); err != nil {
+			return nil, err
+		}
+		if !c.o.json {
+			fmt.Fprintf(out, "pong in %s\n", time.Since(start).Round(time.Microsecond))
+		}
+		return nil, nil
+	case "sleep":
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return nil, fmt.Errorf("sleep: %v", err)
+		}
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return nil, nil
+	case "call", "prompt":
+		name, argText, _ := strings.Cut(rest, " ")
+		if name == "" {
+			return nil, fmt.Errorf("%s: missing name", verb)
+		}
+		args := map[string]any{}
+		if t := strings.TrimSpace(argText); t != "" {
+			d := json.NewDecoder(strings.NewReader(t))
+			d.UseNumber()
+			if err := d.Decode(&args); err != nil {
+				return nil, fmt.Errorf("%s: arguments are not a JSON object: %v", verb, err)
+			}
+		}
+		var raw json.RawMessage
+		var err error
+		if verb == "call" {
+			raw, err = callTool(ctx, s, name, args)
+		} else {
+			raw, err = getPrompt(ctx, s, name, args)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if verb == "call" {
+			var r struct {
+				IsError bool `json:"isError"`
+			}
+			json.Unmarshal(raw, &r)
+			if c.o.json {
+				if r.IsError {
+					// ok:true, the call worked; isError is in the result.
+					return raw, nil
+				}
+				return raw, nil
+			}
+			err := printToolResult(out, raw, false, "")
+			return nil, err
+		}
+		if c.o.json {
+			return raw, nil
+		}
+		return nil, printPrompt(out, raw, false)
+	case "read":
+		if rest == "" {
+			return nil, errors.New("read: missing URI")
+		}
+		raw, err := s.Call(ctx, "resources/read", map[string]string{"uri": rest})
+		if err != nil {
+			return nil, err
+		}
+		if c.o.json {
+			return raw, nil
+		}
+		var res struct {
+			Contents []struct {
+				Text *string `json:"text"`
+				URI  string  `json:"uri"`
+				Mime string  `json:"mimeType"`
+				Blob string  `json:"blob"`
+			} `json:"contents"`
+		}
+		json.Unmarshal(raw, &res)
+		for _, ct := range res.Contents {
+			if ct.Text != nil {
+				fmt.Fprintln(out, termsafe.Text(*ct.Text))
+			} else {
+				fmt.Fprintln(out, termsafe.Line(fmt.Sprintf("[blob %s %s, %d base64 chars]", ct.URI, ct.Mime, len(ct.Blob))))
+			}
+		}
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown command %q; %s", verb, shellHelp)
+}
