@@ -715,6 +715,9 @@ func (s *Session) notification(msg *Message) {
 // through Config.Handler, each in its own goroutine so a slow user answer
 // blocks nothing. The answer carries the server's id unchanged.
 func (s *Session) serveRequest(tr transport, msg *Message) {
+	if tr == nil { // decoding a capture: nobody to answer
+		return
+	}
 	id := append(json.RawMessage(nil), msg.ID...)
 	if msg.Method == "ping" {
 		go s.respond(tr, id, "ping", json.RawMessage(`{}`), nil)
