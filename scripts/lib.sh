@@ -33,7 +33,7 @@ EVERYTHING_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/server-everything/d
 CONFORMANCE_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 CONFORMANCE_ALPHA_JS="$PEERS_DIR/conformance-alpha/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 INSPECTOR_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js" # mcp-inspector
-LOOPBACK_SHIM="$PEERS_DIR/run/loopback.cjs"
+LOOPBACK_SHIM="$PEERS_DIR/run/sonde-loopback.cjs"  # not run/loopback.cjs: reference-servers.sh owns that one
 # stdio command line of server-everything (Node 22, the version every peer is tested with)
 EVERYTHING_STDIO=("$NODE22" "$EVERYTHING_JS" stdio)
 
