@@ -112,7 +112,16 @@ func (f *field) choose(b *builder, i int, useDefaults bool) {
 		return
 	}
 	if f.variants[i] == nil {
-		f.variants[i] = b.build(vs[i], f, useDefaults)
+		v := b.build(vs[i], f, useDefaults)
+		// Choosing a variant means its discriminator: fill in every
+		// one-value property (a const), required or not, so the value
+		// matches this alternative and not another.
+		for _, c := range v.children {
+			if c.kind == schema.KindEnum && len(c.node.Options) == 1 && !c.set {
+				c.choice, c.set = 0, true
+			}
+		}
+		f.variants[i] = v
 	}
 	f.choice = i
 	f.set = true

@@ -58,11 +58,13 @@ type Form struct {
 	width, height int
 	focused       bool
 
-	rows   []row
-	focus  int
-	offset int
-	lines  []string
-	picker *picker
+	rows        []row
+	focus       int
+	top         int      // first row on screen
+	lines       []string // rendered body, at most bodyHeight lines
+	hiddenAbove bool
+	hiddenBelow bool
+	picker      *picker
 
 	raw     bool
 	editor  textarea.Model

@@ -705,3 +705,22 @@ func TestBlurHidesCursorAndNonKeyMessages(t *testing.T) {
 		t.Fatal("SetStyles lost state")
 	}
 }
+
+func TestVariantDiscriminatorFilledEvenWhenOptional(t *testing.T) {
+	f := newForm(t, `{"type":"object","properties":{"op":{"oneOf":[
+	  {"type":"object","properties":{"type":{"const":"add"},"n":{"type":"number"}}},
+	  {"type":"object","properties":{"type":{"const":"reset"}}}]}}}`)
+	requireJSON(t, value(t, f), `{}`)
+	press(f, "right")
+	requireJSON(t, value(t, f), `{"op":{"type":"add"}}`)
+	press(f, "right")
+	requireJSON(t, value(t, f), `{"op":{"type":"reset"}}`)
+	if !f.Valid() {
+		t.Fatalf("errors %v", f.Errors())
+	}
+	// Raw round trip picks the variant by its discriminator.
+	press(f, "ctrl+o", "ctrl+o")
+	if l := lineWith(t, plainView(f), "op"); !strings.Contains(l, "reset") {
+		t.Fatalf("op row %q", l)
+	}
+}

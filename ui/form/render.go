@@ -27,9 +27,7 @@ func (m *Form) View() string {
 	}
 	bh := m.bodyHeight()
 	out := make([]string, 0, m.height)
-	for i := m.offset; i < len(m.lines) && len(out) < bh; i++ {
-		out = append(out, m.lines[i])
-	}
+	out = append(out, m.lines[:min(len(m.lines), bh)]...)
 	for len(out) < bh {
 		out = append(out, "")
 	}
@@ -39,31 +37,75 @@ func (m *Form) View() string {
 
 func (m *Form) bodyHeight() int { return max(1, m.height-1) }
 
-// relayout re-renders the body and scrolls so the focused field (with its
-// description, errors and option list) is visible.
+// relayout renders the rows that are on screen. Scrolling is by row: top
+// is the first row shown; it moves only as far as needed to show the
+// whole focused row (with its help, errors and option list). Only rows
+// near the screen are rendered, so huge forms stay fast.
 func (m *Form) relayout() {
 	if m.raw {
 		m.layoutRaw()
 		return
 	}
-	lines, start, end := m.renderBody()
-	m.lines = lines
 	bh := m.bodyHeight()
-	if end-start > bh {
-		end = start + bh
+	header := m.headerLines()
+	if len(m.rows) == 0 {
+		lines := append(header, m.styles.Hint.Render(fit("No fields: the value is "+emptyValueText(m.value)+".", m.width)))
+		m.lines, m.top, m.hiddenAbove, m.hiddenBelow = lines[:min(len(lines), bh)], 0, false, len(lines) > bh
+		return
 	}
-	if start < m.offset {
-		m.offset = start
+	m.focus = max(0, min(m.focus, len(m.rows)-1))
+	labelW := m.labelWidth()
+	cache := map[int][]string{}
+	block := func(i int) []string {
+		if b, ok := cache[i]; ok {
+			return b
+		}
+		b := m.renderRow(m.rows[i], i == m.focus, labelW)
+		cache[i] = b
+		return b
 	}
-	if end > m.offset+bh {
-		m.offset = end - bh
+	above := func(i int) int { // lines shown above row i's own lines
+		if i == 0 {
+			return len(header)
+		}
+		return 0
 	}
-	m.offset = max(0, min(m.offset, len(lines)-bh))
+	m.top = max(0, min(m.top, m.focus))
+	used := 0
+	for i := m.top; i <= m.focus; i++ {
+		used += above(i) + len(block(i))
+	}
+	if used > bh {
+		// Bottom-align the focused row: take rows above it while they fit.
+		top := m.focus
+		used = len(block(top))
+		for top > 0 && used+len(block(top-1))+above(top-1) <= bh {
+			used += len(block(top-1)) + above(top-1)
+			top--
+		}
+		m.top = top
+	}
+	showHeader := m.top == 0 && len(header)+len(block(m.focus)) <= bh || m.top == 0 && m.focus > 0
+	var lines []string
+	if m.top == 0 && showHeader {
+		lines = append(lines, header...)
+	}
+	last := m.top - 1
+	for i := m.top; i < len(m.rows) && len(lines) < bh; i++ {
+		lines = append(lines, block(i)...)
+		last = i
+	}
+	m.hiddenAbove = m.top > 0 || !showHeader && len(header) > 0
+	m.hiddenBelow = last < len(m.rows)-1 || len(lines) > bh
+	m.lines = lines[:min(len(lines), bh)]
 }
 
-func (m *Form) renderBody() (lines []string, focusStart, focusEnd int) {
+// headerLines are shown above the first field: schema problems and errors
+// that belong to no field.
+func (m *Form) headerLines() []string {
 	w := m.width
 	st := m.styles
+	var lines []string
 	if m.schemaErr != nil {
 		msg := "⚠ not validated: " + schema.SanitizeLine(m.schemaErr.Error())
 		for i, l := range wrap(msg, w) {
@@ -80,24 +122,7 @@ func (m *Form) renderBody() (lines []string, focusStart, focusEnd int) {
 		}
 		lines = append(lines, st.Error.Render(fit("✗ "+e, w)))
 	}
-	if len(m.rows) == 0 {
-		lines = append(lines, st.Hint.Render(fit("No fields: the value is "+emptyValueText(m.value)+".", w)))
-		return lines, 0, len(lines)
-	}
-	labelW := m.labelWidth()
-	for i, r := range m.rows {
-		if i == m.focus {
-			focusStart = len(lines)
-		}
-		lines = append(lines, m.renderRow(r, i == m.focus, labelW)...)
-		if i == m.focus {
-			focusEnd = len(lines)
-		}
-	}
-	if m.focus == 0 {
-		focusStart = 0 // keep the warnings above the first field in view
-	}
-	return lines, focusStart, focusEnd
+	return lines
 }
 
 func emptyValueText(v []byte) string {
@@ -492,12 +517,12 @@ func (m *Form) footer() string {
 			left = st.Valid.Render("✓ valid")
 		}
 		left += st.Footer.Render(" · raw JSON")
-	} else if len(m.rows) > 0 && len(m.lines) > m.bodyHeight() {
+	} else if len(m.rows) > 0 && (m.hiddenAbove || m.hiddenBelow) {
 		var arrows string
-		if m.offset > 0 {
+		if m.hiddenAbove {
 			arrows += "↑"
 		}
-		if m.offset+m.bodyHeight() < len(m.lines) {
+		if m.hiddenBelow {
 			arrows += "↓"
 		}
 		left += st.Footer.Render(fmt.Sprintf(" · field %d/%d %s", m.focus+1, len(m.rows), arrows))
