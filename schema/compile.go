@@ -33,8 +33,11 @@ type Error struct {
 	// Path is the JSON pointer of the failing value inside the instance,
 	// such as "/filter/since". The empty string is the whole instance. A
 	// missing required property is reported at the property's own path.
+	// Its tokens are property names from the instance and the schema:
+	// [Sanitize] it before drawing.
 	Path string
-	// Message says what is wrong, in words meant for a person.
+	// Message says what is wrong, in words meant for a person. It is
+	// already sanitized (it can quote patterns and enum values).
 	Message string
 }
 

@@ -93,7 +93,8 @@ type Node struct {
 	// Recursive is set on a node reached through a $ref that is already
 	// being expanded above it.
 	Recursive bool
-	// Ref is the $ref this node was resolved from, if any.
+	// Ref is the $ref this node was resolved from, if any, as the server
+	// wrote it (not sanitized).
 	Ref string
 	// Note explains a fallback to KindUnknown (or anything else odd),
 	// for display.
@@ -195,6 +196,7 @@ func (b *builder) node(s any, name string, required bool, ctx walkCtx) *Node {
 	case *object:
 		o, nctx, rec, ref, note := b.resolve(t, ctx)
 		n.src, n.ctx, n.Recursive, n.Ref, n.Note = o, nctx, rec, ref, note
+		// Ref is data (it may hold anything); Note is for display.
 		n.annotate(o)
 		if b.steps > maxResolveSteps {
 			return n
@@ -230,7 +232,7 @@ func (b *builder) resolve(o *object, ctx walkCtx) (*object, walkCtx, bool, strin
 			siblings.del("$recursiveRef")
 			target, err := b.d.resolve(ref, ctx.base)
 			if err != nil {
-				note = err.Error()
+				note = SanitizeLine(err.Error()) // quotes the server's $ref
 				o = siblings
 				continue
 			}

@@ -607,7 +607,7 @@ func TestUntrustedTextIsSanitized(t *testing.T) {
 	f := newForm(t, `{"type":"object","properties":{
 	  "a\u001b[2J":{"type":"string","title":"T\u001b]0;pwned\u0007itle","description":"D\u001b[31mesc\u009b1m\u202eX"},
 	  "m":{"enum":["v\u001b[5m"],"enumNames":["L\u001bP1$r\u001b\\abel"]}
-	}}`, Options{Initial: json.RawMessage(`{"m":"v\u001b[5m","x":"\u009b2J"}`)})
+	},"additionalProperties":false}`, Options{Initial: json.RawMessage(`{"m":"v\u001b[5m","x":"\u009b2J","\u001b]0;pwned\u0007":1}`)})
 	view := f.View()
 	for _, bad := range []string{"\x07", "\x1b]", "\x1b[2J", "\x1bP", "\u009b", "\u202e", "pwned"} {
 		if strings.Contains(view, bad) {
@@ -619,10 +619,15 @@ func TestUntrustedTextIsSanitized(t *testing.T) {
 		t.Fatalf("view:\n%s", plain)
 	}
 	// The values are data and are kept exactly.
-	requireJSON(t, value(t, f), `{"m":"v\u001b[5m","x":"\u009b2J"}`)
+	requireJSON(t, value(t, f), `{"m":"v\u001b[5m","x":"\u009b2J","\u001b]0;pwned\u0007":1}`)
+	if !strings.Contains(plain, "is not an allowed property") {
+		t.Fatalf("the bad key's error is not shown:\n%s", plain)
+	}
 	press(f, "ctrl+o")
-	if strings.Contains(f.View(), "\u009b") || strings.Contains(f.View(), "\x1b[5m") {
-		t.Fatal("raw editor shows control characters unescaped")
+	for _, bad := range []string{"\u009b", "\x1b[5m", "\x07", "\x1b]"} {
+		if strings.Contains(f.View(), bad) {
+			t.Fatalf("raw editor shows %q unescaped", bad)
+		}
 	}
 }
 

@@ -120,7 +120,7 @@ func (m *Form) headerLines() []string {
 			lines = append(lines, st.Error.Render(fit(fmt.Sprintf("  … %d more", len(m.rootErrs)-i), w)))
 			break
 		}
-		lines = append(lines, st.Error.Render(fit("✗ "+e, w)))
+		lines = append(lines, st.Error.Render(fit("✗ "+schema.SanitizeLine(e), w)))
 	}
 	return lines
 }
@@ -221,7 +221,7 @@ func (m *Form) renderRow(r row, focused bool, labelW int) []string {
 			out = append(out, fit(pad2+st.Error.Render(fmt.Sprintf("  … %d more", len(f.errs)-i)), w))
 			break
 		}
-		out = append(out, fit(pad2+st.Error.Render(ansi.Truncate("✗ "+e, dw, "…")), w))
+		out = append(out, fit(pad2+st.Error.Render(ansi.Truncate("✗ "+schema.SanitizeLine(e), dw, "…")), w))
 	}
 	return out
 }
@@ -562,7 +562,7 @@ func (m *Form) rawErrLines() []string {
 			out = append(out, st.Error.Render(fit(fmt.Sprintf("  … %d more", len(m.rawErrs)-i), w)))
 			break
 		}
-		out = append(out, st.Error.Render(fit("✗ "+e.String(), w)))
+		out = append(out, st.Error.Render(fit("✗ "+schema.SanitizeLine(e.String()), w)))
 	}
 	return out
 }
