@@ -190,14 +190,26 @@ func (m *Form) renderRow(r row, focused bool, labelW int) []string {
 	cell += strings.Repeat(" ", pad)
 
 	ww := max(4, w-2-labelW-1)
+	wide := w >= wideWidth
+	if wide {
+		// Leave a column for descriptions on the right.
+		ww = max(30, min(ww-24, ww*55/100))
+	}
 	hint := m.hint(f, focused)
 	widget := m.widget(f, focused, ww, lipgloss.Width(hint))
 	line := cursor + cell + " " + widget
-	if hint != "" && lipgloss.Width(line)+1+lipgloss.Width(hint) <= w {
-		line += " " + st.Hint.Render(hint)
+	if hint != "" {
+		sep := " " // text inputs are padded to their width already
+		if !isTextKind(f.kind) || f.null {
+			sep = "  "
+		}
+		if lipgloss.Width(line)+len(sep)+lipgloss.Width(hint) <= w {
+			line += sep + st.Hint.Render(hint)
+		}
 	}
-	if !focused && w >= wideWidth && f.node.Description != "" {
-		if room := w - lipgloss.Width(line) - 3; room >= 12 {
+	if !focused && wide && f.node.Description != "" {
+		line = padRight(line, 2+labelW+1+ww)
+		if room := w - lipgloss.Width(line) - 2; room >= 12 {
 			first, _, _ := strings.Cut(f.node.Description, "\n")
 			line += "  " + st.Description.Render(ansi.Truncate(first, room, "…"))
 		}
@@ -299,9 +311,6 @@ func (m *Form) widget(f *field, focused bool, w, hintW int) string {
 		iw := w
 		if hintW > 0 && hintW+1 <= w/3 {
 			iw = w - hintW - 1
-		}
-		if m.width >= wideWidth {
-			iw = min(iw, max(30, w/2))
 		}
 		iw = max(3, iw)
 		if focused && m.focused && f.input.Focused() {
@@ -424,8 +433,13 @@ func (m *Form) hint(f *field, focused bool) string {
 			parts = append(parts, fmt.Sprintf("%d/%d", f.choice+1, total))
 		}
 	case schema.KindArray, schema.KindMultiSelect:
-		if b := rangeText(intf(n.MinItems), intf(n.MaxItems), nil, nil, "items"); b != "" {
-			parts = append(parts, b)
+		switch {
+		case n.MinItems != nil && n.MaxItems != nil:
+			parts = append(parts, rangeText(intf(n.MinItems), intf(n.MaxItems), nil, nil, "items"))
+		case n.MinItems != nil:
+			parts = append(parts, "min "+strconv.Itoa(*n.MinItems))
+		case n.MaxItems != nil:
+			parts = append(parts, "max "+strconv.Itoa(*n.MaxItems))
 		}
 		if focused && f.kind == schema.KindArray {
 			parts = append(parts, m.keys.AddItem.Help().Key+" add")
