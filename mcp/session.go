@@ -414,10 +414,10 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	sendCtx, cancelSend := context.WithCancel(ctx)
 	defer cancelSend()
 	m := &outMsg{raw: frame, rpc: RPCRequest, method: method, id: id, pending: func() bool { return s.isPending(id) }}
-	if err := tr.send(sendCtx, m); err != nil {
-		s.drop(id)
-		return nil, err
-	}
+	// The send runs beside the timer: a server that answers with JSON holds
+	// the POST open until it is done, and the timeout must cover that too.
+	sent := make(chan error, 1)
+	go func() { sent <- tr.send(sendCtx, m) }()
 	timeout := s.cfg.timeout()
 	if o.timeout > 0 {
 		timeout = o.timeout
@@ -426,6 +426,18 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	defer timer.Stop()
 	for {
 		select {
+		case err := <-sent:
+			sent = nil
+			if err == nil {
+				continue
+			}
+			select {
+			case r := <-p.ch: // answered before the transport failed
+				return r.result, r.err
+			default:
+			}
+			s.drop(id)
+			return nil, err
 		case r := <-p.ch:
 			return r.result, r.err
 		case <-p.touch:

@@ -1,0 +1,154 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func startLegacy(t *testing.T, f *legacyFake) *httptest.Server {
+	t.Helper()
+	f.t = t
+	srv := httptest.NewServer(f)
+	f.base = srv.URL
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// The seed report: a gateway's virtual server sends `event: keepalive`
+// with CRLF framing and an absolute endpoint, comments every few seconds,
+// and wants the bearer token on the GET and on every POST. Python clients
+// print "Unknown SSE event: keepalive"; sonde must log it and go on.
+func TestGatewayVirtualServer(t *testing.T) {
+	f := &legacyFake{crlf: true, absolute: true, endpoint: "/servers/2/message", query: "session_id",
+		bearer: "s3cret-token-123", keepaliveEvent: 50 * time.Millisecond, comment: 30 * time.Millisecond}
+	srv := startLegacy(t, f)
+	s, log := dialT(t, Config{URL: srv.URL + "/servers/2/sse", Bearer: "s3cret-token-123", Keepalive: -1})
+	if got := s.Info().Transport; got != TransportSSE {
+		t.Fatalf("transport %s, want sse", got)
+	}
+	time.Sleep(200 * time.Millisecond)
+	raw, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"message": "through the gateway"}})
+	if err != nil || !strings.Contains(string(raw), "through the gateway") {
+		t.Fatalf("call: %v %s", err, raw)
+	}
+	if !strings.HasPrefix(s.Info().Endpoint, srv.URL+"/servers/2/message?session_id=") {
+		t.Fatalf("endpoint %q not used as announced", s.Info().Endpoint)
+	}
+	events := log.all()
+	var keepalives, comments, retries int
+	for _, e := range events {
+		if e.Kind == KindError {
+			t.Errorf("unexpected error event: %s", e.Err)
+		}
+		switch {
+		case e.Kind == KindSSE && e.SSEEvent == "keepalive":
+			keepalives++
+			if e.SSERetry == 5000 {
+				retries++
+			}
+		case e.Kind == KindComment:
+			comments++
+			if !strings.HasPrefix(e.Text, "ping - ") {
+				t.Errorf("comment text %q", e.Text)
+			}
+		}
+		for k, vs := range e.Header {
+			for _, v := range vs {
+				if strings.Contains(v, "s3cret-token-123") {
+					t.Errorf("token leaked into an event header %s", k)
+				}
+			}
+		}
+	}
+	if keepalives < 2 || comments < 2 || retries != 1 {
+		t.Fatalf("keepalive events %d, comments %d, keepalive with retry %d", keepalives, comments, retries)
+	}
+	// Every request carried the token: the GET, and each POST.
+	hs := f.headers()
+	if len(hs) < 4 {
+		t.Fatalf("only %d requests seen", len(hs))
+	}
+	for i, h := range hs {
+		if h.Get("Authorization") != "Bearer s3cret-token-123" {
+			t.Fatalf("request %d without bearer", i)
+		}
+	}
+}
+
+// sse-starlette (Python SDK, FastMCP): CRLF, `: ping - <ts>` comments, a
+// relative endpoint with a trailing slash path.
+func TestStarletteCommentsAndRelativeEndpoint(t *testing.T) {
+	f := &legacyFake{crlf: true, endpoint: "/messages/", query: "session_id", comment: 20 * time.Millisecond}
+	srv := startLegacy(t, f)
+	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1})
+	time.Sleep(100 * time.Millisecond)
+	callEcho(t, s)
+	if !strings.HasPrefix(s.Info().Endpoint, srv.URL+"/messages/?session_id=") {
+		t.Fatalf("endpoint %q", s.Info().Endpoint)
+	}
+	if s.Info().SessionID == "" {
+		t.Fatalf("session id not taken from the endpoint")
+	}
+	if n := log.count(func(e Event) bool { return e.Kind == KindComment }); n < 2 {
+		t.Fatalf("%d comments", n)
+	}
+	if n := log.count(func(e Event) bool { return e.Kind == KindError }); n != 0 {
+		t.Fatalf("%d error events", n)
+	}
+}
+
+// A 401 is an auth problem, reported with the server's challenge, and it
+// never triggers the fallback to legacy SSE.
+func TestUnauthorizedNeverFallsBack(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId", bearer: "right"}
+	srv := startLegacy(t, f)
+	for _, bearer := range []string{"", "wrong"} {
+		log := &eventLog{}
+		_, err := Dial(ctxT(t), Config{URL: srv.URL + "/sse", Bearer: bearer, OnEvent: log.add})
+		var ae *AuthError
+		if !errors.As(err, &ae) {
+			t.Fatalf("bearer %q: got %v, want AuthError", bearer, err)
+		}
+		if ae.Status != 401 || !strings.Contains(ae.Error(), `Bearer realm="gateway"`) {
+			t.Fatalf("auth error %q", ae.Error())
+		}
+		if bearer != "" && !strings.Contains(ae.Error(), "rejected") {
+			t.Fatalf("with a token the message should say it was rejected: %q", ae.Error())
+		}
+		if f.gets.Load() != 0 {
+			t.Fatalf("a 401 on POST led to a GET (fallback)")
+		}
+	}
+}
+
+// -H headers go out on every request, the SSE GET included.
+func TestHeadersOnEveryRequest(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId"}
+	srv := startLegacy(t, f)
+	h := http.Header{}
+	h.Set("X-Tenant", "acme")
+	s, _ := dialT(t, Config{URL: srv.URL + "/sse", Header: h, Transport: TransportSSE, Keepalive: -1})
+	callEcho(t, s)
+	hs := f.headers()
+	sawGet := false
+	for _, h := range hs {
+		if h.Get("X-Tenant") != "acme" {
+			t.Fatalf("request without X-Tenant: %v", h)
+		}
+		sawGet = sawGet || h.Get("Accept") == "text/event-stream"
+	}
+	if !sawGet {
+		t.Fatalf("no SSE GET seen")
+	}
+}
