@@ -136,8 +136,12 @@ func capText(s string, n int) (string, int64) {
 
 // sseError makes go-sse's errors readable.
 func sseError(err error, maxMessage int) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of input") {
-		return errors.New("stream ended in the middle of an SSE event")
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// net/http: the connection closed before the response ended.
+		return errors.New("the connection closed in the middle of the response")
+	}
+	if strings.Contains(err.Error(), "unexpected end of input") {
+		return errors.New("the stream ended in the middle of an SSE event")
 	}
 	if strings.Contains(err.Error(), "token too long") {
 		return fmt.Errorf("an SSE event exceeded the %s message limit (raise --max-message)", humanBytes(int64(maxMessage)))

@@ -1,0 +1,273 @@
+package mcp
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// idleProxy is a TCP proxy that cuts a connection when no byte has crossed
+// it in either direction for idle, like a load balancer's idle timeout.
+type idleProxy struct {
+	ln   net.Listener
+	idle time.Duration
+	cuts atomic.Int32
+	wg   sync.WaitGroup
+}
+
+func newIdleProxy(t *testing.T, backend string, idle time.Duration) *idleProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &idleProxy{ln: ln, idle: idle}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.wg.Add(1)
+			go p.serve(c, backend)
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return p
+}
+
+func (p *idleProxy) serve(c net.Conn, backend string) {
+	defer p.wg.Done()
+	b, err := net.Dial("tcp", backend)
+	if err != nil {
+		c.Close()
+		return
+	}
+	var last atomic.Int64
+	last.Store(time.Now().UnixNano())
+	done := make(chan struct{})
+	var once sync.Once
+	stop := func() { once.Do(func() { close(done); c.Close(); b.Close() }) }
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				last.Store(time.Now().UnixNano())
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		stop()
+	}
+	go pipe(b, c)
+	go pipe(c, b)
+	tick := time.NewTicker(p.idle / 10)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			if time.Since(time.Unix(0, last.Load())) > p.idle {
+				p.cuts.Add(1)
+				stop()
+				return
+			}
+		}
+	}
+}
+
+func (p *idleProxy) url() string { return "http://" + p.ln.Addr().String() }
+
+// The seed report: behind a proxy that cuts streams idle for a while, the
+// next tool call after a long pause must still succeed. With the default
+// keepalive the stream never looks idle; with keepalive off the cut is
+// noticed at once and the session re-established before the call.
+func TestProxyIdleCutNeverCostsACall(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId"}
+	srv := startLegacy(t, f)
+	backend := strings.TrimPrefix(srv.URL, "http://")
+
+	t.Run("keepalive", func(t *testing.T) {
+		p := newIdleProxy(t, backend, 600*time.Millisecond)
+		s, _ := dialT(t, Config{URL: p.url() + "/sse", Keepalive: 150 * time.Millisecond})
+		time.Sleep(1500 * time.Millisecond)
+		callEcho(t, s)
+		// The proxy may cut idle pooled POST connections; the stream must
+		// survive.
+		if s.Info().Reconnects != 0 || f.gets.Load() != 1 {
+			t.Fatalf("reconnects %d, GETs %d: keepalive did not keep the stream busy", s.Info().Reconnects, f.gets.Load())
+		}
+	})
+	t.Run("no keepalive", func(t *testing.T) {
+		p := newIdleProxy(t, backend, 400*time.Millisecond)
+		s, log := dialT(t, Config{URL: p.url() + "/sse", Keepalive: -1})
+		time.Sleep(1500 * time.Millisecond)
+		callEcho(t, s)
+		if p.cuts.Load() == 0 || s.Info().Reconnects == 0 {
+			t.Fatalf("cuts %d, reconnects %d: the test did not exercise a cut", p.cuts.Load(), s.Info().Reconnects)
+		}
+		if log.count(func(e Event) bool { return e.Kind == KindState && e.State == StateReconnecting }) == 0 {
+			t.Fatalf("no reconnecting state event")
+		}
+	})
+}
+
+// A legacy stream that dies with a request in flight: the request fails
+// with a clear message, the session is re-established (new GET, new
+// endpoint, initialize again) and the next call works.
+func TestLegacyStreamLostMidCall(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId"}
+	release := make(chan struct{})
+	f.onFrame = func(frame []byte) [][]byte {
+		m, _ := DecodeMessage(frame)
+		if m != nil && m.Method == "tools/call" && strings.Contains(string(m.Params), `"hang"`) {
+			close(release)
+			return [][]byte{}
+		}
+		return nil
+	}
+	srv := startLegacy(t, f)
+	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1})
+	go func() {
+		<-release
+		time.Sleep(50 * time.Millisecond)
+		srv.CloseClientConnections()
+	}()
+	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "hang"})
+	var le *LostError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "connection lost before the answer to tools/call arrived") {
+		t.Fatalf("got %v", err)
+	}
+	callEcho(t, s)
+	if f.gets.Load() < 2 || s.Info().Reconnects < 1 {
+		t.Fatalf("gets %d reconnects %d", f.gets.Load(), s.Info().Reconnects)
+	}
+	inits := 0
+	for _, e := range log.all() {
+		if e.RPC == RPCResponse && e.ReqMethod == "initialize" {
+			inits++
+		}
+	}
+	if inits != 2 {
+		for _, e := range log.all() {
+			t.Logf("%s %s %s %s", e.Dir, e.Label(), e.Summary(), e.Err)
+		}
+		t.Fatalf("%d initialize requests", inits)
+	}
+}
+
+// The idle watchdog closes a stream that stays silent (a half-open
+// connection sends nothing at all) and re-opens it.
+func TestIdleWatchdogReopens(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId"}
+	srv := startLegacy(t, f)
+	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1, IdleTimeout: 300 * time.Millisecond})
+	deadline := time.Now().Add(10 * time.Second)
+	for f.gets.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("stream never re-opened")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	callEcho(t, s)
+	if log.count(func(e Event) bool { return strings.Contains(e.Err, "silent for 300ms") }) == 0 {
+		t.Fatalf("idle cut not explained")
+	}
+}
+
+// A server that went away for good: reconnects are bounded and the
+// session ends in an error state that callers see.
+func TestReconnectGivesUp(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId"}
+	srv := startLegacy(t, f)
+	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1, MaxReconnects: 2, Timeout: time.Second})
+	srv.CloseClientConnections()
+	srv.Listener.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.State() != StateError {
+		if time.Now().After(deadline) {
+			t.Fatalf("state %s", s.State())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, err := s.Call(ctxT(t), "ping", nil)
+	if err == nil || !strings.Contains(err.Error(), "not re-established after 2 attempts") {
+		t.Fatalf("got %v", err)
+	}
+	if n := log.count(func(e Event) bool { return e.Kind == KindState && e.State == StateReconnecting }); n != 2 {
+		t.Fatalf("%d reconnect attempts", n)
+	}
+}
+
+// HTTP_PROXY/HTTPS_PROXY/NO_PROXY are honoured (read when dialing).
+func TestProxyFromEnvironment(t *testing.T) {
+	f := &streamFake{json: true}
+	target := startStream(t, f)
+	var proxied atomic.Int32
+	tu, _ := url.Parse(target.URL)
+	rp := httputil.NewSingleHostReverseProxy(tu)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Host == "mcp.example.invalid" {
+			proxied.Add(1)
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	t.Setenv("HTTP_PROXY", proxy.URL)
+	t.Setenv("NO_PROXY", "")
+	s, _ := dialT(t, Config{URL: "http://mcp.example.invalid/mcp", Keepalive: -1})
+	callEcho(t, s)
+	if proxied.Load() < 2 {
+		t.Fatalf("%d requests through the proxy", proxied.Load())
+	}
+	t.Setenv("NO_PROXY", "mcp.example.invalid")
+	_, err := Dial(ctxT(t), Config{URL: "http://mcp.example.invalid/mcp", Timeout: 2 * time.Second})
+	var ce *ConnectError
+	if !errors.As(err, &ce) {
+		t.Fatalf("with NO_PROXY the name should not resolve: %v", err)
+	}
+}
+
+// TLS is verified unless --insecure.
+func TestTLSVerification(t *testing.T) {
+	f := &streamFake{json: true}
+	srv := httptest.NewTLSServer(f)
+	t.Cleanup(srv.Close)
+	_, err := Dial(ctxT(t), Config{URL: srv.URL, Timeout: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("got %v", err)
+	}
+	s, _ := dialT(t, Config{URL: srv.URL, Insecure: true, Keepalive: -1})
+	callEcho(t, s)
+	_ = tls.VersionTLS12
+}
+
+// Unreachable servers give a ConnectError naming the target.
+func TestUnreachable(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err := Dial(ctxT(t), Config{URL: "http://" + addr + "/mcp"})
+	var ce *ConnectError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+var _ = io.EOF
