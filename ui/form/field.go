@@ -26,6 +26,10 @@ type field struct {
 
 	set  bool // has a value: typed, chosen, filled in
 	null bool // explicitly null
+	// auto marks a value the form chose by itself (a required const, the
+	// first variant of a required oneOf, a variant's discriminator). It
+	// does not make an optional parent object present on its own.
+	auto bool
 
 	input    textinput.Model // string, number, integer, raw JSON
 	hasInput bool
@@ -63,7 +67,7 @@ func (b *builder) build(n *schema.Node, parent *field, useDefaults bool) *field 
 		f.initInput(b)
 	case schema.KindEnum:
 		if n.Required && len(n.Options) == 1 {
-			f.choice, f.set = 0, true // a const: nothing to choose
+			f.choice, f.set, f.auto = 0, true, true // a const: nothing to choose
 		}
 	case schema.KindMultiSelect:
 		f.checked = make([]bool, len(n.Options))
@@ -76,6 +80,7 @@ func (b *builder) build(n *schema.Node, parent *field, useDefaults bool) *field 
 		f.variants = make([]*field, len(vs))
 		if n.Required && len(vs) > 0 {
 			f.choose(b, 0, useDefaults)
+			f.auto = true
 		}
 	}
 	if useDefaults && n.Default != nil {
@@ -118,13 +123,14 @@ func (f *field) choose(b *builder, i int, useDefaults bool) {
 		// matches this alternative and not another.
 		for _, c := range v.children {
 			if c.kind == schema.KindEnum && len(c.node.Options) == 1 && !c.set {
-				c.choice, c.set = 0, true
+				c.choice, c.set, c.auto = 0, true, true
 			}
 		}
 		f.variants[i] = v
 	}
 	f.choice = i
 	f.set = true
+	f.auto = false
 }
 
 // newItem appends or inserts an array item built from the item schema.
@@ -142,6 +148,12 @@ func (f *field) newItem(b *builder, at int) *field {
 			it.set = true // an added text item is "" until typed
 		case schema.KindBoolean:
 			it.set, it.boolVal = true, false
+		case schema.KindEnum:
+			if len(it.node.Options) == 1 {
+				it.choice, it.set = 0, true
+			}
+		case schema.KindVariant:
+			it.choose(b, 0, true)
 		}
 	}
 	at = max(0, min(at, len(f.items)))
@@ -180,7 +192,7 @@ func (f *field) clear(b *builder) {
 			f.input.Placeholder = placeholder(f.node, f.kind)
 		}
 	}
-	f.set, f.null, f.localErr = false, false, ""
+	f.set, f.null, f.localErr, f.auto = false, false, "", false
 	if f.hasInput {
 		f.input.SetValue("")
 	}
@@ -222,6 +234,7 @@ func (f *field) fill(b *builder, raw json.RawMessage) {
 }
 
 func (f *field) tryFill(b *builder, raw json.RawMessage) bool {
+	f.auto = false
 	if string(raw) == "null" {
 		if f.node.Nullable || f.kind == schema.KindNull {
 			f.null, f.set = f.kind != schema.KindNull, true
@@ -437,7 +450,8 @@ func (f *field) value(force bool) (json.RawMessage, bool) {
 		return f.objectValue(force)
 	case schema.KindVariant:
 		if sel := f.selected(); sel != nil {
-			return sel.value(force)
+			// A variant the user picked is present even if empty.
+			return sel.value(force || !f.auto)
 		}
 		return f.absent()
 	case schema.KindNull:
@@ -472,18 +486,18 @@ func (f *field) objectValue(force bool) (json.RawMessage, bool) {
 		key string
 		val json.RawMessage
 	}
-	var members []member
+	present := force || f.set && !f.auto || f.isItem || len(f.extras) > 0
 	for _, c := range f.children {
-		if v, ok := c.value(false); ok {
-			members = append(members, member{c.key, v})
+		if present {
+			break
 		}
+		present = c.hasUserValue()
 	}
-	present := force || f.set || f.isItem || len(members) > 0 || len(f.extras) > 0
 	if !present {
 		return nil, false
 	}
 	// Now that the object is present, its required containers are too.
-	members = members[:0]
+	var members []member
 	for _, c := range f.children {
 		if v, ok := c.value(c.node.Required); ok {
 			members = append(members, member{c.key, v})
@@ -505,6 +519,37 @@ func (f *field) objectValue(force bool) (json.RawMessage, bool) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), true
+}
+
+// hasUserValue reports whether the field holds something other than what
+// the form filled in by itself; it decides whether an optional object is
+// present.
+func (f *field) hasUserValue() bool {
+	if f.null {
+		return true
+	}
+	switch f.kind {
+	case schema.KindObject:
+		if f.set && !f.auto || len(f.extras) > 0 {
+			return true
+		}
+		for _, c := range f.children {
+			if c.hasUserValue() {
+				return true
+			}
+		}
+		return false
+	case schema.KindVariant:
+		sel := f.selected()
+		if sel == nil {
+			return false
+		}
+		return !f.auto || sel.hasUserValue()
+	case schema.KindEnum:
+		return f.choice >= 0 && !f.auto
+	}
+	_, ok := f.value(false)
+	return ok
 }
 
 // path is the field's JSON pointer in the value.

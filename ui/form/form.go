@@ -590,7 +590,7 @@ func (m *Form) cycle(f *field, d int) {
 			return
 		}
 		f.choice = nextIndex(f.choice, d, n)
-		f.set = true
+		f.set, f.auto = true, false
 	case schema.KindVariant:
 		n := len(f.variants)
 		if n == 0 {
@@ -743,7 +743,7 @@ func (m *Form) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 			if p.f.kind == schema.KindVariant {
 				p.f.choose(m.b, i, false)
 			} else {
-				p.f.choice, p.f.set = i, true
+				p.f.choice, p.f.set, p.f.auto = i, true, false
 			}
 			m.picker = nil
 			m.changed()

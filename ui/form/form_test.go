@@ -729,3 +729,25 @@ func TestVariantDiscriminatorFilledEvenWhenOptional(t *testing.T) {
 		t.Fatalf("op row %q", l)
 	}
 }
+
+func TestAutoFilledValuesDoNotMakeOptionalObjectsPresent(t *testing.T) {
+	f := newForm(t, `{"type":"object","properties":{
+	  "opt":{"type":"object","properties":{"kind":{"const":"x"},"note":{"type":"string"},
+	         "pick":{"oneOf":[{"type":"string"},{"type":"integer"}]}},"required":["kind","pick"]},
+	  "list":{"type":"array","items":{"oneOf":[{"type":"object","properties":{"t":{"const":"a"}}},{"type":"string"}]}}
+	}}`)
+	requireJSON(t, value(t, f), `{}`)
+	tabTo(t, f, "/opt/note")
+	typeText(f, "n")
+	requireJSON(t, value(t, f), `{"opt":{"kind":"x","note":"n"}}`)
+	press(f, "backspace")
+	requireJSON(t, value(t, f), `{}`)
+	// Choosing a variant is the user's doing: the object is present.
+	tabTo(t, f, "/opt/pick")
+	press(f, "right")
+	requireJSON(t, value(t, f), `{"opt":{"kind":"x"}}`)
+	// A new item of a oneOf starts on its first alternative.
+	tabTo(t, f, "/list")
+	press(f, "ctrl+n")
+	requireJSON(t, value(t, f), `{"opt":{"kind":"x"},"list":[{"t":"a"}]}`)
+}
