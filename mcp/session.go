@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -589,11 +590,12 @@ func (s *Session) receive(tr transport, e Event) {
 		msg, err := DecodeMessage(raw)
 		if err != nil {
 			ev.Kind, ev.RPC = KindError, RPCInvalid
-			if !json.Valid(raw) {
+			ev.Err = err.Error()
+			if errors.Is(err, ErrNotJSON) || !json.Valid(raw) {
 				ev.Text, ev.Truncated = capText(string(raw), maxLogText)
 				ev.Raw = nil
+				ev.Err = "invalid JSON from the server: " + strings.TrimPrefix(err.Error(), ErrNotJSON.Error()+": ")
 			}
-			ev.Err = err.Error()
 			s.emit(ev)
 			continue
 		}

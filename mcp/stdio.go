@@ -13,6 +13,10 @@ import (
 	"time"
 )
 
+// stdioGrace is how long shutdown waits after closing stdin, and again
+// after SIGTERM, before the next step (a variable so tests can shorten it).
+var stdioGrace = 2 * time.Second
+
 // stdio runs a server as a child process and speaks newline-delimited JSON
 // over its stdin and stdout; stderr lines become log events.
 type stdio struct {
@@ -209,7 +213,7 @@ func (t *stdio) close(ctx context.Context) error {
 	steps := []struct {
 		sig  syscall.Signal
 		wait time.Duration
-	}{{0, 2 * time.Second}, {syscall.SIGTERM, 2 * time.Second}, {syscall.SIGKILL, 2 * time.Second}}
+	}{{0, stdioGrace}, {syscall.SIGTERM, stdioGrace}, {syscall.SIGKILL, 2 * time.Second}}
 	for _, s := range steps {
 		if s.sig != 0 {
 			t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "stdio", Text: fmt.Sprintf("server did not exit; sending %s", s.sig)})
