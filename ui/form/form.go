@@ -361,16 +361,27 @@ func (m *Form) ToggleRaw() tea.Cmd {
 		m.relayout()
 		return nil
 	}
+	_ = m.SetValue(json.RawMessage(text))
+	return m.focusInput()
+}
+
+// SetValue replaces the form's content with a JSON value (e.g. the
+// arguments of an earlier call), as if it had been typed in the raw
+// editor. It leaves raw mode. Invalid JSON is an error and changes
+// nothing.
+func (m *Form) SetValue(v json.RawMessage) error {
+	if err := jsonError(string(v)); err != nil {
+		return err
+	}
 	prev := m.focusPath()
 	m.root = m.b.build(m.node, nil, false)
-	m.root.fill(m.b, json.RawMessage(text))
-	m.raw = false
-	m.rawErr, m.rawErrs = "", nil
+	m.root.fill(m.b, v)
+	m.raw, m.rawErr, m.rawErrs, m.picker = false, "", nil, nil
 	m.editor.Blur()
-	m.picker = nil
 	m.changed()
 	m.restoreFocus(prev)
-	return m.focusInput()
+	m.focusInput()
+	return nil
 }
 
 // Update handles a message: keys (when the caller routes them here),

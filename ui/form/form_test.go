@@ -751,3 +751,19 @@ func TestAutoFilledValuesDoNotMakeOptionalObjectsPresent(t *testing.T) {
 	press(f, "ctrl+n")
 	requireJSON(t, value(t, f), `{"opt":{"kind":"x"},"list":[{"t":"a"}]}`)
 }
+
+func TestSetValue(t *testing.T) {
+	f := newForm(t, searchSchema)
+	tabTo(t, f, "/mode")
+	if err := f.SetValue(json.RawMessage(`{"query":"again","mode":"fast","extra":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	requireJSON(t, value(t, f), `{"query":"again","mode":"fast","extra":1}`)
+	if focusedPath(f) != "/mode" {
+		t.Fatalf("focus moved to %s", focusedPath(f))
+	}
+	if err := f.SetValue(json.RawMessage(`{`)); err == nil {
+		t.Fatal("invalid JSON must fail")
+	}
+	requireJSON(t, value(t, f), `{"query":"again","mode":"fast","extra":1}`)
+}
