@@ -28,6 +28,9 @@ import (
 	"github.com/sonde-mcp/sonde/schema"
 )
 
+// maxEditorLines keeps pretty-printed JSON under the textarea's line cap.
+const maxEditorLines = 9000
+
 // Options configure [New].
 type Options struct {
 	// Initial prefills the form, e.g. with the arguments used last time.
@@ -335,7 +338,13 @@ func (m *Form) ToggleRaw() tea.Cmd {
 	if !m.raw {
 		m.picker = nil
 		v := m.rootValue()
-		m.editor.SetValue(escapeForDisplay(prettyJSON(v)))
+		text := prettyJSON(v)
+		if strings.Count(text, "\n") >= maxEditorLines {
+			// The textarea keeps at most 10000 lines and silently drops
+			// the rest; one long line loses nothing.
+			text = string(compactJSON(string(v)))
+		}
+		m.editor.SetValue(escapeForDisplay(text))
 		m.editor.MoveToBegin()
 		m.raw = true
 		m.rawErr = ""

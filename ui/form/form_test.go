@@ -767,3 +767,19 @@ func TestSetValue(t *testing.T) {
 	}
 	requireJSON(t, value(t, f), `{"query":"again","mode":"fast","extra":1}`)
 }
+
+func TestRawEditorKeepsHugeValuesWhole(t *testing.T) {
+	items := make([]string, 10100) // more lines than the textarea keeps
+	for i := range items {
+		items[i] = `"x"`
+	}
+	initial := `{"tags":[` + strings.Join(items, ",") + `]}`
+	f := newForm(t, arraySchema, Options{Initial: json.RawMessage(initial)})
+	press(f, "ctrl+o")
+	requireJSON(t, value(t, f), initial)
+	press(f, "ctrl+o")
+	if f.Raw() {
+		t.Fatalf("could not leave the raw editor: %v", f.Errors())
+	}
+	requireJSON(t, value(t, f), initial)
+}
