@@ -1,0 +1,486 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/sahilm/fuzzy"
+
+	"github.com/sonde-mcp/sonde/schema"
+	"github.com/sonde-mcp/sonde/termsafe"
+)
+
+// listKind is one of the four browser lists.
+type listKind int
+
+const (
+	listTools listKind = iota
+	listResources
+	listTemplates
+	listPrompts
+	numLists
+)
+
+func (k listKind) title() string {
+	return [...]string{"Tools", "Resources", "Templates", "Prompts"}[k]
+}
+
+// method is the list method; key is the member of its result.
+func (k listKind) method() string {
+	return [...]string{"tools/list", "resources/list", "resources/templates/list", "prompts/list"}[k]
+}
+
+func (k listKind) key() string {
+	return [...]string{"tools", "resources", "resourceTemplates", "prompts"}[k]
+}
+
+func listForMethod(m string) (listKind, bool) {
+	for k := listKind(0); k < numLists; k++ {
+		if k.method() == m {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// item is one tool, resource, template or prompt. Name (and URI) are kept
+// exactly as the server sent them, because that is what must be sent back;
+// every d* field is the terminal-safe display form.
+type item struct {
+	kind  listKind
+	raw   json.RawMessage
+	name  string // exact
+	uri   string // exact (resources), or the URI template
+	dname string
+	title string
+	desc  string
+	mime  string
+	size  int64
+
+	// tools
+	inputSchema  json.RawMessage
+	outputSchema json.RawMessage
+	readOnly     *bool
+	destructive  *bool
+	idempotent   *bool
+	openWorld    *bool
+	annTitle     string
+
+	// prompts
+	args []schema.PromptArg
+}
+
+func boolp(b *bool) bool { return b != nil && *b }
+
+// decodeItems decodes one page of a list result, leniently: an item that
+// does not decode is still listed with what could be read.
+func decodeItems(k listKind, raw json.RawMessage) (items []*item, next string) {
+	var page map[string]json.RawMessage
+	if json.Unmarshal(raw, &page) != nil {
+		return nil, ""
+	}
+	if c, ok := page["nextCursor"]; ok {
+		json.Unmarshal(c, &next)
+	}
+	var list []json.RawMessage
+	json.Unmarshal(page[k.key()], &list)
+	for _, r := range list {
+		var v struct {
+			Name         string          `json:"name"`
+			Title        string          `json:"title"`
+			Description  string          `json:"description"`
+			URI          string          `json:"uri"`
+			URITemplate  string          `json:"uriTemplate"`
+			MimeType     string          `json:"mimeType"`
+			Size         int64           `json:"size"`
+			InputSchema  json.RawMessage `json:"inputSchema"`
+			OutputSchema json.RawMessage `json:"outputSchema"`
+			Annotations  struct {
+				Title           string `json:"title"`
+				ReadOnlyHint    *bool  `json:"readOnlyHint"`
+				DestructiveHint *bool  `json:"destructiveHint"`
+				IdempotentHint  *bool  `json:"idempotentHint"`
+				OpenWorldHint   *bool  `json:"openWorldHint"`
+			} `json:"annotations"`
+			Arguments []schema.PromptArg `json:"arguments"`
+		}
+		json.Unmarshal(r, &v)
+		it := &item{kind: k, raw: r, name: v.Name, uri: v.URI, mime: termsafe.Line(v.MimeType), size: v.Size,
+			inputSchema: v.InputSchema, outputSchema: v.OutputSchema, args: v.Arguments,
+			readOnly: v.Annotations.ReadOnlyHint, destructive: v.Annotations.DestructiveHint,
+			idempotent: v.Annotations.IdempotentHint, openWorld: v.Annotations.OpenWorldHint,
+			annTitle: termsafe.Line(v.Annotations.Title)}
+		if k == listTemplates {
+			it.uri = v.URITemplate
+		}
+		it.dname = termsafe.Line(v.Name)
+		if it.dname == "" {
+			it.dname = termsafe.Line(it.uri)
+		}
+		if it.dname == "" {
+			it.dname = "(unnamed)"
+		}
+		it.title = termsafe.Line(v.Title)
+		if it.title == "" {
+			it.title = it.annTitle
+		}
+		it.desc = termsafe.Text(v.Description)
+		items = append(items, it)
+	}
+	return items, next
+}
+
+// badges are the tool annotation badges.
+func (it *item) badges() []string {
+	if it.kind != listTools {
+		return nil
+	}
+	var b []string
+	if boolp(it.readOnly) {
+		b = append(b, "read-only")
+	}
+	if boolp(it.destructive) {
+		b = append(b, "destructive")
+	}
+	if boolp(it.idempotent) {
+		b = append(b, "idempotent")
+	}
+	if boolp(it.openWorld) {
+		b = append(b, "open-world")
+	}
+	return b
+}
+
+// browser is the left pane: four lists with a shared fuzzy filter.
+type browser struct {
+	tab       listKind
+	lists     [numLists][]*item
+	loaded    [numLists]bool
+	loading   [numLists]bool
+	errs      [numLists]string
+	supported [numLists]bool
+
+	cursor    [numLists]int
+	offset    [numLists]int
+	filtering bool
+	input     textinput.Model
+	filter    string
+	view      []match // filtered view of the current tab
+
+	width, height int
+}
+
+type match struct {
+	it  *item
+	idx []int // matched rune indexes in dname
+}
+
+func newBrowser() *browser {
+	ti := textinput.New()
+	ti.Prompt = "/ "
+	ti.Placeholder = "fuzzy filter"
+	ti.CharLimit = 200
+	b := &browser{input: ti}
+	for i := range b.supported {
+		b.supported[i] = true
+	}
+	return b
+}
+
+func (b *browser) setItems(k listKind, items []*item) {
+	var keep string
+	if k == b.tab {
+		if it := b.selected(); it != nil {
+			keep = it.name + "\x00" + it.uri
+		}
+	}
+	b.lists[k] = items
+	b.loaded[k] = true
+	b.errs[k] = ""
+	if k == b.tab {
+		b.refilter()
+		if keep != "" {
+			for i, m := range b.view {
+				if m.it.name+"\x00"+m.it.uri == keep {
+					b.cursor[k] = i
+				}
+			}
+		}
+		b.clamp()
+	}
+}
+
+func (b *browser) setTab(k listKind) {
+	b.tab = (k + numLists) % numLists
+	b.refilter()
+}
+
+func (b *browser) setFilter(s string) {
+	b.filter = s
+	b.cursor[b.tab], b.offset[b.tab] = 0, 0
+	b.refilter()
+}
+
+type itemSource []*item
+
+func (s itemSource) String(i int) string { return s[i].dname }
+func (s itemSource) Len() int            { return len(s) }
+
+func (b *browser) refilter() {
+	items := b.lists[b.tab]
+	b.view = b.view[:0]
+	if strings.TrimSpace(b.filter) == "" {
+		for _, it := range items {
+			b.view = append(b.view, match{it: it})
+		}
+	} else {
+		for _, m := range fuzzy.FindFrom(b.filter, itemSource(items)) {
+			b.view = append(b.view, match{it: items[m.Index], idx: m.MatchedIndexes})
+		}
+		// also match titles, after the name matches
+		seen := map[*item]bool{}
+		for _, m := range b.view {
+			seen[m.it] = true
+		}
+		needle := strings.ToLower(b.filter)
+		for _, it := range items {
+			if !seen[it] && (strings.Contains(strings.ToLower(it.title), needle) || strings.Contains(strings.ToLower(it.uri), needle)) {
+				b.view = append(b.view, match{it: it})
+			}
+		}
+	}
+	b.clamp()
+}
+
+func (b *browser) selected() *item {
+	c := b.cursor[b.tab]
+	if c < 0 || c >= len(b.view) {
+		return nil
+	}
+	return b.view[c].it
+}
+
+func (b *browser) rows() int {
+	h := b.height - 1 // tab line
+	if b.filtering || b.filter != "" {
+		h--
+	}
+	return max(1, h)
+}
+
+// linesPer is the height of one item row: name (+ description when wide enough).
+func (b *browser) linesPer() int {
+	if b.height >= 14 {
+		return 2
+	}
+	return 1
+}
+
+func (b *browser) clamp() {
+	k := b.tab
+	n := len(b.view)
+	if n == 0 {
+		b.cursor[k], b.offset[k] = 0, 0
+		return
+	}
+	b.cursor[k] = max(0, min(b.cursor[k], n-1))
+	vis := max(1, b.rows()/b.linesPer())
+	if b.cursor[k] < b.offset[k] {
+		b.offset[k] = b.cursor[k]
+	}
+	if b.cursor[k] >= b.offset[k]+vis {
+		b.offset[k] = b.cursor[k] - vis + 1
+	}
+}
+
+func (b *browser) move(d int) {
+	b.cursor[b.tab] += d
+	b.clamp()
+}
+
+func (b *browser) page() int { return max(1, b.rows()/b.linesPer()) }
+
+// clickRow selects the item at content row y.
+func (b *browser) clickRow(y int) bool {
+	y-- // tab line
+	if b.filtering || b.filter != "" {
+		y--
+	}
+	if y < 0 {
+		return false
+	}
+	i := b.offset[b.tab] + y/b.linesPer()
+	if i >= len(b.view) {
+		return false
+	}
+	b.cursor[b.tab] = i
+	b.clamp()
+	return true
+}
+
+// clickTab switches to the tab under x on the tab line; it reports whether
+// one was hit.
+func (b *browser) clickTab(x int) bool {
+	pos := 0
+	for k := listKind(0); k < numLists; k++ {
+		w := ansi.StringWidth(b.tabLabel(k)) + 1
+		if x >= pos && x < pos+w {
+			b.setTab(k)
+			return true
+		}
+		pos += w
+	}
+	return false
+}
+
+func (b *browser) tabLabel(k listKind) string {
+	name := k.title()
+	if b.width < 44 {
+		name = name[:3]
+	}
+	if b.loaded[k] {
+		return fmt.Sprintf("%s %d", name, len(b.lists[k]))
+	}
+	return name
+}
+
+func (b *browser) render(st *Styles, focused bool) []string {
+	w := b.width
+	var tabs []string
+	for k := listKind(0); k < numLists; k++ {
+		l := b.tabLabel(k)
+		if k == b.tab {
+			tabs = append(tabs, st.TabActive.Render(l))
+		} else {
+			tabs = append(tabs, st.Tab.Render(l))
+		}
+	}
+	out := []string{ansi.Truncate(strings.Join(tabs, " "), w, "…")}
+	if b.filtering {
+		b.input.SetWidth(max(8, w-4))
+		out = append(out, ansi.Truncate(b.input.View(), w, ""))
+	} else if b.filter != "" {
+		out = append(out, ansi.Truncate(st.Accent2.Render("filter: ")+termsafe.Line(b.filter)+st.Muted.Render(" (esc clears)"), w, "…"))
+	}
+	k := b.tab
+	switch {
+	case !b.supported[k]:
+		return append(out, st.Muted.Render("the server does not offer "+strings.ToLower(k.title())))
+	case b.errs[k] != "":
+		return append(out, wrapLines(st.Err.Render(b.errs[k]), w)...)
+	case b.loading[k] && !b.loaded[k]:
+		return append(out, st.Muted.Render("loading…"))
+	case !b.loaded[k]:
+		return append(out, st.Muted.Render("not loaded"))
+	case len(b.view) == 0 && b.filter != "":
+		return append(out, st.Muted.Render("nothing matches"))
+	case len(b.view) == 0:
+		return append(out, st.Muted.Render("none"))
+	}
+	lp := b.linesPer()
+	for i := b.offset[k]; i < len(b.view) && len(out)+lp <= b.height; i++ {
+		m := b.view[i]
+		sel := i == b.cursor[k]
+		out = append(out, b.itemLines(m, st, sel, focused, lp)...)
+	}
+	return out
+}
+
+func (b *browser) itemLines(m match, st *Styles, sel, focused bool, lp int) []string {
+	w := b.width
+	it := m.it
+	marker := "  "
+	if sel {
+		marker = "▸ "
+	}
+	name := it.dname
+	var badges string
+	for _, bd := range it.badges() {
+		s := st.Badge
+		if bd == "destructive" {
+			s = st.BadgeWarn
+		}
+		badges += " " + s.Render(badgeShort(bd, w))
+	}
+	nameW := max(4, w-2-ansi.StringWidth(badges))
+	var line string
+	if sel {
+		plain := marker + ansi.Truncate(name, nameW, "…")
+		st2 := st.SelectedBlur
+		if focused {
+			st2 = st.Selected
+		}
+		line = st2.Render(padRight(plain, 2+min(nameW, ansi.StringWidth(name)))) + badges
+	} else {
+		line = marker + highlightMatches(ansi.Truncate(name, nameW, "…"), m.idx, st) + badges
+	}
+	out := []string{line}
+	if lp > 1 {
+		sub := it.title
+		if sub == "" || sub == it.dname {
+			sub = firstLine(it.desc)
+		}
+		if it.kind == listResources || it.kind == listTemplates {
+			sub = termsafe.Line(it.uri)
+		}
+		out = append(out, "  "+st.Muted.Render(ansi.Truncate(sub, max(0, w-2), "…")))
+	}
+	return out
+}
+
+func badgeShort(b string, w int) string {
+	if w >= 60 {
+		return b
+	}
+	switch b {
+	case "read-only":
+		return "RO"
+	case "destructive":
+		return "DEL"
+	case "idempotent":
+		return "IDEM"
+	case "open-world":
+		return "OW"
+	}
+	return b
+}
+
+func highlightMatches(s string, idx []int, st *Styles) string {
+	if len(idx) == 0 {
+		return st.Text.Render(s)
+	}
+	set := map[int]bool{}
+	for _, i := range idx {
+		set[i] = true
+	}
+	var b strings.Builder
+	i := 0
+	for _, r := range s {
+		if set[i] {
+			b.WriteString(st.Match.Render(string(r)))
+		} else {
+			b.WriteString(st.Text.Render(string(r)))
+		}
+		i++
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// wrapLines wraps s to width w and splits it into lines.
+func wrapLines(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	return strings.Split(ansi.Wrap(s, w, " /-,"), "\n")
+}

@@ -1,0 +1,389 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/termsafe"
+)
+
+const maxReqInfo = 4096
+
+// applyEvents folds a batch of events into the model: the log, the
+// connection header, the in-flight requests and the browsers (from the
+// list responses, so replay rebuilds them too).
+func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
+	m.log.append(evs)
+	var cmds []tea.Cmd
+	var relist [numLists]bool
+	for i := range evs {
+		e := &evs[i]
+		if e.Time.After(m.now) {
+			m.now = e.Time
+		}
+		if e.Dir == mcp.DirIn {
+			m.lastIn = e.Time
+		}
+		if e.IsKeepalive() {
+			switch {
+			case e.Dir == mcp.DirIn && !(e.Kind == mcp.KindMessage && e.RPC == mcp.RPCResponse):
+				m.kaIn++
+			case e.Dir == mcp.DirOut && e.RPC == mcp.RPCRequest:
+				m.kaOut++
+			}
+			if e.RPC == mcp.RPCResponse && e.ReqMethod == "ping" && e.Latency > 0 {
+				m.pingRTT = e.Latency
+			}
+		}
+		switch e.Kind {
+		case mcp.KindState:
+			m.state, m.attempt = e.State, e.Attempt
+			if e.Info != nil {
+				info := *e.Info
+				m.info = &info
+				m.server = parseServer(info.Server)
+				m.reconnects = info.Reconnects
+				m.applyCapabilities(info.Capabilities)
+				if info.Reconnects > 0 && m.canAct() {
+					for k := range relist {
+						relist[k] = m.br.supported[k]
+					}
+				}
+			}
+			if e.State == mcp.StateReconnecting && e.Attempt > m.reconnects {
+				m.reconnects = e.Attempt
+			}
+			if e.State == mcp.StateError || e.State == mcp.StateClosed {
+				clear(m.flights)
+			}
+		case mcp.KindError:
+			if e.ID != "" {
+				delete(m.flights, e.ID)
+			}
+		case mcp.KindMessage:
+			m.applyMessage(e, &relist)
+		}
+	}
+	if m.canAct() {
+		for k, yes := range relist {
+			if yes {
+				cmds = append(cmds, m.listAll(listKind(k)))
+			}
+		}
+	}
+	if len(m.flights) > 0 {
+		cmds = append(cmds, m.tick())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool) {
+	switch {
+	case e.Dir == mcp.DirOut && e.RPC == mcp.RPCRequest:
+		var r struct {
+			Params struct {
+				Cursor *string `json:"cursor"`
+				Meta   struct {
+					Token json.RawMessage `json:"progressToken"`
+				} `json:"_meta"`
+			} `json:"params"`
+		}
+		json.Unmarshal(e.Raw, &r)
+		m.rememberReq(e.ID, reqInfo{method: e.Method, hasCursor: r.Params.Cursor != nil})
+		if e.Method != "ping" {
+			f := &flight{id: e.ID, method: e.Method, subject: termsafe.Line(requestSubject(e.Raw)), start: e.Time, token: strings.TrimSpace(string(r.Params.Meta.Token))}
+			m.flights[e.ID] = f
+			m.bindCall(f)
+		}
+	case e.Dir == mcp.DirIn && (e.RPC == mcp.RPCResponse || e.RPC == mcp.RPCErrorResponse):
+		delete(m.flights, e.ID)
+		if e.RPC == mcp.RPCResponse {
+			if k, ok := listForMethod(e.ReqMethod); ok {
+				m.applyListPage(k, e)
+			}
+		}
+	case e.Dir == mcp.DirIn && e.RPC == mcp.RPCNotification:
+		switch e.Method {
+		case "notifications/progress":
+			var n struct {
+				Params struct {
+					Token    json.RawMessage `json:"progressToken"`
+					Progress float64         `json:"progress"`
+					Total    float64         `json:"total"`
+					Message  string          `json:"message"`
+				} `json:"params"`
+			}
+			if json.Unmarshal(e.Raw, &n) != nil {
+				return
+			}
+			tok := strings.TrimSpace(string(n.Params.Token))
+			for _, f := range m.flights {
+				if f.token != "" && f.token == tok {
+					f.progress, f.total, f.message, f.hasProg = n.Params.Progress, n.Params.Total, termsafe.Line(n.Params.Message), true
+				}
+			}
+		case "notifications/tools/list_changed":
+			relist[listTools] = true
+		case "notifications/resources/list_changed":
+			relist[listResources], relist[listTemplates] = true, true
+		case "notifications/prompts/list_changed":
+			relist[listPrompts] = true
+		}
+	}
+}
+
+func (m *Model) rememberReq(id string, ri reqInfo) {
+	if id == "" {
+		return
+	}
+	if _, ok := m.reqInfo[id]; !ok {
+		m.reqOrder = append(m.reqOrder, id)
+	}
+	m.reqInfo[id] = ri
+	if len(m.reqOrder) > maxReqInfo {
+		delete(m.reqInfo, m.reqOrder[0])
+		m.reqOrder = m.reqOrder[1:]
+	}
+}
+
+// applyListPage puts one page of a list response into the browser: the
+// first page (no cursor in the request) replaces the list, later pages add
+// to it.
+func (m *Model) applyListPage(k listKind, e *mcp.Event) {
+	var msg struct {
+		Result json.RawMessage `json:"result"`
+	}
+	if json.Unmarshal(e.Raw, &msg) != nil {
+		return
+	}
+	items, _ := decodeItems(k, msg.Result)
+	ri := m.reqInfo[e.ID]
+	if ri.hasCursor {
+		items = append(append([]*item(nil), m.br.lists[k]...), items...)
+	}
+	m.br.setItems(k, items)
+	// keep an open form/info pointing at the fresh item
+	if m.work.target != nil && m.work.target.kind == k {
+		for _, it := range items {
+			if it.name == m.work.target.name && it.uri == m.work.target.uri {
+				m.work.target = it
+			}
+		}
+	}
+	m.showSelected()
+}
+
+// bindCall ties a request seen on the wire to the user's call that made
+// it, so it can be cancelled by id.
+func (m *Model) bindCall(f *flight) {
+	for _, c := range m.calls {
+		if c.rpcID == "" && !c.done && c.method == f.method {
+			c.rpcID = f.id
+			return
+		}
+	}
+}
+
+func parseServer(raw json.RawMessage) serverIdent {
+	var impl mcp.Implementation
+	json.Unmarshal(raw, &impl)
+	return serverIdent{name: termsafe.Line(impl.Name), version: termsafe.Line(impl.Version), title: termsafe.Line(impl.Title)}
+}
+
+func (m *Model) applyCapabilities(raw json.RawMessage) {
+	if len(raw) == 0 {
+		return
+	}
+	var caps map[string]json.RawMessage
+	if json.Unmarshal(raw, &caps) != nil {
+		return
+	}
+	_, tools := caps["tools"]
+	_, res := caps["resources"]
+	_, prompts := caps["prompts"]
+	m.br.supported = [numLists]bool{tools, res, res, prompts}
+}
+
+// ---- talking to the server ----
+
+// dial connects in a command; events flow while it runs.
+func (m *Model) dial() tea.Cmd {
+	if !m.live || m.dialing {
+		return nil
+	}
+	m.gen++
+	gen := m.gen
+	m.dialing = true
+	m.connErr = nil
+	cfg := m.opts.Config
+	cfg.OnEvent = m.feed.push
+	cfg.Handler = m.feed.handle
+	ctx := m.ctx
+	return func() tea.Msg {
+		sess, err := mcp.Dial(ctx, cfg)
+		if err != nil {
+			return connectedMsg{gen: gen, err: err}
+		}
+		return connectedMsg{gen: gen, sess: sess}
+	}
+}
+
+func (m *Model) connected(msg connectedMsg) tea.Cmd {
+	if msg.gen != m.gen {
+		if msg.sess != nil {
+			go msg.sess.Close()
+		}
+		return nil
+	}
+	m.dialing = false
+	if msg.err != nil {
+		m.connErr = msg.err
+		m.setFlash(describeErr(msg.err)+" (R retries)", true)
+		return nil
+	}
+	m.sess = msg.sess
+	return m.refreshAll()
+}
+
+// reconnect closes the session (if any) and dials again.
+func (m *Model) reconnect() tea.Cmd {
+	if !m.live {
+		return m.needServer()
+	}
+	if old := m.sess; old != nil {
+		m.sess = nil
+		go old.Close()
+	}
+	m.dialing = false
+	m.setFlash("reconnecting…", false)
+	return m.dial()
+}
+
+// refreshAll lists everything the server offers.
+func (m *Model) refreshAll() tea.Cmd {
+	if !m.canAct() {
+		return m.needServer()
+	}
+	var cmds []tea.Cmd
+	for k := listKind(0); k < numLists; k++ {
+		if m.br.supported[k] {
+			cmds = append(cmds, m.listAll(k))
+		} else {
+			m.br.loaded[k] = true
+			m.br.lists[k] = nil
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// listAll fetches every page of a list; the pages land in the browser
+// through the events.
+func (m *Model) listAll(k listKind) tea.Cmd {
+	if m.br.loading[k] {
+		return nil
+	}
+	m.br.loading[k] = true
+	sess, ctx := m.sess, m.ctx
+	return func() tea.Msg {
+		cursor := ""
+		for page := 0; page < 1000; page++ {
+			var params any
+			if cursor != "" {
+				params = map[string]string{"cursor": cursor}
+			}
+			raw, err := sess.Call(ctx, k.method(), params)
+			if err != nil {
+				return listDoneMsg{kind: k, err: err}
+			}
+			_, next := decodeItems(k, raw)
+			if next == "" || next == cursor {
+				break
+			}
+			cursor = next
+		}
+		return listDoneMsg{kind: k}
+	}
+}
+
+// startCall sends a request for the user and shows its progress in the
+// work pane.
+func (m *Model) startCall(method, subject string, it *item, params any) tea.Cmd {
+	if !m.canAct() {
+		return m.needServer()
+	}
+	raw, _ := json.Marshal(params)
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.callSeq++
+	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel}
+	m.calls = append(m.calls, c)
+	m.work.waitFor(c)
+	sess := m.sess
+	return tea.Batch(func() tea.Msg {
+		defer cancel()
+		start := time.Now()
+		res, err := sess.Call(ctx, method, json.RawMessage(raw), mcp.WithProgress(func(mcp.Progress) {}))
+		return callDoneMsg{call: c, result: res, err: err, took: time.Since(start)}
+	}, m.tick())
+}
+
+func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
+	c := msg.call
+	c.done = true
+	for i, x := range m.calls {
+		if x == c {
+			m.calls = append(m.calls[:i], m.calls[i+1:]...)
+			break
+		}
+	}
+	var out json.RawMessage
+	if c.item != nil && c.method == "tools/call" {
+		out = c.item.outputSchema
+	}
+	err := msg.err
+	if err == context.Canceled {
+		err = errCancelled
+	}
+	r := newResult(c.method, c.subject, msg.result, err, msg.took, out)
+	if m.work.active == c {
+		m.work.showResult(r)
+	}
+	switch {
+	case err != nil:
+		m.setFlash(c.method+" "+c.subject+": "+describeErr(err), true)
+	case r.isError:
+		m.setFlash(c.subject+" returned isError", true)
+	default:
+		m.setFlash(c.method+" "+c.subject+" ✓ "+msg.took.Round(time.Millisecond).String(), false)
+	}
+	return nil
+}
+
+type cancelledError struct{}
+
+func (cancelledError) Error() string {
+	return "cancelled by you (sonde sent notifications/cancelled)"
+}
+
+var errCancelled error = cancelledError{}
+
+// serverRequest handles a request from the server that the user answers.
+func (m *Model) serverRequest(msg serverRequestMsg) tea.Cmd {
+	switch msg.req.Method {
+	case "elicitation/create":
+		d, err := newElicitDialog(m, msg)
+		if err == nil {
+			m.pushDialog(d)
+			return d.focus()
+		}
+		msg.reply <- serverAnswer{err: &mcp.RPCError{Code: mcp.CodeInvalidParams, Message: err.Error()}}
+		return nil
+	default:
+		m.pushDialog(newServerRequestDialog(m, msg))
+	}
+	return nil
+}

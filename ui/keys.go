@@ -1,0 +1,153 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key the UI reacts to, grouped by where it applies. The
+// help line and the full help (?) are generated from it and nothing else.
+// Single letters never reach a focused text field's owner first: the root
+// routes keys to a text field before it looks at these (see Model.Update).
+type KeyMap struct {
+	Global  GlobalKeys
+	Nav     NavKeys
+	Browser BrowserKeys
+	Log     LogKeys
+	Work    WorkKeys
+	Detail  DetailKeys
+}
+
+// GlobalKeys work everywhere (except inside a text field, where only the
+// ctrl and tab bindings do).
+type GlobalKeys struct {
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Help      key.Binding
+	NextPane  key.Binding
+	PrevPane  key.Binding
+	Zoom      key.Binding
+	Theme     key.Binding
+	Reconnect key.Binding
+	Servers   key.Binding
+}
+
+// NavKeys move a selection or scroll a pane.
+type NavKeys struct {
+	Up, Down         key.Binding
+	PageUp, PageDown key.Binding
+	Top, Bottom      key.Binding
+}
+
+// BrowserKeys drive the tools/resources/templates/prompts browser.
+type BrowserKeys struct {
+	Tabs     key.Binding // 1-4
+	PrevTab  key.Binding
+	NextTab  key.Binding
+	Filter   key.Binding
+	Open     key.Binding
+	Refresh  key.Binding
+	Schema   key.Binding
+	ClearFil key.Binding
+}
+
+// LogKeys drive the event log.
+type LogKeys struct {
+	Filter     key.Binding
+	Follow     key.Binding
+	Keepalive  key.Binding
+	Detail     key.Binding
+	Copy       key.Binding
+	ViewResult key.Binding
+	Cancel     key.Binding
+	ClearFil   key.Binding
+}
+
+// WorkKeys drive the work pane: forms, results, in-flight calls.
+type WorkKeys struct {
+	Submit   key.Binding
+	Back     key.Binding
+	Cancel   key.Binding
+	Save     key.Binding
+	OpenLink key.Binding
+	PrevPage key.Binding
+	NextPage key.Binding
+	Raw      key.Binding
+	Edit     key.Binding
+}
+
+// DetailKeys drive the event detail view.
+type DetailKeys struct {
+	Close    key.Binding
+	Switch   key.Binding
+	Copy     key.Binding
+	PrevEv   key.Binding
+	NextEv   key.Binding
+	Save     key.Binding
+	AsResult key.Binding
+}
+
+// DefaultKeyMap returns the default key bindings.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return KeyMap{
+		Global: GlobalKeys{
+			Quit:      b([]string{"q"}, "q", "quit"),
+			ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+			Help:      b([]string{"?"}, "?", "help"),
+			NextPane:  b([]string{"tab"}, "tab", "next pane"),
+			PrevPane:  b([]string{"shift+tab"}, "shift+tab", "previous pane"),
+			Zoom:      b([]string{"z"}, "z", "zoom pane"),
+			Theme:     b([]string{"T"}, "T", "next theme"),
+			Reconnect: b([]string{"R"}, "R", "reconnect"),
+			Servers:   b([]string{"S"}, "S", "servers"),
+		},
+		Nav: NavKeys{
+			Up:       b([]string{"up", "k"}, "↑/k", "up"),
+			Down:     b([]string{"down", "j"}, "↓/j", "down"),
+			PageUp:   b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+			PageDown: b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+			Top:      b([]string{"home", "g"}, "g/home", "top"),
+			Bottom:   b([]string{"end", "G"}, "G/end", "bottom"),
+		},
+		Browser: BrowserKeys{
+			Tabs:     b([]string{"1", "2", "3", "4"}, "1-4", "tools/resources/templates/prompts"),
+			PrevTab:  b([]string{"left", "h"}, "←/h", "previous list"),
+			NextTab:  b([]string{"right", "l"}, "→/l", "next list"),
+			Filter:   b([]string{"/"}, "/", "fuzzy filter"),
+			Open:     b([]string{"enter"}, "enter", "open form / read"),
+			Refresh:  b([]string{"r"}, "r", "refresh lists"),
+			Schema:   b([]string{"i"}, "i", "full schema"),
+			ClearFil: b([]string{"esc"}, "esc", "clear filter"),
+		},
+		Log: LogKeys{
+			Filter:     b([]string{"/"}, "/", "filter (method: dir: kind: id:)"),
+			Follow:     b([]string{"f"}, "f", "follow"),
+			Keepalive:  b([]string{"K"}, "K", "show/hide keepalives"),
+			Detail:     b([]string{"enter"}, "enter", "detail"),
+			Copy:       b([]string{"c"}, "c", "copy as JSON/curl/sonde call"),
+			ViewResult: b([]string{"v"}, "v", "show as result"),
+			Cancel:     b([]string{"x"}, "x", "cancel request"),
+			ClearFil:   b([]string{"esc"}, "esc", "clear filter"),
+		},
+		Work: WorkKeys{
+			Submit:   b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "call / send"),
+			Back:     b([]string{"esc"}, "esc", "back"),
+			Cancel:   b([]string{"x", "ctrl+q"}, "x", "cancel call"),
+			Save:     b([]string{"s"}, "s", "save to file"),
+			OpenLink: b([]string{"o"}, "o", "open resource link"),
+			PrevPage: b([]string{"["}, "[", "previous page"),
+			NextPage: b([]string{"]"}, "]", "next page"),
+			Raw:      b([]string{"ctrl+o"}, "ctrl+o", "raw JSON"),
+			Edit:     b([]string{"e", "enter"}, "e", "edit arguments"),
+		},
+		Detail: DetailKeys{
+			Close:    b([]string{"esc", "q"}, "esc", "close"),
+			Switch:   b([]string{"tab", "p"}, "tab", "pretty/raw/facts"),
+			Copy:     b([]string{"c"}, "c", "copy"),
+			PrevEv:   b([]string{"left", "h"}, "←", "previous event"),
+			NextEv:   b([]string{"right", "l"}, "→", "next event"),
+			Save:     b([]string{"s"}, "s", "save"),
+			AsResult: b([]string{"v"}, "v", "show as result"),
+		},
+	}
+}

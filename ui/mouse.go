@@ -1,0 +1,87 @@
+package ui
+
+import tea "charm.land/bubbletea/v2"
+
+// paneAt returns the pane under screen position (x, y).
+func (m *Model) paneAt(x, y int) (pane, rect, bool) {
+	rs := m.paneRects()
+	if m.zoom {
+		return m.focus, rs[m.focus], rs[m.focus].contains(x, y)
+	}
+	for p := pane(0); p < numPanes; p++ {
+		if rs[p].contains(x, y) {
+			return p, rs[p], true
+		}
+	}
+	return 0, rect{}, false
+}
+
+// handleWheel scrolls the pane under the pointer (or the top dialog).
+func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
+	ms := msg.Mouse()
+	d := 0
+	switch ms.Button {
+	case tea.MouseWheelUp:
+		d = -3
+	case tea.MouseWheelDown:
+		d = 3
+	default:
+		return
+	}
+	if top := m.topDialog(); top != nil {
+		switch dd := top.(type) {
+		case *detailDialog:
+			dd.offset += d
+		case *schemaDialog:
+			dd.offset += d
+		case *helpDialog:
+			dd.offset = max(0, dd.offset+d)
+		}
+		return
+	}
+	if m.picker != nil {
+		m.picker.cursor = max(0, min(len(m.picker.entries)-1, m.picker.cursor+d/3))
+		return
+	}
+	p, _, ok := m.paneAt(ms.X, ms.Y)
+	if !ok {
+		return
+	}
+	switch p {
+	case paneBrowser:
+		m.br.move(d / 3)
+		m.showSelected()
+	case paneLog:
+		m.log.move(d)
+	case paneWork:
+		if m.work.mode != workForm {
+			m.work.offset += d
+		}
+	}
+}
+
+// handleClick focuses the pane under the pointer and selects what was
+// clicked.
+func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
+	ms := msg.Mouse()
+	if ms.Button != tea.MouseLeft || m.topDialog() != nil || m.picker != nil {
+		return nil
+	}
+	p, r, ok := m.paneAt(ms.X, ms.Y)
+	if !ok {
+		return nil
+	}
+	cmd := m.setFocus(p)
+	x, y := ms.X-r.x-1, ms.Y-r.y-1
+	switch p {
+	case paneBrowser:
+		if y == 0 {
+			m.br.clickTab(x)
+		} else if m.br.clickRow(y) {
+			m.showSelected()
+		}
+	case paneLog:
+		m.log.clickRow(y)
+	}
+	return cmd
+}

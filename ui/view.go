@@ -1,0 +1,441 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/form"
+)
+
+// rect is a pane's outer box on screen.
+type rect struct{ x, y, w, h int }
+
+func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h }
+
+// layout computes the pane boxes for the terminal size: three columns on
+// wide terminals, browser and work side by side over the log otherwise;
+// zoom gives the focused pane everything.
+func (m *Model) layout() {
+	m.paneRects() // sizes the panes as a side effect
+}
+
+func (m *Model) paneRects() [numPanes]rect {
+	var r [numPanes]rect
+	top := 1 // header
+	bodyH := max(3, m.height-2)
+	W := max(20, m.width)
+	switch {
+	case m.zoom:
+		for p := range r {
+			r[p] = rect{0, top, W, bodyH}
+		}
+	case W >= 160:
+		bw := max(32, W*22/100)
+		ww := (W - bw) * 45 / 100
+		r[paneBrowser] = rect{0, top, bw, bodyH}
+		r[paneWork] = rect{bw, top, ww, bodyH}
+		r[paneLog] = rect{bw + ww, top, W - bw - ww, bodyH}
+	default:
+		logH := max(5, bodyH*2/5)
+		if bodyH < 16 {
+			logH = max(4, bodyH/3)
+		}
+		upH := bodyH - logH
+		bw := max(26, W*34/100)
+		if W < 60 {
+			bw = W / 2
+		}
+		r[paneBrowser] = rect{0, top, bw, upH}
+		r[paneWork] = rect{bw, top, W - bw, upH}
+		r[paneLog] = rect{0, top + upH, W, logH}
+	}
+	in := func(x rect) (int, int) { return max(1, x.w-2), max(1, x.h-2) }
+	m.br.width, m.br.height = in(r[paneBrowser])
+	m.work.width, m.work.height = in(r[paneWork])
+	m.log.width, m.log.height = in(r[paneLog])
+	m.br.clamp()
+	m.log.clamp()
+	if m.picker != nil {
+		m.picker.setSize(W, bodyH)
+	}
+	return r
+}
+
+// View implements [tea.Model].
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	title := "sonde"
+	if n := firstNonEmpty(m.server.title, m.server.name); n != "" {
+		title += " — " + n
+	}
+	v.WindowTitle = title
+	return v
+}
+
+// Render draws the whole screen as a string (View wraps it; tests and
+// benchmarks call it directly).
+func (m *Model) Render() string {
+	if m.quitting {
+		return ""
+	}
+	W, H := max(20, m.width), max(5, m.height)
+	lines := make([]string, 0, H)
+	lines = append(lines, m.header(W))
+	if m.picker != nil {
+		lines = append(lines, m.picker.render(m.st)...)
+	} else {
+		rs := m.paneRects()
+		body := make([]string, H-2)
+		for p := pane(0); p < numPanes; p++ {
+			if m.zoom && p != m.focus {
+				continue
+			}
+			r := rs[p]
+			box := m.paneBox(p, r)
+			for i, l := range box {
+				y := r.y - 1 + i
+				if y < 0 || y >= len(body) {
+					continue
+				}
+				body[y] = placeAt(body[y], l, r.x)
+			}
+		}
+		lines = append(lines, body...)
+	}
+	for len(lines) < H-1 {
+		lines = append(lines, "")
+	}
+	lines = lines[:H-1]
+	lines = append(lines, m.footer(W))
+	out := strings.Join(lines, "\n")
+	for _, d := range m.dialogs {
+		out = overlay(out, d.view(m, W, H), W, H)
+	}
+	return out
+}
+
+// placeAt writes s into line at column x (line is padded as needed).
+func placeAt(line, s string, x int) string {
+	w := ansi.StringWidth(line)
+	if w < x {
+		line += strings.Repeat(" ", x-w)
+	} else if w > x {
+		line = ansi.Truncate(line, x, "")
+	}
+	return line + s
+}
+
+func (m *Model) paneBox(p pane, r rect) []string {
+	focused := p == m.focus && m.picker == nil
+	var title string
+	var content []string
+	switch p {
+	case paneBrowser:
+		title = "Browse"
+		content = m.br.render(m.st, focused)
+	case paneWork:
+		title = m.work.title()
+		content = m.renderWork(m.work, focused)
+	case paneLog:
+		title = m.logTitle()
+		content = m.log.render(m.st, focused)
+	}
+	return box(m.st, termsafe.Line(title), content, r.w, r.h, focused)
+}
+
+func (m *Model) logTitle() string {
+	t := fmt.Sprintf("Log %d", m.log.visible())
+	if m.log.visible() != m.log.len() {
+		t = fmt.Sprintf("Log %d/%d", m.log.visible(), m.log.len())
+	}
+	if m.log.evicted > 0 {
+		t += fmt.Sprintf(" (+%d older)", m.log.evicted)
+	}
+	if m.log.follow {
+		t += " · follow"
+	}
+	if m.log.hideKeepalive {
+		t += " · keepalives hidden"
+	}
+	return t
+}
+
+// box draws content in a rounded border with the title in the top edge.
+func box(st *Styles, title string, content []string, w, h int, focused bool) []string {
+	if w < 4 || h < 2 {
+		return nil
+	}
+	bs, ts := st.Border, st.Title
+	if focused {
+		bs, ts = st.BorderFoc, st.TitleFocus
+	}
+	inner := w - 2
+	t := ansi.Truncate(" "+title+" ", max(0, inner-2), "…")
+	top := bs.Render("╭─") + ts.Render(t) + bs.Render(strings.Repeat("─", max(0, inner-1-ansi.StringWidth(t)))+"╮")
+	out := make([]string, 0, h)
+	out = append(out, top)
+	side := bs.Render("│")
+	for i := 0; i < h-2; i++ {
+		l := ""
+		if i < len(content) {
+			l = content[i]
+		}
+		lw := ansi.StringWidth(l)
+		if lw > inner {
+			l = ansi.Truncate(l, inner, "…")
+			lw = ansi.StringWidth(l)
+		}
+		out = append(out, side+l+strings.Repeat(" ", max(0, inner-lw))+side)
+	}
+	out = append(out, bs.Render("╰"+strings.Repeat("─", inner)+"╯"))
+	return out
+}
+
+// header is the connection status bar.
+func (m *Model) header(W int) string {
+	st := m.st
+	sep := st.Muted.Render(" │ ")
+	type part struct {
+		s    string
+		prio int // lower survives longer
+	}
+	var parts []part
+	parts = append(parts, part{st.Accent.Render("sonde"), 0})
+	parts = append(parts, part{m.stateText(), 0})
+	if m.picker != nil {
+		parts = append(parts, part{st.Text.Render("choose a server"), 0})
+	}
+	if m.server.name != "" {
+		s := st.Text.Bold(true).Render(m.server.name)
+		if m.server.version != "" {
+			s += " " + st.Muted.Render(m.server.version)
+		}
+		parts = append(parts, part{s, 1})
+		if m.server.title != "" && m.server.title != m.server.name {
+			parts = append(parts, part{st.Text.Render("“" + m.server.title + "”"), 6})
+		}
+	}
+	if m.info != nil {
+		parts = append(parts, part{st.Text.Render(string(m.info.Transport)) + " " + st.Muted.Render(termsafe.Line(m.info.Protocol)), 2})
+		if m.info.SessionID != "" {
+			sid := termsafe.Line(m.info.SessionID)
+			if len(sid) > 8 {
+				sid = sid[:8]
+			}
+			parts = append(parts, part{st.Muted.Render("sid ") + st.Text.Render(sid), 7})
+		}
+	}
+	if !m.lastIn.IsZero() {
+		age := m.now.Sub(m.lastIn)
+		if age < 0 {
+			age = 0
+		}
+		parts = append(parts, part{st.Muted.Render("last byte ") + st.Text.Render(shortDur(age)), 3})
+	}
+	parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.kaIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.kaOut)), 5})
+	if m.pingRTT > 0 {
+		parts = append(parts, part{st.Muted.Render("ping ") + st.Text.Render(shortLatency(m.pingRTT)), 5})
+	}
+	if m.reconnects > 0 {
+		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("reconnects %d", m.reconnects)), 4})
+	}
+	if n := len(m.flights); n > 0 {
+		parts = append(parts, part{st.Accent2.Render(fmt.Sprintf("%d in flight", n)), 2})
+	}
+	// drop the least important parts until the line fits
+	for maxPrio := 7; maxPrio >= 0; maxPrio-- {
+		var ss []string
+		for _, p := range parts {
+			if p.prio <= maxPrio {
+				ss = append(ss, p.s)
+			}
+		}
+		line := " " + strings.Join(ss, sep)
+		if ansi.StringWidth(line) <= W || maxPrio == 0 {
+			return ansi.Truncate(line, W, "…")
+		}
+	}
+	return ""
+}
+
+func (m *Model) stateText() string {
+	st := m.st
+	switch {
+	case !m.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.events != nil && m.picker == nil && m.state == "":
+		return st.Muted.Render("○ replay")
+	case m.picker != nil && m.state == "":
+		return st.Muted.Render("○ not connected")
+	}
+	switch m.state {
+	case mcp.StateConnected:
+		if !m.live {
+			return st.OK.Render("● connected") + st.Muted.Render(" (replay)")
+		}
+		return st.OK.Render("● connected")
+	case mcp.StateConnecting:
+		return st.Warn.Render("◌ connecting")
+	case mcp.StateReconnecting:
+		return st.Warn.Render(fmt.Sprintf("◌ reconnecting %d", m.attempt))
+	case mcp.StateClosed:
+		return st.Err.Render("○ disconnected")
+	case mcp.StateError:
+		return st.Err.Render("✗ disconnected")
+	}
+	if m.connErr != nil {
+		return st.Err.Render("✗ failed")
+	}
+	if m.dialing {
+		return st.Warn.Render("◌ connecting")
+	}
+	return st.Muted.Render("○ idle")
+}
+
+func shortDur(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "<1s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func shortLatency(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	}
+	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}
+
+// footer is the help line for what has focus, or a flash message.
+func (m *Model) footer(W int) string {
+	if m.flash != "" {
+		s := m.st.Flash
+		if m.flashErr {
+			s = m.st.FlashErr
+		}
+		return ansi.Truncate(" "+s.Render(m.flash), W, "…")
+	}
+	return ansi.Truncate(" "+m.helpLine(m.ShortHelp(), W-1), W, "…")
+}
+
+func (m *Model) helpLine(bs []key.Binding, W int) string {
+	var parts []string
+	used := 0
+	for _, b := range bs {
+		if !b.Enabled() || b.Help().Key == "" {
+			continue
+		}
+		s := m.st.Key.Render(b.Help().Key) + " " + m.st.KeyDesc.Render(b.Help().Desc)
+		w := ansi.StringWidth(s) + 3
+		if used+w > W && len(parts) > 0 {
+			break
+		}
+		parts = append(parts, s)
+		used += w
+	}
+	return strings.Join(parts, m.st.Muted.Render(" · "))
+}
+
+// ShortHelp returns the bindings for the help line: what the focused area
+// does, then the globals. It implements [help.KeyMap].
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	g := []key.Binding{k.Global.NextPane, k.Global.Help, k.Global.Quit}
+	if d := m.topDialog(); d != nil {
+		return d.help(m)
+	}
+	if m.picker != nil {
+		return m.picker.help(k)
+	}
+	switch m.focus {
+	case paneBrowser:
+		if m.br.filtering {
+			return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")), key.NewBinding(key.WithKeys("↓"), key.WithHelp("↓", "to the list"))}
+		}
+		return append([]key.Binding{k.Browser.Open, k.Browser.Filter, k.Browser.Tabs, k.Browser.Schema, k.Browser.Refresh}, g...)
+	case paneLog:
+		if m.log.filtering {
+			return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")), key.NewBinding(key.WithKeys("x"), key.WithHelp("method: dir: kind: id: -neg", "terms"))}
+		}
+		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.ViewResult}, g...)
+	case paneWork:
+		switch m.work.mode {
+		case workForm:
+			fk := m.work.form.KeyMap()
+			back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave form"))
+			return append([]key.Binding{k.Work.Submit, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back}, k.Global.Help)
+		case workWait:
+			return append([]key.Binding{k.Work.Cancel, k.Work.Back}, g...)
+		case workResult:
+			bs := []key.Binding{k.Nav.Down, k.Work.Save}
+			if m.work.res != nil && len(m.work.res.links) > 0 {
+				bs = append(bs, k.Work.OpenLink)
+			}
+			if m.work.res != nil && m.work.res.pages > 1 {
+				bs = append(bs, k.Work.NextPage, k.Work.PrevPage)
+			}
+			bs = append(bs, k.Work.Edit, k.Work.Back)
+			return append(bs, g...)
+		case workItem:
+			return append([]key.Binding{k.Work.Edit, k.Nav.Down}, g...)
+		}
+	}
+	return append([]key.Binding{k.Global.Zoom, k.Global.Theme}, g...)
+}
+
+// FullHelp returns every binding, grouped. It implements [help.KeyMap].
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	fk := form.DefaultKeyMap()
+	return [][]key.Binding{
+		{k.Global.NextPane, k.Global.PrevPane, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
+		{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom},
+		{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil},
+		{k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
+		{k.Work.Submit, k.Work.Cancel, k.Work.Save, k.Work.OpenLink, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
+		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
+		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
+	}
+}
+
+// overlay draws box (a multi-line string) centred over base.
+func overlay(base, boxStr string, W, H int) string {
+	bl := strings.Split(base, "\n")
+	dl := strings.Split(boxStr, "\n")
+	dw := 0
+	for _, l := range dl {
+		dw = max(dw, ansi.StringWidth(l))
+	}
+	x := max(0, (W-dw)/2)
+	y := max(0, (H-len(dl))/2)
+	for i, l := range dl {
+		row := y + i
+		if row >= len(bl) {
+			break
+		}
+		under := bl[row]
+		left := ansi.Truncate(under, x, "")
+		if lw := ansi.StringWidth(left); lw < x {
+			left += strings.Repeat(" ", x-lw)
+		}
+		right := ansi.TruncateLeft(under, x+dw, "")
+		lw := ansi.StringWidth(l)
+		if lw < dw {
+			l += strings.Repeat(" ", dw-lw)
+		}
+		bl[row] = left + "\x1b[0m" + l + "\x1b[0m" + right
+	}
+	return strings.Join(bl, "\n")
+}

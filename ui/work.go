@@ -1,0 +1,561 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/dustin/go-humanize"
+
+	"github.com/sonde-mcp/sonde/schema"
+	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/form"
+)
+
+type workMode int
+
+const (
+	workInfo   workMode = iota // server info
+	workItem                   // the selected item's details
+	workForm                   // arguments form
+	workWait                   // a call in flight
+	workResult                 // an answer
+)
+
+// workPane is the middle pane: details, the argument form, the call in
+// flight and its result.
+type workPane struct {
+	mode    workMode
+	target  *item
+	form    *form.Form
+	formErr string
+	active  *call
+	res     *result
+	history []*result // results to go back to (esc) after opening a link
+	offset  int
+
+	width, height int
+}
+
+func newWorkPane() *workPane { return &workPane{} }
+
+func (w *workPane) showItem(it *item) {
+	w.mode, w.target, w.offset = workItem, it, 0
+}
+
+func (w *workPane) waitFor(c *call) {
+	w.mode, w.active, w.offset = workWait, c, 0
+	if w.form != nil {
+		w.form.Blur()
+	}
+}
+
+func (w *workPane) showResult(r *result) {
+	if w.res != nil && w.mode == workResult {
+		w.history = append(w.history, w.res)
+		if len(w.history) > 20 {
+			w.history = w.history[1:]
+		}
+	}
+	w.mode, w.res, w.offset, w.active = workResult, r, 0, nil
+}
+
+func (w *workPane) title() string {
+	switch w.mode {
+	case workForm:
+		if w.target != nil {
+			return "Arguments: " + w.target.dname
+		}
+		return "Arguments"
+	case workWait:
+		return "Calling"
+	case workResult:
+		return "Result"
+	case workItem:
+		if w.target != nil {
+			return w.target.kind.title()[:len(w.target.kind.title())-1]
+		}
+	}
+	return "Server"
+}
+
+// openSelected opens the selected item: a form for tools, prompts and
+// templates; resources are read at once.
+func (m *Model) openSelected() tea.Cmd {
+	it := m.br.selected()
+	if it == nil {
+		return nil
+	}
+	switch it.kind {
+	case listResources:
+		return m.startCall("resources/read", it.uri, it, map[string]any{"uri": it.uri})
+	case listTools:
+		return m.openForm(it, it.inputSchema)
+	case listPrompts:
+		return m.openForm(it, schema.SchemaForPromptArgs(it.args))
+	case listTemplates:
+		return m.openForm(it, schema.SchemaForTemplate(it.uri))
+	}
+	return nil
+}
+
+func (m *Model) openForm(it *item, sch json.RawMessage) tea.Cmd {
+	if len(sch) == 0 || string(sch) == "null" {
+		sch = json.RawMessage(`{"type":"object"}`)
+	}
+	f, err := form.New(sch, form.Options{Initial: m.lastArgs[m.argsKey(it)], Styles: m.st.Form})
+	if err != nil {
+		m.setFlash("cannot build a form: "+err.Error(), true)
+		return nil
+	}
+	m.work.form, m.work.target, m.work.mode, m.work.formErr = f, it, workForm, ""
+	m.layout()
+	m.focus = paneWork
+	return f.Focus()
+}
+
+func (m *Model) argsKey(it *item) string {
+	return fmt.Sprintf("%d\x00%s\x00%s", it.kind, it.name, it.uri)
+}
+
+// formKey handles keys while the form has focus: submit and leave are
+// ours, everything else is the form's.
+func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
+	f := m.work.form
+	switch {
+	case key.Matches(msg, m.keys.Work.Submit):
+		return m.submitForm(false)
+	case msg.String() == "esc" && !f.Raw() && !f.KeyMap().Close.Enabled():
+		f.Blur()
+		m.focus = paneBrowser
+		return nil
+	}
+	return f.Update(msg)
+}
+
+// submitForm validates and sends; invalid arguments can still be sent
+// after a confirmation (testing a server's validation is a use case).
+func (m *Model) submitForm(force bool) tea.Cmd {
+	f, it := m.work.form, m.work.target
+	if f == nil || it == nil {
+		return nil
+	}
+	val, err := f.Value()
+	if err != nil && !force {
+		m.work.formErr = err.Error()
+		m.setFlash(err.Error(), true)
+		return nil
+	}
+	if !force && !f.Valid() {
+		n := len(f.Errors())
+		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("The arguments do not match the schema (%d error(s)).\nSend them anyway?", n), func(m *Model) tea.Cmd { return m.submitForm(true) }))
+		return nil
+	}
+	if !force && it.kind == listTools && boolp(it.destructive) {
+		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("%s is marked destructive.\nCall it?", it.dname), func(m *Model) tea.Cmd { return m.submitForm(true) }))
+		return nil
+	}
+	if !m.canAct() {
+		return m.needServer()
+	}
+	m.lastArgs[m.argsKey(it)] = val
+	switch it.kind {
+	case listTools:
+		return m.startCall("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)})
+	case listPrompts:
+		var args map[string]any
+		json.Unmarshal(val, &args)
+		sargs := map[string]string{}
+		for k, v := range args {
+			if s, ok := v.(string); ok {
+				sargs[k] = s
+			} else if v != nil {
+				b, _ := json.Marshal(v)
+				sargs[k] = string(b)
+			}
+		}
+		return m.startCall("prompts/get", it.name, it, map[string]any{"name": it.name, "arguments": sargs})
+	case listTemplates:
+		var vars map[string]any
+		json.Unmarshal(val, &vars)
+		uri := expandTemplate(it.uri, vars)
+		return m.startCall("resources/read", uri, it, map[string]any{"uri": uri})
+	}
+	return nil
+}
+
+func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
+	w := m.work
+	k, n := m.keys.Work, m.keys.Nav
+	switch {
+	case key.Matches(msg, n.Up):
+		w.offset--
+	case key.Matches(msg, n.Down):
+		w.offset++
+	case key.Matches(msg, n.PageUp):
+		w.offset -= max(1, w.height-2)
+	case key.Matches(msg, n.PageDown):
+		w.offset += max(1, w.height-2)
+	case key.Matches(msg, n.Top):
+		w.offset = 0
+	case key.Matches(msg, n.Bottom):
+		w.offset = 1 << 30
+	case key.Matches(msg, k.Cancel) && w.mode == workWait && w.active != nil:
+		if w.active.cancel != nil {
+			w.active.cancel()
+			m.setFlash("cancelling "+w.active.subject+"…", false)
+		}
+	case key.Matches(msg, k.Back):
+		switch {
+		case w.mode == workResult && len(w.history) > 0:
+			w.res = w.history[len(w.history)-1]
+			w.history = w.history[:len(w.history)-1]
+			w.offset = 0
+		case (w.mode == workResult || w.mode == workWait) && w.form != nil:
+			w.mode = workForm
+			return w.form.Focus()
+		default:
+			m.focus = paneBrowser
+		}
+	case key.Matches(msg, k.Edit) && (w.mode == workResult || w.mode == workItem || w.mode == workWait):
+		if w.mode == workItem {
+			return m.openSelected()
+		}
+		if w.form != nil {
+			w.mode = workForm
+			return w.form.Focus()
+		}
+	case key.Matches(msg, k.Save) && w.mode == workResult && w.res != nil:
+		m.pushDialog(newSaveDialog(m, w.res))
+	case key.Matches(msg, k.OpenLink) && w.mode == workResult && w.res != nil:
+		switch len(w.res.links) {
+		case 0:
+			m.setFlash("no resource links in this result", true)
+		case 1:
+			return m.readLink(w.res.links[0])
+		default:
+			m.pushDialog(newLinkDialog(m, w.res.links))
+		}
+	case key.Matches(msg, k.NextPage) && w.mode == workResult && w.res != nil:
+		if w.res.page < w.res.pages-1 {
+			w.res.page++
+			w.offset = 0
+		}
+	case key.Matches(msg, k.PrevPage) && w.mode == workResult && w.res != nil:
+		if w.res.page > 0 {
+			w.res.page--
+			w.offset = 0
+		}
+	}
+	return nil
+}
+
+func (m *Model) readLink(l link) tea.Cmd {
+	return m.startCall("resources/read", l.uri, nil, map[string]any{"uri": l.uri})
+}
+
+// render draws the work pane's content.
+func (m *Model) renderWork(w *workPane, focused bool) []string {
+	st := m.st
+	switch w.mode {
+	case workForm:
+		if w.form == nil {
+			break
+		}
+		w.form.SetSize(w.width, w.height)
+		return strings.Split(w.form.View(), "\n")
+	case workWait:
+		return m.scroll(w, m.renderWait(w.active))
+	case workResult:
+		if w.res != nil {
+			return m.scroll(w, w.res.render(w.width, st, m.hl))
+		}
+	case workItem:
+		if w.target != nil {
+			return m.scroll(w, m.itemDetail(w.target, w.width))
+		}
+	}
+	return m.scroll(w, m.serverInfo(w.width))
+}
+
+func (m *Model) scroll(w *workPane, lines []string) []string {
+	maxOff := max(0, len(lines)-w.height)
+	w.offset = max(0, min(w.offset, maxOff))
+	end := min(len(lines), w.offset+w.height)
+	out := lines[w.offset:end]
+	if maxOff > 0 && len(out) > 0 {
+		// a scroll hint on the last line
+		pct := 100
+		if maxOff > 0 {
+			pct = w.offset * 100 / maxOff
+		}
+		hint := fmt.Sprintf(" %d%% ", pct)
+		last := out[len(out)-1]
+		out = append(append([]string(nil), out[:len(out)-1]...), ansi.Truncate(last, max(0, w.width-len(hint)), "")+strings.Repeat(" ", max(0, w.width-len(hint)-ansi.StringWidth(ansi.Truncate(last, max(0, w.width-len(hint)), ""))))+m.st.Muted.Render(hint))
+	}
+	return out
+}
+
+func (m *Model) renderWait(c *call) []string {
+	st := m.st
+	if c == nil {
+		return nil
+	}
+	w := m.work.width
+	el := m.now.Sub(c.start)
+	if el < 0 {
+		el = 0
+	}
+	out := []string{
+		st.Accent.Render(spinner(m.now)+" ") + st.Text.Render(ansi.Truncate(c.method+" "+c.subject, w-2, "…")),
+		st.Muted.Render(fmt.Sprintf("elapsed %s", el.Round(100*time.Millisecond))),
+	}
+	if c.rpcID != "" {
+		out[1] += st.Muted.Render("  id " + strings.Trim(c.rpcID, `"`))
+	}
+	if f := m.flights[c.rpcID]; f != nil && f.hasProg {
+		out = append(out, "", progressBar(st, f.progress, f.total, max(10, w-2)))
+		label := fmt.Sprintf("%g", f.progress)
+		if f.total > 0 {
+			label += fmt.Sprintf(" / %g", f.total)
+		}
+		if f.message != "" {
+			label += "  " + f.message
+		}
+		out = append(out, st.Text.Render(ansi.Truncate(label, w, "…")))
+	}
+	out = append(out, "", st.Muted.Render("x cancels (sends notifications/cancelled) · esc back to the form"))
+	if others := m.otherFlights(c); len(others) > 0 {
+		out = append(out, "", st.Muted.Render("also in flight:"))
+		out = append(out, others...)
+	}
+	return out
+}
+
+func (m *Model) otherFlights(c *call) []string {
+	var out []string
+	for _, f := range m.flights {
+		if f.id == c.rpcID {
+			continue
+		}
+		s := fmt.Sprintf("  %s %s %s", f.method, f.subject, m.now.Sub(f.start).Round(100*time.Millisecond))
+		if f.hasProg && f.total > 0 {
+			s += fmt.Sprintf(" %d%%", int(100*f.progress/f.total))
+		}
+		out = append(out, m.st.Muted.Render(ansi.Truncate(s, m.work.width, "…")))
+	}
+	return out
+}
+
+func spinner(t time.Time) string {
+	frames := []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+	return frames[(t.UnixMilli()/200)%int64(len(frames))]
+}
+
+// progressBar draws a bar; with no total it shows an indeterminate bar.
+func progressBar(st *Styles, p, total float64, w int) string {
+	if total <= 0 {
+		n := int(p) % w
+		return st.ProgressEmpty.Render(strings.Repeat("─", n)) + st.ProgressFull.Render("━━━") + st.ProgressEmpty.Render(strings.Repeat("─", max(0, w-n-3)))
+	}
+	frac := min(1, max(0, p/total))
+	full := int(frac * float64(w))
+	return st.ProgressFull.Render(strings.Repeat("█", full)) + st.ProgressEmpty.Render(strings.Repeat("░", w-full))
+}
+
+// itemDetail describes a tool, resource, template or prompt.
+func (m *Model) itemDetail(it *item, w int) []string {
+	st := m.st
+	var out []string
+	add := func(s ...string) { out = append(out, s...) }
+	add(st.Accent.Render(ansi.Truncate(it.dname, w, "…")))
+	if it.title != "" && it.title != it.dname {
+		add(st.Text.Render(ansi.Truncate(it.title, w, "…")))
+	}
+	if bs := it.badges(); len(bs) > 0 {
+		var parts []string
+		for _, b := range bs {
+			s := st.Badge
+			if b == "destructive" {
+				s = st.BadgeWarn
+			}
+			parts = append(parts, s.Render(" "+b+" "))
+		}
+		add(strings.Join(parts, " "))
+	}
+	if it.uri != "" {
+		label := "uri "
+		if it.kind == listTemplates {
+			label = "template "
+		}
+		add(st.Muted.Render(label) + st.Text.Render(ansi.Truncate(termsafe.Line(it.uri), max(0, w-len(label)), "…")))
+	}
+	if it.mime != "" || it.size > 0 {
+		s := it.mime
+		if it.size > 0 {
+			s += " · " + humanize.IBytes(uint64(it.size))
+		}
+		add(st.Muted.Render(s))
+	}
+	if it.desc != "" {
+		add("")
+		for _, l := range wrapLines(it.desc, w) {
+			add(st.Text.Render(l))
+		}
+	}
+	switch it.kind {
+	case listTools:
+		add("", st.Accent2.Render("arguments")+st.Muted.Render("  (enter: form · i: full schema)"))
+		add(schemaSummary(st, it.inputSchema, w)...)
+		if len(it.outputSchema) > 0 {
+			add("", st.Accent2.Render("output schema"))
+			add(schemaSummary(st, it.outputSchema, w)...)
+		}
+	case listPrompts:
+		add("", st.Accent2.Render("arguments")+st.Muted.Render("  (enter: form)"))
+		if len(it.args) == 0 {
+			add(st.Muted.Render("  none"))
+		}
+		for _, a := range it.args {
+			req := ""
+			if a.Required {
+				req = st.Err.UnsetBold().Render("*")
+			}
+			s := "  " + termsafe.Line(a.Name) + req
+			if a.Description != "" {
+				s += st.Muted.Render("  " + termsafe.Line(a.Description))
+			}
+			add(ansi.Truncate(s, w, "…"))
+		}
+	case listTemplates:
+		add("", st.Muted.Render("enter: fill the variables and read"))
+	case listResources:
+		add("", st.Muted.Render("enter: read"))
+	}
+	return out
+}
+
+// schemaSummary lists the top-level properties of an object schema.
+func schemaSummary(st *Styles, raw json.RawMessage, w int) []string {
+	var s struct {
+		Properties map[string]struct {
+			Type        any    `json:"type"`
+			Description string `json:"description"`
+			Enum        []any  `json:"enum"`
+		} `json:"properties"`
+		Required []string `json:"required"`
+	}
+	if json.Unmarshal(raw, &s) != nil || len(s.Properties) == 0 {
+		return []string{st.Muted.Render("  none")}
+	}
+	req := map[string]bool{}
+	for _, r := range s.Required {
+		req[r] = true
+	}
+	names := make([]string, 0, len(s.Properties))
+	for n := range s.Properties {
+		names = append(names, n)
+	}
+	// required first, then alphabetical
+	sortStrings(names, func(a, b string) bool {
+		if req[a] != req[b] {
+			return req[a]
+		}
+		return a < b
+	})
+	var out []string
+	for _, n := range names {
+		p := s.Properties[n]
+		t := ""
+		switch v := p.Type.(type) {
+		case string:
+			t = v
+		case []any:
+			var ts []string
+			for _, x := range v {
+				ts = append(ts, fmt.Sprint(x))
+			}
+			t = strings.Join(ts, "|")
+		}
+		if len(p.Enum) > 0 {
+			t = "enum"
+		}
+		mark := ""
+		if req[n] {
+			mark = st.Err.UnsetBold().Render("*")
+		}
+		line := "  " + termsafe.Line(n) + mark + " " + st.Muted.Render(termsafe.Line(t))
+		if p.Description != "" {
+			line += st.Muted.Render("  " + termsafe.Line(p.Description))
+		}
+		out = append(out, ansi.Truncate(line, w, "…"))
+	}
+	return out
+}
+
+func sortStrings(s []string, less func(a, b string) bool) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// serverInfo is the work pane before anything is selected.
+func (m *Model) serverInfo(w int) []string {
+	st := m.st
+	var out []string
+	add := func(s ...string) { out = append(out, s...) }
+	switch {
+	case m.info == nil && m.connErr != nil:
+		add(st.Err.Render("could not connect"), "")
+		for _, l := range wrapLines(termsafe.Text(describeErr(m.connErr)), w) {
+			add(st.Err.UnsetBold().Render(l))
+		}
+		add("", st.Muted.Render("R retries · q quits"))
+		return out
+	case m.info == nil:
+		if m.live {
+			add(st.Warn.Render(spinner(m.now)+" connecting to ") + st.Text.Render(termsafe.Line(m.opts.Config.Target())))
+		} else {
+			add(st.Muted.Render("waiting for events…"))
+		}
+		return out
+	}
+	name := firstNonEmpty(m.server.title, m.server.name, "server")
+	add(st.Accent.Render(ansi.Truncate(name, w, "…")))
+	if m.server.name != "" {
+		add(st.Muted.Render(ansi.Truncate(m.server.name+" "+m.server.version, w, "…")))
+	}
+	add("", st.Muted.Render("transport ")+st.Text.Render(string(m.info.Transport)), st.Muted.Render("protocol  ")+st.Text.Render(termsafe.Line(m.info.Protocol)))
+	if m.info.SessionID != "" {
+		add(st.Muted.Render("session   ") + st.Text.Render(ansi.Truncate(termsafe.Line(m.info.SessionID), max(0, w-10), "…")))
+	}
+	if m.info.Reason != "" {
+		for _, l := range wrapLines("detected: "+termsafe.Line(m.info.Reason), w) {
+			add(st.Muted.Render(l))
+		}
+	}
+	if len(m.info.Capabilities) > 0 {
+		var caps map[string]json.RawMessage
+		json.Unmarshal(m.info.Capabilities, &caps)
+		var names []string
+		for k := range caps {
+			names = append(names, termsafe.Line(k))
+		}
+		sortStrings(names, func(a, b string) bool { return a < b })
+		add("", st.Muted.Render("capabilities ")+st.Text.Render(strings.Join(names, ", ")))
+	}
+	if m.info.Instructions != "" {
+		add("", st.Accent2.Render("instructions"))
+		for _, l := range wrapLines(termsafe.Text(m.info.Instructions), w) {
+			add(st.Text.Render(l))
+		}
+	}
+	add("", st.Muted.Render("select a tool, resource or prompt on the left; enter opens it"))
+	return out
+}
