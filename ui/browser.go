@@ -336,15 +336,38 @@ func (b *browser) clickTab(x int) bool {
 	return false
 }
 
+// tabLabel is a tab's label at the current width: full names when they
+// all fit, then short ones, then initials.
 func (b *browser) tabLabel(k listKind) string {
-	name := k.title()
-	if b.width < 44 {
-		name = name[:3]
-	}
+	return b.tabLabelAt(k, b.tabStyle())
+}
+
+func (b *browser) tabLabelAt(k listKind, style int) string {
+	name := [...][numLists]string{
+		{"Tools", "Resources", "Templates", "Prompts"},
+		{"Tools", "Res", "Tpl", "Prompts"},
+		{"T", "R", "Tp", "P"},
+	}[style][k]
 	if b.loaded[k] {
+		if style == 2 {
+			return fmt.Sprintf("%s%d", name, len(b.lists[k]))
+		}
 		return fmt.Sprintf("%s %d", name, len(b.lists[k]))
 	}
 	return name
+}
+
+func (b *browser) tabStyle() int {
+	for style := 0; style < 2; style++ {
+		w := 0
+		for k := listKind(0); k < numLists; k++ {
+			w += ansi.StringWidth(b.tabLabelAt(k, style)) + 1
+		}
+		if w-1 <= b.width {
+			return style
+		}
+	}
+	return 2
 }
 
 func (b *browser) render(st *Styles, focused bool) []string {
@@ -432,7 +455,7 @@ func (b *browser) itemLines(m match, st *Styles, sel, focused bool, lp int) []st
 }
 
 func badgeShort(b string, w int) string {
-	if w >= 60 {
+	if w >= 50 {
 		return b
 	}
 	switch b {

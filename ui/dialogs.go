@@ -169,6 +169,12 @@ type choiceDialog struct {
 }
 
 func (d *choiceDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	for i, h := range d.hotkeys {
+		if h != "" && msg.String() == h {
+			m.popDialog()
+			return d.pick(m, i)
+		}
+	}
 	switch msg.String() {
 	case "up", "k", "shift+tab":
 		d.cursor = max(0, d.cursor-1)
@@ -179,13 +185,6 @@ func (d *choiceDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return d.pick(m, d.cursor)
 	case "esc", "q":
 		m.popDialog()
-	default:
-		for i, h := range d.hotkeys {
-			if h != "" && msg.String() == h {
-				m.popDialog()
-				return d.pick(m, i)
-			}
-		}
 	}
 	return nil
 }

@@ -324,10 +324,7 @@ func (l *eventLog) line(en *entry, st *Styles, w int, sel, focused bool) string 
 	case mcp.DirIn:
 		arrow, as = "←", st.In
 	}
-	lblW := 16
-	if w >= 120 {
-		lblW = 24
-	}
+	lblW := max(14, min(28, w/5))
 	lbl := padRight(ansi.Truncate(en.label(), lblW, "…"), lblW)
 	ls := st.Text
 	switch {

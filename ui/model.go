@@ -43,8 +43,8 @@ type Model struct {
 	zoom          bool
 
 	// connection
-	live    bool          // a live session can be (re)dialled
-	feed    *feed         // live only
+	live    bool  // a live session can be (re)dialled
+	feed    *feed // live only
 	events  <-chan mcp.Event
 	reqs    <-chan serverRequestMsg
 	sess    Backend

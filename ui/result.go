@@ -138,7 +138,6 @@ func (r *result) scan() {
 			r.links = append(r.links, link{uri: b.URI, label: termsafe.Line(firstNonEmpty(b.Name, b.URI))})
 		case "resource":
 			if b.Resource != nil {
-				r.links = append(r.links, link{uri: b.Resource.URI, label: termsafe.Line(b.Resource.URI) + " (embedded; read again)"})
 				r.scanResource(*b.Resource, &maxText)
 			}
 		}
@@ -273,14 +272,14 @@ func (r *result) build(w int, st *Styles, hl *highlighter) []string {
 		if i > 0 {
 			add("")
 		}
-		out = append(out, r.blockLines(decodeBlock(c), w, st, hl, textStyle)...)
+		out = append(out, r.blockLines(c, w, st, hl, textStyle)...)
 	}
 	for i, m := range body.Messages {
 		if i > 0 || len(body.Content) > 0 {
 			add("")
 		}
 		add(st.Accent2.Render("── " + termsafe.Line(m.Role) + " ──"))
-		out = append(out, r.blockLines(decodeBlock(m.Content), w, st, hl, st.Text)...)
+		out = append(out, r.blockLines(m.Content, w, st, hl, st.Text)...)
 	}
 	for i, c := range body.Contents {
 		if i > 0 || len(body.Content) > 0 {
@@ -368,7 +367,8 @@ func (r *result) textLines(text string, w int, st *Styles, hl *highlighter, styl
 	return out
 }
 
-func (r *result) blockLines(b block, w int, st *Styles, hl *highlighter, textStyle lipglossStyle) []string {
+func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highlighter, textStyle lipglossStyle) []string {
+	b := decodeBlock(raw)
 	switch b.Type {
 	case "text":
 		return r.textLines(b.Text, w, st, hl, textStyle)
@@ -404,7 +404,6 @@ func (r *result) blockLines(b block, w int, st *Styles, hl *highlighter, textSty
 		return append(out, r.resourceLines(*b.Resource, w, st, hl)...)
 	}
 	// unknown content type: show it raw rather than fail
-	raw, _ := json.Marshal(b)
 	return append([]string{st.Warn.Render("[" + termsafe.Line(b.Type) + "] unknown content type")}, hl.lines("", st.Chroma, prettyJSON(raw))...)
 }
 

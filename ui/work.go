@@ -36,7 +36,10 @@ type workPane struct {
 	active  *call
 	res     *result
 	history []*result // results to go back to (esc) after opening a link
-	offset  int
+	// pushNext: the next result was opened from this one (a link), so esc
+	// returns here.
+	pushNext bool
+	offset   int
 
 	width, height int
 }
@@ -55,7 +58,8 @@ func (w *workPane) waitFor(c *call) {
 }
 
 func (w *workPane) showResult(r *result) {
-	if w.res != nil && w.mode == workResult {
+	if w.res != nil && w.pushNext {
+		w.pushNext = false
 		w.history = append(w.history, w.res)
 		if len(w.history) > 20 {
 			w.history = w.history[1:]
@@ -255,6 +259,7 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) readLink(l link) tea.Cmd {
+	m.work.pushNext = m.work.res != nil
 	return m.startCall("resources/read", l.uri, nil, map[string]any{"uri": l.uri})
 }
 
