@@ -31,10 +31,10 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 	e := &en.ev
 	if f == copyJSON {
 		if len(e.Raw) > 0 {
-			return prettyJSON(e.Raw), nil
+			return jsonSafe(prettyJSON(e.Raw)), nil
 		}
 		b, err := json.MarshalIndent(eventFacts(e), "", "  ")
-		return string(b), err
+		return jsonSafe(string(b)), err
 	}
 	req := en
 	if !(e.Dir == mcp.DirOut && (e.RPC == mcp.RPCRequest || e.RPC == mcp.RPCNotification)) {
@@ -52,8 +52,30 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 	return sondeCommand(&req.ev, m.opts.Config)
 }
 
-// shellQuote quotes s for a POSIX shell.
+// shellQuote quotes s for a POSIX shell. Text with control characters
+// (a hostile tool name) is written with ANSI-C quoting ($'...', bash, zsh,
+// ksh and POSIX.1-2024 sh), so the command stays exact and pasting it
+// never sends a control character to the terminal or the shell.
 func shellQuote(s string) string {
+	if strings.IndexFunc(s, unsafeInJSON) >= 0 || strings.ContainsAny(s, "\n\t") {
+		var b strings.Builder
+		b.WriteString("$'")
+		for _, r := range s {
+			switch {
+			case r == '\'' || r == '\\':
+				b.WriteByte('\\')
+				b.WriteRune(r)
+			case r < 0x20 || r == 0x7f:
+				fmt.Fprintf(&b, "\\x%02x", r)
+			case unsafeInJSON(r):
+				fmt.Fprintf(&b, "\\u%04x", r)
+			default:
+				b.WriteRune(r)
+			}
+		}
+		b.WriteByte('\'')
+		return b.String()
+	}
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
 	}) < 0 {
@@ -94,7 +116,7 @@ func curlCommand(e *mcp.Event, cfg mcp.Config) (string, error) {
 			b.WriteString(" \\\n  -H " + shellQuote(k+": "+v))
 		}
 	}
-	b.WriteString(" \\\n  --data-raw " + shellQuote(string(e.Raw)))
+	b.WriteString(" \\\n  --data-raw " + shellQuote(jsonSafe(string(e.Raw))))
 	return b.String(), nil
 }
 
@@ -132,7 +154,7 @@ func sondeCommand(e *mcp.Event, cfg mcp.Config) (string, error) {
 	case "tools/call":
 		args = []string{"call", "TARGET", p.Name}
 		if a := compactArgs(p.Arguments); a != "" {
-			args = append(args, "--args", a)
+			args = append(args, "--args", jsonSafe(a))
 		}
 	case "resources/read":
 		args = []string{"read", "TARGET", p.URI}
@@ -215,4 +237,33 @@ func joinCommand(cfg mcp.Config, args []string, prefix string) string {
 		}
 	}
 	return prefix + strings.Join(out, " ")
+}
+
+// jsonSafe escapes, in JSON text, the characters that JSON allows raw but
+// a terminal or a shell would act on when the text is pasted: DEL, the C1
+// controls, bidi controls and the Unicode line separators. In valid JSON
+// they can only occur inside strings, where \uXXXX means the same.
+func jsonSafe(s string) string {
+	if strings.IndexFunc(s, unsafeInJSON) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unsafeInJSON(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unsafeInJSON(r rune) bool {
+	switch {
+	case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
+		return true
+	}
+	return false
 }

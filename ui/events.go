@@ -211,6 +211,11 @@ func (m *Model) applyCapabilities(raw json.RawMessage) {
 
 // ---- talking to the server ----
 
+// uiCapabilities are what the UI's handler answers: roots (an empty list
+// for now) and form elicitation (a dialog with the same form machinery).
+// Sampling is not offered: the UI can only decline it.
+var uiCapabilities = json.RawMessage(`{"roots":{"listChanged":false},"elicitation":{"form":{}}}`)
+
 // dial connects in a command; events flow while it runs.
 func (m *Model) dial() tea.Cmd {
 	if !m.live || m.dialing {
@@ -223,6 +228,9 @@ func (m *Model) dial() tea.Cmd {
 	cfg := m.opts.Config
 	cfg.OnEvent = m.feed.push
 	cfg.Handler = m.feed.handle
+	if len(cfg.Capabilities) == 0 {
+		cfg.Capabilities = uiCapabilities
+	}
 	ctx := m.ctx
 	return func() tea.Msg {
 		sess, err := mcp.Dial(ctx, cfg)

@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/demo"
+	"github.com/sonde-mcp/sonde/mcp"
+)
+
+var sgrSeq = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+
+// badBytes are what must never reach the terminal from a server: ESC
+// (other than our own SGR styling), the 8-bit CSI/OSC/ST, BEL, BS, CR,
+// NUL, DEL and bidi controls.
+var badBytes = []string{"\x1b", "\a", "\b", "\r", "\x00", "\x7f", "\u009b", "\u009d", "\u009c", "\u0090", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+func assertSafe(t *testing.T, what, out string) {
+	t.Helper()
+	s := sgrSeq.ReplaceAllString(out, "")
+	for _, b := range badBytes {
+		if i := strings.Index(s, b); i >= 0 {
+			lo, hi := max(0, i-40), min(len(s), i+40)
+			t.Fatalf("%s: rendered %q from the server: ...%q...", what, b, s[lo:hi])
+		}
+	}
+}
+
+// drain feeds every event queued in the live feed to the model.
+func drain(m *Model) {
+	for {
+		var batch eventsMsg
+	loop:
+		for {
+			select {
+			case e := <-m.feed.ch:
+				batch = append(batch, e)
+			default:
+				break loop
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		run(m, m.update(batch))
+	}
+}
+
+// TestHostileServer attaches the UI to a server whose names, descriptions,
+// schemas, results, errors, logs and elicitation carry terminal escape
+// sequences, and checks that no rendered screen contains any of them.
+func TestHostileServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv, err := demo.Serve(ctx, demo.NewHostileServer(), demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	m := newLive(ctx, Options{Config: mcp.Config{URL: srv.URL, Keepalive: -1}})
+	m.events, m.ticking = nil, true // the test drives the feed itself
+	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	run(m, m.dial())
+	defer func() {
+		if m.sess != nil {
+			m.sess.Close()
+		}
+	}()
+	if m.sess == nil {
+		t.Fatalf("not connected: %v", m.connErr)
+	}
+	drain(m)
+	check := func(what string) {
+		t.Helper()
+		assertSafe(t, what, m.Render())
+		assertSafe(t, what+" (title)", m.View().WindowTitle)
+	}
+	check("after connecting")
+	if n := len(m.br.lists[listTools]); n < 8 {
+		t.Fatalf("only %d hostile tools listed", n)
+	}
+
+	// every list, every item's details, and its schema dialog
+	for k := listKind(0); k < numLists; k++ {
+		m.br.setTab(k)
+		for i := range m.br.view {
+			m.br.cursor[k] = i
+			m.showSelected()
+			check("browsing " + k.title())
+			press(m, "i")
+			check("schema of " + m.br.selected().name)
+			press(m, "esc")
+		}
+	}
+
+	// call the hostile tools through their forms
+	m.br.setTab(listTools)
+	for _, name := range []string{demo.HostileToolResult, demo.HostileToolError, demo.HostileToolRPCError} {
+		m.br.setFilter("")
+		for i, mt := range m.br.view {
+			if mt.it.name == name {
+				m.br.cursor[listTools] = i
+			}
+		}
+		m.focus = paneBrowser
+		press(m, "enter")
+		check("form of " + name)
+		cmd := press(m, "ctrl+r")
+		if d := m.topDialog(); d != nil {
+			check("confirmation for " + name)
+			cmd = press(m, "y")
+		}
+		run(m, cmd)
+		drain(m)
+		if m.work.mode != workResult {
+			t.Fatalf("%s: no result shown (mode %d)", name, m.work.mode)
+		}
+		check("result of " + name)
+		press(m, "s")
+		check("save dialog of " + name)
+		press(m, "esc", "esc")
+	}
+
+	// the elicitation request comes through the dialog seam
+	for i, mt := range m.br.view {
+		if mt.it.name == demo.HostileToolElicit {
+			m.br.cursor[listTools] = i
+		}
+	}
+	m.focus = paneBrowser
+	press(m, "enter")
+	cmd := press(m, "ctrl+r")
+	if m.topDialog() != nil {
+		cmd = press(m, "y")
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case req := <-m.feed.reqs:
+		m.update(req)
+		check("elicitation dialog")
+		press(m, "ctrl+d")
+	case <-time.After(20 * time.Second):
+		t.Fatal("no elicitation request arrived")
+	}
+	run(m, func() tea.Msg { return <-done })
+	drain(m)
+	check("after elicitation")
+
+	// read every resource and get every prompt
+	for _, k := range []listKind{listResources, listPrompts} {
+		m.br.setTab(k)
+		for i := range m.br.view {
+			m.br.cursor[k] = i
+			m.focus = paneBrowser
+			cmd := press(m, "enter")
+			if m.work.mode == workForm {
+				cmd = press(m, "ctrl+r")
+				if m.topDialog() != nil {
+					cmd = press(m, "y")
+				}
+			}
+			run(m, cmd)
+			drain(m)
+			check("reading " + k.title())
+		}
+	}
+
+	// every event of the log in every detail view, and the copy formats
+	m.focus = paneLog
+	for i := range m.log.matches {
+		m.log.cursor, m.log.follow = i, false
+		m.log.clamp()
+		check("log line")
+		press(m, "enter")
+		for mode := 0; mode < 3; mode++ {
+			check("event detail")
+			press(m, "tab")
+		}
+		press(m, "esc")
+		for _, f := range []copyFormat{copyJSON, copyCurl, copySonde} {
+			if s, err := m.copyText(m.log.selected(), f); err == nil {
+				assertSafe(t, "copy "+f.String(), s)
+			}
+		}
+	}
+	press(m, "?")
+	check("help")
+}
