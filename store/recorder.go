@@ -1,0 +1,597 @@
+package store
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sonde-mcp/sonde/mcp"
+)
+
+// Recorder defaults and limits.
+const (
+	// DefaultMaxQueue bounds the memory held by events waiting for the disk.
+	DefaultMaxQueue = 64 << 20
+	// DefaultFlushEvery is how long written events may wait in the
+	// recorder's buffer before they reach the operating system.
+	DefaultFlushEvery = 100 * time.Millisecond
+	// MaxFlushEvery is the longest flush interval accepted.
+	MaxFlushEvery = 200 * time.Millisecond
+	// DefaultSyncEvery is how often a file is synced to stable storage
+	// while events arrive (and always on Close).
+	DefaultSyncEvery = time.Second
+)
+
+// RecorderOptions configure a [Recorder]. Exactly one of Path, Dir and
+// Writer is set.
+type RecorderOptions struct {
+	// Path is the file to record into. It is created (or truncated) with
+	// mode 0600; missing parent directories are created with mode 0700.
+	// Every session recorded goes into this one file.
+	Path string
+	// Dir is a directory of recordings: each session gets its own file,
+	// named by its start time and its server ([FileName]), opened when its
+	// first event arrives. A new session starts at every event with Seq 1.
+	// The directory is created, and kept, with mode 0700; Retention is
+	// applied whenever a new file starts.
+	Dir string
+	// Writer receives the recording as is (tests, pipes); it is not closed.
+	Writer io.Writer
+
+	// Header supplies Target, Transport and SecretHeaders. The other
+	// fields are filled by the recorder. When a session's first event is
+	// its `connecting` state event, that event's text (the target, already
+	// redacted by mcp) names the target.
+	Header Header
+	// Secrets are values that must never reach the file (bearer token,
+	// secret header values; see [SecretsOf]). More can be added later with
+	// [Recorder.AddSecrets].
+	Secrets []string
+	// SecretHeaders names headers whose values are always replaced.
+	SecretHeaders []string
+
+	// MaxQueue bounds, in bytes, the events accepted but not yet written
+	// (0 = [DefaultMaxQueue]). When the disk falls that far behind, further
+	// events are counted instead of queued, and the gap is recorded as an
+	// error event saying how many were lost; see FORMAT.md.
+	MaxQueue int64
+	// FlushEvery is the longest time a written event stays in the
+	// recorder's buffer (0 = [DefaultFlushEvery]; at most [MaxFlushEvery]).
+	FlushEvery time.Duration
+	// SyncEvery is how often the file is synced while events arrive
+	// (0 = [DefaultSyncEvery], <0 = only on Close).
+	SyncEvery time.Duration
+	// Retention is applied to Dir when a new file starts.
+	Retention Retention
+}
+
+// RecorderStats describe what a [Recorder] did so far.
+type RecorderStats struct {
+	// Recorded counts the events accepted by Record.
+	Recorded int64
+	// Written counts the event lines written (gap markers included).
+	Written int64
+	// Dropped counts events that never reached the file: the queue was
+	// full, writing had failed, or Record was called after Close.
+	Dropped int64
+	// Files lists the files written, oldest first.
+	Files []string
+	// Err is the first error writing the recording, if any.
+	Err error
+}
+
+// Recorder appends events to a recording. Record never blocks on the disk:
+// it queues the event and returns, and a goroutine of the recorder scrubs,
+// encodes and writes it. The file is append-only, flushed to the operating
+// system at least every FlushEvery and synced on Close, so a recorder killed
+// at any moment leaves a file that opens with at most its last line cut.
+type Recorder struct {
+	opts  RecorderOptions
+	scrub atomic.Pointer[scrubber]
+	smu   sync.Mutex // serializes AddSecrets
+
+	mu     sync.Mutex
+	queue  []item
+	spare  []item
+	queued int64 // bytes held by queued and in-flight events
+	gap    int64 // events dropped since the last accepted one
+	stats  RecorderStats
+	closed bool
+
+	wake      chan struct{}
+	closing   chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+
+	// Owned by the writer goroutine.
+	enc  *lineEncoder
+	sink *sink
+	werr error
+}
+
+// item is one queued event; a gap marker carries how many were lost.
+type item struct {
+	e       mcp.Event
+	size    int64
+	dropped int64
+}
+
+// sink is one open recording.
+type sink struct {
+	f         *os.File // nil when writing to RecorderOptions.Writer
+	bw        *bufio.Writer
+	path      string
+	start     time.Time
+	started   bool // header written
+	tr        Trailer
+	lastFlush time.Time
+	lastSync  time.Time
+	dirty     bool // written since the last sync
+}
+
+// NewRecorder starts a recorder. With Path the file is created at once, so
+// a bad path is reported here; with Dir files are created as sessions start.
+func NewRecorder(opts RecorderOptions) (*Recorder, error) {
+	n := 0
+	for _, set := range []bool{opts.Path != "", opts.Dir != "", opts.Writer != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, errors.New("store: give exactly one of Path, Dir and Writer")
+	}
+	if opts.MaxQueue <= 0 {
+		opts.MaxQueue = DefaultMaxQueue
+	}
+	if opts.FlushEvery <= 0 {
+		opts.FlushEvery = DefaultFlushEvery
+	}
+	if opts.FlushEvery > MaxFlushEvery {
+		opts.FlushEvery = MaxFlushEvery
+	}
+	if opts.SyncEvery == 0 {
+		opts.SyncEvery = DefaultSyncEvery
+	}
+	if len(opts.SecretHeaders) == 0 {
+		opts.SecretHeaders = opts.Header.SecretHeaders
+	}
+	r := &Recorder{opts: opts, wake: make(chan struct{}, 1), closing: make(chan struct{}),
+		done: make(chan struct{}), enc: newLineEncoder()}
+	r.scrub.Store(newScrubber(opts.Secrets, opts.SecretHeaders))
+	switch {
+	case opts.Path != "":
+		f, err := createFile(opts.Path, false)
+		if err != nil {
+			return nil, err
+		}
+		r.sink = newSink(f, f, opts.Path)
+		r.stats.Files = []string{opts.Path}
+	case opts.Dir != "":
+		if err := ensureDir(opts.Dir); err != nil {
+			return nil, err
+		}
+	default:
+		r.sink = newSink(nil, opts.Writer, "")
+	}
+	go r.run()
+	return r, nil
+}
+
+func newSink(f *os.File, w io.Writer, path string) *sink {
+	now := time.Now()
+	return &sink{f: f, bw: bufio.NewWriterSize(w, 64<<10), path: path, lastFlush: now, lastSync: now}
+}
+
+// ensureDir creates dir (and its parents) with mode 0700 and tightens dir
+// itself to 0700 if it already existed.
+func ensureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("recording directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("recording directory: %w", err)
+	}
+	return nil
+}
+
+// createFile creates a recording with mode 0600, its missing parents with
+// mode 0700. With excl an existing file is an error (fs.ErrExist).
+func createFile(path string, excl bool) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if excl {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	return f, nil
+}
+
+// eventSize estimates the memory an event holds.
+func eventSize(e *mcp.Event) int64 {
+	n := 512 + len(e.Raw) + len(e.Text) + len(e.Err) + len(e.URL)
+	for k, vs := range e.Header {
+		n += len(k) + 32
+		for _, v := range vs {
+			n += len(v) + 16
+		}
+	}
+	if e.Info != nil {
+		n += 256 + len(e.Info.Server) + len(e.Info.Capabilities) + len(e.Info.Instructions)
+	}
+	return int64(n)
+}
+
+// Record queues e for writing and returns at once; it is safe to call from
+// any goroutine and is meant for [mcp.Config.OnEvent] or a UI tee. Events
+// are written in the order Record is called. Record never blocks on the
+// disk: when more than MaxQueue bytes are waiting, e is counted as dropped
+// and the gap is marked in the file.
+func (r *Recorder) Record(e mcp.Event) {
+	size := eventSize(&e)
+	r.mu.Lock()
+	if r.closed {
+		r.stats.Dropped++
+		r.mu.Unlock()
+		return
+	}
+	if r.queued+size > r.opts.MaxQueue && r.queued > 0 {
+		r.gap++
+		r.stats.Dropped++
+		r.mu.Unlock()
+		return
+	}
+	if r.gap > 0 {
+		r.queue = append(r.queue, gapItem(r.gap, e.Time))
+		r.gap = 0
+	}
+	r.queue = append(r.queue, item{e: e, size: size})
+	r.queued += size
+	r.stats.Recorded++
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func gapItem(n int64, t time.Time) item {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return item{dropped: n, e: mcp.Event{Time: t, Dir: mcp.DirMeta, Kind: mcp.KindError,
+		Err: fmt.Sprintf("recorder: %d events were not recorded here (the disk fell behind)", n)}}
+}
+
+// AddSecrets adds values that must never reach the file, for example the
+// credentials of a server chosen in the UI's picker.
+func (r *Recorder) AddSecrets(values ...string) {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	r.scrub.Store(r.scrub.Load().with(values))
+}
+
+// Stats returns what the recorder did so far.
+func (r *Recorder) Stats() RecorderStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.stats
+	s.Files = append([]string(nil), s.Files...)
+	return s
+}
+
+// Path returns the file being written ("" before a Dir recorder's first
+// event, or for a Writer).
+func (r *Recorder) Path() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.stats.Files) == 0 {
+		return ""
+	}
+	return r.stats.Files[len(r.stats.Files)-1]
+}
+
+// Close writes everything still queued, the trailer line, flushes and
+// syncs the file and closes it. It returns the first error writing the
+// recording. Events recorded after Close are counted as dropped. Close is
+// safe to call more than once.
+func (r *Recorder) Close() error {
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		if r.gap > 0 {
+			r.queue = append(r.queue, gapItem(r.gap, time.Time{}))
+			r.gap = 0
+		}
+		r.mu.Unlock()
+		close(r.closing)
+	})
+	<-r.done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats.Err
+}
+
+// run is the writer goroutine.
+func (r *Recorder) run() {
+	defer close(r.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		closing := false
+		select {
+		case <-r.wake:
+		case <-timer.C:
+		case <-r.closing:
+			closing = true
+		}
+		r.drain()
+		if closing {
+			r.drain()
+			r.finish()
+			timer.Stop()
+			return
+		}
+		// Timers are synchronous since Go 1.23: Reset never leaves a stale
+		// tick behind.
+		if wait := r.flushDue(); wait > 0 {
+			timer.Reset(wait)
+		} else {
+			timer.Stop()
+		}
+	}
+}
+
+// drain writes every queued event.
+func (r *Recorder) drain() {
+	for {
+		r.mu.Lock()
+		batch := r.queue
+		if len(batch) == 0 {
+			r.mu.Unlock()
+			return
+		}
+		r.queue = r.spare[:0]
+		r.spare = nil
+		r.mu.Unlock()
+
+		var size int64
+		for i := range batch {
+			size += batch[i].size
+			r.write(&batch[i])
+			batch[i] = item{} // let go of the event's memory
+		}
+
+		r.mu.Lock()
+		r.queued -= size
+		if cap(batch) <= 4096 {
+			r.spare = batch[:0]
+		}
+		r.mu.Unlock()
+	}
+}
+
+// write writes one event (or gap marker), opening files as needed.
+func (r *Recorder) write(it *item) {
+	e := &it.e
+	if r.werr != nil {
+		r.countLost(it)
+		return
+	}
+	if r.opts.Dir != "" && e.Seq == 1 && r.sink != nil {
+		r.finish() // a new session: a new file
+	}
+	if r.sink == nil {
+		if err := r.openInDir(e); err != nil {
+			r.fail(err)
+			r.countLost(it)
+			return
+		}
+	}
+	s := r.sink
+	if !s.started {
+		if err := r.writeHeader(e); err != nil {
+			r.fail(err)
+			r.countLost(it)
+			return
+		}
+	}
+	r.scrub.Load().event(e)
+	t := e.Time.Sub(s.start)
+	if e.Time.IsZero() {
+		t = time.Since(s.start)
+	}
+	line, err := r.enc.encode(e, t)
+	if err == nil {
+		_, err = s.bw.Write(line)
+	}
+	if err != nil {
+		r.fail(err)
+		r.countLost(it)
+		return
+	}
+	s.dirty = true
+	s.tr.Events++
+	s.tr.End = max(s.tr.End, t)
+	if IsError(e) {
+		s.tr.Errors++
+	}
+	s.tr.Dropped += it.dropped
+	r.mu.Lock()
+	r.stats.Written++
+	r.mu.Unlock()
+}
+
+func (r *Recorder) countLost(it *item) {
+	if it.dropped > 0 {
+		return // a marker: its events were counted when dropped
+	}
+	r.mu.Lock()
+	r.stats.Dropped++
+	r.mu.Unlock()
+}
+
+func (r *Recorder) fail(err error) {
+	if r.werr != nil {
+		return
+	}
+	r.werr = err
+	r.mu.Lock()
+	r.stats.Err = err
+	r.mu.Unlock()
+}
+
+// targetOf names the target of the session e starts.
+func (r *Recorder) targetOf(e *mcp.Event) string {
+	if e.Kind == mcp.KindState && e.State == mcp.StateConnecting && e.Text != "" {
+		return e.Text
+	}
+	return r.opts.Header.Target
+}
+
+// openInDir creates the file for the session that e starts.
+func (r *Recorder) openInDir(e *mcp.Event) error {
+	start := e.Time
+	if start.IsZero() {
+		start = time.Now()
+	}
+	target := r.scrub.Load().str(mcp.RedactURL(r.targetOf(e)))
+	if err := ensureDir(r.opts.Dir); err != nil {
+		return err
+	}
+	var f *os.File
+	var path string
+	base := FileName(start, target)
+	for i := 1; ; i++ {
+		path = filepath.Join(r.opts.Dir, base)
+		if i > 1 {
+			path = filepath.Join(r.opts.Dir, fmt.Sprintf("%s-%d%s", base[:len(base)-len(Extension)], i, Extension))
+		}
+		var err error
+		f, err = createFile(path, true)
+		if err == nil {
+			break
+		}
+		if !os.IsExist(err) || i >= 1000 {
+			return fmt.Errorf("recording: %w", err)
+		}
+	}
+	r.sink = newSink(f, f, path)
+	r.mu.Lock()
+	r.stats.Files = append(r.stats.Files, path)
+	r.mu.Unlock()
+	if r.opts.Retention != (Retention{}) {
+		Prune(r.opts.Dir, r.opts.Retention, path)
+	}
+	return nil
+}
+
+func (r *Recorder) writeHeader(e *mcp.Event) error {
+	s := r.sink
+	s.start = e.Time
+	if s.start.IsZero() {
+		s.start = time.Now()
+	}
+	h := r.opts.Header
+	h.Format, h.Version, h.Sonde = FormatName, FormatVersion, mcp.Version
+	h.Start = s.start
+	h.Target = r.scrub.Load().str(mcp.RedactURL(r.targetOf(e)))
+	h.SecretHeaders = r.opts.SecretHeaders
+	b, err := jsonLine(h)
+	if err != nil {
+		return err
+	}
+	if _, err := s.bw.Write(b); err != nil {
+		return err
+	}
+	s.started = true
+	s.dirty = true
+	return nil
+}
+
+// flushDue flushes the buffer when it is old enough and returns how long
+// until the next flush is due (0 when nothing is buffered).
+func (r *Recorder) flushDue() time.Duration {
+	s := r.sink
+	if s == nil || r.werr != nil {
+		return 0
+	}
+	now := time.Now()
+	if s.bw.Buffered() > 0 {
+		since := now.Sub(s.lastFlush)
+		if since < r.opts.FlushEvery {
+			return r.opts.FlushEvery - since
+		}
+		if err := s.bw.Flush(); err != nil {
+			r.fail(err)
+			return 0
+		}
+		s.lastFlush = now
+	}
+	if s.f != nil && s.dirty && r.opts.SyncEvery > 0 && now.Sub(s.lastSync) >= r.opts.SyncEvery {
+		if err := s.f.Sync(); err != nil {
+			r.fail(err)
+			return 0
+		}
+		s.lastSync, s.dirty = now, false
+	}
+	if s.dirty && s.f != nil && r.opts.SyncEvery > 0 {
+		return r.opts.SyncEvery - now.Sub(s.lastSync)
+	}
+	return 0
+}
+
+// finish ends the current file: trailer, flush, sync, close.
+func (r *Recorder) finish() {
+	s := r.sink
+	if s == nil {
+		return
+	}
+	r.sink = nil
+	if r.werr == nil {
+		if !s.started {
+			// An empty recording: still a valid file.
+			r.sink = s
+			err := r.writeHeader(&mcp.Event{})
+			r.sink = nil
+			if err != nil {
+				r.fail(err)
+			}
+		}
+	}
+	if r.werr == nil {
+		if _, err := s.bw.Write(encodeTrailer(s.tr)); err != nil {
+			r.fail(err)
+		}
+	}
+	if r.werr == nil {
+		if err := s.bw.Flush(); err != nil {
+			r.fail(err)
+		}
+	}
+	if s.f != nil {
+		if r.werr == nil {
+			if err := s.f.Sync(); err != nil {
+				r.fail(err)
+			}
+		}
+		if err := s.f.Close(); err != nil {
+			r.fail(err)
+		}
+	}
+}
