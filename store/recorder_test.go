@@ -149,7 +149,9 @@ func TestRecorderScrubsSecrets(t *testing.T) {
 
 func fmtSscan(s string, n *int64) (int, error) { return fmt.Sscanf(s, "recorder: %d events", n) }
 
-func urlEsc(s string) string { return strings.NewReplacer("/", "%2F", "+", "%2B", "&", "%26", "=", "%3D").Replace(s) }
+func urlEsc(s string) string {
+	return strings.NewReplacer("/", "%2F", "+", "%2B", "&", "%26", "=", "%3D").Replace(s)
+}
 
 func TestRedactTokens(t *testing.T) {
 	cases := map[string]string{

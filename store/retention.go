@@ -151,8 +151,8 @@ func readHeaderOnly(path string) (Header, error) {
 
 // Prune deletes the oldest recordings in dir beyond what keep allows and
 // returns the paths it removed. Only sonde recordings are considered (files
-// with the recording header); the files in exclude (the one being written)
-// are never removed, nor counted against the limits' removal.
+// with the recording header). The files in exclude (the one being written)
+// are never removed and count as the newest kept.
 func Prune(dir string, keep Retention, exclude ...string) ([]string, error) {
 	if keep.MaxSessions <= 0 && keep.MaxBytes <= 0 {
 		return nil, nil
@@ -164,11 +164,19 @@ func Prune(dir string, keep Retention, exclude ...string) ([]string, error) {
 	var removed []string
 	var total int64
 	kept := 0
+	for _, p := range exclude {
+		if fi, err := os.Stat(p); err == nil {
+			kept++
+			total += fi.Size()
+		}
+	}
 	for _, f := range files {
-		excluded := slices.Contains(exclude, f.path)
+		if slices.Contains(exclude, f.path) {
+			continue
+		}
 		over := keep.MaxSessions > 0 && kept >= keep.MaxSessions ||
 			keep.MaxBytes > 0 && kept > 0 && total+f.size > keep.MaxBytes
-		if over && !excluded {
+		if over {
 			if err := os.Remove(f.path); err == nil {
 				removed = append(removed, f.path)
 			}

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+)
+
+// ExportJSON writes a recording as one JSON document:
+// {"header":{...},"events":[...],"skipped":N}, each event in [mcp.Event]'s
+// own JSON form (absolute times). It streams: memory does not grow with the
+// recording. It moves the reader's cursor.
+func ExportJSON(w io.Writer, r *Reader) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	bw.WriteString(`{"header":`)
+	if err := enc.Encode(r.Header()); err != nil {
+		return err
+	}
+	bw.WriteString(`,"events":[`)
+	if err := r.Seek(0); err != nil {
+		return err
+	}
+	for n := 0; ; n++ {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteString(",")
+		}
+		if err := enc.Encode(&e); err != nil {
+			return err
+		}
+	}
+	bw.WriteString(`],"skipped":`)
+	if err := enc.Encode(r.Skipped()); err != nil {
+		return err
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
+}
+
+// WriteEvents writes each event of a recording as one line of
+// [mcp.Event] JSON (JSON Lines, absolute times), from the reader's cursor
+// to the end.
+func WriteEvents(w io.Writer, r *Reader) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if err := enc.Encode(&e); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
