@@ -395,7 +395,7 @@ func (d *detailDialog) build(m *Model, w int) []string {
 			if len(src) > detailMaxBytes {
 				src = src[:detailMaxBytes]
 			}
-			out = m.hl.lines(fmt.Sprintf("ev%d", e.Seq), st.Chroma, src)
+			out = wrapWide(m.hl.lines(fmt.Sprintf("ev%d", e.Seq), st.Chroma, src), w)
 		} else {
 			src := string(raw)
 			if len(src) > detailMaxBytes {
@@ -411,7 +411,7 @@ func (d *detailDialog) build(m *Model, w int) []string {
 		}
 	case 2:
 		b, _ := json.MarshalIndent(eventFacts(e), "", "  ")
-		out = m.hl.lines("", st.Chroma, string(b))
+		out = wrapWide(m.hl.lines("", st.Chroma, string(b)), w)
 	}
 	d.lines, d.lw, d.lmode, d.lst = out, w, d.mode, m.st
 	return out

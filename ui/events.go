@@ -100,6 +100,16 @@ func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool) {
 			m.flights[e.ID] = f
 			m.bindCall(f)
 		}
+	case e.Dir == mcp.DirOut && e.RPC == mcp.RPCNotification && e.Method == "notifications/cancelled":
+		// A cancelled request is never answered: it is no longer in flight.
+		var n struct {
+			Params struct {
+				RequestID json.RawMessage `json:"requestId"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(e.Raw, &n) == nil {
+			delete(m.flights, strings.TrimSpace(string(n.Params.RequestID)))
+		}
 	case e.Dir == mcp.DirIn && (e.RPC == mcp.RPCResponse || e.RPC == mcp.RPCErrorResponse):
 		delete(m.flights, e.ID)
 		if e.RPC == mcp.RPCResponse {

@@ -222,6 +222,10 @@ func (r *result) render(w int, st *Styles, hl *highlighter) []string {
 }
 
 func (r *result) build(w int, st *Styles, hl *highlighter) []string {
+	return wrapWide(r.buildLines(w, st, hl), w)
+}
+
+func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
 	wrap := func(s string, style lipglossStyle) {
@@ -234,7 +238,7 @@ func (r *result) build(w int, st *Styles, hl *highlighter) []string {
 		head += " " + r.subject
 	}
 	if r.took > 0 {
-		head += "  " + st.Muted.Render(r.took.Round(100*time.Microsecond).String())
+		head += "  " + st.Muted.Render(fmtTook(r.took))
 	}
 	if r.err != nil {
 		add(st.Err.Render("✗ ")+st.Text.Render(ansi.Truncate(head, w-2, "…")), "")
@@ -373,7 +377,13 @@ func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highligh
 	case "text":
 		return r.textLines(b.Text, w, st, hl, textStyle)
 	case "image", "audio":
-		return []string{st.Accent2.Render("["+b.Type+"] ") + st.Text.Render(mediaInfo(b))}
+		out := []string{st.Accent2.Render("["+b.Type+"] ") + st.Text.Render(mediaInfo(b))}
+		if b.Type == "image" && !st.Theme.Mono {
+			if data, err := base64.StdEncoding.DecodeString(b.Data); err == nil {
+				out = append(out, imagePreview(data, min(w, 48), 12)...)
+			}
+		}
+		return out
 	case "resource_link":
 		s := "→ " + termsafe.Line(b.URI)
 		var extra []string
@@ -428,7 +438,11 @@ func (r *result) resourceLines(c resourceBody, w int, st *Styles, hl *highlighte
 		if dims := imageDims(data); dims != "" {
 			info += " · " + dims
 		}
-		return append(out, st.Text.Render(info+"  (s saves it)"))
+		out = append(out, st.Text.Render(info+"  (s saves it)"))
+		if !st.Theme.Mono {
+			out = append(out, imagePreview(data, min(w, 48), 12)...)
+		}
+		return out
 	}
 	return append(out, st.Muted.Render("(empty)"))
 }
@@ -524,4 +538,17 @@ func describeErr(err error) string {
 		return re.Error()
 	}
 	return err.Error()
+}
+
+// fmtTook formats a duration for people: 850µs, 12.3ms, 4.91s, 2m03s.
+func fmtTook(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < time.Minute:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }

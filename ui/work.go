@@ -326,7 +326,7 @@ func (m *Model) renderWait(c *call) []string {
 		out = append(out, "", progressBar(st, f.progress, f.total, max(10, w-2)))
 		label := fmt.Sprintf("%g", f.progress)
 		if f.total > 0 {
-			label += fmt.Sprintf(" / %g", f.total)
+			label = fmt.Sprintf("%d%%  %g / %g", int(100*f.progress/f.total), f.progress, f.total)
 		}
 		if f.message != "" {
 			label += "  " + f.message
