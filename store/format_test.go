@@ -117,3 +117,43 @@ func TestHeaderVersionCheck(t *testing.T) {
 		t.Fatalf("not a recording: %v", err)
 	}
 }
+
+// The fast encoder writes exactly what encoding/json writes for the same
+// event, byte for byte.
+func TestFastEncoderMatchesEncodingJSON(t *testing.T) {
+	if !fastOK {
+		t.Fatal("mcp.Event changed shape: update fastFields and appendLine in encode.go (lines are still correct, only slower)")
+	}
+	tricky := "quote\" back\\ nl\n cr\r tab\t bs\b ff\f nul\x00 esc\x1b del\x7f <b>&amp; \u2028\u2029 é 日本 \xff\xfe bad"
+	evs := append(synth(200), fullEvent())
+	e := fullEvent()
+	e.Text, e.Err, e.Method, e.URL = tricky, tricky, tricky, tricky
+	e.Header = http.Header{"X": {tricky}}
+	e.Info.Instructions = tricky
+	evs = append(evs, e)
+	for _, raw := range []string{`{"a": 1}`, "{\n\"a\":1}", `{"a":`, "{\"a\":\"\xff\"}", `{"s":"` + "\u2028" + `"}`} {
+		e := fullEvent()
+		e.Raw = json.RawMessage(raw)
+		evs = append(evs, e)
+	}
+	le := newLineEncoder()
+	for i, e := range evs {
+		for _, trusted := range []bool{false, true} {
+			if trusted && !json.Valid(e.Raw) {
+				continue
+			}
+			slow, err := le.encode(&e, 1234)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slow = bytes.Clone(slow)
+			fast, err := le.appendLine(nil, &e, 1234, trusted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(fast, slow) {
+				t.Fatalf("event %d (trusted %v):\nfast %s\nslow %s", i, trusted, fast, slow)
+			}
+		}
+	}
+}

@@ -18,8 +18,8 @@ import (
 const (
 	// DefaultMaxQueue bounds the memory held by events waiting for the disk.
 	DefaultMaxQueue = 64 << 20
-	// DefaultFlushEvery is how long written events may wait in the
-	// recorder's buffer before they reach the operating system.
+	// DefaultFlushEvery bounds how long an event waits before it reaches
+	// the operating system.
 	DefaultFlushEvery = 100 * time.Millisecond
 	// MaxFlushEvery is the longest flush interval accepted.
 	MaxFlushEvery = 200 * time.Millisecond
@@ -61,8 +61,10 @@ type RecorderOptions struct {
 	// events are counted instead of queued, and the gap is recorded as an
 	// error event saying how many were lost; see FORMAT.md.
 	MaxQueue int64
-	// FlushEvery is the longest time a written event stays in the
-	// recorder's buffer (0 = [DefaultFlushEvery]; at most [MaxFlushEvery]).
+	// FlushEvery bounds how long an event waits before it reaches the
+	// operating system (0 = [DefaultFlushEvery]; at most [MaxFlushEvery]):
+	// the first event after a quiet spell is written at once, and while
+	// events keep coming they are written every FlushEvery/2.
 	FlushEvery time.Duration
 	// SyncEvery is how often the file is synced while events arrive
 	// (0 = [DefaultSyncEvery], <0 = only on Close).
@@ -97,12 +99,14 @@ type Recorder struct {
 	smu   sync.Mutex // serializes AddSecrets
 
 	mu     sync.Mutex
-	queue  []item
-	spare  []item
+	queue  queue
+	free   *chunk // recycled chunks
+	nfree  int
 	queued int64 // bytes held by queued and in-flight events
 	gap    int64 // events dropped since the last accepted one
 	stats  RecorderStats
 	closed bool
+	idle   bool // the writer sleeps until Record wakes it
 
 	wake      chan struct{}
 	closing   chan struct{}
@@ -110,10 +114,57 @@ type Recorder struct {
 	closeOnce sync.Once
 
 	// Owned by the writer goroutine.
-	enc  *lineEncoder
-	sink *sink
-	werr error
+	enc     *lineEncoder
+	line    []byte
+	sink    *sink
+	werr    error
+	written int64 // lines written in the current batch
 }
+
+// wakeBatch is the queue length at which Record wakes a busy writer
+// before its next tick.
+const wakeBatch = 8192
+
+// queue is a list of fixed-size chunks: appending never copies what is
+// already queued, and chunks are recycled.
+type queue struct {
+	head, tail *chunk
+	n          int
+}
+
+const chunkItems = 128
+
+type chunk struct {
+	items [chunkItems]item
+	n     int
+	next  *chunk
+}
+
+// push queues it (r.mu held), taking a recycled chunk when one is needed.
+func (r *Recorder) push(it item) {
+	q := &r.queue
+	if q.tail == nil || q.tail.n == chunkItems {
+		c := r.free
+		if c != nil {
+			r.free, c.next = c.next, nil
+			r.nfree--
+		} else {
+			c = new(chunk)
+		}
+		if q.tail == nil {
+			q.head = c
+		} else {
+			q.tail.next = c
+		}
+		q.tail = c
+	}
+	q.tail.items[q.tail.n] = it
+	q.tail.n++
+	q.n++
+}
+
+// maxFree bounds the chunks kept for reuse (about 6 MB).
+const maxFree = 128
 
 // item is one queued event; a gap marker carries how many were lost.
 type item struct {
@@ -124,15 +175,14 @@ type item struct {
 
 // sink is one open recording.
 type sink struct {
-	f         *os.File // nil when writing to RecorderOptions.Writer
-	bw        *bufio.Writer
-	path      string
-	start     time.Time
-	started   bool // header written
-	tr        Trailer
-	lastFlush time.Time
-	lastSync  time.Time
-	dirty     bool // written since the last sync
+	f        *os.File // nil when writing to RecorderOptions.Writer
+	bw       *bufio.Writer
+	path     string
+	start    time.Time
+	started  bool // header written
+	tr       Trailer
+	lastSync time.Time
+	dirty    bool // written since the last sync
 }
 
 // NewRecorder starts a recorder. With Path the file is created at once, so
@@ -163,7 +213,7 @@ func NewRecorder(opts RecorderOptions) (*Recorder, error) {
 		opts.SecretHeaders = opts.Header.SecretHeaders
 	}
 	r := &Recorder{opts: opts, wake: make(chan struct{}, 1), closing: make(chan struct{}),
-		done: make(chan struct{}), enc: newLineEncoder()}
+		done: make(chan struct{}), enc: newLineEncoder(), idle: true}
 	r.scrub.Store(newScrubber(opts.Secrets, opts.SecretHeaders))
 	switch {
 	case opts.Path != "":
@@ -186,7 +236,7 @@ func NewRecorder(opts RecorderOptions) (*Recorder, error) {
 
 func newSink(f *os.File, w io.Writer, path string) *sink {
 	now := time.Now()
-	return &sink{f: f, bw: bufio.NewWriterSize(w, 64<<10), path: path, lastFlush: now, lastSync: now}
+	return &sink{f: f, bw: bufio.NewWriterSize(w, 64<<10), path: path, lastSync: now}
 }
 
 // ensureDir creates dir (and its parents) with mode 0700 and tightens dir
@@ -257,16 +307,25 @@ func (r *Recorder) Record(e mcp.Event) {
 		return
 	}
 	if r.gap > 0 {
-		r.queue = append(r.queue, gapItem(r.gap, e.Time))
+		r.push(gapItem(r.gap, e.Time))
 		r.gap = 0
 	}
-	r.queue = append(r.queue, item{e: e, size: size})
+	r.push(item{e: e, size: size})
 	r.queued += size
 	r.stats.Recorded++
+	// Wake the writer only when it sleeps (the first event after a quiet
+	// spell is written at once) or has a large batch waiting; a busy
+	// writer comes back on its own every FlushEvery/2. Waking a goroutine
+	// costs the caller a system call, which at full speed costs more
+	// than recording the event.
+	wake := r.idle || r.queue.n == wakeBatch
+	r.idle = false
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	if wake {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -315,7 +374,7 @@ func (r *Recorder) Close() error {
 		r.mu.Lock()
 		r.closed = true
 		if r.gap > 0 {
-			r.queue = append(r.queue, gapItem(r.gap, time.Time{}))
+			r.push(gapItem(r.gap, time.Time{}))
 			r.gap = 0
 		}
 		r.mu.Unlock()
@@ -327,10 +386,13 @@ func (r *Recorder) Close() error {
 	return r.stats.Err
 }
 
-// run is the writer goroutine.
+// run is the writer goroutine. It drains the queue and writes it out when
+// woken, and every FlushEvery/2 while events keep coming; after a tick
+// with nothing to write it sleeps until Record wakes it.
 func (r *Recorder) run() {
 	defer close(r.done)
-	timer := time.NewTimer(time.Hour)
+	tick := r.opts.FlushEvery / 2
+	timer := time.NewTimer(tick)
 	timer.Stop()
 	for {
 		closing := false
@@ -340,47 +402,64 @@ func (r *Recorder) run() {
 		case <-r.closing:
 			closing = true
 		}
-		r.drain()
+		n := r.drain()
 		if closing {
 			r.drain()
 			r.finish()
 			timer.Stop()
 			return
 		}
-		// Timers are synchronous since Go 1.23: Reset never leaves a stale
-		// tick behind.
-		if wait := r.flushDue(); wait > 0 {
-			timer.Reset(wait)
-		} else {
+		syncIn := r.flush()
+		r.mu.Lock()
+		r.idle = n == 0 && r.queue.n == 0
+		idle := r.idle
+		r.mu.Unlock()
+		// Timers are synchronous since Go 1.23: Reset and Stop never
+		// leave a stale tick behind.
+		switch {
+		case !idle:
+			timer.Reset(tick)
+		case syncIn > 0:
+			timer.Reset(syncIn)
+		default:
 			timer.Stop()
 		}
 	}
 }
 
-// drain writes every queued event.
-func (r *Recorder) drain() {
+// drain writes every queued event and returns how many it wrote.
+func (r *Recorder) drain() int {
+	total := 0
 	for {
 		r.mu.Lock()
 		batch := r.queue
-		if len(batch) == 0 {
-			r.mu.Unlock()
-			return
-		}
-		r.queue = r.spare[:0]
-		r.spare = nil
+		r.queue = queue{}
 		r.mu.Unlock()
+		if batch.n == 0 {
+			return total
+		}
 
 		var size int64
-		for i := range batch {
-			size += batch[i].size
-			r.write(&batch[i])
-			batch[i] = item{} // let go of the event's memory
+		r.written = 0
+		for c := batch.head; c != nil; c = c.next {
+			for i := range c.items[:c.n] {
+				size += c.items[i].size
+				r.write(&c.items[i])
+			}
+			clear(c.items[:c.n]) // let go of the events' memory
+			c.n = 0
 		}
+		total += batch.n
 
 		r.mu.Lock()
 		r.queued -= size
-		if cap(batch) <= 4096 {
-			r.spare = batch[:0]
+		r.stats.Written += r.written
+		for c := batch.head; c != nil && r.nfree < maxFree; {
+			next := c.next
+			c.next = r.free
+			r.free = c
+			r.nfree++
+			c = next
 		}
 		r.mu.Unlock()
 	}
@@ -411,14 +490,20 @@ func (r *Recorder) write(it *item) {
 			return
 		}
 	}
+	raw := e.Raw
 	r.scrub.Load().event(e)
+	// A message mcp decoded is valid JSON; if scrubbing changed it, it is
+	// checked again.
+	trusted := e.Kind == mcp.KindMessage && len(raw) > 0 && len(e.Raw) == len(raw) && &e.Raw[0] == &raw[0] &&
+		(e.RPC == mcp.RPCRequest || e.RPC == mcp.RPCNotification || e.RPC == mcp.RPCResponse || e.RPC == mcp.RPCErrorResponse)
 	t := e.Time.Sub(s.start)
 	if e.Time.IsZero() {
 		t = time.Since(s.start)
 	}
-	line, err := r.enc.encode(e, t)
+	var err error
+	r.line, err = r.enc.appendLine(r.line[:0], e, t, trusted)
 	if err == nil {
-		_, err = s.bw.Write(line)
+		_, err = s.bw.Write(r.line)
 	}
 	if err != nil {
 		r.fail(err)
@@ -432,9 +517,7 @@ func (r *Recorder) write(it *item) {
 		s.tr.Errors++
 	}
 	s.tr.Dropped += it.dropped
-	r.mu.Lock()
-	r.stats.Written++
-	r.mu.Unlock()
+	r.written++
 }
 
 func (r *Recorder) countLost(it *item) {
@@ -524,35 +607,32 @@ func (r *Recorder) writeHeader(e *mcp.Event) error {
 	return nil
 }
 
-// flushDue flushes the buffer when it is old enough and returns how long
-// until the next flush is due (0 when nothing is buffered).
-func (r *Recorder) flushDue() time.Duration {
+// flush hands what is buffered to the operating system and syncs the
+// file when a sync is due. It returns how long until the next sync is due
+// (0 when none is pending).
+func (r *Recorder) flush() time.Duration {
 	s := r.sink
 	if s == nil || r.werr != nil {
 		return 0
 	}
 	now := time.Now()
 	if s.bw.Buffered() > 0 {
-		since := now.Sub(s.lastFlush)
-		if since < r.opts.FlushEvery {
-			return r.opts.FlushEvery - since
-		}
 		if err := s.bw.Flush(); err != nil {
 			r.fail(err)
 			return 0
 		}
-		s.lastFlush = now
 	}
-	if s.f != nil && s.dirty && r.opts.SyncEvery > 0 && now.Sub(s.lastSync) >= r.opts.SyncEvery {
-		if err := s.f.Sync(); err != nil {
-			r.fail(err)
-			return 0
-		}
-		s.lastSync, s.dirty = now, false
+	if s.f == nil || !s.dirty || r.opts.SyncEvery <= 0 {
+		return 0
 	}
-	if s.dirty && s.f != nil && r.opts.SyncEvery > 0 {
-		return r.opts.SyncEvery - now.Sub(s.lastSync)
+	if since := now.Sub(s.lastSync); since < r.opts.SyncEvery {
+		return r.opts.SyncEvery - since
 	}
+	if err := s.f.Sync(); err != nil {
+		r.fail(err)
+		return 0
+	}
+	s.lastSync, s.dirty = now, false
 	return 0
 }
 

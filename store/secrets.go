@@ -105,16 +105,23 @@ func (s *scrubber) bytes(b []byte) []byte {
 	return redactTokens(b)
 }
 
+// known replaces the known secret values in v.
+func (s *scrubber) known(v string) string {
+	for _, sec := range s.secrets {
+		if len(v) >= len(sec) && strings.Contains(v, string(sec)) {
+			v = strings.ReplaceAll(v, string(sec), mcp.Redacted)
+		}
+	}
+	return v
+}
+
+// str replaces known secrets and token patterns in v.
 func (s *scrubber) str(v string) string {
 	if v == "" {
 		return v
 	}
-	for _, sec := range s.secrets {
-		if strings.Contains(v, string(sec)) {
-			v = strings.ReplaceAll(v, string(sec), mcp.Redacted)
-		}
-	}
-	if hasTokenHint([]byte(v)) {
+	v = s.known(v)
+	if hasTokenHintString(v) {
 		v = string(redactTokens([]byte(v)))
 	}
 	return v
@@ -130,13 +137,17 @@ func (s *scrubber) event(e *mcp.Event) {
 	if e.URL != "" {
 		e.URL = s.str(mcp.RedactURL(e.URL))
 	}
-	e.Method = s.str(e.Method)
-	e.ReqMethod = s.str(e.ReqMethod)
-	e.ID = s.str(e.ID)
-	e.SSEEvent = s.str(e.SSEEvent)
-	e.SSEID = s.str(e.SSEID)
-	e.ContentType = s.str(e.ContentType)
-	e.Stream = s.str(e.Stream)
+	// Short protocol fields: only known secrets (a server could echo one
+	// into an id or an event name), no token patterns.
+	if len(s.secrets) > 0 {
+		e.Method = s.known(e.Method)
+		e.ReqMethod = s.known(e.ReqMethod)
+		e.ID = s.known(e.ID)
+		e.SSEEvent = s.known(e.SSEEvent)
+		e.SSEID = s.known(e.SSEID)
+		e.ContentType = s.known(e.ContentType)
+		e.Stream = s.known(e.Stream)
+	}
 	if e.Header != nil {
 		e.Header = s.header(e.Header)
 	}
@@ -200,9 +211,17 @@ var oauthKeys = [][]byte{
 	[]byte(`"client_secret"`), []byte(`"code_verifier"`),
 }
 
+// hasTokenHint reports text that may hold a bearer token or an OAuth
+// field; it is on the recorder's path for every event, hence the cheap
+// pre-checks.
 func hasTokenHint(b []byte) bool {
-	return bytes.Contains(b, []byte("earer ")) || bytes.Contains(b, []byte("EARER ")) ||
-		bytes.Contains(b, []byte(`_token"`)) || bytes.Contains(b, []byte(`client_secret"`)) ||
+	if bytes.Contains(b, []byte("arer ")) || bytes.Contains(b, []byte("ARER ")) {
+		return true
+	}
+	if bytes.IndexByte(b, '_') < 0 {
+		return false
+	}
+	return bytes.Contains(b, []byte(`_token"`)) || bytes.Contains(b, []byte(`client_secret"`)) ||
 		bytes.Contains(b, []byte(`code_verifier"`))
 }
 
