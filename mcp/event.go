@@ -93,8 +93,10 @@ type Event struct {
 	// ReqMethod is, on a response, the method of the request it answers.
 	ReqMethod string `json:"req_method,omitempty"`
 	// Latency is, on a response, the time since its request was sent.
-	Latency time.Duration   `json:"latency_ns,omitempty"`
-	Raw     json.RawMessage `json:"raw,omitempty"`
+	Latency time.Duration `json:"latency_ns,omitempty"`
+	// Raw is the message exactly as it crossed the wire. It may share
+	// memory with other values: never modify it in place.
+	Raw json.RawMessage `json:"raw,omitempty"`
 
 	// SSE facts.
 	SSEEvent string `json:"sse_event,omitempty"`

@@ -70,23 +70,23 @@ func (h *httpBase) do(req *http.Request) (*http.Response, error) {
 // requestEvent logs a request sonde made that carries no JSON-RPC message
 // (the SSE GET, a resumption GET, the DELETE).
 func (h *httpBase) requestEvent(req *http.Request, stream string) {
-	h.l.emit(Event{Dir: DirOut, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
+	h.l.emit(&Event{Dir: DirOut, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
 		URL: RedactURL(req.URL.String()), Header: RedactHeader(req.Header, h.cfg.SecretHeaders)})
 }
 
 // messageEvent is the log entry of a JSON-RPC frame sent in a POST body.
-func (h *httpBase) messageEvent(req *http.Request, m *outMsg) Event {
+func (h *httpBase) messageEvent(req *http.Request, m *outMsg) *Event {
 	e := m.event()
 	e.Stream = "POST"
 	e.HTTPMethod = req.Method
 	e.URL = RedactURL(req.URL.String())
 	e.Header = RedactHeader(req.Header, h.cfg.SecretHeaders)
-	return e
+	return &e
 }
 
 // responseEvent logs an HTTP status line.
 func (h *httpBase) responseEvent(req *http.Request, resp *http.Response, stream string) {
-	h.l.emit(Event{Dir: DirIn, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
+	h.l.emit(&Event{Dir: DirIn, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
 		URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"), Header: RedactHeader(resp.Header, h.cfg.SecretHeaders)})
 }

@@ -148,7 +148,7 @@ func (t *legacySSE) setEndpoint(data string, firstErr chan<- error) {
 	base, _ := url.Parse(t.url)
 	ref, err := url.Parse(data)
 	if err != nil || data == "" {
-		t.l.emit(Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: fmt.Sprintf("unusable endpoint event %q: %v", RedactURL(data), err)})
+		t.l.emit(&Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: fmt.Sprintf("unusable endpoint event %q: %v", RedactURL(data), err)})
 		select {
 		case firstErr <- fmt.Errorf("the server announced an unusable endpoint %q", RedactURL(data)):
 		default:
@@ -161,10 +161,10 @@ func (t *legacySSE) setEndpoint(data string, firstErr chan<- error) {
 	t.endpoint = ep
 	t.mu.Unlock()
 	if old == nil {
-		t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Text: "POST endpoint: " + RedactURL(ep.String())})
+		t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Text: "POST endpoint: " + RedactURL(ep.String())})
 		close(t.announce)
 	} else if old.String() != ep.String() {
-		t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Text: "POST endpoint changed to " + RedactURL(ep.String())})
+		t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Text: "POST endpoint changed to " + RedactURL(ep.String())})
 	}
 }
 
@@ -251,7 +251,7 @@ func (t *legacySSE) send(ctx context.Context, m *outMsg) error {
 	if mediaType(resp) == "application/json" {
 		body, err := readLimited(resp.Body, t.cfg.maxMessage())
 		if err == nil && len(body) > 0 {
-			t.l.receive(Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
+			t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
 				ContentType: resp.Header.Get("Content-Type"), Raw: body, Bytes: int64(len(body))})
 		}
 	}
@@ -287,7 +287,7 @@ type firstEventLink struct {
 	seen    bool
 }
 
-func (f *firstEventLink) check(e Event) {
+func (f *firstEventLink) check(e *Event) {
 	if f.seen || (e.Kind != KindSSE && e.Kind != KindMessage) || (e.Kind == KindSSE && e.SSEEvent == "" && e.SSERetry > 0 && e.Text != "(empty data)") {
 		return
 	}
@@ -299,5 +299,5 @@ func (f *firstEventLink) check(e Event) {
 	f.onFirst(name)
 }
 
-func (f *firstEventLink) emit(e Event)    { f.check(e); f.link.emit(e) }
-func (f *firstEventLink) receive(e Event) { f.check(e); f.link.receive(e) }
+func (f *firstEventLink) emit(e *Event)    { f.check(e); f.link.emit(e) }
+func (f *firstEventLink) receive(e *Event) { f.check(e); f.link.receive(e) }

@@ -97,7 +97,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	s := newSession(cfg)
 	s.emitState(StateConnecting, 0, nil, cfg.Target())
 	if err := s.establish(ctx); err != nil {
-		s.emit(Event{Dir: DirMeta, Kind: KindError, Err: err.Error()})
+		s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: err.Error()})
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
@@ -145,27 +145,27 @@ func (s *Session) State() State {
 
 // emit stamps an event with its sequence number and time and hands it on.
 // The lock keeps events in sequence order for OnEvent.
-func (s *Session) emit(e Event) {
-	s.scrub.event(&e)
+func (s *Session) emit(e *Event) {
+	s.scrub.event(e)
 	s.emitMu.Lock()
-	defer s.emitMu.Unlock()
 	s.seq++
 	e.Seq = s.seq
 	e.Time = time.Now()
 	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(e)
+		s.cfg.OnEvent(*e)
 	}
+	s.emitMu.Unlock()
 }
 
 func (s *Session) emitState(st State, attempt int, info *ConnInfo, text string) {
 	s.mu.Lock()
 	s.state = st
 	s.mu.Unlock()
-	s.emit(Event{Dir: DirMeta, Kind: KindState, State: st, Attempt: attempt, Info: info, Text: text})
+	s.emit(&Event{Dir: DirMeta, Kind: KindState, State: st, Attempt: attempt, Info: info, Text: text})
 }
 
 func (s *Session) note(text string) {
-	s.emit(Event{Dir: DirMeta, Kind: KindInfo, Text: text})
+	s.emit(&Event{Dir: DirMeta, Kind: KindInfo, Text: text})
 }
 
 // ---- establishing the connection ----
@@ -178,8 +178,8 @@ type tlink struct {
 	tr transport
 }
 
-func (l *tlink) emit(e Event)                 { l.s.emit(e) }
-func (l *tlink) receive(e Event)              { l.s.receive(l.tr, e) }
+func (l *tlink) emit(e *Event)                { l.s.emit(e) }
+func (l *tlink) receive(e *Event)             { l.s.receive(l.tr, e) }
 func (l *tlink) lost(tr transport, err error) { l.s.lost(tr, err) }
 func (l *tlink) orphan(id string, err error)  { l.s.orphan(id, err) }
 
@@ -511,7 +511,7 @@ func (s *Session) cancelRemote(tr transport, method, id, reason string) {
 		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
 		defer cancel()
 		if err := s.notifyOn(ctx, tr, "notifications/cancelled", params); err != nil {
-			s.emit(Event{Dir: DirMeta, Kind: KindError, Err: "sending notifications/cancelled: " + err.Error()})
+			s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "sending notifications/cancelled: " + err.Error()})
 		}
 	}()
 }
@@ -570,57 +570,75 @@ func (s *Session) waitReady(ctx context.Context) (transport, error) {
 // ---- incoming ----
 
 // receive decodes one incoming frame that tr delivered, logs it and routes it.
-func (s *Session) receive(tr transport, e Event) {
+func (s *Session) receive(tr transport, e *Event) {
+	if t := firstByte(e.Raw); t != '[' {
+		s.receiveOne(tr, e)
+		return
+	}
 	frames, err := DecodeFrame(e.Raw)
 	if err != nil {
 		e.Kind, e.RPC = KindError, RPCInvalid
 		e.Text, e.Truncated = capText(string(e.Raw), maxLogText)
 		e.Raw = nil
-		e.Err = "invalid JSON from the server: " + err.Error()
+		e.Err = "invalid JSON from the server: " + strings.TrimPrefix(err.Error(), ErrNotJSON.Error()+": ")
 		s.emit(e)
 		return
 	}
 	for i, raw := range frames {
-		ev := e
+		ev := *e
 		ev.Raw = raw
-		if len(frames) > 1 {
-			ev.Text = fmt.Sprintf("batch item %d of %d", i+1, len(frames))
-			ev.Bytes = int64(len(raw))
+		ev.Text = fmt.Sprintf("batch item %d of %d", i+1, len(frames))
+		ev.Bytes = int64(len(raw))
+		s.receiveOne(tr, &ev)
+	}
+}
+
+func firstByte(b []byte) byte {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return c
 		}
-		msg, err := DecodeMessage(raw)
-		if err != nil {
-			ev.Kind, ev.RPC = KindError, RPCInvalid
-			ev.Err = err.Error()
-			if errors.Is(err, ErrNotJSON) || !json.Valid(raw) {
-				ev.Text, ev.Truncated = capText(string(raw), maxLogText)
-				ev.Raw = nil
-				ev.Err = "invalid JSON from the server: " + strings.TrimPrefix(err.Error(), ErrNotJSON.Error()+": ")
-			}
-			s.emit(ev)
-			continue
+	}
+	return 0
+}
+
+// receiveOne classifies one message, logs it and routes it.
+func (s *Session) receiveOne(tr transport, ev *Event) {
+	env, err := scanEnvelope(ev.Raw)
+	if err != nil {
+		ev.Kind, ev.RPC = KindError, RPCInvalid
+		ev.Err = err.Error()
+		if errors.Is(err, ErrNotJSON) {
+			ev.Text, ev.Truncated = capText(string(ev.Raw), maxLogText)
+			ev.Raw = nil
+			ev.Err = "invalid JSON from the server: " + strings.TrimPrefix(err.Error(), ErrNotJSON.Error()+": ")
 		}
-		ev.RPC, ev.Method, ev.ID = msg.Type(), msg.Method, msg.IDKey()
-		switch ev.RPC {
-		case RPCResponse, RPCErrorResponse:
-			s.resolve(ev, msg)
-		case RPCRequest:
-			s.emit(ev)
+		s.emit(ev)
+		return
+	}
+	ev.RPC, ev.Method, ev.ID = env.rpc, env.method, env.id
+	switch ev.RPC {
+	case RPCResponse, RPCErrorResponse:
+		s.resolve(ev)
+	case RPCRequest:
+		s.emit(ev)
+		if msg, err := DecodeMessage(ev.Raw); err == nil {
 			s.serveRequest(tr, msg)
-		case RPCNotification:
-			s.emit(ev)
-			s.notification(msg)
 		}
+	case RPCNotification:
+		s.emit(ev)
+		s.notification(ev)
 	}
 }
 
 // resolve hands an answer to its waiting call. Answers may come before the
 // POST that carried the request returns, on another stream, twice, or for
 // ids nobody asked for; all of it is logged, none of it breaks anything.
-func (s *Session) resolve(ev Event, msg *Message) {
+func (s *Session) resolve(ev *Event) {
 	id := ev.ID
 	s.mu.Lock()
 	p := s.pending[id]
-	if p == nil && id != "" {
+	if p == nil && id != "" && len(s.pending) > 0 {
 		// A server that turned our number id into a string (or back).
 		alt := id
 		if uq, err := strconv.Unquote(id); err == nil {
@@ -658,9 +676,13 @@ func (s *Session) resolve(ev Event, msg *Message) {
 	if p == nil {
 		return
 	}
-	if msg.Error != nil {
+	msg, err := DecodeMessage(ev.Raw)
+	switch {
+	case err != nil:
+		p.ch <- reply{err: fmt.Errorf("unreadable answer to %s: %w", p.method, err)}
+	case msg.Error != nil:
 		p.ch <- reply{err: msg.Error}
-	} else {
+	default:
 		p.ch <- reply{result: msg.Result}
 	}
 }
@@ -672,24 +694,38 @@ func (s *Session) orphan(id string, err error) {
 	delete(s.pending, id)
 	s.mu.Unlock()
 	if p != nil {
-		s.emit(Event{Dir: DirMeta, Kind: KindError, ID: id, ReqMethod: p.method, Err: fmt.Sprintf("%s (id %s): %v", p.method, id, err)})
+		s.emit(&Event{Dir: DirMeta, Kind: KindError, ID: id, ReqMethod: p.method, Err: fmt.Sprintf("%s (id %s): %v", p.method, id, err)})
 		p.ch <- reply{err: &LostError{Method: p.method, Err: err}}
 	}
 }
 
 // notification handles what the session itself cares about; everything
 // else is only logged (the UI reacts to the events).
-func (s *Session) notification(msg *Message) {
-	switch msg.Method {
+func (s *Session) notification(ev *Event) {
+	switch ev.Method {
 	case "notifications/progress":
-		var n struct {
-			Token json.RawMessage `json:"progressToken"`
-			Progress
+		s.mu.Lock()
+		waiting := false
+		for _, q := range s.pending {
+			if q.token != "" {
+				waiting = true
+				break
+			}
 		}
-		if json.Unmarshal(msg.Params, &n) != nil {
+		s.mu.Unlock()
+		if !waiting {
 			return
 		}
-		tok := idKey(n.Token)
+		var n struct {
+			Params struct {
+				Token json.RawMessage `json:"progressToken"`
+				Progress
+			} `json:"params"`
+		}
+		if json.Unmarshal(ev.Raw, &n) != nil {
+			return
+		}
+		tok := idKey(n.Params.Token)
 		s.mu.Lock()
 		var p *pending
 		for _, q := range s.pending {
@@ -707,17 +743,19 @@ func (s *Session) notification(msg *Message) {
 		default:
 		}
 		if p.onProgress != nil {
-			p.onProgress(n.Progress)
+			p.onProgress(n.Params.Progress)
 		}
 	case "notifications/cancelled":
 		var n struct {
-			RequestID json.RawMessage `json:"requestId"`
+			Params struct {
+				RequestID json.RawMessage `json:"requestId"`
+			} `json:"params"`
 		}
-		if json.Unmarshal(msg.Params, &n) != nil {
+		if json.Unmarshal(ev.Raw, &n) != nil {
 			return
 		}
 		s.mu.Lock()
-		cancel := s.serverReqs[idKey(n.RequestID)]
+		cancel := s.serverReqs[idKey(n.Params.RequestID)]
 		s.mu.Unlock()
 		if cancel != nil {
 			cancel()
@@ -787,7 +825,7 @@ func (s *Session) respond(tr transport, id json.RawMessage, method string, resul
 	defer cancel()
 	m := &outMsg{raw: frame, rpc: rpc, id: idKey(id)}
 	if err := tr.send(ctx, m); err != nil && s.ctx.Err() == nil {
-		s.emit(Event{Dir: DirMeta, Kind: KindError, ID: idKey(id), Err: fmt.Sprintf("answering the server's %s: %v", method, err)})
+		s.emit(&Event{Dir: DirMeta, Kind: KindError, ID: idKey(id), Err: fmt.Sprintf("answering the server's %s: %v", method, err)})
 	}
 }
 
@@ -808,9 +846,9 @@ func (s *Session) lost(tr transport, err error) {
 	orphans := s.pending
 	s.pending = map[string]*pending{}
 	s.mu.Unlock()
-	s.emit(Event{Dir: DirMeta, Kind: KindError, Err: "connection lost: " + err.Error()})
+	s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "connection lost: " + err.Error()})
 	for id, p := range orphans {
-		s.emit(Event{Dir: DirMeta, Kind: KindError, ID: id, ReqMethod: p.method, Err: fmt.Sprintf("%s (id %s) failed: its answer was lost with the connection", p.method, id)})
+		s.emit(&Event{Dir: DirMeta, Kind: KindError, ID: id, ReqMethod: p.method, Err: fmt.Sprintf("%s (id %s) failed: its answer was lost with the connection", p.method, id)})
 		p.ch <- reply{err: &LostError{Method: p.method, Err: err}}
 	}
 	s.wg.Add(1)
@@ -913,7 +951,7 @@ func (s *Session) recover(old transport, cause error) {
 		if s.ctx.Err() != nil {
 			return
 		}
-		s.emit(Event{Dir: DirMeta, Kind: KindError, Err: fmt.Sprintf("reconnect attempt %d failed: %v", attempt, err)})
+		s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: fmt.Sprintf("reconnect attempt %d failed: %v", attempt, err)})
 		var ae *AuthError
 		if errors.As(err, &ae) {
 			s.giveUp(err)
@@ -961,7 +999,7 @@ func (s *Session) keepaliveLoop() {
 		_, err := s.Call(ctx, "ping", nil)
 		cancel()
 		if err != nil && s.ctx.Err() == nil {
-			s.emit(Event{Dir: DirMeta, Kind: KindError, Err: "keepalive ping failed: " + err.Error()})
+			s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "keepalive ping failed: " + err.Error()})
 		}
 	}
 }

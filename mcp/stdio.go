@@ -69,7 +69,7 @@ func (t *stdio) connect(ctx context.Context) error {
 		return &ConnectError{Target: t.cfg.Target(), Err: err}
 	}
 	t.cmd, t.stdin = cmd, stdin
-	t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "stdio", Text: fmt.Sprintf("started server process %d: %s", cmd.Process.Pid, t.cfg.Target())})
+	t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "stdio", Text: fmt.Sprintf("started server process %d: %s", cmd.Process.Pid, t.cfg.Target())})
 
 	var readers sync.WaitGroup
 	readers.Add(2)
@@ -123,7 +123,7 @@ func (t *stdio) readStdout(r io.Reader) {
 		}
 		// A line ended, or the stream did.
 		if oversize > 0 {
-			t.l.emit(Event{Dir: DirIn, Kind: KindError, Stream: "stdout", Bytes: oversize,
+			t.l.emit(&Event{Dir: DirIn, Kind: KindError, Stream: "stdout", Bytes: oversize,
 				Err: fmt.Sprintf("a %s line exceeds the %s message limit; skipped (raise --max-message)", humanBytes(oversize), humanBytes(int64(max)))})
 			oversize = 0
 		} else if len(line) > 0 {
@@ -132,7 +132,7 @@ func (t *stdio) readStdout(r io.Reader) {
 		line = nil
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !t.isClosing() {
-				t.l.emit(Event{Dir: DirMeta, Kind: KindError, Stream: "stdout", Err: "reading stdout: " + err.Error()})
+				t.l.emit(&Event{Dir: DirMeta, Kind: KindError, Stream: "stdout", Err: "reading stdout: " + err.Error()})
 			}
 			return
 		}
@@ -146,7 +146,7 @@ func (t *stdio) line(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	t.l.receive(Event{Dir: DirIn, Kind: KindMessage, Stream: "stdout", Raw: b, Bytes: int64(len(b))})
+	t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "stdout", Raw: b, Bytes: int64(len(b))})
 }
 
 func (t *stdio) readStderr(r io.Reader) {
@@ -163,7 +163,7 @@ func (t *stdio) readStderr(r io.Reader) {
 				t.lastStderr = s
 				t.mu.Unlock()
 				txt, trunc := capText(s, maxLogText)
-				t.l.emit(Event{Dir: DirIn, Kind: KindStderr, Stream: "stderr", Text: txt, Truncated: trunc, Bytes: int64(len(line))})
+				t.l.emit(&Event{Dir: DirIn, Kind: KindStderr, Stream: "stderr", Text: txt, Truncated: trunc, Bytes: int64(len(line))})
 			}
 		}
 		if err == bufio.ErrBufferFull {
@@ -185,7 +185,7 @@ func (t *stdio) isClosing() bool {
 func (t *stdio) send(ctx context.Context, m *outMsg) error {
 	e := m.event()
 	e.Stream = "stdin"
-	t.l.emit(e)
+	t.l.emit(&e)
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	buf := make([]byte, 0, len(m.raw)+1)
@@ -216,7 +216,7 @@ func (t *stdio) close(ctx context.Context) error {
 	}{{0, stdioGrace}, {syscall.SIGTERM, stdioGrace}, {syscall.SIGKILL, 2 * time.Second}}
 	for _, s := range steps {
 		if s.sig != 0 {
-			t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "stdio", Text: fmt.Sprintf("server did not exit; sending %s", s.sig)})
+			t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "stdio", Text: fmt.Sprintf("server did not exit; sending %s", s.sig)})
 			syscall.Kill(-pid, s.sig)
 		}
 		select {

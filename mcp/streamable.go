@@ -126,7 +126,7 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 		if len(body) == 0 {
 			return nil // some servers answer notifications with an empty 200
 		}
-		t.l.receive(Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
+		t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
 			ContentType: resp.Header.Get("Content-Type"), Raw: body, Bytes: int64(len(body))})
 		return nil
 	case "text/event-stream":
@@ -171,7 +171,7 @@ func (t *streamable) readPostStream(ctx context.Context, resp *http.Response, m 
 		if res.err != nil {
 			why = "broke (" + res.err.Error() + ")"
 		}
-		t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "POST", ID: m.id,
+		t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "POST", ID: m.id,
 			Text: fmt.Sprintf("response stream for %s %s before the answer; resuming with GET Last-Event-ID %q in %s", m.method, why, lastID, delay)})
 		select {
 		case <-time.After(delay):
@@ -259,7 +259,7 @@ func (t *streamable) getLoop() {
 				return
 			}
 			failures++
-			t.l.emit(Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
+			t.l.emit(&Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
 			if !t.sleep(backoff(failures, -1)) {
 				return
 			}
@@ -269,17 +269,17 @@ func (t *streamable) getLoop() {
 		switch {
 		case resp.StatusCode == http.StatusMethodNotAllowed:
 			resp.Body.Close()
-			t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
+			t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
 				Text: "server offers no standalone GET stream (405); its messages arrive on POST answers"})
 			return
 		case resp.StatusCode == http.StatusConflict:
 			resp.Body.Close()
-			t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
+			t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
 				Text: "server refused a standalone GET stream (409: one is already open for this session)"})
 			return
 		case resp.StatusCode != http.StatusOK || mediaType(resp) != "text/event-stream":
 			err := t.failure(req, resp, "")
-			t.l.emit(Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
+			t.l.emit(&Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
 			return
 		}
 		tp := newTap(resp.Body, t.cfg.idleTimeout())
@@ -305,7 +305,7 @@ func (t *streamable) getLoop() {
 		case res.err != nil:
 			why = "broke: " + res.err.Error()
 		}
-		t.l.emit(Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET",
+		t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET",
 			Text: fmt.Sprintf("GET stream %s; re-opening in %s", why, delay.Round(time.Millisecond))})
 		if !t.sleep(delay) {
 			return

@@ -14,10 +14,12 @@ import (
 // keepalive) are dropped inside its parser, and a lone `retry:` is never
 // dispatched.
 //
-// The tap hands bytes to go-sse one SSE block at a time (it returns from
-// Read right after each blank line). go-sse dispatches a block's event before
-// it reads again, so everything the tap reports is in wire order relative to
+// The tap hands bytes to go-sse in runs that never reach past a comment or
+// retry line: a Read stops before such a line starts, and after the block
+// that held a retry ends. go-sse dispatches the events of one Read before it
+// reads again, so everything the tap reports is in wire order relative to
 // the events go-sse yields: a comment shows up between the events around it.
+// Streams without comments pass in large runs, as they would without the tap.
 //
 // It also counts bytes, stamps the time of the last byte, and (with an idle
 // timeout) closes the body when the stream stays silent too long: go-sse
@@ -226,15 +228,26 @@ func (t *tap) serve(p []byte) int {
 						t.skipLF = true
 					}
 				}
-				t.blockEnded = true
-				return t.copyOut(p, i)
+				if t.blockRetry >= 0 {
+					// go-sse must dispatch this block before the retry is
+					// handed to its event (or reported on its own).
+					t.blockEnded = true
+					return t.copyOut(p, i)
+				}
+				continue
 			case ':':
+				if i > t.off {
+					return t.copyOut(p, i) // let what precedes dispatch first
+				}
 				t.line, t.skip = lineComment, 1
 			case 'r':
 				if len(rest) < 6 && bytes.HasPrefix([]byte("retry:"), rest) && t.err == nil {
 					return t.copyOut(p, i) // need more bytes to classify
 				}
 				if bytes.HasPrefix(rest, []byte("retry:")) {
+					if i > t.off {
+						return t.copyOut(p, i)
+					}
 					t.line, t.skip = lineRetry, 6
 				} else {
 					t.line = lineOther

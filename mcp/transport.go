@@ -2,11 +2,11 @@ package mcp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	sse "github.com/tmaxmax/go-sse"
 )
@@ -50,10 +50,10 @@ type outMsg struct {
 // link is what transports report into; the session implements it.
 type link interface {
 	// emit logs an event that needs no routing.
-	emit(e Event)
+	emit(e *Event)
 	// receive logs and routes one incoming frame (e.Raw); the link splits
 	// batches and decodes.
-	receive(e Event)
+	receive(e *Event)
 	// lost reports that the connection as a whole is gone.
 	lost(tr transport, err error)
 	// orphan reports that a request's answer can no longer arrive.
@@ -73,10 +73,10 @@ type sseReadResult struct {
 // onEndpoint, if set, receives `endpoint` events (legacy transport).
 func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint func(data string)) sseReadResult {
 	t.onComment = func(text string, n int) {
-		l.emit(Event{Dir: DirIn, Kind: KindComment, Stream: stream, Text: text, Bytes: int64(n)})
+		l.emit(&Event{Dir: DirIn, Kind: KindComment, Stream: stream, Text: text, Bytes: int64(n)})
 	}
 	t.onRetry = func(ms int) {
-		l.emit(Event{Dir: DirIn, Kind: KindSSE, Stream: stream, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
+		l.emit(&Event{Dir: DirIn, Kind: KindSSE, Stream: stream, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
 	}
 	var res sseReadResult
 	// The scanner holds a whole block, field names included.
@@ -104,23 +104,25 @@ func handleSSEEvent(l link, ev sse.Event, retry int, stream string, onEndpoint f
 			// A priming event (2025-11-25): an id and empty data, never JSON.
 			base.Kind = KindSSE
 			base.Text = "(empty data)"
-			l.emit(base)
+			l.emit(&base)
 			return
 		}
 		base.Kind = KindMessage
-		base.Raw = json.RawMessage(ev.Data)
-		l.receive(base)
+		// go-sse hands the data over as an immutable string; share its
+		// bytes rather than copy every message (Raw is never modified).
+		base.Raw = unsafe.Slice(unsafe.StringData(ev.Data), len(ev.Data))
+		l.receive(&base)
 	case ev.Type == "endpoint" && onEndpoint != nil:
 		base.Kind = KindSSE
 		base.Text = RedactURL(ev.Data)
-		l.emit(base)
+		l.emit(&base)
 		onEndpoint(ev.Data)
 	default:
 		// Any event name we do not know (keepalive, ping, tools, ...) is
 		// shown, never an error; its id and retry still count.
 		base.Kind = KindSSE
 		base.Text, base.Truncated = capText(ev.Data, maxLogText)
-		l.emit(base)
+		l.emit(&base)
 	}
 }
 

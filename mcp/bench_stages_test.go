@@ -1,0 +1,41 @@
+package mcp
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	sse "github.com/tmaxmax/go-sse"
+)
+
+// BenchmarkIngestStages breaks the ingest path down: go-sse alone, through
+// the tap, plus the envelope scan, and the full path with events.
+func BenchmarkIngestStages(b *testing.B) {
+	data := ingestStream(10000)
+	b.Run("1-bare", func(b *testing.B) {
+		for b.Loop() {
+			for range sse.Read(bytes.NewReader(data), nil) {
+			}
+		}
+	})
+	b.Run("2-tap", func(b *testing.B) {
+		for b.Loop() {
+			tp := newTap(io.NopCloser(bytes.NewReader(data)), 0)
+			for range sse.Read(tp, nil) {
+			}
+		}
+	})
+	b.Run("3-tap+envelope", func(b *testing.B) {
+		for b.Loop() {
+			tp := newTap(io.NopCloser(bytes.NewReader(data)), 0)
+			for ev := range sse.Read(tp, nil) {
+				scanEnvelope([]byte(ev.Data))
+			}
+		}
+	})
+	b.Run("4-full", func(b *testing.B) {
+		for b.Loop() {
+			DecodeSSE(bytes.NewReader(data), 0, func(Event) {})
+		}
+	})
+}

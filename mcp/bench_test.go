@@ -1,0 +1,177 @@
+package mcp
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	sse "github.com/tmaxmax/go-sse"
+)
+
+// ingestStream is a realistic server stream: progress and log
+// notifications, answers with ids, and a comment keepalive every 50 events.
+func ingestStream(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		switch {
+		case i%50 == 49:
+			b.WriteString(": ping - 2025-06-01 12:00:00.000000+00:00\r\n\r\n")
+		case i%3 == 0:
+			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":7,\"progress\":%d,\"total\":%d,\"message\":\"step %d of the long operation\"}}\r\n\r\n", i, i, n, i)
+		case i%3 == 1:
+			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"logger\":\"worker\",\"data\":\"processed item %d\"}}\r\n\r\n", i, i)
+		default:
+			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"result number %d\"}]}}\r\n\r\n", i, i, i)
+		}
+	}
+	return b.Bytes()
+}
+
+// BenchmarkSSEIngest compares sonde's full decode path (tap, go-sse,
+// JSON-RPC decoding, events) with go-sse's bare sse.Read over the same
+// bytes, which is the upper limit. Run both in one go and compare events/s.
+func BenchmarkSSEIngest(b *testing.B) {
+	const n = 10000
+	data := ingestStream(n)
+	b.Run("bare-sse.Read", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		events := 0
+		for b.Loop() {
+			for _, err := range sse.Read(bytes.NewReader(data), nil) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				events++
+			}
+		}
+		b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("sonde-DecodeSSE", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		events := 0
+		for b.Loop() {
+			err := DecodeSSE(bytes.NewReader(data), 0, func(e Event) {
+				if e.Kind == KindMessage {
+					events++
+				}
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	})
+}
+
+// BenchmarkWarmCall compares a warm tools/call through sonde with a bare
+// net/http POST doing the same exchange (same headers, SSE answer read and
+// decoded) against the go-sdk Streamable HTTP handler over loopback. The
+// p50 of each is reported.
+func BenchmarkWarmCall(b *testing.B) {
+	srv := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return goSDKServer() }, nil))
+	defer srv.Close()
+	params := map[string]any{"name": "sum", "arguments": map[string]any{"a": 2, "b": 3}}
+	p50 := func(b *testing.B, ds []time.Duration) {
+		slices.Sort(ds)
+		b.ReportMetric(float64(ds[len(ds)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(0, "ns/op")
+	}
+
+	b.Run("sonde", func(b *testing.B) {
+		s, err := Dial(context.Background(), Config{URL: srv.URL, Keepalive: -1, Transport: TransportHTTP})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		var ds []time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			if _, err := s.Call(context.Background(), "tools/call", params); err != nil {
+				b.Fatal(err)
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		p50(b, ds)
+	})
+
+	b.Run("bare-net/http", func(b *testing.B) {
+		hc := &http.Client{}
+		post := func(sid string, body string) (*http.Response, error) {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			if sid != "" {
+				req.Header.Set("Mcp-Session-Id", sid)
+				req.Header.Set("MCP-Protocol-Version", LatestProtocol)
+			}
+			return hc.Do(req)
+		}
+		resp, err := post("", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bare","version":"0"}}}`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sid := resp.Header.Get("Mcp-Session-Id")
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		resp, _ = post(sid, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		pb, _ := json.Marshal(params)
+		var ds []time.Duration
+		id := 1
+		for b.Loop() {
+			id++
+			t0 := time.Now()
+			resp, err := post(sid, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":%s}`, id, pb))
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Read the SSE answer and decode its data line, as a client must.
+			sc := bufio.NewScanner(resp.Body)
+			var result struct {
+				Result json.RawMessage `json:"result"`
+			}
+			for sc.Scan() {
+				if line, ok := strings.CutPrefix(sc.Text(), "data: "); ok && line != "" {
+					if err := json.Unmarshal([]byte(line), &result); err != nil {
+						b.Fatal(err)
+					}
+					break
+				}
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if result.Result == nil {
+				b.Fatal("no result")
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		p50(b, ds)
+	})
+}
+
+// BenchmarkScanEnvelope measures the envelope scan on typical messages.
+func BenchmarkScanEnvelope(b *testing.B) {
+	msgs := [][]byte{
+		[]byte(`{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":7,"progress":33,"total":10000,"message":"step 33 of the long operation"}}`),
+		[]byte(`{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","logger":"worker","data":"processed item 34"}}`),
+		[]byte(`{"jsonrpc":"2.0","id":35,"result":{"content":[{"type":"text","text":"result number 35"}]}}`),
+	}
+	for b.Loop() {
+		for _, m := range msgs {
+			if _, err := scanEnvelope(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

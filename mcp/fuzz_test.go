@@ -1,0 +1,217 @@
+package mcp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	sse "github.com/tmaxmax/go-sse"
+)
+
+var sseSeeds = []string{
+	"event: endpoint\r\ndata: /messages?session_id=ab\r\n\r\n",
+	"\xEF\xBB\xBF: ping - 2025-01-01\r\n\r\nretry: 5000\r\n\r\n",
+	"id: 41\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n",
+	"event: keepalive\ndata: {}\nretry: 300\n\n: keepalive\n\n",
+	"data: line1\n: inside\ndata: line2\n\nid: p1\nretry: 500\ndata:\n\n",
+	"id: 42\rdata: bare cr\r\r",
+	"data: [{\"jsonrpc\":\"2.0\",\"method\":\"x\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":1}]\n\n",
+	"data: {\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"ping\"}\n\ndata: not json\n\n",
+	"retr",
+	"r",
+	":",
+	"data: {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,\"message\":\"bad\"}}\n\n",
+}
+
+// The tap must be invisible to go-sse: whatever the bytes and however they
+// are chunked, go-sse yields the same events through the tap as without it.
+func FuzzTapTransparent(f *testing.F) {
+	for _, s := range sseSeeds {
+		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
+		type item struct {
+			typ, id, data string
+			err           bool
+		}
+		collect := func(r io.Reader) []item {
+			var out []item
+			for ev, err := range sse.Read(r, &sse.ReadConfig{MaxEventSize: 1 << 16}) {
+				if err != nil {
+					out = append(out, item{err: true})
+					break
+				}
+				out = append(out, item{ev.Type, ev.LastEventID, ev.Data, false})
+			}
+			return out
+		}
+		wrap := func(r io.Reader) io.Reader {
+			switch mode % 3 {
+			case 1:
+				return iotest.OneByteReader(r)
+			case 2:
+				return iotest.HalfReader(r)
+			}
+			return r
+		}
+		bare := collect(wrap(bytes.NewReader(data)))
+		tp := newTap(io.NopCloser(wrap(bytes.NewReader(data))), 0)
+		comments := 0
+		tp.onComment = func(string, int) { comments++ }
+		tapped := collect(tp)
+		if len(bare) != len(tapped) {
+			t.Fatalf("bare %d events, tapped %d", len(bare), len(tapped))
+		}
+		for i := range bare {
+			if bare[i] != tapped[i] {
+				t.Fatalf("event %d: bare %+v, tapped %+v", i, bare[i], tapped[i])
+			}
+		}
+		if tp.total.Load() > int64(len(data)) {
+			t.Fatalf("counted %d bytes of %d", tp.total.Load(), len(data))
+		}
+		if comments > bytes.Count(data, []byte(":"))+1 {
+			t.Fatalf("%d comments from %d colons", comments, bytes.Count(data, []byte(":")))
+		}
+	})
+}
+
+// Whatever arrives on an SSE stream, decoding never panics, message events
+// carry valid JSON, and sequence numbers increase.
+func FuzzDecodeSSE(f *testing.F) {
+	for _, s := range sseSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var last uint64
+		DecodeSSE(bytes.NewReader(data), 1<<16, func(e Event) {
+			if e.Seq <= last {
+				t.Fatalf("seq %d after %d", e.Seq, last)
+			}
+			last = e.Seq
+			if e.Kind == KindMessage && !json.Valid(e.Raw) {
+				t.Fatalf("message event with invalid JSON %q", e.Raw)
+			}
+			if e.Kind == KindMessage && e.RPC == RPCInvalid {
+				t.Fatalf("message event classified invalid")
+			}
+		})
+	})
+}
+
+// The stdio framing path: lines of anything.
+func FuzzDecodeLines(f *testing.F) {
+	f.Add([]byte("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n"))
+	f.Add([]byte("garbage\r\n\n[]\n[1,2]\n{\"jsonrpc\":\"1.0\"}\n"))
+	f.Add([]byte("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":1,\"progress\":0.5}}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		DecodeLines(bytes.NewReader(data), 1<<12, func(e Event) {
+			if e.Kind == KindMessage && !json.Valid(e.Raw) {
+				t.Fatalf("message event with invalid JSON %q", e.Raw)
+			}
+		})
+	})
+}
+
+// JSON-RPC decoding is lenient but never wrong: what it accepts is a
+// well-formed message of a known type.
+func FuzzDecodeMessage(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":"x","result":null}`))
+	f.Add([]byte(`{"jsonrpc":"2.0","error":{"code":1,"message":"m"}}`))
+	f.Add([]byte(`[{"jsonrpc":"2.0","method":"a"}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		frames, err := DecodeFrame(data)
+		if err != nil {
+			return
+		}
+		for _, fr := range frames {
+			m, err := DecodeMessage(fr)
+			if err == nil && m.Type() == RPCInvalid {
+				t.Fatalf("accepted an invalid message %q", fr)
+			}
+			if err == nil && m.JSONRPC != "2.0" {
+				t.Fatalf("accepted jsonrpc %q", m.JSONRPC)
+			}
+		}
+	})
+}
+
+// The hand-written envelope scanner agrees with encoding/json: it accepts
+// exactly the valid JSON, and classifies messages as DecodeMessage does.
+func FuzzScanEnvelope(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":"x","result":null}`,
+		`{"jsonrpc":"2.0","error":{"code":1,"message":"m"}}`,
+		`{"jsonrpc":"2.0","method":"a\u00e9\n","params":[1,2.5e-3,-0,{"x":[true,false,null]}]}`,
+		`{"jsonrpc":"2.0","id":null,"method":"n"}`,
+		`{"jsonrpc":"2.0","id":1,"result":{},"result":{}}`,
+		` [1] `, `"str"`, `{"a":01}`, `{"a":"\x01"}`, `{"a":1,}`, `{} x`, `{"jsonrpc":"2.0","id":1,"error":"x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		env, err := scanEnvelope(data)
+		valid := json.Valid(data)
+		if errors.Is(err, ErrNotJSON) == valid {
+			t.Fatalf("scanner says notJSON=%v (%v), encoding/json says valid=%v for %q", errors.Is(err, ErrNotJSON), err, valid, data)
+		}
+		if !valid {
+			return
+		}
+		m, derr := DecodeMessage(data)
+		if (err == nil) != (derr == nil) {
+			// encoding/json keeps the last duplicate key; the scanner's
+			// answer may differ only for such inputs.
+			if bytes.Count(data, []byte(`"`)) > 0 && hasDuplicateKeys(data) {
+				return
+			}
+			t.Fatalf("scanner err %v, DecodeMessage err %v for %q", err, derr, data)
+		}
+		if err == nil && (env.rpc != m.Type() || env.method != m.Method || env.id != m.IDKey()) {
+			if hasDuplicateKeys(data) {
+				return
+			}
+			t.Fatalf("scanner %+v, DecodeMessage %v %q %q for %q", env, m.Type(), m.Method, m.IDKey(), data)
+		}
+	})
+}
+
+// hasDuplicateKeys reports top-level keys where the two decoders may
+// legitimately differ: duplicates (first versus last wins) and case variants
+// of the member names (encoding/json matches them case-insensitively; JSON-RPC
+// is case-sensitive, and so is the scanner).
+func hasDuplicateKeys(data []byte) bool {
+	d := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	seen := map[string]bool{}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return true
+		}
+		for _, name := range []string{"jsonrpc", "id", "method", "params", "result", "error"} {
+			if k != name && strings.EqualFold(k, name) {
+				return true
+			}
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
+}
