@@ -348,6 +348,12 @@ func (b *browser) tabLabelAt(k listKind, style int) string {
 		{"Tools", "Res", "Tpl", "Prompts"},
 		{"T", "R", "Tp", "P"},
 	}[style][k]
+	switch {
+	case !b.supported[k]:
+		return name + " –"
+	case b.errs[k] != "":
+		return name + " !"
+	}
 	if b.loaded[k] {
 		if style == 2 {
 			return fmt.Sprintf("%s%d", name, len(b.lists[k]))

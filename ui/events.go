@@ -43,6 +43,16 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 		switch e.Kind {
 		case mcp.KindState:
 			m.state, m.attempt = e.State, e.Attempt
+			if e.State == mcp.StateConnected {
+				// A failed probe (initialize answered by HTTP 405 during
+				// detection) never gets an answer event: the handshake is
+				// over, so no initialize is in flight.
+				for id, f := range m.flights {
+					if f.method == "initialize" {
+						delete(m.flights, id)
+					}
+				}
+			}
 			if e.Info != nil {
 				info := *e.Info
 				m.info = &info
@@ -352,6 +362,10 @@ func (m *Model) startCall(method, subject string, it *item, params any) tea.Cmd 
 func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	c := msg.call
 	c.done = true
+	if msg.err != nil && c.rpcID != "" {
+		// failed without an answer (HTTP error, timeout, cancel)
+		delete(m.flights, c.rpcID)
+	}
 	for i, x := range m.calls {
 		if x == c {
 			m.calls = append(m.calls[:i], m.calls[i+1:]...)

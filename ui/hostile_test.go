@@ -55,6 +55,7 @@ func drain(m *Model) {
 // schemas, results, errors, logs and elicitation carry terminal escape
 // sequences, and checks that no rendered screen contains any of them.
 func TestHostileServer(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv, err := demo.Serve(ctx, demo.NewHostileServer(), demo.Options{})
@@ -140,7 +141,23 @@ func TestHostileServer(t *testing.T) {
 		cmd = press(m, "y")
 	}
 	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
+	go func() {
+		// the call is one command of the batch (the other remembers the arguments)
+		msg := cmd()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				if c == nil {
+					continue
+				}
+				if r := c(); r != nil {
+					if _, ok := r.(callDoneMsg); ok {
+						msg = r
+					}
+				}
+			}
+		}
+		done <- msg
+	}()
 	select {
 	case req := <-m.feed.reqs:
 		m.update(req)

@@ -77,6 +77,9 @@ type Model struct {
 	calls    []*call // calls the user made that have not returned
 	callSeq  int
 	lastArgs map[string]json.RawMessage
+	// savedArgs are the arguments remembered from earlier sessions, per
+	// server (live sessions only).
+	savedArgs map[string]map[string]json.RawMessage
 
 	dialogs []dialog
 	picker  *picker
@@ -220,6 +223,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case listDoneMsg:
 		m.br.loading[msg.kind] = false
 		if msg.err != nil {
+			for id, f := range m.flights {
+				if f.method == msg.kind.method() {
+					delete(m.flights, id)
+				}
+			}
 			m.br.errs[msg.kind] = termsafe.Line(describeErr(msg.err))
 			m.br.loaded[msg.kind] = true
 		}

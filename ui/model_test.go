@@ -492,3 +492,17 @@ func TestHelpOverlayAndShortHelp(t *testing.T) {
 		t.Fatal("any key closes the help")
 	}
 }
+
+func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	saveLastArgsCmd("sonde-demo", "tools:echo", json.RawMessage(`{"text":"again"}`))()
+	m := newTestModel(t, 100, 30, "")
+	m.savedArgs = loadLastArgs()
+	press(m, "/")
+	typeText(m, "echo")
+	press(m, "enter")
+	v, _ := m.work.form.Value()
+	if string(v) != `{"text":"again"}` {
+		t.Fatalf("form starts with %s", v)
+	}
+}

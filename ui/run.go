@@ -88,6 +88,9 @@ func Run(ctx context.Context, opts Options) error {
 			}
 		}
 	}
+	if m.feed != nil {
+		m.savedArgs = loadLastArgs()
+	}
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
 	_, err := p.Run()

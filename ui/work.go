@@ -111,7 +111,14 @@ func (m *Model) openForm(it *item, sch json.RawMessage) tea.Cmd {
 	if len(sch) == 0 || string(sch) == "null" {
 		sch = json.RawMessage(`{"type":"object"}`)
 	}
-	f, err := form.New(sch, form.Options{Initial: m.lastArgs[m.argsKey(it)], Styles: m.st.Form})
+	initial := m.lastArgs[m.argsKey(it)]
+	if initial == nil && m.savedArgs != nil {
+		initial = m.savedArgs[m.serverKey()][m.argsKey(it)]
+	}
+	f, err := form.New(sch, form.Options{Initial: initial, Styles: m.st.Form})
+	if err != nil && initial != nil {
+		f, err = form.New(sch, form.Options{Styles: m.st.Form})
+	}
 	if err != nil {
 		m.setFlash("cannot build a form: "+err.Error(), true)
 		return nil
@@ -123,7 +130,16 @@ func (m *Model) openForm(it *item, sch json.RawMessage) tea.Cmd {
 }
 
 func (m *Model) argsKey(it *item) string {
-	return fmt.Sprintf("%d\x00%s\x00%s", it.kind, it.name, it.uri)
+	return fmt.Sprintf("%s:%s%s", strings.ToLower(it.kind.title()), it.name, it.uri)
+}
+
+// serverKey names the server for remembered arguments: its name, else the
+// target.
+func (m *Model) serverKey() string {
+	if m.server.name != "" {
+		return m.server.name
+	}
+	return m.opts.Config.Target()
 }
 
 // formKey handles keys while the form has focus: submit and leave are
@@ -167,6 +183,15 @@ func (m *Model) submitForm(force bool) tea.Cmd {
 		return m.needServer()
 	}
 	m.lastArgs[m.argsKey(it)] = val
+	var remember tea.Cmd
+	if m.live {
+		remember = saveLastArgsCmd(m.serverKey(), m.argsKey(it), val)
+	}
+	return tea.Batch(remember, m.send(it, val))
+}
+
+// send makes the request for a submitted form.
+func (m *Model) send(it *item, val json.RawMessage) tea.Cmd {
 	switch it.kind {
 	case listTools:
 		return m.startCall("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)})
