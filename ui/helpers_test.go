@@ -203,7 +203,7 @@ func run(m *Model, cmd tea.Cmd) []tea.Msg {
 
 func isTeaInternal(msg tea.Msg) bool {
 	switch msg.(type) {
-	case eventsMsg, streamClosedMsg, connectedMsg, listDoneMsg, callDoneMsg, flashMsg, serverRequestMsg:
+	case eventsMsg, streamClosedMsg, connectedMsg, listDoneMsg, callDoneMsg, flashMsg, serverRequestMsg, pickerMsg:
 		return false
 	}
 	return true

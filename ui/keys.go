@@ -66,6 +66,7 @@ type WorkKeys struct {
 	Back     key.Binding
 	Cancel   key.Binding
 	Save     key.Binding
+	Copy     key.Binding
 	OpenLink key.Binding
 	PrevPage key.Binding
 	NextPage key.Binding
@@ -134,6 +135,7 @@ func DefaultKeyMap() KeyMap {
 			Back:     b([]string{"esc"}, "esc", "back"),
 			Cancel:   b([]string{"x", "ctrl+q"}, "x", "cancel call"),
 			Save:     b([]string{"s"}, "s", "save to file"),
+			Copy:     b([]string{"c"}, "c", "copy result JSON"),
 			OpenLink: b([]string{"o"}, "o", "open resource link"),
 			PrevPage: b([]string{"["}, "[", "previous page"),
 			NextPage: b([]string{"]"}, "]", "next page"),

@@ -244,6 +244,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case flashMsg:
 		m.setFlash(msg.text, msg.err)
 		return nil
+	case pickerMsg:
+		m.picker = newPicker(msg.entries, msg.errs)
+		m.layout()
+		return nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.PasteMsg:

@@ -208,12 +208,20 @@ func (m *Model) connectTo(e serverEntry) tea.Cmd {
 	return m.dial()
 }
 
-// openPicker closes the current session and shows the picker.
+// pickerMsg carries the servers found on disk to the picker.
+type pickerMsg struct {
+	entries []serverEntry
+	errs    []error
+}
+
+// openPicker reads the server files (in a command: no IO in Update) and
+// shows the picker; the current session stays until another is chosen.
 func (m *Model) openPicker() tea.Cmd {
-	entries, errs := discoverServers(m.opts.ConfigFile)
-	m.picker = newPicker(entries, errs)
-	m.layout()
-	return nil
+	file := m.opts.ConfigFile
+	return func() tea.Msg {
+		entries, errs := discoverServers(file)
+		return pickerMsg{entries, errs}
+	}
 }
 
 // resetServer forgets everything about the current server.

@@ -84,6 +84,8 @@ func NewStyles(t themes.Theme, isDark bool) *Styles {
 		s.Keepalive = lipgloss.NewStyle().Faint(true)
 		s.KeyDesc = lipgloss.NewStyle()
 		s.Title = lipgloss.NewStyle()
+		s.TitleFocus = lipgloss.NewStyle().Reverse(true).Bold(true)
+		s.BorderFoc = lipgloss.NewStyle().Bold(true)
 		s.Tab = lipgloss.NewStyle()
 		s.FlashErr = lipgloss.NewStyle().Bold(true).Reverse(true)
 		s.Meta = lipgloss.NewStyle().Faint(true)

@@ -379,7 +379,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		case workWait:
 			return append([]key.Binding{k.Work.Cancel, k.Work.Back}, g...)
 		case workResult:
-			bs := []key.Binding{k.Nav.Down, k.Work.Save}
+			bs := []key.Binding{k.Nav.Down, k.Work.Save, k.Work.Copy}
 			if m.work.res != nil && len(m.work.res.links) > 0 {
 				bs = append(bs, k.Work.OpenLink)
 			}
@@ -404,7 +404,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom},
 		{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil},
 		{k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
-		{k.Work.Submit, k.Work.Cancel, k.Work.Save, k.Work.OpenLink, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
+		{k.Work.Submit, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
 		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
 		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
 	}

@@ -258,6 +258,13 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 			w.mode = workForm
 			return w.form.Focus()
 		}
+	case key.Matches(msg, k.Copy) && w.mode == workResult && w.res != nil:
+		text := jsonSafe(prettyJSON(w.res.raw))
+		if w.res.err != nil {
+			text = jsonSafe(describeErr(w.res.err))
+		}
+		m.setFlash(fmt.Sprintf("copied the result (%d bytes) to the clipboard", len(text)), false)
+		return tea.SetClipboard(text)
 	case key.Matches(msg, k.Save) && w.mode == workResult && w.res != nil:
 		m.pushDialog(newSaveDialog(m, w.res))
 	case key.Matches(msg, k.OpenLink) && w.mode == workResult && w.res != nil:
