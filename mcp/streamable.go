@@ -50,7 +50,10 @@ func (t *streamable) negotiated(protocol string) {
 	t.mu.Unlock()
 }
 
-// ready opens the optional standalone GET stream once the session is up.
+// ready opens the optional standalone GET stream once the session is up,
+// and waits (briefly) for the server's answer to it: servers such as the
+// TypeScript SDK drop a server-initiated request when no GET stream is open,
+// so the stream should be in place before the user's first call.
 func (t *streamable) ready() {
 	t.mu.Lock()
 	if t.getOn || t.closed {
@@ -59,11 +62,17 @@ func (t *streamable) ready() {
 	}
 	t.getOn = true
 	t.mu.Unlock()
+	answered := make(chan struct{})
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		t.getLoop()
+		t.getLoop(answered)
 	}()
+	select {
+	case <-answered:
+	case <-time.After(min(t.cfg.timeout(), 5*time.Second)):
+	case <-t.life.Done():
+	}
 }
 
 // sessionHeaders adds the session id and negotiated version.
@@ -238,7 +247,10 @@ func (t *streamable) resume(ctx context.Context, lastID string, retry int) (sseR
 // getLoop keeps the optional standalone GET stream open: 405 and 409 mean
 // the server offers none (not an error); a stream that ends or goes silent
 // past the idle timeout is re-opened, resuming from the last event id.
-func (t *streamable) getLoop() {
+func (t *streamable) getLoop(answered chan struct{}) {
+	var once sync.Once
+	signal := func() { once.Do(func() { close(answered) }) }
+	defer signal()
 	lastID := ""
 	failures := 0
 	for t.life.Err() == nil {
@@ -255,6 +267,7 @@ func (t *streamable) getLoop() {
 		start := time.Now()
 		resp, err := t.do(req)
 		if err != nil {
+			signal()
 			if t.life.Err() != nil {
 				return
 			}
@@ -266,6 +279,7 @@ func (t *streamable) getLoop() {
 			continue
 		}
 		t.responseEvent(req, resp, "GET")
+		signal()
 		switch {
 		case resp.StatusCode == http.StatusMethodNotAllowed:
 			resp.Body.Close()
@@ -278,8 +292,11 @@ func (t *streamable) getLoop() {
 				Text: "server refused a standalone GET stream (409: one is already open for this session)"})
 			return
 		case resp.StatusCode != http.StatusOK || mediaType(resp) != "text/event-stream":
+			// The stream is optional: any other answer means the server
+			// offers none. Say what it was, without calling it an error.
 			err := t.failure(req, resp, "")
-			t.l.emit(&Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
+			t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
+				Text: "no standalone GET stream: " + err.Error()})
 			return
 		}
 		tp := newTap(resp.Body, t.cfg.idleTimeout())
