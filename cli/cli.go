@@ -128,14 +128,20 @@ func runCommand(ctx context.Context, c command, o *options, pos, command []strin
 		printer = &eventPrinter{w: env.Stderr}
 		cfg.OnEvent = printer.print
 	}
+	rec, err := startRecording(o, &cfg, env, false) // --record FILE
+	if err != nil {
+		return fail(env, err)
+	}
+	defer rec.close(env) // idempotent; also on a panic
+	cfg.OnEvent = rec.tee(cfg.OnEvent)
 	s, err := mcp.Dial(ctx, cfg)
 	if err != nil {
-		return fail(env, &connectFailure{err})
+		return rec.finish(env, fail(env, &connectFailure{err}))
 	}
 	rc := &runCtx{o: o, env: env, pos: rest, session: s, out: env.Stdout}
 	err = c.run(ctx, rc)
 	s.Close()
-	return fail(env, err)
+	return rec.finish(env, fail(env, err))
 }
 
 // connectFailure marks an error from establishing the session.
@@ -233,6 +239,7 @@ Flags (before or after the positional arguments):
 Exit codes: 0 ok, 1 usage or unexpected error, 3 auth required or denied,
 4 unreachable or connection lost, 5 the tool returned isError.
 `)
+	fmt.Fprint(w, recordUsage)
 }
 
 // eventPrinter writes the event log to stderr for -v.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/store"
 )
 
 // usageError is a mistake on the command line (exit 1, with a hint).
@@ -82,6 +83,15 @@ type options struct {
 	serverName   string
 	keepaliveSet bool
 	idleSet      bool
+
+	// Recording and replay (cli/record.go).
+	record       string
+	noRecord     bool
+	keepSessions int
+	keepMB       int
+	print        bool
+	format       string
+	speed        float64
 }
 
 func newFlagSet(o *options) *flag.FlagSet {
@@ -111,6 +121,13 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.theme, "theme", "", "UI theme")
 	fs.StringVar(&o.configFile, "config", "", "mcpServers JSON file")
 	fs.StringVar(&o.serverName, "server", "", "server name within --config")
+	fs.StringVar(&o.record, "record", "", "record the session into FILE")
+	fs.BoolVar(&o.noRecord, "no-record", false, "do not record the UI session")
+	fs.IntVar(&o.keepSessions, "keep-sessions", store.DefaultKeepSessions, "recordings to keep (0 = all)")
+	fs.IntVar(&o.keepMB, "keep-mb", store.DefaultKeepBytes>>20, "MB of recordings to keep (0 = all)")
+	fs.BoolVar(&o.print, "print", false, "replay: print the log as text")
+	fs.StringVar(&o.format, "format", "", "export format: har, md or json")
+	fs.Float64Var(&o.speed, "speed", 1, "replay speed, 0.5 to 100 (0 = instant)")
 	return fs
 }
 

@@ -16,7 +16,7 @@ func init() {
 		if err != nil {
 			return err
 		}
-		return ui.RunDemo(ctx, opts)
+		return recordUI(ctx, o, env, opts, ui.RunDemo)
 	}
 }
 
@@ -28,7 +28,7 @@ func openUI(ctx context.Context, o *options, pos, command []string, env Env) err
 			return err
 		}
 		opts.Picker = o.configFile == "" || o.serverName == ""
-		return ui.Run(ctx, opts)
+		return recordUI(ctx, o, env, opts, ui.Run)
 	}
 	url, rest, err := target(pos, command)
 	if err != nil {
@@ -41,7 +41,7 @@ func openUI(ctx context.Context, o *options, pos, command []string, env Env) err
 	if err != nil {
 		return err
 	}
-	return ui.Run(ctx, opts)
+	return recordUI(ctx, o, env, opts, ui.Run)
 }
 
 func uiOptions(o *options, url string, command []string) (ui.Options, error) {

@@ -1,0 +1,409 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui"
+)
+
+// Recording: the UI records every session into the sessions directory
+// unless --no-record; --record FILE records into FILE (the UI and the
+// headless commands alike; headless commands record nothing otherwise).
+// The recorder never blocks the session; it is closed (flushed, synced,
+// trailer written) on every way out, Ctrl-C included.
+
+func init() {
+	uiCommands["replay"] = runReplay
+	uiCommands["sessions"] = runSessions
+	uiCommands["export"] = runExport
+}
+
+// recordUsage is the part of `sonde --help` about recordings.
+const recordUsage = `
+Recordings (the UI records every session; see store/FORMAT.md):
+  sonde sessions [--json]                 list recorded sessions, newest first
+  sonde replay FILE [--print | --json]    replay a recording (FILE: a path, or a
+                                          name from sonde sessions)
+  sonde export FILE --format har|md|json [-o OUT]
+  --record FILE           record into FILE (also for the headless commands)
+  --no-record             do not record the UI session
+  --keep-sessions N       keep the newest N recordings (default 200, 0 = all)
+  --keep-mb N             keep at most N MB of recordings (default 1024, 0 = all)
+  --speed X               replay speed, 0.5 to 100 (0 = instant; default 1)
+  Recordings live in $XDG_DATA_HOME/sonde/sessions (~/.local/share/sonde/sessions).
+`
+
+// recording is the recorder of one run; a nil *recording records nothing.
+type recording struct {
+	rec    *store.Recorder
+	path   string // --record FILE, or "" for the sessions directory
+	closed bool
+	err    error
+}
+
+// startRecording builds the recorder the flags ask for: for the UI, into
+// the sessions directory by default; for headless commands only with
+// --record. cfg supplies the target and the secrets to keep out of the
+// file. A sessions directory that cannot be used only warns (the UI still
+// opens); a --record FILE that cannot be created is an error.
+func startRecording(o *options, cfg *mcp.Config, env Env, forUI bool) (*recording, error) {
+	if o.record != "" && o.noRecord {
+		return nil, usagef("--record and --no-record contradict each other")
+	}
+	if o.noRecord || o.record == "" && !forUI {
+		return nil, nil
+	}
+	target := ""
+	if cfg.URL != "" || len(cfg.Command) > 0 {
+		target = cfg.Target()
+	}
+	transport := cfg.Transport
+	if transport == "" {
+		transport = mcp.TransportAuto
+	}
+	opts := store.RecorderOptions{
+		Header:        store.Header{Target: target, Transport: transport},
+		Secrets:       store.SecretsOf(cfg),
+		SecretHeaders: cfg.SecretHeaders,
+	}
+	if o.record != "" {
+		opts.Path = o.record
+		rec, err := store.NewRecorder(opts)
+		if err != nil {
+			return nil, fmt.Errorf("--record: %w", err)
+		}
+		return &recording{rec: rec, path: o.record}, nil
+	}
+	dir, err := store.DefaultDir()
+	if err == nil {
+		opts.Dir = dir
+		opts.Retention = store.Retention{MaxSessions: o.keepSessions, MaxBytes: int64(o.keepMB) << 20}
+		var rec *store.Recorder
+		if rec, err = store.NewRecorder(opts); err == nil {
+			return &recording{rec: rec}, nil
+		}
+	}
+	fmt.Fprintf(env.Stderr, "sonde: not recording this session: %s\n", termsafe.Line(err.Error()))
+	return nil, nil
+}
+
+// tee returns an event hook that calls next (if any) and records.
+func (r *recording) tee(next func(mcp.Event)) func(mcp.Event) {
+	if r == nil {
+		return next
+	}
+	if next == nil {
+		return r.rec.Record
+	}
+	return func(e mcp.Event) {
+		next(e)
+		r.rec.Record(e)
+	}
+}
+
+// close flushes and closes the recording and reports what went wrong:
+// an error writing it, or events it could not keep. It is safe to call
+// more than once and on nil.
+func (r *recording) close(env Env) error {
+	if r == nil {
+		return nil
+	}
+	if r.closed {
+		return r.err
+	}
+	r.closed = true
+	err := r.rec.Close()
+	st := r.rec.Stats()
+	if err != nil {
+		r.err = fmt.Errorf("recording %s: %w", strings.Join(st.Files, ", "), err)
+		fmt.Fprintln(env.Stderr, "sonde: "+termsafe.Line(r.err.Error()))
+		return r.err
+	}
+	if st.Dropped > 0 {
+		fmt.Fprintf(env.Stderr, "sonde: the recording lacks %d events (the disk fell behind; the gaps are marked in %s)\n",
+			st.Dropped, strings.Join(st.Files, ", "))
+	}
+	return nil
+}
+
+// finish closes the recording of a headless command and returns its exit
+// code: code, or ExitError when the command succeeded but the recording
+// the user asked for failed.
+func (r *recording) finish(env Env, code int) int {
+	if err := r.close(env); err != nil && code == ExitOK {
+		return ExitError
+	}
+	return code
+}
+
+// recordUI runs a UI entry point with the session recorded.
+func recordUI(ctx context.Context, o *options, env Env, opts ui.Options, run func(context.Context, ui.Options) error) error {
+	rec, err := startRecording(o, &opts.Config, env, true)
+	if err != nil {
+		return err
+	}
+	defer rec.close(env) // also when the UI panics; Close is idempotent
+	if rec != nil {
+		opts.Tee = rec.tee(opts.Tee)
+	}
+	err = run(ctx, opts)
+	if cerr := rec.close(env); err == nil && cerr != nil && rec.path != "" {
+		return cerr
+	}
+	return err
+}
+
+// ---- sonde replay ----
+
+// replayUI opens a recording in the terminal UI. Until the UI has its
+// replay screen (transport controls, timeline, the picker of recordings;
+// see ui.Options), the player plays into the live screen at the chosen
+// speed.
+var replayUI = func(ctx context.Context, o *options, p *store.Player, r *store.Reader) error {
+	return ui.Run(ctx, ui.Options{Theme: o.theme, Events: p.Events()})
+}
+
+// resolveRecording finds FILE: a path, or the name of a recording in the
+// sessions directory.
+func resolveRecording(name string) (string, error) {
+	if _, err := os.Stat(name); err == nil || strings.ContainsRune(name, os.PathSeparator) {
+		return name, err
+	}
+	dir, err := store.DefaultDir()
+	if err != nil {
+		return name, err
+	}
+	for _, p := range []string{filepath.Join(dir, name), filepath.Join(dir, name+store.Extension)} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return name, fmt.Errorf("no recording %q here or in %s (see sonde sessions)", name, dir)
+}
+
+// openRecording resolves and opens FILE from the positionals.
+func openRecording(cmd string, pos, command []string) (*store.Reader, error) {
+	if len(command) > 0 {
+		return nil, usagef("%s takes a recording, not a server command", cmd)
+	}
+	if len(pos) != 1 {
+		return nil, usagef("%s: give one recording FILE (see sonde sessions)", cmd)
+	}
+	path, err := resolveRecording(pos[0])
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(path)
+}
+
+// reportSkipped tells how many unreadable lines a reader skipped.
+func reportSkipped(env Env, r *store.Reader) {
+	if n := r.Skipped(); n > 0 {
+		fmt.Fprintf(env.Stderr, "sonde: %s: skipped %d unreadable line(s) (a recording cut by a crash loses at most its last line)\n",
+			termsafe.Line(r.Path()), n)
+	}
+}
+
+func runReplay(ctx context.Context, o *options, pos, command []string, env Env) error {
+	if o.print && o.json {
+		return usagef("replay: --print and --json contradict each other")
+	}
+	if len(pos) == 0 && len(command) == 0 && !o.print && !o.json {
+		return usagef("replay: give a recording FILE (sonde sessions lists them; the picker of recordings comes with the replay screen)")
+	}
+	r, err := openRecording("replay", pos, command)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	switch {
+	case o.print:
+		w := newLineWriter(env.Stdout)
+		for {
+			e, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if err := w.line(FormatEvent(e)); err != nil {
+				return err
+			}
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+		reportSkipped(env, r)
+		return nil
+	case o.json:
+		if err := store.WriteEvents(env.Stdout, r); err != nil {
+			return err
+		}
+		reportSkipped(env, r)
+		return nil
+	}
+	speed := o.speed
+	if speed == 0 {
+		speed = store.Instant
+	}
+	p := store.NewPlayer(r, store.PlayerOptions{Speed: speed, MaxGap: 5 * time.Second})
+	defer p.Close()
+	return replayUI(ctx, o, p, r)
+}
+
+// lineWriter buffers output lines.
+type lineWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func newLineWriter(w io.Writer) *lineWriter { return &lineWriter{w: w} }
+
+func (l *lineWriter) line(s string) error {
+	l.buf = append(append(l.buf, s...), '\n')
+	if len(l.buf) > 64<<10 {
+		return l.flush()
+	}
+	return nil
+}
+
+func (l *lineWriter) flush() error {
+	_, err := l.w.Write(l.buf)
+	l.buf = l.buf[:0]
+	return err
+}
+
+// ---- sonde sessions ----
+
+func runSessions(ctx context.Context, o *options, pos, command []string, env Env) error {
+	if len(pos) > 0 || len(command) > 0 {
+		return usagef("sessions takes no arguments")
+	}
+	dir, err := store.DefaultDir()
+	if err != nil {
+		return err
+	}
+	list, err := store.List(dir)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		if list == nil {
+			list = []store.Summary{}
+		}
+		return writeJSON(env.Stdout, map[string]any{"dir": dir, "sessions": list})
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(env.Stdout, "(no recorded sessions in %s)\n", dir)
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DATE\tSERVER\tDURATION\tEVENTS\tERRORS\tFILE")
+	incomplete := false
+	for _, s := range list {
+		server := s.Server
+		if server == "" {
+			server = s.Target
+		}
+		mark := ""
+		if !s.Complete {
+			mark, incomplete = " *", true
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s%s\n", s.Start.Local().Format("2006-01-02 15:04:05"),
+			termsafe.Line(clipText(server, 40)), fmtDuration(s.Duration), s.Events, s.Errors, filepath.Base(s.Path), mark)
+	}
+	tw.Flush()
+	if incomplete {
+		fmt.Fprintln(env.Stdout, "* not closed cleanly: cut by a crash, or still being recorded")
+	}
+	fmt.Fprintf(env.Stdout, "in %s\n", dir)
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func clipText(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// ---- sonde export ----
+
+func runExport(ctx context.Context, o *options, pos, command []string, env Env) error {
+	format := strings.ToLower(o.format)
+	if format == "" && o.output != "" {
+		switch strings.ToLower(filepath.Ext(o.output)) {
+		case ".har":
+			format = "har"
+		case ".md", ".markdown":
+			format = "md"
+		case ".json":
+			format = "json"
+		}
+	}
+	var export func(io.Writer, *store.Reader) error
+	switch format {
+	case "har":
+		export = store.ExportHAR
+	case "md", "markdown":
+		export = store.ExportMarkdown
+	case "json":
+		export = store.ExportJSON
+	default:
+		return usagef("export: give --format har, md or json")
+	}
+	r, err := openRecording("export", pos, command)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	out := env.Stdout
+	var f *os.File
+	if o.output != "" && o.output != "-" {
+		// Exports hold what the recording holds: private like it.
+		if f, err = os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			return err
+		}
+		out = f
+	}
+	err = export(out, r)
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	reportSkipped(env, r)
+	return nil
+}
