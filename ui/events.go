@@ -18,6 +18,16 @@ const maxReqInfo = 4096
 // connection header, the in-flight requests and the browsers (from the
 // list responses, so replay rebuilds them too).
 func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
+	// A replay that moves backwards (or far ahead) sends a rewind marker:
+	// everything before it is forgotten, and the events after it rebuild
+	// the state at the new position.
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Kind == KindRewind {
+			m.rewind()
+			evs = evs[i:]
+			break
+		}
+	}
 	m.log.append(evs)
 	var cmds []tea.Cmd
 	var relist [numLists]bool
@@ -90,6 +100,33 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 		cmds = append(cmds, m.tick())
 	}
 	return tea.Batch(cmds...)
+}
+
+// KindRewind is the kind of the marker a replay (store.Player) sends when
+// its position moves: the UI forgets what it has seen (the same value as
+// store.KindRewind, kept here so ui does not depend on store).
+const KindRewind mcp.Kind = "replay-rewind"
+
+// rewind forgets every event seen so far, keeping the user's view
+// settings (filter, keepalive toggle, selected list).
+func (m *Model) rewind() {
+	old := m.log
+	m.log = newEventLog(old.window)
+	m.log.maxBytes = old.maxBytes
+	m.log.q, m.log.hideKeepalive, m.log.follow = old.q, old.hideKeepalive, true
+	m.log.filtering, m.log.input = old.filtering, old.input
+	tab, filter, filtering, input := m.br.tab, m.br.filter, m.br.filtering, m.br.input
+	m.br = newBrowser()
+	m.br.tab, m.br.filter, m.br.filtering, m.br.input = tab, filter, filtering, input
+	if m.work.mode != workForm {
+		m.work = newWorkPane()
+	}
+	clear(m.flights)
+	clear(m.reqInfo)
+	m.reqOrder = nil
+	m.state, m.attempt, m.info, m.server = "", 0, nil, serverIdent{}
+	m.lastIn, m.kaIn, m.kaOut, m.pingRTT, m.reconnects = time.Time{}, 0, 0, 0, 0
+	m.layout()
 }
 
 func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool) {

@@ -13,6 +13,7 @@ type KeyMap struct {
 	Log     LogKeys
 	Work    WorkKeys
 	Detail  DetailKeys
+	Replay  ReplayKeys
 }
 
 // GlobalKeys work everywhere (except inside a text field, where only the
@@ -142,6 +143,7 @@ func DefaultKeyMap() KeyMap {
 			Raw:      b([]string{"ctrl+o"}, "ctrl+o", "raw JSON"),
 			Edit:     b([]string{"e", "enter"}, "e", "edit arguments"),
 		},
+		Replay: defaultReplayKeys(),
 		Detail: DetailKeys{
 			Close:    b([]string{"esc", "q"}, "esc", "close"),
 			Switch:   b([]string{"tab", "p"}, "tab", "pretty/raw/facts"),

@@ -188,7 +188,7 @@ func (m *Model) tick() tea.Cmd {
 	}
 	m.ticking = true
 	d := time.Second
-	if len(m.flights) > 0 || len(m.calls) > 0 {
+	if len(m.flights) > 0 || len(m.calls) > 0 || m.opts.Replay != nil {
 		d = 200 * time.Millisecond
 	}
 	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
@@ -357,7 +357,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.textFocused() {
 		return m.textKey(msg)
 	}
-	// 4. globals
+	// 4. replay transport keys, then the globals
+	if ok, cmd := m.replayKey(msg); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Global.Quit):
 		return m.quit()

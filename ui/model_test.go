@@ -11,7 +11,10 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/exp/golden"
+
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/store"
 )
 
 func TestEventsBuildBrowsersAndHeader(t *testing.T) {
@@ -505,4 +508,62 @@ func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
 	if string(v) != `{"text":"again"}` {
 		t.Fatalf("form starts with %s", v)
 	}
+}
+
+func TestReplayRewindForgetsEverything(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	m.log.setQuery("kind:message")
+	f := &fx{at: t0.Add(time.Minute), seq: 500}
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: KindRewind, Text: "replay moved to event 3 of 20"})
+	f.req(1, "initialize", `{}`)
+	m.update(eventsMsg(f.evs))
+	if m.log.len() != 2 || len(m.br.lists[listTools]) != 0 || m.state != "" {
+		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.len(), len(m.br.lists[listTools]), m.state)
+	}
+	if m.log.q.text != "kind:message" || m.log.visible() != 1 {
+		t.Fatal("the filter should survive a rewind")
+	}
+}
+
+type fakeReplay struct {
+	calls []string
+	st    store.PlayerStatus
+}
+
+func (f *fakeReplay) Toggle()                    { f.calls = append(f.calls, "toggle"); f.st.Playing = !f.st.Playing }
+func (f *fakeReplay) Step()                      { f.calls = append(f.calls, "step") }
+func (f *fakeReplay) StepBack()                  { f.calls = append(f.calls, "back") }
+func (f *fakeReplay) NextRequest()               { f.calls = append(f.calls, "next-request") }
+func (f *fakeReplay) NextError()                 { f.calls = append(f.calls, "next-error") }
+func (f *fakeReplay) Seek(d time.Duration)       { f.calls = append(f.calls, "seek "+d.String()) }
+func (f *fakeReplay) Status() store.PlayerStatus { return f.st }
+func (f *fakeReplay) SetSpeed(s float64) float64 {
+	f.calls = append(f.calls, fmt.Sprintf("speed %g", s))
+	f.st.Speed = s
+	return s
+}
+
+func TestReplayControls(t *testing.T) {
+	r := &fakeReplay{st: store.PlayerStatus{Pos: 19, Len: 40, At: 12 * time.Second, Duration: 100 * time.Second, Speed: 1, Playing: true}}
+	m := New(context.Background(), Options{Replay: r}, nil)
+	m.ticking, m.now = true, t0
+	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m.update(eventsMsg(session().evs))
+	press(m, "space", ">", ">", "<", ".", ",", "N", "E", "}", "{")
+	want := "toggle,speed 2,speed 5,speed 2,step,back,next-request,next-error,seek 22s,seek 2s"
+	if got := strings.Join(r.calls, ","); got != want {
+		t.Fatalf("calls %s\nwant  %s", got, want)
+	}
+	s := plain(m)
+	if !strings.Contains(s, "⏸ 2x 00:12.0 / 01:40.0  event 19/40") {
+		t.Fatalf("transport bar:\n%s", s)
+	}
+	// keys typed into a text field are not replay keys
+	press(m, "/")
+	typeText(m, ".N")
+	if len(r.calls) != 10 {
+		t.Fatal("replay keys fired inside the filter field")
+	}
+	press(m, "esc")
+	golden.RequireEqual(t, m.View().Content)
 }

@@ -31,6 +31,9 @@ type Options struct {
 	// connection is made and actions that need the server are disabled.
 	// The UI ends its stream display when the channel is closed.
 	Events <-chan mcp.Event
+	// Replay, with Events, gives the UI the replay's transport controls
+	// (a *store.Player): play/pause, speed, step, jumps, seek.
+	Replay ReplayControl
 	// LogWindow is how many events the log keeps in memory (0 =
 	// DefaultLogWindow).
 	LogWindow int

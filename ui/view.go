@@ -30,6 +30,9 @@ func (m *Model) paneRects() [numPanes]rect {
 	var r [numPanes]rect
 	top := 1 // header
 	bodyH := max(3, m.height-2)
+	if m.opts.Replay != nil {
+		bodyH = max(3, bodyH-1) // the transport bar
+	}
 	W := max(20, m.width)
 	switch {
 	case m.zoom:
@@ -94,7 +97,7 @@ func (m *Model) Render() string {
 		lines = append(lines, m.picker.render(m.st)...)
 	} else {
 		rs := m.paneRects()
-		body := make([]string, H-2)
+		body := make([]string, max(0, H-2))
 		for p := pane(0); p < numPanes; p++ {
 			if m.zoom && p != m.focus {
 				continue
@@ -111,10 +114,17 @@ func (m *Model) Render() string {
 		}
 		lines = append(lines, body...)
 	}
-	for len(lines) < H-1 {
+	bottom := H - 1
+	if m.opts.Replay != nil && m.picker == nil {
+		bottom--
+	}
+	for len(lines) < bottom {
 		lines = append(lines, "")
 	}
-	lines = lines[:H-1]
+	lines = lines[:bottom]
+	if m.opts.Replay != nil && m.picker == nil {
+		lines = append(lines, m.replayBar(W))
+	}
 	lines = append(lines, m.footer(W))
 	out := strings.Join(lines, "\n")
 	for _, d := range m.dialogs {
@@ -270,6 +280,8 @@ func (m *Model) header(W int) string {
 func (m *Model) stateText() string {
 	st := m.st
 	switch {
+	case m.opts.Replay != nil && m.state == "":
+		return st.Muted.Render("○ replay")
 	case !m.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.events != nil && m.picker == nil && m.state == "":
 		return st.Muted.Render("○ replay")
 	case m.picker != nil && m.state == "":
@@ -327,7 +339,7 @@ func (m *Model) footer(W int) string {
 		}
 		return ansi.Truncate(" "+s.Render(m.flash), W, "…")
 	}
-	return ansi.Truncate(" "+m.helpLine(m.ShortHelp(), W-1), W, "…")
+	return ansi.Truncate(" "+m.helpLine(m.withReplay(m.ShortHelp()), W-1), W, "…")
 }
 
 func (m *Model) helpLine(bs []key.Binding, W int) string {
@@ -395,6 +407,15 @@ func (m *Model) ShortHelp() []key.Binding {
 	return append([]key.Binding{k.Global.Zoom, k.Global.Theme}, g...)
 }
 
+// withReplay puts the main replay keys first in the help line.
+func (m *Model) withReplay(bs []key.Binding) []key.Binding {
+	if m.opts.Replay == nil || m.topDialog() != nil || m.textFocused() {
+		return bs
+	}
+	r := m.keys.Replay
+	return append([]key.Binding{r.Toggle, r.Faster, r.Slower, r.Step, r.NextRequest, r.NextError}, bs...)
+}
+
 // FullHelp returns every binding, grouped. It implements [help.KeyMap].
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
@@ -407,6 +428,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Work.Submit, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
 		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
 		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
+		{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back},
 	}
 }
 
