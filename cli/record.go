@@ -167,12 +167,12 @@ func recordUI(ctx context.Context, o *options, env Env, opts ui.Options, run fun
 
 // ---- sonde replay ----
 
-// replayUI opens a recording in the terminal UI. Until the UI has its
-// replay screen (transport controls, timeline, the picker of recordings;
-// see ui.Options), the player plays into the live screen at the chosen
-// speed.
+// replayUI opens a recording in the terminal UI: the player's events go
+// where a live session's would, and the player is the UI's transport
+// control (play/pause, speed, step, jumps, seek). A variable so tests can
+// stand in for the UI.
 var replayUI = func(ctx context.Context, o *options, p *store.Player, r *store.Reader) error {
-	return ui.Run(ctx, ui.Options{Theme: o.theme, Events: p.Events()})
+	return ui.Run(ctx, ui.Options{Theme: o.theme, Events: p.Events(), Replay: p})
 }
 
 // resolveRecording finds FILE: a path, or the name of a recording in the
@@ -221,7 +221,7 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 		return usagef("replay: --print and --json contradict each other")
 	}
 	if len(pos) == 0 && len(command) == 0 && !o.print && !o.json {
-		return usagef("replay: give a recording FILE (sonde sessions lists them; the picker of recordings comes with the replay screen)")
+		return usagef("replay: give a recording FILE (sonde sessions lists them)")
 	}
 	r, err := openRecording("replay", pos, command)
 	if err != nil {

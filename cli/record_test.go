@@ -267,3 +267,38 @@ func TestReplaySessionsExport(t *testing.T) {
 		t.Fatalf("cut: exit %d, %d lines of %d: %s", res.code, got, n, res.stderr)
 	}
 }
+
+// replay FILE without --print hands the UI a player of FILE.
+func TestReplayOpensThePlayer(t *testing.T) {
+	srv := startDemo(t, demo.Options{})
+	file := filepath.Join(t.TempDir(), "r.jsonl")
+	if res := run(t, "", "tools", srv.URL, "--record", file); res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var got []mcp.Event
+	var status store.PlayerStatus
+	orig := replayUI
+	defer func() { replayUI = orig }()
+	replayUI = func(ctx context.Context, o *options, p *store.Player, r *store.Reader) error {
+		for len(got) < r.Len() {
+			select {
+			case e := <-p.Events():
+				got = append(got, e)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%d of %d events", len(got), r.Len())
+			}
+		}
+		for status = p.Status(); !status.AtEnd; status = p.Status() {
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	}
+	if res := run(t, "", "replay", file, "--speed", "0"); res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	r, _ := store.Open(file)
+	defer r.Close()
+	if len(got) != r.Len() || got[0].State != mcp.StateConnecting || status.Speed != store.Instant || status.Pos != r.Len() {
+		t.Fatalf("%d events, status %+v", len(got), status)
+	}
+}

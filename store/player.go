@@ -291,6 +291,7 @@ func (p *Player) run() {
 		if p.pending == nil {
 			if !p.fetch() {
 				p.playing, p.atEnd = false, true
+				p.vt = max(p.vt, p.lastT) // stand at the last event
 				continue
 			}
 			if gap := p.pendingT - max(p.lastT, p.vt); p.opts.MaxGap > 0 && gap > p.opts.MaxGap {

@@ -129,7 +129,7 @@ func TestPlayerInstant(t *testing.T) {
 	defer p.Close()
 	diffEvents(t, recv(t, p, len(evs)), evs)
 	s := status(t, p, func(s PlayerStatus) bool { return s.AtEnd })
-	if s.Pos != 1000 || s.Len != 1000 || s.Playing || s.Duration != 999*time.Millisecond {
+	if s.Pos != 1000 || s.Len != 1000 || s.Playing || s.Duration != 999*time.Millisecond || s.At != s.Duration {
 		t.Fatalf("status at the end %+v", s)
 	}
 	quiet(t, p)
