@@ -14,10 +14,14 @@ import (
 // raw JSON the server sent. The zero value is ready to use; it is not safe
 // for concurrent use.
 type Catalog struct {
-	Tools     []json.RawMessage
+	// Tools are the items of the latest tools/list (all pages).
+	Tools []json.RawMessage
+	// Resources are the items of the latest resources/list.
 	Resources []json.RawMessage
+	// Templates are the items of the latest resources/templates/list.
 	Templates []json.RawMessage
-	Prompts   []json.RawMessage
+	// Prompts are the items of the latest prompts/list.
+	Prompts []json.RawMessage
 	// Info is the connection info of the latest `connected` event.
 	Info *mcp.ConnInfo
 

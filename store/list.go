@@ -11,17 +11,28 @@ import (
 
 // Summary describes one recording, for `sonde sessions`.
 type Summary struct {
-	Path      string            `json:"path"`
-	Start     time.Time         `json:"start"`
-	Target    string            `json:"target"`
-	Server    string            `json:"server,omitempty"`
+	// Path is the recording's file.
+	Path string `json:"path"`
+	// Start is when the session started.
+	Start time.Time `json:"start"`
+	// Target is the server's URL or command line (credentials removed).
+	Target string `json:"target"`
+	// Server is the server's name and version, if it connected.
+	Server string `json:"server,omitempty"`
+	// Transport is the transport used (or asked for).
 	Transport mcp.TransportKind `json:"transport,omitempty"`
-	Protocol  string            `json:"protocol,omitempty"`
-	Duration  time.Duration     `json:"duration_ns"`
-	Events    int               `json:"events"`
-	Errors    int               `json:"errors"`
-	Dropped   int64             `json:"dropped,omitempty"`
-	Size      int64             `json:"size"`
+	// Protocol is the negotiated protocol revision.
+	Protocol string `json:"protocol,omitempty"`
+	// Duration is the time from the first to the last event.
+	Duration time.Duration `json:"duration_ns"`
+	// Events is the number of events.
+	Events int `json:"events"`
+	// Errors is how many of them [IsError] reports.
+	Errors int `json:"errors"`
+	// Dropped is how many events the recorder could not keep.
+	Dropped int64 `json:"dropped,omitempty"`
+	// Size is the file size in bytes.
+	Size int64 `json:"size"`
 	// Complete reports that the recorder closed the file cleanly (it has
 	// a trailer); an incomplete file was cut by a crash or is still being
 	// written.

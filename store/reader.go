@@ -599,10 +599,16 @@ func (r *Reader) Stats() Stats {
 
 // Stats summarise a recording.
 type Stats struct {
-	Events   int
-	Errors   int
-	Skipped  int
-	Dropped  int64
+	// Events is the number of events.
+	Events int
+	// Errors is how many of them [IsError] reports.
+	Errors int
+	// Skipped is the number of unreadable lines skipped.
+	Skipped int
+	// Dropped is the number of events the recorder could not keep (from
+	// the trailer).
+	Dropped int64
+	// Duration is the offset of the last event.
 	Duration time.Duration
 	// Complete reports a trailer: the recorder was closed cleanly.
 	Complete bool

@@ -32,7 +32,8 @@ type Span struct {
 	// Error reports an error answer, a tool result with isError, a lost
 	// request or a cancelled one; Err says which.
 	Error bool
-	Err   string
+	// Err describes the error.
+	Err string
 	// Cancelled reports a request ended by notifications/cancelled.
 	Cancelled bool
 	// Progress counts the progress notifications received for it.
