@@ -7,7 +7,8 @@
 #
 # Scenario 1, `sonde demo` at 120x40: attach, list tools, fill the form of the nested-schema tool
 # (create_booking) field by field, call it, see the result, filter the log, open an event's detail,
-# copy it, quit. Scenario 2, `sonde demo --hostile` at 120x40: a server whose names, descriptions,
+# copy it, quit. Scenario 2, `sonde URL` at 120x40 against demo.NewHostileServer (served by
+# scripts/e2e-hostile): a server whose names, descriptions,
 # results and errors carry terminal escape sequences; browse and call, and check that the window
 # title, the screen, the alternate screen and the clipboard are untouched. Scenario 3: 80x24 smoke.
 # Exits non-zero on the first failure, printing the captured pane. Needs tmux and Go.
@@ -16,8 +17,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/sonde-e2e.XXXXXX")"
 SESSIONS=()
+HOSTILE_PID=""
 cleanup() {
   local rc=$?
+  exec 9>&- 2>/dev/null || true
+  [[ -n "$HOSTILE_PID" ]] && kill "$HOSTILE_PID" 2>/dev/null || true
   if [[ -z "${E2E_KEEP:-}" ]]; then
     for s in "${SESSIONS[@]}"; do tmux kill-session -t "$s" 2>/dev/null || true; done
     rm -rf "$TMP"
@@ -159,8 +163,18 @@ wait_for "[sonde exited with 0 ]" 10
 ok "quit cleanly"
 
 # ---------------------------------------------------------------- scenario 2: hostile
-log "scenario 2: sonde demo --hostile (120x40)"
-start hostile 120 40 demo --hostile
+# The hostile fixture server (demo.NewHostileServer) runs on its own
+# (scripts/e2e-hostile), and sonde attaches to its URL like to any server.
+log "scenario 2: a hostile server (120x40)"
+(cd "$ROOT" && go build -o "$TMP/e2e-hostile" ./scripts/e2e-hostile)
+mkfifo "$TMP/hostile.in"
+"$TMP/e2e-hostile" <"$TMP/hostile.in" >"$TMP/hostile.url" 2>"$TMP/hostile.log" &
+HOSTILE_PID=$!
+exec 9>"$TMP/hostile.in"   # closing fd 9 (at exit) stops the server
+for _ in $(seq 1 100); do [[ -s "$TMP/hostile.url" ]] && break; sleep 0.05; done
+HOSTILE_URL="$(head -1 "$TMP/hostile.url")"
+[[ "$HOSTILE_URL" == http://127.0.0.1:* ]] || { cat "$TMP/hostile.log" >&2; echo "e2e-tui: the hostile server did not start" >&2; exit 1; }
+start hostile 120 40 "'$HOSTILE_URL'"
 wait_for "● connected" 20
 wait_for "hostile_result" 10
 title0="$(tmux display-message -p -t "$S" '#{pane_title}')"

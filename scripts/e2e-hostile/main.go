@@ -1,0 +1,32 @@
+// Command e2e-hostile serves demo.NewHostileServer on loopback for
+// scripts/e2e-tui.sh: it prints the Streamable HTTP URL on the first line
+// of stdout and serves until it is killed or stdin closes.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sonde-mcp/sonde/demo"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := demo.Serve(ctx, demo.NewHostileServer(), demo.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e-hostile:", err)
+		os.Exit(1)
+	}
+	defer r.Close()
+	fmt.Println(r.URL)
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		stop()
+	}()
+	<-ctx.Done()
+}
