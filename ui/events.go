@@ -126,6 +126,9 @@ func (m *Model) rewind() {
 	m.reqOrder = nil
 	m.state, m.attempt, m.info, m.server = "", 0, nil, serverIdent{}
 	m.lastIn, m.kaIn, m.kaOut, m.pingRTT, m.reconnects = time.Time{}, 0, 0, 0, 0
+	if !m.live {
+		m.now = time.Time{} // the replay's clock restarts from the events
+	}
 	m.layout()
 }
 

@@ -236,8 +236,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.callDone(msg)
 	case tickMsg:
 		m.ticking = false
-		m.now = time.Time(msg)
-		if m.flash != "" && m.now.Sub(m.flashAt) > 5*time.Second {
+		if m.live || m.picker != nil {
+			m.now = time.Time(msg)
+		} // a replay's clock is its events' times (set in applyEvents)
+		if m.flash != "" && time.Since(m.flashAt) > 5*time.Second {
 			m.flash = ""
 		}
 		return m.tick()
@@ -302,10 +304,7 @@ func (m *Model) restyle() {
 }
 
 func (m *Model) setFlash(text string, isErr bool) {
-	m.flash, m.flashErr, m.flashAt = termsafe.Line(text), isErr, m.now
-	if m.flashAt.IsZero() {
-		m.flashAt = time.Now()
-	}
+	m.flash, m.flashErr, m.flashAt = termsafe.Line(text), isErr, time.Now()
 }
 
 // canAct reports whether actions that need the server are possible.
