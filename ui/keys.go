@@ -95,7 +95,7 @@ func DefaultKeyMap() KeyMap {
 		Global: GlobalKeys{
 			Quit:      b([]string{"q"}, "q", "quit"),
 			ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
-			Help:      b([]string{"?"}, "?", "help"),
+			Help:      b([]string{"?", "f1"}, "?", "help"),
 			NextPane:  b([]string{"tab"}, "tab", "next pane"),
 			PrevPane:  b([]string{"shift+tab"}, "shift+tab", "previous pane"),
 			Zoom:      b([]string{"z"}, "z", "zoom pane"),

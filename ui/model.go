@@ -352,8 +352,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.picker != nil {
 		return m.pickerKey(msg)
 	}
-	// 3. a focused text field takes keys before the globals
+	// 3. a focused text field takes keys before the globals (F1 still
+	// opens the help)
 	if m.textFocused() {
+		if msg.String() == "f1" {
+			m.pushDialog(newHelpDialog(m))
+			return nil
+		}
 		return m.textKey(msg)
 	}
 	// 4. replay transport keys, then the globals

@@ -387,7 +387,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		case workForm:
 			fk := m.work.form.KeyMap()
 			back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave form"))
-			return append([]key.Binding{k.Work.Submit, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back}, k.Global.Help)
+			return []key.Binding{k.Work.Submit, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back, kb("f1", "help")}
 		case workWait:
 			return append([]key.Binding{k.Work.Cancel, k.Work.Back}, g...)
 		case workResult:
