@@ -478,6 +478,12 @@ func TestMouse(t *testing.T) {
 	if m.br.cursor[listTools] != 1 {
 		t.Fatalf("wheel over the browser should move it (cursor %d)", m.br.cursor[listTools])
 	}
+	// clicking the selected log row again opens its detail
+	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
+	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
+	if _, ok := m.topDialog().(*detailDialog); !ok {
+		t.Fatalf("second click: %T", m.topDialog())
+	}
 }
 
 func TestHelpOverlayAndShortHelp(t *testing.T) {

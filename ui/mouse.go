@@ -54,9 +54,17 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	case paneLog:
 		m.log.move(d)
 	case paneWork:
-		if m.work.mode != workForm {
-			m.work.offset += d
+		if m.work.mode == workForm && m.work.form != nil {
+			k := tea.KeyPressMsg{Code: tea.KeyDown}
+			if d < 0 {
+				k = tea.KeyPressMsg{Code: tea.KeyUp}
+			}
+			for i := 0; i < 3; i++ {
+				m.work.form.Update(k)
+			}
+			return
 		}
+		m.work.offset += d
 	}
 }
 
@@ -71,17 +79,26 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	prev := m.focus
 	cmd := m.setFocus(p)
 	x, y := ms.X-r.x-1, ms.Y-r.y-1
 	switch p {
 	case paneBrowser:
+		before := m.br.selected()
 		if y == 0 {
 			m.br.clickTab(x)
 		} else if m.br.clickRow(y) {
+			if before != nil && m.br.selected() == before && p == prev {
+				return tea.Batch(cmd, m.openSelected()) // a second click opens
+			}
 			m.showSelected()
 		}
 	case paneLog:
+		before := m.log.selected()
 		m.log.clickRow(y)
+		if en := m.log.selected(); en != nil && en == before && p == prev {
+			m.pushDialog(newDetailDialog(m, en))
+		}
 	}
 	return cmd
 }
