@@ -165,6 +165,7 @@ func exitCode(err error) int {
 		ue *usageError
 		cf *connectFailure
 		he *mcp.HTTPError
+		re *mcp.RPCError
 	)
 	switch {
 	case err == nil:
@@ -177,6 +178,8 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &toolError{}):
 		return ExitToolError
+	case errors.As(err, &re) && !errors.As(err, &cf):
+		return ExitError // the server answered: with an error
 	case errors.As(err, &ce), errors.As(err, &le), errors.As(err, &te), errors.As(err, &cf), errors.As(err, &he), errors.Is(err, mcp.ErrClosed):
 		return ExitUnreachable
 	}

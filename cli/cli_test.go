@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sonde-mcp/sonde/demo"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/sonde-mcp/sonde/demo"
 )
 
 // TestMain lets the test binary serve the go-sdk demo server over stdio.
@@ -231,7 +231,7 @@ func TestHostileOutputNeutralised(t *testing.T) {
 func TestVerbosePrintsTheLog(t *testing.T) {
 	d := startDemo(t, demo.Options{})
 	r := run(t, "", "call", d.URL, "echo", "text=x", "-v")
-	for _, want := range []string{"→ POST   initialize", "connected", "tools/call", "result"} {
+	for _, want := range []string{"→ POST   server/discover", "connected", "tools/call", "result"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Fatalf("-v log lacks %q:\n%s", want, r.stderr)
 		}

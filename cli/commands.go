@@ -16,53 +16,12 @@ import (
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
-// listAll follows nextCursor through every page. A server that repeats a
-// cursor is stopped rather than followed forever.
-func listAll(ctx context.Context, s *mcp.Session, method, key string) ([]json.RawMessage, error) {
-	var all []json.RawMessage
-	seen := map[string]bool{}
-	var cursor string
-	for page := 0; ; page++ {
-		var params any
-		if cursor != "" {
-			params = map[string]string{"cursor": cursor}
-		}
-		raw, err := s.Call(ctx, method, params)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", method, err)
-		}
-		var res map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &res); err != nil {
-			return nil, fmt.Errorf("%s: unreadable result: %w", method, err)
-		}
-		var items []json.RawMessage
-		if v, ok := res[key]; ok && string(v) != "null" {
-			if err := json.Unmarshal(v, &items); err != nil {
-				return nil, fmt.Errorf("%s: %q is not a list: %w", method, key, err)
-			}
-		}
-		all = append(all, items...)
-		var next string
-		if v, ok := res["nextCursor"]; ok {
-			json.Unmarshal(v, &next)
-		}
-		if next == "" {
-			return all, nil
-		}
-		if seen[next] || page > 10000 {
-			return all, fmt.Errorf("%s: the server repeated cursor %q; stopped after %d items", method, termsafe.Line(next), len(all))
-		}
-		seen[next] = true
-		cursor = next
-	}
-}
-
 func runList(method, key string) func(context.Context, *runCtx) error {
 	return func(ctx context.Context, c *runCtx) error {
 		if len(c.pos) > 0 {
 			return usagef("unexpected argument %q", c.pos[0])
 		}
-		items, err := listAll(ctx, c.session, method, key)
+		items, err := c.session.ListAll(ctx, method, key)
 		if err != nil {
 			return err
 		}
@@ -367,7 +326,7 @@ func coerce(value string, prop map[string]any) (any, error) {
 
 // toolSchema finds a tool's inputSchema (nil if the tool is not listed).
 func toolSchema(ctx context.Context, s *mcp.Session, name string) (map[string]any, error) {
-	tools, err := listAll(ctx, s, "tools/list", "tools")
+	tools, err := s.ListAll(ctx, "tools/list", "tools")
 	if err != nil {
 		return nil, err
 	}

@@ -147,7 +147,7 @@ func runShell(ctx context.Context, c *runCtx) error {
 func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writer) (json.RawMessage, error) {
 	s := c.session
 	list := func(method, key string) (json.RawMessage, error) {
-		items, err := listAll(ctx, s, method, key)
+		items, err := s.ListAll(ctx, method, key)
 		if err != nil {
 			return nil, err
 		}
@@ -174,14 +174,14 @@ func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writ
 	case "prompts":
 		return list("prompts/list", "prompts")
 	case "ping":
-		start := time.Now()
-		if _, err := s.Call(ctx, "ping", nil); err != nil {
+		rtt, err := s.Ping(ctx)
+		if err != nil {
 			return nil, err
 		}
 		if !c.o.json {
-			fmt.Fprintf(out, "pong in %s\n", time.Since(start).Round(time.Microsecond))
+			fmt.Fprintf(out, "pong in %s\n", rtt.Round(time.Microsecond))
 		}
-		return nil, nil
+		return json.Marshal(map[string]float64{"rtt_ms": float64(rtt.Microseconds()) / 1000})
 	case "sleep":
 		d, err := time.ParseDuration(rest)
 		if err != nil {

@@ -52,7 +52,8 @@ type Config struct {
 
 	// Transport forces a transport; "" or auto detects it for URLs.
 	Transport TransportKind
-	// Protocol is the revision to offer in initialize ("" = LatestProtocol).
+	// Protocol forces a revision: a legacy one is offered in initialize, a
+	// modern one (2026-07-28) skips the handshake. "" detects the era.
 	Protocol string
 
 	// Bearer is sent as "Authorization: Bearer <token>" on every request.
@@ -78,6 +79,9 @@ type Config struct {
 	MaxMessage int
 	// MaxReconnects bounds consecutive failed reconnects (0 = default, <0 = never reconnect).
 	MaxReconnects int
+	// ProbeTimeout bounds the wait for a stdio server's answer to
+	// server/discover before assuming a legacy server (0 = DefaultProbeTimeout).
+	ProbeTimeout time.Duration
 
 	// ClientInfo is sent in initialize (default: sonde and its version).
 	ClientInfo Implementation

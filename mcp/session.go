@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,22 +29,29 @@ type Session struct {
 	emitMu sync.Mutex
 	seq    uint64
 
-	mu         sync.Mutex
-	tr         transport
-	kind       TransportKind // chosen transport, kept across reconnects
-	reason     string        // why that transport
-	info       ConnInfo
-	state      State
-	ready      chan struct{} // closed while connected
-	recovering bool
-	failErr    error // set when recovery gave up
-	closed     bool
-	reconnects int
-	pending    map[string]*pending
-	answered   map[string]string // recently answered ids → method (duplicate detection)
-	answeredQ  []string
-	serverReqs map[string]context.CancelFunc
-	renewing   chan struct{} // non-nil while a session renewal runs
+	mu       sync.Mutex
+	tr       transport
+	kind     TransportKind // chosen transport, kept across reconnects
+	reason   string        // why that transport
+	era      string        // "legacy" or "modern" once known
+	protocol string        // negotiated (legacy) or chosen (modern) revision
+	// legacyOffer is the version to offer in initialize when a server
+	// named its legacy versions while refusing server/discover.
+	legacyOffer string
+	// toolHeaders maps tool names to their x-mcp-header mappings (modern).
+	toolHeaders map[string][]headerParam
+	info        ConnInfo
+	state       State
+	ready       chan struct{} // closed while connected
+	recovering  bool
+	failErr     error // set when recovery gave up
+	closed      bool
+	reconnects  int
+	pending     map[string]*pending
+	answered    map[string]string // recently answered ids → method (duplicate detection)
+	answeredQ   []string
+	serverReqs  map[string]context.CancelFunc
+	renewing    chan struct{} // non-nil while a session renewal runs
 
 	nextID atomic.Int64
 	wg     sync.WaitGroup
@@ -76,6 +84,9 @@ type CallOption func(*callOpts)
 type callOpts struct {
 	timeout    time.Duration
 	onProgress func(Progress)
+	// protocol, when modern, dresses the request for that revision (the
+	// era probe sets it before the session knows its era).
+	protocol string
 }
 
 // WithTimeout overrides Config.Timeout for one call.
@@ -134,6 +145,33 @@ func (s *Session) Info() ConnInfo {
 	i := s.info
 	i.Reconnects = s.reconnects
 	return i
+}
+
+// Era is "legacy" (initialize handshake) or "modern" (2026-07-28,
+// stateless), once connected.
+func (s *Session) Era() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.era
+}
+
+// ListAll follows nextCursor through every page of a list method
+// (tools/list, resources/list, resources/templates/list, prompts/list) and
+// returns the items under key. A repeated cursor stops it.
+func (s *Session) ListAll(ctx context.Context, method, key string) ([]json.RawMessage, error) {
+	return s.listAll(ctx, nil, method, key)
+}
+
+// Ping checks the server is alive and returns the round trip: ping in the
+// legacy era, server/discover in the stateless one (which has no ping).
+func (s *Session) Ping(ctx context.Context) (time.Duration, error) {
+	method := "ping"
+	if s.Era() == "modern" {
+		method = "server/discover"
+	}
+	start := time.Now()
+	_, err := s.Call(ctx, method, nil)
+	return time.Since(start), err
 }
 
 // State is the connection state.
@@ -200,7 +238,7 @@ func (s *Session) newTransport(kind TransportKind) transport {
 // performs the handshake, then publishes the connection.
 func (s *Session) establish(ctx context.Context) error {
 	s.mu.Lock()
-	kind := s.kind
+	kind, era := s.kind, s.era
 	s.mu.Unlock()
 	var (
 		tr     transport
@@ -210,11 +248,10 @@ func (s *Session) establish(ctx context.Context) error {
 	)
 	switch kind {
 	case TransportStdio:
-		tr = s.newTransport(TransportStdio)
-		if err = tr.connect(ctx); err == nil {
-			info, err = s.initialize(ctx, tr)
+		tr, info, reason, err = s.connectStdio(ctx, era)
+		if err == nil {
+			kind = TransportStdio
 		}
-		reason = "stdio command"
 	case TransportSSE:
 		tr = s.newTransport(TransportSSE)
 		if err = tr.connect(ctx); err == nil {
@@ -223,10 +260,25 @@ func (s *Session) establish(ctx context.Context) error {
 		reason = "forced: legacy HTTP+SSE"
 	case TransportHTTP:
 		tr = s.newTransport(TransportHTTP)
-		info, err = s.initialize(ctx, tr)
-		reason = "forced: Streamable HTTP"
+		if era == "" {
+			era = s.cfg.forcedEra()
+		}
+		switch era {
+		case "modern":
+			info, err = s.discoverOn(ctx, tr, s.modernOffer())
+			reason = "Streamable HTTP, stateless"
+		case "legacy":
+			info, err = s.initialize(ctx, tr)
+			reason = "Streamable HTTP"
+		default:
+			tr.close(context.Background())
+			tr, info, reason, err = s.detectHTTP(ctx)
+			if err == nil && tr.kind() != TransportHTTP {
+				err = fmt.Errorf("the server speaks %s, not Streamable HTTP (--transport http)", tr.kind())
+			}
+		}
 	default:
-		tr, info, reason, err = s.detect(ctx)
+		tr, info, reason, err = s.detectHTTP(ctx)
 		if err == nil {
 			kind = tr.kind()
 		}
@@ -244,6 +296,7 @@ func (s *Session) establish(ctx context.Context) error {
 		reason = s.reason
 	}
 	s.kind, s.reason = kind, reason
+	s.era, s.protocol = info.Era, info.Protocol
 	info.Reason = reason
 	info.Transport = kind
 	info.SessionID = tr.sessionID()
@@ -262,62 +315,14 @@ func (s *Session) establish(ctx context.Context) error {
 	return nil
 }
 
-// detect follows the specification's backwards-compatibility procedure for
-// a URL: POST initialize (Streamable HTTP); on 400, 404 or 405 without a
-// JSON-RPC error that proves a modern server, GET and expect an `endpoint`
-// event (legacy HTTP+SSE). Each step is logged.
-func (s *Session) detect(ctx context.Context) (transport, ConnInfo, string, error) {
-	s.note("detecting the transport: POST initialize (Streamable HTTP)")
-	st := s.newTransport(TransportHTTP)
-	info, err := s.initialize(ctx, st)
-	if err == nil {
-		return st, info, "POST initialize was answered: Streamable HTTP", nil
-	}
-	st.close(context.Background())
-	var he *HTTPError
-	if !errors.As(err, &he) || !fallbackStatus(he) {
-		return nil, ConnInfo{}, "", err
-	}
-	why := fmt.Sprintf("POST answered HTTP %d", he.Status)
-	s.note(why + "; trying legacy HTTP+SSE: GET, expecting an endpoint event")
-	ls := s.newTransport(TransportSSE)
-	if gerr := ls.connect(ctx); gerr != nil {
-		var ae *AuthError
-		if errors.As(gerr, &ae) {
-			return nil, ConnInfo{}, "", gerr
-		}
-		return nil, ConnInfo{}, "", fmt.Errorf("neither transport answered: %w; and legacy HTTP+SSE: %v", err, gerr)
-	}
-	info, err = s.initialize(ctx, ls)
-	if err != nil {
-		return ls, ConnInfo{}, "", err
-	}
-	return ls, info, why + "; GET opened an SSE stream that announced an endpoint: legacy HTTP+SSE", nil
-}
-
-// fallbackStatus: 400/404/405 lead to the legacy probe unless the body is a
-// JSON-RPC error with a modern (2026-07-28) code, which proves the server
-// speaks Streamable HTTP.
-func fallbackStatus(he *HTTPError) bool {
-	switch he.Status {
-	case 400, 404, 405:
-	default:
-		return false
-	}
-	if he.RPC != nil {
-		switch he.RPC.Code {
-		case CodeHeaderMismatch, CodeMissingCapability, CodeUnsupportedVersion:
-			return false
-		}
-	}
-	return true
-}
-
 // initialize performs the legacy handshake on tr.
 func (s *Session) initialize(ctx context.Context, tr transport) (ConnInfo, error) {
 	offer := s.cfg.Protocol
-	if offer == "" {
+	if offer == "" || IsModern(offer) {
 		offer = LatestProtocol
+	}
+	if s.legacyOffer != "" {
+		offer = s.legacyOffer
 	}
 	caps := s.cfg.Capabilities
 	if len(caps) == 0 {
@@ -376,6 +381,9 @@ func (s *Session) Call(ctx context.Context, method string, params any, opts ...C
 	if err != nil {
 		return nil, err
 	}
+	if s.Era() == "modern" {
+		return s.callModern(ctx, tr, method, raw, o)
+	}
 	res, err := s.roundTrip(ctx, tr, method, raw, o)
 	var se *sessionExpiredError
 	if errors.As(err, &se) {
@@ -398,7 +406,20 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	p := &pending{method: method, ch: make(chan reply, 1), touch: make(chan struct{}, 1), onProgress: o.onProgress}
 	if o.onProgress != nil {
 		p.token = id
-		params = withMeta(params, "progressToken", json.RawMessage(id))
+		params = setMeta(params, map[string]json.RawMessage{"progressToken": json.RawMessage(id)})
+	}
+	var header http.Header
+	proto := o.protocol
+	if proto == "" {
+		s.mu.Lock()
+		if s.era == "modern" {
+			proto = s.protocol
+		}
+		s.mu.Unlock()
+	}
+	if IsModern(proto) {
+		params = s.modernParams(proto, params)
+		header = s.modernHeaders(proto, method, params)
 	}
 	frame := encodeRequest(json.RawMessage(id), method, params)
 	s.mu.Lock()
@@ -414,7 +435,7 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	// this call returns, whatever the outcome.
 	sendCtx, cancelSend := context.WithCancel(ctx)
 	defer cancelSend()
-	m := &outMsg{raw: frame, rpc: RPCRequest, method: method, id: id, pending: func() bool { return s.isPending(id) }}
+	m := &outMsg{raw: frame, rpc: RPCRequest, method: method, id: id, header: header, pending: func() bool { return s.isPending(id) }}
 	// The send runs beside the timer: a server that answers with JSON holds
 	// the POST open until it is done, and the timeout must cover that too.
 	sent := make(chan error, 1)
@@ -465,25 +486,6 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	}
 }
 
-// withMeta sets params._meta[key] = value, creating what is missing.
-func withMeta(params json.RawMessage, key string, value json.RawMessage) json.RawMessage {
-	obj := map[string]json.RawMessage{}
-	if len(params) > 0 {
-		if err := json.Unmarshal(params, &obj); err != nil {
-			return params // not an object: leave it alone
-		}
-	}
-	meta := map[string]json.RawMessage{}
-	if m, ok := obj["_meta"]; ok {
-		json.Unmarshal(m, &meta)
-	}
-	meta[key] = value
-	mb, _ := json.Marshal(meta)
-	obj["_meta"] = mb
-	out, _ := json.Marshal(obj)
-	return out
-}
-
 func (s *Session) isPending(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -504,6 +506,11 @@ func (s *Session) drop(id string) bool {
 // never cancelled (the specification forbids it).
 func (s *Session) cancelRemote(tr transport, method, id, reason string) {
 	if method == "initialize" {
+		return
+	}
+	if s.Era() == "modern" && tr.kind() != TransportStdio {
+		// 2026-07-28 over HTTP: closing the answer stream is the
+		// cancellation (the caller's context already did it).
 		return
 	}
 	params, _ := json.Marshal(map[string]any{"requestId": json.RawMessage(id), "reason": reason})
@@ -992,8 +999,8 @@ func (s *Session) keepaliveLoop() {
 			return
 		case <-t.C:
 		}
-		if s.State() != StateConnected {
-			continue
+		if s.State() != StateConnected || s.Era() == "modern" {
+			continue // the stateless era has no ping and no stream to keep
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, min(iv, s.cfg.timeout()))
 		_, err := s.Call(ctx, "ping", nil)

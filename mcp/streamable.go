@@ -1,9 +1,11 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -21,6 +23,7 @@ type streamable struct {
 	mu       sync.Mutex
 	sid      string
 	protocol string
+	modern   bool // 2026-07-28: no session, no GET stream, headers per message
 	getOn    bool
 
 	life   context.Context // everything this transport started
@@ -46,7 +49,12 @@ func (t *streamable) sessionID() string {
 
 func (t *streamable) negotiated(protocol string) {
 	t.mu.Lock()
-	t.protocol = protocol
+	if IsModern(protocol) {
+		// Stateless: the version travels with each message (outMsg.header).
+		t.modern = true
+	} else {
+		t.protocol = protocol
+	}
 	t.mu.Unlock()
 }
 
@@ -56,7 +64,7 @@ func (t *streamable) negotiated(protocol string) {
 // so the stream should be in place before the user's first call.
 func (t *streamable) ready() {
 	t.mu.Lock()
-	if t.getOn || t.closed {
+	if t.getOn || t.closed || t.modern {
 		t.mu.Unlock()
 		return
 	}
@@ -96,6 +104,9 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	t.sessionHeaders(req)
+	for k, vs := range m.header {
+		req.Header[k] = vs
+	}
 	hadSession := req.Header.Get("Mcp-Session-Id") != ""
 	t.l.emit(t.messageEvent(req, m))
 
@@ -117,6 +128,22 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 		resp.Body.Close()
 		return nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case m.rpc == RPCRequest && resp.StatusCode >= 400 && resp.StatusCode != 401 && resp.StatusCode != 403 && mediaType(resp) == "application/json":
+		// A JSON-RPC error answer sent with an HTTP error status (the
+		// 2026-07-28 way): it is the answer, logged and routed as one.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(t.cfg.maxMessage())))
+		resp.Body.Close()
+		if env, err := scanEnvelope(body); err == nil && env.rpc == RPCErrorResponse && env.id == m.id {
+			t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
+				ContentType: resp.Header.Get("Content-Type"), Raw: body, Bytes: int64(len(body))})
+			return nil
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		err := t.failure(req, resp, "")
+		if hadSession && errIsSessionGone(err) {
+			return &sessionExpiredError{cause: err}
+		}
+		return err
 	default:
 		err := t.failure(req, resp, "")
 		if hadSession && errIsSessionGone(err) {

@@ -168,6 +168,7 @@ func TestGetStreamRefusals(t *testing.T) {
 func TestServerNeverAnswers(t *testing.T) {
 	f := &streamFake{json: true}
 	cancelled := make(chan string, 1)
+	callID := make(chan string, 1)
 	f.custom = func(w http.ResponseWriter, r *http.Request, m *Message, frame []byte) bool {
 		if m.Method == "notifications/cancelled" {
 			var p struct {
@@ -179,6 +180,7 @@ func TestServerNeverAnswers(t *testing.T) {
 			return true
 		}
 		if m.Method == "tools/call" {
+			callID <- m.IDKey()
 			<-r.Context().Done()
 			return true
 		}
@@ -191,10 +193,11 @@ func TestServerNeverAnswers(t *testing.T) {
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "tools/call timed out after 200ms") {
 		t.Fatalf("got %v", err)
 	}
+	want := <-callID
 	select {
 	case id := <-cancelled:
-		if id != "2" {
-			t.Fatalf("cancelled request %s, want 2", id)
+		if id != want {
+			t.Fatalf("cancelled request %s, want %s", id, want)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("no notifications/cancelled")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"unsafe"
 
@@ -42,6 +43,9 @@ type outMsg struct {
 	rpc    RPCType
 	method string
 	id     string // JSON text of the id for requests and responses
+	// header holds per-message HTTP headers (2026-07-28: MCP-Protocol-Version,
+	// Mcp-Method, Mcp-Name, Mcp-Param-*).
+	header http.Header
 	// pending, for requests, reports whether the request still waits for its
 	// answer, so a transport knows whether a broken stream lost it.
 	pending func() bool
