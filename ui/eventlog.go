@@ -330,7 +330,7 @@ func (l *eventLog) line(en *entry, st *Styles, w int, sel, focused bool) string 
 	switch {
 	case en.keepalive:
 		ls = st.Keepalive
-	case e.Kind == mcp.KindError || e.RPC == mcp.RPCErrorResponse || isErrorResult(e):
+	case e.Kind == mcp.KindError || e.RPC == mcp.RPCErrorResponse || isErrorResult(e) || e.Kind == mcp.KindHTTP && e.Status >= 400:
 		ls = st.Err
 	case e.Kind == mcp.KindState:
 		ls = stateStyle(st, e.State)
@@ -355,8 +355,13 @@ func (l *eventLog) line(en *entry, st *Styles, w int, sel, focused bool) string 
 		return st.SelectedBlur.Render(plain)
 	}
 	sumStyle := st.Text
-	if en.keepalive {
+	switch {
+	case en.keepalive:
 		sumStyle = st.Keepalive
+	case e.Kind == mcp.KindHTTP && e.Status < 400, e.Kind == mcp.KindInfo:
+		sumStyle = st.Muted // transport chatter stays readable but quiet
+	case e.Kind == mcp.KindError || e.RPC == mcp.RPCErrorResponse:
+		sumStyle = st.Err.UnsetBold()
 	}
 	return st.Muted.Render(ts) + " " + as.Render(arrow) + " " + ls.Render(lbl) + " " + sumStyle.Render(sum)
 }
