@@ -97,13 +97,13 @@ func (d *helpDialog) view(m *Model, W, H int) string {
 		}
 		lines = append(lines, st.Accent2.Render(names[i]))
 		for _, b := range group {
-			lines = append(lines, "  "+st.Key.Render(padRight(b.Help().Key, 16))+st.Text.Render(b.Help().Desc))
+			lines = append(lines, " "+st.Key.Render(padRight(b.Help().Key, 12))+st.Text.Render(b.Help().Desc))
 		}
 	}
 	lines = append(lines, "", st.Accent2.Render("Log filter"),
 		st.Text.Render("  method:tools/call  dir:in|out|meta  kind:keepalive|error|request|notification|sse|http|state"),
 		st.Text.Render("  id:7  stream:GET  status:404  free text  \"a phrase\"  -term negates  method:notifications/*"))
-	if w >= 90 && len(lines) > H-4 {
+	if w >= 76 && len(lines) > H-5 {
 		lines = twoColumns(lines, w-2)
 	}
 	d.offset = min(d.offset, max(0, len(lines)-(H-5)))
