@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/mcp"
+)
+
+// syncBuffer is an output the test can read while the program writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRunDemoLifecycle runs the whole program (RunDemo → Run → Bubble Tea)
+// headless against the demo server: it connects, lists, and quits on q,
+// with the recorder tee seeing every event.
+func TestRunDemoLifecycle(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	inR, inW := io.Pipe()
+	out := &syncBuffer{}
+	var mu sync.Mutex
+	var teed int
+	opts := Options{
+		Tee:            func(e mcp.Event) { mu.Lock(); teed++; mu.Unlock() },
+		ProgramOptions: []tea.ProgramOption{tea.WithInput(inR), tea.WithOutput(out), tea.WithWindowSize(100, 30), tea.WithoutSignals()},
+	}
+	done := make(chan error, 1)
+	go func() { done <- RunDemo(ctx, opts) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "create_booking") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo never showed its tools; output:\n%q", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	inW.Write([]byte("q"))
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("q did not quit")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if teed < 10 {
+		t.Fatalf("the tee saw %d events", teed)
+	}
+}
