@@ -323,7 +323,7 @@ func newDetailDialog(m *Model, en *entry) *detailDialog { return &detailDialog{e
 
 func (d *detailDialog) help(m *Model) []key.Binding {
 	k := m.keys.Detail
-	return []key.Binding{k.Switch, k.PrevEv, k.NextEv, k.Copy, k.AsResult, k.Save, k.Close}
+	return []key.Binding{k.Switch, k.PrevEv, k.NextEv, k.Pair, k.Copy, k.AsResult, k.Save, k.Close}
 }
 
 func (d *detailDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
@@ -358,6 +358,10 @@ func (d *detailDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.AsResult):
 		m.popDialog()
 		return m.showEventAsResult(d.en)
+	case key.Matches(msg, k.Pair):
+		if m.jumpToPair() {
+			d.en, d.offset, d.lmode = m.log.selected(), 0, -1
+		}
 	case key.Matches(msg, n.Down):
 		d.offset++
 	case key.Matches(msg, n.Up):

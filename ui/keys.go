@@ -59,6 +59,7 @@ type LogKeys struct {
 	ViewResult key.Binding
 	Cancel     key.Binding
 	ClearFil   key.Binding
+	Pair       key.Binding
 }
 
 // WorkKeys drive the work pane: forms, results, in-flight calls.
@@ -84,6 +85,7 @@ type DetailKeys struct {
 	NextEv   key.Binding
 	Save     key.Binding
 	AsResult key.Binding
+	Pair     key.Binding
 }
 
 // DefaultKeyMap returns the default key bindings.
@@ -130,6 +132,7 @@ func DefaultKeyMap() KeyMap {
 			ViewResult: b([]string{"v"}, "v", "show as result"),
 			Cancel:     b([]string{"x"}, "x", "cancel request"),
 			ClearFil:   b([]string{"esc"}, "esc", "clear filter"),
+			Pair:       b([]string{"%"}, "%", "jump between request and answer"),
 		},
 		Work: WorkKeys{
 			Submit:   b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "call / send"),
@@ -152,6 +155,7 @@ func DefaultKeyMap() KeyMap {
 			NextEv:   b([]string{"right", "l"}, "→", "next event"),
 			Save:     b([]string{"s"}, "s", "save"),
 			AsResult: b([]string{"v"}, "v", "show as result"),
+			Pair:     b([]string{"%"}, "%", "request ⇄ answer"),
 		},
 	}
 }

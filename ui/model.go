@@ -637,8 +637,52 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 		if en := m.log.selected(); en != nil {
 			return m.cancelByID(en.ev.ID)
 		}
+	case key.Matches(msg, k.Pair):
+		m.jumpToPair()
 	}
 	return nil
+}
+
+// jumpToPair moves the log cursor from a request to its answer or back.
+func (m *Model) jumpToPair() bool {
+	en := m.log.selected()
+	if en == nil || en.ev.ID == "" {
+		m.setFlash("not a request or an answer", true)
+		return false
+	}
+	var other *entry
+	switch {
+	case en.ev.RPC == mcp.RPCRequest:
+		for i := int(m.absOf(en)-m.log.base) + 1; i < len(m.log.entries); i++ {
+			c := m.log.entries[i]
+			if c.ev.ID == en.ev.ID && c.ev.Dir != en.ev.Dir && (c.ev.RPC == mcp.RPCResponse || c.ev.RPC == mcp.RPCErrorResponse) {
+				other = c
+				break
+			}
+		}
+	case en.ev.RPC == mcp.RPCResponse || en.ev.RPC == mcp.RPCErrorResponse:
+		for i := int(m.absOf(en)-m.log.base) - 1; i >= 0; i-- {
+			c := m.log.entries[i]
+			if c.ev.ID == en.ev.ID && c.ev.Dir != en.ev.Dir && c.ev.RPC == mcp.RPCRequest {
+				other = c
+				break
+			}
+		}
+	}
+	if other == nil {
+		m.setFlash("its pair is not in the log", true)
+		return false
+	}
+	abs := m.absOf(other)
+	for i, a := range m.log.matches {
+		if a == abs {
+			m.log.cursor, m.log.follow = i, false
+			m.log.clamp()
+			return true
+		}
+	}
+	m.setFlash("its pair is hidden by the filter", true)
+	return false
 }
 
 // ---- actions on the log ----

@@ -573,3 +573,17 @@ func TestReplayControls(t *testing.T) {
 	press(m, "esc")
 	golden.RequireEqual(t, m.View().Content)
 }
+
+func TestJumpBetweenRequestAndAnswer(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	press(m, "tab", "tab", "/")
+	typeText(m, "method:tools/call")
+	press(m, "enter", "%")
+	if m.log.selected().ev.RPC != mcp.RPCRequest {
+		t.Fatal("% from the answer should select the request")
+	}
+	press(m, "%")
+	if m.log.selected().ev.RPC != mcp.RPCResponse {
+		t.Fatal("% from the request should select the answer")
+	}
+}

@@ -424,10 +424,10 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Global.NextPane, k.Global.PrevPane, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
 		{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom},
 		{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil},
-		{k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
+		{k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
 		{k.Work.Submit, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
 		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
-		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
+		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
 		{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back},
 	}
 }
