@@ -216,7 +216,7 @@ func paramHeaders(h http.Header, params []headerParam, args map[string]any) {
 		default:
 			continue
 		}
-		h["Mcp-Param-"+p.Name] = []string{headerValue(s)}
+		h.Set("Mcp-Param-"+p.Name, headerValue(s))
 	}
 }
 
@@ -274,8 +274,8 @@ func (s *Session) modernParams(proto string, params json.RawMessage) json.RawMes
 // a target, and Mcp-Param-* for annotated tool arguments.
 func (s *Session) modernHeaders(proto, method string, params json.RawMessage) http.Header {
 	h := http.Header{}
-	h["MCP-Protocol-Version"] = []string{proto}
-	h["Mcp-Method"] = []string{method}
+	h.Set("MCP-Protocol-Version", proto)
+	h.Set("Mcp-Method", method)
 	var p struct {
 		Name      *string         `json:"name"`
 		URI       *string         `json:"uri"`
@@ -293,7 +293,7 @@ func (s *Session) modernHeaders(proto, method string, params json.RawMessage) ht
 		name = p.TaskID
 	}
 	if name != nil {
-		h["Mcp-Name"] = []string{headerValue(*name)}
+		h.Set("Mcp-Name", headerValue(*name))
 	}
 	if method == "tools/call" && p.Name != nil {
 		s.mu.Lock()

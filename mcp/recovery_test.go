@@ -104,9 +104,9 @@ func TestProxyIdleCutNeverCostsACall(t *testing.T) {
 	backend := strings.TrimPrefix(srv.URL, "http://")
 
 	t.Run("keepalive", func(t *testing.T) {
-		p := newIdleProxy(t, backend, 600*time.Millisecond)
-		s, _ := dialT(t, Config{URL: p.url() + "/sse", Keepalive: 150 * time.Millisecond})
-		time.Sleep(1500 * time.Millisecond)
+		p := newIdleProxy(t, backend, 1500*time.Millisecond)
+		s, _ := dialT(t, Config{URL: p.url() + "/sse", Keepalive: 100 * time.Millisecond})
+		time.Sleep(3500 * time.Millisecond)
 		callEcho(t, s)
 		// The proxy may cut idle pooled POST connections; the stream must
 		// survive.

@@ -187,10 +187,10 @@ func TestServerNeverAnswers(t *testing.T) {
 		return false
 	}
 	srv := startStream(t, f)
-	s, _ := dialT(t, Config{URL: srv.URL, Keepalive: -1, Timeout: 200 * time.Millisecond})
-	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "hang"})
+	s, _ := dialT(t, Config{URL: srv.URL, Keepalive: -1, Timeout: 2 * time.Second})
+	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "hang"}, WithTimeout(300*time.Millisecond))
 	var te *TimeoutError
-	if !errors.As(err, &te) || !strings.Contains(err.Error(), "tools/call timed out after 200ms") {
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "tools/call timed out after 300ms") {
 		t.Fatalf("got %v", err)
 	}
 	want := <-callID
@@ -382,15 +382,17 @@ func TestProgressKeepsCallAlive(t *testing.T) {
 		for i := 1; i <= 4; i++ {
 			fmt.Fprintf(w, "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":%s,\"progress\":%d,\"total\":4,\"message\":\"step %d\"}}\n\n", p.Meta.Token, i, i)
 			w.(http.Flusher).Flush()
-			time.Sleep(120 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
 		}
 		fmt.Fprintf(w, "data: %s\n\n", fakeAnswer(frame))
 		return true
 	}
-	s, _ := dialT(t, Config{URL: startStream(t, f).URL, Keepalive: -1, Timeout: 300 * time.Millisecond})
+	// Four steps of 200ms take 800ms: longer than the 500ms timeout, which
+	// only progress keeps from firing.
+	s, _ := dialT(t, Config{URL: startStream(t, f).URL, Keepalive: -1, Timeout: 2 * time.Second})
 	var mu sync.Mutex
 	var seen []Progress
-	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"}, WithProgress(func(p Progress) {
+	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"}, WithTimeout(500*time.Millisecond), WithProgress(func(p Progress) {
 		mu.Lock()
 		seen = append(seen, p)
 		mu.Unlock()
