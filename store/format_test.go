@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"strings"
@@ -155,5 +156,36 @@ func TestFastEncoderMatchesEncodingJSON(t *testing.T) {
 				t.Fatalf("event %d (trusted %v):\nfast %s\nslow %s", i, trusted, fast, slow)
 			}
 		}
+	}
+}
+
+// appendString agrees with encoding/json on every byte value, at every
+// position of the 8-byte fast path.
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	check := func(s string) {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		want := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
+		}
+	}
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 17; pos++ {
+			s := []byte(strings.Repeat("a", 17))
+			s[pos] = byte(c)
+			check(string(s))
+		}
+	}
+	alphabet := []string{"a", "Z", " ", "\"", "\\", "\n", "\x00", "\x1f", "\x7f", "é", "\u2028", "日", "\xff", "\xe2\x80", "😀"}
+	for i := 0; i < 20000; i++ {
+		var sb strings.Builder
+		for n := rng.IntN(40); n > 0; n-- {
+			sb.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		check(sb.String())
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +63,7 @@ type RecorderOptions struct {
 	// FlushEvery bounds how long an event waits before it reaches the
 	// operating system (0 = [DefaultFlushEvery]; at most [MaxFlushEvery]):
 	// the first event after a quiet spell is written at once, and while
-	// events keep coming they are written every FlushEvery/2.
+	// events keep coming they are written every FlushEvery/10.
 	FlushEvery time.Duration
 	// SyncEvery is how often the file is synced while events arrive
 	// (0 = [DefaultSyncEvery], <0 = only on Close).
@@ -98,15 +97,16 @@ type Recorder struct {
 	scrub atomic.Pointer[scrubber]
 	smu   sync.Mutex // serializes AddSecrets
 
-	mu     sync.Mutex
-	queue  queue
-	free   *chunk // recycled chunks
-	nfree  int
-	queued int64 // bytes held by queued and in-flight events
-	gap    int64 // events dropped since the last accepted one
-	stats  RecorderStats
-	closed bool
-	idle   bool // the writer sleeps until Record wakes it
+	mu        sync.Mutex
+	queue     queue
+	free      *chunk // recycled chunks
+	nfree     int
+	queued    int64 // bytes held by queued and in-flight events
+	gap       int64 // events dropped since the last accepted one
+	stats     RecorderStats
+	closed    bool
+	idle      bool            // the writer sleeps until Record wakes it
+	flushReqs []chan struct{} // Flush calls waiting
 
 	wake      chan struct{}
 	closing   chan struct{}
@@ -115,7 +115,6 @@ type Recorder struct {
 
 	// Owned by the writer goroutine.
 	enc     *lineEncoder
-	line    []byte
 	sink    *sink
 	werr    error
 	written int64 // lines written in the current batch
@@ -176,7 +175,8 @@ type item struct {
 // sink is one open recording.
 type sink struct {
 	f        *os.File // nil when writing to RecorderOptions.Writer
-	bw       *bufio.Writer
+	w        io.Writer
+	buf      []byte // lines not yet handed to w
 	path     string
 	start    time.Time
 	started  bool // header written
@@ -234,9 +234,27 @@ func NewRecorder(opts RecorderOptions) (*Recorder, error) {
 	return r, nil
 }
 
+// sinkBuf is how many bytes of lines are gathered before they are
+// written out (also written at every tick and on Close).
+const sinkBuf = 256 << 10
+
+// out hands the gathered lines to the writer in one call.
+func (s *sink) out() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	_, err := s.w.Write(s.buf)
+	if cap(s.buf) > 4*sinkBuf {
+		s.buf = nil // after a huge message, do not keep its memory
+	} else {
+		s.buf = s.buf[:0]
+	}
+	return err
+}
+
 func newSink(f *os.File, w io.Writer, path string) *sink {
 	now := time.Now()
-	return &sink{f: f, bw: bufio.NewWriterSize(w, 64<<10), path: path, lastSync: now}
+	return &sink{f: f, w: w, path: path, lastSync: now}
 }
 
 // ensureDir creates dir (and its parents) with mode 0700 and tightens dir
@@ -315,7 +333,7 @@ func (r *Recorder) Record(e mcp.Event) {
 	r.stats.Recorded++
 	// Wake the writer only when it sleeps (the first event after a quiet
 	// spell is written at once) or has a large batch waiting; a busy
-	// writer comes back on its own every FlushEvery/2. Waking a goroutine
+	// writer comes back on its own every FlushEvery/10. Waking a goroutine
 	// costs the caller a system call, which at full speed costs more
 	// than recording the event.
 	wake := r.idle || r.queue.n == wakeBatch
@@ -365,6 +383,32 @@ func (r *Recorder) Path() string {
 	return r.stats.Files[len(r.stats.Files)-1]
 }
 
+// Flush waits until every event recorded before the call is written and
+// handed to the operating system (not synced), and returns the first
+// error writing the recording. Recording never needs it; it is for a
+// reader that wants to see everything so far (an export of a recording in
+// progress, tests, benchmarks).
+func (r *Recorder) Flush() error {
+	c := make(chan struct{})
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		<-r.done
+		return r.Stats().Err
+	}
+	r.flushReqs = append(r.flushReqs, c)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-c:
+	case <-r.done:
+	}
+	return r.Stats().Err
+}
+
 // Close writes everything still queued, the trailer line, flushes and
 // syncs the file and closes it. It returns the first error writing the
 // recording. Events recorded after Close are counted as dropped. Close is
@@ -387,11 +431,11 @@ func (r *Recorder) Close() error {
 }
 
 // run is the writer goroutine. It drains the queue and writes it out when
-// woken, and every FlushEvery/2 while events keep coming; after a tick
+// woken, and every FlushEvery/10 while events keep coming; after a tick
 // with nothing to write it sleeps until Record wakes it.
 func (r *Recorder) run() {
 	defer close(r.done)
-	tick := r.opts.FlushEvery / 2
+	tick := r.opts.FlushEvery / 10
 	timer := time.NewTimer(tick)
 	timer.Stop()
 	for {
@@ -411,12 +455,23 @@ func (r *Recorder) run() {
 		}
 		syncIn := r.flush()
 		r.mu.Lock()
+		var flushed []chan struct{}
+		if r.queue.n == 0 {
+			// Everything queued before these Flush calls is written.
+			flushed, r.flushReqs = r.flushReqs, nil
+		}
+		again := len(r.flushReqs) > 0
 		r.idle = n == 0 && r.queue.n == 0
 		idle := r.idle
 		r.mu.Unlock()
+		for _, c := range flushed {
+			close(c)
+		}
 		// Timers are synchronous since Go 1.23: Reset and Stop never
 		// leave a stale tick behind.
 		switch {
+		case again:
+			timer.Reset(0)
 		case !idle:
 			timer.Reset(tick)
 		case syncIn > 0:
@@ -500,10 +555,13 @@ func (r *Recorder) write(it *item) {
 	if e.Time.IsZero() {
 		t = time.Since(s.start)
 	}
+	n := len(s.buf)
 	var err error
-	r.line, err = r.enc.appendLine(r.line[:0], e, t, trusted)
-	if err == nil {
-		_, err = s.bw.Write(r.line)
+	s.buf, err = r.enc.appendLine(s.buf, e, t, trusted)
+	if err != nil {
+		s.buf = s.buf[:n]
+	} else if len(s.buf) >= sinkBuf {
+		err = s.out()
 	}
 	if err != nil {
 		r.fail(err)
@@ -599,9 +657,7 @@ func (r *Recorder) writeHeader(e *mcp.Event) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.bw.Write(b); err != nil {
-		return err
-	}
+	s.buf = append(s.buf, b...)
 	s.started = true
 	s.dirty = true
 	return nil
@@ -616,11 +672,9 @@ func (r *Recorder) flush() time.Duration {
 		return 0
 	}
 	now := time.Now()
-	if s.bw.Buffered() > 0 {
-		if err := s.bw.Flush(); err != nil {
-			r.fail(err)
-			return 0
-		}
+	if err := s.out(); err != nil {
+		r.fail(err)
+		return 0
 	}
 	if s.f == nil || !s.dirty || r.opts.SyncEvery <= 0 {
 		return 0
@@ -655,12 +709,8 @@ func (r *Recorder) finish() {
 		}
 	}
 	if r.werr == nil {
-		if _, err := s.bw.Write(encodeTrailer(s.tr)); err != nil {
-			r.fail(err)
-		}
-	}
-	if r.werr == nil {
-		if err := s.bw.Flush(); err != nil {
+		s.buf = append(s.buf, encodeTrailer(s.tr)...)
+		if err := s.out(); err != nil {
 			r.fail(err)
 		}
 	}

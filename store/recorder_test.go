@@ -290,6 +290,14 @@ func TestRecorderFlushesWithoutClose(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("%d events", len(got))
 	}
+	// Flush returns once what was recorded before it is written.
+	rec.Record(evs[2])
+	if err := rec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readAll(t, path); len(got) != 3 {
+		t.Fatalf("after Flush: %d events", len(got))
+	}
 }
 
 func TestRecorderOneFilePerSession(t *testing.T) {

@@ -212,10 +212,10 @@ var oauthKeys = [][]byte{
 }
 
 // hasTokenHint reports text that may hold a bearer token or an OAuth
-// field; it is on the recorder's path for every event, hence the cheap
-// pre-checks.
+// field. It runs on every event the recorder writes, so it looks for the
+// rare letter B/b first rather than for a whole word.
 func hasTokenHint(b []byte) bool {
-	if bytes.Contains(b, []byte("arer ")) || bytes.Contains(b, []byte("ARER ")) {
+	if hasBearer(b, 'B') || hasBearer(b, 'b') {
 		return true
 	}
 	if bytes.IndexByte(b, '_') < 0 {
@@ -223,6 +223,20 @@ func hasTokenHint(b []byte) bool {
 	}
 	return bytes.Contains(b, []byte(`_token"`)) || bytes.Contains(b, []byte(`client_secret"`)) ||
 		bytes.Contains(b, []byte(`code_verifier"`))
+}
+
+// hasBearer reports "bearer " in any letter case after the letter first.
+func hasBearer(b []byte, first byte) bool {
+	for {
+		i := bytes.IndexByte(b, first)
+		if i < 0 || len(b)-i < 7 {
+			return false
+		}
+		if w := b[i+1 : i+7]; w[5] == ' ' && (w[0]|0x20) == 'e' && (w[1]|0x20) == 'a' && (w[2]|0x20) == 'r' && (w[3]|0x20) == 'e' && (w[4]|0x20) == 'r' {
+			return true
+		}
+		b = b[i+1:]
+	}
 }
 
 // redactTokens replaces bearer tokens ("Bearer <token>") and the string
