@@ -52,7 +52,7 @@ func (s *Session) detectHTTP(ctx context.Context) (transport, ConnInfo, string, 
 	if s.cfg.forcedEra() != "legacy" {
 		s.note("detecting the era: POST server/discover (" + s.modernOffer() + ")")
 		st := s.newTransport(TransportHTTP)
-		info, err := s.discoverOn(ctx, st, s.modernOffer())
+		info, err := s.discoverOn(ctx, st, s.modernOffer(), s.cfg.forcedEra() == "")
 		if err == nil {
 			return st, info, "server/discover answered: stateless Streamable HTTP (" + info.Protocol + ")", nil
 		}
@@ -68,7 +68,7 @@ func (s *Session) detectHTTP(ctx context.Context) (transport, ConnInfo, string, 
 	}
 	s.note(why + "trying the legacy handshake: POST initialize (Streamable HTTP)")
 	st := s.newTransport(TransportHTTP)
-	info, err := s.initialize(ctx, st)
+	info, err := s.initialize(ctx, st, true)
 	if err == nil {
 		return st, info, why + "POST initialize was answered: Streamable HTTP", nil
 	}
@@ -87,7 +87,7 @@ func (s *Session) detectHTTP(ctx context.Context) (transport, ConnInfo, string, 
 		}
 		return nil, ConnInfo{}, "", fmt.Errorf("neither transport answered: %w; and legacy HTTP+SSE: %v", err, gerr)
 	}
-	info, err = s.initialize(ctx, ls)
+	info, err = s.initialize(ctx, ls, false)
 	if err != nil {
 		return ls, ConnInfo{}, "", err
 	}
@@ -108,15 +108,15 @@ func (s *Session) connectStdio(ctx context.Context, era string) (transport, Conn
 	}
 	switch era {
 	case "legacy":
-		info, err := s.initialize(ctx, tr)
+		info, err := s.initialize(ctx, tr, false)
 		return tr, info, "stdio command (legacy handshake)", err
 	case "modern":
-		info, err := s.discoverOn(ctx, tr, s.modernOffer())
+		info, err := s.discoverOn(ctx, tr, s.modernOffer(), false)
 		return tr, info, "stdio command (stateless, " + info.Protocol + ")", err
 	}
 	s.note("detecting the era: server/discover on stdio (waiting up to " + s.cfg.probeTimeout().String() + ")")
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.probeTimeout())
-	info, err := s.discoverOn(pctx, tr, s.modernOffer())
+	info, err := s.discoverOn(pctx, tr, s.modernOffer(), true)
 	cancel()
 	if err == nil {
 		return tr, info, "stdio command: server/discover answered (stateless, " + info.Protocol + ")", nil
@@ -146,7 +146,7 @@ func (s *Session) connectStdio(ctx context.Context, era string) (transport, Conn
 		s.legacyOffer = newestKnown(ls.supported)
 	}
 	s.note(ls.why + "; using the legacy handshake (initialize)")
-	info, err = s.initialize(ctx, tr)
+	info, err = s.initialize(ctx, tr, false)
 	return tr, info, "stdio command: " + ls.why + "; legacy handshake", err
 }
 
@@ -173,9 +173,9 @@ func newestKnown(list []string) string {
 // answer. A -32022 naming a modern version is retried once with it (some
 // servers reject the first request whatever it says); one naming only
 // legacy versions means a legacy server.
-func (s *Session) discoverOn(ctx context.Context, tr transport, version string) (ConnInfo, error) {
+func (s *Session) discoverOn(ctx context.Context, tr transport, version string, probe bool) (ConnInfo, error) {
 	for attempt := 0; ; attempt++ {
-		raw, err := s.roundTrip(ctx, tr, "server/discover", nil, callOpts{protocol: version})
+		raw, err := s.roundTrip(ctx, tr, "server/discover", nil, callOpts{protocol: version, probe: probe})
 		if err == nil {
 			return s.discovered(tr, version, raw)
 		}

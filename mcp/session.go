@@ -87,6 +87,8 @@ type callOpts struct {
 	// protocol, when modern, dresses the request for that revision (the
 	// era probe sets it before the session knows its era).
 	protocol string
+	// probe marks detection requests, whose failures are findings.
+	probe bool
 }
 
 // WithTimeout overrides Config.Timeout for one call.
@@ -255,7 +257,7 @@ func (s *Session) establish(ctx context.Context) error {
 	case TransportSSE:
 		tr = s.newTransport(TransportSSE)
 		if err = tr.connect(ctx); err == nil {
-			info, err = s.initialize(ctx, tr)
+			info, err = s.initialize(ctx, tr, false)
 		}
 		reason = "forced: legacy HTTP+SSE"
 	case TransportHTTP:
@@ -265,10 +267,10 @@ func (s *Session) establish(ctx context.Context) error {
 		}
 		switch era {
 		case "modern":
-			info, err = s.discoverOn(ctx, tr, s.modernOffer())
+			info, err = s.discoverOn(ctx, tr, s.modernOffer(), false)
 			reason = "Streamable HTTP, stateless"
 		case "legacy":
-			info, err = s.initialize(ctx, tr)
+			info, err = s.initialize(ctx, tr, false)
 			reason = "Streamable HTTP"
 		default:
 			tr.close(context.Background())
@@ -316,7 +318,7 @@ func (s *Session) establish(ctx context.Context) error {
 }
 
 // initialize performs the legacy handshake on tr.
-func (s *Session) initialize(ctx context.Context, tr transport) (ConnInfo, error) {
+func (s *Session) initialize(ctx context.Context, tr transport, probe bool) (ConnInfo, error) {
 	offer := s.cfg.Protocol
 	if offer == "" || IsModern(offer) {
 		offer = LatestProtocol
@@ -333,7 +335,7 @@ func (s *Session) initialize(ctx context.Context, tr transport) (ConnInfo, error
 		"capabilities":    caps,
 		"clientInfo":      s.cfg.clientInfo(),
 	})
-	raw, err := s.roundTrip(ctx, tr, "initialize", params, callOpts{})
+	raw, err := s.roundTrip(ctx, tr, "initialize", params, callOpts{probe: probe})
 	if err != nil {
 		return ConnInfo{}, err
 	}
@@ -459,6 +461,7 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 			default:
 			}
 			s.drop(id)
+			s.ended(id, method, p.sent, err, o.probe)
 			return nil, err
 		case r := <-p.ch:
 			return r.result, r.err
@@ -471,12 +474,15 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 			}
 			timer.Reset(timeout)
 		case <-timer.C:
+			terr := &TimeoutError{Method: method, After: timeout}
 			if s.drop(id) {
+				s.ended(id, method, p.sent, terr, o.probe)
 				s.cancelRemote(tr, method, id, fmt.Sprintf("timed out after %s", timeout))
 			}
-			return nil, &TimeoutError{Method: method, After: timeout}
+			return nil, terr
 		case <-ctx.Done():
 			if s.drop(id) {
+				s.ended(id, method, p.sent, fmt.Errorf("cancelled: %w", ctx.Err()), o.probe)
 				s.cancelRemote(tr, method, id, "cancelled by the user")
 			}
 			return nil, ctx.Err()
@@ -484,6 +490,18 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 			return nil, ErrClosed
 		}
 	}
+}
+
+// ended logs that a request finished without an answer (transport error,
+// timeout, cancellation), with its id, so the log and a replay can close it.
+// Detection probes log it as a finding rather than an error.
+func (s *Session) ended(id, method string, sent time.Time, err error, probe bool) {
+	msg := fmt.Sprintf("%s (id %s) ended without an answer: %v", method, id, err)
+	if probe {
+		s.emit(&Event{Dir: DirMeta, Kind: KindInfo, ID: id, ReqMethod: method, Latency: time.Since(sent), Text: "probe: " + msg})
+		return
+	}
+	s.emit(&Event{Dir: DirMeta, Kind: KindError, ID: id, ReqMethod: method, Latency: time.Since(sent), Err: msg})
 }
 
 func (s *Session) isPending(id string) bool {
