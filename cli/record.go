@@ -228,9 +228,10 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 		return err
 	}
 	defer r.Close()
+	out := ctxWriter{ctx, env.Stdout} // Ctrl-C stops a long replay or export
 	switch {
 	case o.print:
-		w := newLineWriter(env.Stdout)
+		w := newLineWriter(out)
 		for {
 			e, err := r.Next()
 			if errors.Is(err, io.EOF) {
@@ -249,7 +250,7 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 		reportSkipped(env, r)
 		return nil
 	case o.json:
-		if err := store.WriteEvents(env.Stdout, r); err != nil {
+		if err := store.WriteEvents(out, r); err != nil {
 			return err
 		}
 		reportSkipped(env, r)
@@ -262,6 +263,20 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 	p := store.NewPlayer(r, store.PlayerOptions{Speed: speed, MaxGap: 5 * time.Second})
 	defer p.Close()
 	return replayUI(ctx, o, p, r)
+}
+
+// ctxWriter fails its writes once ctx is done, which stops a long
+// replay or export on Ctrl-C.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // lineWriter buffers output lines.
@@ -386,7 +401,7 @@ func runExport(ctx context.Context, o *options, pos, command []string, env Env) 
 		return err
 	}
 	defer r.Close()
-	out := env.Stdout
+	var out io.Writer = env.Stdout
 	var f *os.File
 	if o.output != "" && o.output != "-" {
 		// Exports hold what the recording holds: private like it.
@@ -395,7 +410,7 @@ func runExport(ctx context.Context, o *options, pos, command []string, env Env) 
 		}
 		out = f
 	}
-	err = export(out, r)
+	err = export(ctxWriter{ctx, out}, r)
 	if f != nil {
 		if cerr := f.Close(); err == nil {
 			err = cerr

@@ -302,3 +302,27 @@ func TestReplayOpensThePlayer(t *testing.T) {
 		t.Fatalf("%d events, status %+v", len(got), status)
 	}
 }
+
+// Ctrl-C stops a replay or an export that is still writing.
+func TestReplayAndExportStopOnInterrupt(t *testing.T) {
+	evs := 0
+	file := filepath.Join(t.TempDir(), "i.jsonl")
+	rec, err := store.NewRecorder(store.RecorderOptions{Path: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5000; i++ {
+		rec.Record(mcp.Event{Seq: uint64(i), Time: time.Now(), Dir: mcp.DirIn, Kind: mcp.KindComment, Text: "ping"})
+		evs++
+	}
+	rec.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{{"replay", file, "--print"}, {"replay", file, "--json"}, {"export", file, "--format", "md"}} {
+		var out, errb bytes.Buffer
+		code := Run(ctx, args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
+		if code != ExitInterrupted || out.Len() != 0 {
+			t.Fatalf("%v: exit %d, %d bytes written of %d events", args, code, out.Len(), evs)
+		}
+	}
+}
