@@ -89,6 +89,13 @@ type Config struct {
 	Capabilities json.RawMessage
 	// Handler answers server-to-client requests other than ping.
 	Handler RequestHandler
+	// Listen keeps a subscriptions/listen stream open in the 2026-07-28 era
+	// for the list_changed notifications the server offers (the UI wants
+	// them; one-shot commands do not).
+	Listen bool
+	// Tasks declares task support (the 2026-07-28 tasks extension); the
+	// caller then handles task results (see TaskOf, Session.AwaitTask).
+	Tasks bool
 	// OnEvent receives every event, in order, from the session's
 	// goroutines. It must be quick; it may block briefly for backpressure.
 	OnEvent func(Event)

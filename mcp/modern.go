@@ -251,10 +251,14 @@ type inputRequired struct {
 
 // clientCaps are the capabilities sonde declares.
 func (s *Session) clientCaps() json.RawMessage {
-	if len(s.cfg.Capabilities) > 0 {
-		return s.cfg.Capabilities
+	caps := s.cfg.Capabilities
+	if len(caps) == 0 {
+		caps = json.RawMessage(`{}`)
 	}
-	return json.RawMessage(`{}`)
+	if s.cfg.Tasks {
+		caps = setMembers(caps, map[string]json.RawMessage{"extensions": json.RawMessage(`{"` + TasksExtension + `":{}}`)})
+	}
+	return caps
 }
 
 // modernParams adds the per-request _meta every 2026-07-28 request carries:
@@ -262,11 +266,17 @@ func (s *Session) clientCaps() json.RawMessage {
 func (s *Session) modernParams(proto string, params json.RawMessage) json.RawMessage {
 	v, _ := json.Marshal(proto)
 	info, _ := json.Marshal(s.cfg.clientInfo())
-	return setMeta(params, map[string]json.RawMessage{
+	meta := map[string]json.RawMessage{
 		MetaProtocolVersion:    v,
 		MetaClientCapabilities: s.clientCaps(),
 		MetaClientInfo:         info,
-	})
+	}
+	s.mu.Lock()
+	if s.logLevel != "" {
+		meta[MetaLogLevel], _ = json.Marshal(s.logLevel)
+	}
+	s.mu.Unlock()
+	return setMeta(params, meta)
 }
 
 // modernHeaders are the HTTP headers of a 2026-07-28 request: the version

@@ -342,3 +342,14 @@ func TestHeaderValueEncoding(t *testing.T) {
 		t.Fatalf("headers %v, want %v", h, want)
 	}
 }
+
+type (
+	httpResponseWriter = http.ResponseWriter
+	httpRequest        = http.Request
+)
+
+func httptestServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

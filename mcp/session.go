@@ -40,6 +40,10 @@ type Session struct {
 	legacyOffer string
 	// toolHeaders maps tool names to their x-mcp-header mappings (modern).
 	toolHeaders map[string][]headerParam
+	logLevel    string          // modern: sent in every request's _meta
+	subs        map[string]bool // resource URIs subscribed to
+	listener    *listener       // modern: the open subscriptions/listen stream
+	acks        map[string]chan json.RawMessage
 	info        ConnInfo
 	state       State
 	ready       chan struct{} // closed while connected
@@ -89,6 +93,14 @@ type callOpts struct {
 	protocol string
 	// probe marks detection requests, whose failures are findings.
 	probe bool
+	// noTimeout is for long-lived requests (subscriptions/listen,
+	// tasks/result): only the context ends them.
+	noTimeout bool
+	// onID receives the request's id before it is sent.
+	onID func(id string)
+	// task asks for a task-augmented call (2025-11-25).
+	task    bool
+	taskTTL time.Duration
 }
 
 // WithTimeout overrides Config.Timeout for one call.
@@ -314,6 +326,24 @@ func (s *Session) establish(ctx context.Context) error {
 	s.mu.Unlock()
 	s.emitState(StateConnected, 0, &info, "")
 	tr.ready()
+	if info.Era == "modern" {
+		// The stateless server keeps nothing: listen again after every
+		// (re)connection.
+		s.mu.Lock()
+		s.listener = nil
+		s.mu.Unlock()
+		if _, want := s.listenFilter(); want {
+			go func() {
+				ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
+				defer cancel()
+				if err := s.relisten(ctx); err != nil && s.ctx.Err() == nil {
+					s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "subscriptions/listen: " + err.Error()})
+				}
+			}()
+		}
+	} else if s.reconnects > 0 {
+		s.resubscribe()
+	}
 	return nil
 }
 
@@ -410,6 +440,9 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 		p.token = id
 		params = setMeta(params, map[string]json.RawMessage{"progressToken": json.RawMessage(id)})
 	}
+	if o.task {
+		params = taskParam(params, o.taskTTL)
+	}
 	var header http.Header
 	proto := o.protocol
 	if proto == "" {
@@ -422,6 +455,9 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	if IsModern(proto) {
 		params = s.modernParams(proto, params)
 		header = s.modernHeaders(proto, method, params)
+	}
+	if o.onID != nil {
+		o.onID(id)
 	}
 	frame := encodeRequest(json.RawMessage(id), method, params)
 	s.mu.Lock()
@@ -448,6 +484,9 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	if o.noTimeout {
+		timer.Stop()
+	}
 	for {
 		select {
 		case err := <-sent:
@@ -466,6 +505,9 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 		case r := <-p.ch:
 			return r.result, r.err
 		case <-p.touch:
+			if o.noTimeout {
+				continue
+			}
 			if !timer.Stop() {
 				select {
 				case <-timer.C:
@@ -728,6 +770,8 @@ func (s *Session) orphan(id string, err error) {
 // else is only logged (the UI reacts to the events).
 func (s *Session) notification(ev *Event) {
 	switch ev.Method {
+	case "notifications/subscriptions/acknowledged":
+		s.acknowledged(ev.Raw)
 	case "notifications/progress":
 		s.mu.Lock()
 		waiting := false
@@ -997,6 +1041,28 @@ func (s *Session) giveUp(err error) {
 	}
 	s.mu.Unlock()
 	s.emitState(StateError, 0, nil, err.Error())
+}
+
+// resubscribe renews legacy resource subscriptions on a new session.
+func (s *Session) resubscribe() {
+	s.mu.Lock()
+	uris := make([]string, 0, len(s.subs))
+	for u := range s.subs {
+		uris = append(uris, u)
+	}
+	s.mu.Unlock()
+	if len(uris) == 0 {
+		return
+	}
+	go func() {
+		for _, u := range uris {
+			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
+			if _, err := s.Call(ctx, "resources/subscribe", map[string]string{"uri": u}); err != nil && s.ctx.Err() == nil {
+				s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "renewing the subscription to " + u + ": " + err.Error()})
+			}
+			cancel()
+		}
+	}()
 }
 
 // ---- keepalive ----
