@@ -158,7 +158,7 @@ func TestExportMarkdown(t *testing.T) {
 	md := b.String()
 	for _, want := range []string{
 		"# sonde session: sonde-demo", "| Transport | http |", "## Transcript",
-		"→ `initialize` #1", "→ `tools/call` #", " echo", `"text": "hi`, "result #", "(`tools/call`, ",
+		"→ `tools/list` #", "→ `tools/call` #", " echo", `"text": "hi`, "result #", "(`tools/call`, ",
 		"**isError**", "**error**", "boom", "notifications/progress", "```json",
 	} {
 		if !strings.Contains(md, want) {

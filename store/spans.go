@@ -36,6 +36,9 @@ type Span struct {
 	Err string
 	// Cancelled reports a request ended by notifications/cancelled.
 	Cancelled bool
+	// Note says why a span ended without an answer when that is not an
+	// error (a detection probe the server did not answer).
+	Note string
 	// Progress counts the progress notifications received for it.
 	Progress int
 	// Lane is the row of the waterfall: spans that overlap in time get
@@ -124,14 +127,20 @@ func (t *Timeline) Add(e mcp.Event) bool {
 		return true
 	case e.Kind == mcp.KindMessage && e.RPC == mcp.RPCNotification:
 		return t.notification(&e)
-	case e.Kind == mcp.KindError && e.ID != "":
-		// A request whose answer was lost (orphaned).
+	case (e.Kind == mcp.KindError || e.Kind == mcp.KindInfo) && e.ID != "" && e.ReqMethod != "":
+		// A request that ended without an answer: lost, timed out or
+		// cancelled (an error event), or a detection probe the server
+		// did not answer (an info event: a finding, not an error).
 		i, ok := t.find(mcp.DirOut, e.ID)
 		if !ok {
 			return false
 		}
 		t.end(i, &e)
-		t.spans[i].Error, t.spans[i].Err = true, e.Err
+		if e.Kind == mcp.KindError {
+			t.spans[i].Error, t.spans[i].Err = true, e.Err
+		} else {
+			t.spans[i].Note = e.Text
+		}
 		return true
 	}
 	return false

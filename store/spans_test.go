@@ -32,6 +32,10 @@ func TestSpans(t *testing.T) {
 		at(13, msg(mcp.DirOut, mcp.RPCRequest, "tools/call", "6", "", `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"y"}}`)),
 		at(14, mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindError, ID: "6", ReqMethod: "tools/call", Err: "tools/call (id 6): connection lost"}),
 		at(15, msg(mcp.DirOut, mcp.RPCRequest, "tools/list", "7", "", `{"jsonrpc":"2.0","id":7,"method":"tools/list"}`)),
+		// A note with an id but no request method does not end a span.
+		at(16, mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "7", Text: "response stream ended; resuming"}),
+		at(17, msg(mcp.DirOut, mcp.RPCRequest, "server/discover", "8", "", `{"jsonrpc":"2.0","id":8,"method":"server/discover"}`)),
+		at(18, mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "8", ReqMethod: "server/discover", Text: "probe: no answer"}),
 		// The answer for 1, with the id turned into a string by the server.
 		at(20, mcp.Event{Dir: mcp.DirIn, Kind: mcp.KindMessage, RPC: mcp.RPCResponse, ID: `"1"`, ReqMethod: "tools/call", Latency: 19 * time.Millisecond, Raw: []byte(`{"jsonrpc":"2.0","id":"1","result":{"content":[]}}`)}),
 	}
@@ -57,6 +61,7 @@ func TestSpans(t *testing.T) {
 		{"tools/call", "x", mcp.DirOut, 11, 12, 1, true, 0},
 		{"tools/call", "y", mcp.DirOut, 13, 14, 1, true, 0},
 		{"tools/list", "", mcp.DirOut, 15, -1, 1, false, 0},
+		{"server/discover", "", mcp.DirOut, 17, 18, 2, false, 0},
 	}
 	if len(spans) != len(wants) {
 		t.Fatalf("%d spans: %+v", len(spans), spans)
@@ -78,6 +83,9 @@ func TestSpans(t *testing.T) {
 	if !spans[5].Cancelled || spans[5].Err != "cancelled: timed out" || !strings.Contains(spans[4].Err, "no such prompt") ||
 		spans[3].Err == "" || spans[6].Err != "tools/call (id 6): connection lost" {
 		t.Errorf("errors: %+v / %+v", spans[5], spans[4])
+	}
+	if spans[8].Note != "probe: no answer" || spans[8].Err != "" {
+		t.Errorf("probe span %+v", spans[8])
 	}
 	if tl.Open() != 1 {
 		t.Errorf("open %d", tl.Open())
