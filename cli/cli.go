@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/policy"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
@@ -123,6 +124,15 @@ func runCommand(ctx context.Context, c command, o *options, pos, command []strin
 	if err != nil {
 		return fail(env, err)
 	}
+	// Headless: server requests are answered by the policy flags, and
+	// capabilities are declared only for what they can answer.
+	pol, err := policy.Parse(o.elicitation, o.sampling, o.roots)
+	if err != nil {
+		return fail(env, usagef("%v", err))
+	}
+	cfg.Handler = pol.Handler()
+	cfg.Capabilities = pol.Capabilities()
+	cfg.Tasks = true
 	var printer *eventPrinter
 	if o.verbose {
 		printer = &eventPrinter{w: env.Stderr}
@@ -139,7 +149,12 @@ func runCommand(ctx context.Context, c command, o *options, pos, command []strin
 		return rec.finish(env, fail(env, &connectFailure{err}))
 	}
 	rc := &runCtx{o: o, env: env, pos: rest, session: s, out: env.Stdout}
-	err = c.run(ctx, rc)
+	if o.logLevel != "" {
+		err = s.SetLogLevel(ctx, o.logLevel)
+	}
+	if err == nil {
+		err = c.run(ctx, rc)
+	}
 	s.Close()
 	return rec.finish(env, fail(env, err))
 }
@@ -238,6 +253,12 @@ Flags (before or after the positional arguments):
   --insecure              skip TLS verification
   --json                  machine-readable output
   -v                      print the event log to stderr while working
+  --log-level LEVEL       ask for server log messages at LEVEL and above
+
+Server requests, answered without a human (headless commands):
+  --elicitation accept-defaults|decline|cancel
+  --sampling reject|reply:TEXT
+  --root PATH             offer PATH to roots/list, repeatable
 
 Exit codes: 0 ok, 1 usage or unexpected error, 3 auth required or denied,
 4 unreachable or connection lost, 5 the tool returned isError.

@@ -324,22 +324,30 @@ func coerce(value string, prop map[string]any) (any, error) {
 	return value, nil
 }
 
-// toolSchema finds a tool's inputSchema (nil if the tool is not listed).
-func toolSchema(ctx context.Context, s *mcp.Session, name string) (map[string]any, error) {
+// findTool returns a tool's entry from tools/list (nil if it is not listed).
+func findTool(ctx context.Context, s *mcp.Session, name string) (json.RawMessage, error) {
 	tools, err := s.ListAll(ctx, "tools/list", "tools")
 	if err != nil {
 		return nil, err
 	}
 	for _, raw := range tools {
 		var t struct {
-			Name        string         `json:"name"`
-			InputSchema map[string]any `json:"inputSchema"`
+			Name string `json:"name"`
 		}
 		if json.Unmarshal(raw, &t) == nil && t.Name == name {
-			return t.InputSchema, nil
+			return raw, nil
 		}
 	}
 	return nil, nil
+}
+
+// inputSchema reads a tool entry's inputSchema.
+func inputSchema(tool json.RawMessage) map[string]any {
+	var t struct {
+		InputSchema map[string]any `json:"inputSchema"`
+	}
+	json.Unmarshal(tool, &t)
+	return t.InputSchema
 }
 
 // ---- call, read, prompt ----
@@ -349,27 +357,53 @@ func runCall(ctx context.Context, c *runCtx) error {
 		return usagef("call: missing TOOL")
 	}
 	name, pairs := c.pos[0], c.pos[1:]
-	var schema map[string]any
+	var tool json.RawMessage
 	if len(pairs) > 0 {
 		var err error
-		if schema, err = toolSchema(ctx, c.session, name); err != nil {
+		if tool, err = findTool(ctx, c.session, name); err != nil {
 			return err
 		}
 	}
-	args, err := buildArgs(c.o.args, pairs, schema, false)
+	args, err := buildArgs(c.o.args, pairs, inputSchema(tool), false)
 	if err != nil {
 		return err
 	}
-	raw, err := callTool(ctx, c.session, name, args)
+	raw, err := callTool(ctx, c.session, name, args, tool)
 	if err != nil {
 		return err
 	}
 	return printToolResult(c.out, raw, c.o.json, c.o.output)
 }
 
-func callTool(ctx context.Context, s *mcp.Session, name string, args map[string]any) (json.RawMessage, error) {
+// callTool calls a tool, asking for progress, and follows a task to its
+// result: a 2025-11-25 tool whose taskSupport is "required" is called as a
+// task (looked up when the server refuses the plain call), and a task
+// handle from a 2026 server is awaited. tool may be nil (not looked up yet).
+func callTool(ctx context.Context, s *mcp.Session, name string, args map[string]any, tool json.RawMessage) (json.RawMessage, error) {
 	params := map[string]any{"name": name, "arguments": args}
-	return s.Call(ctx, "tools/call", params)
+	call := func(asTask bool) (json.RawMessage, error) {
+		opts := []mcp.CallOption{mcp.WithProgress(func(mcp.Progress) {})}
+		if asTask {
+			opts = append(opts, mcp.WithTask(0))
+		}
+		return s.Call(ctx, "tools/call", params, opts...)
+	}
+	asTask := tool != nil && s.Era() == "legacy" && mcp.ToolTaskSupport(tool) == "required"
+	raw, err := call(asTask)
+	var re *mcp.RPCError
+	if err != nil && !asTask && tool == nil && s.Era() == "legacy" && errors.As(err, &re) && re.Code == mcp.CodeMethodNotFound {
+		// A task-only tool called plainly answers -32601: look it up.
+		if t, ferr := findTool(ctx, s, name); ferr == nil && t != nil && mcp.ToolTaskSupport(t) == "required" {
+			raw, err = call(true)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if task, ok := mcp.TaskOf(raw); ok {
+		return s.AwaitTask(ctx, task, nil)
+	}
+	return raw, nil
 }
 
 // printToolResult prints a CallToolResult: as received with --json, else

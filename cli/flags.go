@@ -84,6 +84,11 @@ type options struct {
 	keepaliveSet bool
 	idleSet      bool
 
+	// Headless answers to server requests, and logging.
+	elicitation string
+	sampling    string
+	roots       listFlag
+	logLevel    string
 	// Recording and replay (cli/record.go).
 	record       string
 	noRecord     bool
@@ -121,6 +126,10 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.theme, "theme", "", "UI theme")
 	fs.StringVar(&o.configFile, "config", "", "mcpServers JSON file")
 	fs.StringVar(&o.serverName, "server", "", "server name within --config")
+	fs.StringVar(&o.elicitation, "elicitation", "", "answer elicitation: accept-defaults, decline or cancel")
+	fs.StringVar(&o.sampling, "sampling", "", "answer sampling: reject or reply:TEXT")
+	fs.Var(&o.roots, "root", "a root directory offered to the server (repeatable)")
+	fs.StringVar(&o.logLevel, "log-level", "", "ask the server for log messages at this level and above")
 	fs.StringVar(&o.record, "record", "", "record the session into FILE")
 	fs.BoolVar(&o.noRecord, "no-record", false, "do not record the UI session")
 	fs.IntVar(&o.keepSessions, "keep-sessions", store.DefaultKeepSessions, "recordings to keep (0 = all)")

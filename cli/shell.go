@@ -36,7 +36,8 @@ type shellError struct {
 }
 
 const shellHelp = `commands: tools | resources | templates | prompts | call TOOL {json} | read URI |
-          prompt NAME {json} | ping | sleep DURATION | help | quit`
+          prompt NAME {json} | ping | sleep DURATION | subscribe URI | unsubscribe URI |
+          complete prompt|resource NAME|URI ARG VALUE | loglevel LEVEL | help | quit`
 
 // runShell reads commands, one per line, and runs them on one session.
 func runShell(ctx context.Context, c *runCtx) error {
@@ -209,7 +210,7 @@ func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writ
 		var raw json.RawMessage
 		var err error
 		if verb == "call" {
-			raw, err = callTool(ctx, s, name, args)
+			raw, err = callTool(ctx, s, name, args, nil)
 		} else {
 			raw, err = getPrompt(ctx, s, name, args)
 		}
@@ -261,6 +262,53 @@ func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writ
 			} else {
 				fmt.Fprintln(out, termsafe.Line(fmt.Sprintf("[blob %s %s, %d base64 chars]", ct.URI, ct.Mime, len(ct.Blob))))
 			}
+		}
+		return nil, nil
+	case "subscribe", "unsubscribe":
+		if rest == "" {
+			return nil, fmt.Errorf("%s: missing URI", verb)
+		}
+		f := s.Subscribe
+		if verb == "unsubscribe" {
+			f = s.Unsubscribe
+		}
+		if err := f(ctx, rest); err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]string{"uri": rest})
+	case "loglevel":
+		if rest == "" {
+			return nil, errors.New("loglevel: missing LEVEL (debug, info, notice, warning, error, critical, alert, emergency)")
+		}
+		if err := s.SetLogLevel(ctx, rest); err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]string{"level": rest})
+	case "complete":
+		f := strings.Fields(rest)
+		if len(f) < 3 || (f[0] != "prompt" && f[0] != "resource") {
+			return nil, errors.New("complete: write complete prompt NAME ARG [VALUE] or complete resource URI-TEMPLATE ARG [VALUE]")
+		}
+		ref := map[string]string{"type": "ref/prompt", "name": f[1]}
+		if f[0] == "resource" {
+			ref = map[string]string{"type": "ref/resource", "uri": f[1]}
+		}
+		value := strings.Join(f[3:], " ")
+		raw, err := s.Call(ctx, "completion/complete", map[string]any{"ref": ref, "argument": map[string]string{"name": f[2], "value": value}})
+		if err != nil {
+			return nil, err
+		}
+		if c.o.json {
+			return raw, nil
+		}
+		var res struct {
+			Completion struct {
+				Values []string `json:"values"`
+			} `json:"completion"`
+		}
+		json.Unmarshal(raw, &res)
+		for _, v := range res.Completion.Values {
+			fmt.Fprintln(out, termsafe.Line(v))
 		}
 		return nil, nil
 	}

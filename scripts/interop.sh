@@ -4,9 +4,8 @@
 #
 #   scripts/interop.sh                    build sonde, install peers, run every check on every transport
 #   INTEROP_TRANSPORTS="stdio http" scripts/interop.sh   only some transports (stdio sse http)
-#   INTEROP_FULL=1 scripts/interop.sh     also the protocol checks sonde does not implement yet
-#                                         (progress, logging, elicitation, sampling, roots, subscriptions,
-#                                         completions, tasks)
+#   INTEROP_FULL=0 scripts/interop.sh     skip the protocol checks (progress, logging, elicitation,
+#                                         sampling, roots, subscriptions, completions, tasks); on by default
 #   SONDE_BIN=/path/to/sonde scripts/interop.sh   use a prebuilt binary instead of building one
 #
 # Prints one PASS/FAIL line per check, then "N passed, N failed"; exits 1 on any failure.
@@ -235,8 +234,7 @@ unreachable_checks() {
 }
 
 # ================================================================================================
-# LATER PROTOCOL CHECKS (INTEROP_FULL=1). They assume behaviour sonde does not have yet; turn them on
-# by default as the matching issues land. Assumptions, beyond the CLI contract:
+# PROTOCOL CHECKS (on unless INTEROP_FULL=0). What they rely on, beyond the CLI contract:
 #   * -v logs every message received to stderr, naming its method (e.g. notifications/progress);
 #   * headless policies --elicitation accept-defaults|decline|cancel, --sampling reject|reply:TEXT,
 #     --root PATH (declared as capabilities only when given);
@@ -311,7 +309,7 @@ for T in $TRANSPORTS; do
   echo "== $T ${URL:-(${EVERYTHING_STDIO[*]})}"
   basic_checks
   transport_checks
-  if [ "${INTEROP_FULL:-0}" = 1 ]; then full_checks; fi
+  if [ "${INTEROP_FULL:-1}" = 1 ]; then full_checks; fi
   if [ "$T" = http ]; then unreachable_checks; fi
 done
 
