@@ -279,19 +279,5 @@ func (p *eventPrinter) print(e mcp.Event) {
 	fmt.Fprintln(p.w, FormatEvent(e))
 }
 
-// FormatEvent renders an event as one plain log line: time, direction,
-// stream, label and summary.
-func FormatEvent(e mcp.Event) string {
-	arrow := "·"
-	switch e.Dir {
-	case mcp.DirOut:
-		arrow = "→"
-	case mcp.DirIn:
-		arrow = "←"
-	}
-	stream := e.Stream
-	if stream == "" {
-		stream = "-"
-	}
-	return fmt.Sprintf("%s %s %-6s %-22s %s", e.Time.Format("15:04:05.000"), arrow, stream, termsafe.Line(e.Label()), e.Summary())
-}
+// FormatEvent renders an event as one plain log line (see [mcp.FormatLine]).
+func FormatEvent(e mcp.Event) string { return mcp.FormatLine(e) }

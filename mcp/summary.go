@@ -292,3 +292,21 @@ func formatLatency(d time.Duration) string {
 	}
 	return d.Round(100 * time.Millisecond).String()
 }
+
+// FormatLine renders an event as one plain, terminal-safe log line: time,
+// direction arrow, stream, label and summary. The CLI's -v, replay --print
+// and the conformance driver print it.
+func FormatLine(e Event) string {
+	arrow := "·"
+	switch e.Dir {
+	case DirOut:
+		arrow = "→"
+	case DirIn:
+		arrow = "←"
+	}
+	stream := e.Stream
+	if stream == "" {
+		stream = "-"
+	}
+	return fmt.Sprintf("%s %s %-6s %-22s %s", e.Time.Format("15:04:05.000"), arrow, stream, termsafe.Line(e.Label()), e.Summary())
+}

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sonde-mcp/sonde/cli"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/policy"
 )
@@ -49,7 +48,7 @@ func run(ctx context.Context, url, scenario string) error {
 		Handler:      pol.Handler(),
 		Capabilities: pol.Capabilities(),
 		ClientInfo:   mcp.Implementation{Name: "sonde-conformance", Version: mcp.Version},
-		OnEvent:      func(e mcp.Event) { fmt.Fprintln(os.Stderr, cli.FormatEvent(e)) },
+		OnEvent:      func(e mcp.Event) { fmt.Fprintln(os.Stderr, mcp.FormatLine(e)) },
 	}
 	s, err := mcp.Dial(ctx, cfg)
 	if err != nil {
@@ -58,15 +57,149 @@ func run(ctx context.Context, url, scenario string) error {
 	defer s.Close()
 
 	switch scenario {
-	case "initialize":
-		_, err = s.Call(ctx, "tools/list", nil)
+	case "initialize", "request-metadata", "json-schema-ref-no-deref":
+		_, err = s.ListAll(ctx, "tools/list", "tools")
 		return err
 	case "tools_call":
 		return callFirstTool(ctx, s, map[string]any{"a": 2, "b": 3})
 	case "sse-retry", "elicitation-sep1034-client-defaults":
 		return callFirstTool(ctx, s, map[string]any{})
+	case "sep-2322-client-request-state", "http-invalid-tool-headers":
+		return callEveryTool(ctx, s)
+	case "http-standard-headers":
+		return exerciseEverything(ctx, s)
+	case "http-custom-headers":
+		return callFromContext(ctx, s)
+	case "json-schema-2020-12-preservation":
+		return echoFocalSchema(ctx, s)
 	}
 	return fmt.Errorf("unknown scenario %q", scenario)
+}
+
+// callEveryTool lists the tools (invalid ones are dropped from the view by
+// the session) and calls each with arguments made from its schema.
+func callEveryTool(ctx context.Context, s *mcp.Session) error {
+	tools, err := s.ListAll(ctx, "tools/list", "tools")
+	if err != nil {
+		return err
+	}
+	for _, raw := range tools {
+		var t struct {
+			Name        string `json:"name"`
+			InputSchema struct {
+				Properties map[string]struct {
+					Type string `json:"type"`
+				} `json:"properties"`
+				Required []string `json:"required"`
+			} `json:"inputSchema"`
+		}
+		json.Unmarshal(raw, &t)
+		args := map[string]any{}
+		for _, name := range t.InputSchema.Required {
+			switch t.InputSchema.Properties[name].Type {
+			case "integer", "number":
+				args[name] = 1
+			case "boolean":
+				args[name] = true
+			default:
+				args[name] = "x"
+			}
+		}
+		if _, err := s.Call(ctx, "tools/call", map[string]any{"name": t.Name, "arguments": args}); err != nil {
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// exerciseEverything sends each method once per target: every tool, every
+// resource, every prompt.
+func exerciseEverything(ctx context.Context, s *mcp.Session) error {
+	if err := callEveryTool(ctx, s); err != nil {
+		return err
+	}
+	resources, err := s.ListAll(ctx, "resources/list", "resources")
+	if err != nil {
+		return err
+	}
+	for _, raw := range resources {
+		var r struct {
+			URI string `json:"uri"`
+		}
+		json.Unmarshal(raw, &r)
+		if _, err := s.Call(ctx, "resources/read", map[string]string{"uri": r.URI}); err != nil {
+			return fmt.Errorf("%s: %w", r.URI, err)
+		}
+	}
+	prompts, err := s.ListAll(ctx, "prompts/list", "prompts")
+	if err != nil {
+		return err
+	}
+	for _, raw := range prompts {
+		var p struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal(raw, &p)
+		if _, err := s.Call(ctx, "prompts/get", map[string]string{"name": p.Name}); err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// callFromContext makes the tool calls MCP_CONFORMANCE_CONTEXT lists, with
+// exactly those arguments.
+func callFromContext(ctx context.Context, s *mcp.Session) error {
+	var c struct {
+		ToolCalls []struct {
+			Name      string          `json:"name"`
+			Arguments json.RawMessage `json:"arguments"`
+		} `json:"toolCalls"`
+	}
+	if err := json.Unmarshal([]byte(os.Getenv("MCP_CONFORMANCE_CONTEXT")), &c); err != nil {
+		return fmt.Errorf("MCP_CONFORMANCE_CONTEXT: %w", err)
+	}
+	if _, err := s.ListAll(ctx, "tools/list", "tools"); err != nil {
+		return err
+	}
+	for _, tc := range c.ToolCalls {
+		params, _ := json.Marshal(map[string]json.RawMessage{"name": mustJSON(tc.Name), "arguments": tc.Arguments})
+		if _, err := s.Call(ctx, "tools/call", json.RawMessage(params)); err != nil {
+			return fmt.Errorf("%s: %w", tc.Name, err)
+		}
+	}
+	return nil
+}
+
+// echoFocalSchema sends the focal tool's inputSchema back exactly as the
+// server gave it.
+func echoFocalSchema(ctx context.Context, s *mcp.Session) error {
+	tools, err := s.ListAll(ctx, "tools/list", "tools")
+	if err != nil {
+		return err
+	}
+	var focal json.RawMessage
+	for _, raw := range tools {
+		var t struct {
+			Name        string          `json:"name"`
+			InputSchema json.RawMessage `json:"inputSchema"`
+		}
+		json.Unmarshal(raw, &t)
+		if t.Name == "json_schema_2020_12_tool" {
+			focal = t.InputSchema
+		}
+	}
+	if focal == nil {
+		return errors.New("json_schema_2020_12_tool is not listed")
+	}
+	params, _ := json.Marshal(map[string]any{"name": "json_schema_echo", "arguments": map[string]json.RawMessage{"schema": focal}})
+	_, err = s.Call(ctx, "tools/call", json.RawMessage(params))
+	return err
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // callFirstTool lists the tools and calls the first one.
