@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"image/png"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -1030,5 +1031,42 @@ func TestRequestState(t *testing.T) {
 	other := newDemo(Options{}, "")
 	if _, err := other.openState("a", s); err == nil {
 		t.Error("state from another server accepted")
+	}
+}
+
+// No request takes the server down: "arguments": null (which panics deep
+// in go-sdk's default handling) is read as no arguments.
+func TestNullArgumentsDoNotCrash(t *testing.T) {
+	r, err := Start(context.Background(), Options{Era: EraLegacy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	post := func(sid, body string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", r.URL, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if sid != "" {
+			req.Header.Set("Mcp-Session-Id", sid)
+			req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	resp, _ := post("", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}`)
+	sid := resp.Header.Get("Mcp-Session-Id")
+	post(sid, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	_, body := post(sid, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":null}}`)
+	if !strings.Contains(body, `"id":2`) {
+		t.Fatalf("no answer: %s", body)
+	}
+	_, body = post(sid, `{"jsonrpc":"2.0","id":3,"method":"ping"}`)
+	if !strings.Contains(body, `"id":3`) {
+		t.Fatalf("server gone after the null call: %s", body)
 	}
 }

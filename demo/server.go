@@ -125,7 +125,18 @@ func (d *demo) shutdown() {
 // not wait for a long tool call) and logs each tools/call at debug level as a
 // notifications/message, which the client sees if its log level allows.
 func (d *demo) middleware(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+	return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
+		// No request may take the server down: the go-sdk handles each
+		// request on its own goroutine, where a panic (it has one for
+		// "arguments": null) would kill the process.
+		defer func() {
+			if r := recover(); r != nil {
+				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("internal error in %s: %v", method, r)}
+			}
+		}()
+		if p, ok := req.GetParams().(*mcp.CallToolParamsRaw); ok && method == "tools/call" && (len(p.Arguments) == 0 || string(p.Arguments) == "null") {
+			p.Arguments = json.RawMessage(`{}`)
+		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		stop := context.AfterFunc(d.life, cancel)
