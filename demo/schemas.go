@@ -62,8 +62,8 @@ var bookingSchema = json.RawMessage(`{
               "type": "object",
               "description": "Do not contact the guest between these times.",
               "properties": {
-                "from": {"type": "string", "format": "time", "default": "22:00:00"},
-                "to": {"type": "string", "format": "time", "default": "07:00:00"}
+                "from": {"type": "string", "format": "time", "default": "22:00:00Z"},
+                "to": {"type": "string", "format": "time", "default": "07:00:00Z"}
               }
             }
           }
