@@ -18,6 +18,8 @@ import (
 
 // TestMain lets the test binary serve the go-sdk demo server over stdio.
 func TestMain(m *testing.M) {
+	// Tests must not read or write the user's era cache.
+	os.Setenv("SONDE_ERA_CACHE", "off")
 	if os.Getenv("SONDE_CLI_TEST_STDIO") == "1" {
 		demo.NewServer(demo.Options{}).Run(context.Background(), &sdk.StdioTransport{})
 		os.Exit(0)

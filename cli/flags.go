@@ -201,6 +201,7 @@ func (o *options) config(url string, command []string) (mcp.Config, error) {
 		Timeout:       o.timeout,
 		MaxMessage:    int(o.maxMessage),
 		SecretHeaders: o.secret,
+		EraCache:      mcp.DefaultEraCache(),
 	}
 	switch t := mcp.TransportKind(o.transport); t {
 	case mcp.TransportAuto, "":

@@ -79,6 +79,10 @@ type Config struct {
 	MaxMessage int
 	// MaxReconnects bounds consecutive failed reconnects (0 = default, <0 = never reconnect).
 	MaxReconnects int
+	// EraCache is a file remembering, per server, the transport and era
+	// detection found, so later connections skip the probes ("" = none;
+	// see DefaultEraCache). A cached choice that fails is detected again.
+	EraCache string
 	// ProbeTimeout bounds the wait for a stdio server's answer to
 	// server/discover before assuming a legacy server (0 = DefaultProbeTimeout).
 	ProbeTimeout time.Duration

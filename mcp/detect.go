@@ -111,7 +111,14 @@ func (s *Session) connectStdio(ctx context.Context, era string) (transport, Conn
 		info, err := s.initialize(ctx, tr, false)
 		return tr, info, "stdio command (legacy handshake)", err
 	case "modern":
-		info, err := s.discoverOn(ctx, tr, s.modernOffer(), false)
+		pctx := ctx
+		if s.cfg.forcedEra() == "" {
+			// A remembered guess: bounded like a probe.
+			var cancel context.CancelFunc
+			pctx, cancel = context.WithTimeout(ctx, s.cfg.probeTimeout())
+			defer cancel()
+		}
+		info, err := s.discoverOn(pctx, tr, s.modernOffer(), false)
 		return tr, info, "stdio command (stateless, " + info.Protocol + ")", err
 	}
 	s.note("detecting the era: server/discover on stdio (waiting up to " + s.cfg.probeTimeout().String() + ")")

@@ -166,6 +166,9 @@ const (
 	TransportHTTP  TransportKind = "http" // Streamable HTTP
 )
 
+// String returns the transport's name.
+func (k TransportKind) String() string { return string(k) }
+
 // IsKeepalive reports whether e is keepalive traffic: an SSE comment, an SSE
 // event named like a keepalive, or a ping request or its response.
 func (e *Event) IsKeepalive() bool {

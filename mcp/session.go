@@ -121,7 +121,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	s := newSession(cfg)
 	s.emitState(StateConnecting, 0, nil, cfg.Target())
-	if err := s.establish(ctx); err != nil {
+	if err := s.establishFirst(ctx); err != nil {
 		s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: err.Error()})
 		s.mu.Lock()
 		s.closed = true
@@ -221,6 +221,46 @@ func (s *Session) note(text string) {
 }
 
 // ---- establishing the connection ----
+
+// establishFirst connects for the first time: with what the era cache
+// remembers of this server when the user forced nothing (falling back to
+// full detection if that fails), and records what detection found.
+func (s *Session) establishFirst(ctx context.Context) error {
+	forced := s.cfg.Protocol != "" || (s.cfg.Transport != "" && s.cfg.Transport != TransportAuto && s.cfg.Transport != TransportStdio)
+	if rec, ok := lookupEra(&s.cfg); ok && !forced {
+		s.mu.Lock()
+		s.kind, s.era = rec.Transport, rec.Era
+		if rec.Era == "legacy" && rec.Protocol != "" {
+			s.legacyOffer = rec.Protocol
+		}
+		s.mu.Unlock()
+		s.note("era cache: " + rec.Transport.String() + " " + rec.Era + " " + rec.Protocol + " (remembered; detecting again if it fails)")
+		err := s.establish(ctx)
+		var ae *AuthError
+		if err == nil || errors.As(err, &ae) || ctx.Err() != nil {
+			return err
+		}
+		s.note("the remembered transport failed (" + err.Error() + "); detecting again")
+		storeEra(&s.cfg, eraRecord{})
+		s.mu.Lock()
+		s.kind, s.era, s.legacyOffer = s.cfg.Transport, "", ""
+		if len(s.cfg.Command) > 0 {
+			s.kind = TransportStdio
+		}
+		if s.kind == "" {
+			s.kind = TransportAuto
+		}
+		s.mu.Unlock()
+	}
+	if err := s.establish(ctx); err != nil {
+		return err
+	}
+	if !forced {
+		i := s.Info()
+		storeEra(&s.cfg, eraRecord{Transport: i.Transport, Era: i.Era, Protocol: i.Protocol})
+	}
+	return nil
+}
 
 // tlink connects one transport to the session, so that what it reports is
 // attributed to it (a server request is answered on the transport that

@@ -38,6 +38,10 @@ func stdioServer(mode string) {
 	if mode == "stubborn" {
 		signal.Ignore(syscall.SIGTERM)
 	}
+	if mode == "modern" || mode == "silent" {
+		stdioEraServer(mode)
+		return
+	}
 	fmt.Fprintln(os.Stderr, "fake server starting")
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -150,3 +154,60 @@ func TestStdioMissingCommand(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// stdioEraServer: "modern" answers server/discover (2026-07-28, no
+// initialize); "silent" is a legacy server that never answers
+// server/discover (nor anything before initialize).
+func stdioEraServer(mode string) {
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	initialized := false
+	for sc.Scan() {
+		m, _ := DecodeMessage(sc.Bytes())
+		if m == nil || m.Type() != RPCRequest {
+			continue
+		}
+		switch {
+		case mode == "modern" && m.Method == "server/discover":
+			fmt.Fprintf(os.Stdout, `{"jsonrpc":"2.0","id":%s,"result":{"resultType":"complete","supportedVersions":["2026-07-28"],"capabilities":{"tools":{}},"_meta":{"%s":{"name":"modern-stdio","version":"1"}}}}`+"\n", m.ID, MetaServerInfo)
+		case mode == "modern":
+			if !strings.Contains(string(m.Params), MetaProtocolVersion) {
+				fmt.Fprintf(os.Stdout, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32602,"message":"missing _meta"}}`+"\n", m.ID)
+				continue
+			}
+			a := fakeAnswer(sc.Bytes())
+			os.Stdout.Write(append(a, '\n'))
+		case m.Method == "initialize":
+			initialized = true
+			os.Stdout.Write(append(fakeAnswer(sc.Bytes()), '\n'))
+		case initialized:
+			os.Stdout.Write(append(fakeAnswer(sc.Bytes()), '\n'))
+		}
+	}
+}
+
+// Era detection on stdio: a modern server is found by server/discover; a
+// legacy one that never answers it is given up on after the probe timeout.
+func TestStdioEraDetection(t *testing.T) {
+	cfg := stdioConfig("modern")
+	s, _ := dialT(t, cfg)
+	if s.Info().Era != "modern" || s.Info().Protocol != ModernProtocol || !strings.Contains(string(s.Info().Server), "modern-stdio") {
+		t.Fatalf("info %+v", s.Info())
+	}
+	callEcho(t, s)
+
+	cfg = stdioConfig("silent")
+	cfg.ProbeTimeout = 300 * time.Millisecond
+	start := time.Now()
+	s, log := dialT(t, cfg)
+	if s.Info().Era != "legacy" {
+		t.Fatalf("era %s", s.Info().Era)
+	}
+	if time.Since(start) < 300*time.Millisecond {
+		t.Fatalf("fell back before the probe timeout")
+	}
+	callEcho(t, s)
+	if log.count(func(e Event) bool { return strings.Contains(e.Text, "no answer to server/discover within 300ms") }) == 0 {
+		t.Fatalf("fallback not explained")
+	}
+}
