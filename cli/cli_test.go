@@ -239,3 +239,26 @@ func TestVerbosePrintsTheLog(t *testing.T) {
 		}
 	}
 }
+
+// -o saves what a result carries: an image's bytes, a blob resource.
+func TestOutputFile(t *testing.T) {
+	d := startDemo(t, demo.Options{})
+	out := t.TempDir() + "/img.png"
+	r := run(t, "", "call", d.URL, "get_image", "-o", out)
+	b, err := os.ReadFile(out)
+	if r.code != 0 || err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("exit %d, %v, %d bytes: %q", r.code, err, len(b), r.stderr)
+	}
+	for _, uri := range demo.ResourceURIs() {
+		if !strings.Contains(uri, "png") && !strings.Contains(uri, "blob") && !strings.Contains(uri, "bin") {
+			continue
+		}
+		out := t.TempDir() + "/blob"
+		r := run(t, "", "read", d.URL, uri, "-o", out)
+		if fi, err := os.Stat(out); r.code != 0 || err != nil || fi.Size() == 0 {
+			t.Fatalf("read %s -o: exit %d %v %q", uri, r.code, err, r.stderr)
+		}
+		return
+	}
+	t.Fatalf("no binary resource in the demo: %v", demo.ResourceURIs())
+}

@@ -53,26 +53,7 @@ func printList(w io.Writer, key string, items []json.RawMessage, asJSON bool) er
 
 // describeItem is the one-line text form of a tool, resource, template or prompt.
 func describeItem(key string, raw json.RawMessage) string {
-	var it struct {
-		Name        string `json:"name"`
-		Title       string `json:"title"`
-		Description string `json:"description"`
-		URI         string `json:"uri"`
-		URITemplate string `json:"uriTemplate"`
-		MimeType    string `json:"mimeType"`
-		Annotations struct {
-			Title       string `json:"title"`
-			ReadOnly    *bool  `json:"readOnlyHint"`
-			Destructive *bool  `json:"destructiveHint"`
-			Idempotent  *bool  `json:"idempotentHint"`
-			OpenWorld   *bool  `json:"openWorldHint"`
-		} `json:"annotations"`
-		Arguments []struct {
-			Name     string `json:"name"`
-			Required bool   `json:"required"`
-		} `json:"arguments"`
-	}
-	json.Unmarshal(raw, &it)
+	it := mcp.DecodeItem(raw)
 	var b strings.Builder
 	switch key {
 	case "resources":
@@ -101,45 +82,17 @@ func describeItem(key string, raw json.RawMessage) string {
 		b.WriteString("(" + strings.Join(args, ", ") + ")")
 	default:
 		b.WriteString(it.Name)
-		title := it.Title
-		if title == "" {
-			title = it.Annotations.Title
-		}
-		if title != "" && title != it.Name {
+		if title := it.DisplayName(); title != it.Name {
 			b.WriteString(" (" + title + ")")
 		}
-		a := it.Annotations
-		var badges []string
-		if a.ReadOnly != nil && *a.ReadOnly {
-			badges = append(badges, "read-only")
-		} else if a.Destructive != nil && *a.Destructive {
-			badges = append(badges, "destructive")
-		}
-		if a.Idempotent != nil && *a.Idempotent {
-			badges = append(badges, "idempotent")
-		}
-		if a.OpenWorld != nil && *a.OpenWorld {
-			badges = append(badges, "open-world")
-		}
-		if len(badges) > 0 {
+		if badges := it.Annotations.Badges(); len(badges) > 0 {
 			b.WriteString(" [" + strings.Join(badges, ", ") + "]")
 		}
 	}
-	if d := firstLine(it.Description); d != "" {
+	if d := mcp.FirstLine(it.Description, 160); d != "" {
 		b.WriteString(" — " + d)
 	}
 	return termsafe.Line(b.String())
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > 160 {
-		s = s[:160] + "…"
-	}
-	return s
 }
 
 // ---- arguments ----
@@ -409,12 +362,8 @@ func callTool(ctx context.Context, s *mcp.Session, name string, args map[string]
 // printToolResult prints a CallToolResult: as received with --json, else
 // its content as readable, terminal-safe text. isError becomes toolError.
 func printToolResult(w io.Writer, raw json.RawMessage, asJSON bool, outFile string) error {
-	var res struct {
-		Content    []json.RawMessage `json:"content"`
-		Structured json.RawMessage   `json:"structuredContent"`
-		IsError    bool              `json:"isError"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil {
+	res, err := mcp.DecodeToolResult(raw)
+	if err != nil {
 		return fmt.Errorf("unreadable tool result: %w", err)
 	}
 	if asJSON {
@@ -426,8 +375,8 @@ func printToolResult(w io.Writer, raw json.RawMessage, asJSON bool, outFile stri
 			hasText = hasText || isText
 			fmt.Fprintln(w, text)
 		}
-		if !hasText && len(res.Structured) > 0 {
-			fmt.Fprintln(w, prettyJSON(res.Structured))
+		if !hasText && len(res.StructuredContent) > 0 {
+			fmt.Fprintln(w, prettyJSON(res.StructuredContent))
 		}
 	}
 	if outFile != "" {
@@ -443,18 +392,7 @@ func printToolResult(w io.Writer, raw json.RawMessage, asJSON bool, outFile stri
 
 // renderBlock renders one content block; isText reports a text block.
 func renderBlock(raw json.RawMessage) (out string, isText bool) {
-	var b struct {
-		Type     string          `json:"type"`
-		Text     string          `json:"text"`
-		Data     string          `json:"data"`
-		MimeType string          `json:"mimeType"`
-		URI      string          `json:"uri"`
-		Name     string          `json:"name"`
-		Resource json.RawMessage `json:"resource"`
-	}
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return termsafe.Text(string(raw)), false
-	}
+	b := mcp.DecodeContent(raw)
 	switch b.Type {
 	case "text":
 		return termsafe.Text(b.Text), true
@@ -474,18 +412,13 @@ func renderBlock(raw json.RawMessage) (out string, isText bool) {
 		}
 		return termsafe.Line(s), false
 	case "resource":
-		var r struct {
-			URI      string  `json:"uri"`
-			MimeType string  `json:"mimeType"`
-			Text     *string `json:"text"`
-			Blob     string  `json:"blob"`
+		if r := b.Resource; r != nil {
+			if r.Text != nil {
+				return termsafe.Line("[resource "+r.URI+"]") + "\n" + termsafe.Text(*r.Text), true
+			}
+			n, _ := base64.StdEncoding.DecodeString(r.Blob)
+			return termsafe.Line(fmt.Sprintf("[resource %s %s, %s]", r.URI, r.MimeType, sizeText(len(n)))), false
 		}
-		json.Unmarshal(b.Resource, &r)
-		if r.Text != nil {
-			return termsafe.Line("[resource "+r.URI+"]") + "\n" + termsafe.Text(*r.Text), true
-		}
-		n, _ := base64.StdEncoding.DecodeString(r.Blob)
-		return termsafe.Line(fmt.Sprintf("[resource %s %s, %s]", r.URI, r.MimeType, sizeText(len(n)))), false
 	}
 	return termsafe.Text("[" + b.Type + "] " + string(raw)), false
 }
@@ -508,46 +441,44 @@ func prettyJSON(raw json.RawMessage) string {
 	return termsafe.Text(b.String())
 }
 
-// saveFirstContent writes the first content block's payload (text, or the
-// decoded data or blob) to a file.
+// saveFirstContent writes a result's payload to a file: the first binary
+// block (image or audio data, a blob) if there is one, else the first text.
+// Blocks may be content blocks or resources/read contents.
 func saveFirstContent(path string, blocks []json.RawMessage) error {
+	var text *string
 	for _, raw := range blocks {
-		var b struct {
-			Text     *string `json:"text"`
-			Data     string  `json:"data"`
-			Blob     string  `json:"blob"`
-			Resource *struct {
-				Text *string `json:"text"`
-				Blob string  `json:"blob"`
-			} `json:"resource"`
+		b := mcp.DecodeContent(raw)
+		var rc mcp.ResourceContents
+		json.Unmarshal(raw, &rc)
+		if b.Resource != nil {
+			rc = *b.Resource
 		}
-		if json.Unmarshal(raw, &b) != nil {
-			continue
-		}
-		var data []byte
+		var data string
 		switch {
-		case b.Text != nil:
-			data = []byte(*b.Text)
-		case b.Data != "" || b.Blob != "":
-			d, err := base64.StdEncoding.DecodeString(b.Data + b.Blob)
-			if err != nil {
-				return fmt.Errorf("content is not valid base64: %w", err)
-			}
-			data = d
-		case b.Resource != nil && b.Resource.Text != nil:
-			data = []byte(*b.Resource.Text)
-		case b.Resource != nil:
-			d, err := base64.StdEncoding.DecodeString(b.Resource.Blob)
-			if err != nil {
-				return fmt.Errorf("blob is not valid base64: %w", err)
-			}
-			data = d
+		case b.Data != "":
+			data = b.Data
+		case rc.Blob != "":
+			data = rc.Blob
+		case text == nil && rc.Text != nil:
+			text = rc.Text
+			continue
+		case text == nil && b.Type == "text":
+			t := b.Text
+			text = &t
+			continue
 		default:
 			continue
 		}
-		return os.WriteFile(path, data, 0o644)
+		d, err := base64.StdEncoding.DecodeString(data)
+		if err != nil {
+			return fmt.Errorf("content is not valid base64: %w", err)
+		}
+		return os.WriteFile(path, d, 0o644)
 	}
-	return errors.New("nothing to save: the result has no content")
+	if text == nil {
+		return errors.New("nothing to save: the result has no content")
+	}
+	return os.WriteFile(path, []byte(*text), 0o644)
 }
 
 func runRead(ctx context.Context, c *runCtx) error {
@@ -568,12 +499,7 @@ func runRead(ctx context.Context, c *runCtx) error {
 		fmt.Fprintf(c.out, "%s\n", bytes.TrimSpace(raw))
 	} else {
 		for _, r := range res.Contents {
-			var cont struct {
-				URI      string  `json:"uri"`
-				MimeType string  `json:"mimeType"`
-				Text     *string `json:"text"`
-				Blob     string  `json:"blob"`
-			}
+			var cont mcp.ResourceContents
 			json.Unmarshal(r, &cont)
 			if cont.Text != nil {
 				fmt.Fprintln(c.out, termsafe.Text(*cont.Text))

@@ -195,16 +195,7 @@ func (s *Session) discoverOn(ctx context.Context, tr transport, version string, 
 				Supported []string `json:"supported"`
 			}
 			json.Unmarshal(re.Data, &data)
-			next := ""
-			if slices.Contains(data.Supported, version) {
-				next = version
-			} else {
-				for _, v := range data.Supported {
-					if IsModern(v) && slices.Contains(KnownProtocols, v) && v > next {
-						next = v
-					}
-				}
-			}
+			next := pickVersion(data.Supported, version)
 			if next == "" {
 				return ConnInfo{}, &legacyServer{why: fmt.Sprintf("server/discover: the server supports only %v", data.Supported), supported: data.Supported}
 			}
@@ -240,12 +231,7 @@ func (s *Session) discovered(tr transport, version string, raw json.RawMessage) 
 		return ConnInfo{}, fmt.Errorf("unreadable server/discover result: %w", err)
 	}
 	if len(res.SupportedVersions) > 0 && !slices.Contains(res.SupportedVersions, version) {
-		best := ""
-		for _, v := range res.SupportedVersions {
-			if IsModern(v) && slices.Contains(KnownProtocols, v) && v > best {
-				best = v
-			}
-		}
+		best := pickVersion(res.SupportedVersions, version)
 		if best == "" {
 			return ConnInfo{}, &legacyServer{why: fmt.Sprintf("server/discover lists only %v", res.SupportedVersions), supported: res.SupportedVersions}
 		}

@@ -391,16 +391,7 @@ func (s *Session) switchVersion(re *RPCError) string {
 	s.mu.Lock()
 	cur := s.protocol
 	s.mu.Unlock()
-	next := ""
-	if slices.Contains(data.Supported, cur) {
-		next = cur
-	} else {
-		for _, v := range data.Supported {
-			if IsModern(v) && slices.Contains(KnownProtocols, v) && v > next {
-				next = v
-			}
-		}
-	}
+	next := pickVersion(data.Supported, cur)
 	if next == "" {
 		return ""
 	}
@@ -539,4 +530,20 @@ func (s *Session) listAll(ctx context.Context, tr transport, method, key string)
 		cursor = next
 	}
 	return all, fmt.Errorf("%s: too many pages", method)
+}
+
+// pickVersion chooses from a server's supported versions: the one in use if
+// it is listed (some servers reject the first request whatever it says),
+// else the newest modern revision sonde knows; "" if there is none.
+func pickVersion(supported []string, cur string) string {
+	if slices.Contains(supported, cur) {
+		return cur
+	}
+	best := ""
+	for _, v := range supported {
+		if IsModern(v) && slices.Contains(KnownProtocols, v) && v > best {
+			best = v
+		}
+	}
+	return best
 }

@@ -1,0 +1,185 @@
+package mcp
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Typed views of what servers send, decoded leniently: a field of the
+// wrong type or a content type nobody knows leaves the rest readable (the
+// go-sdk types reject a whole result for one unknown content type). Keep
+// the raw bytes as the source of truth; decode a view when you need one.
+
+// Item is one entry of tools/list, resources/list, resources/templates/list
+// or prompts/list.
+type Item struct {
+	Name         string           `json:"name"`
+	Title        string           `json:"title"`
+	Description  string           `json:"description"`
+	URI          string           `json:"uri"`
+	URITemplate  string           `json:"uriTemplate"`
+	MimeType     string           `json:"mimeType"`
+	Size         *int64           `json:"size"`
+	InputSchema  json.RawMessage  `json:"inputSchema"`
+	OutputSchema json.RawMessage  `json:"outputSchema"`
+	Annotations  ToolAnnotations  `json:"annotations"`
+	Arguments    []PromptArgument `json:"arguments"`
+	Meta         json.RawMessage  `json:"_meta"`
+}
+
+// ToolAnnotations are a tool's hints (untrusted unless the server is).
+type ToolAnnotations struct {
+	Title           string `json:"title"`
+	ReadOnlyHint    *bool  `json:"readOnlyHint"`
+	DestructiveHint *bool  `json:"destructiveHint"`
+	IdempotentHint  *bool  `json:"idempotentHint"`
+	OpenWorldHint   *bool  `json:"openWorldHint"`
+}
+
+// PromptArgument is one argument of a prompt.
+type PromptArgument struct {
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Required    bool   `json:"required"`
+}
+
+// DecodeItem decodes a list entry leniently (each member on its own).
+func DecodeItem(raw json.RawMessage) Item {
+	var it Item
+	if json.Unmarshal(raw, &it) == nil {
+		return it
+	}
+	var members map[string]json.RawMessage
+	json.Unmarshal(raw, &members)
+	for k, v := range members {
+		switch k {
+		case "name":
+			json.Unmarshal(v, &it.Name)
+		case "title":
+			json.Unmarshal(v, &it.Title)
+		case "description":
+			json.Unmarshal(v, &it.Description)
+		case "uri":
+			json.Unmarshal(v, &it.URI)
+		case "uriTemplate":
+			json.Unmarshal(v, &it.URITemplate)
+		case "mimeType":
+			json.Unmarshal(v, &it.MimeType)
+		case "size":
+			json.Unmarshal(v, &it.Size)
+		case "inputSchema":
+			it.InputSchema = v
+		case "outputSchema":
+			it.OutputSchema = v
+		case "annotations":
+			json.Unmarshal(v, &it.Annotations)
+		case "arguments":
+			json.Unmarshal(v, &it.Arguments)
+		case "_meta":
+			it.Meta = v
+		}
+	}
+	return it
+}
+
+// DisplayName is what to call the item: title, then the annotations'
+// title, then the name (the specification's order for tools).
+func (it Item) DisplayName() string {
+	switch {
+	case it.Title != "":
+		return it.Title
+	case it.Annotations.Title != "":
+		return it.Annotations.Title
+	}
+	return it.Name
+}
+
+// Badges names the tool's declared hints: "read-only", "destructive",
+// "idempotent", "open-world". Only hints the server set to true are named;
+// destructive and idempotent mean something only when not read-only.
+func (a ToolAnnotations) Badges() []string {
+	is := func(b *bool) bool { return b != nil && *b }
+	var out []string
+	if is(a.ReadOnlyHint) {
+		out = append(out, "read-only")
+	} else {
+		if is(a.DestructiveHint) {
+			out = append(out, "destructive")
+		}
+		if is(a.IdempotentHint) {
+			out = append(out, "idempotent")
+		}
+	}
+	if is(a.OpenWorldHint) {
+		out = append(out, "open-world")
+	}
+	return out
+}
+
+// Content is one content block of a tool result, prompt message or
+// sampling message. Type may be anything; unknown types keep Raw.
+type Content struct {
+	Type        string            `json:"type"`
+	Text        string            `json:"text"`
+	Data        string            `json:"data"`
+	MimeType    string            `json:"mimeType"`
+	URI         string            `json:"uri"`
+	Name        string            `json:"name"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Size        *int64            `json:"size"`
+	Resource    *ResourceContents `json:"resource"`
+	Annotations json.RawMessage   `json:"annotations"`
+	Raw         json.RawMessage   `json:"-"`
+}
+
+// ResourceContents is an embedded resource or one resources/read content:
+// Text for text resources, Blob (base64) for binary ones.
+type ResourceContents struct {
+	URI      string  `json:"uri"`
+	MimeType string  `json:"mimeType"`
+	Text     *string `json:"text"`
+	Blob     string  `json:"blob"`
+}
+
+// DecodeContent decodes a content block leniently.
+func DecodeContent(raw json.RawMessage) Content {
+	var c Content
+	if json.Unmarshal(raw, &c) != nil {
+		var t struct {
+			Type string `json:"type"`
+		}
+		json.Unmarshal(raw, &t)
+		c = Content{Type: t.Type}
+	}
+	c.Raw = raw
+	return c
+}
+
+// ToolResult is a CallToolResult.
+type ToolResult struct {
+	Content           []json.RawMessage `json:"content"`
+	StructuredContent json.RawMessage   `json:"structuredContent"`
+	IsError           bool              `json:"isError"`
+}
+
+// DecodeToolResult decodes a CallToolResult leniently: content blocks stay
+// raw for DecodeContent.
+func DecodeToolResult(raw json.RawMessage) (ToolResult, error) {
+	var r ToolResult
+	err := json.Unmarshal(raw, &r)
+	return r, err
+}
+
+// FirstLine is the first line of a description, for one-line listings.
+func FirstLine(s string, max int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if max > 0 && len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
