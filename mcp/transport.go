@@ -85,6 +85,10 @@ func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint fun
 	var res sseReadResult
 	// The scanner holds a whole block, field names included.
 	cfg := &sse.ReadConfig{MaxEventSize: maxMessage + 4096}
+	// One Event serves every SSE event of the stream: they are handled one
+	// at a time and the link copies what it keeps (taking the address of a
+	// fresh one per event would put each on the heap).
+	base := new(Event)
 	for ev, err := range sse.Read(t, cfg) {
 		if err != nil {
 			res.err = sseError(err, maxMessage)
@@ -93,40 +97,40 @@ func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint fun
 		if ev.LastEventID != "" {
 			res.lastID, res.sawID = ev.LastEventID, true
 		}
-		handleSSEEvent(l, ev, t.takeRetry(), stream, onEndpoint)
+		handleSSEEvent(l, base, ev, t.takeRetry(), stream, onEndpoint)
 	}
 	res.idled = t.Idled()
 	return res
 }
 
 // handleSSEEvent classifies one dispatched SSE event.
-func handleSSEEvent(l link, ev sse.Event, retry int, stream string, onEndpoint func(string)) {
-	base := Event{Dir: DirIn, Stream: stream, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
+func handleSSEEvent(l link, base *Event, ev sse.Event, retry int, stream string, onEndpoint func(string)) {
+	*base = Event{Dir: DirIn, Stream: stream, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
 	switch {
 	case ev.Type == "" || ev.Type == "message":
 		if strings.TrimSpace(ev.Data) == "" {
 			// A priming event (2025-11-25): an id and empty data, never JSON.
 			base.Kind = KindSSE
 			base.Text = "(empty data)"
-			l.emit(&base)
+			l.emit(base)
 			return
 		}
 		base.Kind = KindMessage
 		// go-sse hands the data over as an immutable string; share its
 		// bytes rather than copy every message (Raw is never modified).
 		base.Raw = unsafe.Slice(unsafe.StringData(ev.Data), len(ev.Data))
-		l.receive(&base)
+		l.receive(base)
 	case ev.Type == "endpoint" && onEndpoint != nil:
 		base.Kind = KindSSE
 		base.Text = RedactURL(ev.Data)
-		l.emit(&base)
+		l.emit(base)
 		onEndpoint(ev.Data)
 	default:
 		// Any event name we do not know (keepalive, ping, tools, ...) is
 		// shown, never an error; its id and retry still count.
 		base.Kind = KindSSE
 		base.Text, base.Truncated = capText(ev.Data, maxLogText)
-		l.emit(&base)
+		l.emit(base)
 	}
 }
 
