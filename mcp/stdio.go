@@ -106,6 +106,7 @@ func (t *stdio) connect(ctx context.Context) error {
 func (t *stdio) readStdout(r io.Reader) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	max := t.cfg.maxMessage()
+	ev := new(Event) // reused for every line: the link copies what it keeps
 	var line []byte
 	oversize := int64(0)
 	for {
@@ -127,7 +128,7 @@ func (t *stdio) readStdout(r io.Reader) {
 				Err: fmt.Sprintf("a %s line exceeds the %s message limit; skipped (raise --max-message)", humanBytes(oversize), humanBytes(int64(max)))})
 			oversize = 0
 		} else if len(line) > 0 {
-			t.line(line)
+			t.line(ev, line)
 		}
 		line = nil
 		if err != nil {
@@ -139,14 +140,15 @@ func (t *stdio) readStdout(r io.Reader) {
 	}
 }
 
-func (t *stdio) line(b []byte) {
+func (t *stdio) line(ev *Event, b []byte) {
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
 		b = b[:len(b)-1]
 	}
 	if len(b) == 0 {
 		return
 	}
-	t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "stdout", Raw: b, Bytes: int64(len(b))})
+	*ev = Event{Dir: DirIn, Kind: KindMessage, Stream: "stdout", Raw: b, Bytes: int64(len(b))}
+	t.l.receive(ev)
 }
 
 func (t *stdio) readStderr(r io.Reader) {
