@@ -30,6 +30,7 @@ type stdio struct {
 	mu         sync.Mutex
 	closing    bool
 	lastStderr string
+	exitCause  error // how the process ended, once it has
 	exited     chan struct{} // closed when the process has been reaped
 	exitErr    error
 }
@@ -83,22 +84,31 @@ func (t *stdio) connect(ctx context.Context) error {
 		closing := t.closing
 		last := t.lastStderr
 		t.mu.Unlock()
+		t.mu.Lock()
+		t.exitCause = exitCause(cmd, err, last)
+		t.mu.Unlock()
 		close(t.exited)
 		if closing {
 			return
 		}
-		cause := "the server process exited"
-		if err != nil {
-			cause = "the server process exited: " + err.Error()
-		} else if cmd.ProcessState != nil {
-			cause = fmt.Sprintf("the server process exited with status %d", cmd.ProcessState.ExitCode())
-		}
-		if last != "" {
-			cause += " (last stderr: " + sanitizeLine(last) + ")"
-		}
-		t.l.lost(t, errors.New(cause))
+		t.l.lost(t, t.exitCause)
 	}()
 	return nil
+}
+
+// exitCause says how the server process ended, with its last stderr line.
+func exitCause(cmd *exec.Cmd, err error, lastStderr string) error {
+	cause := "the server process exited"
+	switch {
+	case cmd.ProcessState != nil && cmd.ProcessState.Exited():
+		cause = fmt.Sprintf("the server process exited with status %d", cmd.ProcessState.ExitCode())
+	case err != nil:
+		cause = "the server process exited: " + err.Error()
+	}
+	if lastStderr != "" {
+		cause += " (last stderr: " + sanitizeLine(lastStderr) + ")"
+	}
+	return errors.New(cause)
 }
 
 // readStdout splits stdout into lines of at most MaxMessage bytes; a longer
@@ -193,6 +203,15 @@ func (t *stdio) send(ctx context.Context, m *outMsg) error {
 	buf := make([]byte, 0, len(m.raw)+1)
 	buf = append(append(buf, m.raw...), '\n')
 	if _, err := t.stdin.Write(buf); err != nil {
+		// The process is probably gone: say how it ended if we learn it soon.
+		select {
+		case <-t.exited:
+			t.mu.Lock()
+			cause := t.exitCause
+			t.mu.Unlock()
+			return &LostError{Method: m.method, Err: cause}
+		case <-time.After(time.Second):
+		}
 		return &LostError{Method: m.method, Err: fmt.Errorf("writing to the server's stdin: %w", err)}
 	}
 	return nil

@@ -60,12 +60,12 @@ func stdioServer(mode string) {
 				continue
 			}
 		}
-		if a := fakeAnswer(line); a != nil {
-			os.Stdout.Write(append(a, '\n'))
-		}
-		if mode == "crash" && m != nil && m.Method == "tools/call" {
+		if mode == "crash" && m != nil && m.Method == "tools/call" && strings.Contains(string(m.Params), `"crash"`) {
 			fmt.Fprintln(os.Stderr, "fatal: simulated crash")
 			os.Exit(3)
+		}
+		if a := fakeAnswer(line); a != nil {
+			os.Stdout.Write(append(a, '\n'))
 		}
 	}
 	if mode == "stubborn" {
@@ -126,12 +126,7 @@ func TestStdioShutdownEscalates(t *testing.T) {
 // the call it died on fails with the exit status and its last stderr line.
 func TestStdioCrashRestarts(t *testing.T) {
 	s, _ := dialT(t, stdioConfig("crash"))
-	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"message": "x"}})
-	if err == nil {
-		// The answer may win the race with the exit; the next call then
-		// meets the dead process.
-		_, err = s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"})
-	}
+	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "crash"})
 	var le *LostError
 	if !errors.As(err, &le) || !strings.Contains(err.Error(), "status 3") || !strings.Contains(err.Error(), "simulated crash") {
 		t.Fatalf("got %v", err)
