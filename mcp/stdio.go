@@ -30,9 +30,8 @@ type stdio struct {
 	mu         sync.Mutex
 	closing    bool
 	lastStderr string
-	exitCause  error // how the process ended, once it has
+	exitCause  error         // how the process ended, once it has
 	exited     chan struct{} // closed when the process has been reaped
-	exitErr    error
 }
 
 func newStdio(cfg *Config, l link) *stdio {
@@ -80,7 +79,6 @@ func (t *stdio) connect(ctx context.Context) error {
 		readers.Wait()
 		err := cmd.Wait()
 		t.mu.Lock()
-		t.exitErr = err
 		closing := t.closing
 		last := t.lastStderr
 		t.mu.Unlock()
