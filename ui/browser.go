@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/sahilm/fuzzy"
 
+	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
@@ -68,6 +69,7 @@ type item struct {
 	idempotent   *bool
 	openWorld    *bool
 	annTitle     string
+	taskSupport  string // execution.taskSupport: forbidden, optional, required
 
 	// prompts
 	args []schema.PromptArg
@@ -115,6 +117,9 @@ func decodeItems(k listKind, raw json.RawMessage) (items []*item, next string) {
 			annTitle: termsafe.Line(v.Annotations.Title)}
 		if k == listTemplates {
 			it.uri = v.URITemplate
+		}
+		if k == listTools {
+			it.taskSupport = mcp.ToolTaskSupport(r)
 		}
 		it.dname = termsafe.Line(v.Name)
 		if it.dname == "" {

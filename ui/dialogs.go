@@ -14,7 +14,6 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
-	"github.com/sonde-mcp/sonde/ui/form"
 )
 
 // dialog is an overlay on top of the panes. The top dialog gets every
@@ -34,6 +33,17 @@ func (m *Model) topDialog() dialog {
 }
 
 func (m *Model) pushDialog(d dialog) { m.dialogs = append(m.dialogs, d) }
+
+// removeDialog takes d off the stack wherever it is (a request dialog may
+// have been covered by another one by the time it is answered).
+func (m *Model) removeDialog(d dialog) {
+	for i, x := range m.dialogs {
+		if x == d {
+			m.dialogs = append(m.dialogs[:i], m.dialogs[i+1:]...)
+			return
+		}
+	}
+}
 
 func (m *Model) popDialog() {
 	if len(m.dialogs) > 0 {
@@ -537,163 +547,4 @@ func (d *schemaDialog) view(m *Model, W, H int) string {
 	d.offset = max(0, min(d.offset, len(body)-rows))
 	lines := append([]string(nil), body[d.offset:min(len(body), d.offset+rows)]...)
 	return frame(st, d.it.kind.title()[:len(d.it.kind.title())-1]+": "+d.it.dname, lines, bindingHelp(st, d.help(m)...), w, h)
-}
-
-// ---- server requests ----
-
-// serverRequestDialog shows a request the UI cannot answer in full yet
-// (sampling): the user sees it and declines.
-type serverRequestDialog struct {
-	msg    serverRequestMsg
-	offset int
-}
-
-func newServerRequestDialog(m *Model, msg serverRequestMsg) *serverRequestDialog {
-	return &serverRequestDialog{msg: msg}
-}
-
-func (d *serverRequestDialog) help(*Model) []key.Binding {
-	return []key.Binding{kb("d", "decline"), kb("↓↑", "scroll")}
-}
-
-func (d *serverRequestDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "d", "esc", "n":
-		d.msg.reply <- serverAnswer{err: &mcp.RPCError{Code: -1, Message: "the user declined " + d.msg.req.Method}}
-		m.popDialog()
-		m.setFlash("declined "+d.msg.req.Method, false)
-	case "down", "j":
-		d.offset++
-	case "up", "k":
-		d.offset--
-	}
-	return nil
-}
-
-func (d *serverRequestDialog) view(m *Model, W, H int) string {
-	st := m.st
-	w, h := min(W-4, 100), max(6, H-4)
-	lines := []string{st.Warn.Render("The server asks: " + termsafe.Line(d.msg.req.Method)), st.Muted.Render("sonde cannot answer this kind of request yet; you can decline it."), ""}
-	body := m.hl.lines("", st.Chroma, prettyJSON(d.msg.req.Params))
-	d.offset = max(0, min(d.offset, len(body)-(h-7)))
-	lines = append(lines, body[d.offset:]...)
-	return frame(st, "Server request", lines, bindingHelp(st, d.help(m)...), w, h)
-}
-
-// elicitDialog answers elicitation/create with a form built from the
-// requested schema: accept (ctrl+r), decline (ctrl+d) or cancel (esc).
-type elicitDialog struct {
-	msg     serverRequestMsg
-	message string
-	form    *form.Form
-	url     string
-}
-
-func newElicitDialog(m *Model, msg serverRequestMsg) (*elicitDialog, error) {
-	var p struct {
-		Message         string          `json:"message"`
-		RequestedSchema json.RawMessage `json:"requestedSchema"`
-		Mode            string          `json:"mode"`
-		URL             string          `json:"url"`
-	}
-	if err := json.Unmarshal(msg.req.Params, &p); err != nil {
-		return nil, err
-	}
-	d := &elicitDialog{msg: msg, message: termsafe.Text(p.Message), url: termsafe.Line(p.URL)}
-	if p.Mode == "url" {
-		return d, nil
-	}
-	if len(p.RequestedSchema) == 0 {
-		p.RequestedSchema = json.RawMessage(`{"type":"object"}`)
-	}
-	f, err := form.New(p.RequestedSchema, form.Options{Styles: m.st.Form})
-	if err != nil {
-		return nil, err
-	}
-	d.form = f
-	return d, nil
-}
-
-func (d *elicitDialog) focus() tea.Cmd {
-	if d.form != nil {
-		return d.form.Focus()
-	}
-	return nil
-}
-
-func (d *elicitDialog) restyle(st *Styles) {
-	if d.form != nil {
-		d.form.SetStyles(st.Form)
-	}
-}
-
-func (d *elicitDialog) forward(msg tea.Msg) tea.Cmd {
-	if d.form != nil {
-		return d.form.Update(msg)
-	}
-	return nil
-}
-
-func (d *elicitDialog) help(m *Model) []key.Binding {
-	bs := []key.Binding{kb("ctrl+r", "accept"), kb("ctrl+d", "decline"), kb("esc", "cancel")}
-	if d.form != nil {
-		fk := d.form.KeyMap()
-		bs = append(bs, fk.Next, fk.Toggle, fk.Choose)
-	}
-	return bs
-}
-
-func (d *elicitDialog) answer(m *Model, action string) tea.Cmd {
-	res := map[string]any{"action": action}
-	if action == "accept" && d.form != nil {
-		v, err := d.form.Value()
-		if err != nil {
-			m.setFlash(err.Error(), true)
-			return nil
-		}
-		res["content"] = v
-	}
-	d.msg.reply <- serverAnswer{result: res}
-	m.popDialog()
-	m.setFlash("elicitation: "+action, false)
-	return nil
-}
-
-func (d *elicitDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "ctrl+r", "ctrl+s":
-		if d.form != nil && !d.form.Valid() {
-			m.setFlash("the answer does not match the requested schema", true)
-			return nil
-		}
-		return d.answer(m, "accept")
-	case "ctrl+d":
-		return d.answer(m, "decline")
-	case "esc":
-		if d.form != nil && (d.form.Raw() || d.form.KeyMap().Close.Enabled()) {
-			return d.form.Update(msg)
-		}
-		return d.answer(m, "cancel")
-	}
-	if d.form != nil {
-		return d.form.Update(msg)
-	}
-	return nil
-}
-
-func (d *elicitDialog) view(m *Model, W, H int) string {
-	st := m.st
-	w, h := min(W-4, 100), max(8, H-4)
-	lines := []string{st.Warn.Render("The server asks you for input (elicitation)")}
-	for _, l := range wrapLines(d.message, w-2) {
-		lines = append(lines, st.Text.Render(l))
-	}
-	lines = append(lines, "")
-	if d.form != nil {
-		d.form.SetSize(w-2, max(3, h-len(lines)-3))
-		lines = append(lines, strings.Split(d.form.View(), "\n")...)
-	} else if d.url != "" {
-		lines = append(lines, st.Text.Render("URL: ")+st.Accent2.Render(d.url), st.Muted.Render("open it yourself, then accept"))
-	}
-	return frame(st, "Elicitation", lines, bindingHelp(st, d.help(m)[:3]...), w, h)
 }

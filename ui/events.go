@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 		}
 		if e.Dir == mcp.DirIn {
 			m.lastIn = e.Time
+		}
+		if e.Kind == mcp.KindInfo || e.Kind == mcp.KindState {
+			m.noteDetection(e)
 		}
 		if e.IsKeepalive() {
 			switch {
@@ -86,7 +90,9 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 				delete(m.flights, e.ID)
 			}
 		case mcp.KindMessage:
-			m.applyMessage(e, &relist)
+			m.applyMessage(e, &relist, &cmds)
+		case mcp.KindStderr:
+			m.addServerLog(e)
 		}
 	}
 	if m.canAct() {
@@ -124,7 +130,10 @@ func (m *Model) rewind() {
 	clear(m.flights)
 	clear(m.reqInfo)
 	m.reqOrder = nil
+	m.srvLog = newSrvLog()
+	m.tasks, m.taskList = nil, scroller{follow: true}
 	m.state, m.attempt, m.info, m.server = "", 0, nil, serverIdent{}
+	m.detect = nil
 	m.lastIn, m.kaIn, m.kaOut, m.pingRTT, m.reconnects = time.Time{}, 0, 0, 0, 0
 	if !m.live {
 		m.now = time.Time{} // the replay's clock restarts from the events
@@ -132,19 +141,21 @@ func (m *Model) rewind() {
 	m.layout()
 }
 
-func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool) {
+func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool, cmds *[]tea.Cmd) {
+	m.taskEvent(e)
 	switch {
 	case e.Dir == mcp.DirOut && e.RPC == mcp.RPCRequest:
 		var r struct {
 			Params struct {
 				Cursor *string `json:"cursor"`
+				TaskID string  `json:"taskId"`
 				Meta   struct {
 					Token json.RawMessage `json:"progressToken"`
 				} `json:"_meta"`
 			} `json:"params"`
 		}
 		json.Unmarshal(e.Raw, &r)
-		m.rememberReq(e.ID, reqInfo{method: e.Method, hasCursor: r.Params.Cursor != nil})
+		m.rememberReq(e.ID, reqInfo{method: e.Method, hasCursor: r.Params.Cursor != nil, taskID: r.Params.TaskID})
 		if e.Method != "ping" {
 			f := &flight{id: e.ID, method: e.Method, subject: termsafe.Line(requestSubject(e.Raw)), start: e.Time, token: strings.TrimSpace(string(r.Params.Meta.Token))}
 			m.flights[e.ID] = f
@@ -187,12 +198,33 @@ func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool) {
 					f.progress, f.total, f.message, f.hasProg = n.Params.Progress, n.Params.Total, termsafe.Line(n.Params.Message), true
 				}
 			}
+			m.taskProgress(tok, n.Params.Progress, n.Params.Total, termsafe.Line(n.Params.Message))
+		case "notifications/message":
+			m.addServerLog(e)
+		case "notifications/resources/updated":
+			var n struct {
+				Params struct {
+					URI string `json:"uri"`
+				} `json:"params"`
+			}
+			if json.Unmarshal(e.Raw, &n) == nil && n.Params.URI != "" {
+				*cmds = append(*cmds, m.resourceUpdated(n.Params.URI, e.Time))
+			}
 		case "notifications/tools/list_changed":
 			relist[listTools] = true
 		case "notifications/resources/list_changed":
 			relist[listResources], relist[listTemplates] = true, true
 		case "notifications/prompts/list_changed":
 			relist[listPrompts] = true
+		case "notifications/elicitation/complete":
+			var n struct {
+				Params struct {
+					ID string `json:"elicitationId"`
+				} `json:"params"`
+			}
+			if json.Unmarshal(e.Raw, &n) == nil {
+				m.elicitationComplete(n.Params.ID)
+			}
 		}
 	}
 }
@@ -271,10 +303,10 @@ func (m *Model) applyCapabilities(raw json.RawMessage) {
 
 // ---- talking to the server ----
 
-// uiCapabilities are what the UI's handler answers: roots (an empty list
-// for now) and form elicitation (a dialog with the same form machinery).
-// Sampling is not offered: the UI can only decline it.
-var uiCapabilities = json.RawMessage(`{"roots":{"listChanged":false},"elicitation":{"form":{}}}`)
+// uiCapabilities are what the UI's handler answers: roots (the roots
+// dialog; edits notify), sampling with tools (the sampling dialog; a
+// tool_use reply is written as JSON) and elicitation in form and URL mode.
+var uiCapabilities = json.RawMessage(`{"roots":{"listChanged":true},"sampling":{"tools":{}},"elicitation":{"form":{},"url":{}}}`)
 
 // dial connects in a command; events flow while it runs.
 func (m *Model) dial() tea.Cmd {
@@ -288,6 +320,8 @@ func (m *Model) dial() tea.Cmd {
 	cfg := m.opts.Config
 	cfg.OnEvent = m.feed.push
 	cfg.Handler = m.feed.handle
+	cfg.Listen = true // list_changed (and subscriptions) in the 2026-07-28 era
+	cfg.Tasks = true  // the UI follows tasks (the 2026 tasks extension)
 	if len(cfg.Capabilities) == 0 {
 		cfg.Capabilities = uiCapabilities
 	}
@@ -380,7 +414,7 @@ func (m *Model) listAll(k listKind) tea.Cmd {
 
 // startCall sends a request for the user and shows its progress in the
 // work pane.
-func (m *Model) startCall(method, subject string, it *item, params any) tea.Cmd {
+func (m *Model) startCall(method, subject string, it *item, params any, opts ...mcp.CallOption) tea.Cmd {
 	if !m.canAct() {
 		return m.needServer()
 	}
@@ -394,7 +428,7 @@ func (m *Model) startCall(method, subject string, it *item, params any) tea.Cmd 
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
 		start := time.Now()
-		res, err := sess.Call(ctx, method, json.RawMessage(raw), mcp.WithProgress(func(mcp.Progress) {}))
+		res, err := sess.Call(ctx, method, json.RawMessage(raw), append(opts, mcp.WithProgress(func(mcp.Progress) {}))...)
 		return callDoneMsg{call: c, result: res, err: err, took: time.Since(start)}
 	}, m.tick())
 }
@@ -412,6 +446,12 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 			break
 		}
 	}
+	if msg.err == nil && c.method == "tools/call" {
+		if h, ok := mcp.TaskOf(msg.result); ok {
+			m.setFlash(fmt.Sprintf("%s became task %s (%s); following it · t lists the tasks", c.subject, shortID(h.ID), termsafe.Line(h.Status)), false)
+			return m.followTask(c, h)
+		}
+	}
 	var out json.RawMessage
 	if c.item != nil && c.method == "tools/call" {
 		out = c.item.outputSchema
@@ -421,8 +461,20 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 		err = errCancelled
 	}
 	r := newResult(c.method, c.subject, msg.result, err, msg.took, out)
+	r.call = c
+	if c.method == "resources/read" {
+		var p struct {
+			URI string `json:"uri"`
+		}
+		json.Unmarshal(c.params, &p)
+		r.uri = p.URI
+	}
 	if m.work.active == c {
 		m.work.showResult(r)
+	}
+	if m.offerURLElicitations(c, err) {
+		m.setFlash(c.subject+": the server needs you to open a URL first (-32042)", true)
+		return nil
 	}
 	switch {
 	case err != nil:
@@ -442,20 +494,3 @@ func (cancelledError) Error() string {
 }
 
 var errCancelled error = cancelledError{}
-
-// serverRequest handles a request from the server that the user answers.
-func (m *Model) serverRequest(msg serverRequestMsg) tea.Cmd {
-	switch msg.req.Method {
-	case "elicitation/create":
-		d, err := newElicitDialog(m, msg)
-		if err == nil {
-			m.pushDialog(d)
-			return d.focus()
-		}
-		msg.reply <- serverAnswer{err: &mcp.RPCError{Code: mcp.CodeInvalidParams, Message: err.Error()}}
-		return nil
-	default:
-		m.pushDialog(newServerRequestDialog(m, msg))
-	}
-	return nil
-}

@@ -104,6 +104,7 @@ type fakeBackend struct {
 	answers map[string]json.RawMessage
 	errs    map[string]error
 	block   chan struct{} // if set, Call waits for it (or ctx)
+	notes   []string      // notifications sent
 }
 
 func (b *fakeBackend) Call(ctx context.Context, method string, params any, _ ...mcp.CallOption) (json.RawMessage, error) {
@@ -126,8 +127,11 @@ func (b *fakeBackend) Call(ctx context.Context, method string, params any, _ ...
 	return json.RawMessage(`{}`), nil
 }
 
-func (b *fakeBackend) Notify(context.Context, string, any) error { return nil }
-func (b *fakeBackend) Close() error                              { return nil }
+func (b *fakeBackend) Notify(_ context.Context, method string, _ any) error {
+	b.notes = append(b.notes, method)
+	return nil
+}
+func (b *fakeBackend) Close() error { return nil }
 
 // newTestModel is a model of size w×h showing the session fixture, with
 // no ticking and no listening (tests run commands themselves).
@@ -203,7 +207,8 @@ func run(m *Model, cmd tea.Cmd) []tea.Msg {
 
 func isTeaInternal(msg tea.Msg) bool {
 	switch msg.(type) {
-	case eventsMsg, streamClosedMsg, connectedMsg, listDoneMsg, callDoneMsg, flashMsg, serverRequestMsg, pickerMsg:
+	case eventsMsg, streamClosedMsg, connectedMsg, listDoneMsg, callDoneMsg, flashMsg, serverRequestMsg, pickerMsg,
+		requestGoneMsg, rootsCheckedMsg, urlOpenedMsg:
 		return false
 	}
 	return true

@@ -28,6 +28,11 @@ type GlobalKeys struct {
 	Theme     key.Binding
 	Reconnect key.Binding
 	Servers   key.Binding
+	Roots     key.Binding
+	Conn      key.Binding
+	ServerLog key.Binding
+	Tasks     key.Binding
+	LogLevel  key.Binding
 }
 
 // NavKeys move a selection or scroll a pane.
@@ -60,6 +65,7 @@ type LogKeys struct {
 	Cancel     key.Binding
 	ClearFil   key.Binding
 	Pair       key.Binding
+	Views      key.Binding
 }
 
 // WorkKeys drive the work pane: forms, results, in-flight calls.
@@ -74,6 +80,8 @@ type WorkKeys struct {
 	NextPage key.Binding
 	Raw      key.Binding
 	Edit     key.Binding
+	AsTask   key.Binding
+	Watch    key.Binding
 }
 
 // DetailKeys drive the event detail view.
@@ -104,6 +112,11 @@ func DefaultKeyMap() KeyMap {
 			Theme:     b([]string{"T"}, "T", "next theme"),
 			Reconnect: b([]string{"R"}, "R", "reconnect"),
 			Servers:   b([]string{"S"}, "S", "servers"),
+			Roots:     b([]string{"F"}, "F", "roots (folders the server may see)"),
+			Conn:      b([]string{"D"}, "D", "connection: era, version, detection"),
+			ServerLog: b([]string{"M"}, "M", "server log (notifications/message)"),
+			Tasks:     b([]string{"t"}, "t", "tasks"),
+			LogLevel:  b([]string{"L"}, "L", "log level (show and ask the server)"),
 		},
 		Nav: NavKeys{
 			Up:       b([]string{"up", "k"}, "↑/k", "up"),
@@ -133,6 +146,7 @@ func DefaultKeyMap() KeyMap {
 			Cancel:     b([]string{"x"}, "x", "cancel request"),
 			ClearFil:   b([]string{"esc"}, "esc", "clear filter"),
 			Pair:       b([]string{"%"}, "%", "jump between request and answer"),
+			Views:      b([]string{"1", "2", "3"}, "1-3", "wire / server log / tasks"),
 		},
 		Work: WorkKeys{
 			Submit:   b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "call / send"),
@@ -145,6 +159,8 @@ func DefaultKeyMap() KeyMap {
 			NextPage: b([]string{"]"}, "]", "next page"),
 			Raw:      b([]string{"ctrl+o"}, "ctrl+o", "raw JSON"),
 			Edit:     b([]string{"e", "enter"}, "e", "edit arguments"),
+			AsTask:   b([]string{"alt+r", "alt+enter"}, "alt+r", "call as a task"),
+			Watch:    b([]string{"w"}, "w", "watch: subscribe to the resource"),
 		},
 		Replay: defaultReplayKeys(),
 		Detail: DetailKeys{

@@ -53,6 +53,7 @@ type Model struct {
 	connErr error
 	closed  bool // event stream ended
 
+	detect     []detectNote // info events since the last connection attempt
 	state      mcp.State
 	attempt    int
 	info       *mcp.ConnInfo
@@ -65,9 +66,14 @@ type Model struct {
 	now        time.Time
 	ticking    bool
 
-	log  *eventLog
-	br   *browser
-	work *workPane
+	log     *eventLog
+	logView logView // what the log pane shows
+	srvLog  *srvLog
+	br      *browser
+	work    *workPane
+
+	tasks    []*taskEntry
+	taskList scroller
 
 	// in flight, from the events (works in replay too)
 	flights  map[string]*flight
@@ -83,6 +89,22 @@ type Model struct {
 
 	dialogs []dialog
 	picker  *picker
+
+	// server requests
+	roots       []rootEntry
+	rootsEnv    rootsEnv
+	rootsAsked  int
+	rootMissing map[string]bool
+	elicitDone  map[string]bool // elicitation ids the server said are complete
+
+	// resource subscriptions
+	subs         map[string]bool // exact URIs subscribed to
+	subUpdates   map[string]int  // notifications/resources/updated per URI
+	subUpdatedAt map[string]time.Time
+	rereading    map[string]int // 1: a re-read in flight; 2: and another one due
+	// opener opens a URL in a browser (nil: the system's opener; tests
+	// replace it).
+	opener func(url string) error
 
 	flash    string
 	flashErr bool
@@ -112,6 +134,7 @@ type flight struct {
 type reqInfo struct {
 	method    string
 	hasCursor bool
+	taskID    string // tasks/*: the task asked about
 }
 
 // call is a request the user made from the UI.
@@ -147,6 +170,8 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		height:      24,
 		events:      events,
 		log:         newEventLog(opts.LogWindow),
+		srvLog:      newSrvLog(),
+		taskList:    scroller{follow: true},
 		br:          newBrowser(),
 		work:        newWorkPane(),
 		flights:     map[string]*flight{},
@@ -156,6 +181,8 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		focus:       paneBrowser,
 	}
 	m.st = NewStyles(m.theme, m.isDark)
+	m.rootsEnv = newRootsEnv()
+	m.initRoots()
 	m.layout()
 	return m
 }
@@ -218,6 +245,26 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case serverRequestMsg:
 		return tea.Batch(m.serverRequest(msg), listenRequests(m.reqs))
+	case requestGoneMsg:
+		return m.requestGone(msg)
+	case rootsCheckedMsg:
+		m.rootMissing = msg.missing
+		return nil
+	case urlOpenedMsg:
+		return m.urlOpened(msg)
+	case logLevelSetMsg:
+		m.logLevelSet(msg)
+		return nil
+	case subscribedMsg:
+		m.subscribed(msg)
+		return nil
+	case rereadMsg:
+		return m.rereadDone(msg)
+	case taskDoneMsg:
+		return m.taskDone(msg)
+	case taskCancelMsg:
+		m.taskCancelled(msg)
+		return nil
 	case connectedMsg:
 		return m.connected(msg)
 	case listDoneMsg:
@@ -329,7 +376,7 @@ func (m *Model) textFocused() bool {
 	switch {
 	case m.picker != nil:
 		return m.picker.editing()
-	case m.focus == paneLog && m.log.filtering:
+	case m.focus == paneLog && m.log.filtering && m.logView == viewWire:
 		return true
 	case m.focus == paneBrowser && m.br.filtering:
 		return true
@@ -386,6 +433,19 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.reconnect()
 	case key.Matches(msg, k.Global.Servers) && m.live:
 		return m.openPicker()
+	case key.Matches(msg, k.Global.ServerLog):
+		return m.toggleLogView(viewServerLog)
+	case key.Matches(msg, k.Global.Tasks):
+		return m.toggleLogView(viewTasks)
+	case key.Matches(msg, k.Global.LogLevel):
+		m.pushDialog(newLevelDialog(m))
+		return nil
+	case key.Matches(msg, k.Global.Conn):
+		m.pushDialog(&connDialog{})
+		return nil
+	case key.Matches(msg, k.Global.Roots):
+		m.pushDialog(newRootsDialog(m))
+		return m.checkRoots()
 	}
 	// 5. the focused pane
 	switch m.focus {
@@ -506,6 +566,11 @@ func (m *Model) quit() tea.Cmd {
 			c.cancel()
 		}
 	}
+	for _, t := range m.tasks {
+		if t.stopFollow != nil {
+			t.stopFollow()
+		}
+	}
 	if m.feed != nil {
 		m.feed.close()
 	}
@@ -584,6 +649,15 @@ func (m *Model) showSelected() {
 
 func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	k, n := m.keys.Log, m.keys.Nav
+	if key.Matches(msg, k.Views) {
+		return m.setLogView(logView(msg.String()[0] - '1'))
+	}
+	switch m.logView {
+	case viewServerLog:
+		return m.srvLogKey(msg)
+	case viewTasks:
+		return m.tasksKey(msg)
+	}
 	switch {
 	case key.Matches(msg, n.Up):
 		m.log.move(-1)

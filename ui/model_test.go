@@ -457,11 +457,19 @@ func TestServerRequestSeam(t *testing.T) {
 	if a.err != nil || string(b) != `{"action":"accept","content":{"name":"Ada"}}` {
 		t.Fatalf("answer %s %v", b, a.err)
 	}
-	// roots/list is answered without asking
-	res, err := f.handle(t.Context(), &mcp.ServerRequest{Method: "roots/list"})
-	b, _ = json.Marshal(res)
-	if err != nil || string(b) != `{"roots":[]}` {
-		t.Fatalf("roots: %s %v", b, err)
+	// roots/list is answered by the UI at once, without a dialog
+	go func() {
+		res, err := f.handle(t.Context(), &mcp.ServerRequest{Method: "roots/list"})
+		done <- serverAnswer{result: res, err: err}
+	}()
+	m.update(<-f.reqs)
+	if m.topDialog() != nil {
+		t.Fatalf("roots/list opened a dialog: %T", m.topDialog())
+	}
+	a = <-done
+	b, _ = json.Marshal(a.result)
+	if a.err != nil || string(b) != `{"roots":[]}` {
+		t.Fatalf("roots: %s %v", b, a.err)
 	}
 }
 

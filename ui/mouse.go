@@ -52,7 +52,14 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		m.br.move(d / 3)
 		m.showSelected()
 	case paneLog:
-		m.log.move(d)
+		switch m.logView {
+		case viewServerLog:
+			m.srvLog.list.move(d, len(m.srvLog.matches))
+		case viewTasks:
+			m.taskList.move(d/3, len(m.tasks))
+		default:
+			m.log.move(d)
+		}
 	case paneWork:
 		if m.work.mode == workForm && m.work.form != nil {
 			k := tea.KeyPressMsg{Code: tea.KeyDown}
@@ -75,6 +82,10 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	if ms.Button != tea.MouseLeft || m.topDialog() != nil || m.picker != nil {
 		return nil
 	}
+	if ms.Y == 0 { // the header: how the connection was detected
+		m.pushDialog(&connDialog{})
+		return nil
+	}
 	p, r, ok := m.paneAt(ms.X, ms.Y)
 	if !ok {
 		return nil
@@ -94,6 +105,20 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 			m.showSelected()
 		}
 	case paneLog:
+		switch m.logView {
+		case viewServerLog:
+			before := m.srvLog.selected()
+			if m.srvLog.list.clickRow(y, len(m.srvLog.matches)) && before != nil && m.srvLog.selected() == before && p == prev {
+				m.pushDialog(&logMessageDialog{e: *before})
+			}
+			return cmd
+		case viewTasks:
+			before := m.taskList.cursor
+			if m.taskList.clickRow(y, len(m.tasks)) && before == m.taskList.cursor && p == prev {
+				return tea.Batch(cmd, m.tasksKey(tea.KeyPressMsg{Code: tea.KeyEnter}))
+			}
+			return cmd
+		}
 		before := m.log.selected()
 		m.log.clickRow(y)
 		if en := m.log.selected(); en != nil && en == before && p == prev {

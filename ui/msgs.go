@@ -150,12 +150,9 @@ func (f *feed) push(e mcp.Event) {
 	}
 }
 
-// handle is Config.Handler: roots/list is answered at once (no roots yet);
-// anything else goes to the user.
+// handle is Config.Handler: every request goes to the UI, which answers
+// roots/list at once from its roots and asks the user about the rest.
 func (f *feed) handle(ctx context.Context, req *mcp.ServerRequest) (any, error) {
-	if req.Method == "roots/list" {
-		return map[string]any{"roots": []any{}}, nil
-	}
 	reply := make(chan serverAnswer, 1)
 	select {
 	case f.reqs <- serverRequestMsg{req: req, ctx: ctx, reply: reply}:

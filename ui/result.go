@@ -38,6 +38,8 @@ type result struct {
 	took    time.Duration
 	at      time.Time
 	output  json.RawMessage // the tool's outputSchema, if any
+	call    *call           // the call that produced it (nil from the log)
+	uri     string          // resources/read: the exact URI read (watchable)
 
 	isError bool
 	links   []link

@@ -26,6 +26,10 @@ type Options struct {
 	ConfigFile string          // --config FILE (mcpServers JSON)
 	ServerName string          // --server NAME within ConfigFile
 	Tee        func(mcp.Event) // if set, also receives every event (the recorder hooks in here)
+	// Roots are the directories offered to the server (--root, repeatable):
+	// paths (relative ones are made absolute, ~ is expanded) or URIs. They
+	// answer roots/list and can be edited in the UI.
+	Roots []string
 
 	// Events, if set, is shown instead of a live session (replay): no
 	// connection is made and actions that need the server are disabled.

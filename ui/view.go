@@ -156,8 +156,18 @@ func (m *Model) paneBox(p pane, r rect) []string {
 		title = m.work.title()
 		content = m.renderWork(m.work, focused)
 	case paneLog:
-		title = m.logTitle()
-		content = m.log.render(m.st, focused)
+		switch m.logView {
+		case viewServerLog:
+			title = m.srvLogTitle()
+			content = m.srvLog.render(m.st, m.log.width, m.log.height, focused)
+		case viewTasks:
+			title = m.tasksTitle()
+			content = m.renderTasks(m.log.width, m.log.height, focused)
+		default:
+			title = m.logTitle()
+			content = m.log.render(m.st, focused)
+		}
+		title += m.otherViews()
 	}
 	return box(m.st, termsafe.Line(title), content, r.w, r.h, focused)
 }
@@ -234,15 +244,11 @@ func (m *Model) header(W int) string {
 			parts = append(parts, part{st.Text.Render("“" + m.server.title + "”"), 6})
 		}
 	}
+	eraPart := -1
 	if m.info != nil {
-		parts = append(parts, part{st.Text.Render(string(m.info.Transport)) + " " + st.Muted.Render(termsafe.Line(m.info.Protocol)), 2})
-		if m.info.SessionID != "" {
-			sid := termsafe.Line(m.info.SessionID)
-			if len(sid) > 8 {
-				sid = sid[:8]
-			}
-			parts = append(parts, part{st.Muted.Render("sid ") + st.Text.Render(sid), 7})
-		}
+		// the era and version; the session id goes first when space is short
+		eraPart = len(parts)
+		parts = append(parts, part{st.Text.Render(string(m.info.Transport)) + " " + st.Accent2.Render(eraLabel(m.info, true)), 2})
 	}
 	if !m.lastIn.IsZero() {
 		age := m.now.Sub(m.lastIn)
@@ -261,20 +267,25 @@ func (m *Model) header(W int) string {
 	if n := len(m.flights); n > 0 {
 		parts = append(parts, part{st.Accent2.Render(fmt.Sprintf("%d in flight", n)), 2})
 	}
-	// drop the least important parts until the line fits
+	// drop the least important parts until the line fits; the session id
+	// goes with the title (priority 6)
+	var line string
 	for maxPrio := 7; maxPrio >= 0; maxPrio-- {
+		if eraPart >= 0 {
+			parts[eraPart].s = st.Text.Render(string(m.info.Transport)) + " " + st.Accent2.Render(eraLabel(m.info, maxPrio >= 6))
+		}
 		var ss []string
 		for _, p := range parts {
 			if p.prio <= maxPrio {
 				ss = append(ss, p.s)
 			}
 		}
-		line := " " + strings.Join(ss, sep)
-		if ansi.StringWidth(line) <= W || maxPrio == 0 {
-			return ansi.Truncate(line, W, "…")
+		line = " " + strings.Join(ss, sep)
+		if ansi.StringWidth(line) <= W {
+			break
 		}
 	}
-	return ""
+	return ansi.Truncate(line, W, "…")
 }
 
 func (m *Model) stateText() string {
@@ -381,13 +392,23 @@ func (m *Model) ShortHelp() []key.Binding {
 		if m.log.filtering {
 			return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")), key.NewBinding(key.WithKeys("x"), key.WithHelp("method: dir: kind: id: -neg", "terms"))}
 		}
-		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.ViewResult}, g...)
+		switch m.logView {
+		case viewServerLog:
+			return append([]key.Binding{k.Global.LogLevel, k.Log.Detail, k.Log.Follow, k.Log.Copy, k.Log.Views}, g...)
+		case viewTasks:
+			return append([]key.Binding{kb("enter", "open result"), kb("x", "cancel task"), k.Log.Views}, g...)
+		}
+		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.ViewResult, k.Log.Views}, g...)
 	case paneWork:
 		switch m.work.mode {
 		case workForm:
 			fk := m.work.form.KeyMap()
 			back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave form"))
-			return []key.Binding{k.Work.Submit, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back, kb("f1", "help")}
+			bs := []key.Binding{k.Work.Submit}
+			if it := m.work.target; it != nil && it.kind == listTools && it.taskSupport != "forbidden" {
+				bs = append(bs, k.Work.AsTask)
+			}
+			return append(bs, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back, kb("f1", "help"))
 		case workWait:
 			return append([]key.Binding{k.Work.Cancel, k.Work.Back}, g...)
 		case workResult:
@@ -397,6 +418,9 @@ func (m *Model) ShortHelp() []key.Binding {
 			}
 			if m.work.res != nil && m.work.res.pages > 1 {
 				bs = append(bs, k.Work.NextPage, k.Work.PrevPage)
+			}
+			if m.work.res != nil && m.work.res.watchable() {
+				bs = append(bs, k.Work.Watch)
 			}
 			bs = append(bs, k.Work.Edit, k.Work.Back)
 			return append(bs, g...)
@@ -421,11 +445,11 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	fk := form.DefaultKeyMap()
 	return [][]key.Binding{
-		{k.Global.NextPane, k.Global.PrevPane, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
+		{k.Global.NextPane, k.Global.PrevPane, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Roots, k.Global.Conn, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
 		{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom},
 		{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil},
-		{k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
-		{k.Work.Submit, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
+		{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
+		{k.Work.Submit, k.Work.AsTask, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
 		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
 		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
 		{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back},

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
 
+	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/form"
@@ -149,6 +150,8 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.keys.Work.Submit):
 		return m.submitForm(false)
+	case key.Matches(msg, m.keys.Work.AsTask):
+		return m.submitFormAs(false, true)
 	case msg.String() == "esc" && !f.Raw() && !f.KeyMap().Close.Enabled():
 		f.Blur()
 		m.focus = paneBrowser
@@ -159,7 +162,11 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // submitForm validates and sends; invalid arguments can still be sent
 // after a confirmation (testing a server's validation is a use case).
-func (m *Model) submitForm(force bool) tea.Cmd {
+func (m *Model) submitForm(force bool) tea.Cmd { return m.submitFormAs(force, false) }
+
+// submitFormAs submits the form; asTask asks for a task-augmented call
+// (2025-11-25; a tool whose taskSupport is "required" always gets one).
+func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 	f, it := m.work.form, m.work.target
 	if f == nil || it == nil {
 		return nil
@@ -172,11 +179,23 @@ func (m *Model) submitForm(force bool) tea.Cmd {
 	}
 	if !force && !f.Valid() {
 		n := len(f.Errors())
-		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("The arguments do not match the schema (%d error(s)).\nSend them anyway?", n), func(m *Model) tea.Cmd { return m.submitForm(true) }))
+		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("The arguments do not match the schema (%d error(s)).\nSend them anyway?", n), func(m *Model) tea.Cmd { return m.submitFormAs(true, asTask) }))
 		return nil
 	}
 	if !force && it.kind == listTools && boolp(it.destructive) {
-		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("%s is marked destructive.\nCall it?", it.dname), func(m *Model) tea.Cmd { return m.submitForm(true) }))
+		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("%s is marked destructive.\nCall it?", it.dname), func(m *Model) tea.Cmd { return m.submitFormAs(true, asTask) }))
+		return nil
+	}
+	if asTask && it.kind != listTools {
+		m.setFlash("only tool calls can be tasks", true)
+		return nil
+	}
+	if asTask && m.info != nil && m.info.Era == "modern" {
+		asTask = false
+		m.setFlash("in 2026-07-28 the server decides whether a call becomes a task; calling normally", false)
+	}
+	if !force && asTask && it.taskSupport == "forbidden" {
+		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("%s does not support tasks (execution.taskSupport forbidden);\nthe server should refuse with -32601. Send it as a task anyway?", it.dname), func(m *Model) tea.Cmd { return m.submitFormAs(true, true) }))
 		return nil
 	}
 	if !m.canAct() {
@@ -187,14 +206,18 @@ func (m *Model) submitForm(force bool) tea.Cmd {
 	if m.live {
 		remember = saveLastArgsCmd(m.serverKey(), m.argsKey(it), val)
 	}
-	return tea.Batch(remember, m.send(it, val))
+	return tea.Batch(remember, m.send(it, val, asTask))
 }
 
 // send makes the request for a submitted form.
-func (m *Model) send(it *item, val json.RawMessage) tea.Cmd {
+func (m *Model) send(it *item, val json.RawMessage, asTask bool) tea.Cmd {
 	switch it.kind {
 	case listTools:
-		return m.startCall("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)})
+		var opts []mcp.CallOption
+		if asTask || it.taskSupport == "required" && (m.info == nil || m.info.Era != "modern") {
+			opts = append(opts, mcp.WithTask(0))
+		}
+		return m.startCall("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)}, opts...)
 	case listPrompts:
 		var args map[string]any
 		json.Unmarshal(val, &args)
@@ -234,6 +257,9 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, n.Bottom):
 		w.offset = 1 << 30
 	case key.Matches(msg, k.Cancel) && w.mode == workWait && w.active != nil:
+		if t := m.taskForCall(w.active); t != nil {
+			return m.cancelTask(t)
+		}
 		if w.active.cancel != nil {
 			w.active.cancel()
 			m.setFlash("cancelling "+w.active.subject+"…", false)
@@ -265,11 +291,16 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.setFlash(fmt.Sprintf("copied the result (%d bytes) to the clipboard", len(text)), false)
 		return tea.SetClipboard(text)
+	case key.Matches(msg, k.Watch) && w.mode == workResult && w.res != nil:
+		return m.toggleWatch(w.res)
 	case key.Matches(msg, k.Save) && w.mode == workResult && w.res != nil:
 		m.pushDialog(newSaveDialog(m, w.res))
 	case key.Matches(msg, k.OpenLink) && w.mode == workResult && w.res != nil:
 		switch len(w.res.links) {
 		case 0:
+			if w.res.call != nil && m.offerURLElicitations(w.res.call, w.res.err) {
+				return nil
+			}
 			m.setFlash("no resource links in this result", true)
 		case 1:
 			return m.readLink(w.res.links[0])
@@ -309,7 +340,11 @@ func (m *Model) renderWork(w *workPane, focused bool) []string {
 		return m.scroll(w, m.renderWait(w.active))
 	case workResult:
 		if w.res != nil {
-			return m.scroll(w, w.res.render(w.width, st, m.hl))
+			lines := w.res.render(w.width, st, m.hl)
+			if wl := m.watchLine(w.res); wl != "" {
+				lines = append([]string{wl}, lines...)
+			}
+			return m.scroll(w, lines)
 		}
 	case workItem:
 		if w.target != nil {
@@ -354,7 +389,9 @@ func (m *Model) renderWait(c *call) []string {
 	if c.rpcID != "" {
 		out[1] += st.Muted.Render("  id " + strings.Trim(c.rpcID, `"`))
 	}
-	if f := m.flights[c.rpcID]; f != nil && f.hasProg {
+	if t := m.taskForCall(c); t != nil {
+		out = append(out, m.taskWaitLines(t, w)...)
+	} else if f := m.flights[c.rpcID]; f != nil && f.hasProg {
 		out = append(out, "", progressBar(st, f.progress, f.total, max(10, w-2)))
 		label := fmt.Sprintf("%g", f.progress)
 		if f.total > 0 {
@@ -365,7 +402,11 @@ func (m *Model) renderWait(c *call) []string {
 		}
 		out = append(out, st.Text.Render(ansi.Truncate(label, w, "…")))
 	}
-	out = append(out, "", st.Muted.Render("x cancels (sends notifications/cancelled) · esc back to the form"))
+	if m.taskForCall(c) != nil {
+		out = append(out, "", st.Muted.Render("x cancels the task (tasks/cancel) · t lists the tasks · esc back to the form"))
+	} else {
+		out = append(out, "", st.Muted.Render("x cancels (sends notifications/cancelled) · esc back to the form"))
+	}
 	if others := m.otherFlights(c); len(others) > 0 {
 		out = append(out, "", st.Muted.Render("also in flight:"))
 		out = append(out, others...)

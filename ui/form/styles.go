@@ -79,3 +79,10 @@ func (s Styles) rawStyles() textarea.Styles {
 	}
 	return textarea.Styles{Focused: st, Blurred: st, Cursor: textarea.CursorStyle{Color: s.Cursor.GetForeground(), Blink: false}}
 }
+
+// InputStyles returns text input styles matching s, for text fields drawn
+// next to a form (dialogs that mix a form with their own inputs).
+func (s Styles) InputStyles() textinput.Styles { return s.inputStyles() }
+
+// TextareaStyles returns textarea styles matching s (the raw JSON editor's).
+func (s Styles) TextareaStyles() textarea.Styles { return s.rawStyles() }

@@ -1,0 +1,487 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/mcp"
+)
+
+// ask sends the model a server request as the feed would, and returns the
+// channel its answer arrives on and a function that withdraws it.
+func ask(t *testing.T, m *Model, method, params string, id string) (<-chan serverAnswer, context.CancelFunc, tea.Cmd) {
+	t.Helper()
+	reply := make(chan serverAnswer, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	req := &mcp.ServerRequest{Method: method, Params: json.RawMessage(params)}
+	if id != "" {
+		req.ID = json.RawMessage(id)
+	}
+	cmd := m.update(serverRequestMsg{req: req, ctx: ctx, reply: reply})
+	return reply, cancel, cmd
+}
+
+// answerOf waits for nothing: the answer must already be there.
+func answerOf(t *testing.T, ch <-chan serverAnswer) serverAnswer {
+	t.Helper()
+	select {
+	case a := <-ch:
+		return a
+	default:
+		t.Fatal("no answer was sent")
+	}
+	return serverAnswer{}
+}
+
+func noAnswer(t *testing.T, ch <-chan serverAnswer) {
+	t.Helper()
+	select {
+	case a := <-ch:
+		t.Fatalf("unexpected answer %+v", a)
+	default:
+	}
+}
+
+func resultJSON(t *testing.T, a serverAnswer) string {
+	t.Helper()
+	if a.err != nil {
+		t.Fatalf("error answer: %v", a.err)
+	}
+	b, err := json.Marshal(a.result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+const samplingParamsFixture = `{
+ "messages":[
+  {"role":"user","content":{"type":"text","text":"What is the capital of France?"}},
+  {"role":"assistant","content":[{"type":"tool_use","id":"tu1","name":"lookup","input":{"q":"France"}}]},
+  {"role":"user","content":[{"type":"tool_result","toolUseId":"tu1","content":[{"type":"text","text":"Paris is the capital."}]},{"type":"image","data":"iVBORw0KGgo=","mimeType":"image/png"}]}
+ ],
+ "systemPrompt":"You are a concise assistant.",
+ "modelPreferences":{"hints":[{"name":"claude"},{"name":"gpt"}],"costPriority":0.3,"speedPriority":0.6,"intelligencePriority":0.8},
+ "maxTokens":256,"temperature":0.7,"stopSequences":["\n\n"],"includeContext":"none","metadata":{"demo":true},
+ "tools":[{"name":"lookup","description":"Look something up","inputSchema":{"type":"object"}}],"toolChoice":{"mode":"auto"}
+}`
+
+func TestSamplingDialogShowsTheRequestAndSendsTheReply(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	ch, _, _ := ask(t, m, "sampling/createMessage", samplingParamsFixture, "7")
+	d, ok := m.topDialog().(*samplingDialog)
+	if !ok {
+		t.Fatalf("no sampling dialog: %T", m.topDialog())
+	}
+	screen := plain(m)
+	for _, want := range []string{"Sonde Demo Server", "sampling/createMessage (id 7)", "system prompt", "You are a concise assistant.",
+		"── user ──", "What is the capital of France?", "[tool_use] lookup", "[tool_result] for tu1", "Paris is the capital.", "[image] image/png",
+		"maxTokens 256", "temperature 0.7", "hints claude, gpt", "cost 0.3", "intelligence 0.8",
+		"A reply written by hand in sonde", "sonde-human", "endTurn"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the dialog does not show %q", want)
+		}
+	}
+	press(m, "pgdown")
+	if !strings.Contains(plain(m), "lookup  Look something up") {
+		t.Errorf("pgdown does not scroll the request to its tools:\n%s", plain(m))
+	}
+	// the prefill is selected: typing replaces it
+	typeText(m, "Paris.")
+	press(m, "tab") // model
+	for range len(defaultSamplingModel) {
+		press(m, "backspace")
+	}
+	typeText(m, "human-1")
+	press(m, "tab", "right") // stop reason: endTurn → stopSequence
+	if d.stop != 1 {
+		t.Fatalf("stop reason %d", d.stop)
+	}
+	noAnswer(t, ch)
+	press(m, "ctrl+r")
+	got := resultJSON(t, answerOf(t, ch))
+	want := `{"role":"assistant","content":{"type":"text","text":"Paris."},"model":"human-1","stopReason":"stopSequence"}`
+	if got != want {
+		t.Fatalf("answer\n got %s\nwant %s", got, want)
+	}
+	if m.topDialog() != nil {
+		t.Fatal("the dialog stayed open")
+	}
+}
+
+func TestSamplingPrefillIsSentUntouched(t *testing.T) {
+	m := newTestModel(t, 80, 24, "")
+	ch, _, _ := ask(t, m, "sampling/createMessage", `{"messages":[{"role":"user","content":{"type":"text","text":"Hi?"}}],"maxTokens":5}`, "")
+	press(m, "ctrl+r")
+	got := resultJSON(t, answerOf(t, ch))
+	if !strings.Contains(got, `"text":"A reply written by hand in sonde (no model was run) to: Hi?"`) || !strings.Contains(got, `"model":"sonde-human"`) {
+		t.Fatalf("answer %s", got)
+	}
+}
+
+func TestSamplingReject(t *testing.T) {
+	m := newTestModel(t, 80, 24, "")
+	ch, _, _ := ask(t, m, "sampling/createMessage", samplingParamsFixture, "3")
+	press(m, "ctrl+d")
+	a := answerOf(t, ch)
+	var re *mcp.RPCError
+	if !errors.As(a.err, &re) || re.Code != -1 {
+		t.Fatalf("reject answered %+v", a)
+	}
+	// esc asks first; n keeps the dialog
+	ch, _, _ = ask(t, m, "sampling/createMessage", samplingParamsFixture, "4")
+	press(m, "esc")
+	if _, ok := m.topDialog().(*confirmDialog); !ok {
+		t.Fatalf("esc did not ask: %T", m.topDialog())
+	}
+	press(m, "n")
+	noAnswer(t, ch)
+	press(m, "esc", "y")
+	if a := answerOf(t, ch); !errors.As(a.err, &re) || re.Code != -1 {
+		t.Fatalf("esc+y answered %+v", a)
+	}
+	if m.topDialog() != nil {
+		t.Fatalf("dialog left: %T", m.topDialog())
+	}
+}
+
+func TestSamplingRawJSON(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	ch, _, _ := ask(t, m, "sampling/createMessage", samplingParamsFixture, "5")
+	d := m.topDialog().(*samplingDialog)
+	press(m, "ctrl+o")
+	if !d.raw || !strings.Contains(plain(m), `"model": "sonde-human"`) {
+		t.Fatalf("raw editor not shown:\n%s", plain(m))
+	}
+	// make it a tool_use answer by hand
+	d.rawEd.SetValue(`{"role":"assistant","content":[{"type":"tool_use","id":"x","name":"lookup","input":{}}],"model":"m","stopReason":"toolUse"}`)
+	press(m, "ctrl+o")
+	if !d.raw || !strings.Contains(d.rawErr, "single text block") {
+		t.Fatalf("leaving raw with a tool_use answer: raw=%v err=%q", d.raw, d.rawErr)
+	}
+	press(m, "ctrl+r")
+	got := resultJSON(t, answerOf(t, ch))
+	if got != `{"role":"assistant","content":[{"type":"tool_use","id":"x","name":"lookup","input":{}}],"model":"m","stopReason":"toolUse"}` {
+		t.Fatalf("raw answer %s", got)
+	}
+
+	// invalid JSON is refused; a result lacking model asks first
+	ch, _, _ = ask(t, m, "sampling/createMessage", samplingParamsFixture, "6")
+	d = m.topDialog().(*samplingDialog)
+	press(m, "ctrl+o")
+	d.rawEd.SetValue(`{"role":`)
+	press(m, "ctrl+r")
+	noAnswer(t, ch)
+	if !strings.Contains(d.rawErr, "not a JSON object") {
+		t.Fatalf("rawErr %q", d.rawErr)
+	}
+	d.rawEd.SetValue(`{"role":"assistant","content":{"type":"text","text":"x"}}`)
+	press(m, "ctrl+r")
+	if _, ok := m.topDialog().(*confirmDialog); !ok {
+		t.Fatalf("a result without model was sent without asking: %T", m.topDialog())
+	}
+	press(m, "y")
+	if got := resultJSON(t, answerOf(t, ch)); got != `{"role":"assistant","content":{"type":"text","text":"x"}}` {
+		t.Fatalf("forced answer %s", got)
+	}
+}
+
+func TestServerWithdrawsARequest(t *testing.T) {
+	m := newTestModel(t, 80, 24, "")
+	_, cancel, cmd := ask(t, m, "sampling/createMessage", samplingParamsFixture, "9")
+	if m.topDialog() == nil {
+		t.Fatal("no dialog")
+	}
+	cancel()
+	run(m, cmd)
+	if m.topDialog() != nil {
+		t.Fatalf("the withdrawn request's dialog stayed: %T", m.topDialog())
+	}
+	if !strings.Contains(m.flash, "withdrew its sampling/createMessage (id 9)") {
+		t.Fatalf("flash %q", m.flash)
+	}
+	// an answered request's watcher ends quietly
+	ch, cancel2, cmd := ask(t, m, "sampling/createMessage", samplingParamsFixture, "10")
+	defer cancel2()
+	press(m, "ctrl+d")
+	answerOf(t, ch)
+	if msgs := run(m, cmd); len(msgs) != 0 {
+		t.Fatalf("watcher after the answer: %v", msgs)
+	}
+}
+
+const elicitFormFixture = `{"message":"Tell us about yourself.","requestedSchema":{"type":"object","properties":{
+ "displayName":{"type":"string","title":"Display name","minLength":1,"default":"Ada"},
+ "email":{"type":"string","title":"Email","format":"email"},
+ "age":{"type":"integer","minimum":0,"default":36},
+ "size":{"type":"string","title":"T-shirt size","oneOf":[{"const":"s","title":"Small"},{"const":"m","title":"Medium"}],"default":"m"},
+ "color":{"type":"string","enum":["red","blue"],"enumNames":["Red","Blue"],"default":"blue"},
+ "toppings":{"type":"array","items":{"type":"string","enum":["cheese","ham"]},"default":["cheese"]},
+ "subscribe":{"type":"boolean","default":true}},
+ "required":["displayName","email"]}}`
+
+func TestElicitationFormAcceptDeclineCancel(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	ch, _, _ := ask(t, m, "elicitation/create", elicitFormFixture, "11")
+	d, ok := m.topDialog().(*elicitDialog)
+	if !ok {
+		t.Fatalf("no elicitation dialog: %T", m.topDialog())
+	}
+	screen := plain(m)
+	for _, want := range []string{"Sonde Demo Server", "asks you for input", "Tell us about yourself.", "Display name", "Medium", "Blue", "cheese"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the dialog does not show %q", want)
+		}
+	}
+	// email is required and empty: accepting asks first
+	press(m, "ctrl+r")
+	if _, ok := m.topDialog().(*confirmDialog); !ok {
+		t.Fatalf("an invalid answer was sent without asking: %T", m.topDialog())
+	}
+	press(m, "n")
+	noAnswer(t, ch)
+	press(m, "tab") // email
+	typeText(m, "ada@example.com")
+	if !d.form.Valid() {
+		t.Fatalf("still invalid: %v", d.form.Errors())
+	}
+	press(m, "ctrl+r")
+	got := resultJSON(t, answerOf(t, ch))
+	want := `{"action":"accept","content":{"displayName":"Ada","email":"ada@example.com","age":36,"size":"m","color":"blue","toppings":["cheese"],"subscribe":true}}`
+	if got != want {
+		t.Fatalf("accept\n got %s\nwant %s", got, want)
+	}
+	ch, _, _ = ask(t, m, "elicitation/create", elicitFormFixture, "12")
+	press(m, "ctrl+d")
+	if got := resultJSON(t, answerOf(t, ch)); got != `{"action":"decline"}` {
+		t.Fatalf("decline %s", got)
+	}
+	ch, _, _ = ask(t, m, "elicitation/create", elicitFormFixture, "")
+	press(m, "esc")
+	if got := resultJSON(t, answerOf(t, ch)); got != `{"action":"cancel"}` {
+		t.Fatalf("cancel %s", got)
+	}
+}
+
+func TestElicitationWarnsAboutSecrets(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	ask(t, m, "elicitation/create", `{"message":"Log in","requestedSchema":{"type":"object","properties":{"user":{"type":"string"},"password":{"type":"string"}}}}`, "1")
+	if !strings.Contains(plain(m), "password looks like a secret") {
+		t.Fatalf("no secret warning:\n%s", plain(m))
+	}
+}
+
+const urlElicitFixture = `{"mode":"url","message":"Open this page to sign in.","url":"https://auth.example.com/login?state=abc","elicitationId":"el-1"}`
+
+func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	var opened []string
+	m.opener = func(u string) error { opened = append(opened, u); return nil }
+	ch, _, _ := ask(t, m, "elicitation/create", urlElicitFixture, "20")
+	if _, ok := m.topDialog().(*urlDialog); !ok {
+		t.Fatalf("no URL dialog: %T", m.topDialog())
+	}
+	screen := plain(m)
+	for _, want := range []string{"asks you to open a web page", "host auth.example.com", "https://auth.example.com/login?state=abc", "Open this page to sign in.", "Nothing is opened until you press o"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the dialog does not show %q", want)
+		}
+	}
+	if len(opened) != 0 {
+		t.Fatal("opened before consent")
+	}
+	run(m, press(m, "c")) // copying neither answers nor opens
+	noAnswer(t, ch)
+	cmd := press(m, "o")
+	if got := resultJSON(t, answerOf(t, ch)); got != `{"action":"accept"}` {
+		t.Fatalf("consent answered %s", got)
+	}
+	run(m, cmd)
+	if len(opened) != 1 || opened[0] != "https://auth.example.com/login?state=abc" {
+		t.Fatalf("opened %v", opened)
+	}
+	w, ok := m.topDialog().(*elicitWaitDialog)
+	if !ok || !strings.Contains(plain(m), "waiting for notifications/elicitation/complete") {
+		t.Fatalf("no waiting dialog: %T", m.topDialog())
+	}
+	// another id's completion changes nothing; this one's closes it
+	f := &fx{at: t0}
+	f.note("notifications/elicitation/complete", `{"elicitationId":"other"}`)
+	m.update(eventsMsg(f.evs))
+	if m.topDialog() != w {
+		t.Fatal("closed by another elicitation's completion")
+	}
+	f.note("notifications/elicitation/complete", `{"elicitationId":"el-1"}`)
+	m.update(eventsMsg(f.evs[1:]))
+	if m.topDialog() != nil {
+		t.Fatalf("the completion did not close the waiting dialog: %T", m.topDialog())
+	}
+}
+
+func TestURLElicitationDeclineCancelAndNoOpener(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	m.opener = func(string) error { return errNoOpener }
+	ch, _, _ := ask(t, m, "elicitation/create", urlElicitFixture, "21")
+	press(m, "d")
+	if got := resultJSON(t, answerOf(t, ch)); got != `{"action":"decline"}` {
+		t.Fatalf("decline %s", got)
+	}
+	ch, _, _ = ask(t, m, "elicitation/create", urlElicitFixture, "22")
+	press(m, "esc")
+	if got := resultJSON(t, answerOf(t, ch)); got != `{"action":"cancel"}` {
+		t.Fatalf("cancel %s", got)
+	}
+	ch, _, _ = ask(t, m, "elicitation/create", urlElicitFixture, "23")
+	run(m, press(m, "o"))
+	answerOf(t, ch)
+	w := m.topDialog().(*elicitWaitDialog)
+	if !strings.Contains(w.openErr, "no browser opener") || !strings.Contains(plain(m), "c copies the URL") {
+		t.Fatalf("no opener not reported: %q", w.openErr)
+	}
+}
+
+func TestURLElicitationWarnings(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://bank.example.com@evil.example/x": "real host is evil.example",
+		"http://example.com/":                     "not encrypted",
+		"http://127.0.0.1:8080/x":                 "",
+		"https://xn--pple-43d.com/":               "punycode",
+		"javascript:alert(1)":                     "opens only http(s)",
+		"file:///etc/passwd":                      "opens only http(s)",
+	} {
+		tg := parseURLTarget(raw)
+		got := strings.Join(tg.warnings, "; ")
+		if want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("%s: warnings %q, want %q", raw, got, want)
+		}
+	}
+	m := newTestModel(t, 100, 30, "")
+	var opened []string
+	m.opener = func(u string) error { opened = append(opened, u); return nil }
+	ch, _, _ := ask(t, m, "elicitation/create", `{"mode":"url","message":"x","url":"file:///etc/passwd"}`, "1")
+	run(m, press(m, "o"))
+	noAnswer(t, ch)
+	if len(opened) > 0 {
+		t.Fatal("opened a file: URL")
+	}
+}
+
+func TestURLElicitationRequiredError(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	b := &fakeBackend{errs: map[string]error{"tools/call": &mcp.RPCError{Code: -32042, Message: "URL elicitation required",
+		Data: json.RawMessage(`{"elicitations":[{"mode":"url","message":"Authorize the calendar.","url":"https://auth.example.com/cal","elicitationId":"cal-1"}]}`)}}}
+	m.sess = b
+	var opened []string
+	m.opener = func(u string) error { opened = append(opened, u); return nil }
+	m.focus = paneBrowser
+	press(m, "j", "j", "enter") // echo
+	typeText(m, "hi")
+	run(m, press(m, "ctrl+r"))
+	d, ok := m.topDialog().(*urlDialog)
+	if !ok {
+		t.Fatalf("no URL dialog for -32042: %T (%s)", m.topDialog(), m.flash)
+	}
+	if d.call == nil || !strings.Contains(plain(m), "before tools/call echo can go on (-32042)") || !strings.Contains(plain(m), "host auth.example.com") {
+		t.Fatalf("dialog:\n%s", plain(m))
+	}
+	run(m, press(m, "o"))
+	if len(opened) != 1 || opened[0] != "https://auth.example.com/cal" {
+		t.Fatalf("opened %v", opened)
+	}
+	f := &fx{at: t0}
+	f.note("notifications/elicitation/complete", `{"elicitationId":"cal-1"}`)
+	m.update(eventsMsg(f.evs))
+	w, ok := m.topDialog().(*elicitWaitDialog)
+	if !ok || !w.done || !strings.Contains(plain(m), "enter retries tools/call echo") {
+		t.Fatalf("after completion: %T", m.topDialog())
+	}
+	delete(b.errs, "tools/call")
+	b.answers = map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"hi"}]}`)}
+	run(m, press(m, "enter"))
+	if n := len(b.calls); n != 2 || string(b.params[0]) != string(b.params[1]) {
+		t.Fatalf("retry: %d calls %s", n, b.params)
+	}
+	if m.work.mode != workResult || m.work.res.err != nil {
+		t.Fatalf("retry result not shown: mode %d", m.work.mode)
+	}
+}
+
+func TestRootsAnsweredAndEdited(t *testing.T) {
+	dir := t.TempDir()
+	m := New(context.Background(), Options{Roots: []string{dir, "file:///srv/data", "~"}}, nil)
+	m.ticking = true
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m.Update(eventsMsg(session().evs))
+	b := &fakeBackend{}
+	m.sess = b
+	ch, _, _ := ask(t, m, "roots/list", `{}`, "30")
+	got := resultJSON(t, answerOf(t, ch))
+	if !strings.Contains(got, `{"uri":"file://`+dir+`","name":"`+lastElem(dir)+`"}`) || !strings.Contains(got, `{"uri":"file:///srv/data","name":"data"}`) || strings.Contains(got, "~") {
+		t.Fatalf("roots %s", got)
+	}
+	if m.topDialog() != nil {
+		t.Fatal("roots/list opened a dialog")
+	}
+
+	run(m, press(m, "F"))
+	d, ok := m.topDialog().(*rootsDialog)
+	if !ok {
+		t.Fatalf("F did not open the roots: %T", m.topDialog())
+	}
+	if !strings.Contains(plain(m), "/srv/data  ⚠ not found") || !strings.Contains(plain(m), "asked 1 time") {
+		t.Fatalf("roots dialog:\n%s", plain(m))
+	}
+	press(m, "a")
+	typeText(m, "/tmp/project")
+	press(m, "tab")
+	typeText(m, "proj")
+	run(m, press(m, "enter"))
+	if len(m.roots) != 4 || m.roots[3] != (rootEntry{URI: "file:///tmp/project", Name: "proj"}) {
+		t.Fatalf("roots after add %+v", m.roots)
+	}
+	if len(b.notes) != 1 || b.notes[0] != "notifications/roots/list_changed" {
+		t.Fatalf("notifications %v", b.notes)
+	}
+	// a duplicate is refused
+	press(m, "a")
+	typeText(m, "/tmp/project")
+	run(m, press(m, "enter"))
+	if len(m.roots) != 4 || !strings.Contains(d.err, "already") {
+		t.Fatalf("duplicate: %d roots, err %q", len(m.roots), d.err)
+	}
+	press(m, "esc")
+	// remove the first; move the last up
+	press(m, "g")
+	d.cursor = 0
+	run(m, press(m, "d"))
+	if len(m.roots) != 3 || strings.Contains(m.roots[0].URI, dir) {
+		t.Fatalf("after remove %+v", m.roots)
+	}
+	if len(b.notes) != 2 {
+		t.Fatalf("no notification on remove: %v", b.notes)
+	}
+	press(m, "esc")
+	if m.topDialog() != nil {
+		t.Fatal("esc did not close the roots")
+	}
+	ch, _, _ = ask(t, m, "roots/list", `{}`, "")
+	if got := resultJSON(t, answerOf(t, ch)); !strings.Contains(got, "file:///tmp/project") || strings.Contains(got, dir) {
+		t.Fatalf("roots after edits %s", got)
+	}
+
+	// 2026-07-28 has no roots notification
+	m.info.Era = "modern"
+	press(m, "F", "a")
+	typeText(m, "/opt")
+	run(m, press(m, "enter"))
+	if len(b.notes) != 2 || !strings.Contains(m.flash, "2026-07-28 has no list_changed") {
+		t.Fatalf("modern era notified: %v (%q)", b.notes, m.flash)
+	}
+}
+
+func lastElem(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }

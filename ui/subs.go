@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/termsafe"
+)
+
+// Resource subscriptions: w on a resource shown in the work pane
+// subscribes to it (resources/subscribe in the legacy eras, the
+// subscriptions/listen stream in 2026-07-28: Session.Subscribe picks), and
+// every notifications/resources/updated about it re-reads the resource in
+// place while it is on screen.
+
+// subscriber is the part of a live session that subscribes to resources;
+// *mcp.Session implements it.
+type subscriber interface {
+	Subscribe(ctx context.Context, uri string) error
+	Unsubscribe(ctx context.Context, uri string) error
+}
+
+// subscribedMsg reports a subscribe or unsubscribe.
+type subscribedMsg struct {
+	uri string
+	on  bool
+	err error
+}
+
+// rereadMsg is a resource read again after an update.
+type rereadMsg struct {
+	uri  string
+	raw  json.RawMessage
+	err  error
+	took time.Duration
+}
+
+// watchable reports whether the result is a resource that can be watched.
+func (r *result) watchable() bool { return r.uri != "" && r.err == nil }
+
+// toggleWatch subscribes to the shown resource, or unsubscribes.
+func (m *Model) toggleWatch(r *result) tea.Cmd {
+	if !r.watchable() {
+		m.setFlash("only a resource that was read can be watched", true)
+		return nil
+	}
+	if !m.canAct() {
+		return m.needServer()
+	}
+	on := !m.subs[r.uri]
+	if on {
+		if c := m.serverCapability("resources"); c == nil || string(c["subscribe"]) != "true" {
+			m.setFlash("the server does not declare resources.subscribe; asking anyway", false)
+		}
+	}
+	sess, ctx, uri := m.sess, m.ctx, r.uri
+	return func() tea.Msg {
+		var err error
+		if s, ok := sess.(subscriber); ok {
+			if on {
+				err = s.Subscribe(ctx, uri)
+			} else {
+				err = s.Unsubscribe(ctx, uri)
+			}
+		} else {
+			method := "resources/unsubscribe"
+			if on {
+				method = "resources/subscribe"
+			}
+			_, err = sess.Call(ctx, method, map[string]string{"uri": uri})
+		}
+		return subscribedMsg{uri: uri, on: on, err: err}
+	}
+}
+
+func (m *Model) subscribed(msg subscribedMsg) {
+	what := "unsubscribed from "
+	if msg.on {
+		what = "subscribed to "
+	}
+	if msg.err != nil {
+		m.setFlash(what+termsafe.Line(msg.uri)+" failed: "+describeErr(msg.err), true)
+		return
+	}
+	if m.subs == nil {
+		m.subs = map[string]bool{}
+	}
+	if msg.on {
+		m.subs[msg.uri] = true
+		m.setFlash(what+termsafe.Line(msg.uri)+": it updates live (w stops)", false)
+	} else {
+		delete(m.subs, msg.uri)
+		m.setFlash(what+termsafe.Line(msg.uri), false)
+	}
+}
+
+// resourceUpdated handles notifications/resources/updated: the resource
+// is read again if it is on screen.
+func (m *Model) resourceUpdated(uri string, at time.Time) tea.Cmd {
+	if m.subUpdates == nil {
+		m.subUpdates = map[string]int{}
+		m.subUpdatedAt = map[string]time.Time{}
+	}
+	m.subUpdates[uri]++
+	m.subUpdatedAt[uri] = at
+	r := m.work.res
+	if m.work.mode != workResult || r == nil || r.uri != uri || !m.canAct() {
+		return nil
+	}
+	return m.reread(uri)
+}
+
+// reread reads a resource again; one read at a time per resource, and one
+// more if updates arrived meanwhile.
+func (m *Model) reread(uri string) tea.Cmd {
+	if m.rereading == nil {
+		m.rereading = map[string]int{}
+	}
+	if m.rereading[uri] > 0 {
+		m.rereading[uri] = 2 // read again when this one is back
+		return nil
+	}
+	m.rereading[uri] = 1
+	sess, ctx := m.sess, m.ctx
+	return func() tea.Msg {
+		start := time.Now()
+		raw, err := sess.Call(ctx, "resources/read", map[string]string{"uri": uri})
+		return rereadMsg{uri: uri, raw: raw, err: err, took: time.Since(start)}
+	}
+}
+
+func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
+	again := m.rereading[msg.uri] > 1
+	delete(m.rereading, msg.uri)
+	r := m.work.res
+	if m.work.mode != workResult || r == nil || r.uri != msg.uri {
+		return nil
+	}
+	if msg.err != nil {
+		m.setFlash("re-reading "+termsafe.Line(msg.uri)+": "+describeErr(msg.err), true)
+		return nil
+	}
+	nr := newResult(r.method, r.subject, msg.raw, nil, msg.took, r.output)
+	nr.call, nr.uri = r.call, r.uri
+	nr.page = min(r.page, nr.pages-1)
+	m.work.res = nr // in place: the offset stays
+	if again {
+		return m.reread(msg.uri)
+	}
+	return nil
+}
+
+// watchLine is the status line above a watched resource.
+func (m *Model) watchLine(r *result) string {
+	st := m.st
+	n := m.subUpdates[r.uri]
+	switch {
+	case m.subs[r.uri]:
+		s := st.OK.Render("● watching") + st.Muted.Render(" (w stops)")
+		if n > 0 {
+			s += st.Muted.Render(fmt.Sprintf(" · updated %d× · last %s", n, m.subUpdatedAt[r.uri].Format("15:04:05")))
+		}
+		return s
+	case n > 0:
+		return st.Muted.Render(fmt.Sprintf("updated %d× (w watches it live)", n))
+	}
+	return ""
+}
