@@ -46,6 +46,7 @@ func openUI(ctx context.Context, o *options, pos, command []string, env Env) err
 
 func uiOptions(o *options, url string, command []string) (ui.Options, error) {
 	opts := ui.Options{Theme: o.theme, ConfigFile: o.configFile, ServerName: o.serverName}
+	opts.Roots = o.roots // the UI resolves paths and accepts file:// URIs
 	if url == "" && len(command) == 0 {
 		// No target: the picker (or --config/--server) supplies one; keep
 		// the connection flags for it.
