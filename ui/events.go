@@ -84,10 +84,12 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 			}
 			if e.State == mcp.StateError || e.State == mcp.StateClosed {
 				clear(m.flights)
+				clear(m.listens)
 			}
 		case mcp.KindError:
 			if e.ID != "" {
 				delete(m.flights, e.ID)
+				delete(m.listens, e.ID)
 			}
 		case mcp.KindMessage:
 			m.applyMessage(e, &relist, &cmds)
@@ -128,6 +130,7 @@ func (m *Model) rewind() {
 		m.work = newWorkPane()
 	}
 	clear(m.flights)
+	clear(m.listens)
 	clear(m.reqInfo)
 	m.reqOrder = nil
 	m.srvLog = newSrvLog()
@@ -156,7 +159,10 @@ func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool, cmds *[]tea.C
 		}
 		json.Unmarshal(e.Raw, &r)
 		m.rememberReq(e.ID, reqInfo{method: e.Method, hasCursor: r.Params.Cursor != nil, taskID: r.Params.TaskID})
-		if e.Method != "ping" {
+		if e.Method == "subscriptions/listen" {
+			// a long-lived stream, not a request waiting for its answer
+			m.listens[e.ID] = true
+		} else if e.Method != "ping" {
 			f := &flight{id: e.ID, method: e.Method, subject: termsafe.Line(requestSubject(e.Raw)), start: e.Time, token: strings.TrimSpace(string(r.Params.Meta.Token))}
 			m.flights[e.ID] = f
 			m.bindCall(f)
@@ -173,6 +179,7 @@ func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool, cmds *[]tea.C
 		}
 	case e.Dir == mcp.DirIn && (e.RPC == mcp.RPCResponse || e.RPC == mcp.RPCErrorResponse):
 		delete(m.flights, e.ID)
+		delete(m.listens, e.ID)
 		if e.RPC == mcp.RPCResponse {
 			if k, ok := listForMethod(e.ReqMethod); ok {
 				m.applyListPage(k, e)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -205,13 +206,17 @@ func run(m *Model, cmd tea.Cmd) []tea.Msg {
 	return seen
 }
 
+// isTeaInternal reports a message of Bubble Tea's own (clipboard, window
+// title...) rather than one of this package's.
 func isTeaInternal(msg tea.Msg) bool {
-	switch msg.(type) {
-	case eventsMsg, streamClosedMsg, connectedMsg, listDoneMsg, callDoneMsg, flashMsg, serverRequestMsg, pickerMsg,
-		requestGoneMsg, rootsCheckedMsg, urlOpenedMsg:
-		return false
+	if _, ok := msg.(tickMsg); ok {
+		return true // the clock would tick forever
 	}
-	return true
+	t := reflect.TypeOf(msg)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath() != reflect.TypeFor[Model]().PkgPath()
 }
 
 // plain is the rendered screen without any escape sequences.

@@ -82,6 +82,7 @@ type WorkKeys struct {
 	Edit     key.Binding
 	AsTask   key.Binding
 	Watch    key.Binding
+	Complete key.Binding
 }
 
 // DetailKeys drive the event detail view.
@@ -161,6 +162,7 @@ func DefaultKeyMap() KeyMap {
 			Edit:     b([]string{"e", "enter"}, "e", "edit arguments"),
 			AsTask:   b([]string{"alt+r", "alt+enter"}, "alt+r", "call as a task"),
 			Watch:    b([]string{"w"}, "w", "watch: subscribe to the resource"),
+			Complete: b([]string{"ctrl+space", "ctrl+@"}, "ctrl+space", "ask for completions"),
 		},
 		Replay: defaultReplayKeys(),
 		Detail: DetailKeys{

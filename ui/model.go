@@ -75,8 +75,11 @@ type Model struct {
 	tasks    []*taskEntry
 	taskList scroller
 
+	comp completer // completions for the work pane's form
+
 	// in flight, from the events (works in replay too)
 	flights  map[string]*flight
+	listens  map[string]bool    // open subscriptions/listen streams (2026-07-28)
 	reqInfo  map[string]reqInfo // out request id → what it asked (bounded)
 	reqOrder []string
 
@@ -175,6 +178,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		br:          newBrowser(),
 		work:        newWorkPane(),
 		flights:     map[string]*flight{},
+		listens:     map[string]bool{},
 		reqInfo:     map[string]reqInfo{},
 		lastArgs:    map[string]json.RawMessage{},
 		now:         time.Now(),
@@ -260,6 +264,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case rereadMsg:
 		return m.rereadDone(msg)
+	case completeDueMsg:
+		return m.complete(msg.seq)
+	case completeMsg:
+		m.completed(msg)
+		return nil
 	case taskDoneMsg:
 		return m.taskDone(msg)
 	case taskCancelMsg:
@@ -537,7 +546,7 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		m.br.setFilter(m.br.input.Value())
 		return c
 	case m.focus == paneWork && m.work.mode == workForm && m.work.form != nil:
-		return m.work.form.Update(msg)
+		return tea.Batch(m.work.form.Update(msg), m.afterFormInput(false))
 	}
 	return nil
 }

@@ -264,6 +264,9 @@ func (m *Model) header(W int) string {
 	if m.reconnects > 0 {
 		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("reconnects %d", m.reconnects)), 4})
 	}
+	if len(m.listens) > 0 {
+		parts = append(parts, part{st.OK.Render("⇣") + st.Muted.Render(" listening"), 4})
+	}
 	if n := len(m.flights); n > 0 {
 		parts = append(parts, part{st.Accent2.Render(fmt.Sprintf("%d in flight", n)), 2})
 	}
@@ -408,6 +411,13 @@ func (m *Model) ShortHelp() []key.Binding {
 			if it := m.work.target; it != nil && it.kind == listTools && it.taskSupport != "forbidden" {
 				bs = append(bs, k.Work.AsTask)
 			}
+			if m.completable() {
+				if len(m.work.form.Suggestions()) > 0 {
+					bs = append(bs, kb("tab", "take suggestion"), kb("↓↑", "choose"), kb("esc", "close list"))
+				} else {
+					bs = append(bs, k.Work.Complete)
+				}
+			}
 			return append(bs, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back, kb("f1", "help"))
 		case workWait:
 			return append([]key.Binding{k.Work.Cancel, k.Work.Back}, g...)
@@ -449,7 +459,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom},
 		{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil},
 		{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
-		{k.Work.Submit, k.Work.AsTask, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
+		{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
 		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
 		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
 		{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back},

@@ -127,7 +127,7 @@ func (m *Model) openForm(it *item, sch json.RawMessage) tea.Cmd {
 	m.work.form, m.work.target, m.work.mode, m.work.formErr = f, it, workForm, ""
 	m.layout()
 	m.focus = paneWork
-	return f.Focus()
+	return tea.Batch(f.Focus(), m.afterFormInput(false))
 }
 
 func (m *Model) argsKey(it *item) string {
@@ -152,12 +152,18 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.submitForm(false)
 	case key.Matches(msg, m.keys.Work.AsTask):
 		return m.submitFormAs(false, true)
+	case key.Matches(msg, m.keys.Work.Complete):
+		if !m.completable() {
+			m.setFlash("no completions here (prompts and templates of a server with the completions capability)", true)
+			return nil
+		}
+		return m.afterFormInput(true)
 	case msg.String() == "esc" && !f.Raw() && !f.KeyMap().Close.Enabled():
 		f.Blur()
 		m.focus = paneBrowser
 		return nil
 	}
-	return f.Update(msg)
+	return tea.Batch(f.Update(msg), m.afterFormInput(false))
 }
 
 // submitForm validates and sends; invalid arguments can still be sent

@@ -68,6 +68,7 @@ type Form struct {
 	hiddenAbove bool
 	hiddenBelow bool
 	picker      *picker
+	sugg        *suggestions
 
 	raw     bool
 	editor  textarea.Model
@@ -317,7 +318,7 @@ func (m *Form) KeyMap() KeyMap {
 	if f != nil {
 		kind = f.kind
 	}
-	k.Close.SetEnabled(m.picker != nil)
+	k.Close.SetEnabled(m.picker != nil || len(m.Suggestions()) > 0)
 	k.Toggle.SetEnabled(ok && !text && (kind == schema.KindBoolean || r.opt >= 0 || m.collapsed(f)))
 	k.Choose.SetEnabled(ok && (kind == schema.KindEnum || kind == schema.KindVariant || kind == schema.KindArray || m.picker != nil))
 	k.PrevOption.SetEnabled(ok && !text && (kind == schema.KindEnum || kind == schema.KindVariant || kind == schema.KindBoolean))
@@ -458,6 +459,9 @@ func (m *Form) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	if key.Matches(msg, k.ToggleRaw) {
 		return m.ToggleRaw()
+	}
+	if cmd, ok := m.suggestKey(msg); ok {
+		return cmd
 	}
 	r, ok := m.currentRow()
 	if !ok {

@@ -227,6 +227,11 @@ func (m *Form) renderRow(r row, focused bool, labelW int) []string {
 				out = append(out, fit(pad2+l, w))
 			}
 		}
+		if m.focused {
+			for _, l := range m.suggestLines(dw) {
+				out = append(out, fit(pad2+l, w))
+			}
+		}
 	}
 	for i, e := range f.errs {
 		if i == maxErrLines {

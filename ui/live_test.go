@@ -1,0 +1,506 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/demo"
+	"github.com/sonde-mcp/sonde/mcp"
+)
+
+// live drives the real model attached to the embedded demo server through
+// a real session: commands run in goroutines (they do the IO), and their
+// messages, the session's events and its server requests are fed to Update
+// on the test's goroutine, as Bubble Tea would.
+type live struct {
+	t    *testing.T
+	m    *Model
+	srv  *demo.Running
+	msgs chan tea.Msg
+	wg   sync.WaitGroup
+}
+
+func startLive(t *testing.T, era demo.Era, opts Options) *live {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("SONDE_ERA_CACHE", "off")
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := demo.Start(ctx, demo.Options{Era: era, TickInterval: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Config = mcp.Config{URL: srv.URL, Keepalive: -1}
+	m := newLive(ctx, opts)
+	m.events, m.reqs, m.ticking = nil, nil, true // the test pumps the feed itself
+	l := &live{t: t, m: m, srv: srv, msgs: make(chan tea.Msg, 256)}
+	t.Cleanup(func() {
+		if m.sess != nil {
+			m.sess.Close()
+		}
+		m.feed.close()
+		cancel()
+		srv.Close()
+	})
+	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	l.async(m.dial())
+	l.pump("connected and listed", func() bool {
+		return m.sess != nil && m.br.loaded[listTools] && m.br.loaded[listPrompts] && m.br.loaded[listResources] && len(m.flights) == 0
+	})
+	return l
+}
+
+// async runs a command in the background; its messages go to the pump.
+func (l *live) async(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		msg := cmd()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				l.async(c)
+			}
+			return
+		}
+		if msg != nil && !isTeaInternal(msg) {
+			l.msgs <- msg
+		}
+	}()
+}
+
+// step feeds one message to Update and runs what it returns.
+func (l *live) step(msg tea.Msg) { l.async(l.m.update(msg)) }
+
+// press sends keys and runs their commands.
+func (l *live) press(keys ...string) {
+	for _, k := range keys {
+		l.step(keyMsg(k))
+	}
+}
+
+func (l *live) typeText(s string) {
+	for _, r := range s {
+		l.step(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// pump delivers messages, events and server requests until cond holds.
+func (l *live) pump(what string, cond func() bool) {
+	l.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for !cond() {
+		select {
+		case msg := <-l.msgs:
+			l.step(msg)
+		case r := <-l.m.feed.reqs:
+			l.step(r)
+		case e := <-l.m.feed.ch:
+			batch := eventsMsg{e}
+		more:
+			for len(batch) < 256 {
+				select {
+				case e := <-l.m.feed.ch:
+					batch = append(batch, e)
+				default:
+					break more
+				}
+			}
+			l.step(batch)
+		case <-time.After(20 * time.Millisecond): // re-check cond
+		case <-deadline:
+			l.t.Fatalf("timed out waiting for: %s\nflash: %q\nscreen:\n%s", what, l.m.flash, plain(l.m))
+		}
+	}
+}
+
+// settle pumps for a short while (events that are on their way).
+func (l *live) settle(d time.Duration) {
+	end := time.Now().Add(d)
+	l.pump("settling", func() bool { return time.Now().After(end) })
+}
+
+// open selects an item of a list and opens it (a form, or a read).
+func (l *live) open(k listKind, name string) {
+	l.t.Helper()
+	m := l.m
+	m.setFocus(paneBrowser)
+	m.br.setTab(k)
+	m.br.setFilter("")
+	for i, mt := range m.br.view {
+		if mt.it.name == name || mt.it.uri == name {
+			m.br.cursor[k] = i
+			l.press("enter")
+			return
+		}
+	}
+	l.t.Fatalf("no %s %q", k.title(), name)
+}
+
+// result waits for the work pane's result and returns it as plain text.
+func (l *live) result(what string) string {
+	l.t.Helper()
+	l.pump(what, func() bool { return l.m.work.mode == workResult && l.m.work.res != nil && l.m.work.active == nil })
+	return strings.Join(l.m.work.res.render(200, l.m.st, l.m.hl), "\n")
+}
+
+var eras = []struct {
+	name   string
+	era    demo.Era
+	header string
+}{
+	{"legacy", demo.EraLegacy, "2025-11-25 session "},
+	{"modern", demo.EraModern, "2026-07-28 stateless"},
+}
+
+func TestLiveHeaderAndDetection(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			if !strings.Contains(plain(l.m), e.header) {
+				t.Fatalf("header lacks %q:\n%s", e.header, strings.SplitN(plain(l.m), "\n", 2)[0])
+			}
+			l.press("D")
+			s := plain(l.m)
+			for _, want := range []string{"Connection", "why this transport and era", "detection steps", "server/discover"} {
+				if !strings.Contains(s, want) {
+					t.Errorf("connection dialog lacks %q:\n%s", want, s)
+				}
+			}
+		})
+	}
+}
+
+func TestLiveSampling(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			l.open(listTools, demo.ToolAskLLM)
+			l.press("ctrl+r")
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*samplingDialog); return ok })
+			s := plain(l.m)
+			for _, want := range []string{"asks for an LLM completion", "What is the capital of France?", "You are a concise assistant", "hints claude, gpt"} {
+				if !strings.Contains(s, want) {
+					t.Errorf("sampling dialog lacks %q", want)
+				}
+			}
+			l.typeText("Paris.")
+			l.press("ctrl+r")
+			res := l.result("the ask_llm result")
+			if !strings.Contains(res, `The client's model "sonde-human" answered`) || !strings.Contains(res, "Paris.") {
+				t.Fatalf("result:\n%s", res)
+			}
+		})
+	}
+}
+
+func TestLiveSamplingRejected(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			l.open(listTools, demo.ToolAskLLM)
+			l.press("ctrl+r")
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*samplingDialog); return ok })
+			l.press("ctrl+d")
+			res := l.result("the rejected ask_llm result")
+			if !strings.Contains(strings.ToLower(res), "reject") {
+				t.Fatalf("the rejection does not show:\n%s", res)
+			}
+		})
+	}
+}
+
+func TestLiveElicitationForm(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			l.open(listTools, demo.ToolElicitForm)
+			l.press("ctrl+r")
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*elicitDialog); return ok })
+			d := l.m.topDialog().(*elicitDialog)
+			// defaults are prefilled; email is the one required field left
+			for path, _, _ := d.form.FocusedText(); path != "/email"; path, _, _ = d.form.FocusedText() {
+				l.press("tab")
+			}
+			l.typeText("ada@example.com")
+			l.press("ctrl+r")
+			res := l.result("the elicit_form result")
+			for _, want := range []string{"The user accepted", `"email": "ada@example.com"`, `"displayName": "Ada"`, `"size": "m"`, `"languages": [`} {
+				if !strings.Contains(res, want) {
+					t.Errorf("result lacks %q:\n%s", want, res)
+				}
+			}
+			// decline
+			l.m.setFocus(paneWork)
+			l.press("esc")
+			l.open(listTools, demo.ToolElicitForm)
+			l.press("ctrl+r")
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*elicitDialog); return ok })
+			l.press("ctrl+d")
+			if res := l.result("the declined result"); !strings.Contains(res, `chose "decline"`) {
+				t.Fatalf("decline:\n%s", res)
+			}
+		})
+	}
+}
+
+// visit stands in for a browser: it fetches the page.
+func visit(u string) error {
+	res, err := http.Get(u) //nolint:noctx // a test's loopback fetch
+	if err == nil {
+		res.Body.Close()
+	}
+	return err
+}
+
+func TestLiveElicitationURL(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			var mu sync.Mutex
+			var opened []string
+			l.m.opener = func(u string) error {
+				mu.Lock()
+				opened = append(opened, u)
+				mu.Unlock()
+				return visit(u)
+			}
+			l.open(listTools, demo.ToolElicitURL)
+			l.press("ctrl+r")
+			l.pump("the URL dialog", func() bool { _, ok := l.m.topDialog().(*urlDialog); return ok })
+			if s := plain(l.m); !strings.Contains(s, "host 127.0.0.1") || !strings.Contains(s, "/elicit/") {
+				t.Fatalf("URL dialog:\n%s", s)
+			}
+			l.press("o")
+			res := l.result("the elicit_url result")
+			if !strings.Contains(res, "The user consented") {
+				t.Fatalf("result:\n%s", res)
+			}
+			l.pump("the page opened", func() bool { mu.Lock(); defer mu.Unlock(); return len(opened) == 1 })
+			if e.era == demo.EraLegacy {
+				// 2025-11-25: the visit completes it and the server says so
+				l.pump("notifications/elicitation/complete closes the waiting dialog", func() bool { return l.m.topDialog() == nil && len(l.m.elicitDone) == 1 })
+			} else if l.m.topDialog() != nil {
+				t.Fatalf("2026-07-28 has no completion to wait for: %T", l.m.topDialog())
+			}
+		})
+	}
+}
+
+func TestLiveURLElicitationRequiredError(t *testing.T) {
+	l := startLive(t, demo.EraLegacy, Options{})
+	l.m.opener = visit
+	l.open(listTools, demo.ToolElicitURL)
+	l.press("right") // style: request → error
+	l.press("ctrl+r")
+	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.topDialog().(*urlDialog); return ok && d.call != nil })
+	if l.m.work.res == nil || !strings.Contains(describeErr(l.m.work.res.err), "32042") {
+		t.Fatalf("the error is not in the result view: %+v", l.m.work.res)
+	}
+	l.press("o")
+	l.pump("the completion", func() bool { w, ok := l.m.topDialog().(*elicitWaitDialog); return ok && w.done })
+	if !strings.Contains(plain(l.m), "enter retries tools/call elicit_url") {
+		t.Fatalf("no retry offered:\n%s", plain(l.m))
+	}
+	calls := 0
+	for _, en := range l.m.log.entries {
+		if en.ev.Dir == mcp.DirOut && en.ev.Method == "tools/call" {
+			calls++
+		}
+	}
+	l.press("enter")
+	l.pump("the retry", func() bool {
+		n := 0
+		for _, en := range l.m.log.entries {
+			if en.ev.Dir == mcp.DirOut && en.ev.Method == "tools/call" {
+				n++
+			}
+		}
+		return n == calls+1
+	})
+}
+
+func TestLiveRoots(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			dir := t.TempDir()
+			l := startLive(t, e.era, Options{Roots: []string{dir}})
+			l.open(listTools, demo.ToolListRoots)
+			l.press("ctrl+r")
+			res := l.result("the list_roots result")
+			if !strings.Contains(res, "1 root(s)") || !strings.Contains(res, "file://"+dir) {
+				t.Fatalf("result:\n%s", res)
+			}
+			if l.m.topDialog() != nil {
+				t.Fatalf("roots/list opened a dialog: %T", l.m.topDialog())
+			}
+			// an edit notifies the server (legacy) and the next ask sees it
+			l.press("F", "a")
+			l.typeText("/tmp/another")
+			l.press("enter", "esc")
+			if e.era == demo.EraLegacy {
+				l.pump("notifications/roots/list_changed", func() bool {
+					for _, en := range l.m.log.entries {
+						if en.ev.Dir == mcp.DirOut && en.ev.Method == "notifications/roots/list_changed" {
+							return true
+						}
+					}
+					return false
+				})
+			}
+			l.m.setFocus(paneWork)
+			l.press("esc")
+			l.open(listTools, demo.ToolListRoots)
+			l.press("ctrl+r")
+			l.pump("the second result", func() bool {
+				return l.m.work.mode == workResult && strings.Contains(strings.Join(l.m.work.res.render(200, l.m.st, l.m.hl), "\n"), "2 root(s)")
+			})
+		})
+	}
+}
+
+func TestLiveServerLogAndLevel(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			// ask for everything first: servers may start above debug
+			l.press("L", "home", "enter")
+			l.pump("the level", func() bool { return l.m.srvLog.asked == "debug" })
+			l.open(listTools, demo.ToolEmitLogs)
+			l.press("ctrl+r")
+			l.result("the emit_logs result")
+			l.pump("the log messages", func() bool { return countLevel(l.m, "emergency") == 1 })
+			if countLevel(l.m, "debug") == 0 {
+				t.Fatal("no debug message after asking for debug")
+			}
+			l.press("M")
+			if l.m.logView != viewServerLog || !strings.Contains(plain(l.m), "hello from emit_logs") {
+				t.Fatalf("server log view:\n%s", plain(l.m))
+			}
+			// warning and above: the view filters and the server is asked
+			l.press("L")
+			for range 3 {
+				l.press("down")
+			}
+			l.press("enter")
+			l.pump("the new level", func() bool { return l.m.srvLog.asked == "warning" })
+			if strings.Contains(plain(l.m), "] debug") || len(l.m.srvLog.matches) >= len(l.m.srvLog.entries) {
+				t.Fatalf("the view still shows lower levels (%d of %d)", len(l.m.srvLog.matches), len(l.m.srvLog.entries))
+			}
+			before := countLevel(l.m, "debug")
+			l.m.setFocus(paneWork)
+			l.press("esc")
+			l.open(listTools, demo.ToolEmitLogs)
+			l.press("ctrl+r")
+			l.result("the second emit_logs result")
+			l.pump("the second batch", func() bool { return countLevel(l.m, "emergency") == 2 })
+			if got := countLevel(l.m, "debug"); got != before {
+				t.Fatalf("the server still sends debug messages after logging/setLevel warning (%d → %d)", before, got)
+			}
+		})
+	}
+}
+
+func countLevel(m *Model, level string) int {
+	n := 0
+	for _, e := range m.srvLog.entries {
+		if e.level == level && strings.Contains(e.text, "hello from emit_logs") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestLiveListChanged(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			has := func() bool { return l.m.findItem(listTools, demo.ToolSurprise) != nil }
+			if has() {
+				t.Fatal("the surprise tool is there from the start")
+			}
+			l.open(listTools, demo.ToolManageExtras)
+			l.press("ctrl+r")
+			l.result("the manage_extras result")
+			l.pump("the browser refreshed on tools/list_changed", has)
+		})
+	}
+}
+
+func TestLiveResourceSubscription(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			l.open(listResources, demo.ClockURI)
+			first := l.result("the clock")
+			l.m.setFocus(paneWork)
+			l.press("w")
+			l.pump("subscribed", func() bool { return l.m.subs[demo.ClockURI] })
+			l.pump("two updates re-read", func() bool {
+				return l.m.subUpdates[demo.ClockURI] >= 2 && len(l.m.rereading) == 0 &&
+					strings.Join(l.m.work.res.render(200, l.m.st, l.m.hl), "\n") != first
+			})
+			if !strings.Contains(plain(l.m), "● watching") {
+				t.Fatalf("no watching line:\n%s", plain(l.m))
+			}
+			l.press("w")
+			l.pump("unsubscribed", func() bool { return !l.m.subs[demo.ClockURI] })
+			n := l.m.subUpdates[demo.ClockURI]
+			l.settle(600 * time.Millisecond)
+			if got := l.m.subUpdates[demo.ClockURI]; got > n+1 {
+				t.Fatalf("updates keep coming after unsubscribing: %d → %d", n, got)
+			}
+		})
+	}
+}
+
+func TestLiveCompletions(t *testing.T) {
+	for _, e := range eras {
+		t.Run(e.name, func(t *testing.T) {
+			l := startLive(t, e.era, Options{})
+			l.open(listPrompts, demo.PromptPlanTrip)
+			f := l.m.work.form
+			for path, _, _ := f.FocusedText(); path != "/country"; path, _, _ = f.FocusedText() {
+				l.press("tab")
+			}
+			l.typeText("fr")
+			l.pump("country completions", func() bool { return contains(f.Suggestions(), "France") })
+			if !strings.Contains(plain(l.m), "› France") {
+				t.Fatalf("no suggestion list:\n%s", plain(l.m))
+			}
+			l.press("tab") // takes France
+			if _, text, _ := f.FocusedText(); text != "France" {
+				t.Fatalf("took %q", text)
+			}
+			for path, _, _ := f.FocusedText(); path != "/city"; path, _, _ = f.FocusedText() {
+				l.press("tab")
+			}
+			// the country rides in context.arguments: only French cities
+			l.pump("city completions", func() bool { return contains(f.Suggestions(), "Paris") })
+			if contains(f.Suggestions(), "Berlin") {
+				t.Fatalf("city completions ignore the country: %v", f.Suggestions())
+			}
+			l.typeText("ly")
+			l.press("down")
+			l.pump("narrowed", func() bool { s := f.Suggestions(); return len(s) == 1 && s[0] == "Lyon" })
+			l.press("enter")
+			if _, text, _ := f.FocusedText(); text != "Lyon" {
+				t.Fatalf("took %q", text)
+			}
+		})
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
