@@ -98,7 +98,7 @@ func (d *helpDialog) help(*Model) []key.Binding { return []key.Binding{kb("esc",
 
 func (d *helpDialog) view(m *Model, W, H int) string {
 	st := m.st
-	names := []string{"Global", "Move and scroll", "Browser (left)", "Event log", "Work pane", "Argument form", "Event detail", "Replay"}
+	names := []string{"Global", "Move and scroll", "Browser (left)", "Event log", "Work pane", "Argument form", "Event detail", "Server requests", "Replay"}
 	w := min(W-2, 100)
 	var lines []string
 	for i, group := range m.FullHelp() {

@@ -182,7 +182,7 @@ func (d *elicitDialog) view(m *Model, W, H int) string {
 	if d.secret != "" {
 		lines = append(lines, st.Warn.Render(ansi.Truncate("⚠ "+d.secret+" looks like a secret: form elicitation must not ask for one", w-2, "…")))
 	}
-	lines = append(lines, st.Muted.Render(ansi.Truncate("ctrl+r accept · ctrl+d decline · esc cancel (the server learns which)", w-2, "…")), "")
+	lines = append(lines, "")
 	d.form.SetSize(w-2, max(3, h-3-len(lines)))
 	lines = append(lines, strings.Split(d.form.View(), "\n")...)
 	return frame(st, "Elicitation", lines, bindingHelp(st, d.help(m)[:4]...), w, h)
@@ -377,7 +377,7 @@ func (d *elicitWaitDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		if d.call != nil && (d.done || msg.String() == "r") {
 			m.removeDialog(d)
 			c := d.call
-			return m.startCall(c.method, c.subject, c.item, json.RawMessage(c.params))
+			return m.startCallAs(c.method, c.subject, c.item, json.RawMessage(c.params), c.asTask)
 		}
 	case "o":
 		if d.t.openable {

@@ -421,14 +421,24 @@ func (m *Model) listAll(k listKind) tea.Cmd {
 
 // startCall sends a request for the user and shows its progress in the
 // work pane.
-func (m *Model) startCall(method, subject string, it *item, params any, opts ...mcp.CallOption) tea.Cmd {
+func (m *Model) startCall(method, subject string, it *item, params any) tea.Cmd {
+	return m.startCallAs(method, subject, it, params, false)
+}
+
+// startCallAs is startCall; asTask asks for a task-augmented call
+// (2025-11-25 params.task).
+func (m *Model) startCallAs(method, subject string, it *item, params any, asTask bool) tea.Cmd {
 	if !m.canAct() {
 		return m.needServer()
+	}
+	var opts []mcp.CallOption
+	if asTask {
+		opts = append(opts, mcp.WithTask(0))
 	}
 	raw, _ := json.Marshal(params)
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.callSeq++
-	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel}
+	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask}
 	m.calls = append(m.calls, c)
 	m.work.waitFor(c)
 	sess := m.sess

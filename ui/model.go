@@ -151,6 +151,7 @@ type call struct {
 	cancel  context.CancelFunc
 	rpcID   string
 	done    bool
+	asTask  bool // a task-augmented call
 }
 
 // New builds the root model. events is the stream to show: a live

@@ -177,6 +177,21 @@ func (m *Model) askHeader(p *pendingRequest, what string) string {
 	return s
 }
 
+// requestHelp lists the keys of the server-request dialogs for the full
+// help (each dialog's footer shows its own).
+func requestHelp() []key.Binding {
+	return []key.Binding{
+		kb("ctrl+r", "send (sampling) / accept (form)"),
+		kb("ctrl+d", "reject (sampling) / decline"),
+		kb("esc", "cancel (sampling asks first)"),
+		kb("ctrl+o", "sampling: the answer as JSON"),
+		kb("pgup/pgdn", "sampling: scroll the request"),
+		kb("o", "URL: open it in the browser"),
+		kb("a", "URL: accept, open it yourself"),
+		kb("c", "URL: copy it (OSC 52)"),
+	}
+}
+
 // ---- a request sonde does not know ----
 
 // unknownRequestDialog shows a request method sonde does not handle: the

@@ -209,6 +209,9 @@ func (d *samplingDialog) forward(msg tea.Msg) tea.Cmd {
 }
 
 func (d *samplingDialog) help(*Model) []key.Binding {
+	if d.raw {
+		return []key.Binding{kb("ctrl+r", "send"), kb("ctrl+d", "reject"), kb("ctrl+o", "back to the form"), kb("pgup/pgdn", "scroll request"), kb("esc", "reject…")}
+	}
 	bs := []key.Binding{kb("ctrl+r", "send"), kb("ctrl+d", "reject"), kb("tab", "next field")}
 	if d.field == sampStop && !d.raw {
 		bs = append(bs, kb("←→", "stop reason"))

@@ -426,6 +426,9 @@ func (m *Model) ShortHelp() []key.Binding {
 			if m.work.res != nil && len(m.work.res.links) > 0 {
 				bs = append(bs, k.Work.OpenLink)
 			}
+			if m.work.res != nil && len(urlElicitationsOf(m.work.res.err)) > 0 {
+				bs = append(bs, kb("o", "open the URL (-32042)"))
+			}
 			if m.work.res != nil && m.work.res.pages > 1 {
 				bs = append(bs, k.Work.NextPage, k.Work.PrevPage)
 			}
@@ -462,6 +465,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
 		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
 		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
+		requestHelp(),
 		{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back},
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
 
-	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/form"
@@ -219,11 +218,8 @@ func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 func (m *Model) send(it *item, val json.RawMessage, asTask bool) tea.Cmd {
 	switch it.kind {
 	case listTools:
-		var opts []mcp.CallOption
-		if asTask || it.taskSupport == "required" && (m.info == nil || m.info.Era != "modern") {
-			opts = append(opts, mcp.WithTask(0))
-		}
-		return m.startCall("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)}, opts...)
+		asTask = asTask || it.taskSupport == "required" && (m.info == nil || m.info.Era != "modern")
+		return m.startCallAs("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)}, asTask)
 	case listPrompts:
 		var args map[string]any
 		json.Unmarshal(val, &args)
@@ -349,6 +345,9 @@ func (m *Model) renderWork(w *workPane, focused bool) []string {
 			lines := w.res.render(w.width, st, m.hl)
 			if wl := m.watchLine(w.res); wl != "" {
 				lines = append([]string{wl}, lines...)
+			}
+			if n := len(urlElicitationsOf(w.res.err)); n > 0 && w.res.call != nil {
+				lines = append([]string{st.Warn.Render(fmt.Sprintf("the server needs you to open %d URL(s) first: o shows them", n))}, lines...)
 			}
 			return m.scroll(w, lines)
 		}
