@@ -11,6 +11,9 @@
 # scripts/e2e-hostile): a server whose names, descriptions,
 # results and errors carry terminal escape sequences; browse and call, and check that the window
 # title, the screen, the alternate screen and the clipboard are untouched. Scenario 3: 80x24 smoke.
+# Scenario 4, `sonde demo` at 120x40: answer the server's requests: a sampling request (ask_llm:
+# read it, write the reply, send) and an elicitation form (elicit_form: fill the required email,
+# accept), check the era and version in the header, and open the connection dialog.
 # Exits non-zero on the first failure, printing the captured pane. Needs tmux and Go.
 set -euo pipefail
 
@@ -227,6 +230,52 @@ wait_for "Browse"
 keys q
 wait_for "[sonde exited with 0 ]" 10
 ok "80x24 works"
+
+# ---------------------------------------------------------------- scenario 4: server requests
+log "scenario 4: answering the server's requests (120x40)"
+start requests 120 40 demo
+wait_for "● connected" 20
+wait_for "Tools 17" 10
+if ! pane | head -1 | grep -E -q "2026-07-28 stateless|20[0-9-]+ session"; then fail "the header does not show the era and version"; fi
+keys D
+wait_for "why this transport and era"
+keys Escape
+ok "the header shows the era and version; D explains the detection"
+
+keys /; text ask_llm; keys Enter
+wait_for "Arguments: ask_llm"
+keys C-r
+wait_for "Sampling request" 15
+wait_for "What is the capital of France?"
+wait_for "You are a concise assistant"
+text "Paris, as far as I know."   # replaces the selected prefill
+keys C-r
+wait_for "sonde-human" 15
+wait_for "Paris, as far as I know." 15
+wait_for "✓ tools/call ask_llm"
+ok "answered a sampling request with a reply written in the dialog"
+
+keys Escape; wait_for "─ Arguments:"
+keys Escape; keys Escape
+wait_for "enter open form"
+keys /; text elicit_form; keys Enter
+wait_for "Arguments: elicit_form"
+keys C-r
+wait_for "asks you for input" 15
+wait_for "Display name"
+focus_field "Email"
+text "ada@example.com"
+wait_for "✓ valid"
+keys C-r
+wait_for "The user accepted" 15
+wait_for "ada@example.com"
+ok "answered an elicitation form (defaults prefilled, one field typed)"
+
+keys M
+wait_for "Server log"
+keys q
+wait_for "[sonde exited with 0 ]" 10
+ok "quit cleanly"
 
 log "PASS ($PASSED checks)"
 echo "$PASSED passed, 0 failed"
