@@ -36,6 +36,14 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 			dd.offset += d
 		case *helpDialog:
 			dd.offset = max(0, dd.offset+d)
+		case *samplingDialog:
+			dd.offset += d
+		case *connDialog:
+			dd.offset += d
+		case *logMessageDialog:
+			dd.offset += d
+		case *unknownRequestDialog:
+			dd.offset += d
 		}
 		return
 	}

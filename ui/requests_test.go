@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -485,3 +486,53 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 }
 
 func lastElem(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+
+// TestHostileRequestsAndPanes: escape sequences in everything a server can
+// put into a sampling request, an elicitation, a URL, log messages, tasks
+// and completion values never reach the screen.
+func TestHostileRequestsAndPanes(t *testing.T) {
+	const evil = `\u001b]0;PWNED\u0007\u001b[2J\u001b[H\u009b31m\u202e`
+	m := newTestModel(t, 120, 40, "")
+	m.opener = func(string) error { return nil }
+	check := func(what string) {
+		t.Helper()
+		assertSafe(t, what, m.Render())
+	}
+	ask(t, m, "sampling/createMessage", `{"messages":[{"role":"user`+evil+`","content":[{"type":"text","text":"hi`+evil+`"},{"type":"tool_use","id":"x`+evil+`","name":"n`+evil+`","input":{"k`+evil+`":1}},{"type":"tool_result","toolUseId":"y`+evil+`","content":[{"type":"text","text":"r`+evil+`"}]},{"type":"nope`+evil+`"}]}],
+	 "systemPrompt":"s`+evil+`","modelPreferences":{"hints":[{"name":"h`+evil+`"}]},"stopSequences":["`+evil+`"],"includeContext":"c`+evil+`","metadata":{"m":"`+evil+`"},
+	 "tools":[{"name":"t`+evil+`","description":"d`+evil+`","inputSchema":{"type":"object"}}],"toolChoice":{"mode":"auto`+evil+`"}}`, "1")
+	check("sampling dialog")
+	press(m, "pgdown")
+	check("sampling dialog, scrolled")
+	press(m, "ctrl+o")
+	check("sampling raw editor")
+	press(m, "ctrl+d")
+	ask(t, m, "elicitation/create", `{"message":"m`+evil+`","requestedSchema":{"type":"object","properties":{"a`+evil+`":{"type":"string","title":"t`+evil+`","description":"d`+evil+`","enum":["x`+evil+`"]}}}}`, "2")
+	check("elicitation form")
+	press(m, "esc")
+	ask(t, m, "elicitation/create", `{"mode":"url","message":"m`+evil+`","url":"https://h`+evil+`.example/`+evil+`","elicitationId":"e`+evil+`"}`, "3")
+	check("URL dialog")
+	run(m, press(m, "a"))
+	check("URL wait dialog")
+	press(m, "esc")
+	f := &fx{at: t0.Add(time.Second)}
+	f.note("notifications/message", `{"level":"error`+evil+`","logger":"l`+evil+`","data":{"message":"x`+evil+`","k`+evil+`":"v`+evil+`"}}`)
+	f.add(mcp.Event{Dir: mcp.DirIn, Kind: mcp.KindStderr, Text: "err\x1b[2J\x07"})
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, Text: "detecting the era\x1b]0;PWNED\x07"})
+	f.req(70, "tools/call", `{"name":"x","arguments":{}}`)
+	f.resp(70, "tools/call", `{"resultType":"task","taskId":"t`+evil+`","status":"work`+evil+`","statusMessage":"s`+evil+`","createdAt":"a","lastUpdatedAt":"b"}`)
+	m.update(eventsMsg(f.evs))
+	press(m, "M")
+	check("server log")
+	press(m, "enter")
+	check("log message detail")
+	press(m, "esc", "t")
+	check("tasks")
+	press(m, "D")
+	check("connection dialog")
+	press(m, "esc")
+	m.setFocus(paneBrowser)
+	press(m, "4", "enter")
+	m.work.form.SetSuggestions("/text", []string{"s\x1b[2J\x07uggestion"}, 0, false)
+	check("suggestions")
+}

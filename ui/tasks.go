@@ -233,6 +233,13 @@ type tasker interface {
 	CancelTask(ctx context.Context, id string) error
 }
 
+var (
+	_ tasker      = (*mcp.Session)(nil)
+	_ levelSetter = (*mcp.Session)(nil)
+	_ subscriber  = (*mcp.Session)(nil)
+	_ Backend     = (*mcp.Session)(nil)
+)
+
 // taskDoneMsg is the end of a task the UI followed.
 type taskDoneMsg struct {
 	id     string

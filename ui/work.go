@@ -492,6 +492,12 @@ func (m *Model) itemDetail(it *item, w int) []string {
 	}
 	switch it.kind {
 	case listTools:
+		switch it.taskSupport {
+		case "required":
+			add(st.Accent2.Render("runs as a task") + st.Muted.Render(" (execution.taskSupport required)"))
+		case "optional":
+			add(st.Accent2.Render("can run as a task") + st.Muted.Render(" (alt+r in the form)"))
+		}
 		add("", st.Accent2.Render("arguments")+st.Muted.Render("  (enter: form · i: full schema)"))
 		add(schemaSummary(st, it.inputSchema, w)...)
 		if len(it.outputSchema) > 0 {
