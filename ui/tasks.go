@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -143,7 +144,8 @@ func (m *Model) taskEvent(e *mcp.Event) {
 		if t := m.taskByID(r.Params.TaskID); t != nil && e.Method == "tasks/get" {
 			t.polls++
 		}
-	case e.Dir == mcp.DirIn && e.RPC == mcp.RPCResponse && e.ReqMethod == "tools/call":
+	case e.Dir == mcp.DirIn && e.RPC == mcp.RPCResponse && e.ReqMethod == "tools/call" && bytes.Contains(e.Raw, []byte(`"taskId"`)):
+		// (the byte check keeps large ordinary results from being parsed twice)
 		var msg struct {
 			Result json.RawMessage `json:"result"`
 		}
