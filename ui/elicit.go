@@ -129,7 +129,7 @@ func (d *elicitDialog) forward(msg tea.Msg) tea.Cmd { return d.form.Update(msg) 
 
 func (d *elicitDialog) help(*Model) []key.Binding {
 	fk := d.form.KeyMap()
-	return []key.Binding{kb("ctrl+r", "accept"), kb("ctrl+d", "decline"), kb("esc", "cancel"), fk.Next, fk.Toggle, fk.Choose, fk.ToggleRaw}
+	return []key.Binding{kb("ctrl+r", "accept"), kb("ctrl+d", "decline"), kb("esc", "cancel"), kb("f2", "hide"), fk.Next, fk.Toggle, fk.Choose, fk.ToggleRaw}
 }
 
 func (d *elicitDialog) answer(m *Model, action string, force bool) tea.Cmd {
@@ -185,7 +185,7 @@ func (d *elicitDialog) view(m *Model, W, H int) string {
 	lines = append(lines, "")
 	d.form.SetSize(w-2, max(3, h-3-len(lines)))
 	lines = append(lines, strings.Split(d.form.View(), "\n")...)
-	return frame(st, "Elicitation", lines, bindingHelp(st, d.help(m)[:4]...), w, h)
+	return frame(st, "Elicitation", lines, bindingHelp(st, d.help(m)[:5]...), w, h)
 }
 
 // ---- URL mode ----
@@ -269,7 +269,7 @@ func (d *urlDialog) help(*Model) []key.Binding {
 	if d.p == nil {
 		return []key.Binding{kb("o", "open in browser"), kb("c", "copy URL"), kb("esc", "close")}
 	}
-	return []key.Binding{kb("o", "open in browser"), kb("a", "accept, I open it"), kb("c", "copy URL"), kb("d", "decline"), kb("esc", "cancel")}
+	return []key.Binding{kb("o", "open in browser"), kb("a", "accept, I open it"), kb("c", "copy URL"), kb("d", "decline"), kb("esc", "cancel"), kb("f2", "hide")}
 }
 
 func (d *urlDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {

@@ -91,6 +91,7 @@ type Model struct {
 	savedArgs map[string]map[string]json.RawMessage
 
 	dialogs []dialog
+	hidden  []dialog // server-request dialogs the user put aside (F2)
 	picker  *picker
 
 	// server requests
@@ -400,6 +401,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	if key.Matches(msg, k.Global.ForceQuit) {
 		return m.quit()
+	}
+	// 0. F2 puts the server's requests aside, or brings them back
+	if msg.String() == "f2" && m.toggleRequests() {
+		return nil
 	}
 	// 1. dialogs
 	if d := m.topDialog(); d != nil {

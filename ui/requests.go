@@ -128,6 +128,32 @@ func (m *Model) serverRequest(msg serverRequestMsg) tea.Cmd {
 	return p.watch()
 }
 
+// toggleRequests hides the server-request dialogs (they keep waiting, and
+// the header says so) or shows the hidden ones again; it reports whether
+// there was anything to do.
+func (m *Model) toggleRequests() bool {
+	var keep, reqs []dialog
+	for _, d := range m.dialogs {
+		if rd, ok := d.(requestDialog); ok && rd.pending() != nil {
+			reqs = append(reqs, d)
+		} else {
+			keep = append(keep, d)
+		}
+	}
+	switch {
+	case len(reqs) > 0:
+		m.dialogs = keep
+		m.hidden = append(m.hidden, reqs...)
+		m.setFlash(fmt.Sprintf("%d request(s) wait for you: F2 brings them back", len(m.hidden)), false)
+		return true
+	case len(m.hidden) > 0:
+		m.dialogs = append(m.dialogs, m.hidden...)
+		m.hidden = nil
+		return true
+	}
+	return false
+}
+
 // requestGone closes the dialog of a withdrawn request.
 func (m *Model) requestGone(msg requestGoneMsg) tea.Cmd {
 	if msg.p.answered() {
@@ -140,13 +166,19 @@ func (m *Model) requestGone(msg requestGoneMsg) tea.Cmd {
 			break
 		}
 	}
+	for i, d := range m.hidden {
+		if rd, ok := d.(requestDialog); ok && rd.pending() == msg.p {
+			m.hidden = append(m.hidden[:i], m.hidden[i+1:]...)
+			break
+		}
+	}
 	m.setFlash("the server withdrew its "+msg.p.what()+" before you answered", true)
 	return nil
 }
 
 // pendingRequests counts the server requests waiting for the user.
 func (m *Model) pendingRequests() int {
-	n := 0
+	n := len(m.hidden)
 	for _, d := range m.dialogs {
 		if rd, ok := d.(requestDialog); ok && rd.pending() != nil && !rd.pending().answered() {
 			n++
@@ -171,6 +203,10 @@ func (m *Model) serverName() string {
 func (m *Model) askHeader(p *pendingRequest, what string) string {
 	st := m.st
 	s := st.Accent.Render(m.serverName()) + st.Text.Render(" "+what)
+	if n := len(m.calls); n > 0 {
+		c := m.calls[n-1]
+		s += st.Muted.Render(" · during " + c.method + " " + c.subject)
+	}
 	if n := m.pendingRequests(); n > 1 {
 		s += st.Warn.Render(fmt.Sprintf("  (%d requests waiting)", n))
 	}
@@ -189,6 +225,7 @@ func requestHelp() []key.Binding {
 		kb("o", "URL: open it in the browser"),
 		kb("a", "URL: accept, open it yourself"),
 		kb("c", "URL: copy it (OSC 52)"),
+		kb("f2", "hide the requests / show them again"),
 	}
 }
 

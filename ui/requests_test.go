@@ -536,3 +536,37 @@ func TestHostileRequestsAndPanes(t *testing.T) {
 	m.work.form.SetSuggestions("/text", []string{"s\x1b[2J\x07uggestion"}, 0, false)
 	check("suggestions")
 }
+
+func TestRequestsCanBePutAside(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	ch, cancel, cmd := ask(t, m, "sampling/createMessage", samplingParamsFixture, "1")
+	ch2, _, _ := ask(t, m, "elicitation/create", elicitFormFixture, "2")
+	if len(m.dialogs) != 2 || !strings.Contains(plain(m), "(2 requests waiting)") {
+		t.Fatalf("two requests: %d dialogs\n%s", len(m.dialogs), plain(m))
+	}
+	press(m, "f2")
+	if m.topDialog() != nil || len(m.hidden) != 2 || !strings.Contains(plain(m), "⚑ 2 request(s) wait · F2") {
+		t.Fatalf("F2 did not put them aside:\n%s", plain(m))
+	}
+	// the screen underneath works meanwhile
+	press(m, "tab", "tab", "k")
+	if m.focus != paneLog || m.log.follow {
+		t.Fatal("keys did not reach the panes")
+	}
+	noAnswer(t, ch)
+	press(m, "f2")
+	if len(m.dialogs) != 2 || m.hidden != nil {
+		t.Fatalf("F2 did not bring them back: %d", len(m.dialogs))
+	}
+	press(m, "esc") // the elicitation, on top
+	if got := resultJSON(t, answerOf(t, ch2)); got != `{"action":"cancel"}` {
+		t.Fatalf("cancel %s", got)
+	}
+	// a withdrawn request leaves the hidden ones too
+	press(m, "f2")
+	cancel()
+	run(m, cmd)
+	if len(m.hidden) != 0 || strings.Contains(plain(m), "wait · F2") {
+		t.Fatalf("the withdrawn request stayed hidden: %d", len(m.hidden))
+	}
+}

@@ -216,7 +216,7 @@ func (d *samplingDialog) help(*Model) []key.Binding {
 	if d.field == sampStop && !d.raw {
 		bs = append(bs, kb("←→", "stop reason"))
 	}
-	return append(bs, kb("pgup/pgdn", "scroll request"), kb("ctrl+o", "raw JSON"), kb("esc", "reject…"))
+	return append(bs, kb("pgup/pgdn", "scroll request"), kb("ctrl+o", "raw JSON"), kb("esc", "reject…"), kb("f2", "hide"))
 }
 
 // result is the answer the dialog would send now.

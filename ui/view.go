@@ -231,6 +231,9 @@ func (m *Model) header(W int) string {
 	var parts []part
 	parts = append(parts, part{st.Accent.Render("sonde"), 0})
 	parts = append(parts, part{m.stateText(), 0})
+	if n := len(m.hidden); n > 0 {
+		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("⚑ %d request(s) wait · F2", n)), 0})
+	}
 	if m.picker != nil {
 		parts = append(parts, part{st.Text.Render("choose a server"), 0})
 	}
