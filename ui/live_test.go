@@ -425,9 +425,21 @@ func TestLiveListChanged(t *testing.T) {
 				t.Fatal("the surprise tool is there from the start")
 			}
 			l.open(listTools, demo.ToolManageExtras)
+			if err := l.m.work.form.SetValue([]byte(`{"action":"add","kinds":["tool","prompt","resource"]}`)); err != nil {
+				t.Fatal(err)
+			}
 			l.press("ctrl+r")
 			l.result("the manage_extras result")
 			l.pump("the browser refreshed on tools/list_changed", has)
+			l.pump("… prompts/list_changed", func() bool { return l.m.findItem(listPrompts, demo.PromptSurprise) != nil })
+			l.pump("… resources/list_changed", func() bool {
+				for _, it := range l.m.br.lists[listResources] {
+					if strings.Contains(it.uri, "surprise") {
+						return true
+					}
+				}
+				return false
+			})
 		})
 	}
 }
@@ -492,6 +504,14 @@ func TestLiveCompletions(t *testing.T) {
 			if _, text, _ := f.FocusedText(); text != "Lyon" {
 				t.Fatalf("took %q", text)
 			}
+
+			// a template variable (ref/resource)
+			l.m.setFocus(paneWork)
+			l.press("esc")
+			l.open(listTemplates, demo.WeatherTemplate)
+			f = l.m.work.form
+			l.typeText("par")
+			l.pump("template completions", func() bool { return contains(f.Suggestions(), "Paris") })
 		})
 	}
 }
