@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -48,7 +49,8 @@ type elicitDialog struct {
 	p       *pendingRequest
 	message string
 	form    *form.Form
-	secret  string // a field that looks like it asks for a secret
+	secret  string    // a field that looks like it asks for a secret
+	shown   time.Time // esc right after this is taken for a stray key
 }
 
 // newElicitDialog builds the dialog for an elicitation request: a form,
@@ -69,7 +71,7 @@ func newElicitDialog(m *Model, p *pendingRequest) (requestDialogFocus, error) {
 	if ep.Mode != "" && ep.Mode != "form" {
 		return nil, fmt.Errorf("unknown elicitation mode %q", ep.Mode)
 	}
-	d := &elicitDialog{p: p, message: termsafe.Text(ep.Message)}
+	d := &elicitDialog{p: p, message: termsafe.Text(ep.Message), shown: time.Now()}
 	sch := ep.RequestedSchema
 	if len(sch) == 0 || string(sch) == "null" {
 		sch = json.RawMessage(`{"type":"object"}`)
@@ -163,6 +165,10 @@ func (d *elicitDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		if d.form.Raw() || d.form.KeyMap().Close.Enabled() {
 			return d.form.Update(msg)
 		}
+		if time.Since(d.shown) < m.consentGuard {
+			m.setFlash("the dialog has just appeared: press esc again to cancel it", true)
+			return nil
+		}
 		return d.answer(m, "cancel", false)
 	}
 	return d.form.Update(msg)
@@ -250,10 +256,26 @@ type urlDialog struct {
 	message string
 	id      string // elicitationId (2025-11-25)
 	t       urlTarget
+	shown   time.Time // consent keys pressed right after this are ignored
 }
 
 func newURLDialog(m *Model, p *pendingRequest, ep elicitParams, c *call) *urlDialog {
-	return &urlDialog{p: p, call: c, message: termsafe.Text(ep.Message), id: ep.ElicitationID, t: parseURLTarget(ep.URL)}
+	return &urlDialog{p: p, call: c, message: termsafe.Text(ep.Message), id: ep.ElicitationID, t: parseURLTarget(ep.URL), shown: time.Now()}
+}
+
+// consentGuard is how long after a URL dialog appears its consent keys are
+// ignored: it pops up unasked, and a key meant for what the user was
+// typing must not open a page.
+const consentGuard = 600 * time.Millisecond
+
+// tooSoon reports (and says) that a consent key came right after the
+// dialog appeared.
+func (d *urlDialog) tooSoon(m *Model) bool {
+	if time.Since(d.shown) >= m.consentGuard {
+		return false
+	}
+	m.setFlash("the dialog has just appeared: press the key again to be sure", true)
+	return true
 }
 
 func (d *urlDialog) pending() *pendingRequest {
@@ -279,9 +301,12 @@ func (d *urlDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			m.setFlash("sonde opens only http(s) URLs: c copies it", true)
 			return nil
 		}
+		if d.tooSoon(m) {
+			return nil
+		}
 		return d.consent(m, true)
 	case "a":
-		if d.p != nil {
+		if d.p != nil && !d.tooSoon(m) {
 			return d.consent(m, false)
 		}
 	case "c", "y":

@@ -140,6 +140,7 @@ func newTestModel(t testing.TB, w, h int, theme string) *Model {
 	t.Helper()
 	m := New(context.Background(), Options{Theme: theme}, nil)
 	m.ticking = true
+	m.consentGuard = 0
 	m.now = t0
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	m.Update(eventsMsg(session().evs))

@@ -38,6 +38,7 @@ func startLive(t *testing.T, era demo.Era, opts Options) *live {
 	opts.Config = mcp.Config{URL: srv.URL, Keepalive: -1}
 	m := newLive(ctx, opts)
 	m.events, m.reqs, m.ticking = nil, nil, true // the test pumps the feed itself
+	m.consentGuard = 0
 	l := &live{t: t, m: m, srv: srv, msgs: make(chan tea.Msg, 256)}
 	t.Cleanup(func() {
 		if m.sess != nil {

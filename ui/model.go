@@ -109,6 +109,9 @@ type Model struct {
 	// opener opens a URL in a browser (nil: the system's opener; tests
 	// replace it).
 	opener func(url string) error
+	// consentGuard: keys that open a URL are ignored this long after its
+	// dialog appears (tests set 0).
+	consentGuard time.Duration
 
 	flash    string
 	flashErr bool
@@ -188,6 +191,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	}
 	m.st = NewStyles(m.theme, m.isDark)
 	m.rootsEnv = newRootsEnv()
+	m.consentGuard = consentGuard
 	m.initRoots()
 	m.layout()
 	return m

@@ -296,6 +296,14 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 	if len(opened) != 0 {
 		t.Fatal("opened before consent")
 	}
+	// a key right after the dialog appeared (meant for something else) does not consent
+	m.consentGuard = time.Hour
+	run(m, press(m, "o"))
+	noAnswer(t, ch)
+	if len(opened) != 0 || !strings.Contains(m.flash, "just appeared") {
+		t.Fatalf("a key right after the dialog appeared opened the URL: %v %q", opened, m.flash)
+	}
+	m.consentGuard = 0
 	run(m, press(m, "c")) // copying neither answers nor opens
 	noAnswer(t, ch)
 	cmd := press(m, "o")
