@@ -356,7 +356,26 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 		return nil
 	}
 	m.sess = msg.sess
-	return m.refreshAll()
+	return tea.Batch(m.refreshAll(), m.restoreLogLevel(msg.sess))
+}
+
+// restoreLogLevel asks a new session for the log level the user picked
+// before (a new legacy session starts at the server's default). In the
+// 2026-07-28 era a server sends log messages only to requests that carry a
+// level, so sonde asks for info until the user picks one: costless (it
+// rides in _meta) and the only way to see any log at all.
+func (m *Model) restoreLogLevel(sess Backend) tea.Cmd {
+	level := m.srvLog.asked
+	if level == "" {
+		if e, ok := sess.(interface{ Era() string }); !ok || e.Era() != "modern" {
+			return nil
+		}
+		level = "info"
+		if m.srvLog.minLevel > levelIndex(level) {
+			level = logLevels[m.srvLog.minLevel]
+		}
+	}
+	return m.askLogLevel(level)
 }
 
 // reconnect closes the session (if any) and dials again.

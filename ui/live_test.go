@@ -51,7 +51,8 @@ func startLive(t *testing.T, era demo.Era, opts Options) *live {
 	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	l.async(m.dial())
 	l.pump("connected and listed", func() bool {
-		return m.sess != nil && m.br.loaded[listTools] && m.br.loaded[listPrompts] && m.br.loaded[listResources] && len(m.flights) == 0
+		return m.sess != nil && m.br.loaded[listTools] && m.br.loaded[listPrompts] && m.br.loaded[listResources] && len(m.flights) == 0 &&
+			(m.info == nil || m.info.Era != "modern" || m.srvLog.asked != "") // the level asked at connect
 	})
 	return l
 }
@@ -524,4 +525,40 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
+	// 2026-07-28: a server logs only to requests that carry a level, so
+	// sonde asks for info until the user picks one
+	l := startLive(t, demo.EraModern, Options{})
+	l.pump("info asked", func() bool { return l.m.srvLog.asked == "info" })
+	l.open(listTools, demo.ToolEmitLogs)
+	l.press("ctrl+r")
+	l.result("emit_logs")
+	l.pump("info and above", func() bool { return countLevel(l.m, "emergency") == 1 })
+	if countLevel(l.m, "info") != 1 || countLevel(l.m, "debug") != 0 {
+		t.Fatalf("info %d debug %d", countLevel(l.m, "info"), countLevel(l.m, "debug"))
+	}
+
+	// legacy: nothing is asked until the user picks; a reconnect asks again
+	l = startLive(t, demo.EraLegacy, Options{})
+	setLevels := func() int {
+		n := 0
+		for _, en := range l.m.log.entries {
+			if en.ev.Dir == mcp.DirOut && en.ev.Method == "logging/setLevel" {
+				n++
+			}
+		}
+		return n
+	}
+	l.settle(100 * time.Millisecond)
+	if l.m.srvLog.asked != "" || setLevels() != 0 {
+		t.Fatalf("a legacy session was asked for a level unasked: %q", l.m.srvLog.asked)
+	}
+	l.press("L", "down", "down", "down", "enter")
+	l.pump("warning asked", func() bool { return l.m.srvLog.asked == "warning" && setLevels() == 1 })
+	l.m.setFocus(paneBrowser)
+	old := l.m.sess
+	l.press("R")
+	l.pump("reconnected and asked again", func() bool { return l.m.sess != nil && l.m.sess != old && setLevels() == 2 })
 }

@@ -310,6 +310,12 @@ func (m *Model) setLogLevel(level string) tea.Cmd {
 	if !m.capability("logging") && (m.info == nil || m.info.Era != "modern") {
 		m.setFlash("showing "+level+" and above; the server declares no logging capability, asking anyway", false)
 	}
+	return m.askLogLevel(level)
+}
+
+// askLogLevel asks the server for log messages at level and above (in a
+// command).
+func (m *Model) askLogLevel(level string) tea.Cmd {
 	sess, ctx := m.sess, m.ctx
 	return func() tea.Msg {
 		ls, ok := sess.(levelSetter)
