@@ -356,7 +356,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 		return nil
 	}
 	m.sess = msg.sess
-	return tea.Batch(m.refreshAll(), m.restoreLogLevel(msg.sess))
+	return tea.Batch(m.refreshAll(), m.restoreLogLevel(msg.sess), m.resubscribe())
 }
 
 // restoreLogLevel asks a new session for the log level the user picked

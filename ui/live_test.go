@@ -469,6 +469,15 @@ func TestLiveResourceSubscription(t *testing.T) {
 			if got := l.m.subUpdates[demo.ClockURI]; got > n+1 {
 				t.Fatalf("updates keep coming after unsubscribing: %d → %d", n, got)
 			}
+			// a new session (R) is subscribed again
+			l.press("w")
+			l.pump("subscribed again", func() bool { return l.m.subs[demo.ClockURI] })
+			old := l.m.sess
+			l.m.setFocus(paneBrowser)
+			l.press("R")
+			l.pump("resubscribed on the new session", func() bool { return l.m.sess != nil && l.m.sess != old && l.m.subs[demo.ClockURI] })
+			n0 := l.m.subUpdates[demo.ClockURI]
+			l.pump("updates on the new session", func() bool { return l.m.subUpdates[demo.ClockURI] >= n0+2 })
 		})
 	}
 }

@@ -57,7 +57,12 @@ func (m *Model) toggleWatch(r *result) tea.Cmd {
 			m.setFlash("the server does not declare resources.subscribe; asking anyway", false)
 		}
 	}
-	sess, ctx, uri := m.sess, m.ctx, r.uri
+	return m.subscribeCmd(r.uri, on)
+}
+
+// subscribeCmd subscribes to uri, or unsubscribes (in a command).
+func (m *Model) subscribeCmd(uri string, on bool) tea.Cmd {
+	sess, ctx := m.sess, m.ctx
 	return func() tea.Msg {
 		var err error
 		if s, ok := sess.(subscriber); ok {
@@ -75,6 +80,16 @@ func (m *Model) toggleWatch(r *result) tea.Cmd {
 		}
 		return subscribedMsg{uri: uri, on: on, err: err}
 	}
+}
+
+// resubscribe renews the user's subscriptions on a new session (R).
+func (m *Model) resubscribe() tea.Cmd {
+	var cmds []tea.Cmd
+	for uri := range m.subs {
+		delete(m.subs, uri) // on again when the new session says yes
+		cmds = append(cmds, m.subscribeCmd(uri, true))
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) subscribed(msg subscribedMsg) {
