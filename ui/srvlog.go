@@ -292,8 +292,9 @@ type levelSetter interface {
 
 // logLevelSetMsg reports how asking for a log level went.
 type logLevelSetMsg struct {
-	level string
-	err   error
+	level  string
+	err    error
+	modern bool // the level rides on every request (2026-07-28)
 }
 
 // setLogLevel filters the server log at level and asks the server for it.
@@ -325,7 +326,8 @@ func (m *Model) askLogLevel(level string) tea.Cmd {
 		} else {
 			_, err = sess.Call(ctx, "logging/setLevel", map[string]string{"level": level})
 		}
-		return logLevelSetMsg{level: level, err: err}
+		e, _ := sess.(interface{ Era() string })
+		return logLevelSetMsg{level: level, err: err, modern: e != nil && e.Era() == "modern"}
 	}
 }
 
@@ -335,8 +337,8 @@ func (m *Model) logLevelSet(msg logLevelSetMsg) {
 		return
 	}
 	m.srvLog.asked = msg.level
-	if m.info != nil && m.info.Era == "modern" {
-		m.setFlash("log level "+msg.level+": sent with every request (2026-07-28)", false)
+	if msg.modern {
+		m.setFlash("log level "+msg.level+": sent with every request (2026-07-28; L changes it)", false)
 		return
 	}
 	m.setFlash("log level "+msg.level+" (logging/setLevel)", false)

@@ -415,9 +415,12 @@ func (m *Model) ShortHelp() []key.Binding {
 				bs = append(bs, k.Work.AsTask)
 			}
 			if m.completable() {
-				if len(m.work.form.Suggestions()) > 0 {
+				switch {
+				case m.work.form.SuggestionsEngaged():
 					bs = append(bs, kb("tab", "take suggestion"), kb("↓↑", "choose"), kb("esc", "close list"))
-				} else {
+				case len(m.work.form.Suggestions()) > 0:
+					bs = append(bs, kb("↓", "choose a suggestion"))
+				default:
 					bs = append(bs, k.Work.Complete)
 				}
 			}

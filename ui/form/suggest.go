@@ -14,7 +14,9 @@ import (
 // the server's completion/complete as the user types a prompt argument or
 // a URI template variable). They show in a small list under the focused
 // field; up and down move in it, tab or enter takes a value, esc closes
-// it. The form never asks for suggestions itself: the caller watches
+// it. A list shown for an empty field is passive until the user moves in
+// it: tab still goes to the next field, so tabbing through a form never
+// fills it by accident. The form never asks for suggestions itself: the caller watches
 // [Form.FocusedText] after each update and calls [Form.SetSuggestions].
 
 // suggestRows is the height of the suggestion list.
@@ -28,6 +30,14 @@ type suggestions struct {
 	more   bool // the server has more than it sent
 	cursor int
 	closed bool // esc closed the list
+	moved  bool // the user moved in the list
+}
+
+// passive reports a list the user has not engaged with: shown for an
+// empty field and not moved in.
+func (m *Form) passive() bool {
+	_, text, _ := m.FocusedText()
+	return m.sugg != nil && !m.sugg.moved && text == ""
 }
 
 // FocusedText returns the JSON pointer and the text of the focused text
@@ -101,18 +111,28 @@ func (m *Form) suggestKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	}
 	s := m.sugg
 	s.cursor = max(0, min(s.cursor, len(vs)-1))
+	passive := m.passive()
 	switch msg.String() {
 	case "up":
+		if passive {
+			return nil, false // the previous field, as usual
+		}
 		s.cursor = max(0, s.cursor-1)
 	case "down":
-		s.cursor = min(len(vs)-1, s.cursor+1)
+		if !passive {
+			s.cursor = min(len(vs)-1, s.cursor+1)
+		}
+		s.moved = true
 	case "pgup":
-		s.cursor = max(0, s.cursor-suggestRows)
+		s.cursor, s.moved = max(0, s.cursor-suggestRows), true
 	case "pgdown":
-		s.cursor = min(len(vs)-1, s.cursor+suggestRows)
+		s.cursor, s.moved = min(len(vs)-1, s.cursor+suggestRows), true
 	case "esc":
 		s.closed = true
 	case "tab", "enter":
+		if passive {
+			return nil, false
+		}
 		r, _ := m.currentRow()
 		f := r.f
 		f.input.SetValue(vs[s.cursor])
@@ -139,10 +159,11 @@ func (m *Form) suggestLines(w int) []string {
 	s := m.sugg
 	cur := max(0, min(s.cursor, len(vs)-1))
 	first := max(0, min(cur-suggestRows/2, len(vs)-suggestRows))
+	passive := m.passive()
 	var out []string
 	for i := first; i < len(vs) && i < first+suggestRows; i++ {
 		v := ansi.Truncate(vs[i], max(1, w-2), "…")
-		if i == cur {
+		if i == cur && !passive {
 			out = append(out, st.PickerCursor.Render("› "+v))
 		} else {
 			out = append(out, "  "+st.Value.Render(v))
@@ -155,6 +176,15 @@ func (m *Form) suggestLines(w int) []string {
 	case s.more:
 		foot += " (more)"
 	}
-	out = append(out, st.Hint.Render(ansi.Truncate(foot+" · tab takes · esc closes", w, "…")))
+	if passive {
+		foot += " · ↓ chooses · tab goes on"
+	} else {
+		foot += " · tab takes · esc closes"
+	}
+	out = append(out, st.Hint.Render(ansi.Truncate(foot, w, "…")))
 	return out
 }
+
+// SuggestionsEngaged reports whether tab and enter take a suggestion now
+// (the list shows and is not passive).
+func (m *Form) SuggestionsEngaged() bool { return len(m.Suggestions()) > 0 && !m.passive() }

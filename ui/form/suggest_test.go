@@ -39,10 +39,26 @@ func TestSuggestionsTakeNarrowClose(t *testing.T) {
 	if got := f.Suggestions(); strings.Join(got, ",") != "France,Germany,Finland" {
 		t.Fatalf("suggestions %v", got)
 	}
+	// for an empty field the list is passive: tab still goes on
 	view := ansi.Strip(f.View())
-	if !strings.Contains(view, "› France") || !strings.Contains(view, "1/3 of 12 · tab takes") {
-		t.Fatalf("list not drawn:\n%s", view)
+	if strings.Contains(view, "› France") || !strings.Contains(view, "  France") || !strings.Contains(view, "1/3 of 12 · ↓ chooses · tab goes on") {
+		t.Fatalf("passive list:\n%s", view)
 	}
+	press(f, "tab")
+	if p, text, _ := f.FocusedText(); p != "/city" || text != "" {
+		t.Fatalf("tab on a passive list: %s %q", p, text)
+	}
+	press(f, "shift+tab")
+	if p, _, _ := f.FocusedText(); p != "/country" {
+		t.Fatalf("back at %s", p)
+	}
+	// ↓ engages it
+	press(f, "down")
+	view = ansi.Strip(f.View())
+	if !strings.Contains(view, "› France") || !strings.Contains(view, "1/3 of 12 · tab takes") {
+		t.Fatalf("engaged list:\n%s", view)
+	}
+	press(f, "up")
 	// typing narrows (case-insensitively, anywhere in the value)
 	typeText(f, "an")
 	if got := f.Suggestions(); strings.Join(got, ",") != "France,Germany,Finland" {
@@ -82,9 +98,9 @@ func TestSuggestionsTakeNarrowClose(t *testing.T) {
 	if f.Suggestions() != nil || f.KeyMap().Close.Enabled() {
 		t.Fatal("esc did not close the list")
 	}
-	// enter takes too; a sole value equal to the text hides the list
+	// enter takes too (once engaged); a sole value equal to the text hides the list
 	f.SetSuggestions("/city", []string{"Paris", "Lyon"}, 0, false)
-	press(f, "enter")
+	press(f, "down", "enter")
 	if _, text, _ := f.FocusedText(); text != "Paris" {
 		t.Fatalf("enter took %q", text)
 	}
