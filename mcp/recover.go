@@ -157,15 +157,23 @@ func (s *Session) giveUp(err error) {
 // resubscribe renews legacy resource subscriptions on a new session.
 func (s *Session) resubscribe() {
 	s.mu.Lock()
+	level := s.legacyLogLevel
 	uris := make([]string, 0, len(s.subs))
 	for u := range s.subs {
 		uris = append(uris, u)
 	}
 	s.mu.Unlock()
-	if len(uris) == 0 {
+	if len(uris) == 0 && level == "" {
 		return
 	}
 	go func() {
+		if level != "" {
+			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
+			if _, err := s.Call(ctx, "logging/setLevel", map[string]string{"level": level}); err != nil && s.ctx.Err() == nil {
+				s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "renewing the log level: " + err.Error()})
+			}
+			cancel()
+		}
 		for _, u := range uris {
 			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
 			if _, err := s.Call(ctx, "resources/subscribe", map[string]string{"uri": u}); err != nil && s.ctx.Err() == nil {

@@ -37,22 +37,26 @@ type Session struct {
 	legacyOffer string
 	// toolHeaders maps tool names to their x-mcp-header mappings (modern).
 	toolHeaders map[string][]headerParam
-	logLevel    string          // modern: sent in every request's _meta
-	subs        map[string]bool // resource URIs subscribed to
-	listener    *listener       // modern: the open subscriptions/listen stream
-	acks        map[string]chan json.RawMessage
-	info        ConnInfo
-	state       State
-	ready       chan struct{} // closed while connected
-	recovering  bool
-	failErr     error // set when recovery gave up
-	closed      bool
-	reconnects  int
-	pending     map[string]*pending
-	answered    map[string]string // recently answered ids → method (duplicate detection)
-	answeredQ   []string
-	serverReqs  map[string]context.CancelFunc
-	renewing    chan struct{} // non-nil while a session renewal runs
+	logLevel    string // modern: sent in every request's _meta
+	// legacyLogLevel is the level set with logging/setLevel, renewed
+	// with the session.
+	legacyLogLevel string
+	subs           map[string]bool // resource URIs subscribed to
+	listener       *listener       // modern: the open subscriptions/listen stream
+	listenMu       sync.Mutex      // serializes changes of the listen stream
+	acks           map[string]chan json.RawMessage
+	info           ConnInfo
+	state          State
+	ready          chan struct{} // closed while connected
+	recovering     bool
+	failErr        error // set when recovery gave up
+	closed         bool
+	reconnects     int
+	pending        map[string]*pending
+	answered       map[string]string // recently answered ids → method (duplicate detection)
+	answeredQ      []string
+	serverReqs     map[string]context.CancelFunc
+	renewing       chan struct{} // non-nil while a session renewal runs
 
 	nextID atomic.Int64
 	wg     sync.WaitGroup
@@ -293,15 +297,12 @@ func (s *Session) establish(ctx context.Context) error {
 	tr.ready()
 	if info.Era == "modern" {
 		// The stateless server keeps nothing: listen again after every
-		// (re)connection.
-		s.mu.Lock()
-		s.listener = nil
-		s.mu.Unlock()
-		if _, want := s.listenFilter(); want {
+		// (re)connection, replacing whatever listened before.
+		if _, want := s.listenFilter(); want || s.reconnects > 0 {
 			go func() {
 				ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
 				defer cancel()
-				if err := s.relisten(ctx); err != nil && s.ctx.Err() == nil {
+				if err := s.listenAfresh(ctx); err != nil && s.ctx.Err() == nil {
 					s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "subscriptions/listen: " + err.Error()})
 				}
 			}()

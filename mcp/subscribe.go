@@ -21,6 +21,11 @@ func (s *Session) SetLogLevel(ctx context.Context, level string) error {
 		return nil
 	}
 	_, err := s.Call(ctx, "logging/setLevel", map[string]string{"level": level})
+	if err == nil {
+		s.mu.Lock()
+		s.legacyLogLevel = level // asked again of a renewed session
+		s.mu.Unlock()
+	}
 	return err
 }
 
@@ -110,6 +115,10 @@ func (s *Session) listenFilter() (json.RawMessage, bool) {
 // new one is acknowledged before the old one is closed, so nothing is
 // missed in between. With nothing to hear about, the stream is closed.
 func (s *Session) relisten(ctx context.Context) error {
+	// One change at a time: two callers racing (the listen opened at
+	// connect, a Subscribe) would each open a stream and one would be lost.
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
 	filter, want := s.listenFilter()
 	s.mu.Lock()
 	old := s.listener
@@ -132,6 +141,22 @@ func (s *Session) relisten(ctx context.Context) error {
 		<-old.done
 	}
 	return nil
+}
+
+// listenAfresh stops the listen stream of an earlier connection and opens
+// one on this connection.
+func (s *Session) listenAfresh(ctx context.Context) error {
+	s.listenMu.Lock()
+	s.mu.Lock()
+	old := s.listener
+	s.listener = nil
+	s.mu.Unlock()
+	if old != nil {
+		old.stop()
+		<-old.done
+	}
+	s.listenMu.Unlock()
+	return s.relisten(ctx)
 }
 
 // startListen opens subscriptions/listen and waits for the server's

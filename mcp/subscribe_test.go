@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -212,5 +213,71 @@ func TestAwaitTaskLegacy(t *testing.T) {
 	defer mu.Unlock()
 	if !strings.Contains(strings.Join(msgs, ","), "half way") {
 		t.Fatalf("no status polled: %v", msgs)
+	}
+}
+
+// The listen stream opened at connect and one opened by Subscribe must not
+// both stay open: after Unsubscribe no update may arrive.
+func TestListenNotDuplicated(t *testing.T) {
+	d, err := demo.Start(context.Background(), demo.Options{Era: demo.EraModern, TickInterval: 40 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	for i := 0; i < 5; i++ {
+		s, log := dialT(t, Config{URL: d.URL, Keepalive: -1, Listen: true})
+		if err := s.Subscribe(ctxT(t), demo.ClockURI); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, log, "resources/updated", func(e Event) bool { return e.Method == "notifications/resources/updated" })
+		if err := s.Unsubscribe(ctxT(t), demo.ClockURI); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		updated := func(e Event) bool { return e.Method == "notifications/resources/updated" }
+		n := log.count(updated)
+		time.Sleep(300 * time.Millisecond)
+		if log.count(updated) != n {
+			t.Fatalf("round %d: updates after Unsubscribe: a listen stream was left open", i)
+		}
+		s.Close()
+	}
+}
+
+// A legacy session the server forgot is renewed with the log level the user
+// had set (subscriptions likewise).
+func TestLogLevelRenewedWithSession(t *testing.T) {
+	f := &streamFake{json: true}
+	var mu sync.Mutex
+	levels := 0
+	f.custom = func(w http.ResponseWriter, r *http.Request, m *Message, frame []byte) bool {
+		if m.Method != "logging/setLevel" {
+			return false
+		}
+		mu.Lock()
+		levels++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"jsonrpc":"2.0","id":` + m.IDKey() + `,"result":{}}`))
+		return true
+	}
+	s, _ := dialT(t, Config{URL: startStream(t, f).URL, Keepalive: -1, Protocol: "2025-11-25"})
+	if err := s.SetLogLevel(ctxT(t), "debug"); err != nil {
+		t.Fatal(err)
+	}
+	f.expireAll()
+	callEcho(t, s)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := levels
+		mu.Unlock()
+		if n == 2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log level set %d times, want 2", n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
