@@ -86,8 +86,13 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 				clear(m.flights)
 				clear(m.listens)
 			}
-		case mcp.KindError:
-			if e.ID != "" {
+		case mcp.KindError, mcp.KindInfo:
+			// A request that ended without an answer (lost, timed out,
+			// cancelled: an error; a detection probe the server did not
+			// answer, such as server/discover or initialize against a
+			// legacy HTTP+SSE server: a "probe:" note) names its id and
+			// method: it is no longer in flight.
+			if e.ID != "" && (e.Kind == mcp.KindError || e.ReqMethod != "") {
 				delete(m.flights, e.ID)
 				delete(m.listens, e.ID)
 			}

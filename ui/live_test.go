@@ -23,10 +23,21 @@ type live struct {
 	m    *Model
 	srv  *demo.Running
 	msgs chan tea.Msg
+	// wg counts the commands still running and done ends them: a command
+	// that writes a file (remembered arguments) must finish before the
+	// test's temporary directories are removed.
 	wg   sync.WaitGroup
+	done chan struct{}
 }
 
 func startLive(t *testing.T, era demo.Era, opts Options) *live {
+	t.Helper()
+	return startLiveAt(t, era, opts, func(r *demo.Running) string { return r.URL })
+}
+
+// startLiveAt is startLive against the URL at picks (the legacy HTTP+SSE
+// endpoint, say).
+func startLiveAt(t *testing.T, era demo.Era, opts Options, at func(*demo.Running) string) *live {
 	t.Helper()
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	t.Setenv("SONDE_ERA_CACHE", "off")
@@ -35,17 +46,19 @@ func startLive(t *testing.T, era demo.Era, opts Options) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Config = mcp.Config{URL: srv.URL, Keepalive: -1}
+	opts.Config = mcp.Config{URL: at(srv), Keepalive: -1}
 	m := newLive(ctx, opts)
 	m.events, m.reqs, m.ticking = nil, nil, true // the test pumps the feed itself
 	m.consentGuard = 0
-	l := &live{t: t, m: m, srv: srv, msgs: make(chan tea.Msg, 256)}
+	l := &live{t: t, m: m, srv: srv, msgs: make(chan tea.Msg, 256), done: make(chan struct{})}
 	t.Cleanup(func() {
 		if m.sess != nil {
 			m.sess.Close()
 		}
 		m.feed.close()
 		cancel()
+		close(l.done)
+		l.wg.Wait()
 		srv.Close()
 	})
 	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
@@ -62,7 +75,9 @@ func (l *live) async(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
+	l.wg.Add(1)
 	go func() {
+		defer l.wg.Done()
 		msg := cmd()
 		if b, ok := msg.(tea.BatchMsg); ok {
 			for _, c := range b {
@@ -71,7 +86,10 @@ func (l *live) async(cmd tea.Cmd) {
 			return
 		}
 		if msg != nil && !isTeaInternal(msg) {
-			l.msgs <- msg
+			select {
+			case l.msgs <- msg:
+			case <-l.done:
+			}
 		}
 	}()
 }
@@ -570,4 +588,18 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 	old := l.m.sess
 	l.press("R")
 	l.pump("reconnected and asked again", func() bool { return l.m.sess != nil && l.m.sess != old && setLevels() == 2 })
+}
+
+// Against a legacy HTTP+SSE server, detection probes (server/discover,
+// then initialize over Streamable HTTP) end without an answer: once
+// connected nothing is in flight (startLive waits for that), and the
+// header does not say otherwise.
+func TestLiveLegacySSENothingInFlight(t *testing.T) {
+	l := startLiveAt(t, demo.EraLegacy, Options{}, func(r *demo.Running) string { return r.SSEURL })
+	if l.m.info == nil || l.m.info.Transport != mcp.TransportSSE {
+		t.Fatalf("connected over %+v, want legacy SSE", l.m.info)
+	}
+	if s := plain(l.m); strings.Contains(s, "in flight") {
+		t.Fatalf("the header counts requests in flight:\n%s", s)
+	}
 }

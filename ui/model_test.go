@@ -595,3 +595,31 @@ func TestJumpBetweenRequestAndAnswer(t *testing.T) {
 		t.Fatal("% from the request should select the answer")
 	}
 }
+
+// Requests that end without an answer leave the in-flight count: a lost
+// one (an error event) and detection probes the server did not answer (an
+// info event with the request's id and method).
+func TestUnansweredRequestsLeaveTheFlight(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	f := &fx{at: t0.Add(time.Minute), seq: 100}
+	f.req(40, "server/discover", "")
+	f.req(41, "initialize", "{}")
+	f.req(42, "tools/call", `{"name":"echo"}`)
+	f.req(43, "resources/read", `{"uri":"demo://x"}`)
+	m.update(eventsMsg(f.evs))
+	if len(m.flights) != 4 || !strings.Contains(plain(m), "4 in flight") {
+		t.Fatalf("flights %d before", len(m.flights))
+	}
+	f.evs = nil
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "40", ReqMethod: "server/discover", Text: "probe: server/discover (id 40) ended without an answer: HTTP 400"})
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "41", ReqMethod: "initialize", Text: "probe: initialize (id 41) ended without an answer: HTTP 405"})
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindError, ID: "42", ReqMethod: "tools/call", Err: "tools/call (id 42) ended without an answer: lost"})
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "43", Text: "a note that names an id but no method"})
+	m.update(eventsMsg(f.evs))
+	if _, ok := m.flights["43"]; len(m.flights) != 1 || !ok {
+		t.Fatalf("flights after: %v", m.flights)
+	}
+	if s := plain(m); !strings.Contains(s, "1 in flight") {
+		t.Fatalf("header:\n%s", s)
+	}
+}
