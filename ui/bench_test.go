@@ -151,3 +151,30 @@ func BenchmarkBurst(b *testing.B) {
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 	}
 }
+
+// BenchmarkFrameTimeline is BenchmarkFrame with the timeline showing, a
+// row per request and in lanes: the rows layout costs what is visible;
+// lanes look at every span kept (at most maxSpans).
+func BenchmarkFrameTimeline(b *testing.B) {
+	for _, lanes := range []bool{false, true} {
+		for _, n := range []int{1000, 100_000} {
+			b.Run(fmt.Sprintf("lanes=%v/events=%d", lanes, n), func(b *testing.B) {
+				m := New(context.Background(), Options{LogWindow: 200_000}, nil)
+				m.ticking = true
+				m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
+				evs := benchEvents(n, 1000)
+				for i := 0; i < len(evs); i += maxBatch {
+					m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
+				}
+				m.now = evs[len(evs)-1].Time
+				m.setLogView(viewTimeline)
+				m.wf.lanes = lanes
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					_ = m.Render()
+				}
+			})
+		}
+	}
+}

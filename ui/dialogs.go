@@ -98,15 +98,14 @@ func (d *helpDialog) help(*Model) []key.Binding { return []key.Binding{kb("esc",
 
 func (d *helpDialog) view(m *Model, W, H int) string {
 	st := m.st
-	names := []string{"Global", "Move and scroll", "Browser (left)", "Event log", "Work pane", "Argument form", "Event detail", "Server requests", "Replay"}
 	w := min(W-2, 100)
 	var lines []string
-	for i, group := range m.FullHelp() {
-		if names[i] == "Replay" && m.opts.Replay == nil {
+	for _, group := range m.helpGroups() {
+		if group.replay && m.opts.Replay == nil {
 			continue
 		}
-		lines = append(lines, st.Accent2.Render(names[i]))
-		for _, b := range group {
+		lines = append(lines, st.Accent2.Render(group.title))
+		for _, b := range group.keys {
 			lines = append(lines, " "+st.Key.Render(padRight(b.Help().Key, 12))+st.Text.Render(b.Help().Desc))
 		}
 	}

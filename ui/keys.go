@@ -7,13 +7,14 @@ import "charm.land/bubbles/v2/key"
 // Single letters never reach a focused text field's owner first: the root
 // routes keys to a text field before it looks at these (see Model.Update).
 type KeyMap struct {
-	Global  GlobalKeys
-	Nav     NavKeys
-	Browser BrowserKeys
-	Log     LogKeys
-	Work    WorkKeys
-	Detail  DetailKeys
-	Replay  ReplayKeys
+	Global   GlobalKeys
+	Nav      NavKeys
+	Browser  BrowserKeys
+	Log      LogKeys
+	Work     WorkKeys
+	Detail   DetailKeys
+	Replay   ReplayKeys
+	Timeline TimelineKeys
 }
 
 // GlobalKeys work everywhere (except inside a text field, where only the
@@ -32,6 +33,7 @@ type GlobalKeys struct {
 	Conn      key.Binding
 	ServerLog key.Binding
 	Tasks     key.Binding
+	Timeline  key.Binding
 	LogLevel  key.Binding
 }
 
@@ -117,6 +119,7 @@ func DefaultKeyMap() KeyMap {
 			Conn:      b([]string{"D"}, "D", "connection: era, version, detection"),
 			ServerLog: b([]string{"M"}, "M", "server log (notifications/message)"),
 			Tasks:     b([]string{"t"}, "t", "tasks"),
+			Timeline:  b([]string{"W"}, "W", "timeline (waterfall of requests)"),
 			LogLevel:  b([]string{"L"}, "L", "log level (show and ask the server)"),
 		},
 		Nav: NavKeys{
@@ -147,7 +150,7 @@ func DefaultKeyMap() KeyMap {
 			Cancel:     b([]string{"x"}, "x", "cancel request"),
 			ClearFil:   b([]string{"esc"}, "esc", "clear filter"),
 			Pair:       b([]string{"%"}, "%", "jump between request and answer"),
-			Views:      b([]string{"1", "2", "3"}, "1-3", "wire / server log / tasks"),
+			Views:      b([]string{"1", "2", "3", "4"}, "1-4", "wire / server log / tasks / timeline"),
 		},
 		Work: WorkKeys{
 			Submit:   b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "call / send"),
@@ -164,7 +167,8 @@ func DefaultKeyMap() KeyMap {
 			Watch:    b([]string{"w"}, "w", "watch: subscribe to the resource"),
 			Complete: b([]string{"ctrl+space", "ctrl+@"}, "ctrl+space", "ask for completions"),
 		},
-		Replay: defaultReplayKeys(),
+		Replay:   defaultReplayKeys(),
+		Timeline: defaultTimelineKeys(),
 		Detail: DetailKeys{
 			Close:    b([]string{"esc", "q"}, "esc", "close"),
 			Switch:   b([]string{"tab", "p"}, "tab", "pretty/raw/facts"),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -69,6 +70,7 @@ type Model struct {
 	log     *eventLog
 	logView logView // what the log pane shows
 	srvLog  *srvLog
+	wf      *waterfall // the timeline view
 	br      *browser
 	work    *workPane
 
@@ -179,6 +181,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		events:      events,
 		log:         newEventLog(opts.LogWindow),
 		srvLog:      newSrvLog(),
+		wf:          newWaterfall(),
 		taskList:    scroller{follow: true},
 		br:          newBrowser(),
 		work:        newWorkPane(),
@@ -190,6 +193,9 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		focus:       paneBrowser,
 	}
 	m.st = NewStyles(m.theme, m.isDark)
+	if opts.Replay != nil {
+		m.startReplayView()
+	}
 	m.rootsEnv = newRootsEnv()
 	m.consentGuard = consentGuard
 	m.initRoots()
@@ -456,6 +462,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.toggleLogView(viewServerLog)
 	case key.Matches(msg, k.Global.Tasks):
 		return m.toggleLogView(viewTasks)
+	case key.Matches(msg, k.Global.Timeline):
+		return m.toggleLogView(viewTimeline)
 	case key.Matches(msg, k.Global.LogLevel):
 		m.pushDialog(newLevelDialog(m))
 		return nil
@@ -676,6 +684,8 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.srvLogKey(msg)
 	case viewTasks:
 		return m.tasksKey(msg)
+	case viewTimeline:
+		return m.timelineKey(msg)
 	}
 	switch {
 	case key.Matches(msg, n.Up):
@@ -766,15 +776,20 @@ func (m *Model) jumpToPair() bool {
 		m.setFlash("its pair is not in the log", true)
 		return false
 	}
-	abs := m.absOf(other)
-	for i, a := range m.log.matches {
-		if a == abs {
-			m.log.cursor, m.log.follow = i, false
-			m.log.clamp()
-			return true
-		}
+	return m.selectInLog(other)
+}
+
+// selectInLog moves the log cursor to en; it says so when the filter
+// hides it.
+func (m *Model) selectInLog(en *entry) bool {
+	abs := m.absOf(en)
+	i := sort.Search(len(m.log.matches), func(i int) bool { return m.log.matches[i] >= abs })
+	if i < len(m.log.matches) && m.log.matches[i] == abs {
+		m.log.cursor, m.log.follow = i, false
+		m.log.clamp()
+		return true
 	}
-	m.setFlash("its pair is hidden by the filter", true)
+	m.setFlash("it is hidden by the log's filter (esc in the log clears it)", true)
 	return false
 }
 

@@ -65,6 +65,9 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 			m.srvLog.list.move(d, len(m.srvLog.matches))
 		case viewTasks:
 			m.taskList.move(d/3, len(m.tasks))
+		case viewTimeline:
+			m.wf.list.move(d/3, len(m.wf.spans()))
+			m.tlShowSelected()
 		default:
 			m.log.move(d)
 		}
@@ -124,6 +127,12 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 			before := m.taskList.cursor
 			if m.taskList.clickRow(y, len(m.tasks)) && before == m.taskList.cursor && p == prev {
 				return tea.Batch(cmd, m.tasksKey(tea.KeyPressMsg{Code: tea.KeyEnter}))
+			}
+			return cmd
+		case viewTimeline:
+			before := m.wf.selected()
+			if m.tlClick(x, y, m.log.width) && before != nil && m.wf.selected() == before && p == prev {
+				return tea.Batch(cmd, m.tlJump(true)) // a second click opens
 			}
 			return cmd
 		}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -38,6 +39,10 @@ type Options struct {
 	// Replay, with Events, gives the UI the replay's transport controls
 	// (a *store.Player): play/pause, speed, step, jumps, seek.
 	Replay ReplayControl
+	// ReplayStart is when the replayed recording started (its header's
+	// Start): the zero of the timeline's axis, where the replay's
+	// position is drawn.
+	ReplayStart time.Time
 	// LogWindow is how many events the log keeps in memory (0 =
 	// DefaultLogWindow).
 	LogWindow int

@@ -27,11 +27,12 @@ const (
 	viewWire logView = iota
 	viewServerLog
 	viewTasks
+	viewTimeline
 	numViews
 )
 
 func (v logView) name() string {
-	return [...]string{"Wire", "Server log", "Tasks"}[v]
+	return [...]string{"Wire", "Server log", "Tasks", "Timeline"}[v]
 }
 
 // logLevels are the syslog levels of notifications/message, lowest first.
@@ -480,6 +481,10 @@ func (m *Model) otherViews() string {
 		case viewTasks:
 			if n := len(m.tasks); n > 0 {
 				s += fmt.Sprintf(" %d", n)
+			}
+		case viewTimeline:
+			if n := m.wf.tl.Open(); n > 0 {
+				s += fmt.Sprintf(" %d open", n)
 			}
 		}
 		parts = append(parts, s)

@@ -21,7 +21,9 @@ func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r
 
 // layout computes the pane boxes for the terminal size: three columns on
 // wide terminals, browser and work side by side over the log otherwise;
-// zoom gives the focused pane everything.
+// zoom gives the focused pane everything. The timeline wants width more
+// than height: while the bottom pane shows it, it spans the whole width
+// (even on wide terminals) and takes half the height.
 func (m *Model) layout() {
 	m.paneRects() // sizes the panes as a side effect
 }
@@ -39,7 +41,7 @@ func (m *Model) paneRects() [numPanes]rect {
 		for p := range r {
 			r[p] = rect{0, top, W, bodyH}
 		}
-	case W >= 160:
+	case W >= 160 && m.logView != viewTimeline:
 		bw := max(32, W*22/100)
 		ww := (W - bw) * 45 / 100
 		r[paneBrowser] = rect{0, top, bw, bodyH}
@@ -47,7 +49,10 @@ func (m *Model) paneRects() [numPanes]rect {
 		r[paneLog] = rect{bw + ww, top, W - bw - ww, bodyH}
 	default:
 		logH := max(5, bodyH*2/5)
-		if bodyH < 16 {
+		switch {
+		case m.logView == viewTimeline:
+			logH = max(4, bodyH/2)
+		case bodyH < 16:
 			logH = max(4, bodyH/3)
 		}
 		upH := bodyH - logH
@@ -63,6 +68,7 @@ func (m *Model) paneRects() [numPanes]rect {
 	m.br.width, m.br.height = in(r[paneBrowser])
 	m.work.width, m.work.height = in(r[paneWork])
 	m.log.width, m.log.height = in(r[paneLog])
+	m.wf.setHeight(m.log.height)
 	m.br.clamp()
 	m.log.clamp()
 	if m.picker != nil {
@@ -163,6 +169,9 @@ func (m *Model) paneBox(p pane, r rect) []string {
 		case viewTasks:
 			title = m.tasksTitle()
 			content = m.renderTasks(m.log.width, m.log.height, focused)
+		case viewTimeline:
+			title = m.timelineTitle()
+			content = m.renderTimeline(m.log.width, m.log.height, focused)
 		default:
 			title = m.logTitle()
 			content = m.log.render(m.st, focused)
@@ -403,6 +412,9 @@ func (m *Model) ShortHelp() []key.Binding {
 			return append([]key.Binding{k.Global.LogLevel, k.Log.Detail, k.Log.Follow, k.Log.Copy, k.Log.Views}, g...)
 		case viewTasks:
 			return append([]key.Binding{kb("enter", "open result"), kb("x", "cancel task"), k.Log.Views}, g...)
+		case viewTimeline:
+			t := k.Timeline
+			return append([]key.Binding{t.Jump, t.ZoomIn, t.ZoomOut, t.PanLeft, t.PanRight, t.Lanes, t.Fit, k.Log.Follow, k.Log.Views}, g...)
 		}
 		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.ViewResult, k.Log.Views}, g...)
 	case paneWork:
@@ -459,21 +471,41 @@ func (m *Model) withReplay(bs []key.Binding) []key.Binding {
 	return append([]key.Binding{r.Toggle, r.Faster, r.Slower, r.Step, r.NextRequest, r.NextError}, bs...)
 }
 
-// FullHelp returns every binding, grouped. It implements [help.KeyMap].
-func (m *Model) FullHelp() [][]key.Binding {
+// helpGroup is one titled group of the full help.
+type helpGroup struct {
+	title string
+	keys  []key.Binding
+	// replay: only shown while replaying
+	replay bool
+}
+
+// helpGroups is every binding, grouped and titled: the one source of the
+// full help (the help dialog and FullHelp).
+func (m *Model) helpGroups() []helpGroup {
 	k := m.keys
 	fk := form.DefaultKeyMap()
-	return [][]key.Binding{
-		{k.Global.NextPane, k.Global.PrevPane, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Roots, k.Global.Conn, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
-		{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom},
-		{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil},
-		{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil},
-		{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back},
-		{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw},
-		{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close},
-		requestHelp(),
-		{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back},
+	t := k.Timeline
+	return []helpGroup{
+		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Roots, k.Global.Conn, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
+		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
+		{title: "Browser (left)", keys: []key.Binding{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil}},
+		{title: "Event log", keys: []key.Binding{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil}},
+		{title: "Timeline", keys: []key.Binding{t.Jump, t.Result, t.ZoomIn, t.ZoomOut, t.Fit, t.PanLeft, t.PanRight, t.Lanes, k.Log.Follow}},
+		{title: "Work pane", keys: []key.Binding{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back}},
+		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
+		{title: "Event detail", keys: []key.Binding{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close}},
+		{title: "Server requests", keys: requestHelp()},
+		{title: "Replay", replay: true, keys: []key.Binding{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back}},
 	}
+}
+
+// FullHelp returns every binding, grouped. It implements [help.KeyMap].
+func (m *Model) FullHelp() [][]key.Binding {
+	var out [][]key.Binding
+	for _, g := range m.helpGroups() {
+		out = append(out, g.keys)
+	}
+	return out
 }
 
 // overlay draws box (a multi-line string) centred over base.

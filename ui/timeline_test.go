@@ -1,0 +1,316 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/store"
+)
+
+// spanFixture adds to the session: two overlapping calls (one that keeps
+// running with progress, one that fails), a read that is cancelled, a
+// server request answered by sonde, and a probe nobody answered.
+func spanFixture(m *Model) {
+	f := &fx{at: t0.Add(200 * time.Millisecond), seq: 100}
+	f.req(20, "tools/call", `{"name":"slow","_meta":{"progressToken":"p1"}}`)
+	f.req(21, "tools/call", `{"name":"broken"}`)
+	f.note("notifications/progress", `{"progressToken":"p1","progress":1}`)
+	f.at = f.at.Add(300 * time.Millisecond)
+	f.add(mcp.Event{Dir: mcp.DirIn, Kind: mcp.KindMessage, RPC: mcp.RPCErrorResponse, ID: "21", ReqMethod: "tools/call",
+		Raw: []byte(`{"jsonrpc":"2.0","id":21,"error":{"code":-32603,"message":"boom"}}`)})
+	f.req(22, "resources/read", `{"uri":"demo://readme.md"}`)
+	f.add(mcp.Event{Dir: mcp.DirIn, Kind: mcp.KindMessage, RPC: mcp.RPCRequest, Method: "sampling/createMessage", ID: `"s1"`,
+		Raw: []byte(`{"jsonrpc":"2.0","id":"s1","method":"sampling/createMessage","params":{}}`)})
+	f.req(23, "server/discover", "")
+	f.at = f.at.Add(400 * time.Millisecond)
+	f.add(mcp.Event{Dir: mcp.DirOut, Kind: mcp.KindMessage, RPC: mcp.RPCNotification, Method: "notifications/cancelled",
+		Raw: []byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":22,"reason":"user"}}`)})
+	f.add(mcp.Event{Dir: mcp.DirOut, Kind: mcp.KindMessage, RPC: mcp.RPCResponse, ID: `"s1"`, Raw: []byte(`{"jsonrpc":"2.0","id":"s1","result":{}}`)})
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "23", ReqMethod: "server/discover", Text: "probe: server/discover (id 23) ended without an answer: HTTP 400"})
+	m.update(eventsMsg(f.evs))
+	m.now = f.at.Add(time.Second)
+}
+
+func spanNamed(m *Model, label string) *store.Span {
+	for i := range m.wf.spans() {
+		s := &m.wf.spans()[i]
+		if strings.Contains(spanLabel(s, 200), label) {
+			return s
+		}
+	}
+	return nil
+}
+
+// The timeline is built from the events: a span per request with its
+// outcome, open ones growing with the clock, lanes for overlaps.
+func TestTimelineFromEvents(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	spanFixture(m)
+	w := m.wf
+	if n := len(w.spans()); n != 12 {
+		t.Fatalf("%d spans, want 12", n)
+	}
+	slow, broken, read := spanNamed(m, "slow #20"), spanNamed(m, "broken #21"), spanNamed(m, "readme.md #22")
+	sampling, probe := spanNamed(m, "← sampling/createMessage #s1"), spanNamed(m, "server/discover #23")
+	switch {
+	case slow == nil || slow.Done || slow.Progress != 1:
+		t.Fatalf("slow: %+v", slow)
+	case broken == nil || !broken.Error || broken.Lane != 1:
+		t.Fatalf("broken: %+v", broken)
+	case read == nil || !read.Cancelled:
+		t.Fatalf("read: %+v", read)
+	case sampling == nil || !sampling.Done || sampling.Error:
+		t.Fatalf("sampling: %+v", sampling)
+	case probe == nil || !probe.Done || probe.Error || probe.Note == "":
+		t.Fatalf("probe: %+v", probe)
+	}
+	if w.peak != 4 || w.tl.Open() != 1 || len(w.ticks) != 2 {
+		t.Fatalf("peak %d, open %d, ticks %d", w.peak, w.tl.Open(), len(w.ticks))
+	}
+	press(m, "W")
+	s := plain(m)
+	brokenLat, _ := spanLatency(broken, m.tlEnd())
+	readLat, _ := spanLatency(read, m.tlEnd())
+	if !strings.HasPrefix(brokenLat, "✗ ") || !strings.HasPrefix(readLat, "⊘ ") {
+		t.Fatalf("latencies %q %q", brokenLat, readLat)
+	}
+	for _, want := range []string{"Timeline 12 · 1 open · peak 4 · follow", "→ tools/call broken #21", brokenLat, readLat, "no answer", "notifications"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the timeline lacks %q", want)
+		}
+	}
+	// the open call grows with the clock
+	lat := func() string { l, _ := spanLatency(slow, m.tlEnd()); return l }
+	before := lat()
+	m.now = m.now.Add(2 * time.Second)
+	if after := lat(); after == before || !strings.HasSuffix(after, "…") || !strings.Contains(plain(m), after) {
+		t.Fatalf("open span: %s then %s", before, after)
+	}
+	// a rewind forgets the spans (the replay rebuilds them)
+	m.update(eventsMsg{{Kind: KindRewind, Time: t0, Dir: mcp.DirMeta}})
+	if len(m.wf.spans()) != 0 || m.wf.peak != 0 || len(m.wf.ticks) != 0 {
+		t.Fatalf("after a rewind: %d spans", len(m.wf.spans()))
+	}
+}
+
+// The timeline's keys: W and 4 show it, the list keys select, + - 0
+// zoom, ← → pan, p lanes, f follow, enter jumps to the request in the log
+// and opens it, v shows its answer.
+func TestTimelineKeys(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	spanFixture(m)
+	press(m, "W")
+	if m.logView != viewTimeline || m.focus != paneLog {
+		t.Fatalf("W: view %d focus %d", m.logView, m.focus)
+	}
+	press(m, "W")
+	if m.logView != viewWire {
+		t.Fatal("W again should go back to the wire log")
+	}
+	press(m, "4")
+	if m.logView != viewTimeline {
+		t.Fatal("4 should show the timeline")
+	}
+	w := m.wf
+	n := len(w.spans())
+	if !w.list.follow || w.list.cursor != n-1 {
+		t.Fatalf("follows the newest: cursor %d of %d", w.list.cursor, n)
+	}
+	press(m, "k", "k")
+	if w.list.follow || w.list.cursor != n-3 {
+		t.Fatalf("k k: cursor %d follow %v", w.list.cursor, w.list.follow)
+	}
+	// zoom in twice around the selected request, then out to the whole session
+	from, to := m.tlWindow()
+	whole := to.Sub(from)
+	press(m, "+")
+	sel := w.selected()
+	if !near(w.window, whole/2) || !w.from.Equal(sel.Start.Add(-w.window/2)) {
+		t.Fatalf("+: window %v from %v (whole %v, selected at %v)", w.window, w.from, whole, sel.Start)
+	}
+	press(m, "+")
+	if !near(w.window, whole/4) {
+		t.Fatalf("+ +: window %v", w.window)
+	}
+	press(m, "-", "-")
+	if w.window != 0 {
+		t.Fatalf("- -: window %v, want the whole session", w.window)
+	}
+	press(m, "+", "0")
+	if w.window != 0 {
+		t.Fatal("0 should fit the whole session")
+	}
+	// pan
+	press(m, "+")
+	f0 := w.from
+	press(m, "h")
+	if !w.from.Equal(f0.Add(-w.window/4)) || w.list.follow {
+		t.Fatalf("h: from %v, want %v", w.from, f0.Add(-w.window/4))
+	}
+	press(m, "l", "l")
+	if !w.from.Equal(f0.Add(w.window / 4)) {
+		t.Fatalf("l l: from %v, want %v", w.from, f0.Add(w.window/4))
+	}
+	// lanes
+	press(m, "p")
+	if !w.lanes || !strings.Contains(plain(m), "lane 3") {
+		t.Fatalf("p: lanes %v\n%s", w.lanes, plain(m))
+	}
+	press(m, "p")
+	if w.lanes {
+		t.Fatal("p again: a row per request")
+	}
+	// follow
+	press(m, "f")
+	if !w.list.follow || w.list.cursor != n-1 {
+		t.Fatal("f should follow the newest")
+	}
+	press(m, "f")
+	if w.list.follow {
+		t.Fatal("f again: follow off")
+	}
+	// enter: the request in the wire log, in detail
+	press(m, "g", "j", "j", "j", "j", "j") // tools/call echo #6
+	if s := w.selected(); s == nil || s.ID != "6" {
+		t.Fatalf("selected %+v", s)
+	}
+	press(m, "enter")
+	d, ok := m.topDialog().(*detailDialog)
+	if !ok || m.logView != viewWire {
+		t.Fatalf("enter: dialog %T, view %d", m.topDialog(), m.logView)
+	}
+	if en := m.log.selected(); en == nil || en.ev.ID != "6" || en.ev.RPC != mcp.RPCRequest || d == nil {
+		t.Fatalf("the log selects %+v", en)
+	}
+	press(m, "esc", "4", "v")
+	if m.work.mode != workResult || m.work.res == nil || m.work.res.subject != "echo" || m.focus != paneWork {
+		t.Fatalf("v: work mode %d", m.work.mode)
+	}
+}
+
+// A request that has left the log's window cannot be jumped to; the
+// timeline says so.
+func TestTimelineRequestLeftTheLog(t *testing.T) {
+	m := New(context.Background(), Options{LogWindow: 4}, nil)
+	m.ticking, m.now = true, t0
+	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m.update(eventsMsg(session().evs))
+	press(m, "W", "g", "enter")
+	if m.topDialog() != nil || m.logView != viewTimeline || !strings.Contains(m.flash, "left the log") {
+		t.Fatalf("dialog %T view %d flash %q", m.topDialog(), m.logView, m.flash)
+	}
+}
+
+// Clicking a row selects its request; a second click opens it. In the
+// lanes layout the click picks the bar under the pointer.
+func TestTimelineMouse(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	spanFixture(m)
+	press(m, "W")
+	r := m.paneRects()[paneLog]
+	head, _ := m.wf.tlHead(m.log.height)
+	click := func(x, y int) {
+		m.update(tea.MouseClickMsg{X: r.x + 1 + x, Y: r.y + 1 + y, Button: tea.MouseLeft})
+	}
+	click(3, head+1) // the second request
+	if m.wf.list.cursor != 1 || m.wf.list.follow {
+		t.Fatalf("click: cursor %d", m.wf.list.cursor)
+	}
+	click(3, head+1)
+	if _, ok := m.topDialog().(*detailDialog); !ok {
+		t.Fatalf("a second click should open the request, got %T", m.topDialog())
+	}
+	press(m, "esc", "4", "p")
+	labelW, cols, _ := tlGeometry(m.log.width)
+	from, to := m.tlWindow()
+	broken := spanNamed(m, "broken #21")
+	x := labelW + 1 + newScale(from, to, cols).col(broken.Start)
+	click(x, head+broken.Lane)
+	if s := m.wf.selected(); s == nil || s.ID != "21" {
+		t.Fatalf("a click on lane 2 selected %+v", s)
+	}
+	before := m.wf.list.cursor
+	m.update(tea.MouseWheelMsg{X: r.x + 2, Y: r.y + 2, Button: tea.MouseWheelDown})
+	if m.wf.list.cursor != before+1 {
+		t.Fatalf("the wheel should move the selection: %d then %d", before, m.wf.list.cursor)
+	}
+}
+
+// Only the visible rows are drawn, and the spans kept are bounded: a long
+// session costs what the screen shows.
+func TestTimelineBounded(t *testing.T) {
+	m := New(context.Background(), Options{LogWindow: 1000}, nil)
+	m.ticking = true
+	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	evs := benchEvents(4*(maxSpans+maxSpans/4+100), 1)
+	for i := 0; i < len(evs); i += maxBatch {
+		m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
+	}
+	if n := len(m.wf.spans()); n > maxSpans+max(64, maxSpans/4) || n < maxSpans {
+		t.Fatalf("%d spans kept", n)
+	}
+	press(m, "W")
+	if got := len(m.renderTimeline(m.log.width, m.log.height, true)); got > m.log.height {
+		t.Fatalf("%d lines for %d rows", got, m.log.height)
+	}
+	press(m, "g")
+	if m.wf.list.cursor != 0 || m.wf.list.offset != 0 {
+		t.Fatal("g: the oldest kept span")
+	}
+}
+
+// TestGoldenTimeline snapshots the timeline (a row per request, zoomed,
+// and lanes) at both sizes.
+func TestGoldenTimeline(t *testing.T) {
+	screens := map[string]func(m *Model){
+		"rows":   func(m *Model) { press(m, "W") },
+		"zoomed": func(m *Model) { press(m, "W", "k", "k", "k", "+", "+") },
+		"lanes":  func(m *Model) { press(m, "W", "k", "p") },
+	}
+	for name, setup := range screens {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("%s_%dx%d", name, sz[0], sz[1]), func(t *testing.T) {
+				m := newTestModel(t, sz[0], sz[1], "")
+				spanFixture(m)
+				setup(m)
+				golden.RequireEqual(t, m.View().Content)
+			})
+		}
+	}
+}
+
+// TestGoldenReplay snapshots the replay screen: the transport bar, and
+// the timeline with the replay's position on its axis, paused and
+// playing, at both sizes.
+func TestGoldenReplay(t *testing.T) {
+	for _, playing := range []bool{false, true} {
+		for _, sz := range sizes {
+			name := fmt.Sprintf("paused_%dx%d", sz[0], sz[1])
+			if playing {
+				name = fmt.Sprintf("playing_%dx%d", sz[0], sz[1])
+			}
+			t.Run(name, func(t *testing.T) {
+				r := &fakeReplay{st: store.PlayerStatus{Pos: 16, Len: 40, At: 1200 * time.Millisecond, Duration: 4 * time.Second, Speed: 2, Playing: playing}}
+				m := New(context.Background(), Options{Replay: r, ReplayStart: t0}, nil)
+				m.ticking, m.now = true, t0
+				m.update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+				m.update(eventsMsg(session().evs))
+				spanFixture(m)
+				if m.logView != viewTimeline {
+					t.Fatal("a replay opens on the timeline")
+				}
+				golden.RequireEqual(t, m.View().Content)
+			})
+		}
+	}
+}
+
+// near reports durations equal to a nanosecond or two (halving rounds).
+func near(a, b time.Duration) bool { return max(a-b, b-a) <= 2 }
