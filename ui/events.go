@@ -341,8 +341,11 @@ func (m *Model) dial() tea.Cmd {
 	if len(cfg.Capabilities) == 0 {
 		cfg.Capabilities = uiCapabilities
 	}
-	ctx := m.ctx
+	ctx, onConnect := m.ctx, m.opts.OnConnect
 	return func() tea.Msg {
+		if onConnect != nil {
+			onConnect(cfg) // before the first event of the session
+		}
 		sess, err := mcp.Dial(ctx, cfg)
 		if err != nil {
 			return connectedMsg{gen: gen, err: err}

@@ -95,6 +95,10 @@ type Model struct {
 	dialogs []dialog
 	hidden  []dialog // server-request dialogs the user put aside (F2)
 	picker  *picker
+	recs    *recPicker // the recordings picker (sonde replay with no FILE)
+	// replayFile is the recording the recordings picker opened (closed
+	// when the UI ends).
+	replayFile *openedReplay
 
 	// server requests
 	roots       []rootEntry
@@ -216,6 +220,9 @@ func newLive(ctx context.Context, opts Options) *Model {
 // Init implements [tea.Model].
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, listen(m.events), listenRequests(m.reqs), m.tick()}
+	if m.recs != nil {
+		cmds = append(cmds, listRecordings(m.recs.dir))
+	}
 	if m.picker != nil {
 		return tea.Batch(cmds...)
 	}
@@ -318,6 +325,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.picker = newPicker(msg.entries, msg.errs)
 		m.layout()
 		return nil
+	case recListMsg:
+		if m.recs != nil {
+			m.recs.setList(msg.list, msg.err)
+		}
+		return nil
+	case replayOpenedMsg:
+		return m.replayOpened(msg)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.PasteMsg:
@@ -355,6 +369,11 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 	}
 	if m.picker != nil {
 		cmds = append(cmds, m.picker.forward(msg))
+	}
+	if m.recs != nil {
+		var c tea.Cmd
+		m.recs.input, c = m.recs.input.Update(msg)
+		cmds = append(cmds, c)
 	}
 	return tea.Batch(cmds...)
 }
@@ -395,6 +414,8 @@ func (m *Model) needServer() tea.Cmd {
 // textFocused reports whether a text field has the keys.
 func (m *Model) textFocused() bool {
 	switch {
+	case m.recs != nil:
+		return true // the filter
 	case m.picker != nil:
 		return m.picker.editing()
 	case m.focus == paneLog && m.log.filtering && m.logView == viewWire:
@@ -420,7 +441,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if d := m.topDialog(); d != nil {
 		return d.update(m, msg)
 	}
-	// 2. the server picker screen
+	// 2. the recordings picker, the server picker
+	if m.recs != nil {
+		return m.recKey(msg)
+	}
 	if m.picker != nil {
 		return m.pickerKey(msg)
 	}
@@ -551,6 +575,11 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case m.recs != nil:
+		var c tea.Cmd
+		m.recs.input, c = m.recs.input.Update(msg)
+		m.recs.refilter()
+		return c
 	case m.picker != nil:
 		return m.picker.forward(msg)
 	case m.focus == paneLog && m.log.filtering:

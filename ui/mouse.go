@@ -47,6 +47,10 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		}
 		return
 	}
+	if m.recs != nil {
+		m.recs.move(d / 3)
+		return
+	}
 	if m.picker != nil {
 		m.picker.cursor = max(0, min(len(m.picker.entries)-1, m.picker.cursor+d/3))
 		return
@@ -90,7 +94,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 // clicked.
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	ms := msg.Mouse()
-	if ms.Button != tea.MouseLeft || m.topDialog() != nil || m.picker != nil {
+	if ms.Button != tea.MouseLeft || m.topDialog() != nil || m.picker != nil || m.recs != nil {
 		return nil
 	}
 	if ms.Y == 0 { // the header: how the connection was detected

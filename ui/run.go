@@ -43,6 +43,17 @@ type Options struct {
 	// Start): the zero of the timeline's axis, where the replay's
 	// position is drawn.
 	ReplayStart time.Time
+	// ReplayDir, without Events, opens the recordings picker on this
+	// directory (`sonde replay` with no FILE): the chosen recording is
+	// replayed at ReplaySpeed (store.PlayerOptions.Speed: 0 is 1x,
+	// store.Instant plays at once) and closed when the UI ends.
+	ReplayDir   string
+	ReplaySpeed float64
+	// OnConnect, if set, is called with the configuration of every server
+	// the UI is about to dial (the one given, one chosen in the picker or
+	// by --config/--server, a reconnection), just before it dials: the
+	// recorder learns the secrets of servers it was not told about.
+	OnConnect func(mcp.Config)
 	// LogWindow is how many events the log keeps in memory (0 =
 	// DefaultLogWindow).
 	LogWindow int
@@ -65,6 +76,9 @@ func Run(ctx context.Context, opts Options) error {
 	switch {
 	case opts.Events != nil:
 		m = New(ctx, opts, opts.Events)
+	case opts.ReplayDir != "":
+		m = New(ctx, opts, nil)
+		m.recs = newRecPicker(opts.ReplayDir)
 	default:
 		if opts.ConfigFile != "" && opts.ServerName != "" {
 			data, err := os.ReadFile(opts.ConfigFile)
@@ -106,6 +120,7 @@ func Run(ctx context.Context, opts Options) error {
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
 	_, err := p.Run()
+	m.closeReplay()
 	if m.feed != nil {
 		m.feed.close()
 	}

@@ -71,3 +71,27 @@ func TestRunDemoLifecycle(t *testing.T) {
 		t.Fatalf("the tee saw %d events", teed)
 	}
 }
+
+// OnConnect sees the configuration of every server the UI dials, just
+// before it dials: one chosen in the picker, with the connection flags
+// of the command line merged in.
+func TestOnConnectSeesWhatIsDialled(t *testing.T) {
+	var got []mcp.Config
+	opts := Options{Config: mcp.Config{Bearer: "flag-token", Timeout: time.Second}, OnConnect: func(c mcp.Config) { got = append(got, c) }}
+	m := newLive(context.Background(), opts)
+	defer m.feed.close()
+	m.live = false
+	m.picker = newPicker([]serverEntry{{Name: "picked", Config: mcp.Config{URL: "http://127.0.0.1:1/mcp", Header: map[string][]string{"X-Api-Key": {"entry-key"}}}}}, nil)
+	cmd := press(m, "enter")
+	if len(got) != 0 {
+		t.Fatal("OnConnect ran in Update: it belongs in the dialling command")
+	}
+	run(m, cmd)
+	if len(got) != 1 || got[0].URL != "http://127.0.0.1:1/mcp" || got[0].Bearer != "flag-token" || got[0].Header.Get("X-Api-Key") != "entry-key" {
+		t.Fatalf("OnConnect saw %+v", got)
+	}
+	run(m, press(m, "R"))
+	if len(got) != 2 {
+		t.Fatalf("a reconnection dials again: %d calls", len(got))
+	}
+}

@@ -74,6 +74,9 @@ func (m *Model) paneRects() [numPanes]rect {
 	if m.picker != nil {
 		m.picker.setSize(W, bodyH)
 	}
+	if m.recs != nil {
+		m.recs.width, m.recs.height = W, bodyH
+	}
 	return r
 }
 
@@ -99,9 +102,12 @@ func (m *Model) Render() string {
 	W, H := max(20, m.width), max(5, m.height)
 	lines := make([]string, 0, H)
 	lines = append(lines, m.header(W))
-	if m.picker != nil {
+	switch {
+	case m.recs != nil:
+		lines = append(lines, m.recs.render(m.st)...)
+	case m.picker != nil:
 		lines = append(lines, m.picker.render(m.st)...)
-	} else {
+	default:
 		rs := m.paneRects()
 		body := make([]string, max(0, H-2))
 		for p := pane(0); p < numPanes; p++ {
@@ -121,14 +127,15 @@ func (m *Model) Render() string {
 		lines = append(lines, body...)
 	}
 	bottom := H - 1
-	if m.opts.Replay != nil && m.picker == nil {
+	transport := m.opts.Replay != nil && m.picker == nil && m.recs == nil
+	if transport {
 		bottom--
 	}
 	for len(lines) < bottom {
 		lines = append(lines, "")
 	}
 	lines = lines[:bottom]
-	if m.opts.Replay != nil && m.picker == nil {
+	if transport {
 		lines = append(lines, m.replayBar(W))
 	}
 	lines = append(lines, m.footer(W))
@@ -246,6 +253,9 @@ func (m *Model) header(W int) string {
 	if m.picker != nil {
 		parts = append(parts, part{st.Text.Render("choose a server"), 0})
 	}
+	if m.recs != nil {
+		parts = append(parts, part{st.Text.Render("choose a recording"), 0})
+	}
 	if m.server.name != "" {
 		s := st.Text.Bold(true).Render(m.server.name)
 		if m.server.version != "" {
@@ -269,7 +279,9 @@ func (m *Model) header(W int) string {
 		}
 		parts = append(parts, part{st.Muted.Render("last byte ") + st.Text.Render(shortDur(age)), 3})
 	}
-	parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.kaIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.kaOut)), 5})
+	if m.recs == nil {
+		parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.kaIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.kaOut)), 5})
+	}
 	if m.pingRTT > 0 {
 		parts = append(parts, part{st.Muted.Render("ping ") + st.Text.Render(shortLatency(m.pingRTT)), 5})
 	}
@@ -306,7 +318,7 @@ func (m *Model) header(W int) string {
 func (m *Model) stateText() string {
 	st := m.st
 	switch {
-	case m.opts.Replay != nil && m.state == "":
+	case (m.opts.Replay != nil || m.recs != nil) && m.state == "":
 		return st.Muted.Render("○ replay")
 	case !m.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.events != nil && m.picker == nil && m.state == "":
 		return st.Muted.Render("○ replay")
@@ -393,6 +405,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	g := []key.Binding{k.Global.NextPane, k.Global.Help, k.Global.Quit}
 	if d := m.topDialog(); d != nil {
 		return d.help(m)
+	}
+	if m.recs != nil {
+		return m.recs.help()
 	}
 	if m.picker != nil {
 		return m.picker.help(k)
