@@ -34,8 +34,8 @@ func init() {
 const recordUsage = `
 Recordings (the UI records every session; see store/FORMAT.md):
   sonde sessions [--json]                 list recorded sessions, newest first
-  sonde replay FILE [--print | --json]    replay a recording (FILE: a path, or a
-                                          name from sonde sessions)
+  sonde replay [FILE] [--print | --json]  replay a recording (FILE: a path, or a
+                                          name from sonde sessions; none: choose one)
   sonde export FILE --format har|md|json [-o OUT]
   --record FILE           record into FILE (also for the headless commands)
   --no-record             do not record the UI session
@@ -99,6 +99,22 @@ func startRecording(o *options, cfg *mcp.Config, env Env, forUI bool) (*recordin
 	return nil, nil
 }
 
+// onConnect returns a connection hook that calls next (if any) and tells
+// the recorder the secrets of the server about to be dialled: one chosen
+// in the UI's picker or by --config/--server, which startRecording never
+// saw.
+func (r *recording) onConnect(next func(mcp.Config)) func(mcp.Config) {
+	if r == nil {
+		return next
+	}
+	return func(cfg mcp.Config) {
+		if next != nil {
+			next(cfg)
+		}
+		r.rec.AddSecrets(store.SecretsOf(&cfg)...)
+	}
+}
+
 // tee returns an event hook that calls next (if any) and records.
 func (r *recording) tee(next func(mcp.Event)) func(mcp.Event) {
 	if r == nil {
@@ -157,6 +173,7 @@ func recordUI(ctx context.Context, o *options, env Env, opts ui.Options, run fun
 	defer rec.close(env) // also when the UI panics; Close is idempotent
 	if rec != nil {
 		opts.Tee = rec.tee(opts.Tee)
+		opts.OnConnect = rec.onConnect(opts.OnConnect)
 	}
 	err = run(ctx, opts)
 	if cerr := rec.close(env); err == nil && cerr != nil && rec.path != "" {
@@ -172,7 +189,13 @@ func recordUI(ctx context.Context, o *options, env Env, opts ui.Options, run fun
 // control (play/pause, speed, step, jumps, seek). A variable so tests can
 // stand in for the UI.
 var replayUI = func(ctx context.Context, o *options, p *store.Player, r *store.Reader) error {
-	return ui.Run(ctx, ui.Options{Theme: o.theme, Events: p.Events(), Replay: p})
+	return runTUI(ctx, ui.Options{Theme: o.theme, Events: p.Events(), Replay: p, ReplayStart: r.Header().Start})
+}
+
+// replayPicker opens the UI's picker of the recordings in dir; the one
+// chosen is replayed at speed. A variable so tests can stand in for the UI.
+var replayPicker = func(ctx context.Context, o *options, dir string, speed float64) error {
+	return runTUI(ctx, ui.Options{Theme: o.theme, ReplayDir: dir, ReplaySpeed: speed})
 }
 
 // resolveRecording finds FILE: a path, or the name of a recording in the
@@ -220,8 +243,16 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 	if o.print && o.json {
 		return usagef("replay: --print and --json contradict each other")
 	}
+	speed := o.speed
+	if speed == 0 {
+		speed = store.Instant
+	}
 	if len(pos) == 0 && len(command) == 0 && !o.print && !o.json {
-		return usagef("replay: give a recording FILE (sonde sessions lists them)")
+		dir, err := store.DefaultDir()
+		if err != nil {
+			return err
+		}
+		return replayPicker(ctx, o, dir, speed)
 	}
 	r, err := openRecording("replay", pos, command)
 	if err != nil {
@@ -256,11 +287,7 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 		reportSkipped(env, r)
 		return nil
 	}
-	speed := o.speed
-	if speed == 0 {
-		speed = store.Instant
-	}
-	p := store.NewPlayer(r, store.PlayerOptions{Speed: speed, MaxGap: 5 * time.Second})
+	p := ui.NewReplayPlayer(r, speed)
 	defer p.Close()
 	return replayUI(ctx, o, p, r)
 }

@@ -20,6 +20,10 @@ func init() {
 	}
 }
 
+// runTUI runs the terminal UI; a variable so tests can give it a terminal
+// of their own.
+var runTUI = ui.Run
+
 // openUI opens the terminal UI on a target, or the picker without one.
 func openUI(ctx context.Context, o *options, pos, command []string, env Env) error {
 	if len(pos) == 0 && len(command) == 0 {
@@ -28,7 +32,7 @@ func openUI(ctx context.Context, o *options, pos, command []string, env Env) err
 			return err
 		}
 		opts.Picker = o.configFile == "" || o.serverName == ""
-		return recordUI(ctx, o, env, opts, ui.Run)
+		return recordUI(ctx, o, env, opts, runTUI)
 	}
 	url, rest, err := target(pos, command)
 	if err != nil {
@@ -41,7 +45,7 @@ func openUI(ctx context.Context, o *options, pos, command []string, env Env) err
 	if err != nil {
 		return err
 	}
-	return recordUI(ctx, o, env, opts, ui.Run)
+	return recordUI(ctx, o, env, opts, runTUI)
 }
 
 func uiOptions(o *options, url string, command []string) (ui.Options, error) {
