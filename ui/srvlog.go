@@ -483,7 +483,7 @@ func (m *Model) otherViews() string {
 				s += fmt.Sprintf(" %d", n)
 			}
 		case viewTimeline:
-			if n := m.wf.tl.Open(); n > 0 {
+			if n := m.wf.open(); n > 0 {
 				s += fmt.Sprintf(" %d open", n)
 			}
 		}

@@ -58,6 +58,11 @@ type waterfall struct {
 	lanes  bool
 	// laneOff is the first lane shown in the lanes layout.
 	laneOff int
+	// cut is when the connection last ended (a closed or error state):
+	// requests still open then will not be answered, and are drawn up to
+	// it; cutOpen counts them.
+	cut     time.Time
+	cutOpen int
 }
 
 func newWaterfall() *waterfall {
@@ -67,6 +72,27 @@ func newWaterfall() *waterfall {
 }
 
 func (w *waterfall) spans() []store.Span { return w.tl.Spans() }
+
+// open is how many requests are open (not counting those the end of a
+// connection cut).
+func (w *waterfall) open() int { return max(0, w.tl.Open()-w.cutOpen) }
+
+// isCut reports a request left open by the end of its connection.
+func (w *waterfall) isCut(s *store.Span) bool {
+	return !s.Done && !w.cut.IsZero() && !s.Start.After(w.cut)
+}
+
+// spanEnd is where a span's bar ends: its end, the end of its
+// connection, or now.
+func (w *waterfall) spanEnd(s *store.Span, now time.Time) time.Time {
+	switch {
+	case s.Done:
+		return s.End
+	case w.isCut(s):
+		return w.cut
+	}
+	return now
+}
 
 func (w *waterfall) selected() *store.Span {
 	s := w.spans()
@@ -91,6 +117,14 @@ func (w *waterfall) add(e *mcp.Event) {
 		w.ticks = append(w.ticks, e.Time)
 		if len(w.ticks) > maxTicks {
 			w.ticks = append(w.ticks[:0:0], w.ticks[len(w.ticks)-maxTicks/2:]...)
+		}
+	}
+	if e.Kind == mcp.KindState && (e.State == mcp.StateClosed || e.State == mcp.StateError) {
+		w.cut, w.cutOpen = e.Time, 0
+		for i := range w.tl.Spans() { // only on a disconnection
+			if !w.tl.Spans()[i].Done {
+				w.cutOpen++
+			}
 		}
 	}
 	n := len(w.tl.Spans())
@@ -191,7 +225,7 @@ func (m *Model) tlZoom(factor float64) {
 	if s := w.selected(); s != nil && !w.list.follow {
 		centre = s.Start
 	}
-	w.window, w.from = next, centre.Add(-next/2)
+	w.window, w.from = next, m.tlClampFrom(centre.Add(-next/2), next)
 	m.setFlash("timeline: "+fmtTook(next)+" wide", false)
 }
 
@@ -203,7 +237,16 @@ func (m *Model) tlPan(dir int) {
 	cur := to.Sub(from)
 	w.window = cur
 	w.list.follow = false
-	w.from = from.Add(time.Duration(dir) * cur / 4)
+	w.from = m.tlClampFrom(from.Add(time.Duration(dir)*cur/4), cur)
+}
+
+// tlClampFrom keeps a window of width wide from starting long before the
+// session did.
+func (m *Model) tlClampFrom(from time.Time, wide time.Duration) time.Time {
+	if earliest := m.wf.origin.Add(-wide / 20); !m.wf.origin.IsZero() && from.Before(earliest) {
+		return earliest
+	}
+	return from
 }
 
 // tlShowSelected moves a zoomed window to the selected request when it is
@@ -215,11 +258,7 @@ func (m *Model) tlShowSelected() {
 		return
 	}
 	from, to := m.tlWindow()
-	end := s.End
-	if !s.Done {
-		end = m.tlEnd()
-	}
-	if end.Before(from) || s.Start.After(to) {
+	if w.spanEnd(s, m.tlEnd()).Before(from) || s.Start.After(to) {
 		w.from = s.Start.Add(-w.window / 10)
 	}
 }
@@ -422,10 +461,12 @@ func (s scale) col(t time.Time) int {
 }
 
 // spanStyle is the bar colour of a span.
-func spanStyle(s *store.Span) int8 {
+func (w *waterfall) spanStyle(s *store.Span) int8 {
 	switch {
 	case s.Error:
 		return cErr
+	case s.Method == "subscriptions/listen" || w.isCut(s):
+		return cQuiet // a long-lived stream, not a request waiting; or one nobody will answer
 	case !s.Done:
 		return cOpen
 	case s.Note != "":
@@ -440,12 +481,9 @@ func spanStyle(s *store.Span) int8 {
 
 // drawSpan draws s on c: a bar from its start to its end (at least one
 // cell), an arrow where it runs out of the window, a growing edge while
-// open and a cross where it failed.
-func drawSpan(c canvas, sc scale, s *store.Span, end time.Time, style int8) {
-	if s.Done {
-		end = s.End
-	}
-	a, b := sc.col(s.Start), sc.col(end)
+// open (up to now) and a cross where it failed.
+func (w *waterfall) drawSpan(c canvas, sc scale, s *store.Span, now time.Time, style int8) {
+	a, b := sc.col(s.Start), sc.col(w.spanEnd(s, now))
 	if b < a {
 		b = a
 	}
@@ -470,7 +508,7 @@ func drawSpan(c canvas, sc scale, s *store.Span, end time.Time, style int8) {
 	switch {
 	case b >= sc.cols:
 		c.set(sc.cols-1, '▸', style)
-	case !s.Done:
+	case !s.Done && !w.isCut(s):
 		c.set(b, '▶', style)
 	case s.Error:
 		if b+1 < sc.cols && c.ch[b+1] == ' ' {
@@ -604,10 +642,16 @@ func spanLabel(s *store.Span, w int) string {
 }
 
 // spanLatency is the latency column: how long it took, or has run so far.
-func spanLatency(s *store.Span, end time.Time) (string, int8) {
+func (w *waterfall) spanLatency(s *store.Span, now time.Time) (string, int8) {
 	switch {
+	case w.isCut(s) && s.Method == "subscriptions/listen":
+		return "closed", cQuiet
+	case w.isCut(s):
+		return "cut off", cQuiet
+	case !s.Done && s.Method == "subscriptions/listen":
+		return "listening", cQuiet
 	case !s.Done:
-		return fmtTook(max(0, end.Sub(s.Start))) + "…", cOpen
+		return fmtTook(max(0, now.Sub(s.Start))) + "…", cOpen
 	case s.Cancelled:
 		return "⊘ " + fmtTook(s.Latency), cErr
 	case s.Error:
@@ -621,8 +665,11 @@ func spanLatency(s *store.Span, end time.Time) (string, int8) {
 // spanFacts describe the selected span on the view's last line.
 func (m *Model) spanFacts(s *store.Span, end time.Time) string {
 	parts := []string{spanLabel(s, 200), "at " + fmtAxis(max(0, s.Start.Sub(m.wf.origin)))}
-	lat, _ := spanLatency(s, end)
+	lat, _ := m.wf.spanLatency(s, end)
 	parts = append(parts, lat)
+	if m.wf.isCut(s) {
+		parts = append(parts, "the connection ended before an answer")
+	}
 	if s.Progress > 0 {
 		parts = append(parts, fmt.Sprintf("%d progress", s.Progress))
 	}
@@ -640,7 +687,7 @@ func (m *Model) spanFacts(s *store.Span, end time.Time) string {
 func (m *Model) timelineTitle() string {
 	w := m.wf
 	t := fmt.Sprintf("Timeline %d", len(w.spans()))
-	if n := w.tl.Open(); n > 0 {
+	if n := w.open(); n > 0 {
 		t += fmt.Sprintf(" · %d open", n)
 	}
 	if w.peak > 1 {
@@ -692,7 +739,7 @@ func (m *Model) renderTimeline(width, h int, focused bool) []string {
 		for i := w.list.offset; i < len(spans) && i < w.list.offset+rows; i++ {
 			s := &spans[i]
 			c := newCanvas(cols)
-			drawSpan(c, sc, s, end, spanStyle(s))
+			w.drawSpan(c, sc, s, end, w.spanStyle(s))
 			playColumn(c, playX)
 			label := padRight(spanLabel(s, labelW), labelW)
 			switch {
@@ -705,7 +752,7 @@ func (m *Model) renderTimeline(width, h int, focused bool) []string {
 			}
 			line := label + " " + c.render(&pal)
 			if hasLat {
-				lat, ls := spanLatency(s, end)
+				lat, ls := w.spanLatency(s, end)
 				line += " " + pal[ls].Render(padLeft(ansi.Truncate(lat, latW, ""), latW))
 			}
 			out = append(out, line)
@@ -748,10 +795,7 @@ func (m *Model) laneRows(sc scale, spans []store.Span, labelW, rows int, end tim
 		if row < 0 || row >= n {
 			continue
 		}
-		e := end
-		if s.Done {
-			e = s.End
-		}
+		e := w.spanEnd(s, end)
 		if e.Before(sc.from) || s.Start.After(sc.to) {
 			x := 0
 			if s.Start.After(sc.to) {
@@ -762,11 +806,11 @@ func (m *Model) laneRows(sc scale, spans []store.Span, labelW, rows int, end tim
 			}
 			continue
 		}
-		style := spanStyle(s)
+		style := w.spanStyle(s)
 		if i == w.list.cursor {
 			style = cSel
 		}
-		drawSpan(cs[row], sc, s, end, style)
+		w.drawSpan(cs[row], sc, s, end, style)
 		a, b := max(0, sc.col(s.Start)), min(sc.col(e), sc.cols-1)
 		if b-a-1 < 4 {
 			continue
@@ -843,10 +887,7 @@ func (m *Model) tlClick(x, y, width int) bool {
 		if s.Lane != lane {
 			continue
 		}
-		e := end
-		if s.Done {
-			e = s.End
-		}
+		e := w.spanEnd(s, end)
 		a, b := sc.col(s.Start), max(sc.col(s.Start), sc.col(e))
 		d := 0
 		if x < a {

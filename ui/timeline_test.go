@@ -76,8 +76,8 @@ func TestTimelineFromEvents(t *testing.T) {
 	}
 	press(m, "W")
 	s := plain(m)
-	brokenLat, _ := spanLatency(broken, m.tlEnd())
-	readLat, _ := spanLatency(read, m.tlEnd())
+	brokenLat, _ := m.wf.spanLatency(broken, m.tlEnd())
+	readLat, _ := m.wf.spanLatency(read, m.tlEnd())
 	if !strings.HasPrefix(brokenLat, "✗ ") || !strings.HasPrefix(readLat, "⊘ ") {
 		t.Fatalf("latencies %q %q", brokenLat, readLat)
 	}
@@ -87,11 +87,17 @@ func TestTimelineFromEvents(t *testing.T) {
 		}
 	}
 	// the open call grows with the clock
-	lat := func() string { l, _ := spanLatency(slow, m.tlEnd()); return l }
+	lat := func() string { l, _ := m.wf.spanLatency(slow, m.tlEnd()); return l }
 	before := lat()
 	m.now = m.now.Add(2 * time.Second)
 	if after := lat(); after == before || !strings.HasSuffix(after, "…") || !strings.Contains(plain(m), after) {
 		t.Fatalf("open span: %s then %s", before, after)
+	}
+	// the end of the connection cuts what is still open
+	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.now, Seq: 900}})
+	m.now = m.now.Add(time.Minute)
+	if l, _ := m.wf.spanLatency(slow, m.tlEnd()); l != "cut off" || m.wf.open() != 0 || strings.Contains(m.timelineTitle(), "open") {
+		t.Fatalf("after the connection closed: %q, %d open, title %q", l, m.wf.open(), m.timelineTitle())
 	}
 	// a rewind forgets the spans (the replay rebuilds them)
 	m.update(eventsMsg{{Kind: KindRewind, Time: t0, Dir: mcp.DirMeta}})
@@ -147,8 +153,8 @@ func TestTimelineKeys(t *testing.T) {
 	if w.window != 0 {
 		t.Fatal("0 should fit the whole session")
 	}
-	// pan
-	press(m, "+")
+	// pan, but not to long before the session started
+	press(m, "+", "+", "+")
 	f0 := w.from
 	press(m, "h")
 	if !w.from.Equal(f0.Add(-w.window/4)) || w.list.follow {
@@ -157,6 +163,10 @@ func TestTimelineKeys(t *testing.T) {
 	press(m, "l", "l")
 	if !w.from.Equal(f0.Add(w.window / 4)) {
 		t.Fatalf("l l: from %v, want %v", w.from, f0.Add(w.window/4))
+	}
+	press(m, "h", "h", "h", "h", "h", "h", "h", "h", "h")
+	if !w.from.Equal(w.origin.Add(-w.window / 20)) {
+		t.Fatalf("h ×9: from %v, origin %v", w.from, w.origin)
 	}
 	// lanes
 	press(m, "p")

@@ -336,9 +336,9 @@ func (m *Model) stateText() string {
 	case mcp.StateReconnecting:
 		return st.Warn.Render(fmt.Sprintf("◌ reconnecting %d", m.attempt))
 	case mcp.StateClosed:
-		return st.Err.Render("○ disconnected")
+		return st.Err.Render("○ disconnected") + m.replayNote()
 	case mcp.StateError:
-		return st.Err.Render("✗ disconnected")
+		return st.Err.Render("✗ disconnected") + m.replayNote()
 	}
 	if m.connErr != nil {
 		return st.Err.Render("✗ failed")
@@ -347,6 +347,14 @@ func (m *Model) stateText() string {
 		return st.Warn.Render("◌ connecting")
 	}
 	return st.Muted.Render("○ idle")
+}
+
+// replayNote marks a recorded state as such.
+func (m *Model) replayNote() string {
+	if m.live {
+		return ""
+	}
+	return m.st.Muted.Render(" (replay)")
 }
 
 func shortDur(d time.Duration) string {
