@@ -10,7 +10,6 @@ import (
 	"github.com/sahilm/fuzzy"
 
 	"github.com/sonde-mcp/sonde/mcp"
-	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
@@ -64,18 +63,12 @@ type item struct {
 	// tools
 	inputSchema  json.RawMessage
 	outputSchema json.RawMessage
-	readOnly     *bool
-	destructive  *bool
-	idempotent   *bool
-	openWorld    *bool
-	annTitle     string
+	ann          mcp.ToolAnnotations
 	taskSupport  string // execution.taskSupport: forbidden, optional, required
 
 	// prompts
-	args []schema.PromptArg
+	args []mcp.PromptArgument
 }
-
-func boolp(b *bool) bool { return b != nil && *b }
 
 // decodeItems decodes one page of a list result, leniently: an item that
 // does not decode is still listed with what could be read.
@@ -90,31 +83,12 @@ func decodeItems(k listKind, raw json.RawMessage) (items []*item, next string) {
 	var list []json.RawMessage
 	json.Unmarshal(page[k.key()], &list)
 	for _, r := range list {
-		var v struct {
-			Name         string          `json:"name"`
-			Title        string          `json:"title"`
-			Description  string          `json:"description"`
-			URI          string          `json:"uri"`
-			URITemplate  string          `json:"uriTemplate"`
-			MimeType     string          `json:"mimeType"`
-			Size         int64           `json:"size"`
-			InputSchema  json.RawMessage `json:"inputSchema"`
-			OutputSchema json.RawMessage `json:"outputSchema"`
-			Annotations  struct {
-				Title           string `json:"title"`
-				ReadOnlyHint    *bool  `json:"readOnlyHint"`
-				DestructiveHint *bool  `json:"destructiveHint"`
-				IdempotentHint  *bool  `json:"idempotentHint"`
-				OpenWorldHint   *bool  `json:"openWorldHint"`
-			} `json:"annotations"`
-			Arguments []schema.PromptArg `json:"arguments"`
+		v := mcp.DecodeItem(r)
+		it := &item{kind: k, raw: r, name: v.Name, uri: v.URI, mime: termsafe.Line(v.MimeType),
+			inputSchema: v.InputSchema, outputSchema: v.OutputSchema, args: v.Arguments, ann: v.Annotations}
+		if v.Size != nil {
+			it.size = *v.Size
 		}
-		json.Unmarshal(r, &v)
-		it := &item{kind: k, raw: r, name: v.Name, uri: v.URI, mime: termsafe.Line(v.MimeType), size: v.Size,
-			inputSchema: v.InputSchema, outputSchema: v.OutputSchema, args: v.Arguments,
-			readOnly: v.Annotations.ReadOnlyHint, destructive: v.Annotations.DestructiveHint,
-			idempotent: v.Annotations.IdempotentHint, openWorld: v.Annotations.OpenWorldHint,
-			annTitle: termsafe.Line(v.Annotations.Title)}
 		if k == listTemplates {
 			it.uri = v.URITemplate
 		}
@@ -128,9 +102,8 @@ func decodeItems(k listKind, raw json.RawMessage) (items []*item, next string) {
 		if it.dname == "" {
 			it.dname = "(unnamed)"
 		}
-		it.title = termsafe.Line(v.Title)
-		if it.title == "" {
-			it.title = it.annTitle
+		if d := v.DisplayName(); d != v.Name {
+			it.title = termsafe.Line(d)
 		}
 		it.desc = termsafe.Text(v.Description)
 		items = append(items, it)
@@ -138,25 +111,13 @@ func decodeItems(k listKind, raw json.RawMessage) (items []*item, next string) {
 	return items, next
 }
 
-// badges are the tool annotation badges.
+// badges are the tool annotation badges (mcp.ToolAnnotations.Badges:
+// destructive and idempotent mean something only when not read-only).
 func (it *item) badges() []string {
 	if it.kind != listTools {
 		return nil
 	}
-	var b []string
-	if boolp(it.readOnly) {
-		b = append(b, "read-only")
-	}
-	if boolp(it.destructive) {
-		b = append(b, "destructive")
-	}
-	if boolp(it.idempotent) {
-		b = append(b, "idempotent")
-	}
-	if boolp(it.openWorld) {
-		b = append(b, "open-world")
-	}
-	return b
+	return it.ann.Badges()
 }
 
 // browser is the left pane: four lists with a shared fuzzy filter.
@@ -455,7 +416,7 @@ func (b *browser) itemLines(m match, st *Styles, sel, focused bool, lp int) []st
 	if lp > 1 {
 		sub := it.title
 		if sub == "" || sub == it.dname {
-			sub = firstLine(it.desc)
+			sub = mcp.FirstLine(it.desc, 0)
 		}
 		if it.kind == listResources || it.kind == listTemplates {
 			sub = termsafe.Line(it.uri)
@@ -501,14 +462,6 @@ func highlightMatches(s string, idx []int, st *Styles) string {
 		i++
 	}
 	return b.String()
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // wrapLines wraps s to width w and splits it into lines.

@@ -65,27 +65,13 @@ func eraLabel(info *mcp.ConnInfo, withSID bool) string {
 
 // connDialog shows the connection: era, version, transport, session, how
 // they were detected, and the capabilities on both sides.
-type connDialog struct{ offset int }
+type connDialog struct{ scrolling }
 
 func (d *connDialog) help(*Model) []key.Binding {
 	return []key.Binding{kb("↓↑", "scroll"), kb("esc", "close")}
 }
 
-func (d *connDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "down", "j":
-		d.offset++
-	case "up", "k":
-		d.offset--
-	case "pgdown", "space":
-		d.offset += 10
-	case "pgup":
-		d.offset -= 10
-	default:
-		m.popDialog()
-	}
-	return nil
-}
+func (d *connDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.readKeys(m, msg) }
 
 func (d *connDialog) view(m *Model, W, H int) string {
 	st := m.st

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/form"
 )
 
 // copyFormat is a clipboard format for an event.
@@ -31,10 +32,10 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 	e := &en.ev
 	if f == copyJSON {
 		if len(e.Raw) > 0 {
-			return jsonSafe(prettyJSON(e.Raw)), nil
+			return form.SafeJSON(prettyJSON(e.Raw)), nil
 		}
 		b, err := json.MarshalIndent(eventFacts(e), "", "  ")
-		return jsonSafe(string(b)), err
+		return form.SafeJSON(string(b)), err
 	}
 	req := en
 	if !(e.Dir == mcp.DirOut && (e.RPC == mcp.RPCRequest || e.RPC == mcp.RPCNotification)) {
@@ -57,7 +58,7 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 // ksh and POSIX.1-2024 sh), so the command stays exact and pasting it
 // never sends a control character to the terminal or the shell.
 func shellQuote(s string) string {
-	if strings.IndexFunc(s, unsafeInJSON) >= 0 || strings.ContainsAny(s, "\n\t") {
+	if strings.IndexFunc(s, form.IsUnsafeRune) >= 0 || strings.ContainsAny(s, "\n\t") {
 		var b strings.Builder
 		b.WriteString("$'")
 		for _, r := range s {
@@ -67,7 +68,7 @@ func shellQuote(s string) string {
 				b.WriteRune(r)
 			case r < 0x20 || r == 0x7f:
 				fmt.Fprintf(&b, "\\x%02x", r)
-			case unsafeInJSON(r):
+			case form.IsUnsafeRune(r):
 				fmt.Fprintf(&b, "\\u%04x", r)
 			default:
 				b.WriteRune(r)
@@ -116,7 +117,7 @@ func curlCommand(e *mcp.Event, cfg mcp.Config) (string, error) {
 			b.WriteString(" \\\n  -H " + shellQuote(k+": "+v))
 		}
 	}
-	b.WriteString(" \\\n  --data-raw " + shellQuote(jsonSafe(string(e.Raw))))
+	b.WriteString(" \\\n  --data-raw " + shellQuote(form.SafeJSON(string(e.Raw))))
 	return b.String(), nil
 }
 
@@ -154,7 +155,7 @@ func sondeCommand(e *mcp.Event, cfg mcp.Config) (string, error) {
 	case "tools/call":
 		args = []string{"call", "TARGET", p.Name}
 		if a := compactArgs(p.Arguments); a != "" {
-			args = append(args, "--args", jsonSafe(a))
+			args = append(args, "--args", form.SafeJSON(a))
 		}
 	case "resources/read":
 		args = []string{"read", "TARGET", p.URI}
@@ -237,33 +238,4 @@ func joinCommand(cfg mcp.Config, args []string, prefix string) string {
 		}
 	}
 	return prefix + strings.Join(out, " ")
-}
-
-// jsonSafe escapes, in JSON text, the characters that JSON allows raw but
-// a terminal or a shell would act on when the text is pasted: DEL, the C1
-// controls, bidi controls and the Unicode line separators. In valid JSON
-// they can only occur inside strings, where \uXXXX means the same.
-func jsonSafe(s string) string {
-	if strings.IndexFunc(s, unsafeInJSON) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unsafeInJSON(r) {
-			fmt.Fprintf(&b, "\\u%04x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func unsafeInJSON(r rune) bool {
-	switch {
-	case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
-		return true
-	}
-	return false
 }

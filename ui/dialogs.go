@@ -72,27 +72,41 @@ func bindingHelp(st *Styles, bs ...key.Binding) string {
 	return strings.Join(parts, st.Muted.Render(" · "))
 }
 
+// scrolling is the scroll position of a dialog with more lines than fit;
+// the mouse wheel scrolls any dialog that embeds it (its view clamps).
+type scrolling struct{ offset int }
+
+func (s *scrolling) scroll(d int) { s.offset += d }
+
+// readKeys are the keys of a dialog one only reads: ↓↑ (j k) scroll, pgdn
+// (space) and pgup scroll by ten, any other key closes it.
+func (s *scrolling) readKeys(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "down", "j":
+		s.offset++
+	case "up", "k":
+		s.offset--
+	case "pgdown", "space":
+		s.offset += 10
+	case "pgup":
+		s.offset -= 10
+	default:
+		m.popDialog()
+	}
+	return nil
+}
+
 func kb(k, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc))
 }
 
 // ---- full help ----
 
-type helpDialog struct{ offset int }
+type helpDialog struct{ scrolling }
 
 func newHelpDialog(*Model) *helpDialog { return &helpDialog{} }
 
-func (d *helpDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "down", "j":
-		d.offset++
-	case "up", "k":
-		d.offset = max(0, d.offset-1)
-	default:
-		m.popDialog()
-	}
-	return nil
-}
+func (d *helpDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.readKeys(m, msg) }
 
 func (d *helpDialog) help(*Model) []key.Binding { return []key.Binding{kb("esc", "close")} }
 
@@ -115,7 +129,7 @@ func (d *helpDialog) view(m *Model, W, H int) string {
 	if w >= 76 && len(lines) > H-5 {
 		lines = twoColumns(lines, w-2)
 	}
-	d.offset = min(d.offset, max(0, len(lines)-(H-5)))
+	d.offset = max(0, min(d.offset, len(lines)-(H-5)))
 	return frame(st, "Keys", lines[d.offset:], st.Muted.Render("any key closes · ↓↑ scroll"), w, H-2)
 }
 
@@ -319,13 +333,13 @@ func (m *Model) copyEntry(en *entry, f copyFormat) tea.Cmd {
 // ---- event detail ----
 
 type detailDialog struct {
-	en     *entry
-	mode   int // 0 pretty, 1 raw, 2 facts
-	offset int
-	lines  []string
-	lw     int
-	lmode  int
-	lst    *Styles
+	en   *entry
+	mode int // 0 pretty, 1 raw, 2 facts
+	scrolling
+	lines []string
+	lw    int
+	lmode int
+	lst   *Styles
 }
 
 func newDetailDialog(m *Model, en *entry) *detailDialog { return &detailDialog{en: en, lmode: -1} }
@@ -512,8 +526,8 @@ func (d *detailDialog) view(m *Model, W, H int) string {
 // ---- schema ----
 
 type schemaDialog struct {
-	it     *item
-	offset int
+	it *item
+	scrolling
 }
 
 func newSchemaDialog(m *Model, it *item) *schemaDialog { return &schemaDialog{it: it} }
@@ -522,21 +536,7 @@ func (d *schemaDialog) help(*Model) []key.Binding {
 	return []key.Binding{kb("↓↑", "scroll"), kb("esc", "close")}
 }
 
-func (d *schemaDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "down", "j":
-		d.offset++
-	case "up", "k":
-		d.offset--
-	case "pgdown", "space":
-		d.offset += 10
-	case "pgup":
-		d.offset -= 10
-	default:
-		m.popDialog()
-	}
-	return nil
-}
+func (d *schemaDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.readKeys(m, msg) }
 
 func (d *schemaDialog) view(m *Model, W, H int) string {
 	st := m.st

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/store"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
@@ -23,7 +24,7 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 	// everything before it is forgotten, and the events after it rebuild
 	// the state at the new position.
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind == KindRewind {
+		if evs[i].Kind == store.KindRewind {
 			m.rewind()
 			evs = evs[i:]
 			break
@@ -115,11 +116,6 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 	}
 	return tea.Batch(cmds...)
 }
-
-// KindRewind is the kind of the marker a replay (store.Player) sends when
-// its position moves: the UI forgets what it has seen (the same value as
-// store.KindRewind, kept here so ui does not depend on store).
-const KindRewind mcp.Kind = "replay-rewind"
 
 // rewind forgets every event seen so far, keeping the user's view
 // settings (filter, keepalive toggle, selected list).

@@ -492,6 +492,42 @@ func TestMouse(t *testing.T) {
 	if _, ok := m.topDialog().(*detailDialog); !ok {
 		t.Fatalf("second click: %T", m.topDialog())
 	}
+	// the wheel scrolls whatever dialog is on top; a dialog one only
+	// reads scrolls with ↓↑ and pgdn/pgup, and closes on anything else
+	for _, d := range []dialog{&helpDialog{}, &connDialog{}, &schemaDialog{it: m.br.selected()}, &logMessageDialog{}, m.topDialog()} {
+		m.pushDialog(d)
+		m.update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelDown})
+		if off := d.(interface{ scroll(int) }); off == nil {
+			t.Fatalf("%T does not scroll", d)
+		}
+		var s *scrolling
+		switch dd := d.(type) {
+		case *helpDialog:
+			s = &dd.scrolling
+		case *connDialog:
+			s = &dd.scrolling
+		case *schemaDialog:
+			s = &dd.scrolling
+		case *logMessageDialog:
+			s = &dd.scrolling
+		case *detailDialog:
+			s = &dd.scrolling
+		}
+		if s.offset != 3 {
+			t.Fatalf("%T: the wheel scrolled to %d", d, s.offset)
+		}
+		if _, reads := d.(*detailDialog); reads {
+			continue
+		}
+		press(m, "pgdown", "up")
+		if s.offset != 12 || m.topDialog() != d {
+			t.Fatalf("%T: pgdown up: offset %d", d, s.offset)
+		}
+		press(m, "x")
+		if m.topDialog() == d {
+			t.Fatalf("%T: any other key closes it", d)
+		}
+	}
 }
 
 func TestHelpOverlayAndShortHelp(t *testing.T) {
@@ -528,7 +564,7 @@ func TestReplayRewindForgetsEverything(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	m.log.setQuery("kind:message")
 	f := &fx{at: t0.Add(time.Minute), seq: 500}
-	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: KindRewind, Text: "replay moved to event 3 of 20"})
+	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: store.KindRewind, Text: "replay moved to event 3 of 20"})
 	f.req(1, "initialize", `{}`)
 	m.update(eventsMsg(f.evs))
 	if m.log.len() != 2 || len(m.br.lists[listTools]) != 0 || m.state != "" {

@@ -29,21 +29,8 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		return
 	}
 	if top := m.topDialog(); top != nil {
-		switch dd := top.(type) {
-		case *detailDialog:
-			dd.offset += d
-		case *schemaDialog:
-			dd.offset += d
-		case *helpDialog:
-			dd.offset = max(0, dd.offset+d)
-		case *samplingDialog:
-			dd.offset += d
-		case *connDialog:
-			dd.offset += d
-		case *logMessageDialog:
-			dd.offset += d
-		case *unknownRequestDialog:
-			dd.offset += d
+		if s, ok := top.(interface{ scroll(int) }); ok {
+			s.scroll(d)
 		}
 		return
 	}

@@ -234,8 +234,8 @@ func requestHelp() []key.Binding {
 // unknownRequestDialog shows a request method sonde does not handle: the
 // user sees it and refuses it (-32601).
 type unknownRequestDialog struct {
-	p      *pendingRequest
-	offset int
+	p *pendingRequest
+	scrolling
 }
 
 func newUnknownRequestDialog(p *pendingRequest) *unknownRequestDialog {

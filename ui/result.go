@@ -76,44 +76,17 @@ func newResult(method, subject string, raw json.RawMessage, err error, took time
 	return r
 }
 
-// block is one content block, leniently decoded.
-type block struct {
-	Type        string          `json:"type"`
-	Text        string          `json:"text"`
-	Data        string          `json:"data"`
-	MimeType    string          `json:"mimeType"`
-	URI         string          `json:"uri"`
-	Name        string          `json:"name"`
-	Title       string          `json:"title"`
-	Description string          `json:"description"`
-	Size        *int64          `json:"size"`
-	Resource    *resourceBody   `json:"resource"`
-	Annotations json.RawMessage `json:"annotations"`
-}
-
-type resourceBody struct {
-	URI      string  `json:"uri"`
-	MimeType string  `json:"mimeType"`
-	Text     *string `json:"text"`
-	Blob     string  `json:"blob"`
-}
-
+// resultBody is any result the work pane shows: a tool result (content,
+// structuredContent, isError: mcp.ToolResult), resources/read contents,
+// a prompt's messages. Content blocks stay raw for mcp.DecodeContent.
 type resultBody struct {
-	Content           []json.RawMessage `json:"content"`
-	StructuredContent json.RawMessage   `json:"structuredContent"`
-	IsError           bool              `json:"isError"`
-	Contents          []resourceBody    `json:"contents"`
-	Description       string            `json:"description"`
-	Messages          []struct {
+	mcp.ToolResult
+	Contents    []mcp.ResourceContents `json:"contents"`
+	Description string                 `json:"description"`
+	Messages    []struct {
 		Role    string          `json:"role"`
 		Content json.RawMessage `json:"content"`
 	} `json:"messages"`
-}
-
-func decodeBlock(raw json.RawMessage) block {
-	var b block
-	json.Unmarshal(raw, &b)
-	return b
 }
 
 // scan finds links, saveable data and the page count; it does not render.
@@ -125,7 +98,7 @@ func (r *result) scan() {
 	}
 	r.isError = body.IsError
 	maxText := 0
-	addBlock := func(b block) {
+	addBlock := func(b mcp.Content) {
 		switch b.Type {
 		case "text":
 			maxText = max(maxText, len(b.Text))
@@ -145,10 +118,10 @@ func (r *result) scan() {
 		}
 	}
 	for _, c := range body.Content {
-		addBlock(decodeBlock(c))
+		addBlock(mcp.DecodeContent(c))
 	}
 	for _, m := range body.Messages {
-		addBlock(decodeBlock(m.Content))
+		addBlock(mcp.DecodeContent(m.Content))
 	}
 	for _, c := range body.Contents {
 		r.scanResource(c, &maxText)
@@ -156,7 +129,7 @@ func (r *result) scan() {
 	r.pages = max(1, (maxText+pageBytes-1)/pageBytes)
 }
 
-func (r *result) scanResource(c resourceBody, maxText *int) {
+func (r *result) scanResource(c mcp.ResourceContents, maxText *int) {
 	switch {
 	case c.Text != nil:
 		*maxText = max(*maxText, len(*c.Text))
@@ -374,7 +347,7 @@ func (r *result) textLines(text string, w int, st *Styles, hl *highlighter, styl
 }
 
 func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highlighter, textStyle lipglossStyle) []string {
-	b := decodeBlock(raw)
+	b := mcp.DecodeContent(raw)
 	switch b.Type {
 	case "text":
 		return r.textLines(b.Text, w, st, hl, textStyle)
@@ -419,7 +392,7 @@ func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highligh
 	return append([]string{st.Warn.Render("[" + termsafe.Line(b.Type) + "] unknown content type")}, hl.lines("", st.Chroma, prettyJSON(raw))...)
 }
 
-func (r *result) resourceLines(c resourceBody, w int, st *Styles, hl *highlighter) []string {
+func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *highlighter) []string {
 	head := termsafe.Line(c.URI)
 	if c.MimeType != "" {
 		head += " · " + termsafe.Line(c.MimeType)
@@ -451,7 +424,7 @@ func (r *result) resourceLines(c resourceBody, w int, st *Styles, hl *highlighte
 
 // mediaInfo describes an image or audio block: type, size, dimensions or
 // duration where the header tells them.
-func mediaInfo(b block) string {
+func mediaInfo(b mcp.Content) string {
 	parts := []string{termsafe.Line(firstNonEmpty(b.MimeType, "unknown type"))}
 	data, err := base64.StdEncoding.DecodeString(b.Data)
 	if err != nil {

@@ -79,8 +79,8 @@ type samplingDialog struct {
 	rawEd  textarea.Model
 	rawErr string
 
-	offset int // request view scroll
-	rows   int // request view rows at the last render
+	scrolling     // the request view
+	rows      int // request view rows at the last render
 
 	lines []string
 	lw    int
@@ -128,7 +128,7 @@ func (d *samplingDialog) prefill() string {
 			q = firstText(d.params.Messages[i].Content)
 		}
 	}
-	q = firstLine(termsafe.Line(q))
+	q = mcp.FirstLine(termsafe.Line(q), 0)
 	if q == "" {
 		return "A reply written by hand in sonde (no model was run)."
 	}
@@ -142,12 +142,8 @@ func (d *samplingDialog) prefill() string {
 // array of them).
 func firstText(raw json.RawMessage) string {
 	for _, b := range contentBlocks(raw) {
-		var t struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		}
-		if json.Unmarshal(b, &t) == nil && t.Type == "text" {
-			return t.Text
+		if c := mcp.DecodeContent(b); c.Type == "text" {
+			return c.Text
 		}
 	}
 	return ""
@@ -303,11 +299,8 @@ func (d *samplingDialog) toggleRaw() tea.Cmd {
 		d.rawErr = "invalid JSON: " + err.Error()
 		return nil
 	}
-	var t struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if json.Unmarshal(v.Content, &t) != nil || t.Type != "text" {
+	t := mcp.DecodeContent(v.Content)
+	if t.Type != "text" {
 		d.rawErr = "the form can only show a single text block; stay in raw JSON to send this"
 		return nil
 	}

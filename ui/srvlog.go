@@ -13,6 +13,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/form"
 )
 
 // The bottom pane shows one of three views: the wire log (every event),
@@ -258,7 +259,7 @@ func (m *Model) srvLogKey(msg tea.KeyPressMsg) tea.Cmd {
 		if e := l.selected(); e != nil {
 			b, _ := json.Marshal(map[string]any{"level": e.level, "logger": e.logger, "data": e.data})
 			m.setFlash("copied the log message to the clipboard", false)
-			return tea.SetClipboard(jsonSafe(string(b)))
+			return tea.SetClipboard(form.SafeJSON(string(b)))
 		}
 	}
 	return nil
@@ -347,25 +348,15 @@ func (m *Model) logLevelSet(msg logLevelSetMsg) {
 
 // logMessageDialog shows one log message in full.
 type logMessageDialog struct {
-	e      srvLogEntry
-	offset int
+	e srvLogEntry
+	scrolling
 }
 
 func (d *logMessageDialog) help(*Model) []key.Binding {
 	return []key.Binding{kb("↓↑", "scroll"), kb("esc", "close")}
 }
 
-func (d *logMessageDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "down", "j":
-		d.offset++
-	case "up", "k":
-		d.offset--
-	default:
-		m.popDialog()
-	}
-	return nil
-}
+func (d *logMessageDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.readKeys(m, msg) }
 
 func (d *logMessageDialog) view(m *Model, W, H int) string {
 	st := m.st

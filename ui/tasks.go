@@ -526,15 +526,7 @@ func (m *Model) taskWaitLines(t *taskEntry, w int) []string {
 		out = append(out, st.Accent2.Render("the task needs your input: answer the dialog"))
 	}
 	if t.hasProg {
-		out = append(out, "", progressBar(st, t.progress, t.total, max(10, w-2)))
-		label := fmt.Sprintf("%g", t.progress)
-		if t.total > 0 {
-			label = fmt.Sprintf("%d%%  %g / %g", int(100*t.progress/t.total), t.progress, t.total)
-		}
-		if t.progMsg != "" {
-			label += "  " + t.progMsg
-		}
-		out = append(out, st.Text.Render(ansi.Truncate(label, w, "…")))
+		out = append(out, progressLines(st, t.progress, t.total, t.progMsg, w)...)
 	}
 	return out
 }

@@ -100,7 +100,7 @@ func TestTimelineFromEvents(t *testing.T) {
 		t.Fatalf("after the connection closed: %q, %d open, title %q", l, m.wf.open(), m.timelineTitle())
 	}
 	// a rewind forgets the spans (the replay rebuilds them)
-	m.update(eventsMsg{{Kind: KindRewind, Time: t0, Dir: mcp.DirMeta}})
+	m.update(eventsMsg{{Kind: store.KindRewind, Time: t0, Dir: mcp.DirMeta}})
 	if len(m.wf.spans()) != 0 || m.wf.peak != 0 || len(m.wf.ticks) != 0 {
 		t.Fatalf("after a rewind: %d spans", len(m.wf.spans()))
 	}

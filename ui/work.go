@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,7 +101,11 @@ func (m *Model) openSelected() tea.Cmd {
 	case listTools:
 		return m.openForm(it, it.inputSchema)
 	case listPrompts:
-		return m.openForm(it, schema.SchemaForPromptArgs(it.args))
+		args := make([]schema.PromptArg, len(it.args))
+		for i, a := range it.args {
+			args[i] = schema.PromptArg(a)
+		}
+		return m.openForm(it, schema.SchemaForPromptArgs(args))
 	case listTemplates:
 		return m.openForm(it, schema.SchemaForTemplate(it.uri))
 	}
@@ -187,7 +192,7 @@ func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("The arguments do not match the schema (%d error(s)).\nSend them anyway?", n), func(m *Model) tea.Cmd { return m.submitFormAs(true, asTask) }))
 		return nil
 	}
-	if !force && it.kind == listTools && boolp(it.destructive) {
+	if !force && slices.Contains(it.badges(), "destructive") {
 		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("%s is marked destructive.\nCall it?", it.dname), func(m *Model) tea.Cmd { return m.submitFormAs(true, asTask) }))
 		return nil
 	}
@@ -287,9 +292,9 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 			return w.form.Focus()
 		}
 	case key.Matches(msg, k.Copy) && w.mode == workResult && w.res != nil:
-		text := jsonSafe(prettyJSON(w.res.raw))
+		text := form.SafeJSON(prettyJSON(w.res.raw))
 		if w.res.err != nil {
-			text = jsonSafe(describeErr(w.res.err))
+			text = form.SafeJSON(describeErr(w.res.err))
 		}
 		m.setFlash(fmt.Sprintf("copied the result (%d bytes) to the clipboard", len(text)), false)
 		return tea.SetClipboard(text)
@@ -397,15 +402,7 @@ func (m *Model) renderWait(c *call) []string {
 	if t := m.taskForCall(c); t != nil {
 		out = append(out, m.taskWaitLines(t, w)...)
 	} else if f := m.flights[c.rpcID]; f != nil && f.hasProg {
-		out = append(out, "", progressBar(st, f.progress, f.total, max(10, w-2)))
-		label := fmt.Sprintf("%g", f.progress)
-		if f.total > 0 {
-			label = fmt.Sprintf("%d%%  %g / %g", int(100*f.progress/f.total), f.progress, f.total)
-		}
-		if f.message != "" {
-			label += "  " + f.message
-		}
-		out = append(out, st.Text.Render(ansi.Truncate(label, w, "…")))
+		out = append(out, progressLines(st, f.progress, f.total, f.message, w)...)
 	}
 	if m.taskForCall(c) != nil {
 		out = append(out, "", st.Muted.Render("x cancels the task (tasks/cancel) · t lists the tasks · esc back to the form"))
@@ -437,6 +434,19 @@ func (m *Model) otherFlights(c *call) []string {
 func spinner(t time.Time) string {
 	frames := []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 	return frames[(t.UnixMilli()/200)%int64(len(frames))]
+}
+
+// progressLines show a request's progress (notifications/progress): a
+// blank line, the bar, and the numbers with the message.
+func progressLines(st *Styles, p, total float64, msg string, w int) []string {
+	label := fmt.Sprintf("%g", p)
+	if total > 0 {
+		label = fmt.Sprintf("%d%%  %g / %g", int(100*p/total), p, total)
+	}
+	if msg != "" {
+		label += "  " + msg
+	}
+	return []string{"", progressBar(st, p, total, max(10, w-2)), st.Text.Render(ansi.Truncate(label, w, "…"))}
 }
 
 // progressBar draws a bar; with no total it shows an indeterminate bar.

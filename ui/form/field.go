@@ -900,21 +900,23 @@ func compactJSON(s string) json.RawMessage {
 // displayJSON is compact JSON with every character a terminal could act on
 // escaped, for showing in a text field.
 func displayJSON(raw json.RawMessage) string {
-	return escapeForDisplay(string(compactJSON(string(raw))))
+	return SafeJSON(string(compactJSON(string(raw))))
 }
 
-// escapeForDisplay escapes, as \uXXXX, characters in JSON text that a
-// terminal would interpret or that could disguise the text (C1 controls,
-// bidi controls, line/paragraph separators). json.Marshal already escapes
-// C0. The result is equivalent JSON: these characters can only occur
-// inside strings.
-func escapeForDisplay(s string) string {
-	if lineSafeJSON(s) {
+// SafeJSON escapes, as \uXXXX, the characters of JSON text that JSON
+// allows raw but that a terminal or a shell would act on, or that could
+// disguise the text, when it is shown or pasted: C0 controls other than
+// tab and newline, DEL, the C1 controls, bidi controls and the Unicode
+// line and paragraph separators. In valid JSON they can only occur inside
+// strings, where the escape means the same, so the result is equivalent
+// JSON. The form shows JSON through it; the UI copies JSON through it.
+func SafeJSON(s string) string {
+	if strings.IndexFunc(s, IsUnsafeRune) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if needsEscape(r) {
+		if IsUnsafeRune(r) {
 			fmt.Fprintf(&b, "\\u%04x", r)
 			continue
 		}
@@ -923,19 +925,15 @@ func escapeForDisplay(s string) string {
 	return b.String()
 }
 
-func lineSafeJSON(s string) bool {
-	for _, r := range s {
-		if needsEscape(r) {
-			return false
-		}
+// IsUnsafeRune reports a character SafeJSON escapes.
+func IsUnsafeRune(r rune) bool {
+	switch {
+	case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
+		return true
 	}
-	return true
-}
-
-func needsEscape(r rune) bool {
-	return (r >= 0x7f && r <= 0x9f) || r == 0x2028 || r == 0x2029 ||
-		(r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) ||
-		r == 0x200E || r == 0x200F || r == 0x061C
+	return false
 }
 
 func escapeToken(s string) string {

@@ -345,7 +345,7 @@ func (m *Form) ToggleRaw() tea.Cmd {
 			// the rest; one long line loses nothing.
 			text = string(compactJSON(string(v)))
 		}
-		m.editor.SetValue(escapeForDisplay(text))
+		m.editor.SetValue(SafeJSON(text))
 		m.editor.MoveToBegin()
 		m.raw = true
 		m.rawErr = ""
