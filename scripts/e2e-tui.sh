@@ -14,6 +14,10 @@
 # Scenario 4, `sonde demo` at 120x40: answer the server's requests: a sampling request (ask_llm:
 # read it, write the reply, send) and an elicitation form (elicit_form: fill the required email,
 # accept), check the era and version in the header, and open the connection dialog.
+# Scenario 5, recording and replay: a short `sonde demo` session (an echo call; the live timeline
+# shows it) is recorded into a private $XDG_DATA_HOME; `sonde replay` with no FILE lists it in the
+# recordings picker, opens it, plays it (instantly), and the timeline shows the calls; enter on a
+# span opens its request; the same at 80x24.
 # Exits non-zero on the first failure, printing the captured pane. Needs tmux and Go.
 set -euo pipefail
 
@@ -89,6 +93,7 @@ try_field() {
   pane | grep -E -q "▸ +${label}"
 }
 
+DATA_HOME="$TMP/home/.local/share"   # where the UI records (scenario 5 uses its own)
 start() { # start NAME WIDTH HEIGHT ARGS...
   S="sonde-e2e-$1-$$"; shift
   local w="$1" h="$2"; shift 2
@@ -96,7 +101,7 @@ start() { # start NAME WIDTH HEIGHT ARGS...
   # a private HOME: no saved servers, no recordings, no clipboard tools
   mkdir -p "$TMP/home"
   tmux new-session -d -s "$S" -x "$w" -y "$h" \
-    "cd '$TMP' && env -u NO_COLOR HOME='$TMP/home' XDG_CONFIG_HOME='$TMP/home/.config' XDG_DATA_HOME='$TMP/home/.local/share' TERM=xterm-256color '$BIN' $*; echo '[sonde exited with' \$? ']'; sleep 600"
+    "cd '$TMP' && env -u NO_COLOR HOME='$TMP/home' XDG_CONFIG_HOME='$TMP/home/.config' XDG_DATA_HOME='$DATA_HOME' TERM=xterm-256color '$BIN' $*; echo '[sonde exited with' \$? ']'; sleep 600"
   tmux set-option -t "$S" set-clipboard on >/dev/null 2>&1 || true
 }
 
@@ -276,6 +281,62 @@ wait_for "Server log"
 keys q
 wait_for "[sonde exited with 0 ]" 10
 ok "quit cleanly"
+
+# ---------------------------------------------------------------- scenario 5: record and replay
+log "scenario 5: record a demo session, then replay it from the picker (120x40, 80x24)"
+DATA_HOME="$TMP/replay-data"
+start record 120 40 demo
+wait_for "● connected" 20
+wait_for "Tools 17" 10
+keys /; text echo; keys Enter
+wait_for "Arguments: echo"
+text "hello from the recording"
+keys C-r
+wait_for "✓ tools/call echo" 15
+keys W
+wait_for "─ Timeline"
+wait_for "→ tools/call echo"
+ok "the live timeline shows the call"
+keys q
+wait_for "[sonde exited with 0 ]" 10
+ls "$DATA_HOME/sonde/sessions/"*.jsonl >/dev/null 2>&1 || fail "nothing was recorded in $DATA_HOME/sonde/sessions"
+
+start replay 120 40 replay
+wait_for "Replay a recorded session" 10
+wait_for "1 in $DATA_HOME/sonde/sessions"
+wait_for "sonde-demo 1.0.0"
+ok "sonde replay lists the recording"
+keys Enter
+wait_for "replaying " 10
+keys '!'   # instant: play everything that is left
+wait_for "■ instant" 10
+wait_for "─ Timeline" 5
+wait_for "→ tools/call echo" 5
+wait_for "→ tools/list" 5
+if ! pane | grep -q "event \([0-9]*\)/\1 "; then fail "the replay did not reach its last event"; fi
+ok "played the recording: the timeline shows the calls"
+keys W   # focus the timeline (it is already shown)
+keys G   # the newest request
+for _ in $(seq 1 10); do pane | grep -q "│→ tools/call echo #.* · at " && break; keys k; done
+pane | grep -q "│→ tools/call echo #.* · at " || fail "could not select the echo call on the timeline"
+keys Enter
+wait_for "Event #" 5
+wait_for "hello from the recording" 5
+ok "enter on a span opens its request"
+keys Escape
+keys q
+wait_for "[sonde exited with 0 ]" 10
+
+start replay-small 80 24 replay
+wait_for "Replay a recorded session" 10
+keys Enter
+wait_for "replaying " 10
+keys '!'
+wait_for "→ tools/call echo" 10
+check_untouched "the replay at 80x24"
+keys q
+wait_for "[sonde exited with 0 ]" 10
+ok "the replay works at 80x24"
 
 log "PASS ($PASSED checks)"
 echo "$PASSED passed, 0 failed"
