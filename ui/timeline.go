@@ -63,6 +63,9 @@ type waterfall struct {
 	// it; cutOpen counts them.
 	cut     time.Time
 	cutOpen int
+	// listening counts the open subscriptions/listen streams: open, but
+	// not requests waiting for an answer.
+	listening int
 }
 
 func newWaterfall() *waterfall {
@@ -73,9 +76,9 @@ func newWaterfall() *waterfall {
 
 func (w *waterfall) spans() []store.Span { return w.tl.Spans() }
 
-// open is how many requests are open (not counting those the end of a
-// connection cut).
-func (w *waterfall) open() int { return max(0, w.tl.Open()-w.cutOpen) }
+// open is how many requests wait for an answer (not counting listen
+// streams, nor those the end of a connection cut).
+func (w *waterfall) open() int { return max(0, w.tl.Open()-w.cutOpen-w.listening) }
 
 // isCut reports a request left open by the end of its connection.
 func (w *waterfall) isCut(s *store.Span) bool {
@@ -119,13 +122,19 @@ func (w *waterfall) add(e *mcp.Event) {
 			w.ticks = append(w.ticks[:0:0], w.ticks[len(w.ticks)-maxTicks/2:]...)
 		}
 	}
-	if e.Kind == mcp.KindState && (e.State == mcp.StateClosed || e.State == mcp.StateError) {
+	switch {
+	case e.Kind == mcp.KindState && (e.State == mcp.StateClosed || e.State == mcp.StateError):
 		w.cut, w.cutOpen = e.Time, 0
 		for i := range w.tl.Spans() { // only on a disconnection
 			if !w.tl.Spans()[i].Done {
 				w.cutOpen++
 			}
 		}
+		w.listening = 0 // cut too
+	case e.Method == "subscriptions/listen" && e.RPC == mcp.RPCRequest && e.Dir == mcp.DirOut:
+		w.listening++
+	case e.ReqMethod == "subscriptions/listen" && w.listening > 0:
+		w.listening-- // its answer, or its end without one
 	}
 	n := len(w.tl.Spans())
 	if !w.tl.Add(*e) {

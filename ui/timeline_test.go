@@ -93,6 +93,13 @@ func TestTimelineFromEvents(t *testing.T) {
 	if after := lat(); after == before || !strings.HasSuffix(after, "…") || !strings.Contains(plain(m), after) {
 		t.Fatalf("open span: %s then %s", before, after)
 	}
+	// a listen stream is open, but not waiting for an answer
+	l := &fx{at: m.now, seq: 800}
+	l.req(30, "subscriptions/listen", `{}`)
+	m.update(eventsMsg(l.evs))
+	if lat, _ := m.wf.spanLatency(spanNamed(m, "listen #30"), m.tlEnd()); m.wf.tl.Open() != 2 || m.wf.open() != 1 || lat != "listening" {
+		t.Fatalf("with a listen stream: %d open, %d waiting, %q", m.wf.tl.Open(), m.wf.open(), lat)
+	}
 	// the end of the connection cuts what is still open
 	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.now, Seq: 900}})
 	m.now = m.now.Add(time.Minute)
