@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 )
 
@@ -47,40 +48,48 @@ type PromptArgument struct {
 // DecodeItem decodes a list entry leniently (each member on its own).
 func DecodeItem(raw json.RawMessage) Item {
 	var it Item
-	if json.Unmarshal(raw, &it) == nil {
-		return it
+	decodeLenient(raw, &it)
+	return it
+}
+
+// decodeLenient decodes raw into the struct dst; if that fails, it decodes
+// member by member, so one member of the wrong type leaves the others
+// readable (nested structs are decoded the same way).
+func decodeLenient(raw json.RawMessage, dst any) {
+	if json.Unmarshal(raw, dst) == nil {
+		return
 	}
 	var members map[string]json.RawMessage
-	json.Unmarshal(raw, &members)
-	for k, v := range members {
-		switch k {
-		case "name":
-			json.Unmarshal(v, &it.Name)
-		case "title":
-			json.Unmarshal(v, &it.Title)
-		case "description":
-			json.Unmarshal(v, &it.Description)
-		case "uri":
-			json.Unmarshal(v, &it.URI)
-		case "uriTemplate":
-			json.Unmarshal(v, &it.URITemplate)
-		case "mimeType":
-			json.Unmarshal(v, &it.MimeType)
-		case "size":
-			json.Unmarshal(v, &it.Size)
-		case "inputSchema":
-			it.InputSchema = v
-		case "outputSchema":
-			it.OutputSchema = v
-		case "annotations":
-			json.Unmarshal(v, &it.Annotations)
-		case "arguments":
-			json.Unmarshal(v, &it.Arguments)
-		case "_meta":
-			it.Meta = v
+	if json.Unmarshal(raw, &members) != nil {
+		return
+	}
+	// encoding/json keeps going after a type error but may leave a
+	// half-set member behind (a pointer to a zero): start again, member by
+	// member.
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	v.Set(reflect.Zero(t))
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m, ok := members[name]
+		if !ok || name == "" || name == "-" {
+			continue
+		}
+		f := v.Field(i)
+		switch {
+		case f.Kind() == reflect.Struct:
+			decodeLenient(m, f.Addr().Interface())
+		case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Struct:
+			p := reflect.New(f.Type().Elem())
+			decodeLenient(m, p.Interface())
+			f.Set(p)
+		default:
+			p := reflect.New(f.Type())
+			if json.Unmarshal(m, p.Interface()) == nil {
+				f.Set(p.Elem())
+			}
 		}
 	}
-	return it
 }
 
 // DisplayName is what to call the item: title, then the annotations'
@@ -146,13 +155,7 @@ type ResourceContents struct {
 // DecodeContent decodes a content block leniently.
 func DecodeContent(raw json.RawMessage) Content {
 	var c Content
-	if json.Unmarshal(raw, &c) != nil {
-		var t struct {
-			Type string `json:"type"`
-		}
-		json.Unmarshal(raw, &t)
-		c = Content{Type: t.Type}
-	}
+	decodeLenient(raw, &c)
 	c.Raw = raw
 	return c
 }
