@@ -79,6 +79,27 @@ func TaskOf(result json.RawMessage) (*Task, bool) {
 	return nil, false
 }
 
+// TaskDetail is what a tasks/get or tasks/cancel answer (or a task status
+// notification) says of a task, and, in the 2026 tasks extension, its
+// result or error once it has ended.
+type TaskDetail struct {
+	Task
+	Result json.RawMessage
+	Error  *RPCError
+}
+
+// DecodeTaskDetail reads a Task or a 2026 DetailedTask; ext says which
+// tasks flavour the task belongs to.
+func DecodeTaskDetail(raw json.RawMessage, ext bool) TaskDetail {
+	var d struct {
+		taskFields
+		Result json.RawMessage `json:"result"`
+		Error  *RPCError       `json:"error"`
+	}
+	json.Unmarshal(raw, &d)
+	return TaskDetail{Task: *d.taskFields.task(ext, raw), Result: d.Result, Error: d.Error}
+}
+
 // ToolTaskSupport reads a tool's execution.taskSupport (2025-11-25):
 // "forbidden" (the default), "optional" or "required".
 func ToolTaskSupport(tool json.RawMessage) string {
@@ -136,19 +157,14 @@ func (s *Session) AwaitTask(ctx context.Context, t *Task, onUpdate func(Task)) (
 		if err != nil {
 			return nil, fmt.Errorf("tasks/get %s: %w", t.ID, err)
 		}
-		var d struct {
-			taskFields
-			Result json.RawMessage `json:"result"`
-			Error  *RPCError       `json:"error"`
-			inputRequired
+		if !json.Valid(raw) {
+			return nil, fmt.Errorf("unreadable tasks/get result")
 		}
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return nil, fmt.Errorf("unreadable tasks/get result: %w", err)
+		d := DecodeTaskDetail(raw, true)
+		if d.ID == "" {
+			d.ID = t.ID
 		}
-		if d.TaskID == "" {
-			d.TaskID = t.ID
-		}
-		cur = d.taskFields.task(true, raw)
+		cur = &d.Task
 		onUpdate(*cur)
 		switch cur.Status {
 		case "completed":

@@ -60,18 +60,6 @@ func (t *taskEntry) terminal() bool {
 	return false
 }
 
-// taskFields are the members of a Task (2025-11-25 Task, 2026
-// DetailedTask), leniently decoded.
-type taskFields struct {
-	TaskID         string          `json:"taskId"`
-	Status         string          `json:"status"`
-	StatusMessage  string          `json:"statusMessage"`
-	PollInterval   *float64        `json:"pollInterval"`
-	PollIntervalMs *float64        `json:"pollIntervalMs"`
-	Result         json.RawMessage `json:"result"`
-	Error          *mcp.RPCError   `json:"error"`
-}
-
 func (m *Model) taskByID(id string) *taskEntry {
 	for _, t := range m.tasks {
 		if t.id == id {
@@ -97,9 +85,9 @@ func (m *Model) upsertTask(id string, at time.Time) *taskEntry {
 
 // applyTask updates a task from a Task object (a handle, tasks/get,
 // tasks/cancel, a status notification).
-func (m *Model) applyTask(id string, f taskFields, at time.Time) *taskEntry {
-	if f.TaskID != "" {
-		id = f.TaskID
+func (m *Model) applyTask(id string, f mcp.TaskDetail, at time.Time) *taskEntry {
+	if f.ID != "" {
+		id = f.ID
 	}
 	if id == "" {
 		return nil
@@ -114,11 +102,8 @@ func (m *Model) applyTask(id string, f taskFields, at time.Time) *taskEntry {
 	if f.StatusMessage != "" || f.Status != "" {
 		t.statusMsg = termsafe.Line(f.StatusMessage)
 	}
-	switch {
-	case f.PollIntervalMs != nil:
-		t.poll = time.Duration(*f.PollIntervalMs * float64(time.Millisecond))
-	case f.PollInterval != nil:
-		t.poll = time.Duration(*f.PollInterval * float64(time.Millisecond))
+	if f.PollInterval > 0 {
+		t.poll = f.PollInterval
 	}
 	if len(f.Result) > 0 && string(f.Result) != "null" && t.status == "completed" && !t.done {
 		t.result, t.done = f.Result, true
@@ -154,17 +139,7 @@ func (m *Model) taskEvent(e *mcp.Event) {
 		if !ok {
 			return
 		}
-		var f taskFields
-		if h.Extension {
-			json.Unmarshal(msg.Result, &f)
-		} else {
-			var w struct {
-				Task taskFields `json:"task"`
-			}
-			json.Unmarshal(msg.Result, &w)
-			f = w.Task
-		}
-		t := m.applyTask(h.ID, f, e.Time)
+		t := m.applyTask(h.ID, mcp.TaskDetail{Task: *h}, e.Time)
 		t.ext = h.Extension
 		if fl := m.flights[e.ID]; fl != nil {
 			t.method, t.subject, t.token = fl.method, fl.subject, fl.token
@@ -185,9 +160,7 @@ func (m *Model) taskEvent(e *mcp.Event) {
 		switch e.ReqMethod {
 		case "tasks/get", "tasks/cancel":
 			if msg.Error == nil {
-				var f taskFields
-				json.Unmarshal(msg.Result, &f)
-				m.applyTask(id, f, e.Time)
+				m.applyTask(id, mcp.DecodeTaskDetail(msg.Result, false), e.Time)
 			}
 		case "tasks/result":
 			if t := m.taskByID(id); t != nil && !t.done {
@@ -208,10 +181,10 @@ func (m *Model) taskEvent(e *mcp.Event) {
 		}
 	case e.Dir == mcp.DirIn && e.RPC == mcp.RPCNotification && (e.Method == "notifications/tasks/status" || e.Method == "notifications/tasks"):
 		var n struct {
-			Params taskFields `json:"params"`
+			Params json.RawMessage `json:"params"`
 		}
 		if json.Unmarshal(e.Raw, &n) == nil {
-			m.applyTask("", n.Params, e.Time)
+			m.applyTask("", mcp.DecodeTaskDetail(n.Params, e.Method == "notifications/tasks"), e.Time)
 		}
 	}
 }
