@@ -161,7 +161,10 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	// The send runs beside the timer: a server that answers with JSON holds
 	// the POST open until it is done, and the timeout must cover that too.
 	sent := make(chan error, 1)
-	go func() { sent <- tr.send(sendCtx, m) }()
+	if !s.spawn(func() { sent <- tr.send(sendCtx, m) }) {
+		s.drop(id)
+		return nil, ErrClosed
+	}
 	timeout := s.cfg.timeout()
 	if o.timeout > 0 {
 		timeout = o.timeout
@@ -258,13 +261,13 @@ func (s *Session) cancelRemote(tr transport, method, id, reason string) {
 		return
 	}
 	params, _ := json.Marshal(map[string]any{"requestId": json.RawMessage(id), "reason": reason})
-	go func() {
+	s.spawn(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
 		defer cancel()
-		if err := s.notifyOn(ctx, tr, "notifications/cancelled", params); err != nil {
+		if err := s.notifyOn(ctx, tr, "notifications/cancelled", params); err != nil && s.ctx.Err() == nil {
 			s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "sending notifications/cancelled: " + err.Error()})
 		}
-	}()
+	})
 }
 
 // Notify sends a notification.

@@ -77,6 +77,9 @@ type legacyFake struct {
 	comment        time.Duration
 	// onFrame lets a test answer differently (return nil to use fakeAnswer).
 	onFrame func(frame []byte) [][]byte
+	// lateAccept sends the answer on the stream first and the POST's 202
+	// this much later (real servers do this often); negative: at once.
+	lateAccept time.Duration
 
 	mu       sync.Mutex
 	sessions map[string]chan []byte
@@ -136,14 +139,26 @@ func (f *legacyFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				out = [][]byte{a}
 			}
 		}
-		w.WriteHeader(http.StatusAccepted)
-		w.Write([]byte("Accepted"))
-		for _, o := range out {
-			select {
-			case ch <- o:
-			case <-time.After(5 * time.Second):
+		push := func() {
+			for _, o := range out {
+				select {
+				case ch <- o:
+				case <-time.After(5 * time.Second):
+				}
 			}
 		}
+		if f.lateAccept != 0 {
+			push()
+			if f.lateAccept > 0 {
+				time.Sleep(f.lateAccept)
+			}
+			w.WriteHeader(http.StatusAccepted)
+			w.Write([]byte("Accepted"))
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+		w.Write([]byte("Accepted"))
+		push()
 	default:
 		http.Error(w, "no", http.StatusMethodNotAllowed)
 	}

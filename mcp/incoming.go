@@ -222,12 +222,14 @@ func (s *Session) serveRequest(tr transport, msg *Message) {
 	}
 	id := append(json.RawMessage(nil), msg.ID...)
 	if msg.Method == "ping" {
-		go s.respond(tr, id, "ping", json.RawMessage(`{}`), nil)
+		s.spawn(func() { s.respond(tr, id, "ping", json.RawMessage(`{}`), nil) })
 		return
 	}
 	h := s.cfg.Handler
 	if h == nil {
-		go s.respond(tr, id, msg.Method, nil, &RPCError{Code: CodeMethodNotFound, Message: "sonde has no handler for " + msg.Method})
+		s.spawn(func() {
+			s.respond(tr, id, msg.Method, nil, &RPCError{Code: CodeMethodNotFound, Message: "sonde has no handler for " + msg.Method})
+		})
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -235,9 +237,7 @@ func (s *Session) serveRequest(tr transport, msg *Message) {
 	s.mu.Lock()
 	s.serverReqs[key] = cancel
 	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	started := s.spawn(func() {
 		defer cancel()
 		res, err := h(ctx, &ServerRequest{ID: id, Method: msg.Method, Params: msg.Params})
 		s.mu.Lock()
@@ -262,7 +262,10 @@ func (s *Session) serveRequest(tr transport, msg *Message) {
 			rpcErr = &RPCError{Code: CodeInternalError, Message: err.Error()}
 		}
 		s.respond(tr, id, msg.Method, result, rpcErr)
-	}()
+	})
+	if !started {
+		cancel()
+	}
 }
 
 func (s *Session) respond(tr transport, id json.RawMessage, method string, result json.RawMessage, rpcErr *RPCError) {

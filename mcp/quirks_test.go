@@ -152,3 +152,22 @@ func TestHeadersOnEveryRequest(t *testing.T) {
 		t.Fatalf("no SSE GET seen")
 	}
 }
+
+// The answer arrives on the SSE stream before the POST's 202 does; the
+// call returns, the session closes, and still nothing is logged after
+// "closed": Close waits for everything the session started.
+func TestNothingLoggedAfterClosed(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId", lateAccept: -1}
+	srv := startLegacy(t, f)
+	// The window is small: try it many times.
+	for i := 0; i < 60; i++ {
+		s, log := dialT(t, Config{URL: srv.URL + "/sse", Transport: TransportSSE, Keepalive: -1})
+		callEcho(t, s)
+		s.Close()
+		time.Sleep(5 * time.Millisecond)
+		all := log.all()
+		if last := all[len(all)-1]; last.Kind != KindState || last.State != StateClosed {
+			t.Fatalf("round %d: last event %s %s, want the closed state", i, last.Kind, last.Label())
+		}
+	}
+}

@@ -31,11 +31,7 @@ func (s *Session) lost(tr transport, err error) {
 		s.emit(&Event{Dir: DirMeta, Kind: KindError, ID: id, ReqMethod: p.method, Err: fmt.Sprintf("%s (id %s) failed: its answer was lost with the connection", p.method, id)})
 		p.ch <- reply{err: &LostError{Method: p.method, Err: err}}
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.recover(tr, err)
-	}()
+	s.spawn(func() { s.recover(tr, err) })
 }
 
 // renew re-establishes a session the server forgot (Streamable HTTP 404 or
@@ -166,7 +162,7 @@ func (s *Session) resubscribe() {
 	if len(uris) == 0 && level == "" {
 		return
 	}
-	go func() {
+	s.spawn(func() {
 		if level != "" {
 			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
 			if _, err := s.Call(ctx, "logging/setLevel", map[string]string{"level": level}); err != nil && s.ctx.Err() == nil {
@@ -181,7 +177,7 @@ func (s *Session) resubscribe() {
 			}
 			cancel()
 		}
-	}()
+	})
 }
 
 // keepaliveLoop pings the server every Keepalive interval. On a legacy SSE

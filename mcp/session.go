@@ -103,6 +103,24 @@ func newSession(cfg Config) *Session {
 	return s
 }
 
+// spawn runs f in a goroutine that Close waits for, so nothing the session
+// does is logged after "closed". It reports false (and runs nothing) once
+// the session is closing.
+func (s *Session) spawn(f func()) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return true
+}
+
 // Info describes the connection as it stands.
 func (s *Session) Info() ConnInfo {
 	s.mu.Lock()
@@ -299,13 +317,13 @@ func (s *Session) establish(ctx context.Context) error {
 		// The stateless server keeps nothing: listen again after every
 		// (re)connection, replacing whatever listened before.
 		if _, want := s.listenFilter(); want || s.reconnects > 0 {
-			go func() {
+			s.spawn(func() {
 				ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
 				defer cancel()
 				if err := s.listenAfresh(ctx); err != nil && s.ctx.Err() == nil {
 					s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: "subscriptions/listen: " + err.Error()})
 				}
-			}()
+			})
 		}
 	} else if s.reconnects > 0 {
 		s.resubscribe()

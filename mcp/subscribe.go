@@ -186,7 +186,10 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 		}})
 		ended <- err
 	}
-	go run(tr)
+	if !s.spawn(func() { run(tr) }) {
+		stop()
+		return nil, ErrClosed
+	}
 	id := <-ids
 	l.id = id
 	select {
@@ -203,7 +206,7 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 		close(l.done)
 		return nil, ctx.Err()
 	}
-	go func() {
+	loop := func() {
 		defer close(l.done)
 		for attempt := 1; ; attempt++ {
 			err := <-ended
@@ -228,11 +231,17 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 			if werr != nil {
 				return
 			}
-			go run(tr)
+			if !s.spawn(func() { run(tr) }) {
+				return
+			}
 			id = <-ids
 			l.id = id
 		}
-	}()
+	}
+	if !s.spawn(loop) {
+		stop()
+		close(l.done)
+	}
 	return l, nil
 }
 
