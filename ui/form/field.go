@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/textinput"
 
@@ -874,6 +875,9 @@ func lineSafe(s string) bool {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x2028 || r == 0x2029 {
 			return false
 		}
+		if r == utf8.RuneError {
+			return false // the text input drops it (bubbles reads it as a decoding error)
+		}
 		if (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C {
 			return false
 		}
@@ -932,6 +936,8 @@ func IsUnsafeRune(r rune) bool {
 		return true
 	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
 		return true
+	case r == utf8.RuneError:
+		return true // the text widgets drop U+FFFD: escaped, it survives the editor
 	}
 	return false
 }

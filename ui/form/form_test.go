@@ -783,3 +783,21 @@ func TestRawEditorKeepsHugeValuesWhole(t *testing.T) {
 	}
 	requireJSON(t, value(t, f), initial)
 }
+
+// The text widgets drop U+FFFD (bubbles' sanitizer treats it as a decoding
+// error), so a value holding it must reach them escaped: found by
+// FuzzSchemaToForm with a schema whose const was invalid UTF-8.
+func TestReplacementCharacterSurvivesRawRoundTrip(t *testing.T) {
+	f := newForm(t, `{"type":"object","properties":{"s":{"type":"string"},"c":{"const":"\ufffd"}}}`)
+	want := `{"s":"a\ufffdb","c":"\ufffd"}`
+	if err := f.SetValue(json.RawMessage(want)); err != nil {
+		t.Fatal(err)
+	}
+	requireJSON(t, value(t, f), want)
+	press(f, "ctrl+o")
+	press(f, "ctrl+o")
+	if f.Raw() {
+		t.Fatalf("raw editor refused its own text: %v", f.Errors())
+	}
+	requireJSON(t, value(t, f), want)
+}
