@@ -263,7 +263,7 @@ func (m *Model) header(W int) string {
 		}
 		parts = append(parts, part{s, 1})
 		if m.server.title != "" && m.server.title != m.server.name {
-			parts = append(parts, part{st.Text.Render("“" + m.server.title + "”"), 6})
+			parts = append(parts, part{st.Text.Render("“" + m.server.title + "”"), 7})
 		}
 	}
 	eraPart := -1
@@ -283,7 +283,8 @@ func (m *Model) header(W int) string {
 		parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.kaIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.kaOut)), 5})
 	}
 	if m.pingRTT > 0 {
-		parts = append(parts, part{st.Muted.Render("ping ") + st.Text.Render(shortLatency(m.pingRTT)), 5})
+		// after the keepalive counts: the round trip is also in the log
+		parts = append(parts, part{st.Muted.Render("ping ") + st.Text.Render(shortLatency(m.pingRTT)), 6})
 	}
 	if m.reconnects > 0 {
 		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("reconnects %d", m.reconnects)), 4})
@@ -295,11 +296,11 @@ func (m *Model) header(W int) string {
 		parts = append(parts, part{st.Accent2.Render(fmt.Sprintf("%d in flight", n)), 2})
 	}
 	// drop the least important parts until the line fits; the session id
-	// goes with the title (priority 6)
+	// goes with the title (priority 7), before the ping round trip (6)
 	var line string
 	for maxPrio := 7; maxPrio >= 0; maxPrio-- {
 		if eraPart >= 0 {
-			parts[eraPart].s = st.Text.Render(string(m.info.Transport)) + " " + st.Accent2.Render(eraLabel(m.info, maxPrio >= 6))
+			parts[eraPart].s = st.Text.Render(string(m.info.Transport)) + " " + st.Accent2.Render(eraLabel(m.info, maxPrio >= 7))
 		}
 		var ss []string
 		for _, p := range parts {
