@@ -185,9 +185,15 @@ func readLimited(r io.Reader, max int) ([]byte, error) {
 }
 
 // event builds the log entry for an outgoing frame.
+// On an answer to a server request, method is the request's and goes to
+// ReqMethod, as on incoming answers.
 func (m *outMsg) event() Event {
-	return Event{Dir: DirOut, Kind: KindMessage, RPC: m.rpc, Method: m.method, ID: m.id,
+	e := Event{Dir: DirOut, Kind: KindMessage, RPC: m.rpc, Method: m.method, ID: m.id,
 		Raw: json.RawMessage(m.raw), Bytes: int64(len(m.raw))}
+	if m.rpc == RPCResponse || m.rpc == RPCErrorResponse {
+		e.Method, e.ReqMethod = "", m.method
+	}
+	return e
 }
 
 // errIsSessionGone reports whether an HTTP error says the server no longer

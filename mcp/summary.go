@@ -132,18 +132,24 @@ func serverName(raw json.RawMessage) string {
 func messageSummary(e *Event) string {
 	var m struct {
 		Params struct {
-			Name          string          `json:"name"`
-			URI           string          `json:"uri"`
-			Level         string          `json:"level"`
-			Logger        string          `json:"logger"`
-			Data          json.RawMessage `json:"data"`
-			Progress      *float64        `json:"progress"`
-			Total         *float64        `json:"total"`
-			Message       string          `json:"message"`
-			RequestID     json.RawMessage `json:"requestId"`
-			Reason        string          `json:"reason"`
-			Cursor        string          `json:"cursor"`
-			Arguments     json.RawMessage `json:"arguments"`
+			Name      string          `json:"name"`
+			URI       string          `json:"uri"`
+			Level     string          `json:"level"`
+			Logger    string          `json:"logger"`
+			Data      json.RawMessage `json:"data"`
+			Progress  *float64        `json:"progress"`
+			Total     *float64        `json:"total"`
+			Message   string          `json:"message"`
+			RequestID json.RawMessage `json:"requestId"`
+			Reason    string          `json:"reason"`
+			Cursor    string          `json:"cursor"`
+			Arguments json.RawMessage `json:"arguments"`
+			URL       string          `json:"url"`
+			Messages  []struct {
+				Role    string          `json:"role"`
+				Content json.RawMessage `json:"content"`
+			} `json:"messages"`
+			MaxTokens     *int            `json:"maxTokens"`
 			ProtocolVer   string          `json:"protocolVersion"`
 			ProgressToken json.RawMessage `json:"progressToken"`
 		} `json:"params"`
@@ -169,6 +175,20 @@ func messageSummary(e *Event) string {
 			parts = append(parts, s)
 		case p.URI != "":
 			parts = append(parts, p.URI)
+		case p.URL != "": // URL-mode elicitation
+			parts = append(parts, p.URL)
+			if p.Message != "" {
+				parts = append(parts, strconv.Quote(clip(p.Message, 80)))
+			}
+		case len(p.Messages) > 0: // sampling
+			s := fmt.Sprintf("%d messages", len(p.Messages))
+			if last := p.Messages[len(p.Messages)-1]; len(last.Content) > 0 {
+				s += ", last " + last.Role + " " + blockSummary(last.Content)
+			}
+			if p.MaxTokens != nil {
+				s += fmt.Sprintf(" · maxTokens %d", *p.MaxTokens)
+			}
+			parts = append(parts, s)
 		case p.Progress != nil:
 			s := "progress " + strconv.FormatFloat(*p.Progress, 'f', -1, 64)
 			if p.Total != nil {
@@ -190,6 +210,8 @@ func messageSummary(e *Event) string {
 				s += " " + clip(string(p.Data), 200)
 			}
 			parts = append(parts, s)
+		case p.Message != "": // form-mode elicitation
+			parts = append(parts, strconv.Quote(clip(p.Message, 120)))
 		case len(p.RequestID) > 0:
 			s := "request " + string(p.RequestID)
 			if p.Reason != "" {
@@ -241,11 +263,27 @@ func resultSummary(method string, raw json.RawMessage) string {
 			return s
 		}
 	}
-	if v, ok := r["content"]; ok {
-		var blocks []struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
+	if a, ok := r["action"]; ok { // an elicitation's answer
+		var action string
+		json.Unmarshal(a, &action)
+		s := clip(action, 40)
+		if c, ok := r["content"]; ok {
+			s += " " + clip(string(c), 120)
 		}
+		return s
+	}
+	if c, ok := r["content"]; ok && len(c) > 0 && c[0] == '{' { // a sampling answer
+		var role, model string
+		json.Unmarshal(r["role"], &role)
+		json.Unmarshal(r["model"], &model)
+		s := strings.TrimSpace(role + " " + blockSummary(c))
+		if model != "" {
+			s += " · model " + clip(model, 60)
+		}
+		return s
+	}
+	if v, ok := r["content"]; ok {
+		var blocks []json.RawMessage
 		json.Unmarshal(v, &blocks)
 		var parts []string
 		if string(r["isError"]) == "true" {
@@ -256,11 +294,7 @@ func resultSummary(method string, raw json.RawMessage) string {
 				parts = append(parts, fmt.Sprintf("+%d more", len(blocks)-3))
 				break
 			}
-			if b.Type == "text" {
-				parts = append(parts, strconv.Quote(clip(b.Text, 80)))
-			} else {
-				parts = append(parts, "["+b.Type+"]")
-			}
+			parts = append(parts, blockSummary(b))
 		}
 		if _, ok := r["structuredContent"]; ok {
 			parts = append(parts, "+structured")
@@ -274,6 +308,22 @@ func resultSummary(method string, raw json.RawMessage) string {
 		return "{}"
 	}
 	return clip(string(raw), 120)
+}
+
+// blockSummary is one content block in short: its text quoted, or its
+// type in brackets.
+func blockSummary(raw json.RawMessage) string {
+	var b struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if json.Unmarshal(raw, &b) != nil {
+		return clip(string(raw), 80)
+	}
+	if b.Type == "text" {
+		return strconv.Quote(clip(b.Text, 80))
+	}
+	return "[" + b.Type + "]"
 }
 
 func clip(s string, n int) string {
