@@ -38,7 +38,7 @@ func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 		if e.Time.After(m.now) {
 			m.now = e.Time
 		}
-		m.wf.add(e)
+		m.wfs.add(e)
 		if e.Dir == mcp.DirIn {
 			m.lastIn = e.Time
 		}
@@ -136,9 +136,11 @@ func (m *Model) rewind() {
 	clear(m.reqInfo)
 	m.reqOrder = nil
 	m.srvLog = newSrvLog()
-	wf := newWaterfall()
-	wf.window, wf.lanes, wf.origin = m.wf.window, m.wf.lanes, m.opts.ReplayStart
-	m.wf = wf
+	was := m.wf
+	m.wfs, m.wf = newTimelines(), nil
+	m.wfs.setOrigin(m.opts.ReplayStart)
+	m.showTimeline()
+	m.wf.window, m.wf.lanes = was.window, was.lanes
 	m.tasks, m.taskList = nil, scroller{follow: true}
 	m.state, m.attempt, m.info, m.server = "", 0, nil, serverIdent{}
 	m.detect = nil

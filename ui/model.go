@@ -70,7 +70,8 @@ type Model struct {
 	log     *eventLog
 	logView logView // what the log pane shows
 	srvLog  *srvLog
-	wf      *waterfall // the timeline view
+	wf      *waterfall // the timeline view shown: one of wfs
+	wfs     timelines
 	br      *browser
 	work    *workPane
 
@@ -185,7 +186,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		events:      events,
 		log:         newEventLog(opts.LogWindow),
 		srvLog:      newSrvLog(),
-		wf:          newWaterfall(),
+		wfs:         newTimelines(),
 		taskList:    scroller{follow: true},
 		br:          newBrowser(),
 		work:        newWorkPane(),
@@ -197,6 +198,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		focus:       paneBrowser,
 	}
 	m.st = NewStyles(m.theme, m.isDark)
+	m.showTimeline()
 	if opts.Replay != nil {
 		m.startReplayView()
 	}
@@ -703,6 +705,18 @@ func (m *Model) showSelected() {
 	}
 }
 
+// toggleKeepalive hides or shows keepalive traffic in the log and the
+// timeline.
+func (m *Model) toggleKeepalive() {
+	m.log.toggleKeepalive()
+	m.showTimeline()
+	if m.log.hideKeepalive {
+		m.setFlash("keepalives hidden", false)
+	} else {
+		m.setFlash("keepalives shown", false)
+	}
+}
+
 func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	k, n := m.keys.Log, m.keys.Nav
 	if key.Matches(msg, k.Views) {
@@ -747,12 +761,7 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.setFlash("follow off", false)
 		}
 	case key.Matches(msg, k.Keepalive):
-		m.log.toggleKeepalive()
-		if m.log.hideKeepalive {
-			m.setFlash("keepalives hidden", false)
-		} else {
-			m.setFlash("keepalives shown", false)
-		}
+		m.toggleKeepalive()
 	case key.Matches(msg, k.Detail):
 		if en := m.log.selected(); en != nil {
 			m.pushDialog(newDetailDialog(m, en))

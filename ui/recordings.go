@@ -194,7 +194,7 @@ func (m *Model) replayOpened(msg replayOpenedMsg) tea.Cmd {
 	m.replayFile = &openedReplay{r: msg.r, p: msg.p}
 	m.events = msg.p.Events()
 	m.opts.Events, m.opts.Replay, m.opts.ReplayStart = m.events, msg.p, msg.r.Header().Start
-	m.wf.origin = time.Time{}
+	m.wfs.setOrigin(time.Time{})
 	m.startReplayView()
 	m.layout()
 	m.setFlash("replaying "+filepath.Base(msg.path)+" · space pauses · ? lists the keys", false)

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -105,8 +107,58 @@ func (w *waterfall) selected() *store.Span {
 	return &s[w.list.cursor]
 }
 
-// add takes one event into the timeline.
-func (w *waterfall) add(e *mcp.Event) {
+// timelines holds the timeline with every request and the one without
+// keepalive traffic (client and server pings). The log's keepalive toggle
+// shows one or the other; both are kept up to date, so toggling loses
+// nothing.
+type timelines struct{ all, quiet *waterfall }
+
+func newTimelines() timelines { return timelines{newWaterfall(), newWaterfall()} }
+
+// add takes one event into both timelines (keepalives only move the
+// quiet one's clock).
+func (t timelines) add(e *mcp.Event) {
+	t.all.add(e)
+	if e.IsKeepalive() {
+		t.quiet.clock(e)
+		return
+	}
+	t.quiet.add(e)
+}
+
+// setOrigin sets the zero of both axes.
+func (t timelines) setOrigin(at time.Time) { t.all.origin, t.quiet.origin = at, at }
+
+// showTimeline makes m.wf the timeline that matches the log's keepalive
+// toggle, with the same window, layout and, where it can, the same
+// selected request.
+func (m *Model) showTimeline() {
+	next := m.wfs.all
+	if m.log.hideKeepalive {
+		next = m.wfs.quiet
+	}
+	old := m.wf
+	if old == next {
+		return
+	}
+	m.wf = next
+	if old == nil {
+		return
+	}
+	next.window, next.from, next.lanes, next.laneOff = old.window, old.from, old.lanes, old.laneOff
+	next.list.rows, next.list.follow = old.list.rows, old.list.follow
+	if sel := old.selected(); sel != nil && !old.list.follow {
+		// the same request, or the first after it (a hidden ping)
+		spans := next.spans()
+		i, _ := slices.BinarySearchFunc(spans, sel.StartSeq, func(s store.Span, seq uint64) int { return cmp.Compare(s.StartSeq, seq) })
+		next.list.cursor = min(i, max(0, len(spans)-1))
+		next.list.offset = max(0, next.list.cursor-(old.list.cursor-old.list.offset))
+	}
+	next.list.clamp(len(next.spans()))
+}
+
+// clock moves the axis: its zero is the first event, its end the latest.
+func (w *waterfall) clock(e *mcp.Event) {
 	if e.Time.IsZero() {
 		return
 	}
@@ -116,6 +168,14 @@ func (w *waterfall) add(e *mcp.Event) {
 	if e.Time.After(w.last) {
 		w.last = e.Time
 	}
+}
+
+// add takes one event into the timeline.
+func (w *waterfall) add(e *mcp.Event) {
+	if e.Time.IsZero() {
+		return
+	}
+	w.clock(e)
 	if e.Kind == mcp.KindMessage && e.RPC == mcp.RPCNotification && e.Dir == mcp.DirIn {
 		w.ticks = append(w.ticks, e.Time)
 		if len(w.ticks) > maxTicks {
@@ -326,6 +386,8 @@ func (m *Model) timelineKey(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			m.setFlash("timeline: a row per request", false)
 		}
+	case key.Matches(msg, m.keys.Log.Keepalive):
+		m.toggleKeepalive()
 	case key.Matches(msg, m.keys.Log.Follow):
 		w.list.follow = !w.list.follow
 		w.list.clamp(n)
@@ -929,6 +991,6 @@ func padLeft(s string, w int) string {
 func (m *Model) startReplayView() {
 	m.logView = viewTimeline
 	if !m.opts.ReplayStart.IsZero() {
-		m.wf.origin = m.opts.ReplayStart
+		m.wfs.setOrigin(m.opts.ReplayStart)
 	}
 }

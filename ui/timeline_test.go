@@ -331,3 +331,47 @@ func TestGoldenReplay(t *testing.T) {
 
 // near reports durations equal to a nanosecond or two (halving rounds).
 func near(a, b time.Duration) bool { return max(a-b, b-a) <= 2 }
+
+// K hides keepalive pings in the timeline as in the log, and shows them
+// again; the selected request stays selected across the toggle, and
+// pings that arrive while hidden are there when shown.
+func TestTimelineKeepaliveToggle(t *testing.T) {
+	m := newTestModel(t, 120, 40, "")
+	f := &fx{at: t0.Add(100 * time.Millisecond), seq: 100}
+	f.req(30, "tools/call", `{"name":"first"}`).resp(30, "tools/call", `{"content":[]}`)
+	f.req(31, "ping", "").resp(31, "ping", `{}`)
+	f.req(32, "tools/call", `{"name":"second"}`).resp(32, "tools/call", `{"content":[]}`)
+	m.update(eventsMsg(f.evs))
+	press(m, "W")
+	if spanNamed(m, "ping #31") == nil || !strings.Contains(plain(m), "ping #31") {
+		t.Fatalf("the ping is not in the timeline:\n%s", plain(m))
+	}
+	// select "second", then hide keepalives
+	for m.wf.selected() == nil || !strings.Contains(spanLabel(m.wf.selected(), 200), "second") {
+		before := m.wf.list.cursor
+		press(m, "down")
+		if m.wf.list.cursor == before {
+			t.Fatal("could not select the second call")
+		}
+	}
+	press(m, "K")
+	if !m.log.hideKeepalive || spanNamed(m, "ping #31") != nil || strings.Contains(plain(m), "ping #31") {
+		t.Fatalf("K did not hide the ping:\n%s", plain(m))
+	}
+	if sel := m.wf.selected(); sel == nil || !strings.Contains(spanLabel(sel, 200), "second") {
+		t.Fatalf("selection moved to %+v", sel)
+	}
+	if spanNamed(m, "first #30") == nil {
+		t.Fatal("a request went with the ping")
+	}
+	// a ping while hidden, then show again
+	f.req(33, "ping", "").resp(33, "ping", `{}`)
+	m.update(eventsMsg(f.evs[len(f.evs)-2:]))
+	if spanNamed(m, "ping #33") != nil {
+		t.Fatal("a new ping shows while keepalives are hidden")
+	}
+	press(m, "K")
+	if m.log.hideKeepalive || spanNamed(m, "ping #31") == nil || spanNamed(m, "ping #33") == nil {
+		t.Fatalf("K did not bring the pings back:\n%s", plain(m))
+	}
+}

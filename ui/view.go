@@ -438,7 +438,7 @@ func (m *Model) ShortHelp() []key.Binding {
 			return append([]key.Binding{kb("enter", "open result"), kb("x", "cancel task"), k.Log.Views}, g...)
 		case viewTimeline:
 			t := k.Timeline
-			return append([]key.Binding{t.Jump, t.ZoomIn, t.ZoomOut, t.PanLeft, t.PanRight, t.Lanes, t.Fit, k.Log.Follow, k.Log.Views}, g...)
+			return append([]key.Binding{t.Jump, t.ZoomIn, t.ZoomOut, t.PanLeft, t.PanRight, t.Lanes, t.Fit, k.Log.Keepalive, k.Log.Follow, k.Log.Views}, g...)
 		}
 		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.ViewResult, k.Log.Views}, g...)
 	case paneWork:
@@ -514,7 +514,7 @@ func (m *Model) helpGroups() []helpGroup {
 		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
 		{title: "Browser (left)", keys: []key.Binding{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil}},
 		{title: "Event log", keys: []key.Binding{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil}},
-		{title: "Timeline", keys: []key.Binding{t.Jump, t.Result, t.ZoomIn, t.ZoomOut, t.Fit, t.PanLeft, t.PanRight, t.Lanes, k.Log.Follow}},
+		{title: "Timeline", keys: []key.Binding{t.Jump, t.Result, t.ZoomIn, t.ZoomOut, t.Fit, t.PanLeft, t.PanRight, t.Lanes, k.Log.Keepalive, k.Log.Follow}},
 		{title: "Work pane", keys: []key.Binding{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back}},
 		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
 		{title: "Event detail", keys: []key.Binding{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close}},
