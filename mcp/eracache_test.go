@@ -1,11 +1,15 @@
 package mcp
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // The era cache remembers what detection found: the next connection goes
@@ -23,11 +27,13 @@ func TestEraCache(t *testing.T) {
 	if fi, err := os.Stat(cache); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file: %v %v", fi, err)
 	}
-	// Second time: no probe, no probe timeout.
-	start := time.Now()
+	// Second time: no probe, and the header says why.
 	s, log := dialT(t, cfg)
-	if time.Since(start) >= 400*time.Millisecond || s.Info().Era != "legacy" {
-		t.Fatalf("cache not used: %s, era %s", time.Since(start), s.Info().Era)
+	if n := log.count(func(e Event) bool { return e.Method == "server/discover" }); n != 0 || s.Info().Era != "legacy" {
+		t.Fatalf("cache not used: %d server/discover probes, era %s", n, s.Info().Era)
+	}
+	if r := s.Info().Reason; !strings.Contains(r, "era cache") || strings.Contains(r, "forced") {
+		t.Fatalf("reason %q; want it to name the era cache", r)
 	}
 	if log.count(func(e Event) bool { return strings.HasPrefix(e.Text, "era cache: stdio legacy") }) != 1 {
 		t.Fatalf("cache use not logged")
@@ -44,4 +50,35 @@ func TestEraCache(t *testing.T) {
 	if rec, ok := lookupEra(&silentAsModern); !ok || rec.Era != "legacy" {
 		t.Fatalf("cache not corrected: %+v", rec)
 	}
+}
+
+// A legacy SSE server found by detection is remembered; the next
+// connection goes straight to its GET stream and says it came from the
+// cache, not that the user forced it.
+func TestEraCacheLegacySSEReason(t *testing.T) {
+	srv := httptest.NewServer(sdk.NewSSEHandler(func(*http.Request) *sdk.Server { return goSDKServer() }, nil))
+	defer srv.Close()
+	cfg := Config{URL: srv.URL, Keepalive: -1, EraCache: filepath.Join(t.TempDir(), "eras.json")}
+	s, first := dialT(t, cfg)
+	if s.Info().Transport != TransportSSE || strings.Contains(s.Info().Reason, "forced") {
+		t.Fatalf("detected %s, reason %q", s.Info().Transport, s.Info().Reason)
+	}
+	s.Close()
+	s, log := dialT(t, cfg)
+	defer s.Close()
+	probes := func(l *eventLog) int {
+		return l.count(func(e Event) bool {
+			return e.Dir == DirOut && (e.Method == "server/discover" || e.Method == "initialize" && e.URL == srv.URL)
+		})
+	}
+	if n := probes(first); n == 0 {
+		t.Fatal("detection sent no probe: the test does not see probes")
+	}
+	if n := probes(log); n != 0 {
+		t.Fatalf("%d probes to the URL before the GET stream: the cache was not used", n)
+	}
+	if r := s.Info().Reason; !strings.Contains(r, "era cache") || strings.Contains(r, "forced") {
+		t.Fatalf("reason %q; want it to name the era cache", r)
+	}
+	callSum(t, s)
 }

@@ -169,6 +169,18 @@ const (
 // String returns the transport's name.
 func (k TransportKind) String() string { return string(k) }
 
+// Long is the transport's name in prose: "legacy HTTP+SSE", "Streamable
+// HTTP", "stdio".
+func (k TransportKind) Long() string {
+	switch k {
+	case TransportSSE:
+		return "legacy HTTP+SSE"
+	case TransportHTTP:
+		return "Streamable HTTP"
+	}
+	return string(k)
+}
+
 // IsKeepalive reports whether e is keepalive traffic: an SSE comment, an SSE
 // event named like a keepalive, or a ping request or its response.
 func (e *Event) IsKeepalive() bool {

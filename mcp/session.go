@@ -180,6 +180,8 @@ func (s *Session) establishFirst(ctx context.Context) error {
 	if rec, ok := lookupEra(&s.cfg); ok && !forced {
 		s.mu.Lock()
 		s.kind, s.era = rec.Transport, rec.Era
+		// establish keeps a reason set for the same transport
+		s.reason = "remembered: " + rec.Transport.Long() + ", " + rec.Era + " era (era cache)"
 		if rec.Era == "legacy" && rec.Protocol != "" {
 			s.legacyOffer = rec.Protocol
 		}
@@ -193,7 +195,7 @@ func (s *Session) establishFirst(ctx context.Context) error {
 		s.note("the remembered transport failed (" + err.Error() + "); detecting again")
 		storeEra(&s.cfg, eraRecord{})
 		s.mu.Lock()
-		s.kind, s.era, s.legacyOffer = s.cfg.Transport, "", ""
+		s.kind, s.era, s.legacyOffer, s.reason = s.cfg.Transport, "", "", ""
 		if len(s.cfg.Command) > 0 {
 			s.kind = TransportStdio
 		}
