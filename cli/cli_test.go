@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"image/png"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -248,6 +250,10 @@ func TestOutputFile(t *testing.T) {
 	b, err := os.ReadFile(out)
 	if r.code != 0 || err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
 		t.Fatalf("exit %d, %v, %d bytes: %q", r.code, err, len(b), r.stderr)
+	}
+	// the text output names the image's type, dimensions and size
+	if cfg, err := png.DecodeConfig(bytes.NewReader(b)); err != nil || !strings.Contains(r.stdout, fmt.Sprintf("[image image/png %d×%d png, ", cfg.Width, cfg.Height)) {
+		t.Fatalf("image line: %v %q", err, r.stdout)
 	}
 	for _, uri := range demo.ResourceURIs() {
 		if !strings.Contains(uri, "png") && !strings.Contains(uri, "blob") && !strings.Contains(uri, "bin") {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/media"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
@@ -397,11 +398,17 @@ func renderBlock(raw json.RawMessage) (out string, isText bool) {
 	case "text":
 		return termsafe.Text(b.Text), true
 	case "image", "audio":
-		n := base64.StdEncoding.DecodedLen(len(b.Data))
+		n, about := base64.StdEncoding.DecodedLen(len(b.Data)), ""
 		if d, err := base64.StdEncoding.DecodeString(b.Data); err == nil {
 			n = len(d)
+			if about = media.ImageDims(d); about == "" {
+				about = media.WAVInfo(d)
+			}
 		}
-		return termsafe.Line(fmt.Sprintf("[%s %s, %s]", b.Type, b.MimeType, sizeText(n))), false
+		if about != "" {
+			about = " " + about
+		}
+		return termsafe.Line(fmt.Sprintf("[%s %s%s, %s]", b.Type, b.MimeType, about, sizeText(n))), false
 	case "resource_link":
 		s := "[link] " + b.URI
 		if b.Name != "" {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	_ "image/gif"  // image.Decode for GIF
+	_ "image/jpeg" // image.Decode for JPEG
+	_ "image/png"  // image.Decode for PNG
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"

@@ -1,16 +1,10 @@
 package ui
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/gif"  // image.DecodeConfig for GIF headers
-	_ "image/jpeg" // image.DecodeConfig for JPEG headers
-	_ "image/png"  // image.DecodeConfig for PNG headers
 	"strings"
 	"time"
 
@@ -18,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/media"
 	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
@@ -410,7 +405,7 @@ func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *hi
 			return append(out, st.Err.Render("blob is not valid base64: "+err.Error()))
 		}
 		info := "blob · " + humanize.IBytes(uint64(len(data)))
-		if dims := imageDims(data); dims != "" {
+		if dims := media.ImageDims(data); dims != "" {
 			info += " · " + dims
 		}
 		out = append(out, st.Text.Render(info+"  (s saves it)"))
@@ -432,60 +427,13 @@ func mediaInfo(b mcp.Content) string {
 	}
 	parts = append(parts, humanize.IBytes(uint64(len(data))))
 	if b.Type == "image" {
-		if d := imageDims(data); d != "" {
+		if d := media.ImageDims(data); d != "" {
 			parts = append(parts, d)
 		}
-	} else if d := wavInfo(data); d != "" {
+	} else if d := media.WAVInfo(data); d != "" {
 		parts = append(parts, d)
 	}
 	return strings.Join(parts, " · ") + "  (s saves it)"
-}
-
-// imageDims decodes only the header of a PNG, JPEG or GIF.
-func imageDims(data []byte) string {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("%d×%d %s", cfg.Width, cfg.Height, format)
-}
-
-// wavInfo reads a RIFF/WAVE header: channels, sample rate and duration.
-func wavInfo(data []byte) string {
-	if len(data) < 44 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return ""
-	}
-	var ch, bits uint16
-	var rate uint32
-	dataLen := -1
-	for p := 12; p+8 <= len(data); {
-		id := string(data[p : p+4])
-		n := int(binary.LittleEndian.Uint32(data[p+4 : p+8]))
-		body := p + 8
-		switch id {
-		case "fmt ":
-			if body+16 <= len(data) {
-				ch = binary.LittleEndian.Uint16(data[body+2:])
-				rate = binary.LittleEndian.Uint32(data[body+4:])
-				bits = binary.LittleEndian.Uint16(data[body+14:])
-			}
-		case "data":
-			dataLen = n
-		}
-		if n < 0 || body+n < p {
-			break
-		}
-		p = body + n + n%2
-	}
-	if rate == 0 || ch == 0 || bits == 0 {
-		return ""
-	}
-	s := fmt.Sprintf("%d ch %d Hz %d-bit", ch, rate, bits)
-	if dataLen >= 0 {
-		secs := float64(dataLen) / float64(rate*uint32(ch)*uint32(bits/8))
-		s += fmt.Sprintf(" %.2fs", secs)
-	}
-	return s
 }
 
 // describeErr turns the wire core's errors into one message for the user.

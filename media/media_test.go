@@ -1,0 +1,61 @@
+package media
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/png"
+	"testing"
+)
+
+func TestImageDims(t *testing.T) {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 16, 9))); err != nil {
+		t.Fatal(err)
+	}
+	if got := ImageDims(b.Bytes()); got != "16×9 png" {
+		t.Fatalf("got %q", got)
+	}
+	for _, bad := range [][]byte{nil, []byte("not an image"), b.Bytes()[:10]} {
+		if got := ImageDims(bad); got != "" {
+			t.Fatalf("%q: got %q, want nothing", bad, got)
+		}
+	}
+}
+
+// wav builds a RIFF/WAVE header for n bytes of samples.
+func wav(ch, bits uint16, rate uint32, n int) []byte {
+	var b bytes.Buffer
+	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	le(uint32(36 + n))
+	b.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1))
+	le(ch)
+	le(rate)
+	le(rate * uint32(ch) * uint32(bits/8))
+	le(ch * bits / 8)
+	le(bits)
+	b.WriteString("data")
+	le(uint32(n))
+	b.Write(make([]byte, n))
+	return b.Bytes()
+}
+
+func TestWAVInfo(t *testing.T) {
+	if got := WAVInfo(wav(1, 16, 8000, 8000)); got != "1 ch 8000 Hz 16-bit 0.50s" {
+		t.Fatalf("got %q", got)
+	}
+	// A 4-bit header (no whole bytes per sample) must not divide by zero.
+	if got := WAVInfo(wav(1, 4, 8000, 100)); got != "" {
+		t.Fatalf("4-bit: got %q", got)
+	}
+	// A chunk length pointing far past the end ends the walk.
+	cut := wav(2, 16, 44100, 0)
+	binary.LittleEndian.PutUint32(cut[16:], 0xFFFFFFF0)
+	_ = WAVInfo(cut)
+	if got := WAVInfo([]byte("RIFF....WAVE")); got != "" {
+		t.Fatalf("short: got %q", got)
+	}
+}
