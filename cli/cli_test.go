@@ -199,6 +199,9 @@ func TestShellJSON(t *testing.T) {
 		if sl.OK && sl.Result == nil || !sl.OK && (sl.Error == nil || sl.Error.Message == "") {
 			t.Fatalf("line %d lacks result or error: %s", i, l)
 		}
+		if sl.Error != nil && strings.Contains(sl.Error.Message, "  ") {
+			t.Fatalf("line %d: the error message has runs of spaces: %q", i, sl.Error.Message)
+		}
 	}
 	if !strings.Contains(lines[0], `"result":{"tools":[`) || !strings.Contains(lines[1], `"content"`) {
 		t.Fatalf("shapes: %s / %s", lines[0], lines[1])

@@ -312,5 +312,5 @@ func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writ
 		}
 		return nil, nil
 	}
-	return nil, fmt.Errorf("unknown command %q; %s", verb, shellHelp)
+	return nil, fmt.Errorf("unknown command %q; %s", verb, strings.Join(strings.Fields(shellHelp), " "))
 }
