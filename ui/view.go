@@ -279,7 +279,7 @@ func (m *Model) header(W int) string {
 		}
 		parts = append(parts, part{st.Muted.Render("last byte ") + st.Text.Render(shortDur(age)), 3})
 	}
-	if m.recs == nil {
+	if m.recs == nil && m.picker == nil { // not while choosing a server or a recording
 		parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.kaIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.kaOut)), 5})
 	}
 	if m.pingRTT > 0 {
