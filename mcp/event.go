@@ -78,7 +78,9 @@ const (
 type Event struct {
 	// Seq numbers events of one session in the order they were observed.
 	Seq uint64 `json:"seq"`
-	// Time is when sonde observed the event (carries Go's monotonic reading).
+	// Time is when sonde observed the event (carries Go's monotonic
+	// reading): for an event read from a stream, when the read that
+	// delivered it returned. Times never go back along Seq.
 	Time time.Time `json:"time"`
 	Dir  Dir       `json:"dir"`
 	Kind Kind      `json:"kind"`

@@ -118,7 +118,11 @@ func (s *Session) resolve(ev *Event) {
 	s.mu.Unlock()
 	if p != nil {
 		ev.ReqMethod = p.method
-		ev.Latency = time.Since(p.sent)
+		if ev.Time.IsZero() {
+			ev.Latency = time.Since(p.sent)
+		} else {
+			ev.Latency = max(0, ev.Time.Sub(p.sent)) // when its bytes were read
+		}
 	}
 	s.emit(ev)
 	if p == nil {

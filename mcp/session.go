@@ -23,8 +23,9 @@ type Session struct {
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 
-	emitMu sync.Mutex
-	seq    uint64
+	emitMu   sync.Mutex
+	seq      uint64
+	lastTime time.Time // the latest event time, so times never go back
 
 	mu       sync.Mutex
 	tr       transport
@@ -146,13 +147,22 @@ func (s *Session) State() State {
 }
 
 // emit stamps an event with its sequence number and time and hands it on.
-// The lock keeps events in sequence order for OnEvent.
+// The lock keeps events in sequence order for OnEvent. An event read from a
+// stream comes with the time of the read that delivered it (every event of
+// a burst shares one clock reading); others are stamped now. Times never go
+// back along the sequence.
 func (s *Session) emit(e *Event) {
 	s.scrub.event(e)
 	s.emitMu.Lock()
 	s.seq++
 	e.Seq = s.seq
-	e.Time = time.Now()
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	if e.Time.Before(s.lastTime) {
+		e.Time = s.lastTime
+	}
+	s.lastTime = e.Time
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(*e)
 	}

@@ -50,6 +50,9 @@ type tap struct {
 	total     atomic.Int64
 	lastRetry atomic.Int64 // latest retry in ms, -1 if none
 	lastByte  atomic.Int64 // unix nanos of the last byte read
+	// readAt is when the latest read returned bytes (reader goroutine
+	// only): the observed time of the events parsed from them.
+	readAt time.Time
 
 	idle    time.Duration
 	timerMu sync.Mutex
@@ -175,7 +178,8 @@ func (t *tap) fill() {
 	if n > 0 {
 		t.end += n
 		t.total.Add(int64(n))
-		t.lastByte.Store(time.Now().UnixNano())
+		t.readAt = time.Now()
+		t.lastByte.Store(t.readAt.UnixNano())
 		if t.onBytes != nil {
 			t.onBytes(n)
 		}

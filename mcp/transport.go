@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unsafe"
 
 	sse "github.com/tmaxmax/go-sse"
@@ -77,10 +78,10 @@ type sseReadResult struct {
 // onEndpoint, if set, receives `endpoint` events (legacy transport).
 func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint func(data string)) sseReadResult {
 	t.onComment = func(text string, n int) {
-		l.emit(&Event{Dir: DirIn, Kind: KindComment, Stream: stream, Text: text, Bytes: int64(n)})
+		l.emit(&Event{Time: t.readAt, Dir: DirIn, Kind: KindComment, Stream: stream, Text: text, Bytes: int64(n)})
 	}
 	t.onRetry = func(ms int) {
-		l.emit(&Event{Dir: DirIn, Kind: KindSSE, Stream: stream, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
+		l.emit(&Event{Time: t.readAt, Dir: DirIn, Kind: KindSSE, Stream: stream, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
 	}
 	var res sseReadResult
 	// The scanner holds a whole block, field names included.
@@ -97,15 +98,15 @@ func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint fun
 		if ev.LastEventID != "" {
 			res.lastID, res.sawID = ev.LastEventID, true
 		}
-		handleSSEEvent(l, base, ev, t.takeRetry(), stream, onEndpoint)
+		handleSSEEvent(l, base, ev, t.readAt, t.takeRetry(), stream, onEndpoint)
 	}
 	res.idled = t.Idled()
 	return res
 }
 
 // handleSSEEvent classifies one dispatched SSE event.
-func handleSSEEvent(l link, base *Event, ev sse.Event, retry int, stream string, onEndpoint func(string)) {
-	*base = Event{Dir: DirIn, Stream: stream, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
+func handleSSEEvent(l link, base *Event, ev sse.Event, at time.Time, retry int, stream string, onEndpoint func(string)) {
+	*base = Event{Time: at, Dir: DirIn, Stream: stream, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
 	switch {
 	case ev.Type == "" || ev.Type == "message":
 		if strings.TrimSpace(ev.Data) == "" {
