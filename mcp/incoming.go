@@ -15,6 +15,10 @@ import (
 
 func (l *tlink) receive(e *Event) { l.s.receive(l.tr, e) }
 
+// errStrayAnswer is the note on an answer whose id no request of sonde's
+// waits for.
+const errStrayAnswer = "an answer to an id which sonde did not send or no longer waits for"
+
 func (l *tlink) orphan(id string, err error) { l.s.orphan(id, err) }
 
 // receive decodes one incoming frame that tr delivered, logs it and routes it.
@@ -113,7 +117,9 @@ func (s *Session) resolve(ev *Event) {
 	} else if id == "" {
 		ev.Err = "error answer without an id"
 	} else {
-		ev.Err = "answer to id " + id + ", which sonde did not send or no longer waits for"
+		// the event carries the id; a constant message costs no allocation
+		// on a stream full of them
+		ev.Err = errStrayAnswer
 	}
 	s.mu.Unlock()
 	if p != nil {
