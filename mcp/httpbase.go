@@ -185,15 +185,11 @@ func readLimited(r io.Reader, max int) ([]byte, error) {
 }
 
 // event builds the log entry for an outgoing frame.
-// On an answer to a server request, method is the request's and goes to
-// ReqMethod, as on incoming answers.
+// An answer to a server request names that request's method in
+// ReqMethod, as incoming answers do.
 func (m *outMsg) event() Event {
-	e := Event{Dir: DirOut, Kind: KindMessage, RPC: m.rpc, Method: m.method, ID: m.id,
+	return Event{Dir: DirOut, Kind: KindMessage, RPC: m.rpc, Method: m.method, ReqMethod: m.answers, ID: m.id,
 		Raw: json.RawMessage(m.raw), Bytes: int64(len(m.raw))}
-	if m.rpc == RPCResponse || m.rpc == RPCErrorResponse {
-		e.Method, e.ReqMethod = "", m.method
-	}
-	return e
 }
 
 // errIsSessionGone reports whether an HTTP error says the server no longer

@@ -286,7 +286,7 @@ func (s *Session) respond(tr transport, id json.RawMessage, method string, resul
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
 	defer cancel()
-	m := &outMsg{raw: frame, rpc: rpc, method: method, id: idKey(id)}
+	m := &outMsg{raw: frame, rpc: rpc, answers: method, id: idKey(id)}
 	if err := tr.send(ctx, m); err != nil && s.ctx.Err() == nil {
 		s.emit(&Event{Dir: DirMeta, Kind: KindError, ID: idKey(id), Err: fmt.Sprintf("answering the server's %s: %v", method, err)})
 	}

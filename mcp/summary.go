@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -156,8 +157,13 @@ func messageSummary(e *Event) string {
 		Result json.RawMessage `json:"result"`
 		Error  *RPCError       `json:"error"`
 	}
-	if json.Unmarshal(e.Raw, &m) != nil {
-		return ""
+	if err := json.Unmarshal(e.Raw, &m); err != nil {
+		// A field of an unexpected type (maxTokens 1000.0, a number for a
+		// name) is skipped and the rest still decoded: keep what there is.
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return ""
+		}
 	}
 	p := m.Params
 	var parts []string

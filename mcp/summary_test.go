@@ -33,6 +33,9 @@ func TestSummaryOfServerRequestsAndAnswers(t *testing.T) {
 		{"sampling answer", Event{Kind: KindMessage, RPC: RPCResponse, Dir: DirOut, ReqMethod: "sampling/createMessage", ID: "3",
 			Raw: []byte(`{"jsonrpc":"2.0","id":3,"result":{"role":"assistant","content":{"type":"text","text":"4"},"model":"human","stopReason":"endTurn"}}`)},
 			[]string{"#3 sampling/createMessage", `assistant "4"`, "model human"}},
+		{"odd types keep the rest", Event{Kind: KindMessage, RPC: RPCRequest, Method: "sampling/createMessage", ID: "5",
+			Raw: []byte(`{"jsonrpc":"2.0","id":5,"method":"sampling/createMessage","params":{"messages":[{"role":"user","content":{"type":"text","text":"hi"}}],"maxTokens":1000.0,"url":7}}`)},
+			[]string{"#5", "1 messages", `"hi"`}},
 		{"tool result still", Event{Kind: KindMessage, RPC: RPCResponse, ReqMethod: "tools/call", ID: "4",
 			Raw: []byte(`{"jsonrpc":"2.0","id":4,"result":{"content":[{"type":"text","text":"hi"},{"type":"image","data":"","mimeType":"image/png"}]}}`)},
 			[]string{"#4 tools/call", `"hi" [image]`}},
@@ -49,7 +52,7 @@ func TestSummaryOfServerRequestsAndAnswers(t *testing.T) {
 // TestOutgoingAnswerNamesTheRequest: the event of the client's answer to
 // a server request carries the request's method, like incoming answers do.
 func TestOutgoingAnswerNamesTheRequest(t *testing.T) {
-	m := &outMsg{raw: []byte(`{"jsonrpc":"2.0","id":0,"result":{"roots":[]}}`), rpc: RPCResponse, method: "roots/list", id: "0"}
+	m := &outMsg{raw: []byte(`{"jsonrpc":"2.0","id":0,"result":{"roots":[]}}`), rpc: RPCResponse, answers: "roots/list", id: "0"}
 	e := m.event()
 	if e.Method != "" || e.ReqMethod != "roots/list" {
 		t.Fatalf("answer event: Method %q ReqMethod %q; want the method as ReqMethod only", e.Method, e.ReqMethod)

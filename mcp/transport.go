@@ -42,8 +42,10 @@ type transport interface {
 type outMsg struct {
 	raw    []byte
 	rpc    RPCType
-	method string
-	id     string // JSON text of the id for requests and responses
+	method string // requests and notifications
+	// answers is, on an answer to a server request, that request's method.
+	answers string
+	id      string // JSON text of the id for requests and responses
 	// header holds per-message HTTP headers (2026-07-28: MCP-Protocol-Version,
 	// Mcp-Method, Mcp-Name, Mcp-Param-*).
 	header http.Header

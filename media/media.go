@@ -51,12 +51,14 @@ func WAVInfo(data []byte) string {
 		}
 		p = body + n + n%2
 	}
-	if rate == 0 || ch == 0 || bits < 8 {
+	if rate == 0 || ch == 0 || bits == 0 {
 		return ""
 	}
 	s := fmt.Sprintf("%d ch %d Hz %d-bit", ch, rate, bits)
 	if dataLen >= 0 {
-		secs := float64(dataLen) / float64(rate*uint32(ch)*uint32(bits/8))
+		// whole bytes per sample (12-bit samples take 2), in float64 so a
+		// hostile header cannot overflow the product to zero
+		secs := float64(dataLen) / (float64(rate) * float64(ch) * float64((bits+7)/8))
 		s += fmt.Sprintf(" %.2fs", secs)
 	}
 	return s

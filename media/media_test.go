@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"image"
 	"image/png"
+	"strings"
 	"testing"
 )
 
@@ -47,9 +48,16 @@ func TestWAVInfo(t *testing.T) {
 	if got := WAVInfo(wav(1, 16, 8000, 8000)); got != "1 ch 8000 Hz 16-bit 0.50s" {
 		t.Fatalf("got %q", got)
 	}
-	// A 4-bit header (no whole bytes per sample) must not divide by zero.
-	if got := WAVInfo(wav(1, 4, 8000, 100)); got != "" {
+	// Samples of less than a byte take a whole byte; 12-bit ones two.
+	if got := WAVInfo(wav(1, 4, 8000, 4000)); got != "1 ch 8000 Hz 4-bit 0.50s" {
 		t.Fatalf("4-bit: got %q", got)
+	}
+	if got := WAVInfo(wav(2, 12, 1000, 4000)); got != "2 ch 1000 Hz 12-bit 1.00s" {
+		t.Fatalf("12-bit: got %q", got)
+	}
+	// A product that overflowed 32 bits to zero gave an infinite duration.
+	if got := WAVInfo(wav(4, 8, 1<<30, 100)); strings.Contains(got, "Inf") {
+		t.Fatalf("overflow: got %q", got)
 	}
 	// A chunk length pointing far past the end ends the walk.
 	cut := wav(2, 16, 44100, 0)

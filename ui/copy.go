@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/ui/form"
@@ -58,7 +59,10 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 // ksh and POSIX.1-2024 sh), so the command stays exact and pasting it
 // never sends a control character to the terminal or the shell.
 func shellQuote(s string) string {
-	if strings.IndexFunc(s, form.IsUnsafeRune) >= 0 || strings.ContainsAny(s, "\n\t") {
+	// U+FFFD is unsafe only for the text widgets; in a shell it is a
+	// printable character like any other
+	unsafe := func(r rune) bool { return form.IsUnsafeRune(r) && r != utf8.RuneError }
+	if strings.IndexFunc(s, unsafe) >= 0 || strings.ContainsAny(s, "\n\t") {
 		var b strings.Builder
 		b.WriteString("$'")
 		for _, r := range s {
@@ -68,7 +72,7 @@ func shellQuote(s string) string {
 				b.WriteRune(r)
 			case r < 0x20 || r == 0x7f:
 				fmt.Fprintf(&b, "\\x%02x", r)
-			case form.IsUnsafeRune(r):
+			case unsafe(r):
 				fmt.Fprintf(&b, "\\u%04x", r)
 			default:
 				b.WriteRune(r)

@@ -372,6 +372,9 @@ func TestCopyFormats(t *testing.T) {
 	if got := shellQuote("clear\x1b[2J\u202e"); got != `$'clear\x1b[2J\u202e'` {
 		t.Fatalf("control characters must be ANSI-C quoted: %s", got)
 	}
+	if got := shellQuote("a�b"); got != "'a�b'" {
+		t.Fatalf("U+FFFD is printable in a shell: %s", got)
+	}
 	// through the dialog: c then a hotkey sets the clipboard
 	press(m, "tab", "tab", "c")
 	cmd := press(m, "j")

@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -148,9 +146,16 @@ func (m *Model) showTimeline() {
 	next.window, next.from, next.lanes, next.laneOff = old.window, old.from, old.lanes, old.laneOff
 	next.list.rows, next.list.follow = old.list.rows, old.list.follow
 	if sel := old.selected(); sel != nil && !old.list.follow {
-		// the same request, or the first after it (a hidden ping)
+		// the same request, or the first after it (a hidden ping). Spans
+		// are in time order; sequence numbers restart with each session.
 		spans := next.spans()
-		i, _ := slices.BinarySearchFunc(spans, sel.StartSeq, func(s store.Span, seq uint64) int { return cmp.Compare(s.StartSeq, seq) })
+		i := sort.Search(len(spans), func(i int) bool { return !spans[i].Start.Before(sel.Start) })
+		for j := i; j < len(spans) && spans[j].Start.Equal(sel.Start); j++ {
+			if s := &spans[j]; s.StartSeq == sel.StartSeq && s.Dir == sel.Dir && s.ID == sel.ID {
+				i = j
+				break
+			}
+		}
 		next.list.cursor = min(i, max(0, len(spans)-1))
 		next.list.offset = max(0, next.list.cursor-(old.list.cursor-old.list.offset))
 	}
