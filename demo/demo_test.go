@@ -463,7 +463,7 @@ func checkResourceLinks(t *testing.T, _ *Running, cs *mcp.ClientSession, _ *obse
 			links++
 		case *mcp.EmbeddedResource:
 			if c.Resource.Blob != nil {
-				if !bytes.Equal(c.Resource.Blob, logoPNG) {
+				if !bytes.Equal(c.Resource.Blob, logoPNG()) {
 					t.Error("embedded blob differs from the logo")
 				}
 				blobs++
@@ -472,7 +472,7 @@ func checkResourceLinks(t *testing.T, _ *Running, cs *mcp.ClientSession, _ *obse
 			}
 		}
 	}
-	if links != len(staticResources)+2 || texts != 1 || blobs != 1 {
+	if links != len(staticResources())+2 || texts != 1 || blobs != 1 {
 		t.Errorf("links=%d texts=%d blobs=%d", links, texts, blobs)
 	}
 }
@@ -1002,12 +1002,12 @@ func TestMedia(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
-	if _, err := png.Decode(bytes.NewReader(iconPNG)); err != nil {
+	if _, err := png.Decode(bytes.NewReader(iconPNG())); err != nil {
 		t.Error(err)
 	}
 	src := demoIcons()[0].Source
 	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(src, "data:image/png;base64,"))
-	if err != nil || !bytes.Equal(b, iconPNG) {
+	if err != nil || !bytes.Equal(b, iconPNG()) {
 		t.Errorf("icon data URI: %v", err)
 	}
 	if w := makeWAV(440, 1000); len(w) != 44+2*wavSampleRate {

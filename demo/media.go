@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -102,15 +103,16 @@ func makeBlob(n int) []byte {
 	return out
 }
 
-// iconPNG is a small icon for the server, tools and prompts.
-var iconPNG = makePNG("rings", 32)
+// iconPNG is a small icon for the server, tools and prompts, encoded on
+// first use.
+var iconPNG = sync.OnceValue(func() []byte { return makePNG("rings", 32) })
 
 // demoIcons returns the icon list used on the server implementation and on
 // some tools, as a data: URI (the only kind besides https: that clients are
 // told to accept).
 func demoIcons() []mcp.Icon {
 	return []mcp.Icon{{
-		Source:   "data:image/png;base64," + base64.StdEncoding.EncodeToString(iconPNG),
+		Source:   "data:image/png;base64," + base64.StdEncoding.EncodeToString(iconPNG()),
 		MIMEType: "image/png",
 		Sizes:    []string{"32x32"},
 	}}

@@ -174,7 +174,7 @@ func (d *demo) welcomePrompt(context.Context, *mcp.GetPromptRequest) (*mcp.GetPr
 		Messages: []*mcp.PromptMessage{
 			userText("Hello! What can this server do?"),
 			{Role: "assistant", Content: &mcp.TextContent{Text: "It demonstrates every MCP feature. Here is its logo and its readme."}},
-			{Role: "assistant", Content: &mcp.ImageContent{Data: logoPNG, MIMEType: "image/png"}},
+			{Role: "assistant", Content: &mcp.ImageContent{Data: logoPNG(), MIMEType: "image/png"}},
 			{Role: "assistant", Content: &mcp.ResourceLink{URI: uriReadme, Name: "readme", Title: "Read me", MIMEType: "text/markdown"}},
 			{Role: "assistant", Content: &mcp.EmbeddedResource{Resource: &mcp.ResourceContents{
 				URI: uriSettings, MIMEType: "application/json", Text: settingsJSON,

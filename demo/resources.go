@@ -38,7 +38,7 @@ const (
 // ResourceURIs returns the URIs of the resources the demo server starts with.
 func ResourceURIs() []string {
 	uris := []string{ClockURI}
-	for _, r := range staticResources {
+	for _, r := range staticResources() {
 		uris = append(uris, r.uri)
 	}
 	return uris
@@ -74,7 +74,8 @@ const notesText = "Plain text notes.\n\n" +
 	"A very long line: " + "lorem ipsum dolor sit amet " + "consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua " +
 	"ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.\n"
 
-var logoPNG = makePNG("checkerboard", 48)
+// logoPNG is the 48×48 logo, encoded on first use.
+var logoPNG = sync.OnceValue(func() []byte { return makePNG("checkerboard", 48) })
 
 var blobData = makeBlob(1024)
 
@@ -93,16 +94,20 @@ func (r staticResource) data() []byte {
 	return []byte(r.text)
 }
 
-var staticResources = []staticResource{
-	{uri: uriReadme, name: "readme", title: "Read me", description: "A markdown document.", mimeType: "text/markdown", text: readmeMarkdown,
-		annotations: &mcp.Annotations{Audience: []mcp.Role{"user", "assistant"}, Priority: 0.9, LastModified: "2026-11-01T09:30:00Z"}},
-	{uri: uriSettings, name: "settings", title: "Settings (JSON)", description: "A JSON document.", mimeType: "application/json", text: settingsJSON,
-		annotations: &mcp.Annotations{Audience: []mcp.Role{"assistant"}, Priority: 0.4}},
-	{uri: uriNotes, name: "notes", title: "Plain-text notes", description: "Plain text with Unicode, tabs and a long line.", mimeType: "text/plain", text: notesText},
-	{uri: uriLogo, name: "logo", title: "Logo (PNG)", description: "A 48×48 PNG, served as a base64 blob.", mimeType: "image/png", blob: logoPNG,
-		annotations: &mcp.Annotations{Audience: []mcp.Role{"user"}, Priority: 0.2}},
-	{uri: uriBlob, name: "random-bytes", title: "Random bytes", description: "1 KiB of deterministic pseudo-random bytes.", mimeType: "application/octet-stream", blob: blobData},
-}
+// staticResources are built on first use: encoding the PNGs at package
+// init cost every sonde process (the headless CLI too) a few milliseconds.
+var staticResources = sync.OnceValue(func() []staticResource {
+	return []staticResource{
+		{uri: uriReadme, name: "readme", title: "Read me", description: "A markdown document.", mimeType: "text/markdown", text: readmeMarkdown,
+			annotations: &mcp.Annotations{Audience: []mcp.Role{"user", "assistant"}, Priority: 0.9, LastModified: "2026-11-01T09:30:00Z"}},
+		{uri: uriSettings, name: "settings", title: "Settings (JSON)", description: "A JSON document.", mimeType: "application/json", text: settingsJSON,
+			annotations: &mcp.Annotations{Audience: []mcp.Role{"assistant"}, Priority: 0.4}},
+		{uri: uriNotes, name: "notes", title: "Plain-text notes", description: "Plain text with Unicode, tabs and a long line.", mimeType: "text/plain", text: notesText},
+		{uri: uriLogo, name: "logo", title: "Logo (PNG)", description: "A 48×48 PNG, served as a base64 blob.", mimeType: "image/png", blob: logoPNG(),
+			annotations: &mcp.Annotations{Audience: []mcp.Role{"user"}, Priority: 0.2}},
+		{uri: uriBlob, name: "random-bytes", title: "Random bytes", description: "1 KiB of deterministic pseudo-random bytes.", mimeType: "application/octet-stream", blob: blobData},
+	}
+})
 
 // docsPages is the content tree behind demo://docs/{section}/{page}.
 var docsPages = map[string][]string{
@@ -112,7 +117,7 @@ var docsPages = map[string][]string{
 }
 
 func (d *demo) addResources() {
-	for _, r := range staticResources {
+	for _, r := range staticResources() {
 		d.server.AddResource(&mcp.Resource{
 			URI:         r.uri,
 			Name:        r.name,
@@ -196,7 +201,7 @@ func (d *demo) knownResource(uri string) bool {
 	if uri == ClockURI {
 		return true
 	}
-	for _, r := range staticResources {
+	for _, r := range staticResources() {
 		if r.uri == uri {
 			return true
 		}

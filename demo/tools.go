@@ -403,7 +403,7 @@ func (d *demo) getWeather(_ context.Context, _ *mcp.CallToolRequest, in weatherI
 
 func (d *demo) resourceLinks(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
 	var content []mcp.Content
-	for _, r := range staticResources {
+	for _, r := range staticResources() {
 		content = append(content, &mcp.ResourceLink{
 			URI:         r.uri,
 			Name:        r.name,
@@ -436,7 +436,7 @@ func (d *demo) resourceLinks(context.Context, *mcp.CallToolRequest, struct{}) (*
 		&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{
 			URI:      uriLogo,
 			MIMEType: "image/png",
-			Blob:     logoPNG,
+			Blob:     logoPNG(),
 		}},
 	)
 	return &mcp.CallToolResult{Content: content}, nil, nil
