@@ -85,6 +85,7 @@ type legacyFake struct {
 	sessions map[string]chan []byte
 	gets     atomic.Int32
 	posts    atomic.Int32
+	postConn map[string]bool // client addresses POSTs came from
 	seen     []http.Header
 	nextSID  atomic.Int32
 }
@@ -123,6 +124,10 @@ func (f *legacyFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.posts.Add(1)
 		sid := r.URL.Query().Get(f.query)
 		f.mu.Lock()
+		if f.postConn == nil {
+			f.postConn = map[string]bool{}
+		}
+		f.postConn[r.RemoteAddr] = true
 		ch := f.sessions[sid]
 		f.mu.Unlock()
 		if ch == nil {

@@ -91,6 +91,14 @@ func (h *httpBase) responseEvent(req *http.Request, resp *http.Response, stream 
 		ContentType: resp.Header.Get("Content-Type"), Header: RedactHeader(resp.Header, h.cfg.SecretHeaders)})
 }
 
+// drainClose reads what is left of a small body and closes it: net/http
+// reuses a connection only after its body was read to the end (a legacy
+// server's "Accepted" would otherwise cost every POST a new connection).
+func drainClose(body io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	body.Close()
+}
+
 // failure reads the start of an unusable answer's body and describes it.
 func (h *httpBase) failure(req *http.Request, resp *http.Response, reason string) error {
 	defer resp.Body.Close()

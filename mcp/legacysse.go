@@ -219,7 +219,18 @@ func (t *legacySSE) send(ctx context.Context, m *outMsg) error {
 	if ep == "" {
 		return errors.New("no endpoint announced yet")
 	}
-	req, err := t.newRequest(ctx, http.MethodPost, ep, m.raw)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The answer comes down the GET stream, often before this POST's 202,
+	// and the call returns then. That must not cut the POST: net/http can
+	// close a connection it has already handed to the next request when a
+	// request is cancelled just as its response arrives (the next POST then
+	// fails with "context canceled"), and a cut POST costs its connection.
+	// The POST ends with its response, the transport, or the timeout.
+	pctx, cancel := context.WithTimeout(t.life, t.cfg.timeout())
+	defer cancel()
+	req, err := t.newRequest(pctx, http.MethodPost, ep, m.raw)
 	if err != nil {
 		return err
 	}
@@ -245,7 +256,7 @@ func (t *legacySSE) send(ctx context.Context, m *outMsg) error {
 		}
 		return err
 	}
-	defer resp.Body.Close()
+	defer drainClose(resp.Body)
 	// The answer belongs on the stream; a server that puts it in the POST
 	// body instead is tolerated.
 	if mediaType(resp) == "application/json" {

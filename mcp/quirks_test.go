@@ -153,6 +153,46 @@ func TestHeadersOnEveryRequest(t *testing.T) {
 	}
 }
 
+// The answer arrives on the SSE stream well before the POST's 202. The
+// call returns at once, but its POST is not cut: every POST gets its 202
+// and the connection is reused. (Cutting it made net/http close a
+// connection it could already have handed to the next POST, which then
+// failed with "context canceled".)
+func TestLegacyPostOutlivesItsAnswer(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId", lateAccept: 30 * time.Millisecond}
+	srv := startLegacy(t, f)
+	s, log := dialT(t, Config{URL: srv.URL + "/sse", Transport: TransportSSE, Keepalive: -1})
+	defer s.Close()
+	accepted := func() int {
+		return log.count(func(e Event) bool {
+			return e.Kind == KindHTTP && e.HTTPMethod == "POST" && e.Status == http.StatusAccepted
+		})
+	}
+	// every POST so far gets its 202 (a cut one never does)
+	settle := func(round int) {
+		deadline := time.Now().Add(5 * time.Second)
+		for accepted() < int(f.posts.Load()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: %d POSTs, %d answered 202 in the log: POSTs were cut", round, f.posts.Load(), accepted())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	settle(-1)
+	for i := 0; i < 6; i++ {
+		if _, err := s.Call(context.Background(), "ping", nil); err != nil {
+			t.Fatalf("ping %d: %v", i, err)
+		}
+		settle(i)
+	}
+	f.mu.Lock()
+	conns := len(f.postConn)
+	f.mu.Unlock()
+	if conns > 2 {
+		t.Fatalf("%d POSTs came over %d connections: cut POSTs cost their connections", f.posts.Load(), conns)
+	}
+}
+
 // The answer arrives on the SSE stream before the POST's 202 does; the
 // call returns, the session closes, and still nothing is logged after
 // "closed": Close waits for everything the session started.

@@ -125,7 +125,7 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 
 	switch {
 	case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusNoContent:
-		resp.Body.Close()
+		drainClose(resp.Body)
 		return nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 	case m.rpc == RPCRequest && resp.StatusCode >= 400 && resp.StatusCode != 401 && resp.StatusCode != 403 && mediaType(resp) == "application/json":
