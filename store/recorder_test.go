@@ -338,3 +338,19 @@ func TestRecorderOneFilePerSession(t *testing.T) {
 		t.Fatalf("list %+v %v", list, err)
 	}
 }
+
+// AddSecrets runs on every (re)connect: the known values must not grow by
+// escaping the already escaped forms again each time.
+func TestAddSecretsDoesNotGrowOnReconnects(t *testing.T) {
+	s := newScrubber([]string{"a=b c+d/e"}, nil)
+	first := len(s.secrets)
+	for range 6 {
+		s = s.with([]string{"a=b c+d/e"})
+	}
+	if len(s.secrets) != first {
+		t.Fatalf("%d forms after 6 reconnects, %d at first: %q", len(s.secrets), first, s.secrets)
+	}
+	if got := string(s.bytes([]byte(`token a=b c+d/e and a%3Db+c%2Bd%2Fe`))); strings.Contains(got, "a=b") || strings.Contains(got, "a%3Db") {
+		t.Fatalf("a form of the secret survived: %s", got)
+	}
+}

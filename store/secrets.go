@@ -45,12 +45,13 @@ const minSecret = 4
 // modifies the event it is given in place: slices and maps are copied
 // before they change, because the UI holds the same event.
 type scrubber struct {
+	values        []string // as given, before the wire forms are derived
 	secrets       [][]byte // longest first
 	secretHeaders []string
 }
 
 func newScrubber(values, secretHeaders []string) *scrubber {
-	s := &scrubber{secretHeaders: slices.Clone(secretHeaders)}
+	s := &scrubber{values: slices.Clone(values), secretHeaders: slices.Clone(secretHeaders)}
 	seen := map[string]bool{}
 	add := func(v string) {
 		if len(v) < minSecret || seen[v] {
@@ -81,13 +82,12 @@ func jsonEscapeNoHTML(v string) string {
 	return string(out[1 : len(out)-1])
 }
 
-// with returns a scrubber that also knows values.
+// with returns a scrubber that also knows values. It starts again from the
+// values as given: deriving the wire forms of forms already derived would
+// escape them again (%25…) on every call, and the recorder calls it on
+// every reconnect.
 func (s *scrubber) with(values []string) *scrubber {
-	all := make([]string, 0, len(s.secrets)+len(values))
-	for _, b := range s.secrets {
-		all = append(all, string(b))
-	}
-	return newScrubber(append(all, values...), s.secretHeaders)
+	return newScrubber(append(slices.Clone(s.values), values...), s.secretHeaders)
 }
 
 var redacted = []byte(mcp.Redacted)
