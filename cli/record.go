@@ -432,7 +432,7 @@ func runExport(ctx context.Context, o *options, pos, command []string, env Env) 
 	var f *os.File
 	if o.output != "" && o.output != "-" {
 		// Exports hold what the recording holds: private like it.
-		if f, err = os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+		if f, err = store.CreatePrivate(o.output); err != nil {
 			return err
 		}
 		out = f

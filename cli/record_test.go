@@ -235,8 +235,11 @@ func TestReplaySessionsExport(t *testing.T) {
 		t.Fatalf("sessions --json: %s", res.stdout)
 	}
 
-	// export
+	// export (over a file readable by all: it becomes private)
 	out := filepath.Join(t.TempDir(), "s.har")
+	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if res := run(t, "", "export", file, "-o", out); res.code != 0 { // format from the extension
 		t.Fatalf("export: %d %s", res.code, res.stderr)
 	}

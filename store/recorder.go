@@ -279,13 +279,26 @@ func createFile(path string, excl bool) (*os.File, error) {
 	if excl {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	}
+	return openPrivate(path, flags)
+}
+
+// CreatePrivate creates or truncates a file that may hold secrets (an
+// export of a recording) with mode 0600, also when it already existed with
+// a wider mode.
+func CreatePrivate(path string) (*os.File, error) {
+	return openPrivate(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+}
+
+// openPrivate opens path with flags and makes it 0600: the mode given to
+// open only applies to a file it creates.
+func openPrivate(path string, flags int) (*os.File, error) {
 	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("recording: %w", err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
 }
