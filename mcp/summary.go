@@ -158,12 +158,13 @@ func messageSummary(e *Event) string {
 		Error  *RPCError       `json:"error"`
 	}
 	if err := json.Unmarshal(e.Raw, &m); err != nil {
-		// A field of an unexpected type (maxTokens 1000.0, a number for a
-		// name) is skipped and the rest still decoded: keep what there is.
+		// A member of an unexpected type (maxTokens 1000.0, a number for a
+		// name) must not cost the others: decode member by member.
 		var te *json.UnmarshalTypeError
 		if !errors.As(err, &te) {
 			return ""
 		}
+		decodeLenient(e.Raw, &m)
 	}
 	p := m.Params
 	var parts []string

@@ -36,6 +36,9 @@ func TestSummaryOfServerRequestsAndAnswers(t *testing.T) {
 		{"odd types keep the rest", Event{Kind: KindMessage, RPC: RPCRequest, Method: "sampling/createMessage", ID: "5",
 			Raw: []byte(`{"jsonrpc":"2.0","id":5,"method":"sampling/createMessage","params":{"messages":[{"role":"user","content":{"type":"text","text":"hi"}}],"maxTokens":1000.0,"url":7}}`)},
 			[]string{"#5", "1 messages", `"hi"`}},
+		{"odd maxTokens is left out", Event{Kind: KindMessage, RPC: RPCRequest, Method: "sampling/createMessage", ID: "6",
+			Raw: []byte(`{"jsonrpc":"2.0","id":6,"method":"sampling/createMessage","params":{"messages":[],"maxTokens":"lots"}}`)},
+			[]string{"#6"}},
 		{"tool result still", Event{Kind: KindMessage, RPC: RPCResponse, ReqMethod: "tools/call", ID: "4",
 			Raw: []byte(`{"jsonrpc":"2.0","id":4,"result":{"content":[{"type":"text","text":"hi"},{"type":"image","data":"","mimeType":"image/png"}]}}`)},
 			[]string{"#4 tools/call", `"hi" [image]`}},
@@ -63,5 +66,14 @@ func TestOutgoingAnswerNamesTheRequest(t *testing.T) {
 	r := &outMsg{raw: []byte(`{"jsonrpc":"2.0","id":5,"method":"ping"}`), rpc: RPCRequest, method: "ping", id: "5"}
 	if e := r.event(); e.Method != "ping" || e.ReqMethod != "" {
 		t.Fatalf("request event: Method %q ReqMethod %q", e.Method, e.ReqMethod)
+	}
+}
+
+// A member of the wrong type is left out, not shown as a zero.
+func TestSummaryLeavesOutOddMembers(t *testing.T) {
+	e := Event{Kind: KindMessage, RPC: RPCRequest, Method: "sampling/createMessage", ID: "5",
+		Raw: []byte(`{"jsonrpc":"2.0","id":5,"method":"sampling/createMessage","params":{"messages":[{"role":"user","content":{"type":"text","text":"hi"}}],"maxTokens":1000.5}}`)}
+	if s := e.Summary(); strings.Contains(s, "maxTokens 0") || !strings.Contains(s, `"hi"`) {
+		t.Fatalf("summary %q", s)
 	}
 }
