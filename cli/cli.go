@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/policy"
@@ -268,9 +267,8 @@ Exit codes: 0 ok, 1 usage or unexpected error, 3 auth required or denied,
 
 // eventPrinter writes the event log to stderr for -v.
 type eventPrinter struct {
-	mu    sync.Mutex
-	w     io.Writer
-	start time.Time
+	mu sync.Mutex
+	w  io.Writer
 }
 
 func (p *eventPrinter) print(e mcp.Event) {

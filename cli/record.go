@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -262,20 +262,16 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 	out := ctxWriter{ctx, env.Stdout} // Ctrl-C stops a long replay or export
 	switch {
 	case o.print:
-		w := newLineWriter(out)
-		for {
-			e, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
+		w := bufio.NewWriterSize(out, 64<<10)
+		for e, err := range r.Events() {
 			if err != nil {
 				return err
 			}
-			if err := w.line(FormatEvent(e)); err != nil {
+			if _, err := w.WriteString(FormatEvent(e) + "\n"); err != nil {
 				return err
 			}
 		}
-		if err := w.flush(); err != nil {
+		if err := w.Flush(); err != nil {
 			return err
 		}
 		reportSkipped(env, r)
@@ -304,28 +300,6 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.w.Write(p)
-}
-
-// lineWriter buffers output lines.
-type lineWriter struct {
-	w   io.Writer
-	buf []byte
-}
-
-func newLineWriter(w io.Writer) *lineWriter { return &lineWriter{w: w} }
-
-func (l *lineWriter) line(s string) error {
-	l.buf = append(append(l.buf, s...), '\n')
-	if len(l.buf) > 64<<10 {
-		return l.flush()
-	}
-	return nil
-}
-
-func (l *lineWriter) flush() error {
-	_, err := l.w.Write(l.buf)
-	l.buf = l.buf[:0]
-	return err
 }
 
 // ---- sonde sessions ----

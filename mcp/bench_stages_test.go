@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	sse "github.com/tmaxmax/go-sse"
+
+	"github.com/sonde-mcp/sonde/internal/benchdata"
 )
 
 // BenchmarkIngestStages breaks the ingest path down: go-sse alone, through
 // the tap, plus the envelope scan, and the full path with events.
 func BenchmarkIngestStages(b *testing.B) {
-	data := ingestStream(10000)
+	data := benchdata.IngestStream(10000)
 	b.Run("1-bare", func(b *testing.B) {
 		for b.Loop() {
 			for range sse.Read(bytes.NewReader(data), nil) {

@@ -16,33 +16,16 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	sse "github.com/tmaxmax/go-sse"
-)
 
-// ingestStream is a realistic server stream: progress and log
-// notifications, answers with ids, and a comment keepalive every 50 events.
-func ingestStream(n int) []byte {
-	var b bytes.Buffer
-	for i := 0; i < n; i++ {
-		switch {
-		case i%50 == 49:
-			b.WriteString(": ping - 2025-06-01 12:00:00.000000+00:00\r\n\r\n")
-		case i%3 == 0:
-			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":7,\"progress\":%d,\"total\":%d,\"message\":\"step %d of the long operation\"}}\r\n\r\n", i, i, n, i)
-		case i%3 == 1:
-			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"logger\":\"worker\",\"data\":\"processed item %d\"}}\r\n\r\n", i, i)
-		default:
-			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"result number %d\"}]}}\r\n\r\n", i, i, i)
-		}
-	}
-	return b.Bytes()
-}
+	"github.com/sonde-mcp/sonde/internal/benchdata"
+)
 
 // BenchmarkSSEIngest compares sonde's full decode path (tap, go-sse,
 // JSON-RPC decoding, events) with go-sse's bare sse.Read over the same
 // bytes, which is the upper limit. Run both in one go and compare events/s.
 func BenchmarkSSEIngest(b *testing.B) {
 	const n = 10000
-	data := ingestStream(n)
+	data := benchdata.IngestStream(n)
 	b.Run("bare-sse.Read", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		events := 0

@@ -109,8 +109,10 @@ func RedactURL(raw string) string {
 }
 
 // scrubber removes known secret values (the bearer token, secret header
-// values) from any text that is about to be logged, in case a server echoes
-// them back.
+// values) from an event about to be logged, in case a server echoes them
+// back. Session.emit applies it to the event itself, before the message is
+// routed, so a call's result and a server request's params lose the
+// secrets too: they reach the screen and the CLI's output as well.
 type scrubber struct{ secrets [][]byte }
 
 func newScrubber(c *Config) *scrubber {

@@ -138,12 +138,8 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 				ContentType: resp.Header.Get("Content-Type"), Raw: body, Bytes: int64(len(body))})
 			return nil
 		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		err := t.failure(req, resp, "")
-		if hadSession && errIsSessionGone(err) {
-			return &sessionExpiredError{cause: err}
-		}
-		return err
+		resp.Body = io.NopCloser(bytes.NewReader(body)) // not the answer: an HTTP failure
+		fallthrough
 	default:
 		err := t.failure(req, resp, "")
 		if hadSession && errIsSessionGone(err) {

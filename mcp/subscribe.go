@@ -68,7 +68,6 @@ func (s *Session) Unsubscribe(ctx context.Context, uri string) error {
 
 // listener is one open subscriptions/listen request (2026-07-28).
 type listener struct {
-	id     string
 	filter json.RawMessage
 	stop   context.CancelFunc
 	done   chan struct{}
@@ -191,7 +190,6 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 		return nil, ErrClosed
 	}
 	id := <-ids
-	l.id = id
 	select {
 	case <-acked:
 	case err := <-ended:
@@ -235,7 +233,6 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 				return
 			}
 			id = <-ids
-			l.id = id
 		}
 	}
 	if !s.spawn(loop) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sonde-mcp/sonde/internal/benchdata"
 	"github.com/sonde-mcp/sonde/mcp"
 )
 
@@ -209,26 +210,6 @@ func TestMemoryChild(t *testing.T) {
 	r.Close()
 }
 
-// ingest is a server stream shaped like the wire core's SSE ingest
-// benchmark (mcp/bench_test.go): progress and log notifications and
-// answers with SSE ids, and a comment keepalive every 50 events.
-func ingest(n int) []byte {
-	var b bytes.Buffer
-	for i := 0; i < n; i++ {
-		switch {
-		case i%50 == 49:
-			b.WriteString(": ping - 2025-06-01 12:00:00.000000+00:00\r\n\r\n")
-		case i%3 == 0:
-			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":7,\"progress\":%d,\"total\":%d,\"message\":\"step %d of the long operation\"}}\r\n\r\n", i, i, n, i)
-		case i%3 == 1:
-			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"logger\":\"worker\",\"data\":\"processed item %d\"}}\r\n\r\n", i, i)
-		default:
-			fmt.Fprintf(&b, "event: message\r\nid: %d\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"result number %d\"}]}}\r\n\r\n", i, i, i)
-		}
-	}
-	return b.Bytes()
-}
-
 // BenchmarkRecordingOverhead: events per second through mcp.DecodeSSE
 // (sonde's full decode path) with the recorder off and on. A session's
 // recorder lives as long as the session, so one recorder takes every
@@ -238,7 +219,7 @@ func ingest(n int) []byte {
 // Both fail if an event was dropped.
 func BenchmarkRecordingOverhead(b *testing.B) {
 	const n = 10000
-	data := ingest(n)
+	data := benchdata.IngestStream(n)
 	dir := b.TempDir()
 	run := func(b *testing.B, record, timeClose bool) {
 		b.SetBytes(int64(len(data)))

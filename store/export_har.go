@@ -180,11 +180,7 @@ func ExportHAR(w io.Writer, r *Reader) error {
 		sseOpen  []*harBuild                // POSTs answering with SSE, newest last
 	)
 	key := func(method, u string) string { return method + " " + u }
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for e, err := range r.Events() {
 		if err != nil {
 			return err
 		}

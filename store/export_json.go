@@ -3,7 +3,6 @@ package store
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"io"
 )
 
@@ -23,17 +22,15 @@ func ExportJSON(w io.Writer, r *Reader) error {
 	if err := r.Seek(0); err != nil {
 		return err
 	}
-	for n := 0; ; n++ {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	n := 0
+	for e, err := range r.Events() {
 		if err != nil {
 			return err
 		}
 		if n > 0 {
 			bw.WriteString(",")
 		}
+		n++
 		if err := enc.Encode(&e); err != nil {
 			return err
 		}
@@ -53,11 +50,7 @@ func WriteEvents(w io.Writer, r *Reader) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for e, err := range r.Events() {
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -70,11 +69,7 @@ func ExportMarkdown(w io.Writer, r *Reader) error {
 			keep = 0
 		}
 	}
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for e, err := range r.Events() {
 		if err != nil {
 			return err
 		}

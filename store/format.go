@@ -133,10 +133,7 @@ func (le *lineEncoder) encode(e *mcp.Event, t time.Duration) ([]byte, error) {
 // rawVerbatim reports whether raw can be written into a line as is: valid
 // JSON, valid UTF-8 and on one line. (In valid JSON a line break can only
 // be whitespace between tokens.)
-func rawVerbatim(raw []byte) bool {
-	return bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') < 0 &&
-		utf8.Valid(raw) && json.Valid(raw)
-}
+func rawVerbatim(raw []byte) bool { return oneLine(raw) && json.Valid(raw) }
 
 // decodeEvent parses an event line; start turns t_ns back into a time.
 func decodeEvent(line []byte, start time.Time) (mcp.Event, time.Duration, error) {

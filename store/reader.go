@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"math/bits"
 	"os"
@@ -181,6 +182,22 @@ func (r *Reader) Next() (mcp.Event, error) {
 		r.ord++
 	}
 	return e, err
+}
+
+// Events yields the events from the cursor to the end, as Next returns
+// them; it stops after the first error (never io.EOF).
+func (r *Reader) Events() iter.Seq2[mcp.Event, error] {
+	return func(yield func(mcp.Event, error) bool) {
+		for {
+			e, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if !yield(e, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // Pos returns the number of the event Next will return.

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/ui/form"
 )
 
@@ -86,7 +87,7 @@ func (m *Model) complete(seq int) tea.Cmd {
 	if it.kind == listTemplates {
 		ref = map[string]string{"type": "ref/resource", "uri": it.uri}
 	}
-	name := unescapePointer(strings.TrimPrefix(c.path, "/"))
+	name := strings.Join(schema.SplitPointer(c.path), "/") // a top-level argument: one token
 	params := map[string]any{"ref": ref, "argument": map[string]string{"name": name, "value": c.text}}
 	if m.info == nil || m.info.Protocol >= "2025-06-18" {
 		// context.arguments: the values already filled (2025-06-18+)
@@ -148,9 +149,4 @@ func (m *Model) completed(msg completeMsg) {
 		}
 	}
 	msg.form.SetSuggestions(msg.path, msg.values, msg.total, msg.more)
-}
-
-// unescapePointer undoes JSON pointer escaping in one token.
-func unescapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
 }

@@ -127,14 +127,14 @@ func (d *connDialog) view(m *Model, W, H int) string {
 	}
 	if m.info != nil && len(m.info.Capabilities) > 0 {
 		add("", st.Accent2.Render("server capabilities"))
-		add(m.hl.lines("", st.Chroma, prettyJSON(m.info.Capabilities))...)
+		add(m.hl.pretty(st.Chroma, m.info.Capabilities)...)
 	}
 	caps := m.opts.Config.Capabilities
 	if len(caps) == 0 {
 		caps = uiCapabilities
 	}
 	add("", st.Accent2.Render("client capabilities sonde declares"))
-	add(m.hl.lines("", st.Chroma, prettyJSON(caps))...)
+	add(m.hl.pretty(st.Chroma, caps)...)
 	rows := h - 3
 	d.offset = max(0, min(d.offset, len(lines)-rows))
 	return frame(st, "Connection", lines[d.offset:], bindingHelp(st, d.help(m)...), w, h)

@@ -425,7 +425,7 @@ func (d *detailDialog) build(m *Model, w int) []string {
 			if len(src) > detailMaxBytes {
 				src = src[:detailMaxBytes]
 			}
-			out = wrapWide(m.hl.lines(fmt.Sprintf("ev%d", e.Seq), st.Chroma, src), w)
+			out = wrapWide(m.hl.text(st.Chroma, src), w)
 		} else {
 			src := string(raw)
 			if len(src) > detailMaxBytes {
@@ -441,7 +441,7 @@ func (d *detailDialog) build(m *Model, w int) []string {
 		}
 	case 2:
 		b, _ := json.MarshalIndent(eventFacts(e), "", "  ")
-		out = wrapWide(m.hl.lines("", st.Chroma, string(b)), w)
+		out = wrapWide(m.hl.text(st.Chroma, string(b)), w)
 	}
 	d.lines, d.lw, d.lmode, d.lst = out, w, d.mode, m.st
 	return out
@@ -541,7 +541,7 @@ func (d *schemaDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.
 func (d *schemaDialog) view(m *Model, W, H int) string {
 	st := m.st
 	w, h := max(20, W-4), max(6, H-2)
-	body := m.hl.lines(fmt.Sprintf("item\x00%d\x00%s\x00%s", d.it.kind, d.it.name, d.it.uri), st.Chroma, prettyJSON(d.it.raw))
+	body := m.hl.pretty(st.Chroma, d.it.raw)
 	rows := h - 3
 	d.offset = max(0, min(d.offset, len(body)-rows))
 	lines := append([]string(nil), body[d.offset:min(len(body), d.offset+rows)]...)

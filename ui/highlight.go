@@ -86,6 +86,27 @@ func (h *highlighter) lines(key, style, src string) []string {
 	return out
 }
 
+// compactJSONString is raw on one line (as is if it is not JSON).
+func compactJSONString(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// text is lines keyed by src itself: a view that draws the same JSON every
+// frame highlights it once, and new content never meets stale lines (event
+// numbers restart with each session, list entries change on refresh).
+func (h *highlighter) text(style, src string) []string {
+	return h.lines("src\x00"+src, style, src)
+}
+
+// pretty is text for raw JSON, indented.
+func (h *highlighter) pretty(style string, raw []byte) []string {
+	return h.text(style, prettyJSON(raw))
+}
+
 func highlightJSON(src, style string) []string {
 	lexer := lexers.Get("json")
 	st := styles.Get(style)

@@ -266,7 +266,7 @@ func (d *unknownRequestDialog) view(m *Model, W, H int) string {
 	st := m.st
 	w, h := min(W-4, 100), max(6, H-4)
 	lines := []string{m.askHeader(d.p, "asks: "+d.p.what()), st.Muted.Render("sonde does not know this request; you can refuse it (-32601)."), ""}
-	body := m.hl.lines("", st.Chroma, prettyJSON(d.p.msg.req.Params))
+	body := m.hl.pretty(st.Chroma, d.p.msg.req.Params)
 	d.offset = max(0, min(d.offset, len(body)-(h-7)))
 	lines = append(lines, body[d.offset:]...)
 	return frame(st, "Server request", lines, bindingHelp(st, d.help(m)...), w, h)

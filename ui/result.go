@@ -216,7 +216,7 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 		var re *mcp.RPCError
 		if errors.As(r.err, &re) && len(re.Data) > 0 {
 			add("", st.Muted.Render("data:"))
-			add(hl.lines("", st.Chroma, prettyJSON(re.Data))...)
+			add(hl.pretty(st.Chroma, re.Data)...)
 		}
 		return out
 	}
@@ -275,7 +275,7 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 				wrap("  "+termsafe.Line(e.String()), st.Err.UnsetBold())
 			}
 		}
-		add(hl.lines("", st.Chroma, prettyJSON(body.StructuredContent))...)
+		add(hl.pretty(st.Chroma, body.StructuredContent)...)
 	} else if len(r.output) > 0 && r.method == "tools/call" && !r.isError {
 		add("", st.Err.Render("✗ the tool declares an outputSchema but sent no structuredContent"))
 	}
@@ -284,7 +284,7 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 	}
 	if len(body.Content) == 0 && len(body.Contents) == 0 && len(body.Messages) == 0 && len(body.StructuredContent) == 0 {
 		add(st.Muted.Render("result:"))
-		add(hl.lines("", st.Chroma, prettyJSON(r.raw))...)
+		add(hl.pretty(st.Chroma, r.raw)...)
 	}
 	return out
 }
@@ -333,7 +333,7 @@ func (r *result) textLines(text string, w int, st *Styles, hl *highlighter, styl
 	t := r.pageOf(text)
 	trim := strings.TrimSpace(t)
 	if len(text) <= pageBytes && len(trim) > 1 && (trim[0] == '{' || trim[0] == '[') && json.Valid([]byte(trim)) {
-		return append(out, hl.lines("", st.Chroma, prettyJSON([]byte(trim)))...)
+		return append(out, hl.pretty(st.Chroma, []byte(trim))...)
 	}
 	for _, l := range wrapLines(termsafe.Text(t), w) {
 		out = append(out, style.Render(l))
@@ -384,7 +384,7 @@ func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highligh
 		return append(out, r.resourceLines(*b.Resource, w, st, hl)...)
 	}
 	// unknown content type: show it raw rather than fail
-	return append([]string{st.Warn.Render("[" + termsafe.Line(b.Type) + "] unknown content type")}, hl.lines("", st.Chroma, prettyJSON(raw))...)
+	return append([]string{st.Warn.Render("[" + termsafe.Line(b.Type) + "] unknown content type")}, hl.pretty(st.Chroma, raw)...)
 }
 
 func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *highlighter) []string {
@@ -396,7 +396,7 @@ func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *hi
 	switch {
 	case c.Text != nil:
 		if strings.Contains(c.MimeType, "json") && len(*c.Text) <= pageBytes && json.Valid([]byte(*c.Text)) {
-			return append(out, hl.lines("", st.Chroma, prettyJSON([]byte(*c.Text)))...)
+			return append(out, hl.pretty(st.Chroma, []byte(*c.Text))...)
 		}
 		return append(out, r.textLines(*c.Text, w, st, hl, st.Text)...)
 	case c.Blob != "":

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -503,7 +502,7 @@ func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *h
 	case "tool_use":
 		out := []string{st.Accent2.Render("[tool_use] ") + st.Text.Render(ansi.Truncate(termsafe.Line(b.Name)+"  id "+termsafe.Line(b.ID), max(0, w-11), "…"))}
 		if len(b.Input) > 0 {
-			out = append(out, hl.lines("", st.Chroma, prettyJSON(b.Input))...)
+			out = append(out, hl.pretty(st.Chroma, b.Input)...)
 		}
 		return out
 	case "tool_result":
@@ -519,21 +518,13 @@ func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *h
 		}
 		if len(b.StructuredContent) > 0 && string(b.StructuredContent) != "null" {
 			out = append(out, st.Muted.Render("  structuredContent"))
-			for _, l := range hl.lines("", st.Chroma, prettyJSON(b.StructuredContent)) {
+			for _, l := range hl.pretty(st.Chroma, b.StructuredContent) {
 				out = append(out, "  "+l)
 			}
 		}
 		return out
 	}
 	return r.blockLines(raw, w, st, hl, st.Text)
-}
-
-func compactJSONString(raw json.RawMessage) string {
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return string(raw)
-	}
-	return b.String()
 }
 
 func (d *samplingDialog) view(m *Model, W, H int) string {

@@ -370,7 +370,7 @@ func (d *logMessageDialog) view(m *Model, W, H int) string {
 	if e.level == "stderr" {
 		lines = append(lines, wrapHard(e.text, w-2)...)
 	} else {
-		lines = append(lines, wrapWide(m.hl.lines("", st.Chroma, prettyJSON(e.data)), w-2)...)
+		lines = append(lines, wrapWide(m.hl.pretty(st.Chroma, e.data), w-2)...)
 	}
 	d.offset = max(0, min(d.offset, len(lines)-(h-3)))
 	return frame(st, fmt.Sprintf("Log message (event #%d)", e.seq), lines[d.offset:], bindingHelp(st, d.help(m)...), w, h)

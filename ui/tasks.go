@@ -34,7 +34,6 @@ type taskEntry struct {
 	token     string // the originating request's progress token
 	ext       bool   // 2026 tasks extension
 	seen      time.Time
-	updated   time.Time
 	ended     time.Time
 	poll      time.Duration
 	polls     int
@@ -74,7 +73,7 @@ func (m *Model) upsertTask(id string, at time.Time) *taskEntry {
 	if t := m.taskByID(id); t != nil {
 		return t
 	}
-	t := &taskEntry{id: id, seen: at, updated: at, status: "working"}
+	t := &taskEntry{id: id, seen: at, status: "working"}
 	m.tasks = append(m.tasks, t)
 	if len(m.tasks) > 500 {
 		m.tasks = m.tasks[1:]
@@ -94,7 +93,7 @@ func (m *Model) applyTask(id string, f mcp.TaskDetail, at time.Time) *taskEntry 
 	}
 	t := m.upsertTask(id, at)
 	if f.Status != "" && f.Status != t.status {
-		t.status, t.updated = termsafe.Line(f.Status), at
+		t.status = termsafe.Line(f.Status)
 		if t.terminal() && t.ended.IsZero() {
 			t.ended = at
 		}
@@ -175,7 +174,7 @@ func (m *Model) taskEvent(e *mcp.Event) {
 					if msg.Error != nil {
 						t.status = "failed"
 					}
-					t.updated, t.ended = e.Time, e.Time
+					t.ended = e.Time
 				}
 			}
 		}
@@ -276,7 +275,7 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 				t.status = "cancelled"
 			}
 		}
-		t.updated, t.ended = m.now, m.now
+		t.ended = m.now
 	}
 	if t.call != nil && m.work.active == t.call {
 		m.showTaskResult(t)

@@ -189,12 +189,8 @@ func (w *waterfall) add(e *mcp.Event) {
 	}
 	switch {
 	case e.Kind == mcp.KindState && (e.State == mcp.StateClosed || e.State == mcp.StateError):
-		w.cut, w.cutOpen = e.Time, 0
-		for i := range w.tl.Spans() { // only on a disconnection
-			if !w.tl.Spans()[i].Done {
-				w.cutOpen++
-			}
-		}
+		w.cut, w.cutOpen = e.Time, w.tl.Open() // the spans not done
+
 		w.listening = 0 // cut too
 	case e.Method == "subscriptions/listen" && e.RPC == mcp.RPCRequest && e.Dir == mcp.DirOut:
 		w.listening++
@@ -878,7 +874,11 @@ func (m *Model) laneRows(sc scale, spans []store.Span, labelW, rows int, end tim
 				x = sc.cols - 1
 			}
 			if cs[row].ch[x] == ' ' {
-				cs[row].set(x, map[bool]rune{true: '▸', false: '◂'}[x > 0], cQuiet)
+				arrow := '◂'
+				if x > 0 {
+					arrow = '▸'
+				}
+				cs[row].set(x, arrow, cQuiet)
 			}
 			continue
 		}

@@ -872,16 +872,8 @@ func numberLiteral(s string) (string, bool) {
 // no line breaks, tabs or other control characters, no bidi controls.
 func lineSafe(s string) bool {
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x2028 || r == 0x2029 {
-			return false
-		}
-		if r == utf8.RuneError {
-			return false // the text input drops it (bubbles reads it as a decoding error)
-		}
-		if (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C {
-			return false
-		}
-		if !unicode.IsGraphic(r) && r != 0x200D {
+		// line breaks and tabs are not graphic; 0x200D (ZWJ) joins emoji
+		if IsUnsafeRune(r) || !unicode.IsGraphic(r) && r != 0x200D {
 			return false
 		}
 	}
