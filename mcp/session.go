@@ -94,14 +94,20 @@ func newSession(cfg Config) *Session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Session{cfg: cfg, scrub: newScrubber(&cfg), ctx: ctx, cancel: cancel,
 		ready: make(chan struct{}), pending: map[string]*pending{}, answered: map[string]string{},
-		serverReqs: map[string]context.CancelFunc{}, kind: cfg.Transport}
-	if s.kind == "" {
-		s.kind = TransportAuto
-	}
-	if len(cfg.Command) > 0 {
-		s.kind = TransportStdio
-	}
+		serverReqs: map[string]context.CancelFunc{}, kind: cfg.initialKind()}
 	return s
+}
+
+// initialKind is the transport a session starts from: stdio for a command,
+// else what the user forced, else auto (detect).
+func (c *Config) initialKind() TransportKind {
+	switch {
+	case len(c.Command) > 0:
+		return TransportStdio
+	case c.Transport == "":
+		return TransportAuto
+	}
+	return c.Transport
 }
 
 // spawn runs f in a goroutine that Close waits for, so nothing the session
@@ -205,13 +211,7 @@ func (s *Session) establishFirst(ctx context.Context) error {
 		s.note("the remembered transport failed (" + err.Error() + "); detecting again")
 		storeEra(&s.cfg, eraRecord{})
 		s.mu.Lock()
-		s.kind, s.era, s.legacyOffer, s.reason = s.cfg.Transport, "", "", ""
-		if len(s.cfg.Command) > 0 {
-			s.kind = TransportStdio
-		}
-		if s.kind == "" {
-			s.kind = TransportAuto
-		}
+		s.kind, s.era, s.legacyOffer, s.reason = s.cfg.initialKind(), "", "", ""
 		s.mu.Unlock()
 	}
 	if err := s.establish(ctx); err != nil {

@@ -98,7 +98,7 @@ func (e *Event) summary() string {
 			if e.Info.Protocol != "" {
 				s += " " + e.Info.Protocol
 			}
-			if name := serverName(e.Info.Server); name != "" {
+			if name := ServerName(e.Info.Server); name != "" {
 				s += " · " + name
 			}
 			if e.Info.Reason != "" {
@@ -116,7 +116,9 @@ func (e *Event) summary() string {
 	return e.Text
 }
 
-func serverName(raw json.RawMessage) string {
+// ServerName formats an Implementation object (serverInfo) as "name
+// version"; "" when it names nothing.
+func ServerName(raw json.RawMessage) string {
 	var impl Implementation
 	if json.Unmarshal(raw, &impl) != nil || impl.Name == "" {
 		return ""
@@ -309,7 +311,7 @@ func resultSummary(method string, raw json.RawMessage) string {
 		return strings.Join(parts, " ")
 	}
 	if v, ok := r["serverInfo"]; ok {
-		return "server " + serverName(v) + " protocol " + strings.Trim(string(r["protocolVersion"]), `"`)
+		return "server " + ServerName(v) + " protocol " + strings.Trim(string(r["protocolVersion"]), `"`)
 	}
 	if len(r) == 0 {
 		return "{}"

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -131,22 +130,10 @@ func (r *Reader) findInfo(lr *lineReader) {
 			r.header.Transport = e.Info.Transport
 		}
 		if r.header.Server == "" {
-			r.header.Server = serverName(e.Info.Server)
+			r.header.Server = mcp.ServerName(e.Info.Server)
 		}
 		return
 	}
-}
-
-// serverName formats an Implementation object as "name version".
-func serverName(raw json.RawMessage) string {
-	var impl mcp.Implementation
-	if json.Unmarshal(raw, &impl) != nil || impl.Name == "" {
-		return ""
-	}
-	if impl.Version != "" {
-		return impl.Name + " " + impl.Version
-	}
-	return impl.Name
 }
 
 // Path is the file the reader reads.
