@@ -8,6 +8,10 @@ import (
 	"os"
 
 	"github.com/sonde-mcp/sonde/cli"
+	"github.com/sonde-mcp/sonde/internal/tmuxenv"
 )
 
-func main() { os.Exit(cli.Main(os.Args[1:])) }
+func main() {
+	tmuxenv.Restore() // hidden from package initialisation only
+	os.Exit(cli.Main(os.Args[1:]))
+}

@@ -5,12 +5,12 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -26,6 +26,7 @@ const (
 	ExitAuth        = 3 // authentication required or denied
 	ExitUnreachable = 4 // unreachable, timed out, or connection lost
 	ExitToolError   = 5 // the tool returned isError
+	ExitDiffers     = 6 // sonde rerun or sonde diff found a difference
 	ExitInterrupted = 130
 )
 
@@ -37,25 +38,124 @@ type Env struct {
 	StdinIsTerminal bool
 }
 
-// command is one headless subcommand.
+// cmdSet is a set of commands, one bit each (the commands a flag applies to).
+type cmdSet uint32
+
+const (
+	cmdUI cmdSet = 1 << iota // no subcommand: sonde [TARGET]
+	cmdDemo
+	cmdTools
+	cmdResources
+	cmdTemplates
+	cmdPrompts
+	cmdCall
+	cmdRead
+	cmdPrompt
+	cmdShell
+	cmdRaw
+	cmdSessions
+	cmdReplay
+	cmdExport
+	cmdMock
+	cmdRerun
+	cmdDiff
+	cmdTap
+	cmdDoctor
+	cmdVersion
+	cmdCompletion
+	cmdMan
+	cmdAuth
+	cmdHelp
+
+	// headless are the commands that run one session without the UI.
+	headless = cmdTools | cmdResources | cmdTemplates | cmdPrompts | cmdCall | cmdRead | cmdPrompt | cmdShell | cmdRaw
+	// connCmds connect to a TARGET (or --config/--server).
+	connCmds = headless | cmdUI
+	// authCmds sign in to a server (the auth flags).
+	authCmds = connCmds | cmdAuth
+	// liveCmds may dial a live server, and take the connection flags.
+	liveCmds = connCmds | cmdRerun | cmdDiff | cmdDoctor
+	allCmds  = cmdHelp<<1 - 1
+)
+
+// names lists the commands in s for messages.
+func (s cmdSet) names() []string {
+	var out []string
+	if s&headless == headless {
+		out = append(out, "the headless commands")
+		s &^= headless
+	}
+	for i := range commands {
+		if c := &commands[i]; s&c.id != 0 {
+			out = append(out, c.title())
+		}
+	}
+	return out
+}
+
+// command is one command of the command line. The table (commands) is the
+// one source of names, synopses and help for parsing, --help, the man page
+// and the shell completions.
 type command struct {
-	name, args, help string
-	run              func(ctx context.Context, c *runCtx) error
+	name string // "" for the UI (no subcommand)
+	id   cmdSet
+	args string // synopsis after the name
+	help string // one line
+	// run is a headless command: one session to TARGET, set up by runCommand.
+	run func(ctx context.Context, c *runCtx) error
+	// main runs any other command.
+	main func(ctx context.Context, o *options, pos, command []string, env Env) error
+}
+
+// title names the command in messages.
+func (c *command) title() string {
+	if c.name == "" {
+		return "sonde [TARGET] (the UI)"
+	}
+	return "sonde " + c.name
 }
 
 var commands []command
 
 func init() {
 	commands = []command{
-		{"tools", "TARGET [--json]", "list the server's tools (all pages)", runList("tools/list", "tools")},
-		{"resources", "TARGET [--json]", "list resources", runList("resources/list", "resources")},
-		{"templates", "TARGET [--json]", "list resource templates", runList("resources/templates/list", "resourceTemplates")},
-		{"prompts", "TARGET [--json]", "list prompts", runList("prompts/list", "prompts")},
-		{"call", "TARGET TOOL [KEY=VALUE ...] [--args JSON] [--json]", "call a tool", runCall},
-		{"read", "TARGET URI [--json] [-o FILE]", "read a resource", runRead},
-		{"prompt", "TARGET NAME [KEY=VALUE ...] [--args JSON] [--json]", "get a prompt", runPrompt},
-		{"shell", "TARGET [--json]", "one session, commands from stdin", runShell},
+		{name: "", id: cmdUI, args: "[TARGET]", help: "open the terminal UI attached to TARGET; without one, the server picker", main: openUI},
+		{name: "demo", id: cmdDemo, help: "run the embedded demo server and open the UI on it", main: runDemo},
+		{name: "tools", id: cmdTools, args: "TARGET", help: "list the server's tools (all pages)", run: runList("tools/list", "tools")},
+		{name: "resources", id: cmdResources, args: "TARGET", help: "list resources", run: runList("resources/list", "resources")},
+		{name: "templates", id: cmdTemplates, args: "TARGET", help: "list resource templates", run: runList("resources/templates/list", "resourceTemplates")},
+		{name: "prompts", id: cmdPrompts, args: "TARGET", help: "list prompts", run: runList("prompts/list", "prompts")},
+		{name: "call", id: cmdCall, args: "TARGET TOOL [KEY=VALUE ...]", help: "call a tool", run: runCall},
+		{name: "read", id: cmdRead, args: "TARGET URI", help: "read a resource", run: runRead},
+		{name: "prompt", id: cmdPrompt, args: "TARGET NAME [KEY=VALUE ...]", help: "get a prompt", run: runPrompt},
+		{name: "shell", id: cmdShell, args: "TARGET", help: "one session, commands from stdin (type help)", run: runShell},
+		{name: "raw", id: cmdRaw, args: "TARGET JSON | TARGET METHOD [PARAMS]", help: "send one message as it is (JSON-RPC or not; {session} is the session id) and print its answer, or what arrives within --raw-wait", run: runRaw},
+		{name: "sessions", id: cmdSessions, help: "list recorded sessions, newest first", main: runSessions},
+		{name: "replay", id: cmdReplay, args: "[FILE]", help: "replay a recording (FILE: a path or a name from sonde sessions; none: choose one)", main: runReplay},
+		{name: "export", id: cmdExport, args: "FILE", help: "export a recording as HAR, Markdown or JSON", main: runExport},
+		{name: "mock", id: cmdMock, args: "FILE", help: "serve a recording as an MCP server (Streamable HTTP and legacy HTTP+SSE at the recorded paths, or --stdio)", main: runMock},
+		{name: "rerun", id: cmdRerun, args: "FILE TARGET", help: "send a recording's requests to a live server again and compare the answers (exit 6 when they differ)", main: runRerun},
+		{name: "diff", id: cmdDiff, args: "A B", help: "compare what two servers offer: recordings, URLs, or a stdio server after -- (exit 6 when they differ)", main: runDiff},
+		{name: "tap", id: cmdTap, args: "--upstream URL [--listen ADDR] | -- COMMAND [ARGS...] | --wrap FILE --server NAME", help: "show and record another client's session: a transparent proxy in front of an HTTP server, or standing in for a stdio server", main: runTap},
+		{name: "doctor", id: cmdDoctor, args: "TARGET", help: "check the connection to a server and explain it: network, TLS, each detection probe, auth, then a window of observation (keepalives, idle cuts, the session) and a diagnosis in plain words (exit 1 when a check failed)", main: runDoctor},
+		{name: "version", id: cmdVersion, help: "print the version, commit, build date and Go version", main: runVersion},
+		{name: "completion", id: cmdCompletion, args: "bash|zsh|fish", help: "print a shell completion script", main: runCompletion},
+		{name: "man", id: cmdMan, help: "print the manual page (man -l <(sonde man))", main: runMan},
+		{name: "auth", id: cmdAuth, args: "login TARGET | status [TARGET] | logout TARGET", help: "sign in to a server (OAuth), show what sonde keeps, sign out", main: runAuth},
+		{name: "help", id: cmdHelp, args: "[COMMAND]", help: "show help, or one command's", main: runHelp},
 	}
+}
+
+// findCommand returns the command pos[0] names, or the UI.
+func findCommand(pos []string) *command {
+	if len(pos) > 0 {
+		for i := range commands {
+			if c := &commands[i]; c.name != "" && c.name == pos[0] {
+				return c
+			}
+		}
+	}
+	return &commands[0]
 }
 
 // Main runs sonde with os.Args[1:] and returns the exit code.
@@ -72,54 +172,44 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	name := ""
-	if len(pos) > 0 {
-		name = pos[0]
+	c := findCommand(pos)
+	if c.id != cmdUI {
+		pos = pos[1:]
 	}
-	if o.help || name == "help" {
-		usage(env.Stdout)
-		return ExitOK
-	}
-	if name == "version" {
-		fmt.Fprintln(env.Stdout, "sonde", mcp.Version)
-		return ExitOK
-	}
-	for _, c := range commands {
-		if c.name == name {
-			return runCommand(ctx, c, o, pos[1:], command, env)
+	switch {
+	case o.help:
+		if c.id == cmdUI || c.id == cmdHelp {
+			usage(env.Stdout)
+		} else {
+			commandUsage(env.Stdout, c)
 		}
+		return ExitOK
+	case o.version:
+		return fail(env, runVersion(ctx, o, nil, nil, env))
 	}
-	if ui, ok := uiCommands[name]; ok {
-		return fail(env, ui(ctx, o, pos[1:], command, env))
+	if err := o.checkFlags(c); err != nil {
+		return fail(env, err)
 	}
-	// No subcommand: a TARGET (or nothing) opens the terminal UI.
-	return fail(env, runUI(ctx, o, pos, command, env))
-}
-
-// uiCommands holds subcommands served by the terminal UI and the recorder
-// (demo, replay, ...), registered by files that need the heavier packages.
-var uiCommands = map[string]func(ctx context.Context, o *options, pos, command []string, env Env) error{}
-
-// runUI opens the terminal UI on a target, or the server picker.
-var runUI = func(ctx context.Context, o *options, pos, command []string, env Env) error {
-	return usagef("unknown command %q; run sonde --help", strings.Join(pos, " "))
+	if c.run != nil {
+		return runCommand(ctx, *c, o, pos, command, env)
+	}
+	return fail(env, c.main(ctx, o, pos, command, env))
 }
 
 // runCtx carries what a command needs.
 type runCtx struct {
-	o       *options
-	env     Env
-	pos     []string // positionals after TARGET
-	session *mcp.Session
-	out     io.Writer
+	o          *options
+	env        Env
+	pos        []string // positionals after TARGET
+	session    *mcp.Session
+	out        io.Writer
+	recoveries *recoveryReporter
+	// announced are the lists a lenient session's stream announced.
+	announced *streamLists
 }
 
 func runCommand(ctx context.Context, c command, o *options, pos, command []string, env Env) int {
-	url, rest, err := target(pos, command)
-	if err != nil {
-		return fail(env, err)
-	}
-	cfg, err := o.config(url, command)
+	cfg, rest, err := o.session(pos, command)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -129,13 +219,33 @@ func runCommand(ctx context.Context, c command, o *options, pos, command []strin
 	if err != nil {
 		return fail(env, usagef("%v", err))
 	}
+	stderr := &syncWriter{w: env.Stderr} // the handler, -v and the command share it
+	pol.Note = func(line string) { fmt.Fprintln(stderr, "sonde: "+termsafe.Line(line)) }
 	cfg.Handler = pol.Handler()
 	cfg.Capabilities = pol.Capabilities()
 	cfg.Tasks = true
+	if err := o.attachAuth(&cfg, env); err != nil {
+		return fail(env, err)
+	}
 	var printer *eventPrinter
 	if o.verbose {
-		printer = &eventPrinter{w: env.Stderr}
+		printer = &eventPrinter{w: stderr}
 		cfg.OnEvent = printer.print
+	}
+	rep := &recoveryReporter{stderr: stderr, verbose: o.verbose, next: cfg.OnEvent}
+	cfg.OnEvent = rep.see
+	rc := &runCtx{o: o, env: env, pos: rest, out: env.Stdout, recoveries: rep}
+	if cfg.Lenient || cfg.Endpoint != "" {
+		rc.announced = &streamLists{next: cfg.OnEvent}
+		cfg.OnEvent = rc.announced.see
+	}
+	if o.json {
+		// Server strings may hold C1 and bidi controls, which JSON allows
+		// raw: every --json output writes them escaped.
+		rc.out = termsafe.NewJSONWriter(env.Stdout)
+	}
+	if err := checkArgs(c.id, rc); err != nil {
+		return fail(env, err)
 	}
 	rec, err := startRecording(o, &cfg, env, false) // --record FILE
 	if err != nil {
@@ -143,11 +253,20 @@ func runCommand(ctx context.Context, c command, o *options, pos, command []strin
 	}
 	defer rec.close(env) // idempotent; also on a panic
 	cfg.OnEvent = rec.tee(cfg.OnEvent)
+	cfg.OnSecrets = rec.learn
 	s, err := mcp.Dial(ctx, cfg)
 	if err != nil {
-		return rec.finish(env, fail(env, &connectFailure{err}))
+		code := fail(env, &connectFailure{err})
+		if !o.verbose { // -v printed them as they came
+			printStderrTail(env, err)
+		}
+		return rec.finish(env, code)
 	}
-	rc := &runCtx{o: o, env: env, pos: rest, session: s, out: env.Stdout}
+	if err := rec.openError(); err != nil { // the session is up, FILE could not be created
+		s.Close()
+		return rec.finish(env, fail(env, err))
+	}
+	rc.session = s
 	if o.logLevel != "" {
 		err = s.SetLogLevel(ctx, o.logLevel)
 	}
@@ -155,7 +274,24 @@ func runCommand(ctx context.Context, c command, o *options, pos, command []strin
 		err = c.run(ctx, rc)
 	}
 	s.Close()
-	return rec.finish(env, fail(env, err))
+	code := fail(env, err)
+	if !o.verbose {
+		printStderrTail(env, err)
+	}
+	return rec.finish(env, code)
+}
+
+// printStderrTail prints the last stderr lines of a stdio server whose
+// exit err reports (secrets already replaced), below the error's line.
+func printStderrTail(env Env, err error) {
+	var xe *mcp.ExitError
+	if !errors.As(err, &xe) || len(xe.Stderr) == 0 {
+		return
+	}
+	fmt.Fprintf(env.Stderr, "sonde: the server's last %d stderr lines:\n", len(xe.Stderr))
+	for _, l := range xe.Stderr {
+		fmt.Fprintln(env.Stderr, "  │ "+termsafe.Line(l))
+	}
 }
 
 // connectFailure marks an error from establishing the session.
@@ -181,9 +317,15 @@ func exitCode(err error) int {
 		he *mcp.HTTPError
 		re *mcp.RPCError
 	)
+	var tx *tapExit
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &tx): // sonde tap exits as its stdio server did
+		if tx.e.Code > 0 && tx.e.Code < 126 {
+			return tx.e.Code
+		}
+		return ExitError
 	case errors.As(err, &ue):
 		return ExitError
 	case errors.As(err, &ae):
@@ -192,6 +334,8 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &toolError{}):
 		return ExitToolError
+	case errors.As(err, &differsError{}):
+		return ExitDiffers
 	case errors.As(err, &re) && !errors.As(err, &cf):
 		return ExitError // the server answered: with an error
 	case errors.As(err, &ce), errors.As(err, &le), errors.As(err, &te), errors.As(err, &cf), errors.As(err, &he), errors.Is(err, mcp.ErrClosed):
@@ -205,6 +349,7 @@ func fail(env Env, err error) int {
 	code := exitCode(err)
 	switch {
 	case err == nil:
+	case errors.As(err, &doctorFailed{}): // the report said it all
 	case code == ExitInterrupted:
 		fmt.Fprintln(env.Stderr, "sonde: interrupted")
 	default:
@@ -217,52 +362,74 @@ func fail(env Env, err error) int {
 	return code
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, `sonde %s: a terminal inspector for MCP servers
+// syncWriter serialises writes from several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
 
-Usage:
-  sonde TARGET                 open the terminal UI attached to TARGET
-  sonde                        open the server picker
-  sonde demo                   run the embedded demo server and open the UI on it
-`, mcp.Version)
-	for _, c := range commands {
-		fmt.Fprintf(w, "  sonde %-8s %s\n      %s\n", c.name, c.args, c.help)
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// recoveryReporter tells about each recovery of the session (a server
+// restart, a connection lost and made again): one line on stderr, unless -v
+// already prints the event log, and in sonde shell --json an event line
+// among the command lines.
+type recoveryReporter struct {
+	stderr  io.Writer
+	verbose bool
+	next    func(mcp.Event)
+
+	mu   sync.Mutex
+	json io.Writer // set by the shell with --json
+}
+
+// shellEvent is an event line of the shell's --json output.
+type shellEvent struct {
+	Event      string  `json:"event"`
+	AfterMS    float64 `json:"after_ms"`
+	Cause      string  `json:"cause"`
+	Reconnects int     `json:"reconnects"`
+}
+
+// textLines makes the reporter write its line to w instead of stderr (the
+// interactive shell's terminal, in raw mode).
+func (r *recoveryReporter) textLines(w io.Writer) {
+	r.mu.Lock()
+	r.stderr = w
+	r.mu.Unlock()
+}
+
+// eventLines makes the reporter write event lines to w (serialised with
+// the shell's own lines by the caller).
+func (r *recoveryReporter) eventLines(w io.Writer) {
+	r.mu.Lock()
+	r.json = w
+	r.mu.Unlock()
+}
+
+func (r *recoveryReporter) see(e mcp.Event) {
+	if down, cause, ok := e.Recovery(); ok {
+		r.mu.Lock()
+		if !r.verbose {
+			fmt.Fprintln(r.stderr, "sonde: "+termsafe.Line(mcp.RecoveryText(down, cause)))
+		}
+		if r.json != nil {
+			ev := shellEvent{Event: "reconnected", AfterMS: float64(down.Microseconds()) / 1000, Cause: cause}
+			if e.Info != nil {
+				ev.Reconnects = e.Info.Reconnects
+			}
+			b, _ := json.Marshal(ev)
+			fmt.Fprintf(r.json, "%s\n", b)
+		}
+		r.mu.Unlock()
 	}
-	fmt.Fprint(w, `
-TARGET is an http(s) URL (Streamable HTTP or legacy HTTP+SSE, detected), or a
-stdio server given by ending the line with -- and its command:
-  sonde call http://127.0.0.1:3102/mcp get-sum a=2 b=3
-  sonde call echo message=hi -- node server.js stdio
-
-Arguments: KEY=VALUE is converted by the tool's input schema (numbers,
-booleans, JSON for objects and arrays); KEY:=JSON always parses JSON;
-a.b=VALUE builds nested objects; --args JSON gives them all at once.
-
-Flags (before or after the positional arguments):
-  --transport auto|http|sse|stdio   force a transport (default: detect)
-  --protocol REV          protocol revision to offer (default `+mcp.LatestProtocol+`)
-  --bearer TOKEN          send Authorization: Bearer TOKEN (or set SONDE_BEARER)
-  -H 'Name: value'        extra header on every request, repeatable
-  --secret-header NAME    never log this header's value, repeatable
-  --env KEY=VALUE         environment for a stdio server, repeatable
-  --timeout 60s           per-request timeout
-  --keepalive 20s         ping interval (0 = off)
-  --idle-timeout 45s      re-open an SSE stream silent this long (0 = off)
-  --max-message 64MiB     largest message accepted
-  --insecure              skip TLS verification
-  --json                  machine-readable output
-  -v                      print the event log to stderr while working
-  --log-level LEVEL       ask for server log messages at LEVEL and above
-
-Server requests, answered without a human (headless commands):
-  --elicitation accept-defaults|decline|cancel
-  --sampling reject|reply:TEXT
-  --root PATH             offer PATH to roots/list, repeatable
-
-Exit codes: 0 ok, 1 usage or unexpected error, 3 auth required or denied,
-4 unreachable or connection lost, 5 the tool returned isError.
-`)
-	fmt.Fprint(w, recordUsage)
+	if r.next != nil {
+		r.next(e)
+	}
 }
 
 // eventPrinter writes the event log to stderr for -v.

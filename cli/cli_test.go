@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sonde-mcp/sonde/internal/hostile"
 	"image/png"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,8 +27,14 @@ import (
 func TestMain(m *testing.M) {
 	// Tests must not read or write the user's era cache.
 	os.Setenv("SONDE_ERA_CACHE", "off")
+	// Nor its credentials: tests that sign in give their own file.
+	os.Setenv("SONDE_CREDENTIALS", "off")
 	if os.Getenv("SONDE_CLI_TEST_STDIO") == "1" {
 		demo.NewServer(demo.Options{}).Run(context.Background(), &sdk.StdioTransport{})
+		os.Exit(0)
+	}
+	if os.Getenv("SONDE_CLI_TEST_STDIO") == "leak" {
+		leakStdioServer()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -220,12 +231,12 @@ func TestStdioTargetAfterDoubleDash(t *testing.T) {
 // Output from a hostile server is neutralised: no escape sequence from the
 // server reaches the terminal, in text or in errors.
 func TestHostileOutputNeutralised(t *testing.T) {
-	h, err := demo.Serve(context.Background(), demo.NewHostileServer(), demo.Options{})
+	h, err := demo.Serve(context.Background(), hostile.NewServer(), demo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	for _, args := range [][]string{{"tools", h.URL}, {"call", h.URL, demo.HostileToolResult}, {"call", h.URL, demo.HostileToolError}, {"call", h.URL, demo.HostileToolRPCError}, {"resources", h.URL}, {"prompts", h.URL}} {
+	for _, args := range [][]string{{"tools", h.URL}, {"call", h.URL, hostile.ToolResult}, {"call", h.URL, hostile.ToolError}, {"call", h.URL, hostile.ToolRPCError}, {"resources", h.URL}, {"prompts", h.URL}} {
 		r := run(t, "", args...)
 		for _, s := range []string{r.stdout, r.stderr} {
 			if strings.ContainsAny(s, "\x1b\x07\x9b\x9d\u202e\r") {
@@ -270,4 +281,83 @@ func TestOutputFile(t *testing.T) {
 		return
 	}
 	t.Fatalf("no binary resource in the demo: %v", demo.ResourceURIs())
+}
+
+// A server that declares tools only (the official go-sdk with one tool) is
+// never asked for prompts, resources or templates: sonde prompts says so
+// in one line (it used to send prompts/list and fail with -32601).
+func TestListingsFollowTheCapabilities(t *testing.T) {
+	s := sdk.NewServer(&sdk.Implementation{Name: "tools-only", Version: "1"}, nil)
+	sdk.AddTool(s, &sdk.Tool{Name: "echo", Description: "echo"}, func(ctx context.Context, r *sdk.CallToolRequest, in struct {
+		Text string `json:"text"`
+	}) (*sdk.CallToolResult, any, error) {
+		return nil, nil, nil
+	})
+	var mu sync.Mutex
+	var asked []string
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s }, nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var m struct{ Method string }
+			json.Unmarshal(body, &m)
+			mu.Lock()
+			asked = append(asked, m.Method)
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	for _, c := range []struct{ cmd, method, want string }{
+		{"prompts", "prompts/list", "(no prompts: the server does not declare the prompts capability)\n"},
+		{"resources", "resources/list", "(no resources: the server does not declare the resources capability)\n"},
+		{"templates", "resources/templates/list", "(no resource templates: the server does not declare the resources capability)\n"},
+	} {
+		res := run(t, "", c.cmd, srv.URL)
+		if res.code != 0 || res.stdout != c.want {
+			t.Errorf("%s: exit %d, %q %q", c.cmd, res.code, res.stdout, res.stderr)
+		}
+		res = run(t, "", c.cmd, srv.URL, "--json")
+		if res.code != 0 || !strings.Contains(res.stdout, `[]`) || !strings.Contains(res.stderr, "does not declare") {
+			t.Errorf("%s --json: exit %d, %q %q", c.cmd, res.code, res.stdout, res.stderr)
+		}
+		mu.Lock()
+		if slices.Contains(asked, c.method) {
+			t.Errorf("%s was sent to a server without the capability", c.method)
+		}
+		mu.Unlock()
+	}
+	if res := run(t, "", "tools", srv.URL); res.code != 0 || !strings.Contains(res.stdout, "echo") {
+		t.Fatalf("tools: exit %d, %q %q", res.code, res.stdout, res.stderr)
+	}
+}
+
+// A call whose arguments are all KEY:=JSON (or --args) needs no schema to
+// convert them: it goes without the tools/list round trip (one fewer on a
+// one-shot call); a KEY=VALUE pair still looks the tool's schema up.
+func TestCallJSONPairsSkipToolsList(t *testing.T) {
+	d := startDemo(t, demo.Options{})
+	dir := t.TempDir()
+	calls := 0
+	lists := func(args ...string) int {
+		t.Helper()
+		calls++
+		rec := filepath.Join(dir, fmt.Sprintf("call%d.jsonl", calls))
+		r := run(t, "", append([]string{"call", d.URL, "echo", "--json", "--record", rec}, args...)...)
+		if r.code != 0 || !strings.Contains(r.stdout, "hi") {
+			t.Fatalf("call %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		data, err := os.ReadFile(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Count(data, []byte(`"method":"tools/list"`))
+	}
+	if n := lists(`text:="hi"`, "repeat:=2"); n != 0 {
+		t.Errorf("KEY:=JSON pairs only: %d tools/list in the recording, want none", n)
+	}
+	if n := lists("text=hi", "repeat:=2"); n == 0 {
+		t.Errorf("a KEY=VALUE pair: no tools/list in the recording (its schema converts the value)")
+	}
 }

@@ -12,22 +12,94 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sonde-mcp/sonde/internal/prettyjson"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/media"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
-func runList(method, key string) func(context.Context, *runCtx) error {
-	return func(ctx context.Context, c *runCtx) error {
+// checkArgs validates a headless command's positionals and arguments
+// before it connects, as far as they can be without the server (a tool's
+// schema converts KEY=VALUE later): a mistake costs no connection and
+// leaves --record FILE untouched.
+func checkArgs(id cmdSet, c *runCtx) error {
+	switch id {
+	case cmdCall, cmdPrompt:
+		cmd, what := "call", "TOOL"
+		if id == cmdPrompt {
+			cmd, what = "prompt", "NAME"
+		}
+		_, pairs, err := c.named(cmd, what)
+		if err == nil {
+			_, err = buildArgs(c.o.args, pairs, nil, true)
+		}
+		return err
+	case cmdRead:
+		_, err := c.readURI()
+		return err
+	case cmdRaw:
+		_, err := rawMessage(c.pos, nil)
+		return err
+	case cmdShell:
+		if len(c.pos) > 0 {
+			return usagef("shell: unexpected argument %q (commands come from stdin)", c.pos[0])
+		}
+	default:
 		if len(c.pos) > 0 {
 			return usagef("unexpected argument %q", c.pos[0])
 		}
-		items, err := c.session.ListAll(ctx, method, key)
+	}
+	return nil
+}
+
+func runList(method, key string) func(context.Context, *runCtx) error {
+	return func(ctx context.Context, c *runCtx) error {
+		l, err := listing(ctx, c, method, key)
 		if err != nil {
 			return err
 		}
-		return printList(c.out, key, items, c.o.json)
+		if l.note != "" {
+			if c.o.json {
+				fmt.Fprintln(c.env.Stderr, "sonde: "+termsafe.Line(l.note))
+			} else if _, err := fmt.Fprintf(c.out, "(%s)\n", termsafe.Line(l.note)); err != nil {
+				return err
+			}
+		}
+		if l.raw != nil {
+			if c.o.json {
+				_, err := fmt.Fprintf(c.out, "{\"raw\":%s}\n", compactJSON(l.raw))
+				return err
+			}
+			_, err := fmt.Fprintln(c.out, prettyJSON(l.raw))
+			return err
+		}
+		if l.items == nil && !c.o.json && l.note != "" {
+			return nil // the note said why there is nothing
+		}
+		return printList(c.out, key, l.items, c.o.json)
 	}
+}
+
+// compactJSON is raw on one line (valid JSON from the wire; anything
+// else is quoted as a string).
+func compactJSON(raw json.RawMessage) []byte {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		q, _ := json.Marshal(string(raw))
+		return q
+	}
+	return b.Bytes()
+}
+
+// undeclared says why a list method is not for this server: its
+// capabilities do not declare the listing ("" when they do).
+func undeclared(s *mcp.Session, method string) string {
+	k, ok := session.ListFor(method)
+	if !ok || session.ParseCapabilities(s.Info().Capabilities).Has(k.Capability()) {
+		return ""
+	}
+	return fmt.Sprintf("no %s: the server does not declare the %s capability", k.Name(), k.Capability())
 }
 
 func printList(w io.Writer, key string, items []json.RawMessage, asJSON bool) error {
@@ -136,6 +208,18 @@ func buildArgs(argsJSON string, pairs []string, schema map[string]any, stringsOn
 		}
 	}
 	return args, nil
+}
+
+// needsSchema reports whether a KEY=VALUE pair is there, whose VALUE is
+// converted by its property's schema: KEY:=JSON pairs and --args are taken
+// as written, so a call with only those needs no tools/list round trip.
+func needsSchema(pairs []string) bool {
+	for _, p := range pairs {
+		if _, _, isJSON, err := splitPair(p); err != nil || !isJSON {
+			return true // a bad pair is reported by buildArgs, after the lookup as before
+		}
+	}
+	return false
 }
 
 func splitPair(p string) (key, value string, isJSON bool, err error) {
@@ -306,13 +390,27 @@ func inputSchema(tool json.RawMessage) map[string]any {
 
 // ---- call, read, prompt ----
 
-func runCall(ctx context.Context, c *runCtx) error {
-	if len(c.pos) == 0 {
-		return usagef("call: missing TOOL")
+// named returns the tool or prompt name (--name, else the first
+// positional) and the KEY=VALUE pairs after it. --name exists for names the
+// flag parser would read as a flag (a tool called "--record=FILE"): "Copy as
+// sonde command" writes such names with it.
+func (c *runCtx) named(cmd, what string) (string, []string, error) {
+	if c.o.name != "" {
+		return c.o.name, c.pos, nil
 	}
-	name, pairs := c.pos[0], c.pos[1:]
+	if len(c.pos) == 0 {
+		return "", nil, usagef("%s: missing %s", cmd, what)
+	}
+	return c.pos[0], c.pos[1:], nil
+}
+
+func runCall(ctx context.Context, c *runCtx) error {
+	name, pairs, err := c.named("call", "TOOL")
+	if err != nil {
+		return err
+	}
 	var tool json.RawMessage
-	if len(pairs) > 0 {
+	if needsSchema(pairs) {
 		var err error
 		if tool, err = findTool(ctx, c.session, name); err != nil {
 			return err
@@ -336,7 +434,7 @@ func runCall(ctx context.Context, c *runCtx) error {
 func callTool(ctx context.Context, s *mcp.Session, name string, args map[string]any, tool json.RawMessage) (json.RawMessage, error) {
 	params := map[string]any{"name": name, "arguments": args}
 	call := func(asTask bool) (json.RawMessage, error) {
-		opts := []mcp.CallOption{mcp.WithProgress(func(mcp.Progress) {})}
+		opts := []mcp.CallOption{mcp.WithProgressToken()}
 		if asTask {
 			opts = append(opts, mcp.WithTask(0))
 		}
@@ -440,12 +538,11 @@ func sizeText(n int) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// prettyJSON is raw indented (deeper levels flattened, see prettyjson)
+// and terminal-safe; invalid JSON comes back as it was, made safe.
 func prettyJSON(raw json.RawMessage) string {
-	var b bytes.Buffer
-	if json.Indent(&b, raw, "", "  ") != nil {
-		return termsafe.Text(string(raw))
-	}
-	return termsafe.Text(b.String())
+	s, _ := prettyjson.Indent(raw, 0)
+	return termsafe.Text(s)
 }
 
 // saveFirstContent writes a result's payload to a file: the first binary
@@ -488,11 +585,24 @@ func saveFirstContent(path string, blocks []json.RawMessage) error {
 	return os.WriteFile(path, []byte(*text), 0o644)
 }
 
-func runRead(ctx context.Context, c *runCtx) error {
-	if len(c.pos) != 1 {
-		return usagef("read: give exactly one URI")
+// readURI is the URI of sonde read: --uri (for a URI beginning with -),
+// else the one positional.
+func (c *runCtx) readURI() (string, error) {
+	switch {
+	case c.o.uri != "" && len(c.pos) == 0:
+		return c.o.uri, nil
+	case c.o.uri == "" && len(c.pos) == 1:
+		return c.pos[0], nil
 	}
-	raw, err := c.session.Call(ctx, "resources/read", map[string]string{"uri": c.pos[0]})
+	return "", usagef("read: give exactly one URI")
+}
+
+func runRead(ctx context.Context, c *runCtx) error {
+	uri, err := c.readURI()
+	if err != nil {
+		return err
+	}
+	raw, err := c.session.Call(ctx, "resources/read", map[string]string{"uri": uri})
 	if err != nil {
 		return err
 	}
@@ -513,7 +623,11 @@ func runRead(ctx context.Context, c *runCtx) error {
 				continue
 			}
 			d, _ := base64.StdEncoding.DecodeString(cont.Blob)
-			fmt.Fprintln(c.out, termsafe.Line(fmt.Sprintf("[blob %s %s, %s] (save it with -o FILE)", cont.URI, cont.MimeType, sizeText(len(d)))))
+			hint := " (save it with -o FILE)"
+			if c.o.output != "" {
+				hint = "" // -o saves it
+			}
+			fmt.Fprintln(c.out, termsafe.Line(fmt.Sprintf("[blob %s %s, %s]%s", cont.URI, cont.MimeType, sizeText(len(d)), hint)))
 		}
 	}
 	if c.o.output != "" {
@@ -523,14 +637,15 @@ func runRead(ctx context.Context, c *runCtx) error {
 }
 
 func runPrompt(ctx context.Context, c *runCtx) error {
-	if len(c.pos) == 0 {
-		return usagef("prompt: missing NAME")
-	}
-	args, err := buildArgs(c.o.args, c.pos[1:], nil, true)
+	name, pairs, err := c.named("prompt", "NAME")
 	if err != nil {
 		return err
 	}
-	raw, err := getPrompt(ctx, c.session, c.pos[0], args)
+	args, err := buildArgs(c.o.args, pairs, nil, true)
+	if err != nil {
+		return err
+	}
+	raw, err := getPrompt(ctx, c.session, name, args)
 	if err != nil {
 		return err
 	}

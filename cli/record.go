@@ -9,10 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/store"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui"
@@ -24,40 +28,38 @@ import (
 // The recorder never blocks the session; it is closed (flushed, synced,
 // trailer written) on every way out, Ctrl-C included.
 
-func init() {
-	uiCommands["replay"] = runReplay
-	uiCommands["sessions"] = runSessions
-	uiCommands["export"] = runExport
-}
-
-// recordUsage is the part of `sonde --help` about recordings.
-const recordUsage = `
-Recordings (the UI records every session; see store/FORMAT.md):
-  sonde sessions [--json]                 list recorded sessions, newest first
-  sonde replay [FILE] [--print | --json]  replay a recording (FILE: a path, or a
-                                          name from sonde sessions; none: choose one)
-  sonde export FILE --format har|md|json [-o OUT]
-  --record FILE           record into FILE (also for the headless commands)
-  --no-record             do not record the UI session
-  --keep-sessions N       keep the newest N recordings (default 200, 0 = all)
-  --keep-mb N             keep at most N MB of recordings (default 1024, 0 = all)
-  --speed X               replay speed, 0.5 to 100 (0 = instant; default 1)
-  Recordings live in $XDG_DATA_HOME/sonde/sessions (~/.local/share/sonde/sessions).
-`
-
 // recording is the recorder of one run; a nil *recording records nothing.
+//
+// --record FILE is created (or truncated) only once the session is up (its
+// first connected event), after the command line was checked: a command
+// that fails, or a server that never answers, leaves FILE as it was. The
+// events until then wait in memory (at most pendingLimit bytes) and are
+// written first. The sessions directory needs no such care: each session
+// gets a new file there.
 type recording struct {
-	rec    *store.Recorder
-	path   string // --record FILE, or "" for the sessions directory
-	closed bool
-	err    error
+	path string // --record FILE, or "" for the sessions directory
+	live atomic.Pointer[store.Recorder]
+
+	mu          sync.Mutex
+	opts        store.RecorderOptions // FILE's, until it is opened
+	pending     []mcp.Event
+	pendingSize int64
+	lost        int64 // events beyond pendingLimit
+	openErr     error
+	closed      bool
+	err         error
 }
+
+// pendingLimit bounds the events kept while --record FILE waits for the
+// session (a hostile server may talk a lot before its handshake ends).
+const pendingLimit = 16 << 20
 
 // startRecording builds the recorder the flags ask for: for the UI, into
 // the sessions directory by default; for headless commands only with
 // --record. cfg supplies the target and the secrets to keep out of the
 // file. A sessions directory that cannot be used only warns (the UI still
-// opens); a --record FILE that cannot be created is an error.
+// opens); a --record FILE that is a directory is an error now, one that
+// cannot be created an error once the session is up.
 func startRecording(o *options, cfg *mcp.Config, env Env, forUI bool) (*recording, error) {
 	if o.record != "" && o.noRecord {
 		return nil, usagef("--record and --no-record contradict each other")
@@ -75,28 +77,86 @@ func startRecording(o *options, cfg *mcp.Config, env Env, forUI bool) (*recordin
 	}
 	opts := store.RecorderOptions{
 		Header:        store.Header{Target: target, Transport: transport},
-		Secrets:       store.SecretsOf(cfg),
+		Secrets:       cfg.Secrets(),
 		SecretHeaders: cfg.SecretHeaders,
 	}
 	if o.record != "" {
-		opts.Path = o.record
-		rec, err := store.NewRecorder(opts)
-		if err != nil {
-			return nil, fmt.Errorf("--record: %w", err)
+		if fi, err := os.Stat(o.record); err == nil && fi.IsDir() {
+			return nil, usagef("--record %s is a directory; give a file", o.record)
 		}
-		return &recording{rec: rec, path: o.record}, nil
+		opts.Path = o.record
+		return &recording{path: o.record, opts: opts}, nil
 	}
-	dir, err := store.DefaultDir()
+	dir, err := config.SessionsDir()
 	if err == nil {
 		opts.Dir = dir
 		opts.Retention = store.Retention{MaxSessions: o.keepSessions, MaxBytes: int64(o.keepMB) << 20}
 		var rec *store.Recorder
 		if rec, err = store.NewRecorder(opts); err == nil {
-			return &recording{rec: rec}, nil
+			r := &recording{}
+			r.live.Store(rec)
+			return r, nil
 		}
 	}
 	fmt.Fprintf(env.Stderr, "sonde: not recording this session: %s\n", termsafe.Line(err.Error()))
 	return nil, nil
+}
+
+// record records e, or keeps it until FILE is opened (at the first
+// connected event).
+func (r *recording) record(e mcp.Event) {
+	if rec := r.live.Load(); rec != nil {
+		rec.Record(e)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rec := r.live.Load(); rec != nil { // opened while we waited
+		rec.Record(e)
+		return
+	}
+	if r.closed || r.openErr != nil {
+		return
+	}
+	size := e.MemSize()
+	if r.pendingSize+size > pendingLimit {
+		r.lost++
+	} else {
+		r.pending = append(r.pending, e)
+		r.pendingSize += size
+	}
+	if e.Kind == mcp.KindState && e.State == mcp.StateConnected {
+		r.open()
+	}
+}
+
+// open creates FILE and writes what waited. r.mu is held.
+func (r *recording) open() {
+	rec, err := store.NewRecorder(r.opts)
+	if err != nil {
+		r.openErr = fmt.Errorf("--record: %w", err)
+		r.pending = nil
+		return
+	}
+	for i, e := range r.pending {
+		if i == 1 && r.lost > 0 { // after the connecting event
+			rec.Record(mcp.Event{Time: e.Time, Dir: mcp.DirMeta, Kind: mcp.KindError,
+				Err: fmt.Sprintf("recorder: %d events before the session was up were not recorded (more than %d MiB)", r.lost, pendingLimit>>20)})
+		}
+		rec.Record(e)
+	}
+	r.pending, r.pendingSize = nil, 0
+	r.live.Store(rec)
+}
+
+// openError is the error creating FILE, once the session is up.
+func (r *recording) openError() error {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.openErr
 }
 
 // onConnect returns a connection hook that calls next (if any) and tells
@@ -111,7 +171,30 @@ func (r *recording) onConnect(next func(mcp.Config)) func(mcp.Config) {
 		if next != nil {
 			next(cfg)
 		}
-		r.rec.AddSecrets(store.SecretsOf(&cfg)...)
+		secrets := cfg.Secrets()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if rec := r.live.Load(); rec != nil {
+			rec.AddSecrets(secrets...)
+		} else {
+			r.opts.Secrets = append(r.opts.Secrets, secrets...)
+		}
+	}
+}
+
+// learn tells the recorder secrets the session learned while it ran
+// (a sign-in's tokens): it scrubs what it writes with them too. A nil
+// recording learns nothing.
+func (r *recording) learn(values []string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rec := r.live.Load(); rec != nil {
+		rec.AddSecrets(values...)
+	} else {
+		r.opts.Secrets = append(r.opts.Secrets, values...)
 	}
 }
 
@@ -121,27 +204,43 @@ func (r *recording) tee(next func(mcp.Event)) func(mcp.Event) {
 		return next
 	}
 	if next == nil {
-		return r.rec.Record
+		return r.record
 	}
 	return func(e mcp.Event) {
 		next(e)
-		r.rec.Record(e)
+		r.record(e)
 	}
 }
 
 // close flushes and closes the recording and reports what went wrong:
-// an error writing it, or events it could not keep. It is safe to call
-// more than once and on nil.
+// an error writing it, or events it could not keep. A FILE never opened
+// (the session never came up) is left as it was, and the user told so.
+// It is safe to call more than once and on nil.
 func (r *recording) close(env Env) error {
 	if r == nil {
 		return nil
 	}
+	r.mu.Lock()
 	if r.closed {
+		r.mu.Unlock()
 		return r.err
 	}
 	r.closed = true
-	err := r.rec.Close()
-	st := r.rec.Stats()
+	rec, openErr, waited := r.live.Load(), r.openErr, len(r.pending) > 0
+	r.pending = nil
+	r.mu.Unlock()
+	if rec == nil {
+		switch {
+		case openErr != nil:
+			r.err = openErr
+			fmt.Fprintln(env.Stderr, "sonde: "+termsafe.Line(openErr.Error()))
+		case waited:
+			fmt.Fprintf(env.Stderr, "sonde: nothing recorded: the session never came up (%s left as it was)\n", termsafe.Line(r.path))
+		}
+		return r.err
+	}
+	err := rec.Close()
+	st := rec.Stats()
 	if err != nil {
 		r.err = fmt.Errorf("recording %s: %w", strings.Join(st.Files, ", "), err)
 		fmt.Fprintln(env.Stderr, "sonde: "+termsafe.Line(r.err.Error()))
@@ -174,6 +273,7 @@ func recordUI(ctx context.Context, o *options, env Env, opts ui.Options, run fun
 	if rec != nil {
 		opts.Tee = rec.tee(opts.Tee)
 		opts.OnConnect = rec.onConnect(opts.OnConnect)
+		opts.Config.OnSecrets = rec.learn
 	}
 	err = run(ctx, opts)
 	if cerr := rec.close(env); err == nil && cerr != nil && rec.path != "" {
@@ -193,9 +293,11 @@ var replayUI = func(ctx context.Context, o *options, p *store.Player, r *store.R
 }
 
 // replayPicker opens the UI's picker of the recordings in dir; the one
-// chosen is replayed at speed. A variable so tests can stand in for the UI.
-var replayPicker = func(ctx context.Context, o *options, dir string, speed float64) error {
-	return runTUI(ctx, ui.Options{Theme: o.theme, ReplayDir: dir, ReplaySpeed: speed})
+// chosen is replayed at speed. A recording mocked from the picker is a
+// session like any other: recorded (a replay is not recorded again). A
+// variable so tests can stand in for the UI.
+var replayPicker = func(ctx context.Context, o *options, env Env, dir string, speed float64) error {
+	return recordUI(ctx, o, env, ui.Options{Theme: o.theme, ReplayDir: dir, ReplaySpeed: speed}, runTUI)
 }
 
 // resolveRecording finds FILE: a path, or the name of a recording in the
@@ -204,7 +306,7 @@ func resolveRecording(name string) (string, error) {
 	if _, err := os.Stat(name); err == nil || strings.ContainsRune(name, os.PathSeparator) {
 		return name, err
 	}
-	dir, err := store.DefaultDir()
+	dir, err := config.SessionsDir()
 	if err != nil {
 		return name, err
 	}
@@ -243,16 +345,16 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 	if o.print && o.json {
 		return usagef("replay: --print and --json contradict each other")
 	}
-	speed := o.speed
+	speed := float64(o.speed)
 	if speed == 0 {
 		speed = store.Instant
 	}
 	if len(pos) == 0 && len(command) == 0 && !o.print && !o.json {
-		dir, err := store.DefaultDir()
+		dir, err := config.SessionsDir()
 		if err != nil {
 			return err
 		}
-		return replayPicker(ctx, o, dir, speed)
+		return replayPicker(ctx, o, env, dir, speed)
 	}
 	r, err := openRecording("replay", pos, command)
 	if err != nil {
@@ -263,11 +365,20 @@ func runReplay(ctx context.Context, o *options, pos, command []string, env Env) 
 	switch {
 	case o.print:
 		w := bufio.NewWriterSize(out, 64<<10)
-		for e, err := range r.Events() {
+		st := session.New() // the state the UI would show, for the closing lines
+		// a printed line shows the start of a payload: a 150 MB line is
+		// read through, not held
+		for e, err := range r.EventsUpTo(1 << 20) {
 			if err != nil {
 				return err
 			}
+			st.Apply(e)
 			if _, err := w.WriteString(FormatEvent(e) + "\n"); err != nil {
+				return err
+			}
+		}
+		for _, f := range st.Summary() {
+			if _, err := w.WriteString(termsafe.Line("# "+f.Name+": "+f.Value) + "\n"); err != nil {
 				return err
 			}
 		}
@@ -308,7 +419,7 @@ func runSessions(ctx context.Context, o *options, pos, command []string, env Env
 	if len(pos) > 0 || len(command) > 0 {
 		return usagef("sessions takes no arguments")
 	}
-	dir, err := store.DefaultDir()
+	dir, err := config.SessionsDir()
 	if err != nil {
 		return err
 	}
@@ -330,6 +441,11 @@ func runSessions(ctx context.Context, o *options, pos, command []string, env Env
 	fmt.Fprintln(tw, "DATE\tSERVER\tDURATION\tEVENTS\tERRORS\tFILE")
 	incomplete := false
 	for _, s := range list {
+		if s.Unreadable != "" {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t%s\n", s.Start.Local().Format("2006-01-02 15:04:05"),
+				"(unreadable)", termsafe.Line(filepath.Base(s.Path)+": "+s.Unreadable))
+			continue
+		}
 		server := s.Server
 		if server == "" {
 			server = s.Target
@@ -350,7 +466,7 @@ func runSessions(ctx context.Context, o *options, pos, command []string, env Env
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(termsafe.NewJSONWriter(w))
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/demo"
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/store"
 	"github.com/sonde-mcp/sonde/ui"
@@ -73,7 +75,7 @@ func TestHeadlessCommandsRecordOnlyWhenAsked(t *testing.T) {
 	if res := run(t, "", "tools", srv.URL); res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
-	dir, _ := store.DefaultDir()
+	dir, _ := config.SessionsDir()
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("a headless command recorded without --record: %v", err)
 	}
@@ -94,16 +96,8 @@ func TestRecordClosedOnInterrupt(t *testing.T) {
 			Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	}()
 	// Interrupt once the call is under way (its request is on disk).
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		b, _ := os.ReadFile(file)
-		if bytes.Contains(b, []byte(`"long_running"`)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the call never started")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !testenv.Poll(20*time.Second, func() bool { b, _ := os.ReadFile(file); return bytes.Contains(b, []byte(`"long_running"`)) }) {
+		t.Fatal("the call never started")
 	}
 	cancel()
 	if code := <-done; code != ExitInterrupted {
@@ -135,7 +129,8 @@ func TestUIRecordsByDefault(t *testing.T) {
 			return nil
 		}
 		opts.Tee(mcp.Event{Seq: 1, Time: time.Now(), Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnecting, Text: opts.Config.Target()})
-		opts.Tee(mcp.Event{Seq: 2, Time: time.Now(), Dir: mcp.DirOut, Kind: mcp.KindMessage, RPC: mcp.RPCRequest, Method: "ping", ID: "1",
+		opts.Tee(mcp.Event{Seq: 2, Time: time.Now(), Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnected})
+		opts.Tee(mcp.Event{Seq: 3, Time: time.Now(), Dir: mcp.DirOut, Kind: mcp.KindMessage, RPC: mcp.RPCRequest, Method: "ping", ID: "1",
 			Raw: json.RawMessage(`{"jsonrpc":"2.0","id":1,"method":"ping"}`)})
 		return nil
 	}
@@ -161,7 +156,7 @@ func TestUIRecordsByDefault(t *testing.T) {
 		t.Fatalf("sessions: %+v %v", list, err)
 	}
 	s := list[0]
-	if !strings.HasSuffix(s.Path, "-127.0.0.1-3102-mcp.jsonl") || s.Events != 2 || !s.Complete || strings.Contains(s.Target, "abc123456789") {
+	if !strings.HasSuffix(s.Path, "-127.0.0.1-3102-mcp.jsonl") || s.Events != 3 || !s.Complete || strings.Contains(s.Target, "abc123456789") {
 		t.Fatalf("recorded %+v", s)
 	}
 	if perm(t, sessions) != 0o700 || perm(t, s.Path) != 0o600 {
@@ -177,7 +172,7 @@ func TestUIRecordsByDefault(t *testing.T) {
 	if list, _ := store.List(sessions); len(list) != 1 {
 		t.Fatal("--record FILE also recorded into the sessions directory")
 	}
-	if r, err := store.Open(file); err != nil || r.Len() != 2 {
+	if r, err := store.Open(file); err != nil || r.Len() != 3 {
 		t.Fatalf("--record FILE: %v", err)
 	}
 
@@ -194,7 +189,7 @@ func TestReplaySessionsExport(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", data)
 	srv := startDemo(t, demo.Options{})
-	dir, _ := store.DefaultDir()
+	dir, _ := config.SessionsDir()
 	file := filepath.Join(dir, "one.jsonl")
 	if res := run(t, "", "call", srv.URL, "echo", "text=hello", "--record", file); res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
@@ -207,12 +202,24 @@ func TestReplaySessionsExport(t *testing.T) {
 	first, _ := r.At(0)
 	r.Close()
 
-	// --print: one FormatEvent line per event; FILE may be a bare name
-	// from the sessions directory.
+	// --print: one FormatEvent line per event, then the state at the end
+	// (# lines, what the UI shows); FILE may be a bare name from the
+	// sessions directory.
 	res := run(t, "", "replay", "one", "--print")
 	lines := strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n")
-	if res.code != 0 || len(lines) != n || lines[0] != FormatEvent(first) || !strings.Contains(res.stdout, "tools/call") {
-		t.Fatalf("exit %d, %d lines of %d: %s %s", res.code, len(lines), n, res.stdout, res.stderr)
+	events, state := lines, []string(nil)
+	for i, l := range lines {
+		if strings.HasPrefix(l, "# ") {
+			events, state = lines[:i], lines[i:]
+			break
+		}
+	}
+	if res.code != 0 || len(events) != n || lines[0] != FormatEvent(first) || !strings.Contains(res.stdout, "tools/call") {
+		t.Fatalf("exit %d, %d lines of %d: %s %s", res.code, len(events), n, res.stdout, res.stderr)
+	}
+	if s := strings.Join(state, "\n"); !strings.Contains(s, "# server: sonde-demo 1.0.0") || !strings.Contains(s, "# state: closed") ||
+		!strings.Contains(s, "# requests: ") {
+		t.Fatalf("the state at the end:\n%s", s)
 	}
 	// --json: the events.
 	res = run(t, "", "replay", file, "--json")
@@ -266,7 +273,7 @@ func TestReplaySessionsExport(t *testing.T) {
 	cut := filepath.Join(t.TempDir(), "cut.jsonl")
 	os.WriteFile(cut, b, 0o600)
 	res = run(t, "", "replay", cut, "--print")
-	if got := strings.Count(res.stdout, "\n"); res.code != 0 || got != n-1 || !strings.Contains(res.stderr, "skipped 1 unreadable line") {
+	if got := strings.Count(res.stdout, "\n") - strings.Count(res.stdout, "\n# "); res.code != 0 || got != n-1 || !strings.Contains(res.stderr, "skipped 1 unreadable line") {
 		t.Fatalf("cut: exit %d, %d lines of %d: %s", res.code, got, n, res.stderr)
 	}
 }
@@ -291,8 +298,8 @@ func TestReplayOpensThePlayer(t *testing.T) {
 				t.Fatalf("%d of %d events", len(got), r.Len())
 			}
 		}
-		for status = p.Status(); !status.AtEnd; status = p.Status() {
-			time.Sleep(time.Millisecond)
+		if !testenv.Poll(10*time.Second, func() bool { status = p.Status(); return status.AtEnd }) {
+			t.Fatalf("the player never reached the end: %+v", status)
 		}
 		return nil
 	}

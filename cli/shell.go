@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
@@ -35,15 +36,12 @@ type shellError struct {
 	Exit    int             `json:"exit"`
 }
 
-const shellHelp = `commands: tools | resources | templates | prompts | call TOOL {json} | read URI |
-          prompt NAME {json} | ping | sleep DURATION | subscribe URI | unsubscribe URI |
-          complete prompt|resource NAME|URI ARG VALUE | loglevel LEVEL | help | quit`
+const shellHelp = `commands: tools | resources | templates | prompts | call TOOL {json}|KEY=VALUE... |
+          read URI | prompt NAME {json}|KEY=VALUE... | ping | sleep DURATION | subscribe URI | unsubscribe URI |
+          complete prompt|resource NAME|URI ARG VALUE | loglevel LEVEL | raw JSON | raw METHOD [PARAMS] | help | quit`
 
 // runShell reads commands, one per line, and runs them on one session.
 func runShell(ctx context.Context, c *runCtx) error {
-	if len(c.pos) > 0 {
-		return usagef("shell: unexpected argument %q (commands come from stdin)", c.pos[0])
-	}
 	var (
 		readLine func() (string, error)
 		out      = c.out
@@ -59,8 +57,21 @@ func runShell(ctx context.Context, c *runCtx) error {
 				}{f, c.out}, "sonde> ")
 				readLine = t.ReadLine
 				out = t
+				if c.recoveries != nil {
+					// the terminal redraws its prompt around the line
+					c.recoveries.textLines(t)
+				}
 				fmt.Fprintln(out, shellHelp)
 			}
+		}
+	}
+	if c.o.json {
+		// Event lines (a recovery) come from the session's goroutines:
+		// one line at a time, never inside a command's line.
+		sw := &syncWriter{w: out}
+		out = sw
+		if c.recoveries != nil {
+			c.recoveries.eventLines(sw)
 		}
 	}
 	if readLine == nil {
@@ -89,7 +100,7 @@ func runShell(ctx context.Context, c *runCtx) error {
 			lines <- l
 		}
 	}()
-	var last error
+	var last error // the exit status is the last command's, as in sh
 	for {
 		var line string
 		select {
@@ -137,9 +148,7 @@ func runShell(ctx context.Context, c *runCtx) error {
 		} else if err != nil {
 			fmt.Fprintln(out, "error: "+termsafe.Line(err.Error()))
 		}
-		if err != nil {
-			last = err
-		}
+		last = err
 	}
 }
 
@@ -148,17 +157,36 @@ func runShell(ctx context.Context, c *runCtx) error {
 func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writer) (json.RawMessage, error) {
 	s := c.session
 	list := func(method, key string) (json.RawMessage, error) {
-		items, err := s.ListAll(ctx, method, key)
+		l, err := listing(ctx, c, method, key)
 		if err != nil {
 			return nil, err
 		}
 		if c.o.json {
-			if items == nil {
-				items = []json.RawMessage{}
+			out := map[string]any{}
+			if l.raw != nil {
+				out["raw"] = l.raw
+			} else {
+				if l.items == nil {
+					l.items = []json.RawMessage{}
+				}
+				out[key] = l.items
 			}
-			return json.Marshal(map[string][]json.RawMessage{key: items})
+			if l.note != "" {
+				out["note"] = l.note
+			}
+			return json.Marshal(out)
 		}
-		return nil, printList(out, key, items, false)
+		if l.note != "" {
+			fmt.Fprintf(out, "(%s)\n", termsafe.Line(l.note))
+		}
+		if l.raw != nil {
+			_, err := fmt.Fprintln(out, prettyJSON(l.raw))
+			return nil, err
+		}
+		if l.items == nil && l.note != "" {
+			return nil, nil
+		}
+		return nil, printList(out, key, l.items, false)
 	}
 	switch verb {
 	case "help":
@@ -199,18 +227,13 @@ func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writ
 		if name == "" {
 			return nil, fmt.Errorf("%s: missing name", verb)
 		}
-		args := map[string]any{}
-		if t := strings.TrimSpace(argText); t != "" {
-			d := json.NewDecoder(strings.NewReader(t))
-			d.UseNumber()
-			if err := d.Decode(&args); err != nil {
-				return nil, fmt.Errorf("%s: arguments are not a JSON object: %v", verb, err)
-			}
+		args, tool, err := shellArgs(ctx, s, verb, name, strings.TrimSpace(argText))
+		if err != nil {
+			return nil, err
 		}
 		var raw json.RawMessage
-		var err error
 		if verb == "call" {
-			raw, err = callTool(ctx, s, name, args, nil)
+			raw, err = callTool(ctx, s, name, args, tool)
 		} else {
 			raw, err = getPrompt(ctx, s, name, args)
 		}
@@ -276,6 +299,27 @@ func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writ
 			return nil, err
 		}
 		return json.Marshal(map[string]string{"uri": rest})
+	case "raw":
+		args := []string{rest}
+		if method, params, ok := strings.Cut(rest, " "); ok && !strings.HasPrefix(rest, "{") && !strings.HasPrefix(rest, "[") {
+			args = []string{method, strings.TrimSpace(params)}
+		} else if rest == "" {
+			args = nil
+		}
+		msg, err := rawMessage(args, s.RequestMeta())
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.SendRaw(ctx, msg, c.o.rawWait)
+		if c.o.json {
+			b, merr := rawJSON(res)
+			if err != nil {
+				return nil, err
+			}
+			return b, merr
+		}
+		printRaw(out, res, c.o.rawWait)
+		return nil, err
 	case "loglevel":
 		if rest == "" {
 			return nil, errors.New("loglevel: missing LEVEL (debug, info, notice, warning, error, critical, alert, emergency)")
@@ -313,4 +357,35 @@ func shellCommand(ctx context.Context, c *runCtx, verb, rest string, out io.Writ
 		return nil, nil
 	}
 	return nil, fmt.Errorf("unknown command %q; %s", verb, strings.Join(strings.Fields(shellHelp), " "))
+}
+
+// shellArgs reads the arguments of the shell's call and prompt: one JSON
+// object, or KEY=VALUE words (quoted like a shell's) converted as sonde
+// call and sonde prompt convert them. tool is the tool's listing when it
+// was looked up for its schema.
+func shellArgs(ctx context.Context, s *mcp.Session, verb, name, text string) (args map[string]any, tool json.RawMessage, err error) {
+	if text == "" || strings.HasPrefix(text, "{") {
+		args = map[string]any{}
+		if text != "" {
+			d := json.NewDecoder(strings.NewReader(text))
+			d.UseNumber()
+			if err := d.Decode(&args); err != nil {
+				return nil, nil, fmt.Errorf("%s: arguments are not a JSON object: %v", verb, err)
+			}
+		}
+		return args, nil, nil
+	}
+	pairs, err := config.SplitWords(text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", verb, err)
+	}
+	if verb == "prompt" {
+		args, err = buildArgs("", pairs, nil, true)
+		return args, nil, err
+	}
+	if tool, err = findTool(ctx, s, name); err != nil {
+		return nil, nil, err
+	}
+	args, err = buildArgs("", pairs, inputSchema(tool), false)
+	return args, tool, err
 }

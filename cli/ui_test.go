@@ -17,6 +17,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/sonde-mcp/sonde/config"
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/store"
 	"github.com/sonde-mcp/sonde/ui"
@@ -67,8 +69,8 @@ func TestPickedServerSecretsStayOutOfTheRecording(t *testing.T) {
 		return sdk.NewServer(&sdk.Implementation{Name: "echo-token", Version: "1"}, &sdk.ServerOptions{Instructions: "token seen: " + url.QueryEscape(seen)})
 	}, nil))
 	defer srv.Close()
-	config := filepath.Join(home, "servers.json")
-	os.WriteFile(config, []byte(`{"mcpServers":{"picked":{"type":"http","url":"`+srv.URL+`","headers":{"Authorization":"Bearer `+token+`"}}}}`), 0o600)
+	cfgFile := filepath.Join(home, "servers.json")
+	os.WriteFile(cfgFile, []byte(`{"mcpServers":{"picked":{"type":"http","url":"`+srv.URL+`","headers":{"Authorization":"Bearer `+token+`"}}}}`), 0o600)
 
 	keys := withTerminal(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -76,22 +78,22 @@ func TestPickedServerSecretsStayOutOfTheRecording(t *testing.T) {
 	var errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, []string{"--config", config}, Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errb})
+		done <- Run(ctx, []string{"--config", cfgFile}, Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errb})
 	}()
 	keys.Write([]byte("\r")) // the picker: connect to the first server
-	dir, _ := store.DefaultDir()
+	dir, _ := config.SessionsDir()
 	var file string
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the session never reached the recording (%s)", errb.String())
-		}
+	if !testenv.Poll(20*time.Second, func() bool {
 		list, _ := store.List(dir)
 		if len(list) == 1 {
 			if b, _ := os.ReadFile(list[0].Path); bytes.Contains(b, []byte("token seen: ")) {
 				file = list[0].Path
-				break
+				return true
 			}
 		}
+		return false
+	}) {
+		t.Fatalf("the session never reached the recording (%s)", errb.String())
 	}
 	keys.Write([]byte("q"))
 	select {
@@ -123,7 +125,7 @@ func TestReplayWithoutFileOpensThePicker(t *testing.T) {
 	var gotSpeed float64
 	orig := replayPicker
 	defer func() { replayPicker = orig }()
-	replayPicker = func(ctx context.Context, o *options, dir string, speed float64) error {
+	replayPicker = func(ctx context.Context, o *options, env Env, dir string, speed float64) error {
 		gotDir, gotSpeed = dir, speed
 		return nil
 	}
@@ -135,5 +137,42 @@ func TestReplayWithoutFileOpensThePicker(t *testing.T) {
 	}
 	if res := run(t, "", "replay", "--print"); res.code == 0 {
 		t.Fatal("replay --print needs a FILE")
+	}
+}
+
+// `sonde demo` starts the demo server, opens the UI on it and records the
+// session; q ends both.
+func TestDemoLifecycle(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_STATE_HOME", filepath.Join(home, ".state"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	keys := withTerminal(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"demo"}, Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errb})
+	}()
+	dir, _ := config.SessionsDir()
+	if !testenv.Poll(20*time.Second, func() bool {
+		list, _ := store.List(dir)
+		if len(list) == 1 {
+			b, _ := os.ReadFile(list[0].Path)
+			return bytes.Contains(b, []byte("create_booking"))
+		}
+		return false
+	}) {
+		t.Fatalf("the demo's tools never reached the recording (%s)", errb.String())
+	}
+	keys.Write([]byte("q"))
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("q did not quit")
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/sonde-mcp/sonde/internal/testenv"
 )
 
 // testRoot is the root the test client exposes.
@@ -526,12 +528,8 @@ func checkCancel(t *testing.T, r *Running, cs *mcp.ClientSession, o *observer, _
 	if err := await(t, done, "cancelled call to return"); err == nil {
 		t.Error("cancelled call returned no error")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for r.demo.longRunning.Load() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("long_running handler kept running after cancellation")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testenv.Poll(5*time.Second, func() bool { return r.demo.longRunning.Load() == 0 }) {
+		t.Fatal("long_running handler kept running after cancellation")
 	}
 }
 
@@ -984,7 +982,8 @@ func TestStartOptions(t *testing.T) {
 	}
 	cs := connect(t, r, transportCases[1], newObserver())
 	go func() {
-		time.Sleep(100 * time.Millisecond)
+		// the server stops once the call is in its handler
+		testenv.Poll(10*time.Second, func() bool { return r.demo.longRunning.Load() != 0 })
 		cancel()
 	}()
 	// A call in flight when the server stops must not hang.

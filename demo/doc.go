@@ -6,7 +6,7 @@
 // [Start] serves the demo server ([NewServer]) on 127.0.0.1 with Streamable
 // HTTP at [Running.URL] (/mcp) and legacy HTTP+SSE at [Running.SSEURL]
 // (/sse) on the same listener. [Serve] does the same for any server, such as
-// the escape-sequence fixture [NewHostileServer]. By default the Streamable
+// the escape-sequence fixture in internal/hostile. By default the Streamable
 // endpoint serves both protocol eras (see [Era]): 2026-07-28 requests go to
 // a stateless go-sdk handler, everything else to a stateful one.
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/sonde-mcp/sonde/internal/hostile"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -19,7 +20,7 @@ import (
 // wantAllSequences fails unless s contains every hostile sequence verbatim.
 func wantAllSequences(t *testing.T, what, s string) {
 	t.Helper()
-	for name, seq := range hostileSequences {
+	for name, seq := range hostileSeqs {
 		if !strings.Contains(s, seq) {
 			t.Errorf("%s lacks %s", what, name)
 		}
@@ -33,7 +34,7 @@ func TestHostileServer(t *testing.T) {
 	for _, tc := range transportCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := Serve(t.Context(), NewHostileServer(), Options{})
+			r, err := Serve(t.Context(), hostile.NewServer(), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +67,7 @@ func TestHostileServer(t *testing.T) {
 
 			init := cs.InitializeResult()
 			wantAllSequences(t, "instructions", init.Instructions)
-			if !tc.modern() && !strings.Contains(init.ServerInfo.Name, hostileSequences["osc0-title"]) {
+			if !tc.modern() && !strings.Contains(init.ServerInfo.Name, hostileSeqs["osc0-title"]) {
 				t.Errorf("serverInfo.name = %q", init.ServerInfo.Name)
 			}
 
@@ -80,11 +81,11 @@ func TestHostileServer(t *testing.T) {
 				schema, _ := json.Marshal(tool.InputSchema)
 				var back any
 				_ = json.Unmarshal(schema, &back)
-				if !strings.Contains(tool.Title, hostileSequences["osc2-title"]) || !strings.Contains(string(schema), `\u001b[2J`) {
+				if !strings.Contains(tool.Title, hostileSeqs["osc2-title"]) || !strings.Contains(string(schema), `\u001b[2J`) {
 					t.Errorf("tool %q: title %q, schema %s", tool.Name, tool.Title, schema)
 				}
 			}
-			want := HostileToolNames()
+			want := hostile.ToolNames()
 			slices.Sort(names)
 			slices.Sort(want)
 			if !slices.Equal(names, want) {
@@ -100,7 +101,7 @@ func TestHostileServer(t *testing.T) {
 				}
 				meta = mcp.Meta{"progressToken": "h"}
 			}
-			for _, name := range append(slices.Clone(hostileNamedTools), HostileToolResult) {
+			for _, name := range append(hostile.NamedTools(), hostile.ToolResult) {
 				if tc.modern() && hasASCIIControl(name) {
 					// go-sdk v1.8.0's client puts such names into Mcp-Name
 					// verbatim (no =?base64?…?= form) and net/http refuses to
@@ -122,18 +123,18 @@ func TestHostileServer(t *testing.T) {
 			wantAllSequences(t, "log message", logMsg.Data.(string))
 			wantAllSequences(t, "progress message", await(t, o.progress, "hostile progress").Message)
 
-			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: HostileToolError, Arguments: map[string]any{}})
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: hostile.ToolError, Arguments: map[string]any{}})
 			if err != nil || !res.IsError {
 				t.Fatalf("hostile_error: %v %v", res, err)
 			}
 			wantAllSequences(t, "tool error", textOf(res))
-			_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: HostileToolRPCError, Arguments: map[string]any{}})
+			_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: hostile.ToolRPCError, Arguments: map[string]any{}})
 			var rpcErr *jsonrpc.Error
 			if !errors.As(err, &rpcErr) {
 				t.Fatalf("hostile_rpc_error: %v", err)
 			}
 			wantAllSequences(t, "JSON-RPC error message", rpcErr.Message)
-			if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: HostileToolElicit, Arguments: map[string]any{}}); err != nil {
+			if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: hostile.ToolElicit, Arguments: map[string]any{}}); err != nil {
 				t.Fatalf("hostile_elicit: %v", err)
 			}
 			mu.Lock()
@@ -184,10 +185,10 @@ func TestHostileServer(t *testing.T) {
 
 // TestHostileSequencesCopy checks that callers cannot change the fixture.
 func TestHostileSequencesCopy(t *testing.T) {
-	m := HostileSequences()
+	m := hostile.Sequences()
 	m["bell"] = "changed"
-	if hostileSequences["bell"] != "\a" || len(HostileSequences()) < 20 {
-		t.Error("HostileSequences exposes the fixture's map")
+	if hostileSeqs["bell"] != "\a" || len(hostile.Sequences()) < 20 {
+		t.Error("Sequences exposes the fixture's map")
 	}
 }
 
@@ -199,7 +200,7 @@ func hasASCIIControl(s string) bool {
 // control characters the 2026-07-28 way, with a base64-encoded Mcp-Name.
 // go-sdk alone rejects that (-32020); Serve's decodeMcpName shim fixes it.
 func TestHostileModernBase64Name(t *testing.T) {
-	r, err := Serve(t.Context(), NewHostileServer(), Options{})
+	r, err := Serve(t.Context(), hostile.NewServer(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func TestHostileModernBase64Name(t *testing.T) {
 
 func callBase64Names(t *testing.T, url string, want int) {
 	c := &wireClient{t: t, url: url, version: "2026-07-28"}
-	for _, name := range hostileNamedTools {
+	for _, name := range hostile.NamedTools() {
 		body, _ := json.Marshal(map[string]any{
 			"jsonrpc": "2.0", "id": 1, "method": "tools/call",
 			"params": map[string]any{"name": name, "arguments": map[string]any{}, "_meta": map[string]any{
@@ -235,3 +236,65 @@ func callBase64Names(t *testing.T, url string, want int) {
 		}
 	}
 }
+
+// TestHostileFlood: hostile_flood sends count requests at once, answered
+// one by one (a refused one fails only itself) in the legacy eras and as
+// one input_required result in 2026-07-28.
+func TestHostileFlood(t *testing.T) {
+	for _, tc := range transportCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := Serve(t.Context(), hostile.NewServer(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			var mu sync.Mutex
+			asked := 0
+			enter := func() { mu.Lock(); asked++; mu.Unlock() }
+			c := mcp.NewClient(&mcp.Implementation{Name: "flood-test", Version: "0"}, &mcp.ClientOptions{
+				CreateMessageHandler: func(_ context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+					enter()
+					if strings.Contains(req.Params.Messages[0].Content.(*mcp.TextContent).Text, "request 3:") {
+						return nil, errors.New("refused")
+					}
+					return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "ok"}}, nil
+				},
+				ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					enter()
+					return &mcp.ElicitResult{Action: "decline"}, nil
+				},
+			})
+			var tr mcp.Transport = &mcp.StreamableClientTransport{Endpoint: r.URL}
+			if tc.sse {
+				tr = &mcp.SSEClientTransport{Endpoint: r.SSEURL}
+			}
+			cs, err := c.Connect(t.Context(), tr, &mcp.ClientSessionOptions{ProtocolVersion: tc.version})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: hostile.ToolFlood, Arguments: map[string]any{"count": 8}})
+			if tc.modern() {
+				// go-sdk's client fulfils input requests and fails the call
+				// on the first error.
+				if err == nil || !strings.Contains(err.Error(), "refused") {
+					t.Fatalf("2026: %v %+v", err, res)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := res.Content[0].(*mcp.TextContent).Text
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.HasPrefix(text, "7 of 8 requests answered; 1 failed: ") || !strings.Contains(text, "refused") || asked != 8 {
+				t.Fatalf("%s (asked %d)", text, asked)
+			}
+		})
+	}
+}
+
+// hostileSeqs are the sequences the hostile server embeds.
+var hostileSeqs = hostile.Sequences()

@@ -169,6 +169,10 @@ type Running struct {
 	// SSEURL is the legacy HTTP+SSE endpoint on the same listener, e.g.
 	// http://127.0.0.1:PORT/sse. It is empty with [EraModern].
 	SSEURL string
+	// RedirectURL, CrossOriginRedirectURL and CrossOriginSSEURL are the
+	// origin fixtures ([RedirectPath], [CrossOriginRedirectPath],
+	// [CrossOriginSSEPath]; the last is empty with [EraModern]).
+	RedirectURL, CrossOriginRedirectURL, CrossOriginSSEURL string
 	// Server is the MCP server being served.
 	Server *mcp.Server
 
@@ -203,7 +207,7 @@ func Start(ctx context.Context, opts Options) (*Running, error) {
 	return r, nil
 }
 
-// Serve serves an arbitrary MCP server (for example [NewHostileServer]) on
+// Serve serves an arbitrary MCP server (for example the hostile fixture of internal/hostile) on
 // loopback exactly as [Start] serves the demo server. [Running.Close] closes
 // every session of srv.
 func Serve(ctx context.Context, srv *mcp.Server, opts Options) (*Running, error) {
@@ -299,6 +303,7 @@ func serve(ctx context.Context, srv *mcp.Server, opts Options, ln net.Listener, 
 		mux.Handle(SSEPath, mcp.NewSSEHandler(getServer, nil))
 		r.SSEURL = base + SSEPath
 	}
+	mountOrigins(mux, r, base, getServer, opts.Era != EraModern)
 	if d != nil {
 		mux.Handle(ElicitPath, d.elicitations)
 	}

@@ -70,22 +70,34 @@ func BenchmarkWarmCall(b *testing.B) {
 		b.ReportMetric(0, "ns/op")
 	}
 
-	b.Run("sonde", func(b *testing.B) {
-		s, err := Dial(context.Background(), Config{URL: srv.URL, Keepalive: -1, Transport: TransportHTTP})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
-		var ds []time.Duration
-		for b.Loop() {
-			t0 := time.Now()
-			if _, err := s.Call(context.Background(), "tools/call", params); err != nil {
+	sonde := func(onEvent func(Event), oauth ...OAuthHandler) func(b *testing.B) {
+		return func(b *testing.B) {
+			cfg := Config{URL: srv.URL, Keepalive: -1, Transport: TransportHTTP, OnEvent: onEvent}
+			if len(oauth) > 0 {
+				cfg.OAuth = oauth[0]
+			}
+			s, err := Dial(context.Background(), cfg)
+			if err != nil {
 				b.Fatal(err)
 			}
-			ds = append(ds, time.Since(t0))
+			defer s.Close()
+			var ds []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := s.Call(context.Background(), "tools/call", params); err != nil {
+					b.Fatal(err)
+				}
+				ds = append(ds, time.Since(t0))
+			}
+			p50(b, ds)
 		}
-		p50(b, ds)
-	})
+	}
+	b.Run("sonde", sonde(nil))
+	// with a consumer of the events (the recorder, the UI): the call
+	// returns once the dispatcher has delivered its answer
+	b.Run("sonde-with-events", sonde(func(Event) {}))
+	// signed in: every request carries the token of the sign-in
+	b.Run("sonde-signed-in", sonde(nil, staticAuth{token: "tok-1234567"}))
 
 	b.Run("bare-net/http", func(b *testing.B) {
 		hc := &http.Client{}

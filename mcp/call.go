@@ -7,18 +7,18 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
 // Requests sonde sends: correlation by id, timeouts, cancellation, progress.
 
 type pending struct {
-	method     string
-	sent       time.Time
-	ch         chan reply
-	touch      chan struct{}
-	token      string
-	onProgress func(Progress)
+	method string
+	sent   time.Time
+	ch     chan reply
+	touch  chan struct{}
+	token  string
 }
 
 type reply struct {
@@ -26,19 +26,16 @@ type reply struct {
 	err    error
 }
 
-// Progress is one notifications/progress update for a call.
-type Progress struct {
-	Progress float64 `json:"progress"`
-	Total    float64 `json:"total,omitempty"`
-	Message  string  `json:"message,omitempty"`
-}
-
 // CallOption adjusts one call.
 type CallOption func(*callOpts)
 
 type callOpts struct {
-	timeout    time.Duration
-	onProgress func(Progress)
+	timeout time.Duration
+	// progress asks for progress notifications (a progress token).
+	progress bool
+	// noSync returns without waiting for OnEvent to see the answer (the
+	// keepalive ping, which must not wait for a stalled consumer).
+	noSync bool
 	// protocol, when modern, dresses the request for that revision (the
 	// era probe sets it before the session knows its era).
 	protocol string
@@ -52,21 +49,69 @@ type callOpts struct {
 	// task asks for a task-augmented call (2025-11-25).
 	task    bool
 	taskTTL time.Duration
+	// background marks sonde's own calls (keepalive, renewals): they
+	// neither hurry a reconnect nor wait for one to retry.
+	background bool
 }
+
+// inBackground marks a call sonde makes on its own (see callOpts.background).
+func inBackground(o *callOpts) { o.background = true }
+
+// unsentError is a request that never reached the server: no connection
+// could be made (HTTP), or the server process was gone (stdio). Sending it
+// again cannot make the server run it twice.
+type unsentError struct{ err error }
+
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
 
 // WithTimeout overrides Config.Timeout for one call.
 func WithTimeout(d time.Duration) CallOption { return func(o *callOpts) { o.timeout = d } }
 
-// WithProgress asks the server for progress notifications (a progress token
-// in params._meta) and passes each to fn. Progress also restarts the
-// call's timeout.
-func WithProgress(fn func(Progress)) CallOption { return func(o *callOpts) { o.onProgress = fn } }
+// WithProgressToken asks the server for progress notifications about the
+// call: params._meta.progressToken is the request's id. The notifications
+// arrive as events like any other; each one restarts the call's timeout.
+func WithProgressToken() CallOption { return func(o *callOpts) { o.progress = true } }
+
+// Handle follows one call on the wire: the JSON-RPC id of its request,
+// set before the request is sent, so the request's event never reaches
+// OnEvent before the handle knows its id. A call that sends its request
+// again (a renewed session, another round of a 2026-07-28 input request)
+// updates it. Its methods are safe for concurrent use; the zero value is
+// ready.
+type Handle struct{ id atomic.Pointer[string] }
+
+// ID is the id of the call's request as JSON text (`7`), or "" before it
+// is sent (and on a nil handle).
+func (h *Handle) ID() string {
+	if h == nil {
+		return ""
+	}
+	if p := h.id.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// WithHandle makes h follow the call.
+func WithHandle(h *Handle) CallOption {
+	return func(o *callOpts) {
+		prev := o.onID
+		o.onID = func(id string) {
+			if prev != nil {
+				prev(id)
+			}
+			h.id.Store(&id)
+		}
+	}
+}
 
 // ListAll follows nextCursor through every page of a list method
 // (tools/list, resources/list, resources/templates/list, prompts/list) and
 // returns the items under key. A repeated cursor stops it.
 func (s *Session) ListAll(ctx context.Context, method, key string) ([]json.RawMessage, error) {
-	return s.listAll(ctx, nil, method, key)
+	items, err := s.listAll(ctx, nil, method, key)
+	return items, s.scrubber().Err(err)
 }
 
 // Ping checks the server is alive and returns the round trip: ping in the
@@ -82,45 +127,77 @@ func (s *Session) Ping(ctx context.Context) (time.Duration, error) {
 }
 
 // Call sends a request and waits for its answer. A JSON-RPC error answer is
-// returned as *RPCError. When the server has lost the session, the session is
-// re-established and the request retried once.
+// returned as *RPCError. While the connection is being re-established the
+// call asks for an attempt at once and waits for it (up to its timeout).
+// When the server has lost the session, or the request could not reach
+// the server at all, the session is re-established and the request sent
+// again, once. Call returns after Config.OnEvent has received the events
+// up to the answer (or until ctx ends), so the events and the returned
+// outcome never disagree. The error's message never holds a secret of the
+// session (an error body or a stderr line may echo one).
 func (s *Session) Call(ctx context.Context, method string, params any, opts ...CallOption) (json.RawMessage, error) {
-	raw, err := marshalParams(params)
-	if err != nil {
-		return nil, err
-	}
 	var o callOpts
 	for _, f := range opts {
 		f(&o)
 	}
-	tr, err := s.waitReady(ctx)
+	res, err := s.call(ctx, method, params, o)
+	return res, s.scrubber().Err(err)
+}
+
+func (s *Session) call(ctx context.Context, method string, params any, o callOpts) (json.RawMessage, error) {
+	raw, err := marshalParams(params)
 	if err != nil {
 		return nil, err
 	}
-	if s.Era() == "modern" {
-		return s.callModern(ctx, tr, method, raw, o)
+	if !o.noSync {
+		defer s.syncEvents(ctx)
 	}
-	res, err := s.roundTrip(ctx, tr, method, raw, o)
-	var se *sessionExpiredError
-	if errors.As(err, &se) {
-		s.note(fmt.Sprintf("the server no longer knows this session (%v); re-initializing and retrying %s once", se.cause, method))
-		if rerr := s.renew(ctx, tr); rerr != nil {
-			return nil, fmt.Errorf("%s: session expired and re-establishing it failed: %w", method, rerr)
-		}
-		if tr, err = s.waitReady(ctx); err != nil {
+	timeout := s.cfg.timeout()
+	if o.timeout > 0 {
+		timeout = o.timeout
+	}
+	for retried := false; ; retried = true {
+		tr, err := s.awaitConn(ctx, timeout, !o.background)
+		if err != nil {
 			return nil, err
 		}
-		res, err = s.roundTrip(ctx, tr, method, raw, o)
+		var res json.RawMessage
+		if s.Era() == "modern" {
+			res, err = s.callModern(ctx, tr, method, raw, o)
+		} else {
+			res, err = s.roundTrip(ctx, tr, method, raw, o)
+		}
+		var se *sessionExpiredError
+		var ue *unsentError
+		switch {
+		case errors.As(err, &se):
+			s.expired(tr, se.cause)
+		case errors.As(err, &ue):
+			s.lost(tr, ue.err)
+		default:
+			return res, err
+		}
+		if retried || o.background {
+			return res, err
+		}
+		s.note("retrying " + method + " once when the connection is re-established")
 	}
-	return res, err
 }
 
 // roundTrip sends one request on tr and waits for the answer.
+// answerGrace is how long a request's answer stream (Streamable HTTP) may
+// stay open after the answer came on it. The server SHOULD close it right
+// after the answer; cancelling it before net/http has read that end would
+// close the connection instead of keeping it for the next request (a new
+// TCP connection for about one warm call in eight, measured), and a server
+// that keeps it open loses it then.
+const answerGrace = time.Second
+
 func (s *Session) roundTrip(ctx context.Context, tr transport, method string, params json.RawMessage, o callOpts) (json.RawMessage, error) {
 	n := s.nextID.Add(1)
 	id := strconv.FormatInt(n, 10)
-	p := &pending{method: method, ch: make(chan reply, 1), touch: make(chan struct{}, 1), onProgress: o.onProgress}
-	if o.onProgress != nil {
+	p := &pending{method: method, ch: make(chan reply, 1), touch: make(chan struct{}, 1)}
+	if o.progress {
 		p.token = id
 		params = setMeta(params, map[string]json.RawMessage{"progressToken": json.RawMessage(id)})
 	}
@@ -153,11 +230,25 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	s.pending[id] = p
 	s.mu.Unlock()
 
-	// sendCtx bounds the answer's stream (Streamable HTTP); it ends when
-	// this call returns, whatever the outcome.
+	// sendCtx bounds the answer's stream (Streamable HTTP): it ends when
+	// this call returns without an answer, and answerGrace after an answer.
 	sendCtx, cancelSend := context.WithCancel(ctx)
-	defer cancelSend()
-	m := &outMsg{raw: frame, rpc: RPCRequest, method: method, id: id, header: header, pending: func() bool { return s.isPending(id) }}
+	answered := false
+	defer func() {
+		if answered {
+			time.AfterFunc(answerGrace, cancelSend)
+		} else {
+			cancelSend()
+		}
+	}()
+	holds := make(chan bool)
+	m := &outMsg{raw: frame, rpc: RPCRequest, method: method, id: id, header: header, pending: func() bool { return s.isPending(id) },
+		hold: func(on bool) {
+			select {
+			case holds <- on:
+			case <-sendCtx.Done():
+			}
+		}}
 	// The send runs beside the timer: a server that answers with JSON holds
 	// the POST open until it is done, and the timeout must cover that too.
 	sent := make(chan error, 1)
@@ -183,14 +274,35 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 			}
 			select {
 			case r := <-p.ch: // answered before the transport failed
+				answered = true
 				return r.result, r.err
 			default:
 			}
 			s.drop(id)
+			var ce *ConnectError
+			if errors.As(err, &ce) || tr.kind() == TransportStdio {
+				// Not an error of the request's own: the connection is.
+				s.emit(&Event{Dir: DirMeta, Kind: KindInfo, ID: id, ReqMethod: method, Latency: time.Since(p.sent),
+					Text: fmt.Sprintf("%s (id %s) could not be sent: %v", method, id, err)})
+				return nil, &unsentError{err}
+			}
 			s.ended(id, method, p.sent, err, o.probe)
 			return nil, err
 		case r := <-p.ch:
+			answered = true
 			return r.result, r.err
+		case on := <-holds:
+			// A sign-in runs (a person may be at the browser): the
+			// timeout starts afresh once it is done.
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+			if !on && !o.noTimeout {
+				timer.Reset(timeout)
+			}
 		case <-p.touch:
 			if o.noTimeout {
 				continue
@@ -205,13 +317,20 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 		case <-timer.C:
 			terr := &TimeoutError{Method: method, After: timeout}
 			if s.drop(id) {
-				s.ended(id, method, p.sent, terr, o.probe)
+				s.ended(id, method, p.sent, fmt.Errorf("%w; %s", terr, s.cancelHow(tr, method)), o.probe)
 				s.cancelRemote(tr, method, id, fmt.Sprintf("timed out after %s", timeout))
 			}
 			return nil, terr
 		case <-ctx.Done():
 			if s.drop(id) {
-				s.ended(id, method, p.sent, fmt.Errorf("cancelled: %w", ctx.Err()), o.probe)
+				if errors.Is(ctx.Err(), context.Canceled) {
+					// Someone asked for it (the user, or sonde ending a
+					// subscription): an ordinary event, not an error.
+					s.emit(&Event{Dir: DirMeta, Kind: KindInfo, ID: id, ReqMethod: method, Latency: time.Since(p.sent),
+						Text: fmt.Sprintf("%s (id %s) cancelled; %s", method, id, s.cancelHow(tr, method))})
+				} else {
+					s.ended(id, method, p.sent, fmt.Errorf("cancelled: %w; %s", ctx.Err(), s.cancelHow(tr, method)), o.probe)
+				}
 				s.cancelRemote(tr, method, id, "cancelled by the user")
 			}
 			return nil, ctx.Err()
@@ -244,9 +363,30 @@ func (s *Session) isPending(id string) bool {
 func (s *Session) drop(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.pending[id]
+	p, ok := s.pending[id]
+	if ok {
+		s.abandoned.Put(id, p.method)
+	}
 	delete(s.pending, id)
 	return ok
+}
+
+// CancelsByClosing reports whether requests on a connection like info are
+// cancelled by closing their response stream, as the 2026-07-28 era does
+// over HTTP, rather than with notifications/cancelled.
+func CancelsByClosing(info ConnInfo) bool {
+	return info.Era == "modern" && info.Transport != TransportStdio
+}
+
+// cancelHow says what sonde does to cancel a request on tr, for the log.
+func (s *Session) cancelHow(tr transport, method string) string {
+	switch {
+	case method == "initialize":
+		return "initialize is never cancelled"
+	case CancelsByClosing(ConnInfo{Era: s.Era(), Transport: tr.kind()}):
+		return "its response stream is closed (the 2026-07-28 cancellation over HTTP)"
+	}
+	return "sending notifications/cancelled"
 }
 
 // cancelRemote tells the server a request was abandoned. initialize is
@@ -255,9 +395,9 @@ func (s *Session) cancelRemote(tr transport, method, id, reason string) {
 	if method == "initialize" {
 		return
 	}
-	if s.Era() == "modern" && tr.kind() != TransportStdio {
-		// 2026-07-28 over HTTP: closing the answer stream is the
-		// cancellation (the caller's context already did it).
+	if CancelsByClosing(ConnInfo{Era: s.Era(), Transport: tr.kind()}) {
+		// Closing the answer stream is the cancellation (the caller's
+		// context already did it).
 		return
 	}
 	params, _ := json.Marshal(map[string]any{"requestId": json.RawMessage(id), "reason": reason})
@@ -276,7 +416,7 @@ func (s *Session) Notify(ctx context.Context, method string, params any) error {
 	if err != nil {
 		return err
 	}
-	tr, err := s.waitReady(ctx)
+	tr, err := s.awaitConn(ctx, s.cfg.timeout(), true)
 	if err != nil {
 		return err
 	}
@@ -286,37 +426,4 @@ func (s *Session) Notify(ctx context.Context, method string, params any) error {
 func (s *Session) notifyOn(ctx context.Context, tr transport, method string, params json.RawMessage) error {
 	frame := encodeRequest(nil, method, params)
 	return tr.send(ctx, &outMsg{raw: frame, rpc: RPCNotification, method: method})
-}
-
-// waitReady returns the live transport, waiting while the session is being
-// re-established (bounded by ctx and the request timeout).
-func (s *Session) waitReady(ctx context.Context) (transport, error) {
-	var timer <-chan time.Time
-	for {
-		s.mu.Lock()
-		closed, st, tr, ready, failErr := s.closed, s.state, s.tr, s.ready, s.failErr
-		s.mu.Unlock()
-		switch {
-		case closed:
-			return nil, ErrClosed
-		case failErr != nil:
-			return nil, failErr
-		case st == StateConnected && tr != nil:
-			return tr, nil
-		}
-		if timer == nil {
-			t := time.NewTimer(s.cfg.timeout())
-			defer t.Stop()
-			timer = t.C
-		}
-		select {
-		case <-ready:
-		case <-timer:
-			return nil, &LostError{Err: fmt.Errorf("still reconnecting after %s", s.cfg.timeout())}
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-s.ctx.Done():
-			return nil, ErrClosed
-		}
-	}
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/sonde-mcp/sonde/internal/version"
 )
 
 // Defaults chosen so that a proxy that cuts streams idle for 60 s never costs
@@ -45,8 +49,11 @@ type Config struct {
 	URL string
 	// Command is a stdio server: program and arguments, run without a shell.
 	Command []string
-	// Env adds KEY=VALUE entries to a stdio server's environment.
+	// Env adds KEY=VALUE entries to a stdio server's environment. Their
+	// values are secrets (see [Config.EnvSecrets]) unless named in EnvPlain.
 	Env []string
+	// EnvPlain names Env variables whose values are not secret.
+	EnvPlain []string
 	// Dir is a stdio server's working directory.
 	Dir string
 
@@ -62,6 +69,41 @@ type Config struct {
 	Header http.Header
 	// SecretHeaders names extra headers whose values must never be logged.
 	SecretHeaders []string
+	// AllowCrossOrigin lets a legacy endpoint event or an HTTP redirect
+	// take sonde to another origin than URL's; requests there carry none of
+	// the user's headers (Bearer, Header) nor any secret header. Without
+	// it such a move is refused. https→http is refused always.
+	AllowCrossOrigin bool
+	// OAuth signs sonde in when the server answers 401 or 403 (see
+	// [OAuthHandler] and package oauth); its token goes only to URL's
+	// origin. Unused when the user gave credentials of their own (Bearer,
+	// an Authorization header).
+	OAuth OAuthHandler
+	// OnSecrets receives the secret values a session learns while it runs
+	// (the tokens, codes and client secrets of a sign-in), for outputs that
+	// scrub what they keep on their own, such as a recorder. It is called
+	// before any event that could carry them is delivered.
+	OnSecrets func(values []string)
+	// Endpoint is, for a server that takes its POSTs at a URL no `endpoint`
+	// event names (a split-endpoint server), where to POST: a URL relative
+	// to URL (the SSE stream) or absolute, with {session} filled from the
+	// stream's first events (see SessionIDIn). It implies the legacy
+	// HTTP+SSE transport and Lenient. The origin rule applies as to an
+	// endpoint event.
+	Endpoint string
+	// SessionFrom picks the session id out of the stream's first events
+	// (its first capture group); nil: the common shapes (SessionIDIn).
+	SessionFrom *regexp.Regexp
+	// SessionHeader, when set, carries the session id on every POST.
+	SessionHeader string
+	// Lenient takes a server as it comes: an initialize answer that is
+	// not a valid InitializeResult (or none) is a warning and the session
+	// goes on; answers without "jsonrpc" are matched by id; data that is
+	// not JSON-RPC is shown as it is, not as an error.
+	Lenient bool
+	// Faults injects faults on purpose into sonde's own traffic (package
+	// fault; --fault): each is logged as an event of kind fault.
+	Faults Faults
 	// Insecure skips TLS verification.
 	Insecure bool
 	// HTTPClient replaces the client sonde builds (tests).
@@ -77,11 +119,15 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxMessage caps one message in bytes (0 = DefaultMaxMessage).
 	MaxMessage int
+	// KeepaliveMatch adds rules for keepalive data messages to the built-in
+	// ones ({"type":"keepalive"}, a bare `heartbeat`...): a message a rule
+	// matches is logged as a keepalive, not as invalid JSON-RPC.
+	KeepaliveMatch []KeepaliveRule
 	// MaxReconnects bounds consecutive failed reconnects (0 = default, <0 = never reconnect).
 	MaxReconnects int
 	// EraCache is a file remembering, per server, the transport and era
 	// detection found, so later connections skip the probes ("" = none;
-	// see DefaultEraCache). A cached choice that fails is detected again.
+	// sonde uses config.EraCachePath). A cached choice that fails is detected again.
 	EraCache string
 	// ProbeTimeout bounds the wait for a stdio server's answer to
 	// server/discover before assuming a legacy server (0 = DefaultProbeTimeout).
@@ -100,13 +146,21 @@ type Config struct {
 	// Tasks declares task support (the 2026-07-28 tasks extension); the
 	// caller then handles task results (see TaskOf, Session.AwaitTask).
 	Tasks bool
-	// OnEvent receives every event, in order, from the session's
-	// goroutines. It must be quick; it may block briefly for backpressure.
+	// OnEvent receives every event, in order, one at a time, on the
+	// session's dispatcher goroutine: emitting never waits for it, so a
+	// slow consumer does not hold up the wire (events queue; only past
+	// 64 MiB queued do emitters wait). Dial returns, and each call
+	// returns, only after OnEvent has received the events up to its
+	// outcome. OnEvent must not call the session.
 	OnEvent func(Event)
+
+	// testBackoff replaces the reconnect backoff schedule in tests.
+	testBackoff func(attempt, retryMS int) time.Duration
 }
 
-// Version is sonde's version, sent as clientInfo.version.
-var Version = "0.1.0"
+// Version is sonde's version (see internal/version), sent as
+// clientInfo.version and written into recordings.
+var Version = version.Get().Version
 
 func (c *Config) timeout() time.Duration {
 	if c.Timeout > 0 {
@@ -174,6 +228,11 @@ func (c *Config) Target() string {
 	return s
 }
 
+// Client is the HTTP client sonde's transports use for c (proxies from the
+// environment, TLS as Insecure says); a sign-in's requests use its
+// transport too.
+func (c *Config) Client() *http.Client { return c.httpClient() }
+
 // httpClient builds the client for HTTP transports: proxies from the
 // environment (read now, not cached for the process), TLS verification on
 // unless Insecure, and no overall timeout because SSE streams live long;
@@ -202,6 +261,16 @@ func (c *Config) httpClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
+// Faults injects deliberate faults into a connection's traffic (package
+// fault implements it). report logs each fault as it is injected.
+type Faults interface {
+	// HTTP wraps the round tripper every HTTP request of the connection
+	// goes through.
+	HTTP(next http.RoundTripper, report func(Event)) http.RoundTripper
+	// Stdio wraps a stdio server's stdin and stdout.
+	Stdio(stdin io.WriteCloser, stdout io.Reader, report func(Event)) (io.WriteCloser, io.Reader)
+}
+
 // RequestHandler answers a server-to-client request (roots/list,
 // sampling/createMessage, elicitation/create, ...). Return a result to be
 // marshalled, or an error; an *RPCError is sent as is, other errors become
@@ -214,4 +283,9 @@ type ServerRequest struct {
 	ID     json.RawMessage
 	Method string
 	Params json.RawMessage
+	// Via is the id (JSON text) of the request of sonde's this one came
+	// with, when the wire says: for a 2026-07-28 input request, the
+	// request whose input_required result carried it; for a request on a
+	// POST's response stream, that POST's request ([Event.Via]).
+	Via string
 }

@@ -17,7 +17,7 @@ func DecodeSSE(r io.Reader, maxMessage int, onEvent func(Event)) error {
 	defer s.cancel()
 	l := &tlink{s: s}
 	tp := newTap(io.NopCloser(r), 0)
-	res := readSSEStream(l, tp, "GET", cfg.maxMessage(), func(string) {})
+	res := readSSEStream(l, tp, "GET", "", cfg.maxMessage(), func(string) {})
 	return res.err
 }
 

@@ -43,10 +43,10 @@ func (c *Config) forcedEra() string {
 // detectHTTP follows the specification's backwards-compatibility procedure
 // for a URL. First POST server/discover (2026-07-28): a DiscoverResult or a
 // modern JSON-RPC error means a modern server. Anything a legacy server
-// answers (400/404/405 without a modern error, -32601, other 4xx) leads to
-// POST initialize (legacy Streamable HTTP); and if that gets 400, 404 or 405
-// without a modern error, GET expecting an `endpoint` event (legacy
-// HTTP+SSE). 401/403 never lead to a fallback. Each step is logged.
+// answers (400/404/405 without a modern error, -32601, other 4xx, a 202 or
+// 204 without a body) leads to POST initialize (legacy Streamable HTTP); and
+// if that gets 202, 204, 400, 404 or 405 without a modern error, GET
+// expecting an `endpoint` event (legacy HTTP+SSE). 401/403 never lead to a fallback. Each step is logged.
 func (s *Session) detectHTTP(ctx context.Context) (transport, ConnInfo, string, error) {
 	var why string
 	if s.cfg.forcedEra() != "legacy" {
@@ -82,8 +82,13 @@ func (s *Session) detectHTTP(ctx context.Context) (transport, ConnInfo, string, 
 	ls := s.newTransport(TransportSSE)
 	if gerr := ls.connect(ctx); gerr != nil {
 		var ae *AuthError
-		if errors.As(gerr, &ae) {
+		var ce *CrossOriginError
+		if errors.As(gerr, &ae) || errors.As(gerr, &ce) {
 			return nil, ConnInfo{}, "", gerr
+		}
+		if herr := s.withSplitHint(ctx, gerr); herr != gerr {
+			// a stream, but no legacy one: say what it looks like
+			return nil, ConnInfo{}, "", fmt.Errorf("neither transport answered: %w; and legacy HTTP+SSE: %w", err, herr)
 		}
 		return nil, ConnInfo{}, "", fmt.Errorf("neither transport answered: %w; and legacy HTTP+SSE: %v", err, gerr)
 	}
@@ -121,9 +126,13 @@ func (s *Session) connectStdio(ctx context.Context, era string) (transport, Conn
 		info, err := s.discoverOn(pctx, tr, s.modernOffer(), false)
 		return tr, info, "stdio command (stateless, " + info.Protocol + ")", err
 	}
-	s.note("detecting the era: server/discover on stdio (waiting up to " + s.cfg.probeTimeout().String() + ")")
+	s.note("detecting the era: server/discover on stdio, and ping (waiting up to " + s.cfg.probeTimeout().String() + ")")
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.probeTimeout())
-	info, err := s.discoverOn(pctx, tr, s.modernOffer(), true)
+	dctx, stop := context.WithCancelCause(pctx)
+	go s.pingSignal(dctx, tr, stop)
+	info, err := s.discoverOn(dctx, tr, s.modernOffer(), true)
+	pingOnly := errors.Is(context.Cause(dctx), errPingOnly)
+	stop(nil)
 	cancel()
 	if err == nil {
 		return tr, info, "stdio command: server/discover answered (stateless, " + info.Protocol + ")", nil
@@ -131,6 +140,8 @@ func (s *Session) connectStdio(ctx context.Context, era string) (transport, Conn
 	var ls *legacyServer
 	var te *TimeoutError
 	switch {
+	case pingOnly:
+		ls = &legacyServer{why: "the server answered ping but not server/discover"}
 	case errors.As(err, &ls):
 	case errors.As(err, &te), errors.Is(err, context.DeadlineExceeded):
 		ls = &legacyServer{why: "no answer to server/discover within " + s.cfg.probeTimeout().String()}
@@ -155,6 +166,43 @@ func (s *Session) connectStdio(ctx context.Context, era string) (transport, Conn
 	s.note(ls.why + "; using the legacy handshake (initialize)")
 	info, err = s.initialize(ctx, tr, false)
 	return tr, info, "stdio command: " + ls.why + "; legacy handshake", err
+}
+
+// errPingOnly ends the stdio era probe early: the server answered ping but
+// not server/discover.
+var errPingOnly = errors.New("ping answered, server/discover not")
+
+// pingGrace is how long server/discover may still take after the ping sent
+// behind it was answered: a server handling requests concurrently may
+// answer the ping first.
+const pingGrace = 250 * time.Millisecond
+
+// pingSignal is the stdio probe's earlier fallback signal. The probe's
+// ping goes right behind server/discover; the legacy lifecycle allows ping
+// before initialize, and a server answers it (a result, or an error: the
+// 2026-07-28 era has no ping) while a legacy one that ignores methods it
+// does not know before initialize says nothing to server/discover. A ping
+// answered while server/discover is not, pingGrace (or four round trips)
+// later, ends the probe with errPingOnly instead of waiting out the probe
+// timeout on every first contact.
+//
+// The ping is not cancelled when server/discover is answered first (that
+// would send the server a notifications/cancelled for it): it is left to
+// its answer, or to the probe timeout.
+func (s *Session) pingSignal(ctx context.Context, tr transport, stop context.CancelCauseFunc) {
+	t0 := time.Now()
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.probeTimeout())
+	defer cancel()
+	_, err := s.roundTrip(pctx, tr, "ping", nil, callOpts{probe: true})
+	var re *RPCError
+	if err != nil && !errors.As(err, &re) {
+		return // no answer (the probe ended, or the server is gone)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(max(pingGrace, 4*time.Since(t0))):
+		stop(errPingOnly)
+	}
 }
 
 // modernOffer is the modern revision sonde asks for.
@@ -209,7 +257,7 @@ func (s *Session) discoverOn(ctx context.Context, tr transport, version string, 
 			return ConnInfo{}, err // a modern server that wants a different request
 		case errors.As(err, &re) && re.Code == CodeMethodNotFound:
 			return ConnInfo{}, &legacyServer{why: "server/discover: method not found (-32601)"}
-		case he != nil && he.Status >= 400 && he.Status < 500 && he.Status != 401 && he.Status != 403:
+		case he != nil && (he.Status == 202 || he.Status == 204 || he.Status >= 400 && he.Status < 500 && he.Status != 401 && he.Status != 403):
 			return ConnInfo{}, &legacyServer{why: fmt.Sprintf("server/discover answered HTTP %d", he.Status)}
 		case errors.As(err, &re):
 			return ConnInfo{}, &legacyServer{why: fmt.Sprintf("server/discover answered error %d", re.Code)}
@@ -248,10 +296,11 @@ func (s *Session) discovered(tr transport, version string, raw json.RawMessage) 
 
 // fallbackStatus: 400/404/405 lead to the legacy SSE probe unless the body
 // is a JSON-RPC error with a modern (2026-07-28) code, which proves the
-// server speaks Streamable HTTP.
+// server speaks Streamable HTTP; so do 202 and 204, which no Streamable
+// HTTP server answers to a request.
 func fallbackStatus(he *HTTPError) bool {
 	switch he.Status {
-	case 400, 404, 405:
+	case 202, 204, 400, 404, 405:
 	default:
 		return false
 	}

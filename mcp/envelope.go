@@ -35,7 +35,7 @@ func scanEnvelope(raw []byte) (envelope, error) {
 	env, err := envelopeOf(raw)
 	if errors.Is(err, errDeep) {
 		if !json.Valid(raw) {
-			return envelope{}, fmt.Errorf("%w: invalid JSON", ErrNotJSON)
+			return envelope{}, fmt.Errorf("%w: %s", ErrNotJSON, notJSONReason(raw))
 		}
 		return fallbackEnvelope(raw)
 	}
@@ -199,9 +199,27 @@ func envelopeOf(b []byte) (envelope, error) {
 	case env.method == "" && hasResult && !hasErr && hasID:
 		env.rpc = RPCResponse
 	default:
-		return env, errors.New("invalid JSON-RPC: neither a request, a notification nor a response")
+		return env, invalidRPC(env.method != "", hasID, hasResult, hasErr, errIsObject)
 	}
 	return env, nil
+}
+
+// invalidRPC says what makes a well-formed object no JSON-RPC message.
+func invalidRPC(method, id, result, isErr, errIsObject bool) error {
+	why := "neither a request, a notification nor a response"
+	switch {
+	case method:
+		why = `"method" together with "result" or "error"`
+	case result && isErr:
+		why = `both "result" and "error"`
+	case !result && !isErr:
+		why = `neither "result" nor "error" (nor "method")`
+	case isErr && !errIsObject:
+		why = `"error" is not an object`
+	case result && !id:
+		why = `"result" without an id`
+	}
+	return errors.New("invalid JSON-RPC: " + why)
 }
 
 // stringValue returns the value of a validated JSON string literal,

@@ -22,27 +22,6 @@ const eraTTL = 30 * 24 * time.Hour
 
 var eraCacheMu sync.Mutex
 
-// DefaultEraCache is the era cache sonde's commands use:
-// $XDG_CACHE_HOME/sonde/eras.json (default ~/.cache/sonde/eras.json), or
-// the file SONDE_ERA_CACHE names ("off" disables the cache).
-func DefaultEraCache() string {
-	if v, ok := os.LookupEnv("SONDE_ERA_CACHE"); ok {
-		if v == "off" {
-			return ""
-		}
-		return v
-	}
-	dir := os.Getenv("XDG_CACHE_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(dir, "sonde", "eras.json")
-}
-
 // eraKey names a server in the cache: its URL with credentials hidden, or
 // its command line.
 func (c *Config) eraKey() string {

@@ -67,11 +67,31 @@ type AuthError struct {
 	Status int
 	// WWWAuthenticate is the server's challenge, shown to the user as is.
 	WWWAuthenticate string
-	// HadCredentials is true when sonde sent an Authorization header.
+	// HadCredentials is true when the request carried credentials.
 	HadCredentials bool
+	// Sent names the credentials the request carried (header names, never
+	// values): Authorization from --bearer, -H headers sonde treats as secret.
+	Sent []string
+	// Withheld is set when the user gave credentials but the request
+	// carried none: it was sent on to another origin (a redirect or an
+	// endpoint --allow-cross-origin allowed). It names the user's origin.
+	Withheld string
+	// Cause is set when sonde tried to sign in (Config.OAuth) and could
+	// not: why, in one line.
+	Cause error
 }
 
+// Unwrap returns the sign-in's failure, if any.
+func (e *AuthError) Unwrap() error { return e.Cause }
+
 func (e *AuthError) Error() string {
+	if e.Cause != nil {
+		s := "sign-in failed"
+		if e.Status != 0 {
+			s += fmt.Sprintf(" (HTTP %d from %s %s)", e.Status, e.Method, e.URL)
+		}
+		return s + ": " + e.Cause.Error()
+	}
 	what := "authentication required"
 	switch {
 	case e.Status == 403:
@@ -80,10 +100,16 @@ func (e *AuthError) Error() string {
 		what = "credentials rejected"
 	}
 	s := fmt.Sprintf("%s (HTTP %d from %s %s)", what, e.Status, e.Method, e.URL)
+	if len(e.Sent) > 0 {
+		s += "; sonde sent " + strings.Join(e.Sent, ", ")
+	}
 	if e.WWWAuthenticate != "" {
 		s += "; WWW-Authenticate: " + e.WWWAuthenticate
 	}
-	if !e.HadCredentials && e.Status == 401 {
+	switch {
+	case e.Withheld != "":
+		s += "; sonde sent no credentials: they go only to " + e.Withheld + " and this request left it"
+	case !e.HadCredentials && e.Status == 401:
 		s += "; try --bearer TOKEN or -H 'Authorization: ...'"
 	}
 	return s
@@ -110,6 +136,10 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
+	var xe *ExitError
+	if errors.As(e.Err, &xe) { // a stdio server: say how it ended
+		return xe.describe(e.Method)
+	}
 	s := "connection lost"
 	if e.Method != "" {
 		s += " before the answer to " + e.Method + " arrived"

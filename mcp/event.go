@@ -6,6 +6,7 @@ package mcp
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -45,6 +46,19 @@ const (
 	// KindInfo is a note from sonde: a detection step, a negotiated version,
 	// a reconnect decision.
 	KindInfo Kind = "info"
+	// KindAuth is a step of a sign-in (see package oauth): a request to the
+	// authorization server or the protected resource's metadata (DirOut),
+	// its answer (DirIn), or a step's verdict (DirMeta). Method names the
+	// step (discover-resource, discover-as, register, authorize, callback,
+	// token, refresh, ...); Body holds the request's or answer's body with
+	// every secret masked; Text is the verdict in plain words, Err a failure.
+	KindAuth Kind = "auth"
+	// KindFault is a fault injected on purpose (--fault; see package
+	// fault): Method names it (drop-stream, delay, status, ...), Text says
+	// what was done; ID and ReqMethod name the message it hit, Status the
+	// HTTP status it answered with. A recording shows what was done and,
+	// after it, what followed.
+	KindFault Kind = "fault"
 )
 
 // State is a connection state carried by [KindState] events.
@@ -86,6 +100,12 @@ type Event struct {
 	Kind Kind      `json:"kind"`
 	// Stream names the wire stream: "GET", "POST", "stdout", "stderr", "stdin".
 	Stream string `json:"stream,omitempty"`
+	// Via is, for what arrived on the response to one of sonde's POSTs
+	// (Streamable HTTP, or its resumption with GET), the JSON-RPC id of
+	// the request that POST carried: a server sends what relates to a
+	// request on that request's stream, so a server request with a Via
+	// was caused by that request.
+	Via string `json:"via,omitempty"`
 
 	// JSON-RPC facts (KindMessage).
 	RPC    RPCType `json:"rpc,omitempty"`
@@ -94,9 +114,12 @@ type Event struct {
 	ID string `json:"id,omitempty"`
 	// ReqMethod is, on a response, the method of the request it answers.
 	ReqMethod string `json:"req_method,omitempty"`
-	// Latency is, on a response, the time since its request was sent.
+	// Latency is, on a response, the time since its request was sent; on
+	// the connected state that ends a recovery, how long the connection
+	// was down (see Recovery).
 	Latency time.Duration `json:"latency_ns,omitempty"`
-	// Raw is the message exactly as it crossed the wire. It may share
+	// Raw is the message exactly as it crossed the wire (on a KindSSE
+	// event: its data, when that is a JSON object or array). It may share
 	// memory with other values: never modify it in place.
 	Raw json.RawMessage `json:"raw,omitempty"`
 
@@ -125,10 +148,36 @@ type Event struct {
 	// Text is free text: a comment line, a stderr line, an info note, or the
 	// non-JSON data of an SSE event or a broken line (capped, see Truncated).
 	Text string `json:"text,omitempty"`
-	// Truncated is the original size when Text or Raw was cut for the log.
+	// Body is, on an HTTP status of 400 or more (KindHTTP, DirIn), the
+	// start of the response body as received: at most MaxErrorBody bytes,
+	// secrets removed like everywhere else.
+	Body string `json:"body,omitempty"`
+	// Truncated is the original size when Text, Raw or Body was cut for
+	// the log (-1: Body was cut and the server gave no Content-Length).
 	Truncated int64 `json:"truncated,omitempty"`
 	// Err describes an error (KindError), or an error attached to another kind.
 	Err string `json:"err,omitempty"`
+	// Keepalive marks a data message that a keepalive rule recognised
+	// ({"type":"keepalive"}; see Config.KeepaliveMatch): KindSSE, its
+	// payload in Raw (JSON) or Text.
+	Keepalive bool `json:"keepalive,omitempty"`
+}
+
+// MemSize estimates the memory e holds: its payload, text, headers and
+// connection info, plus its fixed part. Bounded buffers of events (the
+// UI's log window, the recorder's queue) count it.
+func (e *Event) MemSize() int64 {
+	n := 512 + len(e.Raw) + len(e.Text) + len(e.Body) + len(e.Err) + len(e.URL)
+	for k, vs := range e.Header {
+		n += len(k) + 32
+		for _, v := range vs {
+			n += len(v) + 16
+		}
+	}
+	if e.Info != nil {
+		n += 256 + len(e.Info.Server) + len(e.Info.Capabilities) + len(e.Info.Instructions)
+	}
+	return int64(n)
 }
 
 // ConnInfo describes an established connection. It rides on
@@ -155,6 +204,17 @@ type ConnInfo struct {
 	Reconnects int `json:"reconnects,omitempty"`
 	// Reason says how the transport was chosen (detection result).
 	Reason string `json:"reason,omitempty"`
+	// Lenient reports that the session takes the server as it comes
+	// (Config.Lenient, --endpoint): its capabilities, if any, are not a
+	// promise, and its answers may have any shape.
+	Lenient bool `json:"lenient,omitempty"`
+	// Tapped marks a session sonde watched rather than made: another
+	// client's, seen through sonde tap. Its DirOut events are what that
+	// client sent, its DirIn events what the server sent the client.
+	Tapped bool `json:"tapped,omitempty"`
+	// Client is, on a tapped session, the client's Implementation object
+	// from its initialize request (or its User-Agent as {"name": ...}).
+	Client json.RawMessage `json:"client,omitempty"`
 }
 
 // TransportKind names a transport.
@@ -184,8 +244,12 @@ func (k TransportKind) Long() string {
 }
 
 // IsKeepalive reports whether e is keepalive traffic: an SSE comment, an SSE
-// event named like a keepalive, or a ping request or its response.
+// event named like a keepalive, a data message a keepalive rule matched,
+// or a ping request or its response.
 func (e *Event) IsKeepalive() bool {
+	if e.Keepalive {
+		return true
+	}
 	switch e.Kind {
 	case KindComment:
 		return true
@@ -198,4 +262,21 @@ func (e *Event) IsKeepalive() bool {
 		return e.Method == "ping" || e.ReqMethod == "ping"
 	}
 	return false
+}
+
+// Recovery reports whether e is the connected state that ends a recovery,
+// and if so how long the connection was down and why it had to be
+// re-established ("session expired", "connection lost: ..."): Latency and
+// Text of that event.
+func (e *Event) Recovery() (down time.Duration, cause string, ok bool) {
+	if e.Kind != KindState || e.State != StateConnected || e.Latency <= 0 {
+		return 0, "", false
+	}
+	return e.Latency, e.Text, true
+}
+
+// RecoveryText is the one-line report of a recovery:
+// "reconnected after 3.2 s: session expired".
+func RecoveryText(down time.Duration, cause string) string {
+	return fmt.Sprintf("reconnected after %.1f s: %s", down.Seconds(), cause)
 }

@@ -247,6 +247,10 @@ type streamFake struct {
 	retryMS   int  // send retry: with the priming event
 	goneCode  int  // status for an unknown session: 404 (spec) or 400 (TS SDK)
 	getStatus int  // answer GET with this status (0 = open a stream)
+	// getHeld, if set, receives each GET request; the GET is answered only
+	// once getGate closes.
+	getHeld chan struct{}
+	getGate chan struct{}
 	// custom handles a POSTed frame first; it returns true if it answered.
 	custom func(w http.ResponseWriter, r *http.Request, m *Message, frame []byte) bool
 
@@ -301,6 +305,16 @@ func (f *streamFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !known {
 			f.gone(w)
 			return
+		}
+		if f.getGate != nil {
+			if f.getHeld != nil {
+				f.getHeld <- struct{}{}
+			}
+			select {
+			case <-f.getGate:
+			case <-r.Context().Done():
+				return
+			}
 		}
 		if f.getStatus != 0 {
 			w.WriteHeader(f.getStatus)

@@ -172,6 +172,13 @@ func FuzzScanEnvelope(f *testing.F) {
 			if bytes.Count(data, []byte(`"`)) > 0 && hasDuplicateKeys(data) {
 				return
 			}
+			// A member of the wrong type inside the error object (a
+			// string code, or a "Code" that encoding/json matches to code)
+			// is the full decode's finding: the envelope is an error answer
+			// either way, and the call it answers fails with that reason.
+			if err == nil && strings.Contains(derr.Error(), "cannot unmarshal") {
+				return
+			}
 			t.Fatalf("scanner err %v, DecodeMessage err %v for %q", err, derr, data)
 		}
 		if err == nil && (env.rpc != m.Type() || env.method != m.Method || env.id != m.IDKey()) {
@@ -214,4 +221,73 @@ func hasDuplicateKeys(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// The salvage scan reads any bytes without panicking, and on valid JSON it
+// finds the id encoding/json finds (a message with duplicate or case-varied
+// keys aside), and a method exactly when there is one.
+func FuzzSalvageIDs(f *testing.F) {
+	for _, s := range []string{
+		"{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"a\x01b\"}",
+		`{"result":{"x":[[[["]"]]]]},"id":"a"}`,
+		`[{"id":1},{"id":2,"method":"x"},3,{"id"`,
+		`{"jsonrpc":"2.0","id":2.0,"result":{}}`,
+		`{"a":"\\","id":1}`, `{"id":7,"id":8}`, `[}`, `{"id":`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		found := salvageIDs(data)
+		if !json.Valid(data) || firstByte(data) != '{' || hasDuplicateKeys(data) {
+			return
+		}
+		var m struct {
+			ID     json.RawMessage `json:"id"`
+			Method json.RawMessage `json:"method"`
+		}
+		if json.Unmarshal(data, &m) != nil {
+			return
+		}
+		if len(found) != 1 {
+			t.Fatalf("%d objects salvaged from %q", len(found), data)
+		}
+		want := idKey(m.ID)
+		if !isIDValue(want) {
+			want = ""
+		}
+		if found[0].id != want {
+			t.Fatalf("salvaged id %q, encoding/json %q, from %q", found[0].id, want, data)
+		}
+		if found[0].method != (m.Method != nil) {
+			t.Fatalf("method %v, encoding/json %q, from %q", found[0].method, m.Method, data)
+		}
+	})
+}
+
+// FuzzMembers holds Members to encoding/json: when it answers, the input
+// is a JSON object and its params, result and error are the members
+// encoding/json finds.
+func FuzzMembers(f *testing.F) {
+	for _, s := range []string{`{"jsonrpc":"2.0","id":1,"result":{"a":[1,2,{"b":"}"}]}}`, `{"method":"x","params":{"k":"v\"}"}}`,
+		`{"error":{"code":-1},"error":null}`, `{"par\u0061ms":1}`, `{}`, ` { "params" : [ ] } `, `{"params":1,}`, `[1]`, `{"a":"\u00e9"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p, r, e, ok := Members(raw)
+		if !ok {
+			return
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("Members took %q, which encoding/json refuses: %v", raw, err)
+		}
+		for _, c := range []struct {
+			name string
+			got  []byte
+		}{{"params", p}, {"result", r}, {"error", e}} {
+			if want, has := m[c.name]; has != (c.got != nil) || !bytes.Equal(want, c.got) {
+				t.Fatalf("%s of %q: %q, encoding/json %q", c.name, raw, c.got, want)
+			}
+		}
+	})
 }

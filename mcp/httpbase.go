@@ -12,31 +12,50 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // httpBase holds what both HTTP transports share: the client, the headers
 // sent on every request, and the way answers are checked and logged.
 type httpBase struct {
 	cfg    *Config
-	client *http.Client
+	client *http.Client // follows no redirect itself: do does, hop by hop
 	l      link
-	header http.Header // -H headers plus Authorization
+	header http.Header // sent everywhere (User-Agent)
+	// creds are the headers the user gave (-H) and Authorization from
+	// --bearer: sent only to origin, the origin of the URL the user named.
+	creds  http.Header
+	origin string
 }
 
 func newHTTPBase(cfg *Config, l link) httpBase {
-	h := http.Header{}
+	creds := http.Header{}
 	for k, vs := range cfg.Header {
 		for _, v := range vs {
-			h.Add(k, v)
+			creds.Add(k, v)
 		}
 	}
 	if cfg.Bearer != "" {
-		h.Set("Authorization", "Bearer "+cfg.Bearer)
+		creds.Set("Authorization", "Bearer "+cfg.Bearer)
 	}
+	h := http.Header{}
 	h.Set("User-Agent", "sonde/"+Version)
-	return httpBase{cfg: cfg, client: cfg.httpClient(), l: l, header: h}
+	client := *cfg.httpClient()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// No cookie jar: a cookie the server sets is never sent back (a jar
+	// scopes cookies by host, not port, so it would cross origins); a
+	// Cookie header the user gives is a credential like any other -H.
+	client.Jar = nil
+	if cfg.Faults != nil {
+		client.Transport = cfg.Faults.HTTP(client.Transport, func(e Event) { l.emit(&e) })
+	}
+	return httpBase{cfg: cfg, client: &client, l: l, header: h, creds: creds, origin: originOf(cfg.URL)}
 }
 
+// newRequest builds a request with the headers sent everywhere, plus the
+// user's credentials when url is on the user's origin. A URL on another
+// origin is refused unless the user allowed it (the legacy transport
+// checks its endpoint before; this is the last line).
 func (h *httpBase) newRequest(ctx context.Context, method, url string, body []byte) (*http.Request, error) {
 	var rd io.Reader
 	if body != nil {
@@ -49,11 +68,51 @@ func (h *httpBase) newRequest(ctx context.Context, method, url string, body []by
 	for k, vs := range h.header {
 		req.Header[k] = append([]string(nil), vs...)
 	}
+	if Origin(req.URL) != h.origin {
+		if !h.cfg.AllowCrossOrigin {
+			return nil, &CrossOriginError{What: method + " " + RedactURL(url), From: h.origin, To: Origin(req.URL)}
+		}
+		return req, nil
+	}
+	for k, vs := range h.creds {
+		req.Header[k] = append([]string(nil), vs...)
+	}
 	return req, nil
 }
 
-// do sends req and turns transport failures into readable errors.
+// do sends req, follows redirects hop by hop (see redirect: only within
+// the user's origin with credentials, to another origin only when allowed
+// and without them), logs every hop, and turns transport failures into
+// readable errors. The caller logs req itself and the final response
+// (whose Request is the last hop); hops are logged on req's stream, which
+// sonde's transports name by the method (GET, POST, DELETE).
 func (h *httpBase) do(req *http.Request) (*http.Response, error) {
+	stream := req.Method
+	creds := Origin(req.URL) == h.origin
+	for hops := 0; ; hops++ {
+		resp, err := h.send(req)
+		if err != nil || !isRedirect(resp.StatusCode) || resp.Header.Get("Location") == "" {
+			return resp, err
+		}
+		next, err := h.redirect(req, resp, hops)
+		h.responseEvent(req, resp, stream)
+		drainClose(resp.Body)
+		if err != nil {
+			return nil, err // the caller reports it
+		}
+		creds = creds && Origin(next.URL) == h.origin
+		if !creds {
+			h.stripCredentials(next.Header)
+		}
+		h.l.emit(&Event{Dir: DirOut, Kind: KindHTTP, Stream: stream, HTTPMethod: next.Method,
+			URL: RedactURL(next.URL.String()), Header: RedactHeader(next.Header, h.cfg.SecretHeaders),
+			Text: fmt.Sprintf("following HTTP %d", resp.StatusCode)})
+		req = next
+	}
+}
+
+// send makes one HTTP exchange.
+func (h *httpBase) send(req *http.Request) (*http.Response, error) {
 	resp, err := h.client.Do(req)
 	if err == nil {
 		return resp, nil
@@ -84,11 +143,55 @@ func (h *httpBase) messageEvent(req *http.Request, m *outMsg) *Event {
 	return &e
 }
 
-// responseEvent logs an HTTP status line.
+// responseEvent logs an HTTP status line, attributed to the request that
+// got it (after redirects, the last hop, not req). A redirect names where
+// it leads.
 func (h *httpBase) responseEvent(req *http.Request, resp *http.Response, stream string) {
-	h.l.emit(&Event{Dir: DirIn, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
+	if resp.Request != nil {
+		req = resp.Request
+	}
+	header, note := keepHeader(resp.Header)
+	e := &Event{Dir: DirIn, Kind: KindHTTP, Stream: stream, HTTPMethod: req.Method,
 		URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"), Header: RedactHeader(resp.Header, h.cfg.SecretHeaders)})
+		ContentType: contentType(resp), Header: RedactHeader(header, h.cfg.SecretHeaders), Text: note}
+	if loc := resp.Header.Get("Location"); loc != "" && isRedirect(resp.StatusCode) {
+		if u, err := req.URL.Parse(loc); err == nil {
+			loc = u.String()
+		}
+		e.Text = strings.TrimSuffix("redirect to "+RedactURL(sanitizeLine(keepValue(loc)))+"; "+note, "; ")
+	}
+	if resp.StatusCode >= 400 {
+		e.Body, e.Truncated = peekBody(resp)
+	}
+	h.l.emit(e)
+}
+
+// MaxErrorBody bounds the body of an HTTP error answer kept in its event
+// (and so in recordings and HAR exports).
+const MaxErrorBody = 64 << 10
+
+// peekBody reads the start of an error answer's body for its event and
+// puts it back in front of the rest, so whoever handles the answer still
+// reads all of it. cut is the size when the body was longer than
+// MaxErrorBody (-1 when the server did not say).
+func peekBody(resp *http.Response) (body string, cut int64) {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody+1))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+	if len(b) <= MaxErrorBody {
+		return string(b), 0
+	}
+	cut = -1
+	if resp.ContentLength > 0 {
+		cut = resp.ContentLength
+	}
+	n := MaxErrorBody
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n-- // end on a character boundary
+	}
+	return string(b[:n]), cut
 }
 
 // drainClose reads what is left of a small body and closes it: net/http
@@ -102,15 +205,23 @@ func drainClose(body io.ReadCloser) {
 // failure reads the start of an unusable answer's body and describes it.
 func (h *httpBase) failure(req *http.Request, resp *http.Response, reason string) error {
 	defer resp.Body.Close()
+	if resp.Request != nil {
+		req = resp.Request // the last hop answered
+	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return &AuthError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
-			WWWAuthenticate: sanitizeLine(resp.Header.Get("WWW-Authenticate")),
-			HadCredentials:  req.Header.Get("Authorization") != ""}
+		sent := h.credentialsSent(req)
+		ae := &AuthError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
+			WWWAuthenticate: sanitizeLine(keepValue(resp.Header.Get("WWW-Authenticate"))),
+			HadCredentials:  len(sent) > 0, Sent: sent}
+		if h.withheld(req) {
+			ae.Withheld = h.origin
+		}
+		return ae
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<10))
 	e := &HTTPError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"), Reason: reason}
+		ContentType: contentType(resp), Reason: reason}
 	e.RPC = rpcErrorIn(body)
 	if e.RPC == nil {
 		e.Body = describeBody(body, e.ContentType)

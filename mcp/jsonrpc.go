@@ -71,7 +71,7 @@ func DecodeMessage(raw []byte) (*Message, error) {
 		return &m, fmt.Errorf("invalid JSON-RPC: jsonrpc is %q, want \"2.0\"", m.JSONRPC)
 	}
 	if m.Type() == RPCInvalid {
-		return &m, errors.New("invalid JSON-RPC: neither a request, a notification nor a response")
+		return &m, invalidRPC(m.Method != "", len(m.ID) > 0 && string(m.ID) != "null", m.Result != nil, m.Error != nil, true)
 	}
 	return &m, nil
 }
@@ -219,4 +219,12 @@ func marshalParams(params any) (json.RawMessage, error) {
 		return nil, fmt.Errorf("encoding params: %w", err)
 	}
 	return b, nil
+}
+
+// Classify reads what routing needs of one JSON-RPC message in one pass,
+// without decoding it: its type, method and id (as JSON text, see
+// [Message.IDKey]). The error wraps ErrNotJSON when raw is not JSON.
+func Classify(raw []byte) (rpc RPCType, method, id string, err error) {
+	env, err := scanEnvelope(raw)
+	return env.rpc, env.method, env.id, err
 }

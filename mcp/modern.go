@@ -332,6 +332,16 @@ const maxInputRounds = 10
 func (s *Session) callModern(ctx context.Context, tr transport, method string, params json.RawMessage, o callOpts) (json.RawMessage, error) {
 	var extra map[string]json.RawMessage
 	versionRetried, headerRetried := false, false
+	// roundID is the id of the round in flight: its input requests came
+	// with it (ServerRequest.Via)
+	var roundID string
+	onID := o.onID
+	o.onID = func(id string) {
+		roundID = id
+		if onID != nil {
+			onID(id)
+		}
+	}
 	for round := 0; ; round++ {
 		p := params
 		if extra != nil {
@@ -369,8 +379,11 @@ func (s *Session) callModern(ctx context.Context, tr transport, method string, p
 			if round+1 >= maxInputRounds {
 				return nil, fmt.Errorf("%s still needs input after %d rounds; giving up", method, maxInputRounds)
 			}
-			extra, err = s.fulfil(ctx, method, res)
+			extra, err = s.fulfil(ctx, method, roundID, res)
 			if err != nil {
+				// The log says why the call went no further: the round's
+				// input requests end here (Via names the round).
+				s.emit(&Event{Dir: DirMeta, Kind: KindError, Via: roundID, ReqMethod: method, Err: err.Error()})
 				return nil, err
 			}
 		case "task":
@@ -403,34 +416,69 @@ func (s *Session) switchVersion(re *RPCError) string {
 	return next
 }
 
-// fulfil answers every input request of an input_required result through
-// the handler and returns the members of the retry.
-func (s *Session) fulfil(ctx context.Context, method string, res json.RawMessage) (map[string]json.RawMessage, error) {
+// maxInputRequests bounds the input requests of one input_required
+// result: a hostile server asking for a million would otherwise cost a
+// goroutine each.
+const maxInputRequests = 4096
+
+// fulfil answers every input request of an input_required result (the
+// answer to request id) through the handler, all at once so that a person
+// sees them together (the UI queues them), and returns the members of the
+// retry. The first failure ends the others.
+func (s *Session) fulfil(ctx context.Context, method, id string, res json.RawMessage) (map[string]json.RawMessage, error) {
 	var ir inputRequired
 	if err := json.Unmarshal(res, &ir); err != nil {
 		return nil, fmt.Errorf("unreadable input_required result: %w", err)
+	}
+	if len(ir.InputRequests) > maxInputRequests {
+		return nil, fmt.Errorf("%s needs %d inputs at once; sonde answers at most %d", method, len(ir.InputRequests), maxInputRequests)
 	}
 	keys := make([]string, 0, len(ir.InputRequests))
 	for k := range ir.InputRequests {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	s.note(fmt.Sprintf("%s needs input: %s; answering and retrying", method, strings.Join(keys, ", ")))
-	answers := map[string]json.RawMessage{}
+	note := strings.Join(keys, ", ")
+	if len(keys) > 20 {
+		note = strings.Join(keys[:20], ", ") + fmt.Sprintf(" and %d more", len(keys)-20)
+	}
+	s.note(fmt.Sprintf("%s needs input: %s; answering and retrying", method, note))
+	if s.cfg.Handler == nil && len(keys) > 0 {
+		k := keys[0]
+		return nil, fmt.Errorf("%s needs input (%s %s) and sonde has no handler for it", method, k, ir.InputRequests[k].Method)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		key string
+		raw json.RawMessage
+		err error
+	}
+	done := make(chan answer, len(keys))
 	for _, k := range keys {
 		req := ir.InputRequests[k]
-		if s.cfg.Handler == nil {
-			return nil, fmt.Errorf("%s needs input (%s %s) and sonde has no handler for it", method, k, req.Method)
+		go func() {
+			ans, err := s.cfg.Handler(ctx, &ServerRequest{Method: req.Method, Params: req.Params, Via: id})
+			if err != nil {
+				done <- answer{key: k, err: fmt.Errorf("%s needs input %q (%s): %w", method, k, req.Method, err)}
+				return
+			}
+			b, err := json.Marshal(ans)
+			done <- answer{key: k, raw: b, err: err}
+		}()
+	}
+	answers := map[string]json.RawMessage{}
+	var first error
+	for range keys {
+		a := <-done
+		if a.err != nil && first == nil {
+			first = a.err
+			cancel() // the others are withdrawn
 		}
-		ans, err := s.cfg.Handler(ctx, &ServerRequest{Method: req.Method, Params: req.Params})
-		if err != nil {
-			return nil, fmt.Errorf("%s needs input %q (%s): %w", method, k, req.Method, err)
-		}
-		b, err := json.Marshal(ans)
-		if err != nil {
-			return nil, err
-		}
-		answers[k] = b
+		answers[a.key] = a.raw
+	}
+	if first != nil {
+		return nil, first
 	}
 	out := map[string]json.RawMessage{"inputResponses": nil, "requestState": nil}
 	if len(ir.InputRequests) > 0 {

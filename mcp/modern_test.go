@@ -5,12 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/sonde-mcp/sonde/internal/hostile"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sonde-mcp/sonde/demo"
 )
@@ -352,4 +354,123 @@ func httptestServer(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// A burst of server requests during a call (demo's hostile_flood): the
+// handler gets them all at once in both eras (2026-07-28 input requests
+// were answered one after the other, so a person saw one at a time), and
+// each says which of sonde's requests it came with: the round whose
+// input_required result carried it, or the call whose POST stream it
+// arrived on (Event.Via, in the log too).
+func TestServerRequestsComeWithTheirCall(t *testing.T) {
+	const n = 6
+	for _, proto := range []string{"", "2025-11-25"} {
+		t.Run("protocol "+proto, func(t *testing.T) {
+			h, err := demo.Serve(context.Background(), hostile.NewServer(), demo.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { h.Close() })
+			var mu sync.Mutex
+			arrived := 0
+			all := make(chan struct{})
+			vias := map[string]int{}
+			refuse := false
+			handler := func(ctx context.Context, req *ServerRequest) (any, error) {
+				mu.Lock()
+				if refuse {
+					mu.Unlock()
+					return nil, &RPCError{Code: -1, Message: "refused"}
+				}
+				arrived++
+				vias[req.Via]++
+				if arrived == n {
+					close(all)
+				}
+				mu.Unlock()
+				select { // every request waits until all have arrived
+				case <-all:
+				case <-time.After(5 * time.Second):
+					return nil, fmt.Errorf("only %d of %d requests arrived together", arrived, n)
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				if req.Method == "elicitation/create" {
+					return map[string]any{"action": "decline"}, nil
+				}
+				return map[string]any{"role": "assistant", "model": "m", "content": map[string]any{"type": "text", "text": "ok"}}, nil
+			}
+			s, log := dialT(t, Config{URL: h.URL, Protocol: proto, Keepalive: -1, Handler: handler,
+				Capabilities: json.RawMessage(`{"sampling":{},"elicitation":{}}`)})
+			raw, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": hostile.ToolFlood, "arguments": map[string]any{"count": n}})
+			if err != nil || !strings.Contains(string(raw), "answered") {
+				t.Fatalf("%v %s", err, raw)
+			}
+			callID := "" // the first round's id
+			for _, e := range log.all() {
+				if e.Dir == DirOut && e.RPC == RPCRequest && e.Method == "tools/call" {
+					callID = e.ID
+					break
+				}
+			}
+			if proto == "" {
+				// one refused input request ends the call, and the log says why
+				mu.Lock()
+				refuse = true
+				mu.Unlock()
+				_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": hostile.ToolFlood, "arguments": map[string]any{"count": 1}})
+				if err == nil || log.count(func(e Event) bool {
+					return e.Kind == KindError && e.Via != "" && strings.Contains(e.Err, "needs input")
+				}) != 1 {
+					t.Fatalf("a refused input request: %v", err)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if arrived != n || vias[callID] != n {
+				t.Fatalf("%d arrived, came with %v (the call is %s)", arrived, vias, callID)
+			}
+			if proto != "" {
+				got := log.count(func(e Event) bool { return e.Dir == DirIn && e.RPC == RPCRequest && e.Via == callID })
+				if got != n {
+					t.Fatalf("%d server requests in the log say they came on the call's stream", got)
+				}
+			}
+		})
+	}
+}
+
+// A raw request in a 2026-07-28 session goes as written, with the modern
+// HTTP headers sonde's own requests carry (without them the go-sdk server
+// took it for a 2025-03-26 request and refused it, -32022); with
+// RequestMeta in its params it is answered like sonde's own.
+func TestSendRawModern(t *testing.T) {
+	d := startDemoEra(t, demo.EraModern)
+	s, log := dialT(t, Config{URL: d.URL, Keepalive: -1})
+	meta := s.RequestMeta()
+	var m map[string]json.RawMessage
+	if json.Unmarshal(meta, &m) != nil || string(m[MetaProtocolVersion]) != `"`+ModernProtocol+`"` || m[MetaClientCapabilities] == nil {
+		t.Fatalf("RequestMeta %s", meta)
+	}
+	msg := `{"jsonrpc":"2.0","id":"r1","method":"tools/list","params":{"_meta":` + string(meta) + `}}`
+	res, err := s.SendRaw(ctxT(t), []byte(msg), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Answer == nil || res.Answer.RPC != RPCResponse || !strings.Contains(string(res.Answer.Raw), `"get_weather"`) {
+		t.Fatalf("answer %+v", res.Answer)
+	}
+	var sent *Event
+	for _, e := range log.all() {
+		if e.Dir == DirOut && e.ID == `"r1"` {
+			e := e
+			sent = &e
+		}
+	}
+	if sent == nil || string(sent.Raw) != msg {
+		t.Fatalf("not sent as written: %+v", sent)
+	}
+	if h := sent.Header; h.Get("Mcp-Protocol-Version") != ModernProtocol || h.Get("Mcp-Method") != "tools/list" {
+		t.Fatalf("headers %v", h)
+	}
 }

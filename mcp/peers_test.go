@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -166,7 +167,8 @@ func TestMCPGoSSEWithKeepalive(t *testing.T) {
 	if got := s.Info().Transport; got != TransportSSE {
 		t.Fatalf("transport %s, want sse", got)
 	}
-	time.Sleep(400 * time.Millisecond)
+	// the call goes after a keepalive came (one every 100 ms)
+	testenv.Poll(5*time.Second, func() bool { return log.count(func(e Event) bool { return e.IsKeepalive() && e.Dir == DirIn }) > 0 })
 	callEcho(t, s)
 	// mcp-go's keepalive is a ping request (or event) on the stream; sonde
 	// must answer or log it and go on.

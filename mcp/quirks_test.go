@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"errors"
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,7 +38,11 @@ func TestGatewayVirtualServer(t *testing.T) {
 	if got := s.Info().Transport; got != TransportSSE {
 		t.Fatalf("transport %s, want sse", got)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// the call goes after two keepalive events and two comments came
+	testenv.Poll(5*time.Second, func() bool {
+		return log.count(func(e Event) bool { return e.Kind == KindSSE && e.SSEEvent == "keepalive" }) >= 2 &&
+			log.count(func(e Event) bool { return e.Kind == KindComment }) >= 2
+	})
 	raw, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"message": "through the gateway"}})
 	if err != nil || !strings.Contains(string(raw), "through the gateway") {
 		t.Fatalf("call: %v %s", err, raw)
@@ -92,7 +97,7 @@ func TestStarletteCommentsAndRelativeEndpoint(t *testing.T) {
 	f := &legacyFake{crlf: true, endpoint: "/messages/", query: "session_id", comment: 20 * time.Millisecond}
 	srv := startLegacy(t, f)
 	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1})
-	time.Sleep(100 * time.Millisecond)
+	testenv.Poll(5*time.Second, func() bool { return log.count(func(e Event) bool { return e.Kind == KindComment }) >= 2 })
 	callEcho(t, s)
 	if !strings.HasPrefix(s.Info().Endpoint, srv.URL+"/messages/?session_id=") {
 		t.Fatalf("endpoint %q", s.Info().Endpoint)
@@ -170,12 +175,8 @@ func TestLegacyPostOutlivesItsAnswer(t *testing.T) {
 	}
 	// every POST so far gets its 202 (a cut one never does)
 	settle := func(round int) {
-		deadline := time.Now().Add(5 * time.Second)
-		for accepted() < int(f.posts.Load()) {
-			if time.Now().After(deadline) {
-				t.Fatalf("round %d: %d POSTs, %d answered 202 in the log: POSTs were cut", round, f.posts.Load(), accepted())
-			}
-			time.Sleep(5 * time.Millisecond)
+		if !testenv.Poll(5*time.Second, func() bool { return accepted() >= int(f.posts.Load()) }) {
+			t.Fatalf("round %d: %d POSTs, %d answered 202 in the log: POSTs were cut", round, f.posts.Load(), accepted())
 		}
 	}
 	settle(-1)
@@ -209,5 +210,54 @@ func TestNothingLoggedAfterClosed(t *testing.T) {
 		if last := all[len(all)-1]; last.Kind != KindState || last.State != StateClosed {
 			t.Fatalf("round %d: last event %s %s, want the closed state", i, last.Kind, last.Label())
 		}
+	}
+}
+
+// A legacy server that accepts any POST with 202 and no body, the probes
+// included: a 202 to a request is no Streamable HTTP answer (the answer
+// would never come), so detection goes on to the SSE GET at once instead
+// of waiting out the timeout on server/discover and initialize.
+func TestAcceptedProbeIsNoAnswer(t *testing.T) {
+	f := &legacyFake{endpoint: "/message", query: "sessionId"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/sse" {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	// With the old behaviour the probe waited this long and Dial failed.
+	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1, Timeout: 3 * time.Second})
+	if got := s.Info().Transport; got != TransportSSE {
+		t.Fatalf("transport %s, want sse", got)
+	}
+	callEcho(t, s)
+	for _, m := range []string{"server/discover answered HTTP 202", "POST initialize answered HTTP 202"} {
+		if log.count(func(e Event) bool { return strings.Contains(e.Text, m) }) == 0 {
+			t.Errorf("detection does not say %q", m)
+		}
+	}
+	if n := log.count(func(e Event) bool { return e.Kind == KindError }); n != 0 {
+		t.Errorf("%d error events: a probe's finding is no error", n)
+	}
+}
+
+// An empty 200 answers a notification (some servers do that); to a request
+// it is no answer, and the call says so at once rather than timing out.
+func TestEmptyAnswerToRequest(t *testing.T) {
+	f := &streamFake{json: true, custom: func(w http.ResponseWriter, r *http.Request, m *Message, frame []byte) bool {
+		if m.Method != "tools/call" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		return true
+	}}
+	srv := startStream(t, f)
+	s, _ := dialT(t, Config{URL: srv.URL, Keepalive: -1, Timeout: 2 * time.Second})
+	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"})
+	var he *HTTPError
+	if !errors.As(err, &he) || !strings.Contains(err.Error(), "empty body") {
+		t.Fatalf("got %v, want an HTTP error about the empty body", err)
 	}
 }

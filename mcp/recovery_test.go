@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -13,42 +14,40 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
-// idleProxy is a TCP proxy that cuts a connection when no byte has crossed
-// it in either direction for idle, like a load balancer's idle timeout.
+// idleProxy is a proxy that cuts a connection when no byte has crossed it
+// in either direction for idle, like a load balancer's idle timeout. It
+// runs on the in-memory network inside a synctest bubble: on loopback, a
+// loaded machine that stalls the whole test process for longer than idle
+// looked like an idle stream to the proxy's own clock (the keepalive case
+// failed that way under load).
 type idleProxy struct {
-	ln   net.Listener
+	ln   *memListener
 	idle time.Duration
 	cuts atomic.Int32
-	wg   sync.WaitGroup
 }
 
-func newIdleProxy(t *testing.T, backend string, idle time.Duration) *idleProxy {
+func newIdleProxy(t *testing.T, backend *memListener, idle time.Duration) *idleProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &idleProxy{ln: ln, idle: idle}
+	p := &idleProxy{ln: newMemListener(), idle: idle}
 	go func() {
 		for {
-			c, err := ln.Accept()
+			c, err := p.ln.Accept()
 			if err != nil {
 				return
 			}
-			p.wg.Add(1)
 			go p.serve(c, backend)
 		}
 	}()
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() { p.ln.Close() })
 	return p
 }
 
-func (p *idleProxy) serve(c net.Conn, backend string) {
-	defer p.wg.Done()
-	b, err := net.Dial("tcp", backend)
+func (p *idleProxy) serve(c net.Conn, backend *memListener) {
+	b, err := backend.Dial(context.Background(), "", "")
 	if err != nil {
 		c.Close()
 		return
@@ -92,39 +91,41 @@ func (p *idleProxy) serve(c net.Conn, backend string) {
 	}
 }
 
-func (p *idleProxy) url() string { return "http://" + p.ln.Addr().String() }
-
 // The seed report: behind a proxy that cuts streams idle for a while, the
 // next tool call after a long pause must still succeed. With the default
 // keepalive the stream never looks idle; with keepalive off the cut is
 // noticed at once and the session re-established before the call.
 func TestProxyIdleCutNeverCostsACall(t *testing.T) {
-	f := &legacyFake{endpoint: "/message", query: "sessionId"}
-	srv := startLegacy(t, f)
-	backend := strings.TrimPrefix(srv.URL, "http://")
-
 	t.Run("keepalive", func(t *testing.T) {
-		p := newIdleProxy(t, backend, 1500*time.Millisecond)
-		s, _ := dialT(t, Config{URL: p.url() + "/sse", Keepalive: 100 * time.Millisecond})
-		time.Sleep(3500 * time.Millisecond)
-		callEcho(t, s)
-		// The proxy may cut idle pooled POST connections; the stream must
-		// survive.
-		if s.Info().Reconnects != 0 || f.gets.Load() != 1 {
-			t.Fatalf("reconnects %d, GETs %d: keepalive did not keep the stream busy", s.Info().Reconnects, f.gets.Load())
-		}
+		synctest.Test(t, func(t *testing.T) {
+			f := &legacyFake{endpoint: "/message", query: "sessionId"}
+			p := newIdleProxy(t, serveMem(t, f), 1500*time.Millisecond)
+			s, _ := dialT(t, Config{URL: "http://proxy.test/sse", HTTPClient: p.ln.client(), Keepalive: 100 * time.Millisecond})
+			time.Sleep(3500 * time.Millisecond) // the synctest clock: the pause between two calls
+			callEcho(t, s)
+			// The proxy may cut idle pooled POST connections; the stream must
+			// survive.
+			if s.Info().Reconnects != 0 || f.gets.Load() != 1 {
+				t.Fatalf("reconnects %d, GETs %d: keepalive did not keep the stream busy", s.Info().Reconnects, f.gets.Load())
+			}
+			s.Close()
+		})
 	})
 	t.Run("no keepalive", func(t *testing.T) {
-		p := newIdleProxy(t, backend, 400*time.Millisecond)
-		s, log := dialT(t, Config{URL: p.url() + "/sse", Keepalive: -1})
-		time.Sleep(1500 * time.Millisecond)
-		callEcho(t, s)
-		if p.cuts.Load() == 0 || s.Info().Reconnects == 0 {
-			t.Fatalf("cuts %d, reconnects %d: the test did not exercise a cut", p.cuts.Load(), s.Info().Reconnects)
-		}
-		if log.count(func(e Event) bool { return e.Kind == KindState && e.State == StateReconnecting }) == 0 {
-			t.Fatalf("no reconnecting state event")
-		}
+		synctest.Test(t, func(t *testing.T) {
+			f := &legacyFake{endpoint: "/message", query: "sessionId"}
+			p := newIdleProxy(t, serveMem(t, f), 400*time.Millisecond)
+			s, log := dialT(t, Config{URL: "http://proxy.test/sse", HTTPClient: p.ln.client(), Keepalive: -1})
+			time.Sleep(1500 * time.Millisecond) // the synctest clock: long enough for the proxy's cut
+			callEcho(t, s)
+			if p.cuts.Load() == 0 || s.Info().Reconnects == 0 {
+				t.Fatalf("cuts %d, reconnects %d: the test did not exercise a cut", p.cuts.Load(), s.Info().Reconnects)
+			}
+			if log.count(func(e Event) bool { return e.Kind == KindState && e.State == StateReconnecting }) == 0 {
+				t.Fatalf("no reconnecting state event")
+			}
+			s.Close()
+		})
 	})
 }
 
@@ -178,13 +179,7 @@ func TestIdleWatchdogReopens(t *testing.T) {
 	f := &legacyFake{endpoint: "/message", query: "sessionId"}
 	srv := startLegacy(t, f)
 	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1, IdleTimeout: 300 * time.Millisecond})
-	deadline := time.Now().Add(10 * time.Second)
-	for f.gets.Load() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("stream never re-opened")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the stream re-opened", func() bool { return f.gets.Load() >= 2 })
 	callEcho(t, s)
 	if log.count(func(e Event) bool { return strings.Contains(e.Err, "silent for 300ms") }) == 0 {
 		t.Fatalf("idle cut not explained")
@@ -192,7 +187,8 @@ func TestIdleWatchdogReopens(t *testing.T) {
 }
 
 // A server that went away for good: reconnects are bounded and the
-// session ends in an error state that callers see.
+// session ends in an error state; a later call makes one more attempt and
+// fails with what it found.
 func TestReconnectGivesUp(t *testing.T) {
 	f := &legacyFake{endpoint: "/message", query: "sessionId"}
 	srv := startLegacy(t, f)
@@ -206,12 +202,24 @@ func TestReconnectGivesUp(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	_, err := s.Call(ctxT(t), "ping", nil)
-	if err == nil || !strings.Contains(err.Error(), "not re-established after 2 attempts") {
-		t.Fatalf("got %v", err)
-	}
 	if n := log.count(func(e Event) bool { return e.Kind == KindState && e.State == StateReconnecting }); n != 2 {
 		t.Fatalf("%d reconnect attempts", n)
+	}
+	if n := log.count(func(e Event) bool {
+		return e.State == StateError && strings.Contains(e.Text, "not re-established after 2 attempts")
+	}); n != 1 {
+		t.Fatalf("giving up not reported")
+	}
+	_, err := s.Call(ctxT(t), "ping", nil)
+	var ce *ConnectError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v", err)
+	}
+	if n := log.count(func(e Event) bool { return e.Kind == KindState && e.State == StateReconnecting }); n != 3 {
+		t.Fatalf("%d reconnect attempts, want one more for the call", n)
+	}
+	if s.State() != StateError {
+		t.Fatalf("state %s", s.State())
 	}
 }
 

@@ -1,14 +1,15 @@
 package mcp
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/sonde-mcp/sonde/redact"
 )
 
 // Redacted replaces secrets in everything sonde logs, records or shows.
-const Redacted = "[REDACTED]"
+const Redacted = redact.Redacted
 
 // alwaysSecret lists headers whose values are secret whatever the user says.
 var alwaysSecret = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
@@ -66,8 +67,9 @@ func redactValue(name string, vs []string) string {
 	return Redacted
 }
 
-// secretQuery reports whether a query parameter name looks like a credential.
-func secretQuery(name string) bool {
+// IsSecretQuery reports whether a query parameter name looks like a
+// credential (token, key, secret, password, auth, signature, sig, code).
+func IsSecretQuery(name string) bool {
 	l := strings.ToLower(name)
 	for _, w := range []string{"token", "key", "secret", "password", "auth", "signature", "sig", "code"} {
 		if strings.Contains(l, w) {
@@ -93,7 +95,7 @@ func RedactURL(raw string) string {
 	if u.RawQuery != "" {
 		q := u.Query()
 		for k := range q {
-			if secretQuery(k) {
+			if IsSecretQuery(k) {
 				q[k] = []string{"xxxxx"}
 				changed = true
 			}
@@ -106,67 +108,4 @@ func RedactURL(raw string) string {
 		return raw
 	}
 	return u.String()
-}
-
-// scrubber removes known secret values (the bearer token, secret header
-// values) from an event about to be logged, in case a server echoes them
-// back. Session.emit applies it to the event itself, before the message is
-// routed, so a call's result and a server request's params lose the
-// secrets too: they reach the screen and the CLI's output as well.
-type scrubber struct{ secrets [][]byte }
-
-func newScrubber(c *Config) *scrubber {
-	s := &scrubber{}
-	add := func(v string) {
-		if len(v) >= 4 { // shorter values would redact ordinary text
-			s.secrets = append(s.secrets, []byte(v))
-		}
-	}
-	add(c.Bearer)
-	for k, vs := range c.Header {
-		if IsSecretHeader(k, c.SecretHeaders) {
-			for _, v := range vs {
-				add(v)
-				if scheme, rest, ok := strings.Cut(v, " "); ok && scheme != "" {
-					add(rest)
-				}
-			}
-		}
-	}
-	return s
-}
-
-func (s *scrubber) bytes(b []byte) []byte {
-	for _, sec := range s.secrets {
-		if bytes.Contains(b, sec) {
-			b = bytes.ReplaceAll(b, sec, []byte(Redacted))
-		}
-	}
-	return b
-}
-
-func (s *scrubber) str(v string) string {
-	for _, sec := range s.secrets {
-		if strings.Contains(v, string(sec)) {
-			v = strings.ReplaceAll(v, string(sec), Redacted)
-		}
-	}
-	return v
-}
-
-// event scrubs every text-bearing field of e.
-func (s *scrubber) event(e *Event) {
-	if len(s.secrets) == 0 {
-		return
-	}
-	e.Raw = s.bytes(e.Raw)
-	e.Text = s.str(e.Text)
-	e.Err = s.str(e.Err)
-	e.URL = s.str(e.URL)
-	for k, vs := range e.Header {
-		for i, v := range vs {
-			vs[i] = s.str(v)
-		}
-		e.Header[k] = vs
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,15 +18,22 @@ import (
 // when it breaks. Every observation becomes an [Event] passed to
 // Config.OnEvent. Its methods are safe for concurrent use.
 type Session struct {
-	cfg   Config
-	scrub *scrubber
+	cfg Config
+	// scrub removes secrets from every event and error; it learns the
+	// tokens a sign-in obtains (see learn), so it is swapped, never changed.
+	scrub atomic.Pointer[Scrubber]
 
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 
 	emitMu   sync.Mutex
 	seq      uint64
-	lastTime time.Time // the latest event time, so times never go back
+	lastTime time.Time   // the latest event time, so times never go back
+	disp     *dispatcher // delivers to OnEvent (nil: emitters deliver)
+	// watchers collect events for raw messages in flight (SendRaw);
+	// watching counts them, so emit looks only when there are some.
+	watchers []*rawWatch
+	watching atomic.Int32
 
 	mu       sync.Mutex
 	tr       transport
@@ -49,15 +57,14 @@ type Session struct {
 	info           ConnInfo
 	state          State
 	ready          chan struct{} // closed while connected
-	recovering     bool
-	failErr        error // set when recovery gave up
+	outage         *outage       // set while the connection is being re-established
+	failErr        error         // set when recovery gave up
 	closed         bool
 	reconnects     int
 	pending        map[string]*pending
-	answered       map[string]string // recently answered ids → method (duplicate detection)
-	answeredQ      []string
+	answered       RecentIDs // recently answered requests (duplicate detection)
+	abandoned      RecentIDs // requests sonde stopped waiting for (late answers)
 	serverReqs     map[string]context.CancelFunc
-	renewing       chan struct{} // non-nil while a session renewal runs
 
 	nextID atomic.Int64
 	wg     sync.WaitGroup
@@ -71,15 +78,29 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	if (cfg.URL == "") == (len(cfg.Command) == 0) {
 		return nil, errors.New("give either a URL or a command")
 	}
+	if cfg.Endpoint != "" {
+		if cfg.URL == "" || cfg.Transport != "" && cfg.Transport != TransportAuto && cfg.Transport != TransportSSE {
+			return nil, errors.New("an endpoint template is for an SSE stream's URL (the legacy HTTP+SSE transport)")
+		}
+		if err := CheckEndpointTemplate(cfg.Endpoint); err != nil {
+			return nil, err
+		}
+	}
 	s := newSession(cfg)
+	if cfg.OnEvent != nil {
+		s.disp = newDispatcher(cfg.OnEvent)
+	}
 	s.emitState(StateConnecting, 0, nil, cfg.Target())
 	if err := s.establishFirst(ctx); err != nil {
-		s.emit(&Event{Dir: DirMeta, Kind: KindError, Err: err.Error()})
+		// the error state carries the reason: one event, not an error
+		// event and then the same text in the state
+		err = s.scrubber().Err(err)
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
 		s.cancel()
 		s.emitState(StateError, 0, nil, err.Error())
+		s.stopEvents()
 		return nil, err
 	}
 	s.wg.Add(1)
@@ -87,14 +108,22 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		defer s.wg.Done()
 		s.keepaliveLoop()
 	}()
+	// OnEvent has seen the connection (capabilities included) before the
+	// caller sees the session: whoever acts on Dial's return finds the
+	// `connected` event already delivered.
+	s.syncEvents(ctx)
 	return s, nil
 }
 
 func newSession(cfg Config) *Session {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: cfg, scrub: newScrubber(&cfg), ctx: ctx, cancel: cancel,
-		ready: make(chan struct{}), pending: map[string]*pending{}, answered: map[string]string{},
+	s := &Session{cfg: cfg, ctx: ctx, cancel: cancel,
+		ready: make(chan struct{}), pending: map[string]*pending{},
 		serverReqs: map[string]context.CancelFunc{}, kind: cfg.initialKind()}
+	s.scrub.Store(NewScrubber(cfg.Secrets(), cfg.SecretHeaders))
+	if a, ok := cfg.OAuth.(AuthAttacher); ok {
+		a.Attach(authReporter{s})
+	}
 	return s
 }
 
@@ -104,6 +133,8 @@ func (c *Config) initialKind() TransportKind {
 	switch {
 	case len(c.Command) > 0:
 		return TransportStdio
+	case c.Endpoint != "":
+		return TransportSSE // a split-endpoint server: an SSE stream and POSTs
 	case c.Transport == "":
 		return TransportAuto
 	}
@@ -134,6 +165,11 @@ func (s *Session) Info() ConnInfo {
 	defer s.mu.Unlock()
 	i := s.info
 	i.Reconnects = s.reconnects
+	if i.SessionID == "" && s.tr != nil {
+		// a split-endpoint stream may give its id after the handshake
+		// (when the endpoint does not need it)
+		i.SessionID = s.scrubber().Info(ConnInfo{SessionID: s.tr.sessionID()}).SessionID
+	}
 	return i
 }
 
@@ -152,13 +188,14 @@ func (s *Session) State() State {
 	return s.state
 }
 
-// emit stamps an event with its sequence number and time and hands it on.
-// The lock keeps events in sequence order for OnEvent. An event read from a
-// stream comes with the time of the read that delivered it (every event of
-// a burst shares one clock reading); others are stamped now. Times never go
-// back along the sequence.
+// emit stamps an event with its sequence number and time and hands it to
+// the dispatcher, which delivers it to OnEvent in sequence order on its own
+// goroutine: emitting never waits for the consumer (see dispatcher). An
+// event read from a stream comes with the time of the read that delivered
+// it (every event of a burst shares one clock reading); others are stamped
+// now. Times never go back along the sequence.
 func (s *Session) emit(e *Event) {
-	s.scrub.event(e)
+	s.scrubber().Event(e)
 	s.emitMu.Lock()
 	s.seq++
 	e.Seq = s.seq
@@ -169,10 +206,31 @@ func (s *Session) emit(e *Event) {
 		e.Time = s.lastTime
 	}
 	s.lastTime = e.Time
-	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(*e)
+	if s.watching.Load() > 0 {
+		for _, w := range s.watchers {
+			w.add(e)
+		}
+	}
+	if s.cfg.OnEvent != nil && (s.disp == nil || !s.disp.push(e)) {
+		s.cfg.OnEvent(*e) // no dispatcher (decoding a capture), or it has stopped
 	}
 	s.emitMu.Unlock()
+}
+
+// syncEvents waits until OnEvent has received every event emitted so far
+// (or ctx ends). Calls return only after their answer's event was
+// delivered, so a caller that reads what OnEvent collected finds it there.
+func (s *Session) syncEvents(ctx context.Context) {
+	if s.disp != nil {
+		s.disp.sync(ctx)
+	}
+}
+
+// stopEvents delivers every queued event and ends the dispatcher.
+func (s *Session) stopEvents() {
+	if s.disp != nil {
+		s.disp.stop()
+	}
 }
 
 func (s *Session) emitState(st State, attempt int, info *ConnInfo, text string) {
@@ -192,7 +250,7 @@ func (s *Session) note(text string) {
 // remembers of this server when the user forced nothing (falling back to
 // full detection if that fails), and records what detection found.
 func (s *Session) establishFirst(ctx context.Context) error {
-	forced := s.cfg.Protocol != "" || (s.cfg.Transport != "" && s.cfg.Transport != TransportAuto && s.cfg.Transport != TransportStdio)
+	forced := s.cfg.Protocol != "" || s.cfg.Endpoint != "" || (s.cfg.Transport != "" && s.cfg.Transport != TransportAuto && s.cfg.Transport != TransportStdio)
 	if rec, ok := lookupEra(&s.cfg); ok && !forced {
 		s.mu.Lock()
 		s.kind, s.era = rec.Transport, rec.Era
@@ -205,7 +263,8 @@ func (s *Session) establishFirst(ctx context.Context) error {
 		s.note("era cache: " + rec.Transport.String() + " " + rec.Era + " " + rec.Protocol + " (remembered; detecting again if it fails)")
 		err := s.establish(ctx)
 		var ae *AuthError
-		if err == nil || errors.As(err, &ae) || ctx.Err() != nil {
+		var ce *CrossOriginError // detection would meet the same refusal
+		if err == nil || errors.As(err, &ae) || errors.As(err, &ce) || ctx.Err() != nil {
 			return err
 		}
 		s.note("the remembered transport failed (" + err.Error() + "); detecting again")
@@ -269,8 +328,13 @@ func (s *Session) establish(ctx context.Context) error {
 		tr = s.newTransport(TransportSSE)
 		if err = tr.connect(ctx); err == nil {
 			info, err = s.initialize(ctx, tr, false)
+		} else {
+			err = s.withSplitHint(ctx, err)
 		}
 		reason = "forced: legacy HTTP+SSE"
+		if s.cfg.Endpoint != "" {
+			reason = "split endpoint: the SSE stream, POSTs to --endpoint"
+		}
 	case TransportHTTP:
 		tr = s.newTransport(TransportHTTP)
 		if era == "" {
@@ -317,18 +381,35 @@ func (s *Session) establish(ctx context.Context) error {
 		info.Endpoint = RedactURL(ls.endpointURL())
 	}
 	info.Reconnects = s.reconnects
+	info.Lenient = s.cfg.lenient()
+	reconnects := s.reconnects // read here: a loss right after connecting changes it
+	info = s.scrubber().Info(info)
 	s.info = info
 	s.tr = tr
 	s.failErr = nil
-	s.state = StateConnected
-	close(s.ready)
+	ready := s.ready
+	connected := &Event{Dir: DirMeta, Kind: KindState, State: StateConnected, Info: &info}
+	if o := s.outage; o != nil {
+		// The end of a recovery: how long it took and why it was needed.
+		connected.Latency, connected.Text = time.Since(o.start), o.cause
+		s.outage = nil
+	}
 	s.mu.Unlock()
-	s.emitState(StateConnected, 0, &info, "")
+	// Calls go ahead only once "connected" is logged, so none appears in
+	// the log on a connection before it. If tr was lost meanwhile, a new
+	// recovery has begun: waiting calls wake up and wait for that one.
+	s.emit(connected)
+	s.mu.Lock()
+	if s.tr == tr && s.outage == nil && !s.closed {
+		s.state = StateConnected
+	}
+	close(ready)
+	s.mu.Unlock()
 	tr.ready()
 	if info.Era == "modern" {
 		// The stateless server keeps nothing: listen again after every
 		// (re)connection, replacing whatever listened before.
-		if _, want := s.listenFilter(); want || s.reconnects > 0 {
+		if _, want := s.listenFilter(); want || reconnects > 0 {
 			s.spawn(func() {
 				ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout())
 				defer cancel()
@@ -337,7 +418,7 @@ func (s *Session) establish(ctx context.Context) error {
 				}
 			})
 		}
-	} else if s.reconnects > 0 {
+	} else if reconnects > 0 {
 		s.resubscribe()
 	}
 	return nil
@@ -361,9 +442,20 @@ func (s *Session) initialize(ctx context.Context, tr transport, probe bool) (Con
 		"capabilities":    caps,
 		"clientInfo":      s.cfg.clientInfo(),
 	})
-	raw, err := s.roundTrip(ctx, tr, "initialize", params, callOpts{probe: probe})
+	o := callOpts{probe: probe}
+	if s.cfg.lenient() {
+		// a server that takes no initialize may never answer it: its
+		// failure is a finding (and a warning below), not an error
+		o.timeout = min(s.cfg.timeout(), lenientInitTimeout)
+		o.probe = true
+	}
+	raw, err := s.roundTrip(ctx, tr, "initialize", params, o)
 	if err != nil {
-		return ConnInfo{}, err
+		if !s.cfg.lenient() || !skippable(err) || ctx.Err() != nil {
+			return ConnInfo{}, err
+		}
+		s.warn(fmt.Sprintf("initialize was not answered (%v); going on without a handshake (lenient): the server's capabilities are unknown", err))
+		return ConnInfo{Era: "legacy"}, nil
 	}
 	var res struct {
 		ProtocolVersion string          `json:"protocolVersion"`
@@ -371,13 +463,22 @@ func (s *Session) initialize(ctx context.Context, tr transport, probe bool) (Con
 		ServerInfo      json.RawMessage `json:"serverInfo"`
 		Instructions    string          `json:"instructions"`
 	}
-	if err := json.Unmarshal(raw, &res); err != nil {
-		return ConnInfo{}, fmt.Errorf("unreadable initialize result: %w", err)
-	}
-	if res.ProtocolVersion == "" {
-		return ConnInfo{}, errors.New("the initialize result names no protocolVersion")
+	if err := json.Unmarshal(raw, &res); err != nil || res.ProtocolVersion == "" {
+		if !s.cfg.lenient() {
+			if err != nil {
+				return ConnInfo{}, fmt.Errorf("unreadable initialize result: %w", err)
+			}
+			return ConnInfo{}, errors.New("the initialize result names no protocolVersion")
+		}
+		res.ProtocolVersion, res.Capabilities, res.ServerInfo, res.Instructions = lenientInit(raw)
+		why := "names no protocolVersion"
+		if err != nil {
+			why = "is not an object"
+		}
+		s.warn("the initialize answer is not a valid InitializeResult (it " + why + "); going on with it as it is (lenient)")
 	}
 	switch {
+	case res.ProtocolVersion == "":
 	case !slices.Contains(KnownProtocols, res.ProtocolVersion):
 		s.note(fmt.Sprintf("server chose protocol %q, which sonde does not know; continuing as %s", res.ProtocolVersion, offer))
 	case res.ProtocolVersion != offer:
@@ -385,10 +486,63 @@ func (s *Session) initialize(ctx context.Context, tr transport, probe bool) (Con
 	}
 	tr.negotiated(res.ProtocolVersion)
 	if err := s.notifyOn(ctx, tr, "notifications/initialized", nil); err != nil {
-		return ConnInfo{}, fmt.Errorf("sending notifications/initialized: %w", err)
+		if !s.cfg.lenient() || !skippable(err) {
+			return ConnInfo{}, fmt.Errorf("sending notifications/initialized: %w", err)
+		}
+		s.warn(fmt.Sprintf("sending notifications/initialized: %v; going on (lenient)", err))
 	}
 	return ConnInfo{Protocol: res.ProtocolVersion, Era: "legacy", Server: res.ServerInfo,
 		Capabilities: res.Capabilities, Instructions: res.Instructions}, nil
+}
+
+// lenientInitTimeout bounds a lenient session's wait for the initialize
+// answer: a server that takes no initialize may never answer it.
+const lenientInitTimeout = 10 * time.Second
+
+// skippable reports whether a lenient session may go on after err: the
+// server answered, or did not, but the connection works (an error answer,
+// an HTTP error status, no answer in time). Auth, origin and connection
+// failures end it as they end any session.
+func skippable(err error) bool {
+	var (
+		re *RPCError
+		he *HTTPError
+		te *TimeoutError
+	)
+	return errors.As(err, &re) || errors.As(err, &he) || errors.As(err, &te) || strings.HasPrefix(err.Error(), "unusable answer") || strings.HasPrefix(err.Error(), "unreadable answer")
+}
+
+// lenientInit reads what an initialize answer that is not an
+// InitializeResult says, in the spellings such servers use
+// (protocol_version, server_info; camelCase wins).
+func lenientInit(raw json.RawMessage) (protocol string, caps, server json.RawMessage, instructions string) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return "", nil, nil, ""
+	}
+	pick := func(names ...string) json.RawMessage {
+		for _, n := range names {
+			if v, ok := m[n]; ok {
+				return v
+			}
+		}
+		return nil
+	}
+	json.Unmarshal(pick("protocolVersion", "protocol_version"), &protocol)
+	json.Unmarshal(pick("instructions"), &instructions)
+	if v := pick("capabilities"); len(v) > 0 && firstByte(v) == '{' {
+		caps = v
+	}
+	if v := pick("serverInfo", "server_info"); len(v) > 0 && firstByte(v) == '{' {
+		server = v
+	}
+	return protocol, caps, server, instructions
+}
+
+// warn notes something that is wrong with the server but that the session
+// goes on despite (lenient): an info event whose text starts "warning: ".
+func (s *Session) warn(text string) {
+	s.note("warning: " + text)
 }
 
 // Close ends the session: pending calls fail, the transport says goodbye
@@ -403,6 +557,9 @@ func (s *Session) Close() error {
 	tr := s.tr
 	orphans := s.pending
 	s.pending = map[string]*pending{}
+	for id, p := range orphans {
+		s.abandoned.Put(id, p.method) // its answer may still come while closing
+	}
 	s.mu.Unlock()
 	for _, p := range orphans {
 		p.ch <- reply{err: ErrClosed}
@@ -415,5 +572,6 @@ func (s *Session) Close() error {
 	s.cancel()
 	s.wg.Wait()
 	s.emitState(StateClosed, 0, nil, "")
+	s.stopEvents()
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,7 +30,8 @@ func TestMain(m *testing.M) {
 // stdioServer is a fake stdio server. Modes: "gosdk" runs the official
 // go-sdk server over stdio; "fake" answers with fakeAnswer, writes stderr
 // lines and a garbage stdout line; "stubborn" also ignores stdin EOF and
-// SIGTERM; "crash" exits after the first tools/call.
+// SIGTERM; "crash" exits after the first tools/call; "lateping" answers
+// pings only when stdin closes.
 func stdioServer(mode string) {
 	if mode == "gosdk" {
 		goSDKServer().Run(context.Background(), &sdk.StdioTransport{})
@@ -38,13 +40,30 @@ func stdioServer(mode string) {
 	if mode == "stubborn" {
 		signal.Ignore(syscall.SIGTERM)
 	}
-	if mode == "modern" || mode == "silent" {
+	if mode == "die" || mode == "killed" {
+		// like `node missing.js`: a stack trace on stderr, exit at once
+		for _, l := range []string{"node:internal/modules/cjs/loader:1210", "  throw err;", "  ^", "",
+			"Error: Cannot find module '/srv/missing.js' (token " + os.Getenv("MY_API_TOKEN") + ")",
+			"    at Module._resolveFilename (node:internal/modules/cjs/loader:1207:15)",
+			"    at Module._load (node:internal/modules/cjs/loader:1038:27)",
+			"    at Function.executeUserEntryPoint [as runMain] (node:internal/modules/run_main:164:12)",
+			"    at node:internal/main/run_main_module:28:49 {", "  code: 'MODULE_NOT_FOUND',", "  requireStack: []", "}", "",
+			"Node.js v20.20.2"} {
+			fmt.Fprintln(os.Stderr, l)
+		}
+		if mode == "killed" {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+		os.Exit(1)
+	}
+	if mode == "modern" || mode == "silent" || mode == "pings" {
 		stdioEraServer(mode)
 		return
 	}
 	fmt.Fprintln(os.Stderr, "fake server starting")
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var late []byte
 	for sc.Scan() {
 		line := sc.Bytes()
 		m, _ := DecodeMessage(line)
@@ -65,9 +84,15 @@ func stdioServer(mode string) {
 			os.Exit(3)
 		}
 		if a := fakeAnswer(line); a != nil {
+			if mode == "lateping" && m.Method == "ping" {
+				late = append(late, a...)
+				late = append(late, '\n')
+				continue
+			}
 			os.Stdout.Write(append(a, '\n'))
 		}
 	}
+	os.Stdout.Write(late) // lateping: the pings are answered as stdin closes
 	if mode == "stubborn" {
 		time.Sleep(time.Hour)
 	}
@@ -87,7 +112,9 @@ func TestStdioGoSDK(t *testing.T) {
 }
 
 func TestStdioStderrGarbageAndEnv(t *testing.T) {
-	s, log := dialT(t, stdioConfig("fake"))
+	cfg := stdioConfig("fake")
+	cfg.EnvPlain = []string{"sonde_test_var"}
+	s, log := dialT(t, cfg)
 	raw, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"message": "$SONDE_TEST_VAR"}})
 	if err != nil || !strings.Contains(string(raw), "from-env") {
 		t.Fatalf("env not passed: %v %s", err, raw)
@@ -100,6 +127,97 @@ func TestStdioStderrGarbageAndEnv(t *testing.T) {
 		return e.Kind == KindError && e.Text == "this is not JSON" && strings.HasPrefix(e.Err, "invalid JSON")
 	}) != 2 {
 		t.Fatalf("garbage lines not reported as errors")
+	}
+}
+
+// Env values are secrets unless marked plain: the server gets them, but
+// what it echoes of them is replaced before anyone sees it.
+func TestStdioEnvValuesAreSecret(t *testing.T) {
+	cfg := stdioConfig("fake")
+	cfg.Env = append(cfg.Env, "MY_API_TOKEN=tok/9+x")
+	s, log := dialT(t, cfg)
+	for v, want := range map[string]string{"$SONDE_TEST_VAR": Redacted, "$MY_API_TOKEN": Redacted} {
+		raw, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"message": v}})
+		if err != nil || !strings.Contains(string(raw), want) || strings.Contains(string(raw), "from-env") || strings.Contains(string(raw), "tok") {
+			t.Fatalf("%s: %v %s", v, err, raw)
+		}
+	}
+	if log.count(func(e Event) bool {
+		return strings.Contains(string(e.Raw), "tok/9") || strings.Contains(string(e.Raw), `tok\/9`)
+	}) != 0 {
+		t.Fatal("the log holds the token")
+	}
+	if got := cfg.EnvFacts(); got != "SONDE_TEST_STDIO=[REDACTED] SONDE_TEST_VAR=[REDACTED] MY_API_TOKEN=[REDACTED]" {
+		t.Fatalf("facts %q", got)
+	}
+	cfg.EnvPlain = []string{"SONDE_TEST_STDIO"}
+	if got := cfg.EnvFacts(); !strings.HasPrefix(got, "SONDE_TEST_STDIO=fake SONDE_TEST_VAR=[REDACTED]") {
+		t.Fatalf("facts %q", got)
+	}
+}
+
+// The rule for which env values are searched for in text: credential
+// names from 4 bytes; other names only for values that look like secrets.
+func TestEnvHunted(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		want        []string
+	}{
+		{"API_TOKEN", "abcd", []string{"abcd"}},
+		{"GITHUBTOKEN", "ghp_0123", []string{"ghp_0123"}},
+		{"DB_PASS", "hunter", []string{"hunter"}},
+		{"API_TOKEN", "abc", nil},
+		{"USE_AUTH", "true", nil},
+		{"DEBUG", "1", nil},
+		{"LOG_LEVEL", "debug", nil},
+		{"NODE_ENV", "production", nil},
+		{"ALLOWED_DIR", "/home/me/projects", nil},
+		{"PORT", "30000000", nil},
+		{"REGION", "us-east-1", []string{"us-east-1"}},
+		{"OPAQUE", "x9f2-77ab-k", []string{"x9f2-77ab-k"}},
+		{"DATABASE_URL", "postgres://u:pw%2Fx@db:5432/app?sslmode=off&api_key=k3y9", []string{"pw/x", "k3y9"}},
+		{"BASE_URL", "https://api.example.com/v1", nil},
+		{"KEYBOARD", "us-intl-alt", []string{"us-intl-alt"}},
+	} {
+		if got := envHunted(c.name, c.value); !slices.Equal(got, c.want) {
+			t.Errorf("%s=%s: %q, want %q", c.name, c.value, got, c.want)
+		}
+	}
+}
+
+// A server that dies at once: noticed at once (the probe would wait an
+// hour), reported with its exit status and enough of its stderr to say why
+// (secrets scrubbed), and nothing is sent to the dead process.
+func TestStdioServerThatDiesAtOnce(t *testing.T) {
+	for _, c := range []struct{ mode, status string }{{"die", "exited with status 1"}, {"killed", "was killed by signal SIGKILL"}} {
+		t.Run(c.mode, func(t *testing.T) {
+			cfg := stdioConfig(c.mode)
+			cfg.Env = append(cfg.Env, "MY_API_TOKEN=tok-0a1b2c3d4e")
+			cfg.ProbeTimeout = time.Hour
+			log := &eventLog{}
+			cfg.OnEvent = log.add
+			_, err := Dial(ctxT(t), cfg)
+			if err == nil || errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Dial: %v", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, c.status) || !strings.Contains(msg, "Cannot find module '/srv/missing.js'") ||
+				strings.Contains(msg, "tok-0a1b") || !strings.Contains(msg, "[REDACTED]") {
+				t.Fatalf("error: %s", msg)
+			}
+			var xe *ExitError
+			if !errors.As(err, &xe) || len(xe.Stderr) < 10 || xe.Stderr[len(xe.Stderr)-1] != "Node.js v20.20.2" {
+				t.Fatalf("exit error %#v", xe)
+			}
+			for _, l := range xe.Stderr {
+				if strings.Contains(l, "tok-0a1b") {
+					t.Fatalf("stderr tail holds the secret: %q", l)
+				}
+			}
+			if n := log.count(func(e Event) bool { return e.Dir == DirOut && e.Method == "notifications/cancelled" }); n != 0 {
+				t.Fatalf("%d cancellations sent to a dead process", n)
+			}
+		})
 	}
 }
 
@@ -152,7 +270,8 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // stdioEraServer: "modern" answers server/discover (2026-07-28, no
 // initialize); "silent" is a legacy server that never answers
-// server/discover (nor anything before initialize).
+// server/discover (nor anything before initialize); "pings" answers ping
+// before initialize, as the legacy lifecycle allows, and nothing else.
 func stdioEraServer(mode string) {
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -172,6 +291,8 @@ func stdioEraServer(mode string) {
 			}
 			a := fakeAnswer(sc.Bytes())
 			os.Stdout.Write(append(a, '\n'))
+		case mode == "pings" && m.Method == "ping" && !initialized:
+			os.Stdout.Write(append(fakeAnswer(sc.Bytes()), '\n'))
 		case m.Method == "initialize":
 			initialized = true
 			os.Stdout.Write(append(fakeAnswer(sc.Bytes()), '\n'))
@@ -204,5 +325,78 @@ func TestStdioEraDetection(t *testing.T) {
 	callEcho(t, s)
 	if log.count(func(e Event) bool { return strings.Contains(e.Text, "no answer to server/discover within 300ms") }) == 0 {
 		t.Fatalf("fallback not explained")
+	}
+}
+
+// A legacy stdio server that ignores server/discover but answers ping
+// (allowed before initialize) is recognised by the ping's answer, without
+// waiting out the probe timeout (an hour here: before, the request timeout
+// ended the probe after 10 s, and the log said no answer within 1h0m0s).
+func TestStdioEraPingSignal(t *testing.T) {
+	cfg := stdioConfig("pings")
+	cfg.ProbeTimeout = time.Hour
+	s, log := dialT(t, cfg)
+	if s.Info().Era != "legacy" {
+		t.Fatalf("era %s", s.Info().Era)
+	}
+	callEcho(t, s)
+	if log.count(func(e Event) bool { return strings.Contains(e.Text, "answered ping but not server/discover") }) == 0 {
+		t.Fatalf("fallback not explained")
+	}
+	// A modern server is still found by server/discover, its ping answered
+	// with an error or not at all.
+	cfg = stdioConfig("modern")
+	cfg.ProbeTimeout = time.Hour
+	s, _ = dialT(t, cfg)
+	if s.Info().Era != "modern" {
+		t.Fatalf("modern server detected as %s", s.Info().Era)
+	}
+}
+
+// sonde's own keepalive ping, answered while the session closes, is
+// recognised as the answer to the ping it was: not as a stray answer to an
+// id sonde never sent, and the ping cut short by Close is no error.
+func TestKeepaliveAnsweredWhileClosing(t *testing.T) {
+	cfg := stdioConfig("lateping")
+	cfg.Keepalive = 20 * time.Millisecond
+	s, log := dialT(t, cfg)
+	eventually(t, "a keepalive ping sent", func() bool {
+		return log.count(func(e Event) bool { return e.Dir == DirOut && e.Method == "ping" }) > 0
+	})
+	s.Close()
+	answers := 0
+	for _, e := range log.all() {
+		if e.Dir == DirIn && e.RPC == RPCResponse {
+			if e.ReqMethod == "ping" && e.Err == "" {
+				answers++
+			} else if e.ReqMethod != "initialize" {
+				t.Errorf("answer %s: req %q, err %q", e.ID, e.ReqMethod, e.Err)
+			}
+		}
+		if e.Kind == KindError {
+			t.Errorf("error at close: %s", e.Err)
+		}
+	}
+	if answers == 0 {
+		t.Fatal("the late ping answers were not logged")
+	}
+}
+
+// Credential-named variables a stdio server inherits are secrets too; the
+// rest of sonde's environment, and paths, are not.
+func TestInheritedCredentialsAreSecrets(t *testing.T) {
+	t.Setenv("SONDE_TEST_GITHUB_TOKEN", "ghp_inherited0123")
+	t.Setenv("SONDE_TEST_AUTH_SOCK", "/tmp/agent.sock")
+	t.Setenv("SONDE_TEST_COLOUR", "blue-green-7")
+	got := (&Config{Command: []string{"server"}}).Secrets()
+	if !slices.Contains(got, "ghp_inherited0123") || slices.Contains(got, "/tmp/agent.sock") || slices.Contains(got, "blue-green-7") {
+		t.Fatalf("secrets %q", got)
+	}
+	cfg := Config{Command: []string{"server"}, EnvPlain: []string{"SONDE_TEST_GITHUB_TOKEN"}}
+	if slices.Contains(cfg.Secrets(), "ghp_inherited0123") {
+		t.Fatal("--env-plain does not apply to an inherited variable")
+	}
+	if slices.Contains((&Config{URL: "http://x/"}).Secrets(), "ghp_inherited0123") {
+		t.Fatal("an HTTP server inherits nothing")
 	}
 }

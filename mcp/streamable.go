@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -25,6 +26,10 @@ type streamable struct {
 	protocol string
 	modern   bool // 2026-07-28: no session, no GET stream, headers per message
 	getOn    bool
+	// getAnswered closes when the standalone GET stream's request is
+	// answered (or failed); getBy is how long a request waits for it.
+	getAnswered chan struct{}
+	getBy       time.Time
 
 	life   context.Context // everything this transport started
 	stop   context.CancelFunc
@@ -58,10 +63,12 @@ func (t *streamable) negotiated(protocol string) {
 	t.mu.Unlock()
 }
 
-// ready opens the optional standalone GET stream once the session is up,
-// and waits (briefly) for the server's answer to it: servers such as the
-// TypeScript SDK drop a server-initiated request when no GET stream is open,
-// so the stream should be in place before the user's first call.
+// ready opens the optional standalone GET stream once the session is up.
+// Servers such as the TypeScript SDK drop a server-initiated request when no
+// GET stream is open, so a request that may lead to one waits for the
+// stream's answer (awaitGet); listings and pings do not, so that a one-shot
+// call's tools/list and the UI's first listings overlap the GET's round trip
+// instead of following it.
 func (t *streamable) ready() {
 	t.mu.Lock()
 	if t.getOn || t.closed || t.modern {
@@ -69,18 +76,51 @@ func (t *streamable) ready() {
 		return
 	}
 	t.getOn = true
-	t.mu.Unlock()
 	answered := make(chan struct{})
+	t.getAnswered, t.getBy = answered, time.Now().Add(min(t.cfg.timeout(), 5*time.Second))
+	// Added under the lock close takes first: a close racing with a
+	// recovery's ready either waits for the loop or prevents it.
 	t.wg.Add(1)
+	t.mu.Unlock()
 	go func() {
 		defer t.wg.Done()
 		t.getLoop(answered)
 	}()
+}
+
+// awaitGet holds a request that may lead the server to send a request of
+// its own until the standalone GET stream is answered (briefly: a server
+// that never answers the GET costs at most the bound ready set, once).
+func (t *streamable) awaitGet(ctx context.Context, m *outMsg) {
+	if m.rpc != RPCRequest || !mayPrompt(m.method) {
+		return
+	}
+	t.mu.Lock()
+	answered, by := t.getAnswered, t.getBy
+	t.mu.Unlock()
+	if answered == nil {
+		return
+	}
 	select {
 	case <-answered:
-	case <-time.After(min(t.cfg.timeout(), 5*time.Second)):
+		return
+	default:
+	}
+	timer := time.NewTimer(time.Until(by))
+	defer timer.Stop()
+	select {
+	case <-answered:
+	case <-timer.C:
+	case <-ctx.Done():
 	case <-t.life.Done():
 	}
+}
+
+// mayPrompt reports whether a request may lead the server to send requests
+// of its own outside its answer's stream (an elicitation, a sampling
+// request): everything but listings and pings.
+func mayPrompt(method string) bool {
+	return method != "ping" && !strings.HasSuffix(method, "/list")
 }
 
 // sessionHeaders adds the session id and negotiated version.
@@ -97,6 +137,7 @@ func (t *streamable) sessionHeaders(req *http.Request) {
 }
 
 func (t *streamable) send(ctx context.Context, m *outMsg) error {
+	t.awaitGet(ctx, m)
 	req, err := t.newRequest(ctx, http.MethodPost, t.url, m.raw)
 	if err != nil {
 		return err
@@ -108,14 +149,23 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 		req.Header[k] = vs
 	}
 	hadSession := req.Header.Get("Mcp-Session-Id") != ""
+	if err := t.sign(req); err != nil { // so that the logged request shows it
+		return err
+	}
 	t.l.emit(t.messageEvent(req, m))
 
-	resp, err := t.do(req)
+	resp, err := t.doAuth(req, "POST", m.hold)
 	if err != nil {
 		return err
 	}
 	t.responseEvent(req, resp, "POST")
-	if sid := resp.Header.Get("Mcp-Session-Id"); sid != "" {
+	if sid := resp.Header.Get("Mcp-Session-Id"); len(sid) > maxHeaderValue {
+		// Sent back on every request and kept in the connection info: a
+		// session id is an identifier, never megabytes.
+		drainClose(resp.Body)
+		return &HTTPError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode, ContentType: contentType(resp),
+			Reason: fmt.Sprintf("the server's Mcp-Session-Id is %s long; sonde accepts at most %s", humanBytes(int64(len(sid))), humanBytes(maxHeaderValue))}
+	} else if sid != "" {
 		t.mu.Lock()
 		if t.sid != sid {
 			t.sid = sid
@@ -124,6 +174,13 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 	}
 
 	switch {
+	case (resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusNoContent) && m.rpc == RPCRequest:
+		// 202/204 acknowledge notifications and answers; a request's
+		// answer would never come. A legacy server that accepts any POST
+		// answers the detection probes this way.
+		drainClose(resp.Body)
+		return &HTTPError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
+			ContentType: contentType(resp), Reason: "a request was answered without a body, which is no Streamable HTTP answer"}
 	case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusNoContent:
 		drainClose(resp.Body)
 		return nil
@@ -134,8 +191,8 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(t.cfg.maxMessage())))
 		resp.Body.Close()
 		if env, err := scanEnvelope(body); err == nil && env.rpc == RPCErrorResponse && env.id == m.id {
-			t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
-				ContentType: resp.Header.Get("Content-Type"), Raw: body, Bytes: int64(len(body))})
+			t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Via: m.id, Status: resp.StatusCode,
+				ContentType: contentType(resp), Raw: body, Bytes: int64(len(body))})
 			return nil
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body)) // not the answer: an HTTP failure
@@ -156,15 +213,26 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 			return fmt.Errorf("POST %s: reading the JSON answer: %w", RedactURL(t.url), err)
 		}
 		if len(body) == 0 {
+			if m.rpc == RPCRequest {
+				return &HTTPError{Method: req.Method, URL: RedactURL(req.URL.String()), Status: resp.StatusCode,
+					ContentType: contentType(resp), Reason: "a request was answered with an empty body"}
+			}
 			return nil // some servers answer notifications with an empty 200
 		}
-		t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Status: resp.StatusCode,
-			ContentType: resp.Header.Get("Content-Type"), Raw: body, Bytes: int64(len(body))})
+		t.l.receive(&Event{Dir: DirIn, Kind: KindMessage, Stream: "POST", Via: m.id, Status: resp.StatusCode,
+			ContentType: contentType(resp), Raw: body, Bytes: int64(len(body))})
 		return nil
 	case "text/event-stream":
 		// The answer streams in; read it in the background so that the
 		// caller can wait for it (or cancel) while it arrives.
-		t.wg.Add(1)
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			resp.Body.Close()
+			return errors.New("the transport was closed")
+		}
+		t.wg.Add(1) // under the lock close takes before it waits
+		t.mu.Unlock()
 		go func() {
 			defer t.wg.Done()
 			t.readPostStream(ctx, resp, m)
@@ -186,7 +254,7 @@ func (t *streamable) send(ctx context.Context, m *outMsg) error {
 func (t *streamable) readPostStream(ctx context.Context, resp *http.Response, m *outMsg) {
 	tp := newTap(resp.Body, 0) // no idle cut: closing a stream without ids loses the call
 	stop := context.AfterFunc(t.life, func() { tp.Close() })
-	res := readSSEStream(t.l, tp, "POST", t.cfg.maxMessage(), nil)
+	res := readSSEStream(t.l, tp, "POST", m.id, t.cfg.maxMessage(), nil)
 	stop()
 	tp.Close()
 	if m.rpc != RPCRequest || m.pending == nil || !m.pending() || ctx.Err() != nil || t.life.Err() != nil {
@@ -214,7 +282,7 @@ func (t *streamable) readPostStream(ctx context.Context, resp *http.Response, m 
 		}
 		var r2 sseReadResult
 		var err error
-		r2, retry, err = t.resume(ctx, lastID, retry)
+		r2, retry, err = t.resume(ctx, lastID, retry, m.id)
 		if err != nil {
 			t.l.orphan(m.id, fmt.Errorf("resuming the response stream failed: %w", err))
 			return
@@ -239,7 +307,7 @@ func (t *streamable) readPostStream(ctx context.Context, resp *http.Response, m 
 }
 
 // resume opens GET with Last-Event-ID and reads what the server replays.
-func (t *streamable) resume(ctx context.Context, lastID string, retry int) (sseReadResult, int, error) {
+func (t *streamable) resume(ctx context.Context, lastID string, retry int, via string) (sseReadResult, int, error) {
 	req, err := t.newRequest(ctx, http.MethodGet, t.url, nil)
 	if err != nil {
 		return sseReadResult{}, retry, err
@@ -247,8 +315,9 @@ func (t *streamable) resume(ctx context.Context, lastID string, retry int) (sseR
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Last-Event-ID", lastID)
 	t.sessionHeaders(req)
+	t.sign(req)
 	t.requestEvent(req, "GET")
-	resp, err := t.do(req)
+	resp, err := t.doAuth(req, "GET", nil)
 	if err != nil {
 		return sseReadResult{}, retry, err
 	}
@@ -258,7 +327,7 @@ func (t *streamable) resume(ctx context.Context, lastID string, retry int) (sseR
 	}
 	tp := newTap(resp.Body, 0)
 	stop := context.AfterFunc(t.life, func() { tp.Close() })
-	res := readSSEStream(t.l, tp, "GET", t.cfg.maxMessage(), nil)
+	res := readSSEStream(t.l, tp, "GET", via, t.cfg.maxMessage(), nil)
 	stop()
 	tp.Close()
 	if r := tp.LastRetry(); r >= 0 {
@@ -286,16 +355,29 @@ func (t *streamable) getLoop(answered chan struct{}) {
 			req.Header.Set("Last-Event-ID", lastID)
 		}
 		t.sessionHeaders(req)
+		t.sign(req)
 		t.requestEvent(req, "GET")
 		start := time.Now()
-		resp, err := t.do(req)
+		hadSession := req.Header.Get("Mcp-Session-Id") != ""
+		resp, err := t.doAuth(req, "GET", nil)
 		if err != nil {
 			signal()
 			if t.life.Err() != nil {
 				return
 			}
+			var unreachable *ConnectError
+			if errors.As(err, &unreachable) {
+				// The server cannot be reached: the session recovers
+				// (and opens a new stream once it has).
+				t.l.lost(t, err)
+				return
+			}
 			failures++
 			t.l.emit(&Event{Dir: DirMeta, Kind: KindError, Stream: "GET", Err: "GET stream: " + err.Error()})
+			var ce *CrossOriginError
+			if errors.As(err, &ce) {
+				return // a refused redirect is refused again every time
+			}
 			if !t.sleep(backoff(failures, -1)) {
 				return
 			}
@@ -316,15 +398,21 @@ func (t *streamable) getLoop(answered chan struct{}) {
 			return
 		case resp.StatusCode != http.StatusOK || mediaType(resp) != "text/event-stream":
 			// The stream is optional: any other answer means the server
-			// offers none. Say what it was, without calling it an error.
+			// offers none. Say what it was, without calling it an error;
+			// unless it says the server forgot our session (it restarted):
+			// then the session is renewed at once, not at the next call.
 			err := t.failure(req, resp, "")
+			if hadSession && errIsSessionGone(err) {
+				t.l.expired(t, err)
+				return
+			}
 			t.l.emit(&Event{Dir: DirMeta, Kind: KindInfo, Stream: "GET", Status: resp.StatusCode,
 				Text: "no standalone GET stream: " + err.Error()})
 			return
 		}
 		tp := newTap(resp.Body, t.cfg.idleTimeout())
 		stop := context.AfterFunc(t.life, func() { tp.Close() })
-		res := readSSEStream(t.l, tp, "GET", t.cfg.maxMessage(), nil)
+		res := readSSEStream(t.l, tp, "GET", "", t.cfg.maxMessage(), nil)
 		stop()
 		tp.Close()
 		if t.life.Err() != nil {
@@ -376,6 +464,7 @@ func (t *streamable) close(ctx context.Context) error {
 	if sid != "" {
 		if req, err := t.newRequest(ctx, http.MethodDelete, t.url, nil); err == nil {
 			t.sessionHeaders(req)
+			t.sign(req)
 			t.requestEvent(req, "DELETE")
 			if resp, err := t.do(req); err == nil {
 				t.responseEvent(req, resp, "DELETE")

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -152,13 +153,9 @@ func TestGetStreamRefusals(t *testing.T) {
 		srv := startStream(t, f)
 		s, log := dialT(t, Config{URL: srv.URL, Keepalive: -1})
 		callEcho(t, s)
-		deadline := time.Now().Add(5 * time.Second)
-		for log.count(func(e Event) bool { return e.Kind == KindInfo && e.Status == code }) == 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d: no info event", code)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		eventually(t, fmt.Sprintf("%d: an info event", code), func() bool {
+			return log.count(func(e Event) bool { return e.Kind == KindInfo && e.Status == code }) > 0
+		})
 		noErrors(t, log)
 	}
 }
@@ -300,13 +297,9 @@ func TestDuplicateAndStrayAnswers(t *testing.T) {
 	}
 	s, log := dialT(t, Config{URL: startStream(t, f).URL, Keepalive: -1})
 	callEcho(t, s)
-	deadline := time.Now().Add(5 * time.Second)
-	for log.count(func(e Event) bool { return strings.HasPrefix(e.Err, "duplicate answer") }) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("duplicate not flagged")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the duplicate flagged", func() bool {
+		return log.count(func(e Event) bool { return strings.HasPrefix(e.Err, "duplicate answer") }) == 1
+	})
 	if log.count(func(e Event) bool { return strings.Contains(e.Err, "which sonde did not send") }) != 1 {
 		t.Fatalf("stray answer not flagged")
 	}
@@ -389,21 +382,33 @@ func TestProgressKeepsCallAlive(t *testing.T) {
 	}
 	// Four steps of 200ms take 800ms: longer than the 500ms timeout, which
 	// only progress keeps from firing.
-	s, _ := dialT(t, Config{URL: startStream(t, f).URL, Keepalive: -1, Timeout: 2 * time.Second})
-	var mu sync.Mutex
-	var seen []Progress
-	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"}, WithTimeout(500*time.Millisecond), WithProgress(func(p Progress) {
-		mu.Lock()
-		seen = append(seen, p)
-		mu.Unlock()
-	}))
+	s, log := dialT(t, Config{URL: startStream(t, f).URL, Keepalive: -1, Timeout: 2 * time.Second})
+	var h Handle
+	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"}, WithTimeout(500*time.Millisecond), WithProgressToken(), WithHandle(&h))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != 4 || seen[3].Progress != 4 || seen[3].Total != 4 || seen[3].Message != "step 4" {
-		t.Fatalf("progress %+v", seen)
+	// The progress arrived as events (delivered before Call returned),
+	// each naming the call's request id as its token.
+	var seen []string
+	for _, e := range log.all() {
+		if e.Method == "notifications/progress" {
+			var n struct {
+				Params struct {
+					Token    json.RawMessage `json:"progressToken"`
+					Progress float64         `json:"progress"`
+					Message  string          `json:"message"`
+				} `json:"params"`
+			}
+			json.Unmarshal(e.Raw, &n)
+			if string(n.Params.Token) != h.ID() {
+				t.Fatalf("token %s, request id %s", n.Params.Token, h.ID())
+			}
+			seen = append(seen, n.Params.Message)
+		}
+	}
+	if len(seen) != 4 || seen[3] != "step 4" {
+		t.Fatalf("progress %q", seen)
 	}
 }
 
@@ -422,5 +427,58 @@ func TestBatchAnswer(t *testing.T) {
 	callEcho(t, s)
 	if log.count(func(e Event) bool { return strings.HasPrefix(e.Text, "batch item") }) != 2 {
 		t.Fatalf("batch not split")
+	}
+}
+
+// The standalone GET stream's round trip overlaps the first listings: Dial
+// and tools/list do not wait for its answer, while a tools/call (which may
+// lead the server to send a request on that stream) does (issue 16: a
+// one-shot call paid the GET's round trip before its tools/list).
+func TestGetStreamOverlapsListings(t *testing.T) {
+	f := &streamFake{getHeld: make(chan struct{}, 4), getGate: make(chan struct{})}
+	var released atomic.Bool
+	callEarly := make(chan bool, 1)
+	f.custom = func(w http.ResponseWriter, r *http.Request, m *Message, frame []byte) bool {
+		if m.Method == "tools/call" {
+			callEarly <- !released.Load()
+		}
+		return false
+	}
+	srv := startStream(t, f)
+	type dialed struct {
+		s   *Session
+		err error
+	}
+	done := make(chan dialed, 1)
+	go func() {
+		s, err := Dial(ctxT(t), Config{URL: srv.URL, Keepalive: -1, Timeout: 30 * time.Second, Transport: TransportHTTP})
+		done <- dialed{s, err}
+	}()
+	select {
+	case <-f.getHeld:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no GET stream opened")
+	}
+	var s *Session
+	select {
+	case d := <-done:
+		if d.err != nil {
+			t.Fatal(d.err)
+		}
+		s = d.s
+	case <-time.After(3 * time.Second): // the old wait was 5 s
+		close(f.getGate)
+		t.Fatal("Dial waited for the GET stream's answer")
+	}
+	defer s.Close()
+	if _, err := s.Call(ctxT(t), "tools/list", nil); err != nil {
+		t.Fatalf("tools/list while the GET is unanswered: %v", err)
+	}
+	time.AfterFunc(50*time.Millisecond, func() { released.Store(true); close(f.getGate) })
+	if _, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"}); err != nil {
+		t.Fatal(err)
+	}
+	if <-callEarly {
+		t.Fatal("tools/call was sent before the GET stream was answered")
 	}
 }

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -51,7 +52,7 @@ func (s *Session) Subscribe(ctx context.Context, uri string) error {
 	}
 	s.subs[uri] = true
 	s.mu.Unlock()
-	return s.relisten(ctx)
+	return s.scrubber().Err(s.relisten(ctx))
 }
 
 // Unsubscribe ends a subscription made with Subscribe.
@@ -63,7 +64,7 @@ func (s *Session) Unsubscribe(ctx context.Context, uri string) error {
 		_, err := s.Call(ctx, "resources/unsubscribe", map[string]string{"uri": uri})
 		return err
 	}
-	return s.relisten(ctx)
+	return s.scrubber().Err(s.relisten(ctx))
 }
 
 // listener is one open subscriptions/listen request (2026-07-28).
@@ -204,6 +205,7 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 		close(l.done)
 		return nil, ctx.Err()
 	}
+	cur := tr // the transport the stream runs on
 	loop := func() {
 		defer close(l.done)
 		for attempt := 1; ; attempt++ {
@@ -213,6 +215,13 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 			s.mu.Unlock()
 			if lctx.Err() != nil {
 				return // we closed it
+			}
+			var ue *unsentError
+			if errors.As(err, &ue) {
+				// The server cannot be reached: the session recovers,
+				// and listens afresh once it has.
+				s.lost(cur, ue.err)
+				return
 			}
 			why := "the server ended the subscription"
 			if err != nil {
@@ -229,6 +238,7 @@ func (s *Session) startListen(ctx context.Context, filter json.RawMessage) (*lis
 			if werr != nil {
 				return
 			}
+			cur = tr
 			if !s.spawn(func() { run(tr) }) {
 				return
 			}

@@ -3,6 +3,8 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,14 +16,20 @@ import (
 
 func waitFor(t *testing.T, log *eventLog, what string, pred func(Event) bool) Event {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var got *Event
+	if testenv.Poll(10*time.Second, func() bool {
 		for _, e := range log.all() {
 			if pred(e) {
-				return e
+				got = &e
+				return true
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		return false
+	}) {
+		return *got
+	}
+	for _, e := range log.all() {
+		t.Logf("%d %s %s %s %s %s", e.Seq, e.Dir, e.Kind, e.Label(), e.Summary(), e.Err)
 	}
 	t.Fatalf("no %s", what)
 	return Event{}
@@ -267,17 +275,68 @@ func TestLogLevelRenewedWithSession(t *testing.T) {
 	}
 	f.expireAll()
 	callEcho(t, s)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		n := levels
-		mu.Unlock()
-		if n == 2 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("log level set %d times, want 2", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	n := 0
+	if !testenv.Poll(5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); n = levels; return n == 2 }) {
+		t.Fatalf("log level set %d times, want 2", n)
+	}
+}
+
+// Cancelling a call, or ending a subscription, is something the user asked
+// for: an ordinary event that says what sonde did about it (per era), never
+// an error (errors are counted, e.g. by sonde sessions).
+func TestDeliberateCancelIsNoError(t *testing.T) {
+	for _, era := range []demo.Era{demo.EraLegacy, demo.EraModern} {
+		t.Run(era.String(), func(t *testing.T) {
+			d, err := demo.Start(context.Background(), demo.Options{Era: era, TickInterval: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { d.Close() })
+			s, log := dialT(t, Config{URL: d.URL, Keepalive: -1})
+			how := "sending notifications/cancelled"
+			if era == demo.EraModern {
+				how = "its response stream is closed (the 2026-07-28 cancellation over HTTP)"
+			}
+
+			ctx, cancel := context.WithCancel(ctxT(t))
+			go func() {
+				testenv.Poll(10*time.Second, func() bool {
+					return log.count(func(e Event) bool { return e.Dir == DirOut && e.Method == "tools/call" }) > 0
+				})
+				cancel()
+			}()
+			_, err = s.Call(ctx, "tools/call", map[string]any{"name": demo.ToolLongRunning, "arguments": map[string]any{"durationMs": 60000, "steps": 1}})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("call: %v", err)
+			}
+			waitFor(t, log, "the cancelled call's note", func(e Event) bool {
+				return e.Kind == KindInfo && e.ReqMethod == "tools/call" && strings.HasSuffix(e.Text, "cancelled; "+how)
+			})
+			if era == demo.EraLegacy {
+				waitFor(t, log, "notifications/cancelled", func(e Event) bool { return e.Dir == DirOut && e.Method == "notifications/cancelled" })
+			}
+
+			if err := s.Subscribe(ctxT(t), demo.ClockURI); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, log, "resources/updated", func(e Event) bool { return e.Method == "notifications/resources/updated" })
+			if err := s.Unsubscribe(ctxT(t), demo.ClockURI); err != nil {
+				t.Fatal(err)
+			}
+			if era == demo.EraModern {
+				waitFor(t, log, "the listen stream's note", func(e Event) bool {
+					return e.Kind == KindInfo && e.ReqMethod == "subscriptions/listen" && strings.HasSuffix(e.Text, "cancelled; "+how)
+				})
+				if n := log.count(func(e Event) bool { return e.Method == "notifications/cancelled" }); n != 0 {
+					t.Errorf("%d notifications/cancelled sent over HTTP in the 2026-07-28 era", n)
+				}
+			}
+			s.Close()
+			for _, e := range log.all() {
+				if e.Kind == KindError || e.Err != "" {
+					t.Errorf("error event: %s %s %s", e.Label(), e.Summary(), e.Err)
+				}
+			}
+		})
 	}
 }

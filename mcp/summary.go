@@ -22,16 +22,25 @@ func (e *Event) Label() string {
 			return "result"
 		case RPCErrorResponse:
 			return "error"
+		case "": // JSON of the server's own shape: sent raw, or a body that came back
+			if e.Dir == DirOut {
+				return "raw"
+			}
+			return "data"
 		}
 		return e.Method
 	case KindSSE:
 		switch {
 		case e.SSEEvent != "":
 			return "sse:" + e.SSEEvent
+		case e.Keepalive:
+			return "keepalive"
 		case e.SSERetry > 0 && e.Text != "(empty data)":
 			return "sse:retry"
+		case e.Text == "(empty data)":
+			return "sse:prime"
 		}
-		return "sse:prime"
+		return "sse:data" // unnamed data that is no JSON-RPC (a lenient session)
 	case KindComment:
 		return "comment"
 	case KindHTTP:
@@ -44,6 +53,14 @@ func (e *Event) Label() string {
 			return "reconnecting " + strconv.Itoa(e.Attempt)
 		}
 		return string(e.State)
+	case KindAuth:
+		if e.Method != "" {
+			return "auth:" + e.Method
+		}
+	case KindFault:
+		if e.Method != "" {
+			return "fault:" + e.Method
+		}
 	}
 	return string(e.Kind)
 }
@@ -80,26 +97,41 @@ func (e *Event) summary() string {
 		if e.Text != "" && (e.SSERetry == 0 || e.Text == "(empty data)" || e.SSEEvent != "") {
 			parts = append(parts, e.Text)
 		}
+		if len(e.Raw) > 0 { // JSON data: its start, on one line
+			parts = append(parts, compactStart(e.Raw, 480))
+		}
 		return strings.Join(parts, " ")
 	case KindComment:
 		return ": " + e.Text
 	case KindHTTP:
+		s := e.URL
 		if e.Status != 0 {
-			s := e.HTTPMethod + " → " + strconv.Itoa(e.Status)
+			s = e.HTTPMethod + " → " + strconv.Itoa(e.Status)
 			if e.ContentType != "" {
 				s += " " + e.ContentType
 			}
-			return s
 		}
-		return e.URL
+		if e.Text != "" { // a redirect: where it leads, or which one is followed
+			s += "  " + e.Text
+		}
+		return s
 	case KindState:
 		if e.Info != nil {
 			s := string(e.Info.Transport)
+			if down, cause, ok := e.Recovery(); ok {
+				s = RecoveryText(down, cause) + " · " + s
+			}
 			if e.Info.Protocol != "" {
 				s += " " + e.Info.Protocol
 			}
 			if name := ServerName(e.Info.Server); name != "" {
 				s += " · " + name
+			}
+			if e.Info.Tapped {
+				s += " · tapped"
+				if name := ServerName(e.Info.Client); name != "" {
+					s += ": client " + name
+				}
 			}
 			if e.Info.Reason != "" {
 				s += " · " + e.Info.Reason
@@ -112,6 +144,20 @@ func (e *Event) summary() string {
 			return e.Err
 		}
 		return e.Text
+	case KindAuth:
+		switch {
+		case e.Dir == DirOut:
+			return strings.TrimSuffix(e.HTTPMethod+" "+e.URL+"  "+e.Text, "  ")
+		case e.Dir == DirIn:
+			s := e.HTTPMethod + " → " + strconv.Itoa(e.Status)
+			if e.ContentType != "" {
+				s += " " + e.ContentType
+			}
+			if e.Text != "" {
+				s += "  " + e.Text
+			}
+			return s
+		}
 	}
 	return e.Text
 }
@@ -133,6 +179,9 @@ func ServerName(raw json.RawMessage) string {
 // messageSummary picks the telling fields of a JSON-RPC message without
 // decoding it fully.
 func messageSummary(e *Event) string {
+	if e.RPC == "" { // not JSON-RPC: its start
+		return compactStart(e.Raw, 480)
+	}
 	var m struct {
 		Params struct {
 			Name      string          `json:"name"`
@@ -368,4 +417,34 @@ func FormatLine(e Event) string {
 		stream = "-"
 	}
 	return fmt.Sprintf("%s %s %-6s %-22s %s", e.Time.Format("15:04:05.000"), arrow, stream, termsafe.Line(e.Label()), e.Summary())
+}
+
+// compactStart is the start of a JSON document on one line: at most n
+// bytes of it, runs of whitespace outside strings folded to nothing.
+func compactStart(raw []byte, n int) string {
+	var b strings.Builder
+	inStr, esc := false, false
+	for _, c := range raw {
+		if b.Len() >= n {
+			b.WriteString("…")
+			break
+		}
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

@@ -19,7 +19,9 @@ import (
 // that held a retry ends. go-sse dispatches the events of one Read before it
 // reads again, so everything the tap reports is in wire order relative to
 // the events go-sse yields: a comment shows up between the events around it.
-// Streams without comments pass in large runs, as they would without the tap.
+// Streams without comments pass in large runs, as they would without the tap,
+// and a block still open is handed over in reads as large as go-sse asks
+// for (see Read), so a long line costs time linear in its length.
 //
 // It also counts bytes, stamps the time of the last byte, and (with an idle
 // timeout) closes the body when the stream stays silent too long: go-sse
@@ -42,6 +44,8 @@ type tap struct {
 	skip       int      // prefix bytes of the current line that are not its text
 	blockRetry int      // retry seen in the current block, -1 if none
 	blockEnded bool     // the last Read ended a block
+	inBlock    bool     // a line was served since the last blank line
+	ends       int      // blocks ended so far (blank lines after a line)
 
 	onComment func(text string, n int)
 	onRetry   func(ms int) // a retry that no dispatched event carried
@@ -144,13 +148,24 @@ func (t *tap) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	// Fill p for as long as no SSE block ends in it. go-sse's scanner looks
+	// at everything it holds again after each Read until a block is
+	// complete, so one long line handed over 32 KiB at a time costs time
+	// quadratic in its length; filled reads let its buffer double instead.
+	// Waiting for more bytes delays nothing: go-sse has no complete block
+	// when it reads, and gets none until one ends.
+	n, ends := 0, t.ends
 	for {
 		if t.off < t.end {
-			if n := t.serve(p); n > 0 {
+			n += t.serve(p[n:])
+			if n > 0 && (n == len(p) || t.off < t.end || t.ends != ends || t.blockEnded) {
 				return n, nil
 			}
 		}
 		if t.err != nil {
+			if n > 0 {
+				return n, nil // the error comes with the next Read
+			}
 			if t.off < t.end { // an undecided line start at EOF: serve it as is
 				t.line = lineOther
 				t.lineStart = false
@@ -224,6 +239,10 @@ func (t *tap) serve(p []byte) int {
 			}
 			switch c := rest[0]; c {
 			case '\n', '\r':
+				if t.inBlock { // a blank line ends the block
+					t.inBlock = false
+					t.ends++
+				}
 				i++
 				if c == '\r' {
 					if i < limit && buf[i] == '\n' {
@@ -261,6 +280,7 @@ func (t *tap) serve(p []byte) int {
 			}
 			t.text, t.textBytes = t.text[:0], 0
 			t.lineStart = false
+			t.inBlock = true
 		}
 		seg := buf[i:limit]
 		j := indexEOL(seg)

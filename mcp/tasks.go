@@ -137,6 +137,11 @@ func (s *Session) CancelTask(ctx context.Context, id string) error {
 // the handler). 2026 tasks extension: the result is in tasks/get; input
 // requests are answered through the handler and sent with tasks/update.
 func (s *Session) AwaitTask(ctx context.Context, t *Task, onUpdate func(Task)) (json.RawMessage, error) {
+	res, err := s.awaitTask(ctx, t, onUpdate)
+	return res, s.scrubber().Err(err)
+}
+
+func (s *Session) awaitTask(ctx context.Context, t *Task, onUpdate func(Task)) (json.RawMessage, error) {
 	if onUpdate == nil {
 		onUpdate = func(Task) {}
 	}
@@ -177,7 +182,7 @@ func (s *Session) AwaitTask(ctx context.Context, t *Task, onUpdate func(Task)) (
 		case "cancelled":
 			return nil, fmt.Errorf("task %s was cancelled", t.ID)
 		case "input_required":
-			answers, err := s.fulfil(ctx, "task "+t.ID, raw)
+			answers, err := s.fulfil(ctx, "task "+t.ID, "", raw)
 			if err != nil {
 				return nil, err
 			}

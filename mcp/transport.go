@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +53,9 @@ type outMsg struct {
 	// pending, for requests, reports whether the request still waits for its
 	// answer, so a transport knows whether a broken stream lost it.
 	pending func() bool
+	// hold, for requests, stops the request's timeout while a sign-in runs
+	// (true) and starts it afresh after (false).
+	hold func(on bool)
 }
 
 // link is what transports report into; the session implements it.
@@ -63,6 +67,8 @@ type link interface {
 	receive(e *Event)
 	// lost reports that the connection as a whole is gone.
 	lost(tr transport, err error)
+	// expired reports that the server no longer knows the session.
+	expired(tr transport, err error)
 	// orphan reports that a request's answer can no longer arrive.
 	orphan(id string, err error)
 }
@@ -77,13 +83,15 @@ type sseReadResult struct {
 
 // readSSEStream reads one SSE body to its end, turning everything into
 // events: JSON-RPC messages go to l.receive, everything else to l.emit.
-// onEndpoint, if set, receives `endpoint` events (legacy transport).
-func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint func(data string)) sseReadResult {
+// onEndpoint, if set, receives `endpoint` events (legacy transport). via
+// is the id of the request whose POST (or resumed POST) stream this is,
+// "" for the other streams: it becomes every event's Via.
+func readSSEStream(l link, t *tap, stream, via string, maxMessage int, onEndpoint func(data string)) sseReadResult {
 	t.onComment = func(text string, n int) {
-		l.emit(&Event{Time: t.readAt, Dir: DirIn, Kind: KindComment, Stream: stream, Text: text, Bytes: int64(n)})
+		l.emit(&Event{Time: t.readAt, Dir: DirIn, Kind: KindComment, Stream: stream, Via: via, Text: text, Bytes: int64(n)})
 	}
 	t.onRetry = func(ms int) {
-		l.emit(&Event{Time: t.readAt, Dir: DirIn, Kind: KindSSE, Stream: stream, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
+		l.emit(&Event{Time: t.readAt, Dir: DirIn, Kind: KindSSE, Stream: stream, Via: via, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
 	}
 	var res sseReadResult
 	// The scanner holds a whole block, field names included.
@@ -100,15 +108,15 @@ func readSSEStream(l link, t *tap, stream string, maxMessage int, onEndpoint fun
 		if ev.LastEventID != "" {
 			res.lastID, res.sawID = ev.LastEventID, true
 		}
-		handleSSEEvent(l, base, ev, t.readAt, t.takeRetry(), stream, onEndpoint)
+		handleSSEEvent(l, base, ev, t.readAt, t.takeRetry(), stream, via, onEndpoint)
 	}
 	res.idled = t.Idled()
 	return res
 }
 
 // handleSSEEvent classifies one dispatched SSE event.
-func handleSSEEvent(l link, base *Event, ev sse.Event, at time.Time, retry int, stream string, onEndpoint func(string)) {
-	*base = Event{Time: at, Dir: DirIn, Stream: stream, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
+func handleSSEEvent(l link, base *Event, ev sse.Event, at time.Time, retry int, stream, via string, onEndpoint func(string)) {
+	*base = Event{Time: at, Dir: DirIn, Stream: stream, Via: via, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
 	switch {
 	case ev.Type == "" || ev.Type == "message":
 		if strings.TrimSpace(ev.Data) == "" {
@@ -129,12 +137,35 @@ func handleSSEEvent(l link, base *Event, ev sse.Event, at time.Time, retry int, 
 		l.emit(base)
 		onEndpoint(ev.Data)
 	default:
-		// Any event name we do not know (keepalive, ping, tools, ...) is
-		// shown, never an error; its id and retry still count.
+		// Any event name we do not know (keepalive, ping, tools, result,
+		// ...) is shown, never an error; its id and retry still count. Its
+		// data, when JSON, is kept as JSON (Raw), whatever the name; the
+		// link then routes a JSON-RPC message in it like any other (a
+		// server that answers in `event: result`) and recognises keepalive
+		// data messages.
 		base.Kind = KindSSE
-		base.Text, base.Truncated = capText(ev.Data, maxLogText)
-		l.emit(base)
+		if isJSONData(ev.Data) {
+			base.Raw = unsafe.Slice(unsafe.StringData(ev.Data), len(ev.Data))
+		} else {
+			base.Text, base.Truncated = capText(ev.Data, maxLogText)
+		}
+		l.receive(base)
 	}
+}
+
+// isJSONData reports whether an SSE event's data is a JSON object or array
+// (a bare number or string is shown as the text it is).
+func isJSONData(data string) bool {
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			return json.Valid(unsafe.Slice(unsafe.StringData(data), len(data)))
+		}
+		return false
+	}
+	return false
 }
 
 // maxLogText caps free text kept in an event (the log shows the head).

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 )
 
 // Typed views of what servers send, decoded leniently: a field of the
@@ -45,16 +46,35 @@ type PromptArgument struct {
 	Required    bool   `json:"required"`
 }
 
-// DecodeItem decodes a list entry leniently (each member on its own).
+// DecodeItem decodes a list entry leniently (each member on its own). A
+// tool without an inputSchema takes its input_schema or parameters object,
+// as servers that do not follow the specification name it.
 func DecodeItem(raw json.RawMessage) Item {
 	var it Item
 	decodeLenient(raw, &it)
+	if len(it.InputSchema) == 0 {
+		// servers that do not follow the specification: input_schema
+		// (snake_case), parameters (the function-calling shape)
+		var alt struct {
+			Snake  json.RawMessage `json:"input_schema"`
+			Params json.RawMessage `json:"parameters"`
+		}
+		json.Unmarshal(raw, &alt)
+		for _, v := range [...]json.RawMessage{alt.Snake, alt.Params} {
+			if firstByte(v) == '{' {
+				it.InputSchema = v
+				break
+			}
+		}
+	}
 	return it
 }
 
-// decodeLenient decodes raw into the struct dst; if that fails, it decodes
-// member by member, so one member of the wrong type leaves the others
-// readable (nested structs are decoded the same way).
+// DecodeLenient decodes raw into the struct dst (a pointer); if that
+// fails, it decodes member by member, so one member of the wrong type
+// leaves the others readable (nested structs are decoded the same way).
+func DecodeLenient(raw json.RawMessage, dst any) { decodeLenient(raw, dst) }
+
 func decodeLenient(raw json.RawMessage, dst any) {
 	if json.Unmarshal(raw, dst) == nil {
 		return
@@ -182,6 +202,10 @@ func FirstLine(s string, max int) string {
 		s = s[:i]
 	}
 	if max > 0 && len(s) > max {
+		// cut at a character boundary: half a character is invalid UTF-8
+		for max > 0 && !utf8.RuneStart(s[max]) {
+			max--
+		}
 		s = s[:max] + "…"
 	}
 	return s

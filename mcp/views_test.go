@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // One member of the wrong type must not blank the rest of a view.
@@ -23,5 +24,21 @@ func TestViewsAreLenient(t *testing.T) {
 	it := DecodeItem(json.RawMessage(`{"name":"t","title":5,"description":"d","annotations":{"readOnlyHint":true,"destructiveHint":true,"openWorldHint":true}}`))
 	if it.Name != "t" || it.Description != "d" || it.DisplayName() != "t" || strings.Join(it.Annotations.Badges(), ",") != "read-only,open-world" {
 		t.Fatalf("item %+v badges %v", it, it.Annotations.Badges())
+	}
+}
+
+// FirstLine cuts at a character boundary: a cut inside a multi-byte
+// character left invalid UTF-8 in `sonde tools` (found when a hostile
+// fixture's description moved the cut into U+2066).
+func TestFirstLineCutsWholeCharacters(t *testing.T) {
+	s := "ab\u2066cd"
+	for max := 1; max <= len(s); max++ {
+		got := FirstLine(s, max)
+		if !utf8.ValidString(got) {
+			t.Fatalf("FirstLine(%q, %d) = %q: invalid UTF-8", s, max, got)
+		}
+	}
+	if got := FirstLine(s, 3); got != "ab…" {
+		t.Fatalf("got %q", got)
 	}
 }

@@ -1,104 +1,150 @@
 #!/usr/bin/env bash
-# scripts/bench-peers.sh — one-shot tools/call latency, sonde vs the official Inspector CLI 2.12.0
-# (both pinned), against server-everything over Streamable HTTP and stdio, on loopback.
-# Each run is a whole process: start, connect/handshake, call get-sum a=2 b=3, exit.
+# scripts/bench-peers.sh — start-up and one-shot latency, side by side in one run (issue 16):
 #
-#   scripts/bench-peers.sh                  N=10 runs per command (BENCH_RUNS=N to change)
-#   BENCH_TRANSPORTS="http" scripts/bench-peers.sh      only some transports (http stdio)
-#   SONDE_BIN=/path/to/sonde scripts/bench-peers.sh     use a prebuilt binary
+#  1. one-shot tools/call (start, connect/handshake, call get-sum a=2 b=3, exit) against
+#     server-everything over Streamable HTTP and stdio: sonde, the bare clients (the floor: the least a
+#     Go program on mcp-go, or on the go-sdk, does; scripts/bare-client) and the official Inspector
+#     CLI 2.12.0. Wall time, and over stdio the client's own CPU time (its CPU minus its server's:
+#     the server runs under `bench-startup cpu-of`);
+#  2. package initialisation (GODEBUG=inittrace=1, summed): sonde and the bare clients;
+#  3. the TUI's first frame: process start to the first screen showing the server's tools and the
+#     connected state (tmux, polled), and the CPU time the process had used by then, against
+#     `sonde demo`'s server started on its own (scripts/demo-server), next to a one-shot
+#     `sonde call` to the same server.
 #
-# Uses hyperfine when present (as root it apt-get installs the Debian package if missing;
-# BENCH_NO_APT=1 prevents that), else a bash timing loop (BENCH_NO_HYPERFINE=1 forces the loop). Prints median seconds per command and the
-# ratio Inspector/sonde (> 1 means sonde is faster).
+# Commands run in alternating order, round after round (scripts/bench-startup), so that load on the
+# machine falls on all of them alike; the tables give medians and the summary ratios of medians.
+#
+#   scripts/bench-peers.sh                      BENCH_RUNS=10 rounds (BENCH_RUNS=N to change)
+#   BENCH_PARTS="call init frame" scripts/bench-peers.sh       only some parts
+#   BENCH_TRANSPORTS="http stdio" scripts/bench-peers.sh       the transports of part 1
+#   BENCH_NO_INSPECTOR=1 scripts/bench-peers.sh                part 1 without the Inspector (no npm)
+#   SONDE_BIN=/path/to/sonde scripts/bench-peers.sh            use a prebuilt sonde
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS="${BENCH_RUNS:-10}"
+PARTS="${BENCH_PARTS:-call init frame}"
 TRANSPORTS="${BENCH_TRANSPORTS:-http stdio}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sonde-bench.XXXXXX")"
 on_exit "rm -rf '$WORK'"
+want() { [[ " $PARTS " == *" $1 "* ]]; }
 
+log "building sonde, the bare clients, bench-startup and demo-server"
 if [ -n "${SONDE_BIN:-}" ]; then
   SONDE="$SONDE_BIN"; [ -x "$SONDE" ] || die "SONDE_BIN=$SONDE is not an executable"
 else
-  BIN="${SONDE_BIN_DIR:-$REPO_ROOT/bin}"; mkdir -p "$BIN"
-  log "building sonde"
-  (cd "$REPO_ROOT" && go build -o "$BIN/sonde" .) || die "go build of sonde failed (see above)"
-  SONDE="$BIN/sonde"
+  SONDE="$WORK/sonde"
+  (cd "$REPO_ROOT" && go build -o "$SONDE" .) || die "go build of sonde failed (see above)"
 fi
-log "installing pinned peers (Inspector 2.12.0, server-everything, Node 22)"
-peers_install main node22
+(cd "$REPO_ROOT" && go build -o "$WORK/bare-mcp-go" ./scripts/bare-client \
+  && go build -tags gosdk -o "$WORK/bare-go-sdk" ./scripts/bare-client \
+  && go build -o "$WORK/bench-startup" ./scripts/bench-startup \
+  && go build -o "$WORK/demo-server" ./scripts/demo-server) || die "go build of the bench tools failed"
+BS="$WORK/bench-startup"
 
-if ! command -v hyperfine >/dev/null && [ "${BENCH_NO_APT:-0}" != 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  log "installing hyperfine (Debian package)"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1 || log "hyperfine not installable; using a bash loop"
+declare -A MED=() CPU=() OWN=() INIT=()
+read_tsv() { # FILE: label wall cpu own
+  local l w c o
+  while IFS=$'\t' read -r l w c o; do MED[$l]="$w"; CPU[$l]="$c"; OWN[$l]="$o"; done < "$1"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2fx", a/b; else print "n/a" }'; }
+
+# ------------------------------------------------------------------------------ 1. one-shot call
+if want call; then
+  INSPECTOR=()
+  if [ "${BENCH_NO_INSPECTOR:-0}" != 1 ]; then
+    log "installing pinned peers (Inspector 2.12.0, server-everything, Node 22)"
+    peers_install main node22
+    mkdir -p "$WORK/home"   # the Inspector keeps state under $HOME/.mcp-inspector
+    INSPECTOR=(env "HOME=$WORK/home" "MCP_CATALOG_PATH=$WORK/home/catalog.json" "PATH=$(dirname "$NODE22"):$PATH" "$NODE22" "$INSPECTOR_JS" --cli)
+  else
+    peers_install main node22
   fi
+  CMDS=()
+  for t in $TRANSPORTS; do
+    case "$t" in
+      http)
+        start_everything streamableHttp
+        CMDS+=(-cmd sonde/http "$SONDE" call "$EVERYTHING_URL" get-sum a=2 b=3 --json)
+        # KEY:=JSON needs no schema: no tools/list before the call, as the bare clients
+        CMDS+=(-cmd sonde-json/http "$SONDE" call "$EVERYTHING_URL" get-sum a:=2 b:=3 --json)
+        CMDS+=(-cmd bare-mcp-go/http "$WORK/bare-mcp-go" "$EVERYTHING_URL" get-sum a=2 b=3)
+        CMDS+=(-cmd bare-go-sdk/http "$WORK/bare-go-sdk" "$EVERYTHING_URL" get-sum a=2 b=3)
+        [ ${#INSPECTOR[@]} -eq 0 ] || CMDS+=(-cmd inspector/http "${INSPECTOR[@]}" "$EVERYTHING_URL" --method tools/call --tool-name get-sum --tool-arg a=2 --tool-arg b=3)
+        ;;
+      stdio)
+        SERVER=("$BS" cpu-of -- "${EVERYTHING_STDIO[@]}")
+        CMDS+=(-cmd sonde/stdio "$SONDE" call get-sum a=2 b=3 --json -- "${SERVER[@]}")
+        CMDS+=(-cmd bare-mcp-go/stdio "$WORK/bare-mcp-go" get-sum a=2 b=3 -- "${SERVER[@]}")
+        # no bare-go-sdk over stdio: the go-sdk's CommandTransport waits 5 s for server-everything to
+        # exit after closing its stdin before it signals it, so it measures that wait
+        [ ${#INSPECTOR[@]} -eq 0 ] || CMDS+=(-cmd inspector/stdio "${INSPECTOR[@]}" "${SERVER[@]}" --method tools/call --tool-name get-sum --tool-arg a=2 --tool-arg b=3)
+        ;;
+      *) die "unknown transport '$t' (http stdio)" ;;
+    esac
+  done
+  log "one-shot tools/call: $RUNS rounds, alternating"
+  echo "== one-shot tools/call get-sum against server-everything (medians of $RUNS)"
+  "$BS" -runs "$RUNS" -expect "The sum of 2 and 3 is 5." -tsv "$WORK/call.tsv" "${CMDS[@]}"
+  read_tsv "$WORK/call.tsv"
 fi
 
-# The Inspector keeps state under $HOME/.mcp-inspector: give it a scratch HOME.
-mkdir -p "$WORK/home"
-INSPECTOR=(env "HOME=$WORK/home" "MCP_CATALOG_PATH=$WORK/home/catalog.json" "PATH=$(dirname "$NODE22"):$PATH" "$NODE22" "$INSPECTOR_JS" --cli)
-EXPECT="The sum of 2 and 3 is 5."
-
-q() { printf '%q ' "$@"; }   # shell-quote a command line for hyperfine
-declare -a LABELS=() CMDS=()
-add() { LABELS+=("$1"); CMDS+=("$2"); }
-
-for t in $TRANSPORTS; do
-  case "$t" in
-    http)
-      start_everything streamableHttp
-      add "sonde/http"     "$(q "$SONDE" call "$EVERYTHING_URL" get-sum a=2 b=3 --json)"
-      add "inspector/http" "$(q "${INSPECTOR[@]}" "$EVERYTHING_URL" --method tools/call --tool-name get-sum --tool-arg a=2 --tool-arg b=3)"
-      ;;
-    stdio)
-      add "sonde/stdio"     "$(q "$SONDE" call get-sum a=2 b=3 --json -- "${EVERYTHING_STDIO[@]}")"
-      add "inspector/stdio" "$(q "${INSPECTOR[@]}" "${EVERYTHING_STDIO[@]}" --method tools/call --tool-name get-sum --tool-arg a=2 --tool-arg b=3)"
-      ;;
-    *) die "unknown transport '$t' (http stdio)" ;;
-  esac
-done
-
-# preflight: every command must work once and print the sum
-for i in "${!CMDS[@]}"; do
-  if ! out="$(timeout 60 bash -c "${CMDS[$i]}" 2>"$WORK/pre.err")" || [[ "$out" != *"$EXPECT"* ]]; then
-    echo "FAIL ${LABELS[$i]}: did not print '$EXPECT'" >&2
-    echo "  command: ${CMDS[$i]}" >&2
-    echo "  stdout: $(head -c 300 <<<"$out")" >&2
-    echo "  stderr: $(head -c 300 "$WORK/pre.err")" >&2
-    [[ "${LABELS[$i]}" == sonde/* ]] && echo "  (sonde's 'call' command of the CLI contract is not implemented yet, or is broken)" >&2
-    exit 1
-  fi
-done
-
-median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print a[(NR+1)/2]; else printf "%.6f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-declare -A MED=()
-if command -v hyperfine >/dev/null && [ "${BENCH_NO_HYPERFINE:-0}" != 1 ]; then
-  log "hyperfine: $RUNS runs per command"
-  hargs=(--warmup 1 --runs "$RUNS" --shell bash --style basic --export-json "$WORK/h.json")
-  for i in "${!CMDS[@]}"; do hargs+=(-n "${LABELS[$i]}" "${CMDS[$i]} >/dev/null 2>&1"); done
-  hyperfine "${hargs[@]}" >&2
-  for i in "${!CMDS[@]}"; do
-    MED[${LABELS[$i]}]="$(json_get "$WORK/h.json" "results.$i.median")"
-  done
-else
-  log "bash loop: $RUNS runs per command (no hyperfine)"
-  for i in "${!CMDS[@]}"; do
-    bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true   # warmup
-    for _ in $(seq 1 "$RUNS"); do
-      s=$(date +%s%N); bash -c "${CMDS[$i]}" >/dev/null 2>&1; e=$(date +%s%N)
-      awk -v d=$((e - s)) 'BEGIN {printf "%.6f\n", d/1e9}'
-    done | median > "$WORK/m.$i"
-    MED[${LABELS[$i]}]="$(cat "$WORK/m.$i")"
-  done
+# ------------------------------------------------------------------------------ 2. init
+if want init; then
+  log "package initialisation: $RUNS rounds per binary"
+  echo
+  echo "== package initialisation, GODEBUG=inittrace=1 summed (medians of $((RUNS * 3)))"
+  "$BS" init -runs "$((RUNS * 3))" -tsv "$WORK/init.tsv" \
+    -cmd sonde "$SONDE" --version -cmd bare-mcp-go "$WORK/bare-mcp-go" -cmd bare-go-sdk "$WORK/bare-go-sdk"
+  while IFS=$'\t' read -r l w _; do INIT[$l]="$w"; done < "$WORK/init.tsv"
 fi
 
+# ------------------------------------------------------------------------------ 3. first frame
+if want frame; then
+  command -v tmux >/dev/null || die "tmux is needed for the first-frame benchmark"
+  mkfifo "$WORK/demo.in"
+  "$WORK/demo-server" <"$WORK/demo.in" >"$WORK/demo.url" 2>"$WORK/demo.log" &
+  exec 9>"$WORK/demo.in"   # closing fd 9 (at exit) stops the server
+  for _ in $(seq 1 100); do [[ -s "$WORK/demo.url" ]] && break; sleep 0.05; done
+  DEMO_URL="$(head -1 "$WORK/demo.url")"
+  [[ "$DEMO_URL" == http://127.0.0.1:* ]] || { cat "$WORK/demo.log" >&2; die "the demo server did not start"; }
+  log "first frame of the TUI against $DEMO_URL: $RUNS rounds"
+  echo
+  echo "== the TUI's first frame (start to a screen showing 'connected' and the tools), 120x40, next to a one-shot call (medians of $RUNS)"
+  # XDG dirs in $WORK: no recordings, era cache or remembered arguments left behind
+  XDG_DATA_HOME="$WORK/xdg/data" XDG_CACHE_HOME="$WORK/xdg/cache" XDG_CONFIG_HOME="$WORK/xdg/config" XDG_STATE_HOME="$WORK/xdg/state" \
+    "$BS" frame -runs "$RUNS" -tsv "$WORK/frame.tsv" -screen connected -screen always_fails -expect always_fails \
+    -cmd tui/sonde "$SONDE" "$DEMO_URL" --no-record \
+    -cmd call/sonde "$SONDE" call "$DEMO_URL" echo text=always_fails
+  read_tsv "$WORK/frame.tsv"
+fi
+
+# ------------------------------------------------------------------------------ summary
 echo
-printf '%-10s %14s %18s %18s\n' transport "sonde median s" "inspector median s" "inspector/sonde"
-for t in $TRANSPORTS; do
-  s="${MED[sonde/$t]}"; n="${MED[inspector/$t]}"
-  r="$(awk -v a="$n" -v b="$s" 'BEGIN { if (b > 0) printf "%.1fx", a/b; else print "n/a" }')"
-  printf '%-10s %14.3f %18.3f %18s\n' "$t" "$s" "$n" "$r"
-done
+echo "== ratios of medians (this run)"
+if want call; then
+  for t in $TRANSPORTS; do
+    printf '%-6s sonde/bare-mcp-go %s   sonde/bare-go-sdk %s   inspector/sonde %s   CPU sonde/bare-mcp-go %s\n' "$t" \
+      "$(ratio "${MED[sonde/$t]:-}" "${MED[bare-mcp-go/$t]:-}")" "$(ratio "${MED[sonde/$t]:-}" "${MED[bare-go-sdk/$t]:-}")" \
+      "$(ratio "${MED[inspector/$t]:-}" "${MED[sonde/$t]:-}")" "$(ratio "${CPU[sonde/$t]:-}" "${CPU[bare-mcp-go/$t]:-}")"
+    if [ -n "${MED[sonde-json/$t]:-}" ]; then
+      printf '%-6s with KEY:=JSON (no tools/list): sonde-json/bare-mcp-go %s   CPU %s   inspector/sonde-json %s\n' "$t" \
+        "$(ratio "${MED[sonde-json/$t]}" "${MED[bare-mcp-go/$t]:-}")" "$(ratio "${CPU[sonde-json/$t]}" "${CPU[bare-mcp-go/$t]:-}")" \
+        "$(ratio "${MED[inspector/$t]:-}" "${MED[sonde-json/$t]}")"
+    fi
+  done
+  if [[ " $TRANSPORTS " == *" stdio "* ]]; then
+    printf 'stdio  own CPU (without the server): sonde %s ms, bare-mcp-go %s ms: sonde/bare-mcp-go %s\n' \
+      "${OWN[sonde/stdio]}" "${OWN[bare-mcp-go/stdio]}" "$(ratio "${OWN[sonde/stdio]}" "${OWN[bare-mcp-go/stdio]}")"
+  fi
+fi
+if want init; then
+  printf 'init   sonde %s ms, bare-mcp-go %s ms, bare-go-sdk %s ms: sonde/bare-mcp-go %s\n' \
+    "${INIT[sonde]}" "${INIT[bare-mcp-go]}" "${INIT[bare-go-sdk]}" "$(ratio "${INIT[sonde]}" "${INIT[bare-mcp-go]}")"
+fi
+if want frame; then
+  printf 'frame  TUI first frame %s ms, one-shot call %s ms: frame/call %s; CPU to the first frame %s ms, of the call %s ms: %s\n' \
+    "${MED[tui/sonde]}" "${MED[call/sonde]}" "$(ratio "${MED[tui/sonde]}" "${MED[call/sonde]}")" \
+    "${CPU[tui/sonde]}" "${CPU[call/sonde]}" "$(ratio "${CPU[tui/sonde]}" "${CPU[call/sonde]}")"
+fi

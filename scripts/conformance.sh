@@ -3,8 +3,9 @@
 # conformance driver, for both pinned suite versions:
 #   @modelcontextprotocol/conformance 0.1.16         (2025-06-18 / 2025-11-25 scenarios)
 #   @modelcontextprotocol/conformance 0.2.0-alpha.12 (adds the 2026-07-28 scenarios)
-# Every client scenario that is not auth/* runs (extension-only scenarios, e.g. the SEP-2640 skills
-# ones, only with CONFORMANCE_EXTENSIONS=1). Scenarios that apply both to a legacy revision and to
+# Every client scenario runs, the auth/* ones (sign-in) included with their extension scenarios (client
+# credentials, DPoP, workload identity, enterprise-managed authorization); other extension-only
+# scenarios, e.g. the SEP-2640 skills ones, only with CONFORMANCE_EXTENSIONS=1. Scenarios that apply both to a legacy revision and to
 # 2026-07-28 run twice in 0.2.0-alpha.12: at their default wire and with --spec-version 2026-07-28
 # (shown as NAME@2026-07-28). sse-retry runs alone, after the others, because of its timing window.
 #
@@ -60,8 +61,8 @@ plan() {
   conf "$js" list --client | while IFS= read -r line; do
     [[ "$line" =~ ^[[:space:]]+-[[:space:]]+([^[:space:]]+)[[:space:]]*(\[(.*)\])?$ ]] || continue
     name="${BASH_REMATCH[1]}"; tags="${BASH_REMATCH[3]}"
-    [[ "$name" == auth/* ]] && continue
-    if [[ "$tags" == extension ]] && [ "${CONFORMANCE_EXTENSIONS:-0}" != 1 ]; then continue; fi
+    # auth/* extension scenarios (client credentials, DPoP, workload identity, enterprise) always run
+    if [[ "$tags" == extension ]] && [[ "$name" != auth/* ]] && [ "${CONFORMANCE_EXTENSIONS:-0}" != 1 ]; then continue; fi
     if [ -n "${CONFORMANCE_SCENARIOS:-}" ] && [[ " $CONFORMANCE_SCENARIOS " != *" $name "* ]]; then continue; fi
     echo "$name"
     # applies to a legacy revision and to 2026-07-28: also run it at the 2026-07-28 wire

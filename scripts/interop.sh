@@ -236,7 +236,7 @@ unreachable_checks() {
 # ================================================================================================
 # PROTOCOL CHECKS (on unless INTEROP_FULL=0). What they rely on, beyond the CLI contract:
 #   * -v logs every message received to stderr, naming its method (e.g. notifications/progress);
-#   * headless policies --elicitation accept-defaults|decline|cancel, --sampling reject|reply:TEXT,
+#   * headless policies --elicitation accept-defaults|accept:JSON|decline|cancel, --sampling reject|reply:TEXT,
 #     --root PATH (declared as capabilities only when given);
 #   * sonde asks for progress (progressToken) on tools/call;
 #   * a tool whose execution.taskSupport is "required" is called as a task and polled to its result;
@@ -259,9 +259,15 @@ full_checks() {
     bash -c '[ "$1" = 0 ] && grep -q "notifications/message" "$2"' _ "$RC" "$ERR"
 
   # elicitation (form): trigger-elicitation-request is only listed when elicitation is declared
+  # its form requires "name", which has no default: accept-defaults declines (and says why on
+  # stderr) rather than send "name": ""; accept:JSON supplies it over the defaults
   sx call trigger-elicitation-request --elicitation accept-defaults --json
-  check "$p/full/elicitation accept-defaults" "rc=$RC text=$(json_pluck "$OUT" content text 2>/dev/null | tr '\n' ' ' | head -c 160)" \
-    bash -c '[ "$1" = 0 ] && [[ "$2" == *"\"action\": \"accept\""* ]] && [[ "$2" == *"It was a dark and stormy night."* ]]' _ \
+  check "$p/full/elicitation accept-defaults declines a required field without default" "rc=$RC err=$(head -c 200 "$ERR")" \
+    bash -c '[ "$1" = 0 ] && [[ "$2" == *"declined"* ]] && grep -q "required field \"name\" has no default" "$3"' _ \
+    "$RC" "$(json_pluck "$OUT" content text 2>/dev/null)" "$ERR"
+  sx call trigger-elicitation-request --elicitation 'accept:{"name":"sonde"}' --json
+  check "$p/full/elicitation accept:JSON" "rc=$RC text=$(json_pluck "$OUT" content text 2>/dev/null | tr '\n' ' ' | head -c 160)" \
+    bash -c '[ "$1" = 0 ] && [[ "$2" == *"\"action\": \"accept\""* ]] && [[ "$2" == *"It was a dark and stormy night."* ]] && [[ "$2" == *"sonde"* ]]' _ \
     "$RC" "$(json_pluck "$OUT" content text 2>/dev/null)"
   sx call trigger-elicitation-request --elicitation decline --json
   check "$p/full/elicitation decline" "rc=$RC" \

@@ -8,10 +8,11 @@
 #     $PEERS_DIR/                   server-everything 2026.8.31, inspector 2.12.0, conformance 0.1.16
 #     $PEERS_DIR/conformance-alpha/ conformance 0.2.0-alpha.12 (2026-07-28 scenarios)
 #     $PEERS_DIR/node22/            Node 22.23.3 (npm package `node`; the suite and the Inspector need >= 22)
+#     $PEERS_DIR/oidc/              oidc-provider 9.13.3 and the TypeScript SDK 1.32.2 (scripts/oidc-e2e.sh)
 # Each folder is re-installed only when its lockfile hash changes (stamp file .sonde-lock.sha256).
 #
 # Functions
-#   peers_install [main|alpha|node22 ...]   install (default: all three, in parallel)
+#   peers_install [main|alpha|node22|oidc ...] install (default: main, alpha, node22, in parallel)
 #   node22 ARGS...                          run Node 22
 #   start_everything MODE                   MODE = sse | streamableHttp; starts server-everything on a free
 #                                           127.0.0.1 port, waits until it answers, stops it on exit.
@@ -19,6 +20,11 @@
 #   stop_everything PID                     stop one server started by start_everything
 #   on_exit 'COMMAND'                       run COMMAND when the script exits (LIFO; INT/TERM too)
 #   free_port                               print a free loopback TCP port
+#   checks_begin NAME KEEP TIMEOUT          a check script's scratch dir and harness: WORK (kept when
+#                                           KEEP=1), SONDE (SONDE_BIN or a fresh build), RUN_TIMEOUT
+#                                           (TIMEOUT or 60 s), the Inspector CLI as INSPECTOR (array),
+#                                           and pass/fail/check/contains/run; checks_end prints
+#                                           "N passed, N failed" and fails on any failure
 # Variables
 #   SCRIPTS_DIR REPO_ROOT PEERS_DIR NODE22 EVERYTHING_JS EVERYTHING_STDIO (array: stdio command line)
 #   CONFORMANCE_JS (0.1.16) CONFORMANCE_ALPHA_JS (0.2.0-alpha.12) INSPECTOR_JS
@@ -33,6 +39,7 @@ EVERYTHING_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/server-everything/d
 CONFORMANCE_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 CONFORMANCE_ALPHA_JS="$PEERS_DIR/conformance-alpha/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 INSPECTOR_JS="$PEERS_DIR/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js" # mcp-inspector
+OIDC_PROVIDER_DIR="$PEERS_DIR/oidc/node_modules/oidc-provider" # oidc-provider + the TypeScript SDK (scripts/oidc-e2e.sh)
 LOOPBACK_SHIM="$PEERS_DIR/run/sonde-loopback.cjs"  # not run/loopback.cjs: reference-servers.sh owns that one
 # stdio command line of server-everything (Node 22, the version every peer is tested with)
 EVERYTHING_STDIO=("$NODE22" "$EVERYTHING_JS" stdio)
@@ -105,7 +112,8 @@ _peers_install_all() {
       main)   _peers_install_one "$PEERS_SRC" "$PEERS_DIR" "$EVERYTHING_JS" & ;;
       alpha)  _peers_install_one "$PEERS_SRC/conformance-alpha" "$PEERS_DIR/conformance-alpha" "$CONFORMANCE_ALPHA_JS" & ;;
       node22) _peers_install_one "$PEERS_SRC/node22" "$PEERS_DIR/node22" "$NODE22" & ;;
-      *) die "peers_install: unknown set '$w' (main|alpha|node22)" ;;
+      oidc)   _peers_install_one "$PEERS_SRC/oidc" "$PEERS_DIR/oidc" "$OIDC_PROVIDER_DIR/package.json" & ;;
+      *) die "peers_install: unknown set '$w' (main|alpha|node22|oidc)" ;;
     esac
     pids+=($!); names+=("$w")
   done
@@ -262,4 +270,52 @@ json_pluck() {
 json_count() {
   if command -v jq >/dev/null; then jq -r --arg v "$3" "[$(_jq_path "$2") | (. // [])[] | select(. == \$v)] | length" "$1"
   else _json_node count "$1" "$2" "$3"; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# The harness of the check scripts (fixtures.sh, tap-e2e.sh): one PASS/FAIL line per check.
+
+checks_begin() { # NAME KEEP TIMEOUT
+  RUN_TIMEOUT="${3:-60}"
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/sonde-$1.XXXXXX")"
+  if [ "${2:-0}" = 1 ]; then on_exit "echo 'kept $WORK' >&2"; else on_exit "rm -rf '$WORK'"; fi
+  if [ -n "${SONDE_BIN:-}" ]; then
+    SONDE="$SONDE_BIN"; [ -x "$SONDE" ] || die "SONDE_BIN=$SONDE is not an executable"
+  else
+    log "building sonde"
+    (cd "$REPO_ROOT" && go build -o "$WORK/sonde" .) || die "go build of sonde failed (see above)"
+    SONDE="$WORK/sonde"
+  fi
+  log "installing pinned peers into $PEERS_DIR"
+  peers_install main node22
+  mkdir -p "$WORK/home" # the Inspector keeps state under $HOME
+  INSPECTOR=(env "HOME=$WORK/home" "MCP_CATALOG_PATH=$WORK/home/catalog.json" "PATH=$(dirname "$NODE22"):$PATH" "$NODE22" "$INSPECTOR_JS" --cli)
+  PASSED=0; FAILED=0; N=0
+}
+
+pass() { PASSED=$((PASSED + 1)); printf 'PASS %s\n' "$1"; }
+fail() { # NAME WHAT: the last run's stderr and stdout heads follow
+  FAILED=$((FAILED + 1)); printf 'FAIL %s: %s\n' "$1" "$2"
+  [ -s "${ERR:-}" ] && sed -n '1,8p' "$ERR" | sed 's/^/     | /'
+  [ -s "${OUT:-}" ] && sed -n '1,8p' "$OUT" | sed 's/^/     > /'
+  return 0
+}
+# check NAME WHAT COMMAND...: PASS if COMMAND succeeds
+check() { local name="$1" what="$2"; shift 2; if "$@"; then pass "$name"; else fail "$name" "$what"; fi; }
+contains() { [[ "$1" == *"$2"* ]]; }
+
+# run NAME COMMAND...: RC, OUT, ERR (files under WORK; stdin from $STDIN or /dev/null)
+run() {
+  local name="$1"; shift
+  N=$((N + 1)); OUT="$WORK/$N.$name.out"; ERR="$WORK/$N.$name.err"
+  printf '%q ' "$@" > "$WORK/$N.$name.cmd"
+  set +e
+  timeout -k 5 "$RUN_TIMEOUT" "$@" > "$OUT" 2> "$ERR" < "${STDIN:-/dev/null}"
+  RC=$?
+  set -e
+}
+
+checks_end() {
+  printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+  [ "$FAILED" = 0 ]
 }

@@ -2,31 +2,14 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 )
 
-// IsError reports whether an event shows something that went wrong: an
-// error event, a JSON-RPC error answer, the error state, an event with an
-// error attached (a duplicate answer, an id of the wrong type...), or a
-// tool result with isError set. HTTP statuses alone are not errors (a 405
-// on the optional GET stream is normal); when they matter mcp reports an
-// error event as well.
-func IsError(e *mcp.Event) bool {
-	switch {
-	case e.Kind == mcp.KindError, e.RPC == mcp.RPCErrorResponse, e.State == mcp.StateError, e.Err != "":
-		return true
-	case e.Kind == mcp.KindMessage && e.RPC == mcp.RPCResponse && bytes.Contains(e.Raw, []byte(`"isError"`)):
-		var m struct {
-			Result struct {
-				IsError bool `json:"isError"`
-			} `json:"result"`
-		}
-		return json.Unmarshal(e.Raw, &m) == nil && m.Result.IsError
-	}
-	return false
-}
+// IsError reports whether an event shows something that went wrong
+// ([session.IsError]: the rule the UI and the exports share).
+func IsError(e *mcp.Event) bool { return session.IsError(e) }
 
 // IsRequest reports whether e is a JSON-RPC request that is not keepalive
 // traffic (pings are skipped by "jump to the next request").

@@ -10,11 +10,9 @@
 //     the background, and tolerates a file cut in the middle of a line.
 //   - [Player] feeds a recording into a channel of events with play/pause,
 //     speed, stepping, jumps and seeking, for the terminal UI.
-//   - [Timeline] and [Catalog] are pure views over events (request spans for
-//     a waterfall; the tools, resources and prompts a server listed), usable
-//     for live sessions and replays alike.
 //   - [Prune], [List], [ExportHAR], [ExportMarkdown] and [ExportJSON] manage
-//     and convert recordings.
+//     and convert recordings; the HAR and markdown exports fold the events
+//     into a [session.State] as they go, as the UI does.
 //
 // The package never imports Bubble Tea.
 package store

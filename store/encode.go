@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -29,14 +28,14 @@ var fastFields = []struct {
 	kind reflect.Kind
 }{
 	{"seq", reflect.Uint64}, {"time", reflect.Struct}, {"dir", reflect.String}, {"kind", reflect.String},
-	{"stream,omitempty", reflect.String}, {"rpc,omitempty", reflect.String}, {"method,omitempty", reflect.String},
+	{"stream,omitempty", reflect.String}, {"via,omitempty", reflect.String}, {"rpc,omitempty", reflect.String}, {"method,omitempty", reflect.String},
 	{"id,omitempty", reflect.String}, {"req_method,omitempty", reflect.String}, {"latency_ns,omitempty", reflect.Int64},
 	{"raw,omitempty", reflect.Slice}, {"sse_event,omitempty", reflect.String}, {"sse_id,omitempty", reflect.String},
 	{"sse_retry_ms,omitempty", reflect.Int}, {"http_method,omitempty", reflect.String}, {"url,omitempty", reflect.String},
 	{"status,omitempty", reflect.Int}, {"content_type,omitempty", reflect.String}, {"header,omitempty", reflect.Map},
 	{"bytes,omitempty", reflect.Int64}, {"state,omitempty", reflect.String}, {"attempt,omitempty", reflect.Int},
-	{"info,omitempty", reflect.Pointer}, {"text,omitempty", reflect.String}, {"truncated,omitempty", reflect.Int64},
-	{"err,omitempty", reflect.String},
+	{"info,omitempty", reflect.Pointer}, {"text,omitempty", reflect.String}, {"body,omitempty", reflect.String}, {"truncated,omitempty", reflect.Int64},
+	{"err,omitempty", reflect.String}, {"keepalive,omitempty", reflect.Bool},
 }
 
 // fastOK reports whether mcp.Event still has the layout above.
@@ -69,6 +68,7 @@ func (le *lineEncoder) appendLine(dst []byte, e *mcp.Event, t time.Duration, raw
 	dst = appendField(dst, "dir", string(e.Dir), false)
 	dst = appendField(dst, "kind", string(e.Kind), false)
 	dst = appendField(dst, "stream", e.Stream, true)
+	dst = appendField(dst, "via", e.Via, true)
 	dst = appendField(dst, "rpc", string(e.RPC), true)
 	dst = appendField(dst, "method", e.Method, true)
 	dst = appendField(dst, "id", e.ID, true)
@@ -99,8 +99,12 @@ func (le *lineEncoder) appendLine(dst []byte, e *mcp.Event, t time.Duration, raw
 		dst = append(append(dst, `,"info":`...), b...)
 	}
 	dst = appendField(dst, "text", e.Text, true)
+	dst = appendField(dst, "body", e.Body, true)
 	dst = appendInt(dst, "truncated", e.Truncated)
 	dst = appendField(dst, "err", e.Err, true)
+	if e.Keepalive {
+		dst = append(dst, `,"keepalive":true`...)
+	}
 	if len(e.Raw) > 0 {
 		switch {
 		case oneLine(e.Raw) && (rawTrusted || json.Valid(e.Raw)):
@@ -245,12 +249,4 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
-}
-
-// hasTokenHintString is hasTokenHint for strings.
-func hasTokenHintString(s string) bool {
-	if strings.IndexByte(s, 'B') < 0 && strings.IndexByte(s, 'b') < 0 && strings.IndexByte(s, '_') < 0 {
-		return false
-	}
-	return hasTokenHint([]byte(s))
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 )
 
 // ErrNotHTTP is returned by [ExportHAR] for a recording of a stdio session.
@@ -113,7 +114,10 @@ type harBuild struct {
 	sse         bool
 	body        strings.Builder
 	truncated   bool
+	errBody     string // an HTTP error answer's body, from its status event
+	errCut      int64  // its original size when the event holds only the start
 	notes       []string
+	redirectURL string // a 3xx's Location, resolved
 }
 
 func (b *harBuild) appendBody(s string) {
@@ -172,17 +176,30 @@ func ExportHAR(w io.Writer, r *Reader) error {
 	if err := r.Seek(0); err != nil {
 		return err
 	}
+	type reqKey struct {
+		seq uint64
+		at  time.Time // sequence numbers restart with each session
+	}
 	var (
 		all      []*harBuild
 		awaiting = map[string][]*harBuild{} // "METHOD url" → entries waiting for a status
-		byID     = map[string]*harBuild{}   // JSON-RPC id → POST carrying the request
+		posts    = map[reqKey]*harBuild{}   // JSON-RPC request event → the POST carrying it
 		stream   *harBuild                  // the current GET stream
 		sseOpen  []*harBuild                // POSTs answering with SSE, newest last
+		hopTo    = map[string]*harBuild{}   // "METHOD url" → the redirect leading there
+		st       = session.New()            // pairs answers with requests, as the UI does
 	)
 	key := func(method, u string) string { return method + " " + u }
 	for e, err := range r.Events() {
 		if err != nil {
 			return err
+		}
+		ch := st.Apply(e)
+		// the POST that carried the request this event answers, cancels
+		// or reports lost
+		var asked *harBuild
+		if sp := ch.Span; sp != nil && sp.Done && sp.EndSeq == e.Seq {
+			asked = posts[reqKey{sp.StartSeq, sp.Start}]
 		}
 		switch {
 		case e.Dir == mcp.DirOut && e.HTTPMethod != "" && (e.Kind == mcp.KindMessage || e.Kind == mcp.KindHTTP):
@@ -190,14 +207,27 @@ func ExportHAR(w io.Writer, r *Reader) error {
 			if e.Kind == mcp.KindMessage {
 				b.reqBody = e.Raw
 				if e.RPC == mcp.RPCRequest {
-					byID[e.ID] = b
+					posts[reqKey{e.Seq, e.Time}] = b
+				}
+			}
+			k := key(e.HTTPMethod, e.URL)
+			if prev := hopTo[k]; prev != nil && e.Kind == mcp.KindHTTP {
+				// The next hop of a redirected request: it carries the
+				// body (307/308 repeat it) and gets the answers.
+				delete(hopTo, k)
+				if prev.method == e.HTTPMethod {
+					b.reqBody = prev.reqBody
+				}
+				for k, x := range posts {
+					if x == prev {
+						posts[k] = b
+					}
 				}
 			}
 			if e.HTTPMethod == http.MethodGet {
 				stream = b
 			}
 			all = append(all, b)
-			k := key(e.HTTPMethod, e.URL)
 			awaiting[k] = append(awaiting[k], b)
 		case e.Dir == mcp.DirIn && e.Kind == mcp.KindHTTP && e.Status != 0:
 			k := key(e.HTTPMethod, e.URL)
@@ -209,6 +239,20 @@ func ExportHAR(w io.Writer, r *Reader) error {
 			awaiting[k] = q[1:]
 			b.status, b.statusAt, b.end = e.Status, e.Time, e.Time
 			b.respHeader, b.ctype = e.Header, e.ContentType
+			b.errBody, b.errCut = e.Body, e.Truncated
+			if loc := e.Header.Get("Location"); e.Status >= 300 && e.Status < 400 && loc != "" {
+				if u, err := url.Parse(e.URL); err == nil {
+					if l, err := u.Parse(loc); err == nil {
+						b.redirectURL = l.String()
+						// Go's rule: 301/302/303 turn a POST into a GET.
+						next := b.method
+						if e.Status <= http.StatusSeeOther && next != http.MethodGet && next != http.MethodHead {
+							next = http.MethodGet
+						}
+						hopTo[key(next, mcp.RedactURL(b.redirectURL))] = b
+					}
+				}
+			}
 			mt, _, _ := mime.ParseMediaType(e.ContentType)
 			b.sse = mt == "text/event-stream"
 			if b.sse && b.method == http.MethodPost {
@@ -217,10 +261,7 @@ func ExportHAR(w io.Writer, r *Reader) error {
 		case e.Kind == mcp.KindMessage && e.Dir == mcp.DirIn && e.Stream == "POST":
 			var b *harBuild
 			if e.RPC == mcp.RPCResponse || e.RPC == mcp.RPCErrorResponse {
-				b = byID[e.ID]
-				if b == nil {
-					b = byID[altID(e.ID)]
-				}
+				b = asked
 			} else if len(sseOpen) > 0 {
 				b = sseOpen[len(sseOpen)-1]
 			}
@@ -239,13 +280,11 @@ func ExportHAR(w io.Writer, r *Reader) error {
 		case e.Dir == mcp.DirIn && e.Stream == "GET" && stream != nil:
 			stream.appendBody(sseText(&e))
 			stream.end = e.Time
-			if e.Kind == mcp.KindMessage && (e.RPC == mcp.RPCResponse || e.RPC == mcp.RPCErrorResponse) {
-				if b := byID[e.ID]; b != nil && b != stream {
-					b.notes = append(b.notes, fmt.Sprintf("the JSON-RPC answer arrived on the GET stream %s after the request", fmtMillis(e.Time.Sub(b.start))))
-				}
+			if b := asked; b != nil && b != stream && e.Kind == mcp.KindMessage {
+				b.notes = append(b.notes, fmt.Sprintf("the JSON-RPC answer arrived on the GET stream %s after the request", fmtMillis(e.Time.Sub(b.start))))
 			}
 		case e.Kind == mcp.KindError && e.ID != "":
-			if b := byID[e.ID]; b != nil {
+			if b := asked; b != nil {
 				b.notes = append(b.notes, e.Err)
 			}
 		}
@@ -280,19 +319,29 @@ func (b *harBuild) entry() harEntry {
 		e.Request.PostData = &harPostDat{MimeType: "application/json", Text: string(b.reqBody)}
 	}
 	text := b.body.String()
+	if text == "" {
+		text = b.errBody // an error answer that was no JSON-RPC message
+	}
 	mimeType := b.ctype
 	if mimeType == "" {
 		mimeType = "x-unknown"
 	}
 	e.Response = harResponse{Status: b.status, StatusText: http.StatusText(b.status), HTTPVersion: "HTTP/1.1",
 		Cookies: []harNV{}, Headers: harHeaders(b.respHeader), HeadersSize: -1, BodySize: len(text),
-		Content: harContent{Size: len(text), MimeType: mimeType, Text: text}}
+		Content: harContent{Size: len(text), MimeType: mimeType, Text: text}, RedirectURL: mcp.RedactURL(b.redirectURL)}
 	if b.status == 0 {
 		e.Response.StatusText = "(no response recorded)"
 		e.Response.BodySize = -1
 	}
-	if b.truncated {
+	switch {
+	case b.truncated:
 		e.Response.Content.Comment = fmt.Sprintf("body truncated at %d bytes", harBodyLimit)
+	case text == b.errBody && b.errCut != 0:
+		e.Response.Content.Comment = fmt.Sprintf("error body: the recording keeps its first %d bytes", mcp.MaxErrorBody)
+		if b.errCut > 0 {
+			e.Response.BodySize, e.Response.Content.Size = int(b.errCut), int(b.errCut)
+			e.Response.Content.Comment += fmt.Sprintf(" of %d", b.errCut)
+		}
 	}
 	statusAt := b.statusAt
 	if statusAt.IsZero() {

@@ -2,26 +2,34 @@ package store
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/sonde-mcp/sonde/internal/mdsafe"
+	"github.com/sonde-mcp/sonde/internal/prettyjson"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
 // mdBlockLimit caps one JSON block of the transcript.
 const mdBlockLimit = 4 << 10
 
+// mdLineLimit is how much of one recorded line the transcript reads: it
+// shows 4 KiB of a payload, so a 150 MB line is read through, not held.
+const mdLineLimit = 1 << 20
+
 // ExportMarkdown writes a readable transcript of a recording: a summary
 // table, then every request, answer, notification, state change, error and
 // note in order, with its time from the start, JSON pretty-printed (long
 // payloads cut at 4 KiB, with the full size stated). Keepalive traffic is
 // folded into one line per run. All server text is stripped of terminal
-// control sequences. It moves the reader's cursor.
+// control sequences, and none of it can become Markdown or HTML (an image
+// that loads, a link, a heading, a tag): on one line it is a code span,
+// over several lines a fenced block, each delimited by more backticks than
+// the text holds in a row. It moves the reader's cursor.
 func ExportMarkdown(w io.Writer, r *Reader) error {
 	bw := bufio.NewWriter(w)
 	h := r.Header()
@@ -30,11 +38,12 @@ func ExportMarkdown(w io.Writer, r *Reader) error {
 	if title == "" {
 		title = h.Target
 	}
-	fmt.Fprintf(bw, "# sonde session: %s\n\n", mdInline(title))
+	fmt.Fprintf(bw, "# sonde session: %s\n\n", mdsafe.Inline(title))
 	fmt.Fprintf(bw, "| | |\n|---|---|\n")
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(bw, "| %s | %s |\n", k, strings.ReplaceAll(mdInline(v), "|", `\|`))
+			// A table splits cells at every |, code spans included.
+			fmt.Fprintf(bw, "| %s | %s |\n", k, mdsafe.Cell(v))
 		}
 	}
 	row("Target", h.Target)
@@ -51,7 +60,7 @@ func ExportMarkdown(w io.Writer, r *Reader) error {
 		row("Note", "the recording was not closed cleanly (cut by a crash, or still being written)")
 	}
 	if r.Info() != nil && r.Info().Instructions != "" {
-		fmt.Fprintf(bw, "\n**Server instructions:**\n\n%s\n", mdQuote(r.Info().Instructions))
+		fmt.Fprintf(bw, "\n**Server instructions:**\n\n%s\n", mdsafe.Fence("text", termsafe.Text(r.Info().Instructions)))
 	}
 	fmt.Fprintf(bw, "\n## Transcript\n\n")
 
@@ -69,10 +78,12 @@ func ExportMarkdown(w io.Writer, r *Reader) error {
 			keep = 0
 		}
 	}
-	for e, err := range r.Events() {
+	state := session.New() // decodes each message once, and says where the session ended
+	for e, err := range r.EventsUpTo(mdLineLimit) {
 		if err != nil {
 			return err
 		}
+		ch := state.Apply(e)
 		if e.IsKeepalive() {
 			keep++
 			continue
@@ -81,45 +92,46 @@ func ExportMarkdown(w io.Writer, r *Reader) error {
 		at := "`+" + fmtSeconds(e.Time.Sub(h.Start)) + "`"
 		switch e.Kind {
 		case mcp.KindMessage:
-			writeMessage(bw, at, &e)
+			writeMessage(bw, at, &e, ch.Message)
 		case mcp.KindHTTP:
 			if e.Status != 0 {
 				ct := ""
 				if e.ContentType != "" {
-					ct = " " + mdInline(e.ContentType)
+					ct = " " + mdsafe.Inline(e.ContentType)
 				}
 				fmt.Fprintf(bw, "- %s ← HTTP %d%s (%s)\n", at, e.Status, ct, e.HTTPMethod)
 			} else {
-				fmt.Fprintf(bw, "- %s → %s %s\n", at, e.HTTPMethod, mdInline(e.URL))
+				fmt.Fprintf(bw, "- %s → %s %s\n", at, e.HTTPMethod, mdsafe.Inline(e.URL))
 			}
 		case mcp.KindState:
-			fmt.Fprintf(bw, "- %s **%s** %s\n", at, mdInline(e.Label()), mdInline(e.Summary()))
+			fmt.Fprintf(bw, "- %s **%s** %s\n", at, mdsafe.Inline(e.Label()), mdsafe.Inline(e.Summary()))
 		case mcp.KindError:
-			fmt.Fprintf(bw, "- %s **error**: %s\n", at, mdInline(e.Summary()))
+			fmt.Fprintf(bw, "- %s **error**: %s\n", at, mdsafe.Inline(e.Summary()))
 		case mcp.KindStderr:
-			fmt.Fprintf(bw, "- %s stderr: `%s`\n", at, strings.ReplaceAll(termsafe.Line(e.Text), "`", "'"))
+			fmt.Fprintf(bw, "- %s stderr: %s\n", at, mdsafe.Inline(e.Text))
 		default:
-			fmt.Fprintf(bw, "- %s %s %s\n", at, mdInline(e.Label()), mdInline(e.Summary()))
+			fmt.Fprintf(bw, "- %s %s %s\n", at, mdsafe.Inline(e.Label()), mdsafe.Inline(e.Summary()))
 		}
 	}
 	flushKeep()
+	// what the UI showed at the end (the same State)
+	if facts := state.Summary(); len(facts) > 0 {
+		fmt.Fprintf(bw, "\n## At the end\n\n| | |\n|---|---|\n")
+		for _, f := range facts {
+			row(f.Name, f.Value)
+		}
+	}
 	return bw.Flush()
 }
 
-func writeMessage(w io.Writer, at string, e *mcp.Event) {
+func writeMessage(w io.Writer, at string, e *mcp.Event, m *session.Message) {
 	arrow := "→"
 	if e.Dir == mcp.DirIn {
 		arrow = "←"
 	}
-	var m struct {
-		Params json.RawMessage `json:"params"`
-		Result json.RawMessage `json:"result"`
-		Error  json.RawMessage `json:"error"`
-	}
-	json.Unmarshal(e.Raw, &m)
 	id := ""
-	if e.ID != "" {
-		id = " #" + strings.Trim(e.ID, `"`)
+	if e.ID != "" { // the server chooses the ids of its requests
+		id = " " + mdsafe.Inline("#"+strings.Trim(e.ID, `"`))
 	}
 	var head, body string
 	switch e.RPC {
@@ -128,93 +140,64 @@ func writeMessage(w io.Writer, at string, e *mcp.Event) {
 		if e.RPC == mcp.RPCNotification {
 			level = "####"
 		}
-		head = fmt.Sprintf("%s %s %s `%s`%s", level, at, arrow, mdCode(e.Method), id)
-		if name := requestTarget(m.Params); name != "" {
-			head += " " + mdInline(name)
+		head = fmt.Sprintf("%s %s %s %s%s", level, at, arrow, mdsafe.Inline(e.Method), id)
+		if name := m.Subject(); name != "" {
+			head += " " + mdsafe.Inline(name)
 		}
 		body = string(m.Params)
 	case mcp.RPCResponse:
 		head = fmt.Sprintf("#### %s %s result%s", at, arrow, id)
 		if e.ReqMethod != "" {
-			head += " (`" + mdCode(e.ReqMethod) + "`"
+			head += " (" + mdsafe.Inline(e.ReqMethod)
 			if e.Latency > 0 {
 				head += ", " + fmtMillis(e.Latency)
 			}
 			head += ")"
 		}
-		if IsError(e) {
+		if m.IsError || e.Err != "" {
 			head += " **isError**"
 		}
 		body = string(m.Result)
 	case mcp.RPCErrorResponse:
 		head = fmt.Sprintf("#### %s %s **error**%s", at, arrow, id)
 		if e.ReqMethod != "" {
-			head += " (`" + mdCode(e.ReqMethod) + "`)"
+			head += " (" + mdsafe.Inline(e.ReqMethod) + ")"
 		}
-		body = string(m.Error)
+		body = string(m.ErrorRaw)
 	default:
 		head = fmt.Sprintf("#### %s %s message", at, arrow)
+		body = string(e.Raw)
+	}
+	if m == nil || e.Truncated > int64(len(e.Raw)) {
+		// The line was read only as far as its start (EventsUpTo): what
+		// there is of the payload, as it came.
 		body = string(e.Raw)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, head)
 	if e.Err != "" {
-		fmt.Fprintf(w, "\n> %s\n", mdInline(e.Err))
+		fmt.Fprintf(w, "\n> %s\n", mdsafe.Inline(e.Err))
 	}
 	if body != "" && body != "null" {
-		writeJSONBlock(w, []byte(body))
+		writeJSONBlock(w, []byte(body), max(e.Truncated, int64(len(body))))
 	}
 	fmt.Fprintln(w)
 }
 
-// requestTarget is a request's tool/prompt name or resource URI.
-func requestTarget(params json.RawMessage) string {
-	var p struct {
-		Name string `json:"name"`
-		URI  string `json:"uri"`
+// writeJSONBlock writes the start of raw, indented; size is the size of
+// the whole (more than len(raw) when only its start was read).
+func writeJSONBlock(w io.Writer, raw []byte, size int64) {
+	text, cut := prettyjson.Indent(raw, mdBlockLimit)
+	if size > int64(len(raw)) {
+		text, cut = prettyjson.IndentStart(raw, mdBlockLimit)
+		cut = true
 	}
-	json.Unmarshal(params, &p)
-	if p.Name != "" {
-		return p.Name
-	}
-	return p.URI
-}
-
-func writeJSONBlock(w io.Writer, raw []byte) {
-	var b bytes.Buffer
-	if json.Indent(&b, raw, "", "  ") != nil {
-		b.Reset()
-		b.Write(raw)
-	}
-	text := b.String()
 	note := ""
-	if len(text) > mdBlockLimit {
-		note = fmt.Sprintf("\n_(%d bytes, cut at %d)_\n", len(text), mdBlockLimit)
-		text = text[:mdBlockLimit] + "\n…"
+	if cut {
+		note = fmt.Sprintf("\n_(cut at %d bytes; the message has %d)_\n", mdBlockLimit, size)
+		text += "\n…"
 	}
-	text = termsafe.Text(text)
-	fence := "```"
-	for strings.Contains(text, fence) {
-		fence += "`"
-	}
-	fmt.Fprintf(w, "\n%sjson\n%s\n%s\n%s", fence, text, fence, note)
-}
-
-// mdInline makes server text safe on one markdown line.
-func mdInline(s string) string {
-	s = termsafe.Line(s)
-	r := strings.NewReplacer("\n", " ", "<", "&lt;", ">", "&gt;")
-	return r.Replace(s)
-}
-
-func mdCode(s string) string { return strings.ReplaceAll(termsafe.Line(s), "`", "'") }
-
-func mdQuote(s string) string {
-	lines := strings.Split(termsafe.Text(s), "\n")
-	for i, l := range lines {
-		lines[i] = "> " + l
-	}
-	return strings.Join(lines, "\n")
+	fmt.Fprintf(w, "\n%s\n%s", mdsafe.Fence("json", termsafe.Text(text)), note)
 }
 
 func fmtSeconds(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }

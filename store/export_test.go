@@ -25,8 +25,11 @@ func recordDemo(t *testing.T, url string, transport mcp.TransportKind) string {
 	}
 	t.Cleanup(func() { srv.Close() })
 	u := srv.URL
-	if url == "sse" {
+	switch url {
+	case "sse":
 		u = srv.SSEURL
+	case "redirect":
+		u = srv.RedirectURL
 	}
 	path := filepath.Join(t.TempDir(), "demo.jsonl")
 	liveSession(t, u, path, mcp.Config{Transport: transport})
@@ -140,6 +143,52 @@ func TestExportHAR(t *testing.T) {
 	}
 }
 
+// A session through a redirect: the 307 is its own entry with its
+// redirectURL, and the next hop carries the request body and the answer.
+func TestExportHARRedirect(t *testing.T) {
+	r := openT(t, recordDemo(t, "redirect", mcp.TransportHTTP))
+	var b bytes.Buffer
+	if err := ExportHAR(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var har struct {
+		Log struct {
+			Entries []struct {
+				Request struct {
+					Method, URL string
+					PostData    *struct{ Text string }
+				}
+				Response struct {
+					Status      int
+					RedirectURL string
+					Content     struct{ Text string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &har); err != nil {
+		t.Fatal(err)
+	}
+	var redirects, answered int
+	for _, e := range har.Log.Entries {
+		switch {
+		case e.Response.Status == 307:
+			redirects++
+			if !strings.HasSuffix(e.Response.RedirectURL, demo.StreamablePath) || !strings.HasSuffix(e.Request.URL, demo.RedirectPath) {
+				t.Errorf("redirect entry %s → %q", e.Request.URL, e.Response.RedirectURL)
+			}
+		case e.Request.Method == "POST" && strings.Contains(e.Response.Content.Text, `"result"`):
+			answered++
+			if e.Request.PostData == nil || !strings.Contains(e.Request.PostData.Text, `"method"`) || strings.HasSuffix(e.Request.URL, demo.RedirectPath) {
+				t.Errorf("answered entry %s lacks its request body", e.Request.URL)
+			}
+		}
+	}
+	if redirects < 2 || answered < 2 {
+		t.Fatalf("%d redirects, %d answered POSTs:\n%s", redirects, answered, b.String()[:min(b.Len(), 3000)])
+	}
+}
+
 func TestExportHARRefusesStdio(t *testing.T) {
 	evs := synth(5)
 	evs[1].Info.Transport = mcp.TransportStdio
@@ -157,8 +206,8 @@ func TestExportMarkdown(t *testing.T) {
 	}
 	md := b.String()
 	for _, want := range []string{
-		"# sonde session: sonde-demo", "| Transport | http |", "## Transcript",
-		"→ `tools/list` #", "→ `tools/call` #", " echo", `"text": "hi`, "result #", "(`tools/call`, ",
+		"# sonde session: `sonde-demo", "| Transport | `http` |", "## Transcript",
+		"→ `tools/list` `#", "→ `tools/call` `#", " `echo`", `"text": "hi`, "result `#", "(`tools/call`, ",
 		"**isError**", "**error**", "boom", "notifications/progress", "```json",
 	} {
 		if !strings.Contains(md, want) {

@@ -180,6 +180,87 @@ func isEventLine(line []byte) bool {
 	return bytes.HasPrefix(line, eventPrefix) && line[len(line)-1] == '}'
 }
 
+// isEventHead is isEventLine for a line of which head is the start and
+// last the last byte.
+func isEventHead(head []byte, last byte) bool {
+	return bytes.HasPrefix(head, eventPrefix) && last == '}'
+}
+
+// decodeHeadOrLine decodes an event line, or the first bytes (head) of one
+// n bytes long.
+func decodeHeadOrLine(head []byte, n int64, start time.Time) (mcp.Event, time.Duration, error) {
+	if int64(len(head)) < n {
+		return decodeEventHead(head, n, start)
+	}
+	return decodeEvent(head, start)
+}
+
+// decodeEventHead decodes an event line n bytes long of which only the
+// first bytes (head) are at hand: every field but the payload, which the
+// line format writes last; Raw is the start of the payload that head
+// holds, Truncated the line's length.
+func decodeEventHead(head []byte, n int64, start time.Time) (mcp.Event, time.Duration, error) {
+	i, key := payloadAt(head)
+	if i < 0 {
+		return mcp.Event{}, 0, fmt.Errorf("a line of %d bytes whose fields do not fit its first %d", n, len(head))
+	}
+	fields := append(append([]byte(nil), head[:i]...), '}')
+	e, t, err := decodeEvent(fields, start)
+	if err != nil {
+		return e, t, err
+	}
+	v := head[i+len(key)+4:] // past `,"key":`
+	switch key {
+	case "raw":
+		e.Raw = append(json.RawMessage(nil), v...)
+	case "raw_text":
+		e.Raw = json.RawMessage(stringStart(v))
+	}
+	e.Truncated = n
+	return e, t, nil
+}
+
+// payloadAt finds the payload member (raw, raw_text or raw_b64) of an
+// event line's top-level object in its start b: the index of the comma
+// before it and its name, or -1.
+func payloadAt(b []byte) (int, string) {
+	depth, inStr := 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inStr && c == '\\':
+			i++
+		case inStr:
+			inStr = c != '"'
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' && depth == 1:
+			for _, key := range []string{"raw", "raw_text", "raw_b64"} {
+				if bytes.HasPrefix(b[i+1:], []byte(`"`+key+`":`)) {
+					return i, key
+				}
+			}
+		}
+	}
+	return -1, ""
+}
+
+// stringStart decodes the start of a JSON string literal that was cut
+// anywhere, an escape sequence included.
+func stringStart(lit []byte) string {
+	for k := 0; k <= 12 && k < len(lit); k++ {
+		var s string
+		if json.Unmarshal(append(append([]byte(nil), lit[:len(lit)-k]...), '"'), &s) == nil {
+			return s
+		}
+	}
+	return ""
+}
+
 func isTrailerLine(line []byte) bool {
 	return bytes.HasPrefix(line, trailerPrefix) && line[len(line)-1] == '}'
 }

@@ -17,7 +17,7 @@ import (
 // type later and lost by the line format makes TestLineKeepsEveryField fail.
 func fullEvent() mcp.Event {
 	return mcp.Event{
-		Seq: 42, Time: t0.Add(1500 * time.Millisecond), Dir: mcp.DirIn, Kind: mcp.KindMessage, Stream: "POST",
+		Seq: 42, Time: t0.Add(1500 * time.Millisecond), Dir: mcp.DirIn, Kind: mcp.KindMessage, Stream: "POST", Via: `"6"`,
 		RPC: mcp.RPCResponse, Method: "m", ID: `"7"`, ReqMethod: "tools/call", Latency: 1234567,
 		Raw:      json.RawMessage(`{"jsonrpc": "2.0", "id": "7", "result": {"a": "<b>&"}}`),
 		SSEEvent: "message", SSEID: "s1", SSERetry: 500,
@@ -27,7 +27,8 @@ func fullEvent() mcp.Event {
 		Info: &mcp.ConnInfo{Transport: mcp.TransportHTTP, Protocol: "2025-11-25", Era: "legacy", SessionID: "sid",
 			Endpoint: "http://h/e", Server: json.RawMessage(`{"name":"s"}`), Capabilities: json.RawMessage(`{"tools":{}}`),
 			Instructions: "use it", Reconnects: 2, Reason: "why"},
-		Text: "text ✓", Truncated: 5, Err: "oops",
+		Text: "text ✓", Body: "{\"error\":\"bad\"}", Truncated: 5, Err: "oops",
+		Keepalive: true,
 	}
 }
 
@@ -128,7 +129,7 @@ func TestFastEncoderMatchesEncodingJSON(t *testing.T) {
 	tricky := "quote\" back\\ nl\n cr\r tab\t bs\b ff\f nul\x00 esc\x1b del\x7f <b>&amp; \u2028\u2029 é 日本 \xff\xfe bad"
 	evs := append(synth(200), fullEvent())
 	e := fullEvent()
-	e.Text, e.Err, e.Method, e.URL = tricky, tricky, tricky, tricky
+	e.Text, e.Body, e.Err, e.Method, e.URL = tricky, tricky, tricky, tricky, tricky
 	e.Header = http.Header{"X": {tricky}}
 	e.Info.Instructions = tricky
 	evs = append(evs, e)

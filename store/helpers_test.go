@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 )
 
 var t0 = time.Date(2026, 11, 22, 3, 10, 1, 123456789, time.UTC)
@@ -126,4 +127,29 @@ func fileMode(t *testing.T, path string) os.FileMode {
 		t.Fatal(err)
 	}
 	return fi.Mode().Perm()
+}
+
+func equalRaw(a, b []json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if string(a[i]) != string(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// rawItems are a listing's items as the server sent them.
+func rawItems(s *session.State, k session.ListKind) []json.RawMessage {
+	var out []json.RawMessage
+	for _, it := range s.Lists[k].Items {
+		out = append(out, it.Raw)
+	}
+	return out
+}
+
+func msg(dir mcp.Dir, rpc mcp.RPCType, method, id, reqMethod, raw string) mcp.Event {
+	return mcp.Event{Dir: dir, Kind: mcp.KindMessage, RPC: rpc, Method: method, ID: id, ReqMethod: reqMethod, Raw: json.RawMessage(raw)}
 }

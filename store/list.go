@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
@@ -39,6 +42,10 @@ type Summary struct {
 	Complete bool `json:"complete"`
 	// Skipped counts lines that could not be read (incomplete files only).
 	Skipped int `json:"skipped,omitempty"`
+	// Unreadable says why a file named like a recording could not be read
+	// as one (empty, not a recording, a newer format...); Path, Start (the
+	// file's modification time) and Size are then all there is.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // Summarize describes one recording. A cleanly closed file is described
@@ -84,23 +91,38 @@ func tailTrailer(f io.ReaderAt, size int64) (Trailer, bool) {
 	return tr, err == nil
 }
 
-// List describes the recordings in dir, newest first. A directory that
-// does not exist holds no recordings.
+// List describes the recordings in dir, newest first. A file named like a
+// recording that cannot be read as one is listed too, with the reason
+// (Summary.Unreadable), rather than left out without a word. A directory
+// that does not exist holds no recordings.
 func List(dir string) ([]Summary, error) {
-	files, err := recordings(dir)
+	ents, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Summary, 0, len(files))
-	for _, f := range files {
-		s, err := Summarize(f.path)
-		if err != nil {
+	var out []Summary
+	for _, de := range ents {
+		if !de.Type().IsRegular() || !strings.HasSuffix(de.Name(), Extension) {
 			continue
+		}
+		p := filepath.Join(dir, de.Name())
+		s, err := Summarize(p)
+		if err != nil {
+			s = Summary{Path: p, Unreadable: strings.TrimPrefix(err.Error(), p+": ")}
+			if fi, ierr := de.Info(); ierr == nil {
+				s.Start, s.Size = fi.ModTime(), fi.Size()
+			}
 		}
 		out = append(out, s)
 	}
+	slices.SortFunc(out, func(a, b Summary) int {
+		if c := b.Start.Compare(a.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(b.Path, a.Path)
+	})
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 )
 
 // KindRewind marks, in a [Player]'s event stream, that the replay position
@@ -18,7 +19,7 @@ import (
 // tools, resources, templates and prompts from before the context window,
 // then the last PlayerOptions.Context events before the position, all
 // delivered at once. Its Text says where the replay moved to.
-const KindRewind mcp.Kind = "replay-rewind"
+const KindRewind = session.KindRewind
 
 // Speeds.
 const (

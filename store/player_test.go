@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 )
 
 // fakeClock is a Clock that moves only when told to.
@@ -54,19 +56,19 @@ func (c *fakeClock) Advance(d time.Duration) {
 // waitTimer waits until the player asked for a wait and returns it.
 func (c *fakeClock) waitTimer(t *testing.T, n int) time.Duration {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var d time.Duration
+	if !testenv.Poll(10*time.Second, func() bool {
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		if len(c.waits) >= n {
-			d := c.waits[n-1]
-			c.mu.Unlock()
-			return d
+			d = c.waits[n-1]
+			return true
 		}
-		c.mu.Unlock()
-		time.Sleep(time.Millisecond)
+		return false
+	}) {
+		t.Fatalf("the player never waited a %dth time", n)
 	}
-	t.Fatalf("the player never waited a %dth time", n)
-	return 0
+	return d
 }
 
 func recv(t *testing.T, p *Player, n int) []mcp.Event {
@@ -99,17 +101,11 @@ func quiet(t *testing.T, p *Player) {
 // status waits until the player's status satisfies ok.
 func status(t *testing.T, p *Player, ok func(PlayerStatus) bool) PlayerStatus {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s := p.Status()
-		if ok(s) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status %+v", s)
-		}
-		time.Sleep(time.Millisecond)
+	var s PlayerStatus
+	if !testenv.Poll(10*time.Second, func() bool { s = p.Status(); return ok(s) }) {
+		t.Fatalf("status %+v", s)
 	}
+	return s
 }
 
 func openSynth(t *testing.T, n int) ([]mcp.Event, *Reader) {
@@ -128,7 +124,8 @@ func TestPlayerInstant(t *testing.T) {
 	p := NewPlayer(r, PlayerOptions{Speed: Instant})
 	defer p.Close()
 	diffEvents(t, recv(t, p, len(evs)), evs)
-	s := status(t, p, func(s PlayerStatus) bool { return s.AtEnd })
+	// Delivery streams ahead of the index: Len (and Duration) are known once it is built.
+	s := status(t, p, func(s PlayerStatus) bool { return s.AtEnd && s.Len >= 0 })
 	if s.Pos != 1000 || s.Len != 1000 || s.Playing || s.Duration != 999*time.Millisecond || s.At != s.Duration {
 		t.Fatalf("status at the end %+v", s)
 	}
@@ -319,14 +316,14 @@ func TestPlayerRewindContext(t *testing.T) {
 	}
 	// The browsers rebuilt from what the player sent equal those of the
 	// full recording up to 2500.
-	var full, replay Catalog
+	full, replay := session.New(), session.New()
 	for _, e := range evs[:2500] {
-		full.Add(e)
+		full.Apply(e)
 	}
 	for _, e := range rest {
-		replay.Add(e)
+		replay.Apply(e)
 	}
-	if len(full.Tools) == 0 || !equalRaw(full.Tools, replay.Tools) || replay.Info == nil {
-		t.Fatalf("catalog after a rewind: %s vs %s", full.Tools, replay.Tools)
+	if len(full.Lists[session.Tools].Items) == 0 || !equalRaw(rawItems(full, session.Tools), rawItems(replay, session.Tools)) || replay.Conn.Info == nil {
+		t.Fatalf("listings after a rewind: %s vs %s", rawItems(full, session.Tools), rawItems(replay, session.Tools))
 	}
 }

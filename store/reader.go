@@ -85,12 +85,21 @@ func Open(path string) (*Reader, error) {
 	r := &Reader{f: f, path: path}
 	r.ix.cond = sync.NewCond(&r.ix.mu)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
-	lr := newLineReader(f, 0, 64<<10)
-	line, err := lr.next()
+	// The header and the first `connected` event are looked for in the
+	// first 4 MiB only: a file whose first line is 150 MB is read no
+	// further than that.
+	lr := newLineReader(limitedAt{f, infoSpan}, 0, 64<<10)
+	line, n, _, err := lr.nextHead(64<<10, nil)
+	if err == nil && int64(len(line)) < n {
+		err = fmt.Errorf("%w (its first line is longer than any header)", ErrNotRecording)
+	}
 	if err != nil {
 		f.Close()
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: %w (empty or cut before the header was written)", path, ErrNotRecording)
+		}
+		if errors.Is(err, ErrNotRecording) {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return nil, err
 	}
@@ -107,15 +116,39 @@ func Open(path string) (*Reader, error) {
 	return r, nil
 }
 
-// findInfo looks at the first lines (up to 4 MiB) for the first
-// `connected` state event and fills the derived header fields.
+// infoSpan is how much of a file's start Open reads.
+const infoSpan = 4 << 20
+
+// limitedAt reads a file up to n bytes.
+type limitedAt struct {
+	f io.ReaderAt
+	n int64
+}
+
+func (l limitedAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= l.n {
+		return 0, io.EOF
+	}
+	if rest := l.n - off; int64(len(p)) > rest {
+		k, err := l.f.ReadAt(p[:rest], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return k, err
+	}
+	return l.f.ReadAt(p, off)
+}
+
+// findInfo looks at the first lines (within the first 4 MiB of the file)
+// for the first `connected` state event and fills the derived header
+// fields.
 func (r *Reader) findInfo(lr *lineReader) {
-	for lr.off-r.first < 4<<20 {
-		line, err := lr.next()
+	for {
+		line, n, last, err := lr.nextHead(infoSpan, nil)
 		if err != nil {
 			return
 		}
-		if !isEventLine(line) || !bytes.Contains(line, []byte(`"state":"connected"`)) {
+		if int64(len(line)) < n || !isEventHead(line, last) || !bytes.Contains(line, []byte(`"state":"connected"`)) {
 			continue
 		}
 		e, _, err := decodeEvent(line, r.header.Start)
@@ -164,11 +197,36 @@ func (r *Reader) Close() error {
 func (r *Reader) Next() (mcp.Event, error) {
 	r.cmu.Lock()
 	defer r.cmu.Unlock()
-	e, _, err := r.nextEvent(&r.cur)
+	e, _, err := r.nextEvent(&r.cur, 0)
 	if err == nil {
 		r.ord++
 	}
 	return e, err
+}
+
+// EventsUpTo is [Reader.Events] for readers that show only the start of a
+// payload (the markdown export, a printed replay): a line longer than max
+// bytes is decoded from its first max bytes, so it costs max bytes of
+// memory, not its length. Such an event has every field but its payload;
+// Raw is the payload's start (no longer valid JSON) and Truncated the
+// line's length.
+func (r *Reader) EventsUpTo(max int) iter.Seq2[mcp.Event, error] {
+	return func(yield func(mcp.Event, error) bool) {
+		for {
+			r.cmu.Lock()
+			e, _, err := r.nextEvent(&r.cur, max)
+			if err == nil {
+				r.ord++
+			}
+			r.cmu.Unlock()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if !yield(e, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // Events yields the events from the cursor to the end, as Next returns
@@ -205,31 +263,53 @@ func (r *Reader) Seek(i int) error {
 	r.cur.reset(off)
 	r.ord = ord
 	for r.ord < i {
-		line, err := r.cur.next()
+		head, _, last, err := r.cur.nextHead(len(eventPrefix), nil)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return err
 		}
-		if isEventLine(line) {
+		if isEventHead(head, last) {
 			r.ord++
 		}
 	}
 	return nil
 }
 
-// nextEvent reads event lines from lr, skipping other lines.
-func (r *Reader) nextEvent(lr *lineReader) (mcp.Event, time.Duration, error) {
+// nextEvent reads event lines from lr, skipping other lines. With max > 0
+// a line longer than max bytes is decoded from its first max bytes
+// ([decodeEventHead]).
+func (r *Reader) nextEvent(lr *lineReader, max int) (mcp.Event, time.Duration, error) {
 	for {
-		line, err := lr.next()
+		var (
+			line []byte
+			n    int64
+			last byte
+			err  error
+		)
+		if max > 0 {
+			line, n, last, err = lr.nextHead(max, nil)
+		} else {
+			line, err = lr.next()
+			n = int64(len(line))
+			if len(line) > 0 {
+				last = line[len(line)-1]
+			}
+		}
 		if err != nil {
 			return mcp.Event{}, 0, err
 		}
-		if !isEventLine(line) {
+		if !isEventHead(line, last) {
 			continue
 		}
-		e, t, err := decodeEvent(line, r.header.Start)
+		var e mcp.Event
+		var t time.Duration
+		if int64(len(line)) < n {
+			e, t, err = decodeEventHead(line, n, r.header.Start)
+		} else {
+			e, t, err = decodeEvent(line, r.header.Start)
+		}
 		if err != nil {
 			t, _ = lineTime(line)
 			return mcp.Event{Time: r.header.Start.Add(t), Dir: mcp.DirMeta, Kind: mcp.KindError,
@@ -241,12 +321,20 @@ func (r *Reader) nextEvent(lr *lineReader) (mcp.Event, time.Duration, error) {
 
 // At returns event i.
 func (r *Reader) At(i int) (mcp.Event, error) {
-	e, _, err := r.at(i)
+	e, _, err := r.at(i, 0)
 	return e, err
 }
 
-// at reads event i and its offset from the start.
-func (r *Reader) at(i int) (mcp.Event, time.Duration, error) {
+// AtUpTo is At for a reader that cannot hold any line: a line longer than
+// max bytes is decoded from its first max bytes, as [Reader.EventsUpTo]
+// does.
+func (r *Reader) AtUpTo(i, max int) (mcp.Event, error) {
+	e, _, err := r.at(i, max)
+	return e, err
+}
+
+// at reads event i and its offset from the start; max as for nextEvent.
+func (r *Reader) at(i, max int) (mcp.Event, time.Duration, error) {
 	r.rmu.Lock()
 	defer r.rmu.Unlock()
 	off, ord, err := r.locate(i)
@@ -255,26 +343,33 @@ func (r *Reader) at(i int) (mcp.Event, time.Duration, error) {
 	}
 	r.rand.reset(off)
 	for ; ord < i; ord++ {
-		if _, err := r.skipEvent(&r.rand); err != nil {
+		if _, err := r.skipEvent(&r.rand, nil); err != nil {
 			return mcp.Event{}, 0, err
 		}
 	}
-	e, t, err := r.nextEvent(&r.rand)
+	e, t, err := r.nextEvent(&r.rand, max)
 	if errors.Is(err, io.EOF) {
 		return mcp.Event{}, 0, fmt.Errorf("event %d: %w", i, io.EOF)
 	}
 	return e, t, err
 }
 
-// skipEvent moves past one event line.
-func (r *Reader) skipEvent(lr *lineReader) ([]byte, error) {
+// skipEvent moves past one event line and returns its head (the line
+// itself when it is short) and hints.
+func (r *Reader) skipEvent(lr *lineReader, h *lineHints) ([]byte, error) {
+	head, _, err := r.skipEventN(lr, h)
+	return head, err
+}
+
+// skipEventN is skipEvent that also returns the line's length.
+func (r *Reader) skipEventN(lr *lineReader, h *lineHints) ([]byte, int64, error) {
 	for {
-		line, err := lr.next()
+		head, n, last, err := lr.nextHead(4096, h)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		if isEventLine(line) {
-			return line, nil
+		if isEventHead(head, last) {
+			return head, n, nil
 		}
 	}
 }
@@ -323,6 +418,7 @@ func (r *Reader) scan() {
 	var (
 		count, skipped int
 		last           time.Duration
+		hints          lineHints
 		marks          []mark
 		errs, states   bitset
 		trailer        *Trailer
@@ -350,7 +446,7 @@ func (r *Reader) scan() {
 			}
 		}
 		off := lr.off
-		line, rerr := lr.next()
+		line, length, lastByte, rerr := lr.nextHead(4096, &hints)
 		if rerr != nil {
 			if errors.Is(rerr, io.EOF) {
 				if lr.partial > 0 {
@@ -362,20 +458,20 @@ func (r *Reader) scan() {
 			break
 		}
 		switch {
-		case isEventLine(line):
+		case isEventHead(line, lastByte):
 			t, _ := lineTime(line)
 			if count%IndexStride == 0 {
 				marks = append(marks, mark{off: off, t: t})
 			}
-			if errorHint(line) {
+			if hints.err {
 				errs.set(count)
 			}
-			if stateHint(line) {
+			if hints.state {
 				states.set(count)
 			}
 			last = max(last, t)
 			count++
-		case isTrailerLine(line):
+		case int64(len(line)) == length && isTrailerLine(line):
 			if tr, terr := decodeTrailer(line); terr == nil {
 				trailer = &tr
 			} else {
@@ -476,7 +572,7 @@ func (r *Reader) countUpTo(ord int, off int64, t time.Duration, limit int) int {
 	defer r.rmu.Unlock()
 	r.rand.reset(off)
 	for ord < limit {
-		line, err := r.skipEvent(&r.rand)
+		line, err := r.skipEvent(&r.rand, nil)
 		if err != nil {
 			break
 		}
@@ -513,7 +609,7 @@ func (r *Reader) TimeAt(i int) (time.Duration, error) {
 	}
 	r.rand.reset(off)
 	for {
-		line, err := r.skipEvent(&r.rand)
+		line, err := r.skipEvent(&r.rand, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -555,13 +651,15 @@ func (r *Reader) NextRequest(from int) int {
 		return -1
 	}
 	r.rand.reset(off)
+	var h lineHints
 	for {
-		line, err := r.skipEvent(&r.rand)
+		line, n, err := r.skipEventN(&r.rand, &h)
 		if err != nil {
 			return -1
 		}
-		if ord >= from && bytes.Contains(line, hintRequest) {
-			if e, _, err := decodeEvent(line, r.header.Start); err == nil && IsRequest(&e) {
+		if ord >= from && h.request {
+			// a long line is decoded from its start: IsRequest needs no payload
+			if e, _, err := decodeHeadOrLine(line, n, r.header.Start); err == nil && IsRequest(&e) {
 				return ord
 			}
 		}
@@ -583,7 +681,9 @@ func (r *Reader) prevStates(i, limit int) []int {
 }
 
 // Stats summarises a recording, waiting for the index scan; Errors
-// decodes the error candidates to confirm them.
+// decodes the error candidates to confirm them (a line over 1 MiB only as
+// far as its fields: a tool result that big counts as an error by its
+// event's fields, not by an isError inside it).
 func (r *Reader) Stats() Stats {
 	ix := r.waitIndex()
 	ix.mu.Lock()
@@ -594,7 +694,9 @@ func (r *Reader) Stats() Stats {
 	errs := ix.errs
 	ix.mu.Unlock()
 	for i := errs.next(0); i >= 0; i = errs.next(i + 1) {
-		if e, err := r.At(i); err == nil && IsError(&e) {
+		// A line over 1 MiB is judged by its fields, without its payload:
+		// a listing must not cost what the longest line does.
+		if e, _, err := r.at(i, 1<<20); err == nil && IsError(&e) {
 			s.Errors++
 		}
 	}
@@ -680,6 +782,115 @@ func (lr *lineReader) next() ([]byte, error) {
 		}
 		return line, nil
 	}
+}
+
+// nextHead is next for lines of any length, holding at most max bytes of
+// one: it returns the line itself (without its line ending) when it fits
+// the reader's buffer, else its first max bytes; with the line's full
+// length and its last byte. h, if set, gets the line's hints, found over
+// the whole line piece by piece. Listing, indexing and seeking need no
+// more than that, so a 150 MB line costs them a read, not 150 MB of memory.
+// The slice is valid until the next call.
+func (lr *lineReader) nextHead(max int, h *lineHints) (head []byte, n int64, last byte, err error) {
+	for {
+		line, err := lr.br.ReadSlice('\n')
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			if err != nil {
+				if errors.Is(err, io.EOF) && len(line) > 0 {
+					lr.reset(lr.off) // leave the cut line unread: it may still be completed
+					lr.partial = len(line)
+				}
+				return nil, 0, 0, err
+			}
+			lr.off += int64(len(line))
+			line = bytes.TrimRight(line, "\r\n")
+			if len(line) == 0 {
+				continue
+			}
+			if h != nil {
+				*h = lineHints{}
+				h.scan(line)
+			}
+			return line, int64(len(line)), line[len(line)-1], nil
+		}
+		// A long line: keep its head, look at the rest as it passes. The
+		// line ending (any run of CR and LF, as next trims it) may span
+		// pieces: trail counts it, last is the byte before it.
+		if h != nil {
+			*h = lineHints{}
+		}
+		lr.long = append(lr.long[:0], line[:min(len(line), max)]...)
+		var total, trail int64
+		for {
+			if h != nil {
+				h.scan(line)
+			}
+			total += int64(len(line))
+			k := len(bytes.TrimRight(line, "\r\n"))
+			if k == 0 {
+				trail += int64(len(line))
+			} else {
+				trail, last = int64(len(line)-k), line[k-1]
+			}
+			if !errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
+			line, err = lr.br.ReadSlice('\n')
+			if room := max - len(lr.long); room > 0 {
+				lr.long = append(lr.long, line[:min(len(line), room)]...)
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				lr.reset(lr.off)
+				lr.partial = int(min(total, math.MaxInt32))
+			}
+			return nil, 0, 0, err
+		}
+		lr.off += total
+		n = total - trail
+		if n == 0 {
+			continue // only line breaks, as next skips them
+		}
+		head = lr.long
+		if int64(len(head)) > n {
+			head = head[:n]
+		}
+		return head, n, last, nil
+	}
+}
+
+// lineHints are the line-level hints (see classify.go) of one line, found
+// piece by piece: carry keeps the end of the previous piece, so a hint
+// split between two pieces is found too.
+type lineHints struct {
+	err, state, request bool
+	carry               [16]byte
+	nc                  int
+}
+
+func (h *lineHints) scan(piece []byte) {
+	if h.nc > 0 {
+		// the hints across the seam: the carry and the piece's start
+		var seam [32]byte
+		k := copy(seam[:], h.carry[:h.nc])
+		k += copy(seam[k:], piece[:min(len(piece), 15)])
+		h.look(seam[:k])
+	}
+	h.look(piece)
+	if len(piece) >= 15 {
+		h.nc = copy(h.carry[:], piece[len(piece)-15:])
+	} else {
+		// a short piece: the carry keeps the last 15 bytes seen
+		all := append(h.carry[:h.nc:h.nc], piece...)
+		h.nc = copy(h.carry[:], all[max(0, len(all)-15):])
+	}
+}
+
+func (h *lineHints) look(b []byte) {
+	h.err = h.err || errorHint(b)
+	h.state = h.state || stateHint(b)
+	h.request = h.request || bytes.Contains(b, hintRequest)
 }
 
 // ---- bitset ----

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"github.com/sonde-mcp/sonde/mcp"
 )
 
@@ -160,16 +161,8 @@ func TestReaderSeesAGrowingFile(t *testing.T) {
 
 func waitLines(t *testing.T, path string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b, _ := os.ReadFile(path)
-		if bytes.Count(b, []byte("\n")) >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: fewer than %d lines", path, n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !testenv.Poll(10*time.Second, func() bool { b, _ := os.ReadFile(path); return bytes.Count(b, []byte("\n")) >= n }) {
+		t.Fatalf("%s: fewer than %d lines", path, n)
 	}
 }
 
@@ -194,16 +187,9 @@ func TestRecorderCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Let it write a few MB, then kill it mid-stream.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			if fi, err := os.Stat(path); err == nil && fi.Size() > 4<<20 {
-				break
-			}
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("the child wrote too little:\n%s", out.String())
-			}
-			time.Sleep(2 * time.Millisecond)
+		if !testenv.Poll(20*time.Second, func() bool { fi, err := os.Stat(path); return err == nil && fi.Size() > 4<<20 }) {
+			cmd.Process.Kill()
+			t.Fatalf("the child wrote too little:\n%s", out.String())
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
@@ -250,6 +236,9 @@ func crashChild(path string) {
 		rec.Record(mcp.Event{Seq: uint64(i), Time: time.Now(), Dir: mcp.DirIn, Kind: mcp.KindMessage, RPC: mcp.RPCNotification,
 			Method: "notifications/message", Raw: []byte(`{"jsonrpc":"2.0","method":"notifications/message","params":{"data":"` + text + `"}}`)})
 		if i%20 == 0 {
+			// not synchronisation: the pace of a busy server (bursts of 20
+			// a millisecond), so the recorder keeps up and its buffer is
+			// written out mid-line, as in the field
 			time.Sleep(time.Millisecond)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
@@ -49,7 +50,7 @@ type RecorderOptions struct {
 	// redacted by mcp) names the target.
 	Header Header
 	// Secrets are values that must never reach the file (bearer token,
-	// secret header values; see [SecretsOf]). More can be added later with
+	// secret header values; see [mcp.Config.Secrets]). More can be added later with
 	// [Recorder.AddSecrets].
 	Secrets []string
 	// SecretHeaders names headers whose values are always replaced.
@@ -94,7 +95,7 @@ type RecorderStats struct {
 // at any moment leaves a file that opens with at most its last line cut.
 type Recorder struct {
 	opts  RecorderOptions
-	scrub atomic.Pointer[scrubber]
+	scrub atomic.Pointer[mcp.Scrubber]
 	smu   sync.Mutex // serializes AddSecrets
 
 	mu        sync.Mutex
@@ -214,7 +215,7 @@ func NewRecorder(opts RecorderOptions) (*Recorder, error) {
 	}
 	r := &Recorder{opts: opts, wake: make(chan struct{}, 1), closing: make(chan struct{}),
 		done: make(chan struct{}), enc: newLineEncoder(), idle: true}
-	r.scrub.Store(newScrubber(opts.Secrets, opts.SecretHeaders))
+	r.scrub.Store(mcp.NewScrubber(opts.Secrets, opts.SecretHeaders))
 	switch {
 	case opts.Path != "":
 		f, err := createFile(opts.Path, false)
@@ -258,13 +259,39 @@ func newSink(f *os.File, w io.Writer, path string) *sink {
 }
 
 // ensureDir creates dir (and its parents) with mode 0700 and tightens dir
-// itself to 0700 if it already existed.
+// itself to 0700 if it already existed. It refuses a dir that is a
+// symbolic link or belongs to another user: tightening that would change
+// something that is not sonde's (a link to /tmp cost /tmp its sticky bit),
+// and retention deletes files in it. The directory is opened without
+// following a link and changed through that handle, so it cannot be
+// swapped for a link in between.
 func ensureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("recording directory: %w", err)
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	f, err := openDirNoFollow(dir)
+	if err != nil {
+		// ELOOP or ENOTDIR for a link, depending on the system
+		if fi, lerr := os.Lstat(dir); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("recording directory %s is a symbolic link: sonde records only into a directory of its own (name the link's target instead)", dir)
+		}
+		if errors.Is(err, syscall.ENOTDIR) {
+			return fmt.Errorf("recording directory %s is not a directory", dir)
+		}
 		return fmt.Errorf("recording directory: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("recording directory: %w", err)
+	}
+	if uid, ok := ownerUID(fi); ok && uid != os.Geteuid() {
+		return fmt.Errorf("recording directory %s belongs to another user (uid %d): sonde records only into a directory of its own", dir, uid)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := f.Chmod(0o700); err != nil {
+			return fmt.Errorf("recording directory: %w", err)
+		}
 	}
 	return nil
 }
@@ -303,28 +330,13 @@ func openPrivate(path string, flags int) (*os.File, error) {
 	return f, nil
 }
 
-// eventSize estimates the memory an event holds.
-func eventSize(e *mcp.Event) int64 {
-	n := 512 + len(e.Raw) + len(e.Text) + len(e.Err) + len(e.URL)
-	for k, vs := range e.Header {
-		n += len(k) + 32
-		for _, v := range vs {
-			n += len(v) + 16
-		}
-	}
-	if e.Info != nil {
-		n += 256 + len(e.Info.Server) + len(e.Info.Capabilities) + len(e.Info.Instructions)
-	}
-	return int64(n)
-}
-
 // Record queues e for writing and returns at once; it is safe to call from
 // any goroutine and is meant for [mcp.Config.OnEvent] or a UI tee. Events
 // are written in the order Record is called. Record never blocks on the
 // disk: when more than MaxQueue bytes are waiting, e is counted as dropped
 // and the gap is marked in the file.
 func (r *Recorder) Record(e mcp.Event) {
-	size := eventSize(&e)
+	size := e.MemSize()
 	r.mu.Lock()
 	if r.closed {
 		r.stats.Dropped++
@@ -373,7 +385,7 @@ func gapItem(n int64, t time.Time) item {
 func (r *Recorder) AddSecrets(values ...string) {
 	r.smu.Lock()
 	defer r.smu.Unlock()
-	r.scrub.Store(r.scrub.Load().with(values))
+	r.scrub.Store(r.scrub.Load().With(values...))
 }
 
 // Stats returns what the recorder did so far.
@@ -559,7 +571,7 @@ func (r *Recorder) write(it *item) {
 		}
 	}
 	raw := e.Raw
-	r.scrub.Load().event(e)
+	r.scrub.Load().Event(e)
 	// A message mcp decoded is valid JSON; if scrubbing changed it, it is
 	// checked again.
 	trusted := e.Kind == mcp.KindMessage && len(raw) > 0 && len(e.Raw) == len(raw) && &e.Raw[0] == &raw[0] &&
@@ -624,7 +636,7 @@ func (r *Recorder) openInDir(e *mcp.Event) error {
 	if start.IsZero() {
 		start = time.Now()
 	}
-	target := r.scrub.Load().str(mcp.RedactURL(r.targetOf(e)))
+	target := r.scrub.Load().Text(mcp.RedactURL(r.targetOf(e)))
 	if err := ensureDir(r.opts.Dir); err != nil {
 		return err
 	}
@@ -664,7 +676,7 @@ func (r *Recorder) writeHeader(e *mcp.Event) error {
 	h := r.opts.Header
 	h.Format, h.Version, h.Sonde = FormatName, FormatVersion, mcp.Version
 	h.Start = s.start
-	h.Target = r.scrub.Load().str(mcp.RedactURL(r.targetOf(e)))
+	h.Target = r.scrub.Load().Text(mcp.RedactURL(r.targetOf(e)))
 	h.SecretHeaders = r.opts.SecretHeaders
 	b, err := jsonLine(h)
 	if err != nil {

@@ -27,20 +27,6 @@ const (
 	DefaultKeepBytes    = 1 << 30
 )
 
-// DefaultDir is where the UI records sessions: $XDG_DATA_HOME/sonde/sessions,
-// by default ~/.local/share/sonde/sessions.
-func DefaultDir() (string, error) {
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" || !filepath.IsAbs(base) { // the XDG spec says to ignore relative paths
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		base = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(base, "sonde", "sessions"), nil
-}
-
 // FileName names a recording by its start time (local time, to the second)
 // and its target: "20261122-031001-127.0.0.1-3000-mcp.jsonl",
 // "20261122-031001-node-server.js.jsonl".

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,6 +109,33 @@ func TestList(t *testing.T) {
 	}
 	if l, err := List(filepath.Join(dir, "missing")); err != nil || len(l) != 0 {
 		t.Fatalf("missing dir: %v %v", l, err)
+	}
+}
+
+// Files named like recordings that are not (empty, other JSON, a cut
+// header) are listed as unreadable, with the reason, not skipped without
+// a word; other files are not listed.
+func TestListUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	makeSessions(t, dir, 1)
+	os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o600)
+	os.WriteFile(filepath.Join(dir, "notes.jsonl"), []byte("{\"hello\":1}\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "readme.txt"), []byte("hi\n"), 0o600)
+	list, err := List(dir)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("%d listed: %+v %v", len(list), list, err)
+	}
+	why := map[string]string{}
+	for _, s := range list {
+		why[filepath.Base(s.Path)] = s.Unreadable
+	}
+	if !strings.Contains(why["empty.jsonl"], "empty") || !strings.Contains(why["notes.jsonl"], "not a sonde recording") {
+		t.Fatalf("reasons: %q", why)
+	}
+	for name, w := range why {
+		if strings.Contains(w, dir) {
+			t.Errorf("%s: the reason repeats the path: %q", name, w)
+		}
 	}
 }
 

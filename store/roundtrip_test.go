@@ -10,6 +10,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/demo"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 )
 
 // liveSession runs a session against the demo server (go-sdk) at url,
@@ -20,7 +21,7 @@ func liveSession(t *testing.T, url, path string, cfg mcp.Config) ([]mcp.Event, [
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rec, err := NewRecorder(RecorderOptions{Path: path, Header: Header{Target: url, Transport: cfg.Transport},
-		Secrets: SecretsOf(&cfg), SecretHeaders: cfg.SecretHeaders})
+		Secrets: cfg.Secrets(), SecretHeaders: cfg.SecretHeaders})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func liveSession(t *testing.T, url, path string, cfg mcp.Config) ([]mcp.Event, [
 		s.Call(ctx, "tools/call", map[string]any{"name": c.name, "arguments": c.args})
 	}
 	if _, err := s.Call(ctx, "tools/call", map[string]any{"name": demo.ToolLongRunning, "arguments": map[string]any{"durationMs": 60, "steps": 3}},
-		mcp.WithProgress(func(mcp.Progress) {})); err != nil {
+		mcp.WithProgressToken()); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range []string{"resources/list", "prompts/list", "resources/templates/list"} {
@@ -128,15 +129,15 @@ func TestRoundTripLiveSession(t *testing.T) {
 			}
 
 			// The browsers rebuilt from the recording show the live tools.
-			var c Catalog
+			st := session.New()
 			for _, e := range replayed {
-				c.Add(e)
+				st.Apply(e)
 			}
-			if !equalRaw(c.Tools, liveTools) {
-				t.Fatalf("rebuilt tools differ:\n got %s\nwant %s", c.Tools, liveTools)
+			if got := rawItems(st, session.Tools); !equalRaw(got, liveTools) {
+				t.Fatalf("rebuilt tools differ:\n got %s\nwant %s", got, liveTools)
 			}
-			if len(c.Prompts) == 0 || len(c.Resources) == 0 || c.Info == nil {
-				t.Fatalf("catalog %+v", c)
+			if len(st.Lists[session.Prompts].Items) == 0 || len(st.Lists[session.Resources].Items) == 0 || st.Conn.Info == nil {
+				t.Fatalf("state %+v", st.Conn)
 			}
 
 			// The header knows what was negotiated.
@@ -150,7 +151,7 @@ func TestRoundTripLiveSession(t *testing.T) {
 			}
 
 			// The spans of the replay equal those of the live session.
-			ls, rs := Spans(live), Spans(replayed)
+			ls, rs := session.Spans(live), session.Spans(replayed)
 			if len(ls) != len(rs) || len(ls) < 8 {
 				t.Fatalf("spans: %d live, %d replayed", len(ls), len(rs))
 			}

@@ -1,6 +1,8 @@
 package termsafe
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -58,6 +60,35 @@ func FuzzText(f *testing.F) {
 		}
 		if IsClean(s) && out != s {
 			t.Fatalf("IsClean but changed: %q -> %q", s, out)
+		}
+	})
+}
+
+// JSON escaping keeps JSON the same JSON, and leaves nothing a terminal
+// acts on, whatever the input.
+func FuzzJSON(f *testing.F) {
+	f.Add([]byte("{\"a\":\"\u009b2J\u202e\xff\",\r\n\"b\":[1,\"\u2028\"]}"))
+	f.Add([]byte("\x1b]0;title\x07"))
+	f.Add([]byte(`"\u001b"`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := JSON(b)
+		if !utf8.Valid(out) {
+			t.Fatalf("invalid UTF-8 from %q", b)
+		}
+		for _, r := range string(out) {
+			if IsJSONUnsafe(r) || r == '\r' {
+				t.Fatalf("%U left in %q", r, out)
+			}
+		}
+		if !json.Valid(b) {
+			return
+		}
+		var x, y any
+		if json.Unmarshal(b, &x) != nil {
+			return
+		}
+		if err := json.Unmarshal(out, &y); err != nil || !reflect.DeepEqual(x, y) {
+			t.Fatalf("%q became %q (%v)", b, out, err)
 		}
 	})
 }

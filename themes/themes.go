@@ -1,6 +1,6 @@
 // Package themes holds sonde's colour themes: semantic palettes (what a
 // colour means, not which colour it is), each with a light and a dark
-// variant and a chroma style for highlighted JSON. The UI builds its styles
+// variant and the colours of highlighted JSON (a chroma style's). The UI builds its styles
 // from a [Theme] and the terminal's background.
 package themes
 
@@ -32,7 +32,8 @@ type Palette struct {
 	Keepalive color.Color // keepalive traffic
 	BadgeFg   color.Color // text of annotation badges
 	BadgeBg   color.Color // background of annotation badges
-	// Chroma is the chroma style used to highlight JSON.
+	// Chroma names the colours of highlighted JSON: a chroma style's, as
+	// internal/jsonhl has them ("bw": none).
 	Chroma string
 }
 

@@ -3,6 +3,8 @@ package themes
 import (
 	"strings"
 	"testing"
+
+	"github.com/sonde-mcp/sonde/internal/jsonhl"
 )
 
 func TestBuiltins(t *testing.T) {
@@ -19,6 +21,9 @@ func TestBuiltins(t *testing.T) {
 		for _, p := range []Palette{th.Light, th.Dark} {
 			if p.Chroma == "" {
 				t.Errorf("%s: no chroma style", th.Name)
+			}
+			if !th.Mono && !jsonhl.Known(p.Chroma) {
+				t.Errorf("%s: the JSON highlighter has no colours for %q", th.Name, p.Chroma)
 			}
 			if !th.Mono && (p.Fg == nil || p.Accent == nil || p.Err == nil || p.SelBg == nil) {
 				t.Errorf("%s: a colour is missing", th.Name)

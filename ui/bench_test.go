@@ -47,9 +47,9 @@ func BenchmarkFrame(b *testing.B) {
 		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
 			m := New(context.Background(), Options{LogWindow: 200_000}, nil)
 			m.ticking = true
-			m.now = t0
+			m.com.Now = t0
 			m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
-			m.update(eventsMsg(session().evs))
+			m.update(eventsMsg(demoSession().evs))
 			evs := benchEvents(n, 1000)
 			for i := 0; i < len(evs); i += maxBatch {
 				m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
@@ -101,10 +101,10 @@ func BenchmarkFrameFiltered(b *testing.B) {
 func BenchmarkBurst(b *testing.B) {
 	const total, window = 10_000, 5_000
 	for i := 0; i < b.N; i++ {
-		m := New(context.Background(), Options{LogWindow: window}, nil)
+		m := newLive(context.Background(), Options{LogWindow: window})
 		m.ticking = true
-		m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
-		f := newFeed(4096, nil)
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		f := m.feed
 		evs := benchEvents(total, 1)
 		go func() {
 			start := time.Now()
@@ -114,29 +114,23 @@ func BenchmarkBurst(b *testing.B) {
 					time.Sleep(time.Until(start.Add(time.Duration(j+1) * time.Second / total)))
 				}
 			}
-			close(f.ch)
+			f.End()
 		}()
 		var worst time.Duration
-		batches, got := 0, 0
+		batches := 0
 		start := time.Now()
-		listenCmd := listen(f.ch)
-		for {
-			msg := listenCmd()
-			batch, ok := msg.(eventsMsg)
-			if !ok {
-				break
-			}
+		for !m.closed {
+			<-f.Ready()
 			keyAt := time.Now() // a key press queued behind this batch
-			m.update(batch)
-			_ = m.Render()
-			m.update(keyMsg("k"))
-			_ = m.Render()
+			m.Update(feedMsg{})
+			_ = m.View()
+			m.Update(keyMsg("k"))
+			_ = m.View()
 			worst = max(worst, time.Since(keyAt))
 			batches++
-			got += len(batch)
 		}
 		elapsed := time.Since(start)
-		if got != total {
+		if got := m.log.len() + int(m.log.evicted); got != total {
 			b.Fatalf("got %d events", got)
 		}
 		if m.log.len() > window {
@@ -149,6 +143,7 @@ func BenchmarkBurst(b *testing.B) {
 		b.ReportMetric(float64(batches), "batches")
 		b.ReportMetric(elapsed.Seconds(), "burst-s")
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		f.close()
 	}
 }
 
@@ -166,7 +161,7 @@ func BenchmarkFrameTimeline(b *testing.B) {
 				for i := 0; i < len(evs); i += maxBatch {
 					m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 				}
-				m.now = evs[len(evs)-1].Time
+				m.com.Now = evs[len(evs)-1].Time
 				m.setLogView(viewTimeline)
 				m.wf.lanes = lanes
 				b.ReportAllocs()

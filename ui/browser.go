@@ -10,6 +10,7 @@ import (
 	"github.com/sahilm/fuzzy"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
@@ -70,30 +71,19 @@ type item struct {
 	args []mcp.PromptArgument
 }
 
-// decodeItems decodes one page of a list result, leniently: an item that
-// does not decode is still listed with what could be read.
-func decodeItems(k listKind, raw json.RawMessage) (items []*item, next string) {
-	var page map[string]json.RawMessage
-	if json.Unmarshal(raw, &page) != nil {
-		return nil, ""
-	}
-	if c, ok := page["nextCursor"]; ok {
-		json.Unmarshal(c, &next)
-	}
-	var list []json.RawMessage
-	json.Unmarshal(page[k.key()], &list)
-	for _, r := range list {
-		v := mcp.DecodeItem(r)
-		it := &item{kind: k, raw: r, name: v.Name, uri: v.URI, mime: termsafe.Line(v.MimeType),
-			inputSchema: v.InputSchema, outputSchema: v.OutputSchema, args: v.Arguments, ann: v.Annotations}
+// itemsOf makes the browser's items of a listing in the state (decoded
+// there, leniently: an item that does not decode is still listed with
+// what could be read).
+func itemsOf(k listKind, list []session.Item) []*item {
+	items := make([]*item, 0, len(list))
+	for _, v := range list {
+		it := &item{kind: k, raw: v.Raw, name: v.Name, uri: v.URI, mime: termsafe.Line(v.MimeType),
+			inputSchema: v.InputSchema, outputSchema: v.OutputSchema, args: v.Arguments, ann: v.Annotations, taskSupport: v.TaskSupport}
 		if v.Size != nil {
 			it.size = *v.Size
 		}
 		if k == listTemplates {
 			it.uri = v.URITemplate
-		}
-		if k == listTools {
-			it.taskSupport = mcp.ToolTaskSupport(r)
 		}
 		it.dname = termsafe.Line(v.Name)
 		if it.dname == "" {
@@ -108,7 +98,18 @@ func decodeItems(k listKind, raw json.RawMessage) (items []*item, next string) {
 		it.desc = termsafe.Text(v.Description)
 		items = append(items, it)
 	}
-	return items, next
+	return items
+}
+
+// nextCursor is a list result's nextCursor (the listing loop's own
+// answer: only its cursor is read; the items reach the browser through
+// the state).
+func nextCursor(raw json.RawMessage) string {
+	var page struct {
+		Next string `json:"nextCursor"`
+	}
+	mcp.DecodeLenient(raw, &page)
+	return page.Next
 }
 
 // badges are the tool annotation badges (mcp.ToolAnnotations.Badges:
@@ -128,6 +129,10 @@ type browser struct {
 	loading   [numLists]bool
 	errs      [numLists]string
 	supported [numLists]bool
+	// offered marks a list the stream announced (event: tools) shown in
+	// place of one the server does not list; note says so
+	offered [numLists]bool
+	note    [numLists]string
 
 	cursor    [numLists]int
 	offset    [numLists]int
@@ -166,6 +171,7 @@ func (b *browser) setItems(k listKind, items []*item) {
 	b.lists[k] = items
 	b.loaded[k] = true
 	b.errs[k] = ""
+	b.offered[k], b.note[k] = false, ""
 	if k == b.tab {
 		b.refilter()
 		if keep != "" {
@@ -184,10 +190,21 @@ func (b *browser) setTab(k listKind) {
 	b.refilter()
 }
 
+// setFilter filters the list: typing selects the best match; clearing
+// the filter stays on the item that was selected.
 func (b *browser) setFilter(s string) {
+	keep := b.selected()
 	b.filter = s
 	b.cursor[b.tab], b.offset[b.tab] = 0, 0
 	b.refilter()
+	if s == "" && keep != nil {
+		for i, m := range b.view {
+			if m.it == keep {
+				b.cursor[b.tab] = i
+			}
+		}
+		b.clamp()
+	}
 }
 
 type itemSource []*item
@@ -233,6 +250,9 @@ func (b *browser) rows() int {
 	h := b.height - 1 // tab line
 	if b.filtering || b.filter != "" {
 		h--
+	}
+	if b.offered[b.tab] {
+		h-- // the line that says where the list comes from
 	}
 	return max(1, h)
 }
@@ -315,6 +335,8 @@ func (b *browser) tabLabelAt(k listKind, style int) string {
 		{"T", "R", "Tp", "P"},
 	}[style][k]
 	switch {
+	case b.offered[k]:
+		return fmt.Sprintf("%s %d*", name, len(b.lists[k]))
 	case !b.supported[k]:
 		return name + " –"
 	case b.errs[k] != "":
@@ -361,7 +383,11 @@ func (b *browser) render(st *Styles, focused bool) []string {
 		out = append(out, ansi.Truncate(st.Accent2.Render("filter: ")+termsafe.Line(b.filter)+st.Muted.Render(" (esc clears)"), w, "…"))
 	}
 	k := b.tab
+	if b.offered[k] {
+		out = append(out, ansi.Truncate(st.Warn.Render("* "+b.note[k]), w, "…"))
+	}
 	switch {
+	case b.offered[k]:
 	case !b.supported[k]:
 		return append(out, st.Muted.Render("the server does not offer "+strings.ToLower(k.title())))
 	case b.errs[k] != "":
@@ -419,7 +445,9 @@ func (b *browser) itemLines(m match, st *Styles, sel, focused bool, lp int) []st
 			sub = mcp.FirstLine(it.desc, 0)
 		}
 		if it.kind == listResources || it.kind == listTemplates {
-			sub = termsafe.Line(it.uri)
+			// URIs differ at the end (files in one folder): cut the middle
+			out = append(out, "  "+st.Muted.Render(truncateMiddle(termsafe.Line(it.uri), max(0, w-2))))
+			return out
 		}
 		out = append(out, "  "+st.Muted.Render(ansi.Truncate(sub, max(0, w-2), "…")))
 	}
@@ -462,12 +490,4 @@ func highlightMatches(s string, idx []int, st *Styles) string {
 		i++
 	}
 	return b.String()
-}
-
-// wrapLines wraps s to width w and splits it into lines.
-func wrapLines(s string, w int) []string {
-	if w <= 0 {
-		return nil
-	}
-	return strings.Split(ansi.Wrap(s, w, " /-,"), "\n")
 }

@@ -89,7 +89,7 @@ func (m *Model) complete(seq int) tea.Cmd {
 	}
 	name := strings.Join(schema.SplitPointer(c.path), "/") // a top-level argument: one token
 	params := map[string]any{"ref": ref, "argument": map[string]string{"name": name, "value": c.text}}
-	if m.info == nil || m.info.Protocol >= "2025-06-18" {
+	if m.s.Conn.Info == nil || m.s.Conn.Info.Protocol >= "2025-06-18" {
 		// context.arguments: the values already filled (2025-06-18+)
 		if args := m.filledArguments(name); len(args) > 0 {
 			params["context"] = map[string]any{"arguments": args}

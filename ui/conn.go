@@ -6,41 +6,20 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/common"
+	"github.com/sonde-mcp/sonde/ui/dialog"
 )
 
 // The header names the era and version the server speaks ("2026-07-28
 // stateless", "2025-11-25 session a1b2c3d4"); the connection dialog (D, or
 // a click on the header) says how sonde found out: the detection steps the
-// session logged as info events, and the reason it settled on.
-
-// maxDetectNotes bounds the detection notes kept for the dialog.
-const maxDetectNotes = 64
-
-// detectNote is one info event from the session, kept for the dialog.
-type detectNote struct {
-	at   string
-	text string
-}
-
-// noteDetection records info events from the moment a connection starts;
-// a new connection attempt starts a new list.
-func (m *Model) noteDetection(e *mcp.Event) {
-	switch {
-	case e.Kind == mcp.KindState && e.State == mcp.StateConnecting:
-		m.detect = m.detect[:0]
-	case e.Kind == mcp.KindInfo:
-		if len(m.detect) >= maxDetectNotes {
-			copy(m.detect, m.detect[1:])
-			m.detect = m.detect[:len(m.detect)-1]
-		}
-		m.detect = append(m.detect, detectNote{at: e.Time.Format("15:04:05.000"), text: termsafe.Line(e.Text)})
-	}
-}
+// session logged as info events, and the reason it settled on; d there
+// runs the doctor on the server.
 
 // eraLabel is the protocol revision with the era's shape: "2026-07-28
 // stateless" or "2025-11-25 session a1b2c3d4" (sid ≤ 8 characters).
@@ -63,30 +42,44 @@ func eraLabel(info *mcp.ConnInfo, withSID bool) string {
 	return s
 }
 
-// connDialog shows the connection: era, version, transport, session, how
-// they were detected, and the capabilities on both sides.
-type connDialog struct{ scrolling }
-
-func (d *connDialog) help(*Model) []key.Binding {
-	return []key.Binding{kb("↓↑", "scroll"), kb("esc", "close")}
+// headerEra is the era for the header: the revision, "stateless" for
+// 2026-07-28, and in the session eras "session" with the session id; with
+// no id (stdio) or no room for it the revision stands alone, so the
+// header never shows a "session" label without its id.
+func headerEra(info *mcp.ConnInfo, withSID bool) string {
+	s := eraLabel(info, withSID)
+	if strings.HasSuffix(s, " session") {
+		return strings.TrimSuffix(s, " session")
+	}
+	return s
 }
 
-func (d *connDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.readKeys(m, msg) }
+// newConnDialog shows the connection: era, version, transport, session,
+// how they were detected, and the capabilities on both sides (live: drawn
+// from the state each frame).
+func newConnDialog(c *common.Common, cfg mcp.Config, s *session.State) *dialog.Reader {
+	d := dialog.NewReader(c, "Connection", func(iw, _ int) []string { return connLines(c, cfg, s, iw) })
+	d.MaxWidth = 110
+	d.Extra = []key.Binding{doctorKey}
+	return d
+}
 
-func (d *connDialog) view(m *Model, W, H int) string {
-	st := m.st
-	w, h := max(30, min(W-4, 110)), max(8, H-2)
-	iw := w - 2
+// connLines are the connection dialog's lines for width iw.
+func connLines(c *common.Common, cfg mcp.Config, s *session.State, iw int) []string {
+	st := c.Styles
 	var lines []string
 	add := func(s ...string) { lines = append(lines, s...) }
 	kv := func(k, v string) {
 		add(ansi.Truncate(st.Muted.Render(padRight(k, 13))+st.Text.Render(v), iw, "…"))
 	}
-	kv("target", termsafe.Line(m.opts.Config.Target()))
-	if m.info == nil {
+	kv("target", termsafe.Line(cfg.Target()))
+	if env := cfg.EnvFacts(); env != "" {
+		kv("env", termsafe.Line(env)) // values masked unless --env-plain
+	}
+	if s.Conn.Info == nil {
 		add("", st.Muted.Render("not connected yet"))
 	} else {
-		i := m.info
+		i := s.Conn.Info
 		era := "legacy (initialize handshake, 2024-11-05 … 2025-11-25)"
 		if i.Era == "modern" {
 			era = "modern (stateless, no handshake: every request carries its version)"
@@ -100,8 +93,8 @@ func (d *connDialog) view(m *Model, W, H int) string {
 		if i.Endpoint != "" {
 			kv("endpoint", termsafe.Line(i.Endpoint))
 		}
-		if m.server.name != "" {
-			kv("server", strings.TrimSpace(m.server.name+" "+m.server.version))
+		if srv := serverOf(s); srv.name != "" {
+			kv("server", strings.TrimSpace(srv.name+" "+srv.version))
 		}
 		if i.Reconnects > 0 {
 			kv("reconnects", fmt.Sprint(i.Reconnects))
@@ -113,11 +106,11 @@ func (d *connDialog) view(m *Model, W, H int) string {
 			}
 		}
 	}
-	if len(m.detect) > 0 {
+	if len(s.Notes) > 0 {
 		add("", st.Accent2.Render("detection steps (info events in the log)"))
-		for _, n := range m.detect {
-			for j, l := range wrapLines(n.text, iw-13) {
-				pre := st.Muted.Render(n.at + " ")
+		for _, n := range s.Notes {
+			for j, l := range wrapLines(termsafe.Line(n.Text), iw-13) {
+				pre := st.Muted.Render(n.Time.Format("15:04:05.000") + " ")
 				if j > 0 {
 					pre = strings.Repeat(" ", 13)
 				}
@@ -125,35 +118,33 @@ func (d *connDialog) view(m *Model, W, H int) string {
 			}
 		}
 	}
-	if m.info != nil && len(m.info.Capabilities) > 0 {
+	if s.Conn.Info != nil && len(s.Conn.Info.Capabilities) > 0 {
 		add("", st.Accent2.Render("server capabilities"))
-		add(m.hl.pretty(st.Chroma, m.info.Capabilities)...)
+		add(c.HL.Pretty(st.Chroma, s.Conn.Info.Capabilities)...)
 	}
-	caps := m.opts.Config.Capabilities
+	caps := cfg.Capabilities
 	if len(caps) == 0 {
 		caps = uiCapabilities
 	}
 	add("", st.Accent2.Render("client capabilities sonde declares"))
-	add(m.hl.pretty(st.Chroma, caps)...)
-	rows := h - 3
-	d.offset = max(0, min(d.offset, len(lines)-rows))
-	return frame(st, "Connection", lines[d.offset:], bindingHelp(st, d.help(m)...), w, h)
+	add(c.HL.Pretty(st.Chroma, caps)...)
+	return lines
 }
 
 // capability reports whether the server declared a capability (a
 // top-level member of its capabilities).
 func (m *Model) capability(name string) bool {
-	if m.info == nil {
+	if m.s.Conn.Info == nil {
 		return false
 	}
-	_, ok := jsonObject(m.info.Capabilities)[name]
+	_, ok := jsonObject(m.s.Conn.Info.Capabilities)[name]
 	return ok
 }
 
 // serverCapability returns a server capability's object, or nil.
 func (m *Model) serverCapability(name string) map[string]json.RawMessage {
-	if m.info == nil {
+	if m.s.Conn.Info == nil {
 		return nil
 	}
-	return jsonObject(jsonObject(m.info.Capabilities)[name])
+	return jsonObject(jsonObject(m.s.Conn.Info.Capabilities)[name])
 }

@@ -34,8 +34,7 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 		if len(e.Raw) > 0 {
 			return form.SafeJSON(prettyJSON(e.Raw)), nil
 		}
-		b, err := json.MarshalIndent(eventFacts(e), "", "  ")
-		return form.SafeJSON(string(b)), err
+		return form.SafeJSON(prettyValue(eventFacts(e))), nil
 	}
 	req := en
 	if !(e.Dir == mcp.DirOut && (e.RPC == mcp.RPCRequest || e.RPC == mcp.RPCNotification)) {
@@ -143,6 +142,11 @@ func envName(header string) string {
 // it: `sonde call TARGET TOOL --args JSON`, `sonde read TARGET URI`,
 // `sonde prompt TARGET NAME KEY=VALUE...`, `sonde tools TARGET`; other
 // methods become a `sonde shell` one-liner where the shell has them.
+// Names, URIs and keys come from the server: none may be read as a flag
+// when the command is pasted (a tool named "--record=FILE" would truncate
+// FILE), so one beginning with - goes in --name=/--uri=, whose value is
+// never a flag, and prompt arguments whose keys KEY=VALUE cannot carry
+// exactly go in --args.
 func sondeCommand(e *mcp.Event, cfg mcp.Config) (string, error) {
 	var req struct {
 		Params struct {
@@ -156,21 +160,27 @@ func sondeCommand(e *mcp.Event, cfg mcp.Config) (string, error) {
 	var args []string
 	switch e.Method {
 	case "tools/call":
-		args = []string{"call", "TARGET", p.Name}
+		args = []string{"call", "TARGET", positional("--name", p.Name)}
 		if a := compactArgs(p.Arguments); a != "" {
 			args = append(args, "--args", form.SafeJSON(a))
 		}
 	case "resources/read":
-		args = []string{"read", "TARGET", p.URI}
+		args = []string{"read", "TARGET", positional("--uri", p.URI)}
 	case "prompts/get":
-		args = []string{"prompt", "TARGET", p.Name}
+		args = []string{"prompt", "TARGET", positional("--name", p.Name)}
 		var kv map[string]string
 		json.Unmarshal(p.Arguments, &kv)
 		keys := make([]string, 0, len(kv))
+		plain := true
 		for k := range kv {
 			keys = append(keys, k)
+			plain = plain && plainKey(k)
 		}
 		sort.Strings(keys)
+		if !plain {
+			args = append(args, "--args", form.SafeJSON(compactArgs(p.Arguments)))
+			break
+		}
 		for _, k := range keys {
 			args = append(args, k+"="+kv[k])
 		}
@@ -188,6 +198,30 @@ func sondeCommand(e *mcp.Event, cfg mcp.Config) (string, error) {
 		return "", fmt.Errorf("sonde's CLI has no command for %s; copy it as curl or JSON", e.Method)
 	}
 	return joinCommand(cfg, args, ""), nil
+}
+
+// positional writes a server-provided TOOL, NAME or URI: as is, unless
+// the flag parser would take it for a flag (it begins with -); then as
+// flag=value.
+func positional(flag, v string) string {
+	if strings.HasPrefix(v, "-") {
+		return flag + "=" + v
+	}
+	return v
+}
+
+// plainKey reports whether a prompt argument named k survives KEY=VALUE:
+// not a flag, no "=" or ":=" to split on, no "." building nested objects.
+func plainKey(k string) bool {
+	if k == "" || k[0] == '-' {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func compactArgs(raw json.RawMessage) string {

@@ -4,41 +4,95 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/sonde-mcp/sonde/ui/dialog"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sonde-mcp/sonde/internal/prettyjson"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/component"
 )
 
-// dialog is an overlay on top of the panes. The top dialog gets every
-// key; server requests (sampling, elicitation) are dialogs too, so several
-// can stack.
-type dialog interface {
+// dialog is a dialog not yet migrated to [component.Dialog]: it is
+// handed the root model. The stack holds it through legacyDialog.
+type oldDialog interface {
 	update(m *Model, msg tea.KeyPressMsg) tea.Cmd
 	view(m *Model, W, H int) string
 	help(m *Model) []key.Binding
 }
 
-func (m *Model) topDialog() dialog {
+// legacyDialog puts an old dialog on the stack of components.
+type legacyDialog struct {
+	m *Model
+	d oldDialog
+}
+
+func (l legacyDialog) Update(msg tea.Msg) (component.Action, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return nil, l.d.update(l.m, msg)
+	case tea.MouseWheelMsg:
+		if s, ok := l.d.(interface{ scroll(int) }); ok {
+			d := 3
+			if msg.Mouse().Button == tea.MouseWheelUp {
+				d = -3
+			}
+			s.scroll(d)
+		}
+		return nil, nil
+	}
+	if f, ok := l.d.(interface{ forward(tea.Msg) tea.Cmd }); ok {
+		return nil, f.forward(msg)
+	}
+	return nil, nil
+}
+func (l legacyDialog) View(w, h int) string      { return l.d.view(l.m, w, h) }
+func (l legacyDialog) SetSize(int, int)          {}
+func (l legacyDialog) ShortHelp() []key.Binding  { return l.d.help(l.m) }
+func (l legacyDialog) FullHelp() [][]key.Binding { return [][]key.Binding{l.d.help(l.m)} }
+
+// unwrap is the dialog itself: an old one unwrapped, or the component.
+func unwrap(d component.Dialog) any {
+	if l, ok := d.(legacyDialog); ok {
+		return l.d
+	}
+	return d
+}
+
+// top is the top dialog, or nil.
+func (m *Model) top() component.Dialog {
 	if len(m.dialogs) == 0 {
 		return nil
 	}
 	return m.dialogs[len(m.dialogs)-1]
 }
 
-func (m *Model) pushDialog(d dialog) { m.dialogs = append(m.dialogs, d) }
+// topDialog is the top dialog itself (an old dialog unwrapped), or nil.
+func (m *Model) topDialog() any {
+	if d := m.top(); d != nil {
+		return unwrap(d)
+	}
+	return nil
+}
 
-// removeDialog takes d off the stack wherever it is (a request dialog may
-// have been covered by another one by the time it is answered).
-func (m *Model) removeDialog(d dialog) {
+// pushDialog opens an old dialog.
+func (m *Model) pushDialog(d oldDialog) { m.open(legacyDialog{m, d}) }
+
+// open opens a dialog over the others.
+func (m *Model) open(d component.Dialog) { m.dialogs = append(m.dialogs, d) }
+
+// removeDialog takes d (a component, or an old dialog) off the stack
+// wherever it is (a request dialog may have been covered by another one by
+// the time it is answered).
+func (m *Model) removeDialog(d any) {
 	for i, x := range m.dialogs {
-		if x == d {
+		if x == d || unwrap(x) == d {
 			m.dialogs = append(m.dialogs[:i], m.dialogs[i+1:]...)
 			return
 		}
@@ -51,17 +105,51 @@ func (m *Model) popDialog() {
 	}
 }
 
-// frame draws a dialog box of at most W×H with a title, body lines and a
-// help line.
-func frame(st *Styles, title string, body []string, footer string, w, h int) string {
-	lines := append([]string(nil), body...)
-	if len(lines) > h-3 {
-		lines = lines[:max(0, h-3)]
+// updateDialog hands a message to a dialog and carries out what it asks.
+func (m *Model) updateDialog(d component.Dialog, msg tea.Msg) tea.Cmd {
+	a, cmd := d.Update(msg)
+	return tea.Batch(cmd, m.act(d, a))
+}
+
+// updatePane hands a message to a pane and carries out what it asks.
+func (m *Model) updatePane(p component.Pane, msg tea.Msg) tea.Cmd {
+	a, cmd := p.Update(msg)
+	return tea.Batch(cmd, m.act(nil, a))
+}
+
+// act carries out an action a component asked for; from is the dialog
+// that asked (nil: a pane).
+func (m *Model) act(from component.Dialog, a component.Action) tea.Cmd {
+	switch a := a.(type) {
+	case nil:
+		return nil
+	case component.Batch:
+		var cmds []tea.Cmd
+		for _, x := range a {
+			cmds = append(cmds, m.act(from, x))
+		}
+		return tea.Batch(cmds...)
+	case component.Close:
+		if from != nil {
+			m.removeDialog(from)
+		}
+		return nil
+	case component.Open:
+		m.open(a.Dialog)
+		return nil
+	case component.Replace:
+		if from != nil {
+			m.removeDialog(from)
+		}
+		m.open(a.Dialog)
+		return nil
+	case component.Flash:
+		m.setFlash(a.Text, a.Err)
+		return nil
+	case component.Copy:
+		return m.copyCmd(a.What, a.Text, a.SaveKey)
 	}
-	if footer != "" {
-		lines = append(lines, ansi.Truncate(footer, w-2, "…"))
-	}
-	return strings.Join(box(st, title, lines, w, len(lines)+2, true), "\n")
+	return m.do(a)
 }
 
 func bindingHelp(st *Styles, bs ...key.Binding) string {
@@ -78,184 +166,26 @@ type scrolling struct{ offset int }
 
 func (s *scrolling) scroll(d int) { s.offset += d }
 
-// readKeys are the keys of a dialog one only reads: ↓↑ (j k) scroll, pgdn
-// (space) and pgup scroll by ten, any other key closes it.
-func (s *scrolling) readKeys(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "down", "j":
-		s.offset++
-	case "up", "k":
-		s.offset--
-	case "pgdown", "space":
-		s.offset += 10
-	case "pgup":
-		s.offset -= 10
-	default:
-		m.popDialog()
-	}
-	return nil
-}
-
 func kb(k, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc))
 }
 
-// ---- full help ----
-
-type helpDialog struct{ scrolling }
-
-func newHelpDialog(*Model) *helpDialog { return &helpDialog{} }
-
-func (d *helpDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.readKeys(m, msg) }
-
-func (d *helpDialog) help(*Model) []key.Binding { return []key.Binding{kb("esc", "close")} }
-
-func (d *helpDialog) view(m *Model, W, H int) string {
-	st := m.st
-	w := min(W-2, 100)
-	var lines []string
-	for _, group := range m.helpGroups() {
-		if group.replay && m.opts.Replay == nil {
-			continue
-		}
-		lines = append(lines, st.Accent2.Render(group.title))
-		for _, b := range group.keys {
-			lines = append(lines, " "+st.Key.Render(padRight(b.Help().Key, 12))+st.Text.Render(b.Help().Desc))
-		}
-	}
-	lines = append(lines, "", st.Accent2.Render("Log filter"),
-		st.Text.Render("  method:tools/call  dir:in|out|meta  kind:keepalive|error|request|notification|sse|http|state"),
-		st.Text.Render("  id:7  stream:GET  status:404  free text  \"a phrase\"  -term negates  method:notifications/*"))
-	if w >= 76 && len(lines) > H-5 {
-		lines = twoColumns(lines, w-2)
-	}
-	d.offset = max(0, min(d.offset, len(lines)-(H-5)))
-	return frame(st, "Keys", lines[d.offset:], st.Muted.Render("any key closes · ↓↑ scroll"), w, H-2)
-}
-
-func twoColumns(lines []string, w int) []string {
-	half := (len(lines) + 1) / 2
-	// break at a group heading near the middle if possible
-	cw := w / 2
-	var out []string
-	for i := 0; i < half; i++ {
-		l := padRight(ansi.Truncate(lines[i], cw-1, "…"), cw)
-		if i+half < len(lines) {
-			l += ansi.Truncate(lines[i+half], cw, "…")
-		}
-		out = append(out, l)
-	}
-	return out
-}
-
-// ---- confirm ----
-
-type confirmDialog struct {
-	text string
-	yes  func(*Model) tea.Cmd
-}
-
-func newConfirmDialog(_ *Model, text string, yes func(*Model) tea.Cmd) *confirmDialog {
-	return &confirmDialog{text: text, yes: yes}
-}
-
-func (d *confirmDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "y", "Y", "enter":
-		m.popDialog()
-		return d.yes(m)
-	case "n", "N", "esc", "q":
-		m.popDialog()
-	}
-	return nil
-}
-
-func (d *confirmDialog) help(*Model) []key.Binding {
-	return []key.Binding{kb("y", "yes"), kb("n", "no")}
-}
-
-func (d *confirmDialog) view(m *Model, W, H int) string {
-	w := min(W-4, 60)
-	var lines []string
-	for _, l := range strings.Split(d.text, "\n") {
-		lines = append(lines, wrapLines(m.st.Text.Render(l), w-2)...)
-	}
-	lines = append(lines, "")
-	return frame(m.st, "Confirm", lines, bindingHelp(m.st, d.help(m)...), w, H)
-}
-
-// ---- choice list (links, saves, copy formats) ----
-
-type choiceDialog struct {
-	title   string
-	options []string
-	cursor  int
-	pick    func(m *Model, i int) tea.Cmd
-	hotkeys []string // optional single-key shortcuts per option
-}
-
-func (d *choiceDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	for i, h := range d.hotkeys {
-		if h != "" && msg.String() == h {
-			m.popDialog()
-			return d.pick(m, i)
-		}
-	}
-	switch msg.String() {
-	case "up", "k", "shift+tab":
-		d.cursor = max(0, d.cursor-1)
-	case "down", "j", "tab":
-		d.cursor = min(len(d.options)-1, d.cursor+1)
-	case "enter":
-		m.popDialog()
-		return d.pick(m, d.cursor)
-	case "esc", "q":
-		m.popDialog()
-	}
-	return nil
-}
-
-func (d *choiceDialog) help(*Model) []key.Binding {
-	return []key.Binding{kb("enter", "choose"), kb("esc", "cancel")}
-}
-
-func (d *choiceDialog) view(m *Model, W, H int) string {
-	st := m.st
-	w := min(W-4, 72)
-	var lines []string
-	for i, o := range d.options {
-		pre := "  "
-		if i < len(d.hotkeys) && d.hotkeys[i] != "" {
-			pre = st.Key.Render(d.hotkeys[i]) + " "
-		}
-		l := ansi.Truncate(o, w-6, "…")
-		if i == d.cursor {
-			l = st.Selected.Render("▸ " + l)
-		} else {
-			l = "  " + st.Text.Render(l)
-		}
-		lines = append(lines, pre+l)
-	}
-	lines = append(lines, "")
-	return frame(st, d.title, lines, bindingHelp(st, d.help(m)...), w, H)
-}
-
-func newLinkDialog(m *Model, links []link) *choiceDialog {
+func newLinkDialog(m *Model, links []link) *dialog.Choice {
 	var opts []string
 	for _, l := range links {
 		opts = append(opts, l.label)
 	}
-	return &choiceDialog{title: "Open resource link", options: opts, pick: func(m *Model, i int) tea.Cmd { return m.readLink(links[i]) }}
+	return dialog.NewChoice(m.com, "Open resource link", opts, func(i int) component.Action { return readLink{links[i]} })
 }
 
-func newSaveDialog(m *Model, r *result) *choiceDialog {
+func newSaveDialog(m *Model, r *result) *dialog.Choice {
 	var opts []string
 	for _, s := range r.saves {
 		opts = append(opts, fmt.Sprintf("%s · %d bytes · .%s", s.label, len(s.data), s.ext))
 	}
-	return &choiceDialog{title: "Save to a file in " + saveDir(), options: opts, pick: func(m *Model, i int) tea.Cmd {
-		return saveCmd(r.saves[i], r.subject)
-	}}
+	return dialog.NewChoice(m.com, "Save to a file: what?", opts, func(i int) component.Action {
+		return askSave{r.saves[i], r.subject}
+	})
 }
 
 // saveDir is where results are saved: $SONDE_SAVE_DIR or the current directory.
@@ -267,30 +197,6 @@ func saveDir() string {
 		return wd
 	}
 	return "."
-}
-
-// saveCmd writes data to a new file (IO happens in the command).
-func saveCmd(s saveable, subject string) tea.Cmd {
-	return func() tea.Msg {
-		base := sanitizeFileName(subject)
-		if base == "" {
-			base = "result"
-		}
-		name := fmt.Sprintf("sonde-%s-%s.%s", base, time.Now().Format("20060102-150405"), s.ext)
-		p := filepath.Join(saveDir(), name)
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return flashMsg{text: "save failed: " + err.Error(), err: true}
-		}
-		_, err = f.Write(s.data)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return flashMsg{text: "save failed: " + err.Error(), err: true}
-		}
-		return flashMsg{text: fmt.Sprintf("saved %d bytes to %s", len(s.data), p)}
-	}
 }
 
 func sanitizeFileName(s string) string {
@@ -311,23 +217,32 @@ func sanitizeFileName(s string) string {
 
 // ---- copy ----
 
-func newCopyDialog(m *Model, en *entry) *choiceDialog {
+func newCopyDialog(m *Model, en *entry) *dialog.Choice {
 	formats := []copyFormat{copyJSON, copyCurl, copySonde}
 	opts := []string{"as JSON (the message)", "as a curl command", "as a sonde command"}
-	return &choiceDialog{title: "Copy to the clipboard (OSC 52)", options: opts, hotkeys: []string{"j", "c", "s"}, pick: func(m *Model, i int) tea.Cmd {
-		return m.copyEntry(en, formats[i])
-	}}
+	return dialog.NewChoice(m.com, "Copy to the clipboard", opts, func(i int) component.Action {
+		return copyEntry{en, formats[i]}
+	}).WithHotkeys("j", "c", "s")
 }
 
-// copyEntry copies the entry in a format through OSC 52.
+// copyEntry copies the entry in a format (see [Model.copyCmd]).
 func (m *Model) copyEntry(en *entry, f copyFormat) tea.Cmd {
 	s, err := m.copyText(en, f)
 	if err != nil {
 		m.setFlash(err.Error(), true)
 		return nil
 	}
-	m.setFlash(fmt.Sprintf("copied %s (%d bytes) to the clipboard", f, len(s)), false)
-	return tea.SetClipboard(s)
+	return m.copyCmd(f.String(), s, m.keys.Log.Save.Help().Key)
+}
+
+// saveEvent asks where to save an event (its JSON-RPC message, or its
+// facts when it has none).
+func (m *Model) saveEvent(en *entry) tea.Cmd {
+	data := []byte(prettyJSON(en.ev.Raw))
+	if len(en.ev.Raw) == 0 {
+		data = []byte(prettyValue(en.ev))
+	}
+	return m.askSave(saveable{label: fmt.Sprintf("event #%d", en.ev.Seq), ext: "json", data: data}, fmt.Sprintf("event-%d", en.ev.Seq))
 }
 
 // ---- event detail ----
@@ -357,7 +272,7 @@ func (d *detailDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Switch):
 		d.mode = (d.mode + 1) % 3
 		d.offset = 0
-	case msg.String() == "shift+tab":
+	case key.Matches(msg, k.SwitchBack):
 		d.mode = (d.mode + 2) % 3
 		d.offset = 0
 	case key.Matches(msg, k.PrevEv):
@@ -371,13 +286,9 @@ func (d *detailDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			d.en, d.offset, d.lmode = en, 0, -1
 		}
 	case key.Matches(msg, k.Copy):
-		m.pushDialog(newCopyDialog(m, d.en))
+		m.open(newCopyDialog(m, d.en))
 	case key.Matches(msg, k.Save):
-		data := []byte(prettyJSON(d.en.ev.Raw))
-		if len(d.en.ev.Raw) == 0 {
-			data, _ = json.MarshalIndent(d.en.ev, "", "  ")
-		}
-		return saveCmd(saveable{label: "event", ext: "json", data: data}, fmt.Sprintf("event-%d", d.en.ev.Seq))
+		return m.saveEvent(d.en)
 	case key.Matches(msg, k.AsResult):
 		m.popDialog()
 		return m.showEventAsResult(d.en)
@@ -421,11 +332,11 @@ func (d *detailDialog) build(m *Model, w int) []string {
 			note = fmt.Sprintf("showing the first %d KiB of %d; s saves all of it", detailMaxBytes>>10, len(raw))
 		}
 		if d.mode == 0 {
-			src := prettyJSON(raw)
-			if len(src) > detailMaxBytes {
-				src = src[:detailMaxBytes]
+			src, cut := prettyjson.Indent(raw, detailMaxBytes)
+			if cut && note == "" {
+				note = fmt.Sprintf("showing the first %d KiB indented; s saves all of it", detailMaxBytes>>10)
 			}
-			out = wrapWide(m.hl.text(st.Chroma, src), w)
+			out = wrapWide(m.hl.Text(st.Chroma, src), w)
 		} else {
 			src := string(raw)
 			if len(src) > detailMaxBytes {
@@ -439,9 +350,18 @@ func (d *detailDialog) build(m *Model, w int) []string {
 		if e.Truncated > 0 {
 			out = append([]string{st.Warn.Render(fmt.Sprintf("the wire core cut this for the log: originally %d bytes", e.Truncated))}, out...)
 		}
+		if rel := m.relatedLines(e); len(rel) > 0 {
+			var head []string
+			for _, l := range rel {
+				for _, wl := range wrapLines(l, w) {
+					head = append(head, st.Accent2.Render(wl))
+				}
+			}
+			out = append(append(head, ""), out...)
+		}
 	case 2:
-		b, _ := json.MarshalIndent(eventFacts(e), "", "  ")
-		out = wrapWide(m.hl.text(st.Chroma, string(b)), w)
+		b, _ := json.Marshal(eventFacts(e))
+		out = wrapWide(m.hl.Pretty(st.Chroma, b), w)
 	}
 	d.lines, d.lw, d.lmode, d.lst = out, w, d.mode, m.st
 	return out
@@ -474,23 +394,10 @@ func eventFacts(e *mcp.Event) map[string]any {
 	set("attempt", e.Attempt, e.Attempt > 0)
 	set("info", e.Info, e.Info != nil)
 	set("text", e.Text, e.Text != "")
+	set("body", e.Body, e.Body != "")
 	set("truncated", e.Truncated, e.Truncated > 0)
 	set("err", e.Err, e.Err != "")
 	return f
-}
-
-// wrapHard cuts long lines at the width (raw bytes have no word breaks
-// worth keeping).
-func wrapHard(s string, w int) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		for ansi.StringWidth(l) > w && w > 0 {
-			out = append(out, ansi.Truncate(l, w, ""))
-			l = ansi.TruncateLeft(l, w, "")
-		}
-		out = append(out, l)
-	}
-	return out
 }
 
 func (d *detailDialog) view(m *Model, W, H int) string {
@@ -525,25 +432,8 @@ func (d *detailDialog) view(m *Model, W, H int) string {
 
 // ---- schema ----
 
-type schemaDialog struct {
-	it *item
-	scrolling
-}
-
-func newSchemaDialog(m *Model, it *item) *schemaDialog { return &schemaDialog{it: it} }
-
-func (d *schemaDialog) help(*Model) []key.Binding {
-	return []key.Binding{kb("↓↑", "scroll"), kb("esc", "close")}
-}
-
-func (d *schemaDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd { return d.readKeys(m, msg) }
-
-func (d *schemaDialog) view(m *Model, W, H int) string {
-	st := m.st
-	w, h := max(20, W-4), max(6, H-2)
-	body := m.hl.pretty(st.Chroma, d.it.raw)
-	rows := h - 3
-	d.offset = max(0, min(d.offset, len(body)-rows))
-	lines := append([]string(nil), body[d.offset:min(len(body), d.offset+rows)]...)
-	return frame(st, d.it.kind.title()[:len(d.it.kind.title())-1]+": "+d.it.dname, lines, bindingHelp(st, d.help(m)...), w, h)
+// newSchemaDialog shows an item's whole definition (its schema).
+func newSchemaDialog(m *Model, it *item) *dialog.Reader {
+	title := it.kind.title()[:len(it.kind.title())-1] + ": " + it.dname
+	return dialog.NewReader(m.com, title, func(int, int) []string { return m.hl.Pretty(m.st.Chroma, it.raw) })
 }

@@ -18,7 +18,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/policy"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/form"
 )
 
@@ -129,9 +131,42 @@ func (d *elicitDialog) restyle(st *Styles) { d.form.SetStyles(st.Form) }
 
 func (d *elicitDialog) forward(msg tea.Msg) tea.Cmd { return d.form.Update(msg) }
 
+// elicitKeyMap is the keys of the elicitation dialogs: the form's, the
+// URL's and the wait for a URL's completion (the queue's, F2 among them,
+// come first: QueueKeys).
+type elicitKeyMap struct {
+	Accept, Decline, Cancel key.Binding // the form
+	// a URL: open it, accept and open it yourself, copy it, decline, cancel
+	Open, AcceptSelf, Copy, DeclineURL, CancelURL key.Binding
+	// the wait for its completion: retry the call (once done; r at once),
+	// open it again, stop waiting
+	Retry, RetryNow, OpenAgain, StopWaiting key.Binding
+}
+
+// elicitKeys are the elicitation dialogs' keys (read only).
+var elicitKeys = func() elicitKeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return elicitKeyMap{
+		Accept:      b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "accept"),
+		Decline:     b([]string{"ctrl+d"}, "ctrl+d", "decline"),
+		Cancel:      b([]string{"esc"}, "esc", "cancel"),
+		Open:        b([]string{"o", "enter"}, "o", "open in browser"),
+		AcceptSelf:  b([]string{"a"}, "a", "accept, I open it"),
+		Copy:        b([]string{"c", "y"}, "c", "copy URL"),
+		DeclineURL:  b([]string{"d"}, "d", "decline"),
+		CancelURL:   b([]string{"esc", "q"}, "esc", "cancel"),
+		Retry:       b([]string{"enter"}, "enter", "retry the call"),
+		RetryNow:    b([]string{"r"}, "r", "retry now"),
+		OpenAgain:   b([]string{"o"}, "o", "open again"),
+		StopWaiting: b([]string{"esc", "q"}, "esc", "stop waiting"),
+	}
+}()
+
 func (d *elicitDialog) help(*Model) []key.Binding {
-	fk := d.form.KeyMap()
-	return []key.Binding{kb("ctrl+r", "accept"), kb("ctrl+d", "decline"), kb("esc", "cancel"), kb("f2", "hide"), fk.Next, fk.Toggle, fk.Choose, fk.ToggleRaw}
+	fk, k := d.form.KeyMap(), elicitKeys
+	return []key.Binding{k.Accept, k.Decline, k.Cancel, kb("f2", "hide"), fk.Next, fk.Toggle, fk.Choose, fk.ToggleRaw}
 }
 
 func (d *elicitDialog) answer(m *Model, action string, force bool) tea.Cmd {
@@ -144,7 +179,7 @@ func (d *elicitDialog) answer(m *Model, action string, force bool) tea.Cmd {
 		}
 		if !force && !d.form.Valid() {
 			n := len(d.form.Errors())
-			m.pushDialog(newConfirmDialog(m, fmt.Sprintf("The answer does not match the requested schema (%d error(s)).\nSend it anyway?", n), func(m *Model) tea.Cmd { return d.answer(m, action, true) }))
+			m.open(dialog.NewConfirm(m.com, fmt.Sprintf("The answer does not match the requested schema (%d error(s)).\nSend it anyway?", n), legacyYes{func(m *Model) tea.Cmd { return d.answer(m, action, true) }}))
 			return nil
 		}
 		res["content"] = v
@@ -156,12 +191,12 @@ func (d *elicitDialog) answer(m *Model, action string, force bool) tea.Cmd {
 }
 
 func (d *elicitDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "ctrl+r", "ctrl+s":
+	switch k := elicitKeys; {
+	case key.Matches(msg, k.Accept):
 		return d.answer(m, "accept", false)
-	case "ctrl+d":
+	case key.Matches(msg, k.Decline):
 		return d.answer(m, "decline", false)
-	case "esc":
+	case key.Matches(msg, k.Cancel):
 		if d.form.Raw() || d.form.KeyMap().Close.Enabled() {
 			return d.form.Update(msg)
 		}
@@ -191,7 +226,7 @@ func (d *elicitDialog) view(m *Model, W, H int) string {
 	lines = append(lines, "")
 	d.form.SetSize(w-2, max(3, h-3-len(lines)))
 	lines = append(lines, strings.Split(d.form.View(), "\n")...)
-	return frame(st, "Elicitation", lines, bindingHelp(st, d.help(m)[:5]...), w, h)
+	return frame(st, m.requestTitle(d.p, "Elicitation"), lines, bindingHelp(st, d.help(m)[:5]...), w, h)
 }
 
 // ---- URL mode ----
@@ -288,15 +323,17 @@ func (d *urlDialog) pending() *pendingRequest {
 func (d *urlDialog) focus() tea.Cmd { return nil }
 
 func (d *urlDialog) help(*Model) []key.Binding {
+	k := elicitKeys
 	if d.p == nil {
-		return []key.Binding{kb("o", "open in browser"), kb("c", "copy URL"), kb("esc", "close")}
+		k.CancelURL.SetHelp("esc", "close")
+		return []key.Binding{k.Open, k.Copy, k.CancelURL}
 	}
-	return []key.Binding{kb("o", "open in browser"), kb("a", "accept, I open it"), kb("c", "copy URL"), kb("d", "decline"), kb("esc", "cancel"), kb("f2", "hide")}
+	return []key.Binding{k.Open, k.AcceptSelf, k.Copy, k.DeclineURL, k.CancelURL, kb("f2", "hide")}
 }
 
 func (d *urlDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "o", "enter":
+	switch k := elicitKeys; {
+	case key.Matches(msg, k.Open):
 		if !d.t.openable {
 			m.setFlash("sonde opens only http(s) URLs: c copies it", true)
 			return nil
@@ -305,19 +342,19 @@ func (d *urlDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		return d.consent(m, true)
-	case "a":
+	case key.Matches(msg, k.AcceptSelf):
 		if d.p != nil && !d.tooSoon(m) {
 			return d.consent(m, false)
 		}
-	case "c", "y":
+	case key.Matches(msg, k.Copy):
 		return m.copyURL(d.t)
-	case "d":
+	case key.Matches(msg, k.DeclineURL):
 		if d.p != nil {
 			d.p.answer(serverAnswer{result: map[string]any{"action": "decline"}})
 			m.removeDialog(d)
 			m.setFlash("declined to open "+d.t.host, false)
 		}
-	case "esc", "q":
+	case key.Matches(msg, k.CancelURL):
 		if d.p != nil {
 			d.p.answer(serverAnswer{result: map[string]any{"action": "cancel"}})
 			m.setFlash("cancelled the URL elicitation", false)
@@ -374,7 +411,11 @@ func (d *urlDialog) view(m *Model, W, H int) string {
 		lines = append(lines, st.Muted.Render(ansi.Truncate("elicitation id "+termsafe.Line(d.id), iw, "…")))
 	}
 	lines = append(lines, "", st.Muted.Render("Nothing is opened until you press o. The page is the server's, not sonde's."), "")
-	return frame(st, "Open a URL?", lines, bindingHelp(st, d.help(m)...), w, H-2)
+	title := "Open a URL?"
+	if d.p != nil {
+		title = m.requestTitle(d.p, title)
+	}
+	return frame(st, title, lines, bindingHelp(st, d.help(m)...), w, H-2)
 }
 
 // elicitWaitDialog waits for notifications/elicitation/complete after the
@@ -390,27 +431,32 @@ type elicitWaitDialog struct {
 }
 
 func (d *elicitWaitDialog) help(*Model) []key.Binding {
+	k := elicitKeys
 	if d.done && d.call != nil {
-		return []key.Binding{kb("enter", "retry the call"), kb("esc", "close")}
+		k.StopWaiting.SetHelp("esc", "close")
+		return []key.Binding{k.Retry, k.StopWaiting}
 	}
-	return []key.Binding{kb("o", "open again"), kb("c", "copy URL"), kb("esc", "stop waiting")}
+	if d.call != nil {
+		return []key.Binding{k.OpenAgain, k.Copy, k.RetryNow, k.StopWaiting}
+	}
+	return []key.Binding{k.OpenAgain, k.Copy, k.StopWaiting}
 }
 
 func (d *elicitWaitDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "enter", "r":
-		if d.call != nil && (d.done || msg.String() == "r") {
+	switch k := elicitKeys; {
+	case key.Matches(msg, k.Retry, k.RetryNow):
+		if d.call != nil && (d.done || key.Matches(msg, k.RetryNow)) {
 			m.removeDialog(d)
 			c := d.call
 			return m.startCallAs(c.method, c.subject, c.item, json.RawMessage(c.params), c.asTask)
 		}
-	case "o":
+	case key.Matches(msg, k.OpenAgain):
 		if d.t.openable {
 			return m.openURL(d.t)
 		}
-	case "c", "y":
+	case key.Matches(msg, k.Copy):
 		return m.copyURL(d.t)
-	case "esc", "q":
+	case key.Matches(msg, k.StopWaiting):
 		m.removeDialog(d)
 		if !d.done {
 			m.setFlash("no longer waiting; the completion will still show in the log", false)
@@ -446,7 +492,7 @@ func (d *elicitWaitDialog) view(m *Model, W, H int) string {
 	case d.done:
 		lines = append(lines, st.OK.Render("✓ the server says it is complete"))
 	case d.id != "":
-		lines = append(lines, st.Warn.Render(spinner(m.now)+" waiting for notifications/elicitation/complete"))
+		lines = append(lines, st.Warn.Render(spinner(m.com.Now)+" waiting for notifications/elicitation/complete"))
 	default:
 		lines = append(lines, st.Muted.Render("this server sends no completion notice; r retries the call when you are done"))
 	}
@@ -466,7 +512,7 @@ func (m *Model) elicitationComplete(id string) {
 	}
 	m.elicitDone[id] = true
 	for _, d := range m.dialogs {
-		if w, ok := d.(*elicitWaitDialog); ok && w.id == id && !w.done {
+		if w, ok := unwrap(d).(*elicitWaitDialog); ok && w.id == id && !w.done {
 			w.done = true
 			if w.call == nil {
 				m.removeDialog(w)
@@ -565,7 +611,7 @@ func (m *Model) urlOpened(msg urlOpenedMsg) tea.Cmd {
 		text = "no browser opener (xdg-open/open) on this machine: c copies the URL"
 	}
 	for _, d := range m.dialogs {
-		if w, ok := d.(*elicitWaitDialog); ok && w.t.raw == msg.t.raw {
+		if w, ok := unwrap(d).(*elicitWaitDialog); ok && w.t.raw == msg.t.raw {
 			w.openErr, w.opened = text, false
 		}
 	}
@@ -573,8 +619,27 @@ func (m *Model) urlOpened(msg urlOpenedMsg) tea.Cmd {
 	return nil
 }
 
-// copyURL copies a URL through OSC 52.
+// copyURL copies a URL (see [Model.copyCmd]).
 func (m *Model) copyURL(t urlTarget) tea.Cmd {
-	m.setFlash(fmt.Sprintf("copied the URL (%d bytes) to the clipboard", len(t.raw)), false)
-	return tea.SetClipboard(termsafe.Line(t.raw))
+	return m.copyCmd("the URL", termsafe.Line(t.raw), "")
+}
+
+// proposed is the answer the form would send untouched, if it is valid:
+// accept with its defaults (the queue's quick "answer").
+func (d *elicitDialog) proposed() (serverAnswer, bool) {
+	v, err := d.form.Value()
+	if err != nil || !d.form.Valid() {
+		return serverAnswer{}, false
+	}
+	return serverAnswer{result: map[string]any{"action": "accept", "content": v}}, true
+}
+
+// asRule is the form's value as a rule for every elicitation (ctrl+y):
+// accept with these members over each request's defaults.
+func (d *elicitDialog) asRule() (string, error) {
+	v, err := d.form.Value()
+	if err != nil {
+		return "", err
+	}
+	return policy.ElicitAccept + string(v), nil
 }

@@ -1,9 +1,9 @@
 package ui
 
 import (
-	"charm.land/lipgloss/v2"
 	"sort"
-	"strings"
+
+	"charm.land/lipgloss/v2"
 
 	"charm.land/bubbles/v2/textinput"
 	"github.com/charmbracelet/x/ansi"
@@ -47,7 +47,10 @@ func (en *entry) summary() string {
 	return en.sum
 }
 
-func (en *entry) size() int { return len(en.ev.Raw) + len(en.ev.Text) + 256 }
+// size is what the entry counts against the window's byte budget: the
+// event's memory, headers included (a server can send megabytes of them
+// with every answer).
+func (en *entry) size() int { return int(en.ev.MemSize()) }
 
 // eventLog is the log pane: a bounded window of entries, a filtered index
 // into it, a cursor and a scroll offset. Only the visible rows are rendered.
@@ -69,6 +72,10 @@ type eventLog struct {
 
 	filtering bool
 	input     textinput.Model
+
+	// mark picks the events that came back for the composer's last
+	// message: drawn with ◆ after the time.
+	mark *rawMark
 
 	width, height int
 }
@@ -289,7 +296,13 @@ func (l *eventLog) render(st *Styles, focused bool) []string {
 			l.input.SetWidth(max(10, w-4))
 			out = append(out, ansi.Truncate(l.input.View(), w, "…"))
 		} else {
-			out = append(out, ansi.Truncate(st.Accent2.Render("filter: ")+st.Text.Render(termsafe.Line(l.q.text))+st.Muted.Render("  (/ edit, esc clear)"), w, "…"))
+			line := st.Accent2.Render("filter: ") + st.Text.Render(termsafe.Line(l.q.text))
+			if note := l.q.unknownNote(); note != "" {
+				line += "  " + st.Warn.Render("⚠ "+termsafe.Line(note))
+			} else {
+				line += st.Muted.Render("  (/ edit, esc clear)")
+			}
+			out = append(out, ansi.Truncate(line, w, "…"))
 		}
 	}
 	rows := l.rows()
@@ -324,6 +337,11 @@ func (l *eventLog) line(en *entry, st *Styles, w int, sel, focused bool) string 
 	case mcp.DirIn:
 		arrow, as = "←", st.In
 	}
+	if e.Kind == mcp.KindFault {
+		// a fault sonde injected on purpose: marked, so what follows it
+		// is read as its effect, not the server's doing
+		arrow, as = "!", st.Warn
+	}
 	lblW := max(14, min(28, w/5))
 	lbl := padRight(ansi.Truncate(en.label(), lblW, "…"), lblW)
 	ls := st.Text
@@ -334,6 +352,8 @@ func (l *eventLog) line(en *entry, st *Styles, w int, sel, focused bool) string 
 		ls = st.Err
 	case e.Kind == mcp.KindState:
 		ls = stateStyle(st, e.State)
+	case e.Kind == mcp.KindFault:
+		ls = st.Warn
 	case e.Kind == mcp.KindMessage && e.RPC == mcp.RPCNotification:
 		ls = st.Accent2
 	case e.Kind != mcp.KindMessage:
@@ -346,8 +366,12 @@ func (l *eventLog) line(en *entry, st *Styles, w int, sel, focused bool) string 
 	prefixW := len(ts) + 1 + 1 + 1 + lblW + 1
 	sumW := max(0, w-prefixW)
 	sum = ansi.Truncate(sum, sumW, "…")
+	sep, marked := " ", l.mark.marked(e)
+	if marked {
+		sep = "◆"
+	}
 	if sel {
-		plain := ts + " " + arrow + " " + lbl + " " + sum
+		plain := ts + sep + arrow + " " + lbl + " " + sum
 		plain = padRight(ansi.Truncate(plain, w, "…"), w)
 		if focused {
 			return st.Selected.Render(plain)
@@ -358,12 +382,17 @@ func (l *eventLog) line(en *entry, st *Styles, w int, sel, focused bool) string 
 	switch {
 	case en.keepalive:
 		sumStyle = st.Keepalive
+	case e.Kind == mcp.KindFault:
+		sumStyle = st.Warn
 	case e.Kind == mcp.KindHTTP && e.Status < 400, e.Kind == mcp.KindInfo:
 		sumStyle = st.Muted // transport chatter stays readable but quiet
 	case e.Kind == mcp.KindError || e.RPC == mcp.RPCErrorResponse:
 		sumStyle = st.Err.UnsetBold()
 	}
-	return st.Muted.Render(ts) + " " + as.Render(arrow) + " " + ls.Render(lbl) + " " + sumStyle.Render(sum)
+	if marked {
+		sep = st.Accent.Render(sep)
+	}
+	return st.Muted.Render(ts) + sep + as.Render(arrow) + " " + ls.Render(lbl) + " " + sumStyle.Render(sum)
 }
 
 func stateStyle(st *Styles, s mcp.State) (out lipglossStyle) {
@@ -376,14 +405,6 @@ func stateStyle(st *Styles, s mcp.State) (out lipglossStyle) {
 		return st.Err
 	}
 	return st.Muted
-}
-
-func padRight(s string, w int) string {
-	n := ansi.StringWidth(s)
-	if n >= w {
-		return s
-	}
-	return s + strings.Repeat(" ", w-n)
 }
 
 type lipglossStyle = lipgloss.Style

@@ -4,121 +4,103 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
-	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/oauth"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
-const maxReqInfo = 4096
-
-// applyEvents folds a batch of events into the model: the log, the
-// connection header, the in-flight requests and the browsers (from the
-// list responses, so replay rebuilds them too).
+// applyEvents folds events no feed applied (tests; a model without a
+// session or replay) into the state, then takes them as a feed's batch.
 func (m *Model) applyEvents(evs eventsMsg) tea.Cmd {
 	// A replay that moves backwards (or far ahead) sends a rewind marker:
-	// everything before it is forgotten, and the events after it rebuild
-	// the state at the new position.
+	// everything before it is forgotten.
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind == store.KindRewind {
-			m.rewind()
+		if evs[i].Kind == session.KindRewind {
 			evs = evs[i:]
 			break
 		}
 	}
-	m.log.append(evs)
-	var cmds []tea.Cmd
-	var relist [numLists]bool
-	for i := range evs {
-		e := &evs[i]
-		if e.Time.After(m.now) {
-			m.now = e.Time
-		}
-		m.wfs.add(e)
-		if e.Dir == mcp.DirIn {
-			m.lastIn = e.Time
-		}
-		if e.Kind == mcp.KindInfo || e.Kind == mcp.KindState {
-			m.noteDetection(e)
-		}
-		if e.IsKeepalive() {
-			switch {
-			case e.Dir == mcp.DirIn && !(e.Kind == mcp.KindMessage && e.RPC == mcp.RPCResponse):
-				m.kaIn++
-			case e.Dir == mcp.DirOut && e.RPC == mcp.RPCRequest:
-				m.kaOut++
-			}
-			if e.RPC == mcp.RPCResponse && e.ReqMethod == "ping" && e.Latency > 0 {
-				m.pingRTT = e.Latency
-			}
-		}
-		switch e.Kind {
-		case mcp.KindState:
-			m.state, m.attempt = e.State, e.Attempt
-			if e.State == mcp.StateConnected {
-				// A failed probe (initialize answered by HTTP 405 during
-				// detection) never gets an answer event: the handshake is
-				// over, so no initialize is in flight.
-				for id, f := range m.flights {
-					if f.method == "initialize" {
-						delete(m.flights, id)
-					}
-				}
-			}
-			if e.Info != nil {
-				info := *e.Info
-				m.info = &info
-				m.server = parseServer(info.Server)
-				m.reconnects = info.Reconnects
-				m.applyCapabilities(info.Capabilities)
-				if info.Reconnects > 0 && m.canAct() {
-					for k := range relist {
-						relist[k] = m.br.supported[k]
-					}
-				}
-			}
-			if e.State == mcp.StateReconnecting && e.Attempt > m.reconnects {
-				m.reconnects = e.Attempt
-			}
-			if e.State == mcp.StateError || e.State == mcp.StateClosed {
-				clear(m.flights)
-				clear(m.listens)
-			}
-		case mcp.KindError, mcp.KindInfo:
-			// A request that ended without an answer (lost, timed out,
-			// cancelled: an error; a detection probe the server did not
-			// answer, such as server/discover or initialize against a
-			// legacy HTTP+SSE server: a "probe:" note) names its id and
-			// method: it is no longer in flight.
-			if e.ID != "" && (e.Kind == mcp.KindError || e.ReqMethod != "") {
-				delete(m.flights, e.ID)
-				delete(m.listens, e.ID)
-			}
-		case mcp.KindMessage:
-			m.applyMessage(e, &relist, &cmds)
-		case mcp.KindStderr:
-			m.addServerLog(e)
+	b := session.Batch{Events: evs}
+	for _, e := range evs {
+		b.Change.Merge(m.s.Apply(e))
+	}
+	return m.took(b)
+}
+
+// took draws what the feed handed over: the events go to the log, and the
+// panes follow what changed in the state (the browsers, the server log,
+// tasks and timeline views); notifications that ask for something (list
+// again, read a watched resource again, close an elicitation) are acted
+// on.
+func (m *Model) took(b session.Batch) tea.Cmd {
+	ch := b.Change
+	if ch.Reset {
+		m.rewind()
+	}
+	m.behind = b.Behind
+	m.log.evicted += uint64(b.Skipped) // gone by while the UI was behind: the recording has them
+	m.log.append(b.Events)
+	if m.s.Now.After(m.com.Now) {
+		m.com.Now = m.s.Now
+	}
+	if b.Ended {
+		m.closed = true
+	}
+	if ch.Connected || ch.Reset {
+		m.br.supported = m.supported()
+	}
+	for k := listKind(0); k < numLists; k++ {
+		if ch.Lists[k] {
+			m.applyListing(k)
 		}
 	}
+	m.srvLog.Sync(&m.s.Log)
+	m.tasks.Sync()
+	m.auth.Sync()
+	m.wfs.sync()
+	var cmds []tea.Cmd
 	if m.canAct() {
-		for k, yes := range relist {
+		for k, yes := range ch.Relist {
 			if yes {
 				cmds = append(cmds, m.listAll(listKind(k)))
 			}
 		}
 	}
-	if len(m.flights) > 0 {
+	for _, uri := range ch.Updated {
+		cmds = append(cmds, m.resourceUpdated(uri))
+	}
+	for _, id := range ch.ElicitationsComplete {
+		m.elicitationComplete(id)
+	}
+	if len(m.s.Requests) > 0 {
 		cmds = append(cmds, m.tick())
 	}
 	return tea.Batch(cmds...)
 }
 
+// supported says which listings the browser offers: what the server's
+// capabilities declare, or all of them before any connection (a replay's
+// start).
+func (m *Model) supported() [numLists]bool {
+	if !m.s.Conn.Caps.Known {
+		return [numLists]bool{true, true, true, true}
+	}
+	if i := m.s.Conn.Info; i != nil && i.Lenient && len(i.Capabilities) == 0 {
+		// a lenient session whose server declared nothing (no handshake,
+		// or an odd one): it is asked for its tools
+		return [numLists]bool{listTools: true}
+	}
+	return m.s.Conn.Caps.Lists()
+}
+
 // rewind forgets every event seen so far, keeping the user's view
-// settings (filter, keepalive toggle, selected list).
+// settings (filter, keepalive toggle, selected list). The state was reset
+// by the rewind event itself.
 func (m *Model) rewind() {
 	old := m.log
 	m.log = newEventLog(old.window)
@@ -131,148 +113,47 @@ func (m *Model) rewind() {
 	if m.work.mode != workForm {
 		m.work = newWorkPane()
 	}
-	clear(m.flights)
-	clear(m.listens)
-	clear(m.reqInfo)
-	m.reqOrder = nil
-	m.srvLog = newSrvLog()
+	m.srvLog.Reset()
 	was := m.wf
-	m.wfs, m.wf = newTimelines(), nil
-	m.wfs.setOrigin(m.opts.ReplayStart)
+	m.wfs, m.wf = newTimelines(m.s), nil
+	m.s.Timeline.SetOrigin(m.opts.ReplayStart)
+	m.s.Quiet.SetOrigin(m.opts.ReplayStart)
 	m.showTimeline()
 	m.wf.window, m.wf.lanes = was.window, was.lanes
-	m.tasks, m.taskList = nil, scroller{follow: true}
-	m.state, m.attempt, m.info, m.server = "", 0, nil, serverIdent{}
-	m.detect = nil
-	m.lastIn, m.kaIn, m.kaOut, m.pingRTT, m.reconnects = time.Time{}, 0, 0, 0, 0
+	m.tasks.Reset()
+	m.auth.Reset()
 	if !m.live {
-		m.now = time.Time{} // the replay's clock restarts from the events
+		m.com.Now = time.Time{} // the replay's clock restarts from the events
 	}
 	m.layout()
 }
 
-func (m *Model) applyMessage(e *mcp.Event, relist *[numLists]bool, cmds *[]tea.Cmd) {
-	m.taskEvent(e)
-	switch {
-	case e.Dir == mcp.DirOut && e.RPC == mcp.RPCRequest:
-		var r struct {
-			Params struct {
-				Cursor *string `json:"cursor"`
-				TaskID string  `json:"taskId"`
-				Meta   struct {
-					Token json.RawMessage `json:"progressToken"`
-				} `json:"_meta"`
-			} `json:"params"`
-		}
-		json.Unmarshal(e.Raw, &r)
-		m.rememberReq(e.ID, reqInfo{method: e.Method, hasCursor: r.Params.Cursor != nil, taskID: r.Params.TaskID})
-		if e.Method == "subscriptions/listen" {
-			// a long-lived stream, not a request waiting for its answer
-			m.listens[e.ID] = true
-		} else if e.Method != "ping" {
-			f := &flight{id: e.ID, method: e.Method, subject: termsafe.Line(requestSubject(e.Raw)), start: e.Time, token: strings.TrimSpace(string(r.Params.Meta.Token))}
-			m.flights[e.ID] = f
-			m.bindCall(f)
-		}
-	case e.Dir == mcp.DirOut && e.RPC == mcp.RPCNotification && e.Method == "notifications/cancelled":
-		// A cancelled request is never answered: it is no longer in flight.
-		var n struct {
-			Params struct {
-				RequestID json.RawMessage `json:"requestId"`
-			} `json:"params"`
-		}
-		if json.Unmarshal(e.Raw, &n) == nil {
-			delete(m.flights, strings.TrimSpace(string(n.Params.RequestID)))
-		}
-	case e.Dir == mcp.DirIn && (e.RPC == mcp.RPCResponse || e.RPC == mcp.RPCErrorResponse):
-		delete(m.flights, e.ID)
-		delete(m.listens, e.ID)
-		if e.RPC == mcp.RPCResponse {
-			if k, ok := listForMethod(e.ReqMethod); ok {
-				m.applyListPage(k, e)
-			}
-		}
-	case e.Dir == mcp.DirIn && e.RPC == mcp.RPCNotification:
-		switch e.Method {
-		case "notifications/progress":
-			var n struct {
-				Params struct {
-					Token    json.RawMessage `json:"progressToken"`
-					Progress float64         `json:"progress"`
-					Total    float64         `json:"total"`
-					Message  string          `json:"message"`
-				} `json:"params"`
-			}
-			if json.Unmarshal(e.Raw, &n) != nil {
-				return
-			}
-			tok := strings.TrimSpace(string(n.Params.Token))
-			for _, f := range m.flights {
-				if f.token != "" && f.token == tok {
-					f.progress, f.total, f.message, f.hasProg = n.Params.Progress, n.Params.Total, termsafe.Line(n.Params.Message), true
-				}
-			}
-			m.taskProgress(tok, n.Params.Progress, n.Params.Total, termsafe.Line(n.Params.Message))
-		case "notifications/message":
-			m.addServerLog(e)
-		case "notifications/resources/updated":
-			var n struct {
-				Params struct {
-					URI string `json:"uri"`
-				} `json:"params"`
-			}
-			if json.Unmarshal(e.Raw, &n) == nil && n.Params.URI != "" {
-				*cmds = append(*cmds, m.resourceUpdated(n.Params.URI, e.Time))
-			}
-		case "notifications/tools/list_changed":
-			relist[listTools] = true
-		case "notifications/resources/list_changed":
-			relist[listResources], relist[listTemplates] = true, true
-		case "notifications/prompts/list_changed":
-			relist[listPrompts] = true
-		case "notifications/elicitation/complete":
-			var n struct {
-				Params struct {
-					ID string `json:"elicitationId"`
-				} `json:"params"`
-			}
-			if json.Unmarshal(e.Raw, &n) == nil {
-				m.elicitationComplete(n.Params.ID)
-			}
-		}
+// applyListing shows a listing in the browser (a page arrived). When the
+// server has no list method for it (not declared, or its list request
+// failed) and its stream announced one (`event: tools`), that one is
+// shown, marked as such. A replay shows an announced list until a listing
+// arrives (no request of its own fails there to say it is needed).
+func (m *Model) applyListing(k listKind) {
+	list, offered := m.s.Lists[k], false
+	if !list.Loaded && m.s.Offered[k].Loaded && (!m.live || !m.br.supported[k] || m.br.errs[k] != "") {
+		list, offered = m.s.Offered[k], true
 	}
-}
-
-func (m *Model) rememberReq(id string, ri reqInfo) {
-	if id == "" {
+	if !list.Loaded && !offered {
 		return
 	}
-	if _, ok := m.reqInfo[id]; !ok {
-		m.reqOrder = append(m.reqOrder, id)
-	}
-	m.reqInfo[id] = ri
-	if len(m.reqOrder) > maxReqInfo {
-		delete(m.reqInfo, m.reqOrder[0])
-		m.reqOrder = m.reqOrder[1:]
-	}
-}
-
-// applyListPage puts one page of a list response into the browser: the
-// first page (no cursor in the request) replaces the list, later pages add
-// to it.
-func (m *Model) applyListPage(k listKind, e *mcp.Event) {
-	var msg struct {
-		Result json.RawMessage `json:"result"`
-	}
-	if json.Unmarshal(e.Raw, &msg) != nil {
-		return
-	}
-	items, _ := decodeItems(k, msg.Result)
-	ri := m.reqInfo[e.ID]
-	if ri.hasCursor {
-		items = append(append([]*item(nil), m.br.lists[k]...), items...)
-	}
+	err := m.br.errs[k]
+	items := itemsOf(k, list.Items)
 	m.br.setItems(k, items)
+	m.br.offered[k] = offered
+	if offered {
+		m.br.note[k] = "from the stream's event: " + k.key() + " (the server has no " + k.method() + ")"
+		if !m.live {
+			m.br.note[k] = "from the stream's event: " + k.key()
+		}
+		if err != "" {
+			m.br.note[k] = "from the stream's event: " + k.key() + " (" + k.method() + ": " + err + ")"
+		}
+	}
 	// keep an open form/info pointing at the fresh item
 	if m.work.target != nil && m.work.target.kind == k {
 		for _, it := range items {
@@ -282,37 +163,6 @@ func (m *Model) applyListPage(k listKind, e *mcp.Event) {
 		}
 	}
 	m.showSelected()
-}
-
-// bindCall ties a request seen on the wire to the user's call that made
-// it, so it can be cancelled by id.
-func (m *Model) bindCall(f *flight) {
-	for _, c := range m.calls {
-		if c.rpcID == "" && !c.done && c.method == f.method {
-			c.rpcID = f.id
-			return
-		}
-	}
-}
-
-func parseServer(raw json.RawMessage) serverIdent {
-	var impl mcp.Implementation
-	json.Unmarshal(raw, &impl)
-	return serverIdent{name: termsafe.Line(impl.Name), version: termsafe.Line(impl.Version), title: termsafe.Line(impl.Title)}
-}
-
-func (m *Model) applyCapabilities(raw json.RawMessage) {
-	if len(raw) == 0 {
-		return
-	}
-	var caps map[string]json.RawMessage
-	if json.Unmarshal(raw, &caps) != nil {
-		return
-	}
-	_, tools := caps["tools"]
-	_, res := caps["resources"]
-	_, prompts := caps["prompts"]
-	m.br.supported = [numLists]bool{tools, res, res, prompts}
 }
 
 // ---- talking to the server ----
@@ -339,17 +189,48 @@ func (m *Model) dial() tea.Cmd {
 	if len(cfg.Capabilities) == 0 {
 		cfg.Capabilities = uiCapabilities
 	}
-	ctx, onConnect := m.ctx, m.opts.OnConnect
+	ctx, onConnect, oauthFor, ask := m.ctx, m.opts.OnConnect, m.opts.OAuthFor, m.asker
 	return func() tea.Msg {
 		if onConnect != nil {
 			onConnect(cfg) // before the first event of the session
 		}
+		if oauthFor != nil && cfg.URL != "" {
+			var a oauth.Asker
+			if ask != nil {
+				a = ask
+			}
+			cfg.OAuth = oauthFor(cfg, a)
+		}
 		sess, err := mcp.Dial(ctx, cfg)
 		if err != nil {
-			return connectedMsg{gen: gen, err: err}
+			return connectedMsg{gen: gen, err: err, auth: cfg.OAuth}
 		}
-		return connectedMsg{gen: gen, sess: sess}
+		return connectedMsg{gen: gen, sess: sess, lists: startListings(ctx, sess), auth: cfg.OAuth}
 	}
+}
+
+// inflight holds, per list, the outcome of a listing already under way
+// (nil: none).
+type inflight [numLists]<-chan listDoneMsg
+
+// startListings starts every listing the server declared, right after
+// Dial, without waiting for Update to see the session: the first dial
+// runs while Bubble Tea sets the terminal up (ui.Run), and the listings'
+// round trips overlap that too, so the first frame shows the server's
+// lists sooner. Their results reach the browser through the session's
+// events, as any listing's do; connected waits for their ends.
+func startListings(ctx context.Context, sess *mcp.Session) inflight {
+	var out inflight
+	offered := session.ParseCapabilities(sess.Info().Capabilities).Lists()
+	for k := listKind(0); k < numLists; k++ {
+		if !offered[k] {
+			continue
+		}
+		ch := make(chan listDoneMsg, 1) // never blocks: the model may drop a stale dial
+		go func() { ch <- listPages(ctx, sess, k) }()
+		out[k] = ch
+	}
+	return out
 }
 
 func (m *Model) connected(msg connectedMsg) tea.Cmd {
@@ -359,6 +240,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 		}
 		return nil
 	}
+	m.authH = msg.auth
 	m.dialing = false
 	if msg.err != nil {
 		m.connErr = msg.err
@@ -366,7 +248,10 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 		return nil
 	}
 	m.sess = msg.sess
-	return tea.Batch(m.refreshAll(), m.restoreLogLevel(msg.sess), m.resubscribe())
+	// The session's events up to `connected` reached the state before
+	// Dial returned: the listings follow its capabilities.
+	m.br.supported = m.supported()
+	return tea.Batch(m.refreshAll(msg.lists), m.restoreLogLevel(msg.sess), m.resubscribe())
 }
 
 // restoreLogLevel asks a new session for the log level the user picked
@@ -375,14 +260,14 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 // level, so sonde asks for info until the user picks one: costless (it
 // rides in _meta) and the only way to see any log at all.
 func (m *Model) restoreLogLevel(sess Backend) tea.Cmd {
-	level := m.srvLog.asked
+	level := m.srvLog.Asked()
 	if level == "" {
 		if e, ok := sess.(interface{ Era() string }); !ok || e.Era() != "modern" {
 			return nil
 		}
 		level = "info"
-		if m.srvLog.minLevel > levelIndex(level) {
-			level = logLevels[m.srvLog.minLevel]
+		if shown := m.srvLog.Level(); levelIndex(shown) > levelIndex(level) {
+			level = shown
 		}
 	}
 	return m.askLogLevel(level)
@@ -397,21 +282,32 @@ func (m *Model) reconnect() tea.Cmd {
 		m.sess = nil
 		go old.Close()
 	}
+	m.resub = m.resub[:0] // subscribed again on the new session
+	for uri := range m.s.Subscribed {
+		m.resub = append(m.resub, uri)
+	}
 	m.dialing = false
 	m.setFlash("reconnecting…", false)
 	return m.dial()
 }
 
-// refreshAll lists everything the server offers.
-func (m *Model) refreshAll() tea.Cmd {
+// refreshAll lists everything the server offers; a listing already under
+// way (started) is awaited rather than asked for again.
+func (m *Model) refreshAll(started inflight) tea.Cmd {
 	if !m.canAct() {
 		return m.needServer()
 	}
 	var cmds []tea.Cmd
+	offered := m.supported() // only what the server declared
 	for k := listKind(0); k < numLists; k++ {
-		if m.br.supported[k] {
+		switch {
+		case offered[k] && started[k] != nil && !m.br.loading[k]:
+			m.br.loading[k] = true
+			ch := started[k]
+			cmds = append(cmds, func() tea.Msg { return <-ch })
+		case offered[k]:
 			cmds = append(cmds, m.listAll(k))
-		} else {
+		default:
 			m.br.loaded[k] = true
 			m.br.lists[k] = nil
 		}
@@ -427,25 +323,28 @@ func (m *Model) listAll(k listKind) tea.Cmd {
 	}
 	m.br.loading[k] = true
 	sess, ctx := m.sess, m.ctx
-	return func() tea.Msg {
-		cursor := ""
-		for page := 0; page < 1000; page++ {
-			var params any
-			if cursor != "" {
-				params = map[string]string{"cursor": cursor}
-			}
-			raw, err := sess.Call(ctx, k.method(), params)
-			if err != nil {
-				return listDoneMsg{kind: k, err: err}
-			}
-			_, next := decodeItems(k, raw)
-			if next == "" || next == cursor {
-				break
-			}
-			cursor = next
+	return func() tea.Msg { return listPages(ctx, sess, k) }
+}
+
+// listPages asks for every page of a list (up to 1000).
+func listPages(ctx context.Context, sess Backend, k listKind) listDoneMsg {
+	cursor := ""
+	for page := 0; page < 1000; page++ {
+		var params any
+		if cursor != "" {
+			params = map[string]string{"cursor": cursor}
 		}
-		return listDoneMsg{kind: k}
+		raw, err := sess.Call(ctx, k.method(), params)
+		if err != nil {
+			return listDoneMsg{kind: k, err: err}
+		}
+		next := nextCursor(raw)
+		if next == "" || next == cursor {
+			break
+		}
+		cursor = next
 	}
+	return listDoneMsg{kind: k}
 }
 
 // startCall sends a request for the user and shows its progress in the
@@ -467,14 +366,14 @@ func (m *Model) startCallAs(method, subject string, it *item, params any, asTask
 	raw, _ := json.Marshal(params)
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.callSeq++
-	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask}
+	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask, h: new(mcp.Handle)}
 	m.calls = append(m.calls, c)
 	m.work.waitFor(c)
 	sess := m.sess
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
 		start := time.Now()
-		res, err := sess.Call(ctx, method, json.RawMessage(raw), append(opts, mcp.WithProgress(func(mcp.Progress) {}))...)
+		res, err := sess.Call(ctx, method, json.RawMessage(raw), append(opts, mcp.WithProgressToken(), mcp.WithHandle(c.h))...)
 		return callDoneMsg{call: c, result: res, err: err, took: time.Since(start)}
 	}, m.tick())
 }
@@ -482,10 +381,8 @@ func (m *Model) startCallAs(method, subject string, it *item, params any, asTask
 func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	c := msg.call
 	c.done = true
-	if msg.err != nil && c.rpcID != "" {
-		// failed without an answer (HTTP error, timeout, cancel)
-		delete(m.flights, c.rpcID)
-	}
+	// (how its request ended is in the state already: a call returns
+	// only after its events were delivered)
 	for i, x := range m.calls {
 		if x == c {
 			m.calls = append(m.calls[:i], m.calls[i+1:]...)
@@ -504,7 +401,7 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	}
 	err := msg.err
 	if err == context.Canceled {
-		err = errCancelled
+		err = cancelledError{byClosing: m.cancelsByClosing()}
 	}
 	r := newResult(c.method, c.subject, msg.result, err, msg.took, out)
 	r.call = c
@@ -533,10 +430,19 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	return nil
 }
 
-type cancelledError struct{}
+// cancelledError is a call the user cancelled; it says what sonde did,
+// which depends on the era.
+type cancelledError struct{ byClosing bool }
 
-func (cancelledError) Error() string {
+func (e cancelledError) Error() string {
+	if e.byClosing {
+		return "cancelled by you (sonde closed its response stream: the 2026-07-28 cancellation over HTTP)"
+	}
 	return "cancelled by you (sonde sent notifications/cancelled)"
 }
 
-var errCancelled error = cancelledError{}
+// cancelsByClosing reports whether this connection cancels a request by
+// closing its response stream rather than with notifications/cancelled.
+func (m *Model) cancelsByClosing() bool {
+	return m.s.Conn.Info != nil && mcp.CancelsByClosing(*m.s.Conn.Info)
+}

@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sonde-mcp/sonde/mcp"
 )
@@ -44,9 +43,9 @@ func TestGoldenRequestsAndPanes(t *testing.T) {
 				Data: json.RawMessage(`{"elicitations":[{"mode":"url","message":"Authorize the calendar.","url":"https://auth.example.com/cal","elicitationId":"cal-1"}]}`)}})
 		},
 		"roots": func(t *testing.T, m *Model) {
-			m.roots = []rootEntry{{URI: "file:///home/ada/src/sonde", Name: "sonde"}, {URI: "file:///srv/shared/data", Name: "data"}}
-			m.rootMissing = map[string]bool{"file:///srv/shared/data": true}
-			m.rootsAsked = 2
+			m.roots.Roots = []roots.Root{{URI: "file:///home/ada/src/sonde", Name: "sonde"}, {URI: "file:///srv/shared/data", Name: "data"}}
+			m.roots.Missing = map[string]bool{"file:///srv/shared/data": true}
+			m.roots.Asked = 2
 			m.update(keyMsg("F"))
 			press(m, "j", "a")
 			typeText(m, "~/notes")
@@ -89,7 +88,7 @@ func TestGoldenRequestsAndPanes(t *testing.T) {
 				m := newTestModel(t, sz[0], sz[1], "")
 				m.ctx = context.Background()
 				setup(t, m)
-				golden.RequireEqual(t, m.View().Content)
+				requireScreen(t, m)
 			})
 		}
 	}

@@ -9,18 +9,37 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/themes"
 )
 
 var sizes = [][2]int{{80, 24}, {120, 40}}
 
+// requireScreen compares the screen, as text, with the test's golden file
+// (go test ./ui -run Golden -update writes them): the goldens are what a
+// user reads, reviewable in a diff; colour has goldens of its own
+// (TestGoldenThemes).
+func requireScreen(t *testing.T, m *Model) {
+	t.Helper()
+	golden.RequireEqual(t, ansi.Strip(m.View().Content))
+}
+
 // TestGoldenThemes snapshots the main screen (a tool selected, the log
-// following) in every theme at both sizes; the default theme on both
+// following) as text at both sizes, and in colour (the escape sequences
+// as they are) once per theme at 80×24, the default theme on both
 // backgrounds.
 func TestGoldenThemes(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("text_%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := newTestModel(t, sz[0], sz[1], "")
+			press(m, "j") // create_booking → delete_records (badges)
+			requireScreen(t, m)
+		})
+	}
 	type variant struct {
 		theme  string
 		isDark bool
@@ -31,18 +50,16 @@ func TestGoldenThemes(t *testing.T) {
 	}
 	vs = append(vs, variant{"default", false})
 	for _, v := range vs {
-		for _, sz := range sizes {
-			name := fmt.Sprintf("%s_%dx%d", v.theme, sz[0], sz[1])
-			if !v.isDark {
-				name = fmt.Sprintf("%s-light_%dx%d", v.theme, sz[0], sz[1])
-			}
-			t.Run(name, func(t *testing.T) {
-				m := newTestModel(t, sz[0], sz[1], v.theme)
-				m.update(tea.BackgroundColorMsg{Color: bg(v.isDark)})
-				press(m, "j") // create_booking → delete_records (badges)
-				golden.RequireEqual(t, m.View().Content)
-			})
+		name := v.theme
+		if !v.isDark {
+			name += "-light"
 		}
+		t.Run(name, func(t *testing.T) {
+			m := newTestModel(t, 80, 24, v.theme)
+			m.update(tea.BackgroundColorMsg{Color: bg(v.isDark)})
+			press(m, "j") // create_booking → delete_records (badges)
+			golden.RequireEqual(t, m.View().Content)
+		})
 	}
 }
 
@@ -73,7 +90,7 @@ func TestGoldenScreens(t *testing.T) {
 			press(m, "4")
 		},
 		"picker": func(m *Model) {
-			m.picker = newPicker([]serverEntry{
+			m.picker = m.newPicker([]config.Server{
 				{Name: "everything", Source: "Claude Desktop", Config: mustTarget("npx -y @modelcontextprotocol/server-everything")},
 				{Name: "gateway", Source: ".mcp.json", Config: mustTarget("http://localhost:4444/servers/2/sse")},
 			}, nil)
@@ -85,14 +102,14 @@ func TestGoldenScreens(t *testing.T) {
 			t.Run(fmt.Sprintf("%s_%dx%d", name, sz[0], sz[1]), func(t *testing.T) {
 				m := newTestModel(t, sz[0], sz[1], "")
 				setup(m)
-				golden.RequireEqual(t, m.View().Content)
+				requireScreen(t, m)
 			})
 		}
 	}
 }
 
 func mustTarget(s string) mcp.Config {
-	c, err := parseTarget(s)
+	c, err := config.ParseTarget(s)
 	if err != nil {
 		panic(err)
 	}

@@ -70,9 +70,9 @@ func (f *fx) note(method, params string) *fx {
 	return f.add(mcp.Event{Dir: mcp.DirIn, Kind: mcp.KindMessage, Stream: "GET", RPC: mcp.RPCNotification, Method: method, Raw: json.RawMessage(raw)})
 }
 
-// session is a typical connected session: handshake, lists, a keepalive,
+// demoSession is a typical connected session: handshake, lists, a keepalive,
 // a log message and a tool call.
-func session() *fx {
+func demoSession() *fx {
 	f := &fx{at: t0}
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnecting, Text: "http://127.0.0.1:8080/mcp"})
 	f.req(1, "initialize", `{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sonde","version":"0.1.0"}}`)
@@ -141,18 +141,26 @@ func newTestModel(t testing.TB, w, h int, theme string) *Model {
 	m := New(context.Background(), Options{Theme: theme}, nil)
 	m.ticking = true
 	m.consentGuard = 0
-	m.now = t0
+	m.clip = (&fakeClipboard{}).env() // no clipboard programs: OSC 52
+	m.com.Now = t0
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	m.Update(eventsMsg(session().evs))
-	m.now = t0.Add(2 * time.Second)
+	m.Update(eventsMsg(demoSession().evs))
+	m.com.Now = t0.Add(2 * time.Second)
 	return m
+}
+
+// upd is Update, which holds the state's lock (a live feed applies events
+// meanwhile), returning its command.
+func upd(m *Model, msg tea.Msg) tea.Cmd {
+	_, cmd := m.Update(msg)
+	return cmd
 }
 
 // press sends keys: names like "enter", "ctrl+r", "tab", or text.
 func press(m *Model, keys ...string) tea.Cmd {
 	var last tea.Cmd
 	for _, k := range keys {
-		last = m.update(keyMsg(k))
+		last = upd(m, keyMsg(k))
 	}
 	return last
 }
@@ -176,7 +184,7 @@ func keyMsg(k string) tea.KeyPressMsg {
 // typeText sends each rune as a key press.
 func typeText(m *Model, s string) {
 	for _, r := range s {
-		m.update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		upd(m, tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 }
 
@@ -199,7 +207,7 @@ func run(m *Model, cmd tea.Cmd) []tea.Msg {
 		default:
 			seen = append(seen, msg)
 			if !isTeaInternal(msg) {
-				do(m.update(msg), depth+1)
+				do(upd(m, msg), depth+1)
 			}
 		}
 	}
@@ -220,5 +228,12 @@ func isTeaInternal(msg tea.Msg) bool {
 	return t.PkgPath() != reflect.TypeFor[Model]().PkgPath()
 }
 
-// plain is the rendered screen without any escape sequences.
-func plain(m *Model) string { return ansi.Strip(m.Render()) }
+// plain is the rendered screen without any escape sequences (drawn with
+// the state's lock, as View does).
+func plain(m *Model) string { return ansi.Strip(screen(m)) }
+
+// screen is the rendered screen, drawn with the state's lock as View does.
+func screen(m *Model) string {
+	defer m.lockState()()
+	return m.Render()
+}

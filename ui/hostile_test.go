@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"github.com/sonde-mcp/sonde/internal/hostile"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,23 +32,15 @@ func assertSafe(t *testing.T, what, out string) {
 	}
 }
 
-// drain feeds every event queued in the live feed to the model.
+// drain has the model take everything the live feed holds.
 func drain(m *Model) {
 	for {
-		var batch eventsMsg
-	loop:
-		for {
-			select {
-			case e := <-m.feed.ch:
-				batch = append(batch, e)
-			default:
-				break loop
-			}
-		}
-		if len(batch) == 0 {
+		select {
+		case <-m.feed.Ready():
+			run(m, upd(m, feedMsg{}))
+		default:
 			return
 		}
-		run(m, m.update(batch))
 	}
 }
 
@@ -58,15 +51,15 @@ func TestHostileServer(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv, err := demo.Serve(ctx, demo.NewHostileServer(), demo.Options{})
+	srv, err := demo.Serve(ctx, hostile.NewServer(), demo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
 
 	m := newLive(ctx, Options{Config: mcp.Config{URL: srv.URL, Keepalive: -1}})
-	m.events, m.ticking = nil, true // the test drives the feed itself
-	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.manual, m.ticking = true, true // the test drives the feed itself
+	upd(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	run(m, m.dial())
 	defer func() {
 		if m.sess != nil {
@@ -79,7 +72,7 @@ func TestHostileServer(t *testing.T) {
 	drain(m)
 	check := func(what string) {
 		t.Helper()
-		assertSafe(t, what, m.Render())
+		assertSafe(t, what, screen(m))
 		assertSafe(t, what+" (title)", m.View().WindowTitle)
 	}
 	check("after connecting")
@@ -102,7 +95,7 @@ func TestHostileServer(t *testing.T) {
 
 	// call the hostile tools through their forms
 	m.br.setTab(listTools)
-	for _, name := range []string{demo.HostileToolResult, demo.HostileToolError, demo.HostileToolRPCError} {
+	for _, name := range []string{hostile.ToolResult, hostile.ToolError, hostile.ToolRPCError} {
 		m.br.setFilter("")
 		for i, mt := range m.br.view {
 			if mt.it.name == name {
@@ -130,7 +123,7 @@ func TestHostileServer(t *testing.T) {
 
 	// the elicitation request comes through the dialog seam
 	for i, mt := range m.br.view {
-		if mt.it.name == demo.HostileToolElicit {
+		if mt.it.name == hostile.ToolElicit {
 			m.br.cursor[listTools] = i
 		}
 	}
@@ -160,7 +153,7 @@ func TestHostileServer(t *testing.T) {
 	}()
 	select {
 	case req := <-m.feed.reqs:
-		m.update(req)
+		upd(m, serverRequestsMsg{req})
 		check("elicitation dialog")
 		press(m, "ctrl+d")
 	case <-time.After(20 * time.Second):

@@ -15,6 +15,19 @@ type KeyMap struct {
 	Detail   DetailKeys
 	Replay   ReplayKeys
 	Timeline TimelineKeys
+	Prompt   PromptKeys
+	Queue    QueueKeys
+	Filter   FilterKeys
+}
+
+// FilterKeys are the keys a filter field (the log's, the browser's) does
+// not type: they leave it. F1 opens the help from any text field.
+type FilterKeys struct {
+	Clear     key.Binding // esc: empty the filter and leave
+	Done      key.Binding // the log's: keep the filter and leave
+	Open      key.Binding // the browser's: open the first match
+	Leave     key.Binding // the browser's: keep the filter, go to the list
+	HelpInput key.Binding
 }
 
 // GlobalKeys work everywhere (except inside a text field, where only the
@@ -25,6 +38,7 @@ type GlobalKeys struct {
 	Help      key.Binding
 	NextPane  key.Binding
 	PrevPane  key.Binding
+	Panes     key.Binding // alt+1-3: jump to a pane, even from a text field
 	Zoom      key.Binding
 	Theme     key.Binding
 	Reconnect key.Binding
@@ -34,7 +48,10 @@ type GlobalKeys struct {
 	ServerLog key.Binding
 	Tasks     key.Binding
 	Timeline  key.Binding
+	Auth      key.Binding
 	LogLevel  key.Binding
+	Compose   key.Binding
+	Faults    key.Binding
 }
 
 // NavKeys move a selection or scroll a pane.
@@ -63,11 +80,13 @@ type LogKeys struct {
 	Keepalive  key.Binding
 	Detail     key.Binding
 	Copy       key.Binding
+	Save       key.Binding
 	ViewResult key.Binding
 	Cancel     key.Binding
 	ClearFil   key.Binding
 	Pair       key.Binding
 	Views      key.Binding
+	Resend     key.Binding
 }
 
 // WorkKeys drive the work pane: forms, results, in-flight calls.
@@ -89,14 +108,15 @@ type WorkKeys struct {
 
 // DetailKeys drive the event detail view.
 type DetailKeys struct {
-	Close    key.Binding
-	Switch   key.Binding
-	Copy     key.Binding
-	PrevEv   key.Binding
-	NextEv   key.Binding
-	Save     key.Binding
-	AsResult key.Binding
-	Pair     key.Binding
+	Close      key.Binding
+	Switch     key.Binding
+	SwitchBack key.Binding
+	Copy       key.Binding
+	PrevEv     key.Binding
+	NextEv     key.Binding
+	Save       key.Binding
+	AsResult   key.Binding
+	Pair       key.Binding
 }
 
 // DefaultKeyMap returns the default key bindings.
@@ -111,6 +131,9 @@ func DefaultKeyMap() KeyMap {
 			Help:      b([]string{"?", "f1"}, "?", "help"),
 			NextPane:  b([]string{"tab"}, "tab", "next pane"),
 			PrevPane:  b([]string{"shift+tab"}, "shift+tab", "previous pane"),
+			// 1-4 already pick the browser's lists and the log's views, so
+			// the panes' numbers take alt (which no text field types)
+			Panes:     b([]string{"alt+1", "alt+2", "alt+3"}, "alt+1-3", "jump to browser / work pane / log"),
 			Zoom:      b([]string{"z"}, "z", "zoom pane"),
 			Theme:     b([]string{"T"}, "T", "next theme"),
 			Reconnect: b([]string{"R"}, "R", "reconnect"),
@@ -120,7 +143,10 @@ func DefaultKeyMap() KeyMap {
 			ServerLog: b([]string{"M"}, "M", "server log (notifications/message)"),
 			Tasks:     b([]string{"t"}, "t", "tasks"),
 			Timeline:  b([]string{"W"}, "W", "timeline (waterfall of requests)"),
+			Auth:      b([]string{"A"}, "A", "auth: the sign-in's steps (OAuth)"),
 			LogLevel:  b([]string{"L"}, "L", "log level (show and ask the server)"),
+			Compose:   b([]string{":"}, ":", "composer: send any JSON message"),
+			Faults:    b([]string{"!"}, "!", "faults (--fault): turn on/off, add"),
 		},
 		Nav: NavKeys{
 			Up:       b([]string{"up", "k"}, "↑/k", "up"),
@@ -146,11 +172,13 @@ func DefaultKeyMap() KeyMap {
 			Keepalive:  b([]string{"K"}, "K", "show/hide keepalives"),
 			Detail:     b([]string{"enter"}, "enter", "detail"),
 			Copy:       b([]string{"c"}, "c", "copy as JSON/curl/sonde call"),
+			Save:       b([]string{"s"}, "s", "save the event to a file"),
 			ViewResult: b([]string{"v"}, "v", "show as result"),
 			Cancel:     b([]string{"x"}, "x", "cancel request"),
 			ClearFil:   b([]string{"esc"}, "esc", "clear filter"),
 			Pair:       b([]string{"%"}, "%", "jump between request and answer"),
-			Views:      b([]string{"1", "2", "3", "4"}, "1-4", "wire / server log / tasks / timeline"),
+			Views:      b([]string{"1", "2", "3", "4", "5"}, "1-5", "wire / server log / tasks / timeline / auth"),
+			Resend:     b([]string{"e"}, "e", "edit and send again (composer)"),
 		},
 		Work: WorkKeys{
 			Submit:   b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "call / send"),
@@ -169,15 +197,37 @@ func DefaultKeyMap() KeyMap {
 		},
 		Replay:   defaultReplayKeys(),
 		Timeline: defaultTimelineKeys(),
-		Detail: DetailKeys{
-			Close:    b([]string{"esc", "q"}, "esc", "close"),
-			Switch:   b([]string{"tab", "p"}, "tab", "pretty/raw/facts"),
-			Copy:     b([]string{"c"}, "c", "copy"),
-			PrevEv:   b([]string{"left", "h"}, "←", "previous event"),
-			NextEv:   b([]string{"right", "l"}, "→", "next event"),
-			Save:     b([]string{"s"}, "s", "save"),
-			AsResult: b([]string{"v"}, "v", "show as result"),
-			Pair:     b([]string{"%"}, "%", "request ⇄ answer"),
+		Prompt:   defaultPromptKeys(),
+		Queue:    defaultQueueKeys(),
+		Filter: FilterKeys{
+			Clear:     b([]string{"esc"}, "esc", "clear filter"),
+			Done:      b([]string{"enter", "tab", "down"}, "enter", "keep filter"),
+			Open:      b([]string{"enter"}, "enter", "open"),
+			Leave:     b([]string{"tab", "down", "up"}, "tab/↑↓", "to the list"),
+			HelpInput: b([]string{"f1"}, "f1", "help"),
 		},
+		Detail: DetailKeys{
+			Close:      b([]string{"esc", "q"}, "esc", "close"),
+			Switch:     b([]string{"tab", "p"}, "tab", "pretty/raw/facts"),
+			SwitchBack: b([]string{"shift+tab"}, "shift+tab", "the view before"),
+			Copy:       b([]string{"c"}, "c", "copy"),
+			PrevEv:     b([]string{"left", "h"}, "←", "previous event"),
+			NextEv:     b([]string{"right", "l"}, "→", "next event"),
+			Save:       b([]string{"s"}, "s", "save"),
+			AsResult:   b([]string{"v"}, "v", "show as result"),
+			Pair:       b([]string{"%"}, "%", "request ⇄ answer"),
+		},
+	}
+}
+
+// disableLive turns off the keys that need a live server (a replay has
+// none): they neither act nor show in the help.
+func (k *KeyMap) disableLive() {
+	for _, b := range []*key.Binding{
+		&k.Global.Reconnect, &k.Global.Servers, &k.Global.Roots, &k.Global.Compose, &k.Log.Resend,
+		&k.Work.Submit, &k.Work.AsTask, &k.Work.Complete, &k.Work.Cancel, &k.Work.Watch, &k.Work.OpenLink,
+		&k.Log.Cancel,
+	} {
+		b.SetEnabled(false)
 	}
 }

@@ -1,8 +1,13 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +16,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/demo"
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
 )
 
 // live drives the real model attached to the embedded demo server through
@@ -19,9 +26,15 @@ import (
 // messages, the session's events and its server requests are fed to Update
 // on the test's goroutine, as Bubble Tea would.
 type live struct {
-	t    *testing.T
-	m    *Model
-	srv  *demo.Running
+	cmds
+	t   *testing.T
+	m   *Model
+	srv *demo.Running
+}
+
+// cmds runs commands as Bubble Tea would, in goroutines, and hands what
+// they return to the test's goroutine through msgs.
+type cmds struct {
 	msgs chan tea.Msg
 	// wg counts the commands still running and done ends them: a command
 	// that writes a file (remembered arguments) must finish before the
@@ -29,6 +42,8 @@ type live struct {
 	wg   sync.WaitGroup
 	done chan struct{}
 }
+
+func newCmds() cmds { return cmds{msgs: make(chan tea.Msg, 256), done: make(chan struct{})} }
 
 func startLive(t *testing.T, era demo.Era, opts Options) *live {
 	t.Helper()
@@ -46,11 +61,29 @@ func startLiveAt(t *testing.T, era demo.Era, opts Options, at func(*demo.Running
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Config = mcp.Config{URL: at(srv), Keepalive: -1}
+	opts.Config = mcp.Config{URL: at(srv), Keepalive: -1, Faults: opts.Config.Faults}
+	l := attachLive(t, ctx, cancel, opts, func() { srv.Close() })
+	l.srv = srv
+	m := l.m
+	l.pump("connected and listed", func() bool {
+		// loading: the listings' ends are in (they start with the dial, so
+		// their answers can be in before connected is; a refresh while a
+		// listing is still loading asks nothing)
+		return m.sess != nil && m.br.loaded[listTools] && m.br.loaded[listPrompts] && m.br.loaded[listResources] && len(m.s.Requests) == 0 &&
+			m.br.loading == [numLists]bool{} &&
+			(m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern" || m.srvLog.Asked() != "") // the level asked at connect
+	})
+	return l
+}
+
+// attachLive builds the model for opts.Config and dials; stop ends the
+// server when the test is over.
+func attachLive(t *testing.T, ctx context.Context, cancel context.CancelFunc, opts Options, stop func()) *live {
+	t.Helper()
 	m := newLive(ctx, opts)
-	m.events, m.reqs, m.ticking = nil, nil, true // the test pumps the feed itself
+	m.manual, m.reqs, m.ticking = true, nil, true // the test pumps the feed itself
 	m.consentGuard = 0
-	l := &live{t: t, m: m, srv: srv, msgs: make(chan tea.Msg, 256), done: make(chan struct{})}
+	l := &live{cmds: newCmds(), t: t, m: m}
 	t.Cleanup(func() {
 		if m.sess != nil {
 			m.sess.Close()
@@ -59,19 +92,15 @@ func startLiveAt(t *testing.T, era demo.Era, opts Options, at func(*demo.Running
 		cancel()
 		close(l.done)
 		l.wg.Wait()
-		srv.Close()
+		stop()
 	})
-	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	upd(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	l.async(m.dial())
-	l.pump("connected and listed", func() bool {
-		return m.sess != nil && m.br.loaded[listTools] && m.br.loaded[listPrompts] && m.br.loaded[listResources] && len(m.flights) == 0 &&
-			(m.info == nil || m.info.Era != "modern" || m.srvLog.asked != "") // the level asked at connect
-	})
 	return l
 }
 
 // async runs a command in the background; its messages go to the pump.
-func (l *live) async(cmd tea.Cmd) {
+func (l *cmds) async(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
@@ -95,7 +124,7 @@ func (l *live) async(cmd tea.Cmd) {
 }
 
 // step feeds one message to Update and runs what it returns.
-func (l *live) step(msg tea.Msg) { l.async(l.m.update(msg)) }
+func (l *live) step(msg tea.Msg) { l.async(upd(l.m, msg)) }
 
 // press sends keys and runs their commands.
 func (l *live) press(keys ...string) {
@@ -114,29 +143,29 @@ func (l *live) typeText(s string) {
 func (l *live) pump(what string, cond func() bool) {
 	l.t.Helper()
 	deadline := time.After(30 * time.Second)
-	for !cond() {
+	holds := func() bool { // read the model as Update would: with the state's lock
+		defer l.m.lockState()()
+		return cond()
+	}
+	for !holds() {
 		select {
 		case msg := <-l.msgs:
 			l.step(msg)
 		case r := <-l.m.feed.reqs:
-			l.step(r)
-		case e := <-l.m.feed.ch:
-			batch := eventsMsg{e}
-		more:
-			for len(batch) < 256 {
-				select {
-				case e := <-l.m.feed.ch:
-					batch = append(batch, e)
-				default:
-					break more
-				}
-			}
-			l.step(batch)
+			l.step(serverRequestsMsg{r})
+		case <-l.m.feed.Ready():
+			l.step(feedMsg{})
 		case <-time.After(20 * time.Millisecond): // re-check cond
 		case <-deadline:
 			l.t.Fatalf("timed out waiting for: %s\nflash: %q\nscreen:\n%s", what, l.m.flash, plain(l.m))
 		}
 	}
+}
+
+// read reads the model as Update would: with the state's lock.
+func (l *live) read(f func() int) int {
+	defer l.m.lockState()()
+	return f()
 }
 
 // settle pumps for a short while (events that are on their way).
@@ -390,7 +419,7 @@ func TestLiveServerLogAndLevel(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			// ask for everything first: servers may start above debug
 			l.press("L", "home", "enter")
-			l.pump("the level", func() bool { return l.m.srvLog.asked == "debug" })
+			l.pump("the level", func() bool { return l.m.srvLog.Asked() == "debug" })
 			l.open(listTools, demo.ToolEmitLogs)
 			l.press("ctrl+r")
 			l.result("the emit_logs result")
@@ -408,28 +437,30 @@ func TestLiveServerLogAndLevel(t *testing.T) {
 				l.press("down")
 			}
 			l.press("enter")
-			l.pump("the new level", func() bool { return l.m.srvLog.asked == "warning" })
-			if strings.Contains(plain(l.m), "] debug") || len(l.m.srvLog.matches) >= len(l.m.srvLog.entries) {
-				t.Fatalf("the view still shows lower levels (%d of %d)", len(l.m.srvLog.matches), len(l.m.srvLog.entries))
+			l.pump("the new level", func() bool { return l.m.srvLog.Asked() == "warning" })
+			if strings.Contains(plain(l.m), "] debug") || l.m.srvLog.Shown() >= l.m.s.Log.Len() {
+				t.Fatalf("the view still shows lower levels (%d of %d)", l.m.srvLog.Shown(), l.m.s.Log.Len())
 			}
-			before := countLevel(l.m, "debug")
+			before := l.read(func() int { return countLevel(l.m, "debug") })
 			l.m.setFocus(paneWork)
 			l.press("esc")
 			l.open(listTools, demo.ToolEmitLogs)
 			l.press("ctrl+r")
 			l.result("the second emit_logs result")
 			l.pump("the second batch", func() bool { return countLevel(l.m, "emergency") == 2 })
-			if got := countLevel(l.m, "debug"); got != before {
+			if got := l.read(func() int { return countLevel(l.m, "debug") }); got != before {
 				t.Fatalf("the server still sends debug messages after logging/setLevel warning (%d → %d)", before, got)
 			}
 		})
 	}
 }
 
+// countLevel counts the messages of emit_logs at level (with the state's
+// lock held: in a pump condition, or through l.read).
 func countLevel(m *Model, level string) int {
 	n := 0
-	for _, e := range m.srvLog.entries {
-		if e.level == level && strings.Contains(e.text, "hello from emit_logs") {
+	for i := m.s.Log.First(); i < m.s.Log.Next(); i++ {
+		if e := m.s.Log.At(i); e.Level == level && strings.Contains(srvlog.Text(e), "hello from emit_logs") {
 			n++
 		}
 	}
@@ -472,30 +503,30 @@ func TestLiveResourceSubscription(t *testing.T) {
 			first := l.result("the clock")
 			l.m.setFocus(paneWork)
 			l.press("w")
-			l.pump("subscribed", func() bool { return l.m.subs[demo.ClockURI] })
+			l.pump("subscribed", func() bool { return l.m.s.Subscribed[demo.ClockURI] })
 			l.pump("two updates re-read", func() bool {
-				return l.m.subUpdates[demo.ClockURI] >= 2 && len(l.m.rereading) == 0 &&
+				return updates(l.m, demo.ClockURI) >= 2 && len(l.m.rereading) == 0 &&
 					strings.Join(l.m.work.res.render(200, l.m.st, l.m.hl), "\n") != first
 			})
 			if !strings.Contains(plain(l.m), "● watching") {
 				t.Fatalf("no watching line:\n%s", plain(l.m))
 			}
 			l.press("w")
-			l.pump("unsubscribed", func() bool { return !l.m.subs[demo.ClockURI] })
-			n := l.m.subUpdates[demo.ClockURI]
+			l.pump("unsubscribed", func() bool { return !l.m.s.Subscribed[demo.ClockURI] })
+			n := l.read(func() int { return updates(l.m, demo.ClockURI) })
 			l.settle(600 * time.Millisecond)
-			if got := l.m.subUpdates[demo.ClockURI]; got > n+1 {
+			if got := l.read(func() int { return updates(l.m, demo.ClockURI) }); got > n+1 {
 				t.Fatalf("updates keep coming after unsubscribing: %d → %d", n, got)
 			}
 			// a new session (R) is subscribed again
 			l.press("w")
-			l.pump("subscribed again", func() bool { return l.m.subs[demo.ClockURI] })
+			l.pump("subscribed again", func() bool { return l.m.s.Subscribed[demo.ClockURI] })
 			old := l.m.sess
 			l.m.setFocus(paneBrowser)
 			l.press("R")
-			l.pump("resubscribed on the new session", func() bool { return l.m.sess != nil && l.m.sess != old && l.m.subs[demo.ClockURI] })
-			n0 := l.m.subUpdates[demo.ClockURI]
-			l.pump("updates on the new session", func() bool { return l.m.subUpdates[demo.ClockURI] >= n0+2 })
+			l.pump("resubscribed on the new session", func() bool { return l.m.sess != nil && l.m.sess != old && l.m.s.Subscribed[demo.ClockURI] })
+			n0 := l.read(func() int { return updates(l.m, demo.ClockURI) })
+			l.pump("updates on the new session", func() bool { return updates(l.m, demo.ClockURI) >= n0+2 })
 		})
 	}
 }
@@ -558,7 +589,7 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 	// 2026-07-28: a server logs only to requests that carry a level, so
 	// sonde asks for info until the user picks one
 	l := startLive(t, demo.EraModern, Options{})
-	l.pump("info asked", func() bool { return l.m.srvLog.asked == "info" })
+	l.pump("info asked", func() bool { return l.m.srvLog.Asked() == "info" })
 	l.open(listTools, demo.ToolEmitLogs)
 	l.press("ctrl+r")
 	l.result("emit_logs")
@@ -579,11 +610,11 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 		return n
 	}
 	l.settle(100 * time.Millisecond)
-	if l.m.srvLog.asked != "" || setLevels() != 0 {
-		t.Fatalf("a legacy session was asked for a level unasked: %q", l.m.srvLog.asked)
+	if l.m.srvLog.Asked() != "" || setLevels() != 0 {
+		t.Fatalf("a legacy session was asked for a level unasked: %q", l.m.srvLog.Asked())
 	}
 	l.press("L", "down", "down", "down", "enter")
-	l.pump("warning asked", func() bool { return l.m.srvLog.asked == "warning" && setLevels() == 1 })
+	l.pump("warning asked", func() bool { return l.m.srvLog.Asked() == "warning" && setLevels() == 1 })
 	l.m.setFocus(paneBrowser)
 	old := l.m.sess
 	l.press("R")
@@ -596,10 +627,136 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 // header does not say otherwise.
 func TestLiveLegacySSENothingInFlight(t *testing.T) {
 	l := startLiveAt(t, demo.EraLegacy, Options{}, func(r *demo.Running) string { return r.SSEURL })
-	if l.m.info == nil || l.m.info.Transport != mcp.TransportSSE {
-		t.Fatalf("connected over %+v, want legacy SSE", l.m.info)
+	if l.m.s.Conn.Info == nil || l.m.s.Conn.Info.Transport != mcp.TransportSSE {
+		t.Fatalf("connected over %+v, want legacy SSE", l.m.s.Conn.Info)
 	}
 	if s := plain(l.m); strings.Contains(s, "in flight") {
 		t.Fatalf("the header counts requests in flight:\n%s", s)
+	}
+}
+
+// Cancelling a request from the log cancels the call that sent it, found
+// by the id mcp gave the call (a Handle), even when two calls of the same
+// method are in flight and the second one's request went out first (the
+// UI used to guess by method name and cancelled the other call).
+func TestLiveCancelFromTheLogCancelsThatCall(t *testing.T) {
+	l := startLive(t, demo.EraLegacy, Options{})
+	m := l.m
+	args := map[string]any{"name": demo.ToolLongRunning, "arguments": map[string]any{"durationMs": 20000, "steps": 2}}
+	cmdA := m.startCall("tools/call", demo.ToolLongRunning, nil, args)
+	a := m.calls[len(m.calls)-1]
+	cmdB := m.startCall("tools/call", demo.ToolLongRunning, nil, args)
+	b := m.calls[len(m.calls)-1]
+	calls := func() int {
+		n := 0
+		for _, f := range m.s.Requests {
+			if f.Method == "tools/call" {
+				n++
+			}
+		}
+		return n
+	}
+	l.async(cmdB) // B's request goes out first
+	l.pump("B in flight", func() bool { return calls() == 1 })
+	l.async(cmdA)
+	l.pump("A in flight", func() bool { return calls() == 2 })
+
+	// select B's request (the first tools/call in the log) and cancel it
+	m.setLogView(viewWire)
+	m.setFocus(paneLog)
+	for i := range m.log.matches {
+		if en := m.log.at(m.log.matches[i]); en.ev.Method == "tools/call" && en.ev.RPC == mcp.RPCRequest {
+			m.log.cursor, m.log.follow = i, false
+			break
+		}
+	}
+	if id := m.log.selected().ev.ID; id != b.h.ID() {
+		t.Fatalf("the first tools/call request is %s, B's is %s", id, b.h.ID())
+	}
+	l.press("x")
+	l.pump("B cancelled", func() bool { return b.done })
+	if a.done {
+		t.Fatal("cancelling B's request ended A")
+	}
+	a.cancel()
+	l.pump("A cancelled", func() bool { return a.done })
+}
+
+// updates counts the notifications/resources/updated about uri.
+func updates(m *Model, uri string) int {
+	if u := m.s.Updates[uri]; u != nil {
+		return u.Count
+	}
+	return 0
+}
+
+// TestDialStartsListings: the dial lists what the server offers as soon as
+// the session is up, before Update sees the session (the first dial runs
+// while Bubble Tea sets the terminal up, so the first frame with the
+// server's lists comes sooner); connected then waits for those listings
+// instead of asking again.
+func TestDialStartsListings(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("SONDE_ERA_CACHE", "off")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := demo.Start(ctx, demo.Options{Era: demo.EraLegacy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var mu sync.Mutex
+	lists := 0 // tools/list requests the server got
+	target, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte(`"tools/list"`)) {
+			mu.Lock()
+			lists++
+			mu.Unlock()
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return lists
+	}
+
+	m := newLive(ctx, Options{Config: mcp.Config{URL: front.URL + target.Path, Keepalive: -1}})
+	m.manual, m.reqs, m.ticking = true, nil, true
+	defer m.feed.close()
+	msg := m.dial()().(connectedMsg)
+	if msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	defer msg.sess.Close()
+	if !testenv.Poll(10*time.Second, func() bool { return count() == 1 }) {
+		t.Fatalf("%d tools/list requests before the model saw the session, want 1", count())
+	}
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				run(c)
+			}
+		case listDoneMsg:
+			upd(m, msg)
+		}
+	}
+	run(upd(m, msg))
+	upd(m, feedMsg{}) // the listing's events
+	if !m.br.loaded[listTools] || m.br.loading[listTools] || len(m.br.lists[listTools]) == 0 {
+		t.Errorf("tools after connected: loaded %v, loading %v, %d items", m.br.loaded[listTools], m.br.loading[listTools], len(m.br.lists[listTools]))
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d tools/list requests, want 1 (connected listed again)", n)
 	}
 }

@@ -12,8 +12,19 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/themes"
+	"github.com/sonde-mcp/sonde/ui/common"
+	"github.com/sonde-mcp/sonde/ui/component"
+	doctorui "github.com/sonde-mcp/sonde/ui/dialog/doctor"
+	"github.com/sonde-mcp/sonde/ui/dialog/roots"
+	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
+	"github.com/sonde-mcp/sonde/ui/pane/composer"
+	"github.com/sonde-mcp/sonde/ui/pane/faults"
+	"github.com/sonde-mcp/sonde/ui/pane/picker"
+	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
+	"github.com/sonde-mcp/sonde/ui/pane/tasks"
 )
 
 // pane is a focusable area; focus determines where keys go.
@@ -33,58 +44,60 @@ type Model struct {
 	ctx   context.Context
 	keys  KeyMap
 	st    *Styles
+	com   *common.Common // what components share: m.st and m.hl
 	theme themes.Theme
 	// themeLocked: NO_COLOR is set, the theme cannot be cycled to a colour one.
 	themeLocked bool
 	isDark      bool
-	hl          *highlighter
+	// doctorRunner runs the doctor's checks (nil: doctor.Run; tests).
+	doctorRunner doctorui.Runner
+	hl           *highlighter
+	clip         clipboardEnv // how copies reach a clipboard (tests replace it)
 
 	width, height int
 	focus         pane
 	zoom          bool
 
-	// connection
-	live    bool  // a live session can be (re)dialled
-	feed    *feed // live only
-	events  <-chan mcp.Event
-	reqs    <-chan serverRequestMsg
-	sess    Backend
-	dialing bool
-	gen     int
-	connErr error
-	closed  bool // event stream ended
+	// s is what the events say about the server, folded (the
+	// connection, requests in flight, listings, tasks, server log,
+	// timeline spans): the screen draws it. With a feed, the feed applies
+	// the events and guards s with its lock (held through Update and
+	// View).
+	s *session.State
 
-	detect     []detectNote // info events since the last connection attempt
-	state      mcp.State
-	attempt    int
-	info       *mcp.ConnInfo
-	server     serverIdent
-	lastIn     time.Time
-	kaIn       int
-	kaOut      int
-	pingRTT    time.Duration
-	reconnects int
-	now        time.Time
-	ticking    bool
+	// connection
+	live      bool  // a live session can be (re)dialled
+	tapped    bool  // another client's session, seen through sonde tap (Tap)
+	feed      *feed // live sessions and replays: events reach s through it
+	listening bool  // a listen command is waiting on the feed
+	lastTake  time.Time
+	manual    bool // tests take from the feed themselves: no listen command
+	behind    int  // events the feed holds that the log has not drawn yet
+	events    <-chan mcp.Event
+	reqs      <-chan serverRequestMsg
+	sess      Backend
+	dialing   bool
+	early     tea.Cmd // the first dial, started before the program ran: Init waits for it
+	gen       int
+	connErr   error
+	closed    bool // event stream ended
+
+	ticking bool
 
 	log     *eventLog
 	logView logView // what the log pane shows
-	srvLog  *srvLog
+	srvLog  *srvlog.Pane
 	wf      *waterfall // the timeline view shown: one of wfs
 	wfs     timelines
 	br      *browser
 	work    *workPane
 
-	tasks    []*taskEntry
-	taskList scroller
+	tasks   *tasks.Pane
+	faults  *faults.Pane // with --fault: the faults pane (nil without)
+	auth    *authpane.Pane
+	follows map[string]*taskFollow // tasks the UI follows (live), by id
 
 	comp completer // completions for the work pane's form
-
-	// in flight, from the events (works in replay too)
-	flights  map[string]*flight
-	listens  map[string]bool    // open subscriptions/listen streams (2026-07-28)
-	reqInfo  map[string]reqInfo // out request id → what it asked (bounded)
-	reqOrder []string
 
 	calls    []*call // calls the user made that have not returned
 	callSeq  int
@@ -92,27 +105,36 @@ type Model struct {
 	// savedArgs are the arguments remembered from earlier sessions, per
 	// server (live sessions only).
 	savedArgs map[string]map[string]json.RawMessage
+	// compose is the raw composer (nil until first opened; compose.go); it
+	// takes the work pane's place while composing. composerHist is its
+	// history per server, read at start. mark says which log events came
+	// back for its last message; rawGen numbers its sends.
+	compose      *composer.Pane
+	composing    bool
+	composerHist map[string][]string
+	mark         *rawMark
+	rawGen       int
 
-	dialogs []dialog
-	hidden  []dialog // server-request dialogs the user put aside (F2)
-	picker  *picker
+	dialogs []component.Dialog
+	asker   *promptAsker     // sign-ins waiting for the person (signin.go)
+	authH   mcp.OAuthHandler // the session's sign-in, if any (signin.go)
+	queue   requestQueue     // server requests waiting for the user (queue.go)
+	picker  *picker.Pane
 	recs    *recPicker // the recordings picker (sonde replay with no FILE)
 	// replayFile is the recording the recordings picker opened (closed
 	// when the UI ends).
 	replayFile *openedReplay
+	// mock is the recording the recordings picker serves as a mock, the
+	// session attached to it (closed when the UI ends).
+	mock *openedMock
 
 	// server requests
-	roots       []rootEntry
-	rootsEnv    rootsEnv
-	rootsAsked  int
-	rootMissing map[string]bool
-	elicitDone  map[string]bool // elicitation ids the server said are complete
+	roots      *roots.Set
+	elicitDone map[string]bool // elicitation ids the server said are complete
 
-	// resource subscriptions
-	subs         map[string]bool // exact URIs subscribed to
-	subUpdates   map[string]int  // notifications/resources/updated per URI
-	subUpdatedAt map[string]time.Time
-	rereading    map[string]int // 1: a re-read in flight; 2: and another one due
+	// resource subscriptions (what is subscribed and updated: in s)
+	resub     []string       // URIs to subscribe to again on the next session (R)
+	rereading map[string]int // 1: a re-read in flight; 2: and another one due
 	// opener opens a URL in a browser (nil: the system's opener; tests
 	// replace it).
 	opener func(url string) error
@@ -131,24 +153,13 @@ type serverIdent struct {
 	name, version, title string
 }
 
-// flight is a request that has been sent and not answered yet, as seen in
-// the events.
-type flight struct {
-	id       string
-	method   string
-	subject  string
-	token    string
-	start    time.Time
-	progress float64
-	total    float64
-	message  string
-	hasProg  bool
-}
+// server is the server's name, version and title, terminal-safe.
+func (m *Model) server() serverIdent { return serverOf(m.s) }
 
-type reqInfo struct {
-	method    string
-	hasCursor bool
-	taskID    string // tasks/*: the task asked about
+// serverOf is the server's name, version and title in s, terminal-safe.
+func serverOf(s *session.State) serverIdent {
+	impl := s.Conn.Server
+	return serverIdent{name: termsafe.Line(impl.Name), version: termsafe.Line(impl.Version), title: termsafe.Line(impl.Title)}
 }
 
 // call is a request the user made from the UI.
@@ -160,7 +171,7 @@ type call struct {
 	params  json.RawMessage
 	start   time.Time
 	cancel  context.CancelFunc
-	rpcID   string
+	h       *mcp.Handle // the id of its request on the wire, from mcp
 	done    bool
 	asTask  bool // a task-augmented call
 }
@@ -173,6 +184,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	if err != nil {
 		th, _ = themes.Get("")
 	}
+	st := session.New()
 	m := &Model{
 		opts:        opts,
 		ctx:         ctx,
@@ -181,28 +193,33 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		themeLocked: themes.NoColor(),
 		isDark:      true,
 		hl:          newHighlighter(),
+		clip:        systemClipboard(),
 		width:       80,
 		height:      24,
 		events:      events,
+		s:           st,
+		wfs:         newTimelines(st),
 		log:         newEventLog(opts.LogWindow),
-		srvLog:      newSrvLog(),
-		wfs:         newTimelines(),
-		taskList:    scroller{follow: true},
 		br:          newBrowser(),
 		work:        newWorkPane(),
-		flights:     map[string]*flight{},
-		listens:     map[string]bool{},
-		reqInfo:     map[string]reqInfo{},
+		follows:     map[string]*taskFollow{},
 		lastArgs:    map[string]json.RawMessage{},
-		now:         time.Now(),
 		focus:       paneBrowser,
 	}
 	m.st = NewStyles(m.theme, m.isDark)
+	m.com = &common.Common{Styles: m.st, HL: m.hl, Now: time.Now()}
+	m.srvLog = srvlog.New(m.com)
+	m.tasks = tasks.New(m.com, m.s)
+	m.initFaults()
+	m.auth = authpane.New(m.com, m.s)
+	if events != nil {
+		m.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
+	}
 	m.showTimeline()
 	if opts.Replay != nil {
 		m.startReplayView()
 	}
-	m.rootsEnv = newRootsEnv()
+	m.roots = &roots.Set{Env: roots.NewEnv()}
 	m.consentGuard = consentGuard
 	m.initRoots()
 	m.layout()
@@ -211,22 +228,32 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 
 // newLive builds a model that dials opts.Config itself.
 func newLive(ctx context.Context, opts Options) *Model {
-	f := newFeed(4096, opts.Tee)
-	m := New(ctx, opts, f.ch)
+	m := New(ctx, opts, nil)
 	m.live = true
-	m.feed = f
-	m.reqs = f.reqs
+	m.feed = newFeed(m.s, opts.LogWindow, opts.Tee)
+	m.reqs = m.feed.reqs
+	m.asker = newPromptAsker(ctx)
 	return m
 }
 
-// Init implements [tea.Model].
+// Init implements [tea.Model]. It holds the state's lock, as Update and
+// View do: the first dial (and a tap) can feed events into the state
+// before the program starts the model.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, listen(m.events), listenRequests(m.reqs), m.tick()}
+	defer m.lockState()()
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.listen(), listenRequests(m.reqs), m.listenPrompts(), m.tick()}
+	if !m.live {
+		cmds = append(cmds, pump(m.events, m.feed))
+	}
 	if m.recs != nil {
 		cmds = append(cmds, listRecordings(m.recs.dir))
 	}
 	if m.picker != nil {
 		return tea.Batch(cmds...)
+	}
+	if m.early != nil {
+		cmds = append(cmds, m.early)
+		m.early = nil
 	}
 	if m.live {
 		cmds = append(cmds, m.dial())
@@ -240,19 +267,49 @@ func (m *Model) tick() tea.Cmd {
 	}
 	m.ticking = true
 	d := time.Second
-	if len(m.flights) > 0 || len(m.calls) > 0 || m.opts.Replay != nil {
+	if len(m.s.Requests) > 0 || len(m.calls) > 0 || m.opts.Replay != nil {
 		d = 200 * time.Millisecond
 	}
 	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-// Update implements [tea.Model].
+// Update implements [tea.Model]. It holds the state's lock: the feed
+// applies events only between Updates and Views.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.lockState()()
 	cmd := m.update(msg)
 	return m, cmd
 }
 
+// lockState takes the state's lock (the feed's; none without a feed) and
+// returns what releases it (the same feed's, should Update replace it).
+func (m *Model) lockState() (unlock func()) {
+	f := m.feed
+	if f == nil {
+		return func() {}
+	}
+	f.Lock()
+	return f.Unlock
+}
+
+// setOrigin sets the zero of the timelines' axis (a replay: the
+// recording's start).
+func (m *Model) setOrigin(at time.Time) {
+	m.s.Timeline.SetOrigin(at)
+	m.s.Quiet.SetOrigin(at)
+}
+
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	cmd := m.route(msg)
+	// whatever answered the request shown (a key, a rule, the server
+	// withdrawing it), the next one gets the dialog
+	if q := &m.queue; q.shown != nil && q.shown.pending().answered() {
+		return tea.Batch(cmd, m.syncQueue())
+	}
+	return cmd
+}
+
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -262,18 +319,30 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.isDark = msg.IsDark()
 		m.restyle()
 		return nil
+	case feedMsg:
+		m.listening, m.lastTake = false, time.Now()
+		b := m.feed.Take(maxBatch)
+		cmd := m.took(b)
+		if b.Ended {
+			return cmd
+		}
+		return tea.Batch(cmd, m.listen())
 	case eventsMsg:
-		cmd := m.applyEvents(msg)
-		return tea.Batch(cmd, listen(m.events))
-	case streamClosedMsg:
-		m.closed = true
-		return nil
-	case serverRequestMsg:
-		return tea.Batch(m.serverRequest(msg), listenRequests(m.reqs))
+		return m.applyEvents(msg)
+	case serverRequestsMsg:
+		return tea.Batch(m.takeRequests(msg), listenRequests(m.reqs))
 	case requestGoneMsg:
 		return m.requestGone(msg)
+	case promptMsg:
+		return m.promptShown(msg.p)
+	case refreshedMsg:
+		m.refreshed(msg)
+		return nil
+	case promptEndedMsg:
+		m.promptEnded(msg.p)
+		return nil
 	case rootsCheckedMsg:
-		m.rootMissing = msg.missing
+		m.roots.Missing = msg.missing
 		return nil
 	case urlOpenedMsg:
 		return m.urlOpened(msg)
@@ -300,21 +369,20 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case listDoneMsg:
 		m.br.loading[msg.kind] = false
 		if msg.err != nil {
-			for id, f := range m.flights {
-				if f.method == msg.kind.method() {
-					delete(m.flights, id)
-				}
-			}
+			// (its request ended in the state through its events)
 			m.br.errs[msg.kind] = termsafe.Line(describeErr(msg.err))
 			m.br.loaded[msg.kind] = true
+			if m.s.Offered[msg.kind].Loaded {
+				m.applyListing(msg.kind) // what the stream announced
+			}
 		}
 		return nil
 	case callDoneMsg:
 		return m.callDone(msg)
 	case tickMsg:
 		m.ticking = false
-		if m.live || m.picker != nil {
-			m.now = time.Time(msg)
+		if m.live || m.picker != nil || m.tapped {
+			m.com.Now = time.Time(msg)
 		} // a replay's clock is its events' times (set in applyEvents)
 		if m.flash != "" && time.Since(m.flashAt) > 5*time.Second {
 			m.flash = ""
@@ -323,8 +391,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case flashMsg:
 		m.setFlash(msg.text, msg.err)
 		return nil
+	case copiedMsg:
+		return m.copied(msg)
+	case savedMsg:
+		return m.saved(msg)
 	case pickerMsg:
-		m.picker = newPicker(msg.entries, msg.errs)
+		m.picker = m.newPicker(msg.entries, msg.errs)
 		m.layout()
 		return nil
 	case recListMsg:
@@ -334,10 +406,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case replayOpenedMsg:
 		return m.replayOpened(msg)
+	case mockStartedMsg:
+		return m.mockStarted(msg)
+	case doctorui.Msg:
+		return m.doctorMsg(msg)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
+	case rawDoneMsg:
+		m.rawDone(msg)
+		return nil
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
 		return nil
@@ -350,10 +429,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
-	if d := m.topDialog(); d != nil {
-		if f, ok := d.(interface{ forward(tea.Msg) tea.Cmd }); ok {
-			return f.forward(msg)
-		}
+	if d := m.top(); d != nil {
+		return m.updateDialog(d, msg)
 	}
 	var cmds []tea.Cmd
 	if m.log.filtering {
@@ -369,8 +446,11 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 	if m.work.mode == workForm && m.work.form != nil {
 		cmds = append(cmds, m.work.form.Update(msg))
 	}
+	if m.composing && m.compose.Focused() {
+		cmds = append(cmds, m.composerKey(msg)) // its cursor blinks
+	}
 	if m.picker != nil {
-		cmds = append(cmds, m.picker.forward(msg))
+		cmds = append(cmds, m.updatePicker(msg))
 	}
 	if m.recs != nil {
 		var c tea.Cmd
@@ -382,10 +462,18 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 
 func (m *Model) restyle() {
 	m.st = NewStyles(m.theme, m.isDark)
+	m.com.Styles = m.st
 	if m.work.form != nil {
 		m.work.form.SetStyles(m.st.Form)
 	}
+	var ds []any
 	for _, d := range m.dialogs {
+		ds = append(ds, unwrap(d))
+	}
+	if m.queue.hidden && m.queue.shown != nil {
+		ds = append(ds, m.queue.shown)
+	}
+	for _, d := range ds {
 		if r, ok := d.(interface{ restyle(*Styles) }); ok {
 			r.restyle(m.st)
 		}
@@ -401,6 +489,8 @@ func (m *Model) canAct() bool { return m.sess != nil && !m.closed }
 
 func (m *Model) needServer() tea.Cmd {
 	switch {
+	case m.tapped:
+		m.setFlash("tapped: the client talks to the server, sonde only watches", true)
 	case !m.live:
 		m.setFlash("replay: no server to talk to", true)
 	case m.dialing:
@@ -419,11 +509,13 @@ func (m *Model) textFocused() bool {
 	case m.recs != nil:
 		return true // the filter
 	case m.picker != nil:
-		return m.picker.editing()
+		return m.picker.Typing()
 	case m.focus == paneLog && m.log.filtering && m.logView == viewWire:
 		return true
 	case m.focus == paneBrowser && m.br.filtering:
 		return true
+	case m.focus == paneWork && m.composing:
+		return true // the composer's editor
 	case m.focus == paneWork && m.work.mode == workForm && m.work.form != nil:
 		return true // the form owns all keys but esc and ctrl-bindings it does not use
 	}
@@ -435,31 +527,40 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.Global.ForceQuit) {
 		return m.quit()
 	}
-	// 0. F2 puts the server's requests aside, or brings them back
-	if msg.String() == "f2" && m.toggleRequests() {
+	// 0. the queue of server requests: put aside, list, next, rules; a
+	// request dialog that has just appeared ignores keys for a moment
+	if ok, cmd := m.queueKey(msg); ok {
+		return cmd
+	}
+	if m.tooSoon() {
 		return nil
 	}
 	// 1. dialogs
-	if d := m.topDialog(); d != nil {
-		return d.update(m, msg)
+	if d := m.top(); d != nil {
+		return m.updateDialog(d, msg)
 	}
 	// 2. the recordings picker, the server picker
 	if m.recs != nil {
 		return m.recKey(msg)
 	}
 	if m.picker != nil {
-		return m.pickerKey(msg)
+		return m.updatePicker(msg)
 	}
-	// 3. a focused text field takes keys before the globals (F1 still
+	// 3. a pane jump leaves even a text field (alt+digit types nothing)
+	if key.Matches(msg, k.Global.Panes) {
+		s := msg.String()
+		return m.setFocus(pane(s[len(s)-1] - '1'))
+	}
+	// 4. a focused text field takes keys before the globals (F1 still
 	// opens the help)
 	if m.textFocused() {
-		if msg.String() == "f1" {
-			m.pushDialog(newHelpDialog(m))
+		if key.Matches(msg, k.Filter.HelpInput) {
+			m.openHelp()
 			return nil
 		}
 		return m.textKey(msg)
 	}
-	// 4. replay transport keys, then the globals
+	// 5. replay transport keys, then the globals
 	if ok, cmd := m.replayKey(msg); ok {
 		return cmd
 	}
@@ -467,15 +568,14 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.Quit):
 		return m.quit()
 	case key.Matches(msg, k.Global.Help):
-		m.pushDialog(newHelpDialog(m))
+		m.openHelp()
 		return nil
 	case key.Matches(msg, k.Global.NextPane):
 		return m.setFocus((m.focus + 1) % numPanes)
 	case key.Matches(msg, k.Global.PrevPane):
 		return m.setFocus((m.focus + numPanes - 1) % numPanes)
 	case key.Matches(msg, k.Global.Zoom):
-		m.zoom = !m.zoom
-		m.layout()
+		m.toggleZoom()
 		return nil
 	case key.Matches(msg, k.Global.Theme):
 		m.cycleTheme()
@@ -490,17 +590,23 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.toggleLogView(viewTasks)
 	case key.Matches(msg, k.Global.Timeline):
 		return m.toggleLogView(viewTimeline)
+	case key.Matches(msg, k.Global.Faults) && m.faults != nil:
+		return m.toggleLogView(viewFaults)
+	case key.Matches(msg, k.Global.Auth):
+		return m.toggleLogView(viewAuth)
 	case key.Matches(msg, k.Global.LogLevel):
-		m.pushDialog(newLevelDialog(m))
+		m.open(newLevelDialog(m))
 		return nil
 	case key.Matches(msg, k.Global.Conn):
-		m.pushDialog(&connDialog{})
+		m.open(newConnDialog(m.com, m.opts.Config, m.s))
 		return nil
 	case key.Matches(msg, k.Global.Roots):
-		m.pushDialog(newRootsDialog(m))
+		m.openRoots()
 		return m.checkRoots()
+	case key.Matches(msg, k.Global.Compose):
+		return m.openComposer("")
 	}
-	// 5. the focused pane
+	// 6. the focused pane
 	switch m.focus {
 	case paneBrowser:
 		return m.browserKey(msg)
@@ -516,19 +622,24 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 // everything except the keys that leave it.
 func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
+	case m.focus == paneWork && m.composing:
+		return m.composerKey(msg)
 	case m.focus == paneLog && m.log.filtering:
-		switch msg.String() {
-		case "esc":
+		switch k := m.keys.Filter; {
+		case key.Matches(msg, k.Clear):
 			m.log.filtering = false
 			m.log.input.Blur()
 			m.log.input.SetValue("")
 			m.log.setQuery("")
 			m.layout()
 			return nil
-		case "enter", "tab", "down":
+		case key.Matches(msg, k.Done):
 			m.log.filtering = false
 			m.log.input.Blur()
 			m.layout()
+			if note := m.log.q.unknownNote(); note != "" {
+				m.setFlash(note, true)
+			}
 			return nil
 		}
 		var c tea.Cmd
@@ -536,23 +647,23 @@ func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.log.setQuery(m.log.input.Value())
 		return c
 	case m.focus == paneBrowser && m.br.filtering:
-		switch msg.String() {
-		case "esc":
+		switch k := m.keys.Filter; {
+		case key.Matches(msg, k.Clear):
 			m.br.filtering = false
 			m.br.input.Blur()
 			m.br.input.SetValue("")
 			m.br.setFilter("")
 			return nil
-		case "enter":
+		case key.Matches(msg, k.Open):
 			m.br.filtering = false
 			m.br.input.Blur()
 			return m.openSelected()
-		case "tab", "down", "up":
+		case key.Matches(msg, k.Leave):
 			m.br.filtering = false
 			m.br.input.Blur()
-			if msg.String() == "up" {
+			if key.Matches(msg, m.keys.Nav.Up) {
 				m.br.move(-1)
-			} else if msg.String() == "down" {
+			} else if key.Matches(msg, m.keys.Nav.Down) {
 				m.br.move(1)
 			}
 			m.showSelected()
@@ -570,11 +681,8 @@ func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
-	if d := m.topDialog(); d != nil {
-		if f, ok := d.(interface{ forward(tea.Msg) tea.Cmd }); ok {
-			return f.forward(msg)
-		}
-		return nil
+	if d := m.top(); d != nil {
+		return m.updateDialog(d, msg)
 	}
 	switch {
 	case m.recs != nil:
@@ -583,7 +691,7 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		m.recs.refilter()
 		return c
 	case m.picker != nil:
-		return m.picker.forward(msg)
+		return m.updatePicker(msg)
 	case m.focus == paneLog && m.log.filtering:
 		var c tea.Cmd
 		m.log.input, c = m.log.input.Update(msg)
@@ -594,6 +702,8 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		m.br.input, c = m.br.input.Update(msg)
 		m.br.setFilter(m.br.input.Value())
 		return c
+	case m.focus == paneWork && m.composing:
+		return m.composerKey(msg)
 	case m.focus == paneWork && m.work.mode == workForm && m.work.form != nil:
 		return tea.Batch(m.work.form.Update(msg), m.afterFormInput(false))
 	}
@@ -601,20 +711,40 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 }
 
 func (m *Model) setFocus(p pane) tea.Cmd {
-	if m.focus == p {
+	if m.focus == p || p < 0 || p >= numPanes {
 		return nil
 	}
 	if m.focus == paneWork && m.work.form != nil {
 		m.work.form.Blur()
 	}
+	// a filter being typed is kept as it is when its pane loses focus
+	// (coming back does not land keys in it)
+	if m.br.filtering {
+		m.br.filtering = false
+		m.br.input.Blur()
+	}
+	if m.log.filtering {
+		m.log.filtering = false
+		m.log.input.Blur()
+		m.layout()
+	}
 	m.focus = p
 	if m.zoom {
 		m.layout()
+	}
+	if m.compose != nil && m.composing {
+		m.compose.SetFocused(p == paneWork) // the keys go back to the draft
 	}
 	if p == paneWork && m.work.mode == workForm && m.work.form != nil {
 		return m.work.form.Focus()
 	}
 	return nil
+}
+
+// toggleZoom gives the focused pane the whole body, or gives it back.
+func (m *Model) toggleZoom() {
+	m.zoom = !m.zoom
+	m.layout()
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -624,9 +754,9 @@ func (m *Model) quit() tea.Cmd {
 			c.cancel()
 		}
 	}
-	for _, t := range m.tasks {
-		if t.stopFollow != nil {
-			t.stopFollow()
+	for _, f := range m.follows {
+		if f.stopFollow != nil {
+			f.stopFollow()
 		}
 	}
 	if m.feed != nil {
@@ -682,10 +812,10 @@ func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Open):
 		return m.openSelected()
 	case key.Matches(msg, k.Refresh):
-		return m.refreshAll()
+		return m.refreshAll(inflight{})
 	case key.Matches(msg, k.Schema):
 		if it := m.br.selected(); it != nil {
-			m.pushDialog(newSchemaDialog(m, it))
+			m.open(newSchemaDialog(m, it))
 		}
 		return nil
 	default:
@@ -695,14 +825,23 @@ func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// showSelected shows the selected item's details in the work pane, unless
-// the work pane is busy with a form or a result.
+// showSelected previews the browser's selection in the work pane. A
+// result or a call in flight is pinned there until esc, and a form keeps
+// the pane while it has focus; otherwise a form gives way to the preview
+// (enter on its item brings it back as it was).
 func (m *Model) showSelected() {
-	if m.work.mode == workInfo || m.work.mode == workItem {
-		if it := m.br.selected(); it != nil {
-			m.work.showItem(it)
-		}
+	w := m.work
+	switch {
+	case w.mode == workResult || w.mode == workWait:
+		return
+	case w.mode == workForm && m.focus == paneWork:
+		return
 	}
+	it := m.br.selected()
+	if it == nil || w.mode == workForm && sameItem(w.target, it) {
+		return
+	}
+	w.showItem(it)
 }
 
 // toggleKeepalive hides or shows keepalive traffic in the log and the
@@ -724,9 +863,13 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch m.logView {
 	case viewServerLog:
-		return m.srvLogKey(msg)
+		return m.updatePane(m.srvLog, msg)
 	case viewTasks:
-		return m.tasksKey(msg)
+		return m.updatePane(m.tasks, msg)
+	case viewFaults:
+		return m.updatePane(m.faults, msg)
+	case viewAuth:
+		return m.updatePane(m.auth, msg)
 	case viewTimeline:
 		return m.timelineKey(msg)
 	}
@@ -766,9 +909,15 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 		if en := m.log.selected(); en != nil {
 			m.pushDialog(newDetailDialog(m, en))
 		}
+	case key.Matches(msg, k.Resend):
+		return m.resendFromLog()
 	case key.Matches(msg, k.Copy):
 		if en := m.log.selected(); en != nil {
-			m.pushDialog(newCopyDialog(m, en))
+			m.open(newCopyDialog(m, en))
+		}
+	case key.Matches(msg, k.Save):
+		if en := m.log.selected(); en != nil {
+			return m.saveEvent(en)
 		}
 	case key.Matches(msg, k.ViewResult):
 		if en := m.log.selected(); en != nil {
@@ -851,8 +1000,8 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 		m.setFlash("not a request or an answer", true)
 		return nil
 	}
-	var msg mcp.Message
-	if err := json.Unmarshal(e.Raw, &msg); err != nil {
+	msg := session.Decode(e)
+	if msg == nil || !json.Valid(e.Raw) {
 		m.setFlash("unreadable message", true)
 		return nil
 	}
@@ -863,7 +1012,9 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 	subject := ""
 	var out json.RawMessage
 	if req := m.log.findRequest(e.ID, m.absOf(resp)); req != nil {
-		subject = requestSubject(req.ev.Raw)
+		if rm := session.Decode(&req.ev); rm != nil {
+			subject = rm.Subject()
+		}
 		if e.ReqMethod == "tools/call" {
 			if it := m.findItem(listTools, subject); it != nil {
 				out = it.outputSchema
@@ -904,31 +1055,16 @@ func (m *Model) findItem(k listKind, name string) *item {
 	return nil
 }
 
-// requestSubject is the tool/prompt name or the uri a request is about.
-func requestSubject(raw json.RawMessage) string {
-	var r struct {
-		Params struct {
-			Name string `json:"name"`
-			URI  string `json:"uri"`
-		} `json:"params"`
-	}
-	json.Unmarshal(raw, &r)
-	if r.Params.Name != "" {
-		return r.Params.Name
-	}
-	return r.Params.URI
-}
-
 // cancelByID cancels the user's call whose JSON-RPC id is id.
 func (m *Model) cancelByID(id string) tea.Cmd {
 	for _, c := range m.calls {
-		if c.rpcID == id && c.cancel != nil {
+		if c.h.ID() == id && c.cancel != nil {
 			c.cancel()
 			m.setFlash(fmt.Sprintf("cancelling %s (id %s)", c.method, strings.Trim(id, `"`)), false)
 			return nil
 		}
 	}
-	if _, ok := m.flights[id]; ok {
+	if _, ok := m.s.Requests[id]; ok {
 		m.setFlash("only requests made from this UI can be cancelled", true)
 	} else {
 		m.setFlash("that request is not in flight", true)

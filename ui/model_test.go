@@ -2,19 +2,22 @@ package ui
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/charmbracelet/x/exp/golden"
-
+	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/ui/dialog"
 )
 
 func TestEventsBuildBrowsersAndHeader(t *testing.T) {
@@ -25,17 +28,17 @@ func TestEventsBuildBrowsersAndHeader(t *testing.T) {
 	if len(m.br.lists[listResources]) != 2 || len(m.br.lists[listTemplates]) != 1 || len(m.br.lists[listPrompts]) != 1 {
 		t.Fatalf("lists: %d %d %d", len(m.br.lists[listResources]), len(m.br.lists[listTemplates]), len(m.br.lists[listPrompts]))
 	}
-	if m.state != mcp.StateConnected || m.server.name != "sonde-demo" {
-		t.Fatalf("state %q server %+v", m.state, m.server)
+	if m.s.Conn.State != mcp.StateConnected || m.server().name != "sonde-demo" {
+		t.Fatalf("state %q server %+v", m.s.Conn.State, m.server())
 	}
-	if m.kaIn != 2 || m.kaOut != 1 || m.pingRTT == 0 {
-		t.Fatalf("keepalives in %d out %d rtt %v", m.kaIn, m.kaOut, m.pingRTT)
+	if m.s.Conn.KeepaliveIn != 2 || m.s.Conn.KeepaliveOut != 1 || m.s.Conn.PingRTT == 0 {
+		t.Fatalf("keepalives in %d out %d rtt %v", m.s.Conn.KeepaliveIn, m.s.Conn.KeepaliveOut, m.s.Conn.PingRTT)
 	}
-	if len(m.flights) != 0 {
-		t.Fatalf("flights left: %v", m.flights)
+	if len(m.s.Requests) != 0 {
+		t.Fatalf("flights left: %v", m.s.Requests)
 	}
 	s := plain(m)
-	for _, want := range []string{"● connected", "sonde-demo 1.0.0", "http 2025-11-25", "keepalive ↓2 ↑1", "ping 3.2ms", "create_booking", fmt.Sprintf("Log %d", len(session().evs))} {
+	for _, want := range []string{"● connected", "sonde-demo 1.0.0", "http 2025-11-25", "keepalive ↓2 ↑1", "ping 3.2ms", "create_booking", fmt.Sprintf("Log %d", len(demoSession().evs))} {
 		if !strings.Contains(s, want) {
 			t.Errorf("screen lacks %q", want)
 		}
@@ -166,7 +169,7 @@ func TestInvalidArgumentsAskBeforeSending(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter", "ctrl+r")
-	if _, ok := m.topDialog().(*confirmDialog); !ok {
+	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
 		t.Fatal("an empty required field should ask for confirmation")
 	}
 	press(m, "n")
@@ -187,8 +190,7 @@ func TestDestructiveToolAsksForConfirmation(t *testing.T) {
 	typeText(m, "delete")
 	press(m, "enter", "enter", "enter") // open the form, open the enum list, pick "users"
 	press(m, "ctrl+r")
-	d, ok := m.topDialog().(*confirmDialog)
-	if !ok || !strings.Contains(d.text, "destructive") {
+	if _, ok := m.topDialog().(*dialog.Confirm); !ok || !strings.Contains(plain(m), "destructive") {
 		t.Fatalf("want a destructive confirmation, got %T %v", m.topDialog(), m.flash)
 	}
 	run(m, press(m, "y"))
@@ -197,32 +199,46 @@ func TestDestructiveToolAsksForConfirmation(t *testing.T) {
 	}
 }
 
+// Cancelling a call in flight says what sonde does about it: in the
+// 2026-07-28 era over HTTP it closes the response stream, otherwise it
+// sends notifications/cancelled.
 func TestCancelInFlightCall(t *testing.T) {
-	m := newTestModel(t, 100, 30, "")
-	be := &fakeBackend{block: make(chan struct{})}
-	m.sess = be
-	press(m, "/")
-	typeText(m, "echo")
-	press(m, "enter")
-	typeText(m, "x")
-	cmd := press(m, "ctrl+r")
-	c := m.work.active
-	if c == nil {
-		t.Fatal("no active call")
-	}
-	press(m, "x") // cancel key in the work pane
-	msgs := run(m, cmd)
-	var done *callDoneMsg
-	for _, msg := range msgs {
-		if d, ok := msg.(callDoneMsg); ok {
-			done = &d
-		}
-	}
-	if done == nil || !errors.Is(done.err, context.Canceled) {
-		t.Fatalf("call not cancelled: %+v", done)
-	}
-	if !strings.Contains(plain(m), "cancelled by you") {
-		t.Fatalf("cancel not shown:\n%s", plain(m))
+	for _, era := range []struct{ era, hint, done string }{
+		{"legacy", "x cancels (sends notifications/cancelled)", "cancelled by you (sonde sent notifications/cancelled)"},
+		{"modern", "x cancels (closes its response stream)", "cancelled by you (sonde closed its response stream"},
+	} {
+		t.Run(era.era, func(t *testing.T) {
+			m := newTestModel(t, 120, 30, "")
+			m.s.Conn.Info.Era = era.era
+			be := &fakeBackend{block: make(chan struct{})}
+			m.sess = be
+			press(m, "/")
+			typeText(m, "echo")
+			press(m, "enter")
+			typeText(m, "x")
+			cmd := press(m, "ctrl+r")
+			c := m.work.active
+			if c == nil {
+				t.Fatal("no active call")
+			}
+			if !strings.Contains(plain(m), era.hint) {
+				t.Fatalf("no %q while waiting:\n%s", era.hint, plain(m))
+			}
+			press(m, "x") // cancel key in the work pane
+			msgs := run(m, cmd)
+			var done *callDoneMsg
+			for _, msg := range msgs {
+				if d, ok := msg.(callDoneMsg); ok {
+					done = &d
+				}
+			}
+			if done == nil || !errors.Is(done.err, context.Canceled) {
+				t.Fatalf("call not cancelled: %+v", done)
+			}
+			if !strings.Contains(plain(m), era.done) {
+				t.Fatalf("no %q:\n%s", era.done, plain(m))
+			}
+		})
 	}
 }
 
@@ -375,14 +391,21 @@ func TestCopyFormats(t *testing.T) {
 	if got := shellQuote("a�b"); got != "'a�b'" {
 		t.Fatalf("U+FFFD is printable in a shell: %s", got)
 	}
-	// through the dialog: c then a hotkey sets the clipboard
+	// through the dialog: c then a hotkey sets the clipboard (OSC 52 here:
+	// the test machine has no clipboard program)
 	press(m, "tab", "tab", "c")
-	cmd := press(m, "j")
-	if cmd == nil || !strings.Contains(m.flash, "copied JSON") {
+	var raw string
+	for _, msg := range run(m, press(m, "j")) {
+		if r, ok := msg.(tea.RawMsg); ok {
+			raw = fmt.Sprint(r.Msg)
+		}
+	}
+	if !strings.Contains(m.flash, "sent JSON") {
 		t.Fatalf("copy flash %q", m.flash)
 	}
-	if got := fmt.Sprint(cmd()); !strings.Contains(got, `"jsonrpc": "2.0"`) {
-		t.Fatalf("copy should set the clipboard (OSC 52) to the JSON, got %q", got)
+	payload, _ := strings.CutPrefix(strings.TrimSuffix(raw, "\a"), "\x1b]52;c;")
+	if got, _ := base64.StdEncoding.DecodeString(payload); !strings.Contains(string(got), `"jsonrpc": "2.0"`) {
+		t.Fatalf("copy should send the JSON in OSC 52, got %q", raw)
 	}
 }
 
@@ -441,13 +464,13 @@ func TestLargeResultPages(t *testing.T) {
 }
 
 func TestServerRequestSeam(t *testing.T) {
-	f := newFeed(8, nil)
+	f := newFeed(session.New(), 0, nil)
 	done := make(chan serverAnswer, 1)
 	go func() {
 		res, err := f.handle(t.Context(), &mcp.ServerRequest{Method: "elicitation/create", Params: json.RawMessage(`{"message":"Your name?","requestedSchema":{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}}`)})
 		done <- serverAnswer{result: res, err: err}
 	}()
-	msg := <-f.reqs
+	msg := listenRequests(f.reqs)()
 	m := newTestModel(t, 100, 30, "")
 	m.update(msg)
 	if _, ok := m.topDialog().(*elicitDialog); !ok {
@@ -465,7 +488,7 @@ func TestServerRequestSeam(t *testing.T) {
 		res, err := f.handle(t.Context(), &mcp.ServerRequest{Method: "roots/list"})
 		done <- serverAnswer{result: res, err: err}
 	}()
-	m.update(<-f.reqs)
+	m.update(listenRequests(f.reqs)())
 	if m.topDialog() != nil {
 		t.Fatalf("roots/list opened a dialog: %T", m.topDialog())
 	}
@@ -495,40 +518,35 @@ func TestMouse(t *testing.T) {
 	if _, ok := m.topDialog().(*detailDialog); !ok {
 		t.Fatalf("second click: %T", m.topDialog())
 	}
-	// the wheel scrolls whatever dialog is on top; a dialog one only
-	// reads scrolls with ↓↑ and pgdn/pgup, and closes on anything else
-	for _, d := range []dialog{&helpDialog{}, &connDialog{}, &schemaDialog{it: m.br.selected()}, &logMessageDialog{}, m.topDialog()} {
-		m.pushDialog(d)
+	// the wheel scrolls whatever dialog is on top
+	m.update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelDown})
+	if d := m.topDialog().(*detailDialog); d.offset != 3 {
+		t.Fatalf("the wheel scrolled the detail to %d", d.offset)
+	}
+	press(m, "esc")
+	// a dialog one only reads scrolls with the wheel, ↓↑ and pgdn/pgup,
+	// and closes on esc
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 12})
+	m.setFocus(paneBrowser)
+	for _, open := range []string{"?", "D", "i"} {
+		press(m, open)
+		d, ok := m.topDialog().(*dialog.Reader)
+		if !ok {
+			t.Fatalf("%s: %T", open, m.topDialog())
+		}
+		plain(m)
 		m.update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelDown})
-		if off := d.(interface{ scroll(int) }); off == nil {
-			t.Fatalf("%T does not scroll", d)
-		}
-		var s *scrolling
-		switch dd := d.(type) {
-		case *helpDialog:
-			s = &dd.scrolling
-		case *connDialog:
-			s = &dd.scrolling
-		case *schemaDialog:
-			s = &dd.scrolling
-		case *logMessageDialog:
-			s = &dd.scrolling
-		case *detailDialog:
-			s = &dd.scrolling
-		}
-		if s.offset != 3 {
-			t.Fatalf("%T: the wheel scrolled to %d", d, s.offset)
-		}
-		if _, reads := d.(*detailDialog); reads {
-			continue
+		if d.Offset() != 3 {
+			t.Fatalf("%s: the wheel scrolled to %d", open, d.Offset())
 		}
 		press(m, "pgdown", "up")
-		if s.offset != 12 || m.topDialog() != d {
-			t.Fatalf("%T: pgdown up: offset %d", d, s.offset)
+		plain(m)
+		if d.Offset() < 4 || m.topDialog() != d {
+			t.Fatalf("%s: pgdown up: offset %d", open, d.Offset())
 		}
-		press(m, "x")
+		press(m, "esc")
 		if m.topDialog() == d {
-			t.Fatalf("%T: any other key closes it", d)
+			t.Fatalf("%s: esc did not close it", open)
 		}
 	}
 }
@@ -544,8 +562,12 @@ func TestHelpOverlayAndShortHelp(t *testing.T) {
 		t.Fatalf("full help:\n%s", s)
 	}
 	press(m, "x")
+	if m.topDialog() == nil {
+		t.Fatal("a key the help does not name closed it")
+	}
+	press(m, "?")
 	if m.topDialog() != nil {
-		t.Fatal("any key closes the help")
+		t.Fatal("? again did not close the help")
 	}
 }
 
@@ -553,7 +575,7 @@ func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	saveLastArgsCmd("sonde-demo", "tools:echo", json.RawMessage(`{"text":"again"}`))()
 	m := newTestModel(t, 100, 30, "")
-	m.savedArgs = loadLastArgs()
+	m.savedArgs = config.LoadLastArgs()
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
@@ -570,8 +592,8 @@ func TestReplayRewindForgetsEverything(t *testing.T) {
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: store.KindRewind, Text: "replay moved to event 3 of 20"})
 	f.req(1, "initialize", `{}`)
 	m.update(eventsMsg(f.evs))
-	if m.log.len() != 2 || len(m.br.lists[listTools]) != 0 || m.state != "" {
-		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.len(), len(m.br.lists[listTools]), m.state)
+	if m.log.len() != 2 || len(m.br.lists[listTools]) != 0 || m.s.Conn.State != "" {
+		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.len(), len(m.br.lists[listTools]), m.s.Conn.State)
 	}
 	if m.log.q.text != "kind:message" || m.log.visible() != 1 {
 		t.Fatal("the filter should survive a rewind")
@@ -599,9 +621,9 @@ func (f *fakeReplay) SetSpeed(s float64) float64 {
 func TestReplayControls(t *testing.T) {
 	r := &fakeReplay{st: store.PlayerStatus{Pos: 19, Len: 40, At: 12 * time.Second, Duration: 100 * time.Second, Speed: 1, Playing: true}}
 	m := New(context.Background(), Options{Replay: r}, nil)
-	m.ticking, m.now = true, t0
+	m.ticking, m.com.Now = true, t0
 	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	m.update(eventsMsg(session().evs))
+	m.update(eventsMsg(demoSession().evs))
 	press(m, "space", ">", ">", "<", ".", ",", "N", "E", "}", "{")
 	want := "toggle,speed 2,speed 5,speed 2,step,back,next-request,next-error,seek 22s,seek 2s"
 	if got := strings.Join(r.calls, ","); got != want {
@@ -618,7 +640,7 @@ func TestReplayControls(t *testing.T) {
 		t.Fatal("replay keys fired inside the filter field")
 	}
 	press(m, "esc")
-	golden.RequireEqual(t, m.View().Content)
+	requireScreen(t, m)
 }
 
 func TestJumpBetweenRequestAndAnswer(t *testing.T) {
@@ -646,8 +668,8 @@ func TestUnansweredRequestsLeaveTheFlight(t *testing.T) {
 	f.req(42, "tools/call", `{"name":"echo"}`)
 	f.req(43, "resources/read", `{"uri":"demo://x"}`)
 	m.update(eventsMsg(f.evs))
-	if len(m.flights) != 4 || !strings.Contains(plain(m), "4 in flight") {
-		t.Fatalf("flights %d before", len(m.flights))
+	if len(m.s.Requests) != 4 || !strings.Contains(plain(m), "4 in flight") {
+		t.Fatalf("flights %d before", len(m.s.Requests))
 	}
 	f.evs = nil
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "40", ReqMethod: "server/discover", Text: "probe: server/discover (id 40) ended without an answer: HTTP 400"})
@@ -655,10 +677,108 @@ func TestUnansweredRequestsLeaveTheFlight(t *testing.T) {
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindError, ID: "42", ReqMethod: "tools/call", Err: "tools/call (id 42) ended without an answer: lost"})
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "43", Text: "a note that names an id but no method"})
 	m.update(eventsMsg(f.evs))
-	if _, ok := m.flights["43"]; len(m.flights) != 1 || !ok {
-		t.Fatalf("flights after: %v", m.flights)
+	if _, ok := m.s.Requests["43"]; len(m.s.Requests) != 1 || !ok {
+		t.Fatalf("flights after: %v", m.s.Requests)
 	}
 	if s := plain(m); !strings.Contains(s, "1 in flight") {
 		t.Fatalf("header:\n%s", s)
+	}
+}
+
+// The header renders the connection state from the session's events: a
+// recovery shows as reconnecting with its attempt, counts once however many
+// attempts it took, and ends connected.
+func TestHeaderDuringRecovery(t *testing.T) {
+	m := newTestModel(t, 160, 30, "")
+	header := func() string { return strings.SplitN(plain(m), "\n", 2)[0] }
+	var evs []mcp.Event
+	for a := 1; a <= 3; a++ {
+		evs = append(evs, mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateReconnecting, Attempt: a, Time: t0.Add(time.Second)})
+	}
+	m.Update(eventsMsg(evs))
+	if h := header(); !strings.Contains(h, "◌ reconnecting 3") || !strings.Contains(h, "reconnects 1") {
+		t.Fatalf("header while reconnecting: %s", h)
+	}
+	info := *m.s.Conn.Info
+	info.Reconnects = 1
+	m.Update(eventsMsg{{Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnected, Info: &info,
+		Latency: 3200 * time.Millisecond, Text: "session expired", Time: t0.Add(2 * time.Second)}})
+	if h := header(); !strings.Contains(h, "● connected") || !strings.Contains(h, "reconnects 1") {
+		t.Fatalf("header after the recovery: %s", h)
+	}
+}
+
+// The listings follow the capabilities of the session being connected:
+// Dial returns only after its events (the `connected` one with the
+// capabilities) reached the state, so connecting to a tools-only server
+// lists tools only. The field bug: connectedMsg was handled before the
+// batch holding `connected`, and prompts/list, resources/list and
+// resources/templates/list went to a server that never offered them.
+func TestListingsFollowTheCapabilities(t *testing.T) {
+	m := newLive(context.Background(), Options{Config: mcp.Config{URL: "http://127.0.0.1:9/mcp"}})
+	m.manual, m.ticking = true, true
+	upd(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.dialing = true
+	// what Dial delivered before returning
+	m.feed.push(mcp.Event{Seq: 1, Time: t0, Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnecting})
+	m.feed.push(mcp.Event{Seq: 2, Time: t0, Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnected, Info: &mcp.ConnInfo{
+		Transport: mcp.TransportStdio, Protocol: "2025-11-25", Era: "legacy", Capabilities: json.RawMessage(`{"tools":{"listChanged":true}}`),
+		Server: json.RawMessage(`{"name":"tools-only","version":"1"}`)}})
+	b := &fakeBackend{answers: map[string]json.RawMessage{"tools/list": json.RawMessage(`{"tools":[{"name":"echo"}]}`)}}
+	run(m, upd(m, connectedMsg{gen: m.gen, sess: b})) // before the UI took the events
+	if !slices.Equal(b.calls, []string{"tools/list"}) {
+		t.Fatalf("asked a tools-only server for %v", b.calls)
+	}
+	upd(m, feedMsg{})
+	if m.br.supported != [numLists]bool{true, false, false, false} {
+		t.Fatalf("the browser offers %v", m.br.supported)
+	}
+}
+
+// A UI more than a window behind gets the newest window of events and is
+// told how many went by (they are in the state and the recording); a UI
+// less behind is told how many it has not drawn yet, and catches up.
+func TestTheLogCatchesUp(t *testing.T) {
+	n := 2*maxBatch + 500
+	evs := benchEvents(n, 1)
+	for _, c := range []struct {
+		window       int
+		older, ahead string
+	}{
+		{100, fmt.Sprintf("(+%d older)", n-100), ""},
+		{4 * maxBatch, "", fmt.Sprintf("%d not drawn yet", n-maxBatch)},
+	} {
+		m := newLive(context.Background(), Options{LogWindow: c.window})
+		m.manual, m.ticking = true, true
+		upd(m, tea.WindowSizeMsg{Width: 160, Height: 40})
+		for _, e := range evs {
+			m.feed.push(e)
+		}
+		upd(m, feedMsg{})
+		m.focus = paneLog
+		title := strings.SplitN(strings.SplitN(plain(m), "Log ", 2)[1], "\n", 2)[0]
+		if !strings.Contains(title, c.older) || !strings.Contains(title, c.ahead) || m.s.Conn.KeepaliveIn != n/4 {
+			t.Fatalf("window %d: log title %q, %d keepalives in the state", c.window, title, m.s.Conn.KeepaliveIn)
+		}
+		for m.behind > 0 {
+			upd(m, feedMsg{})
+		}
+		if s := plain(m); strings.Contains(s, "not drawn yet") || m.log.len() != min(c.window, n) {
+			t.Fatalf("window %d: caught up to %d events", c.window, m.log.len())
+		}
+	}
+}
+
+// A template's form is read as the URI its variables make, encoded as RFC
+// 6570 says (the UTF-8 octets of a value, not its code points).
+func TestTemplateReadExpandsURI(t *testing.T) {
+	m := newTestModel(t, 100, 30, "")
+	be := &fakeBackend{answers: map[string]json.RawMessage{"resources/read": json.RawMessage(`{"contents":[{"uri":"demo://weather/x","text":"sunny"}]}`)}}
+	m.sess = be
+	press(m, "right", "right", "enter")
+	typeText(m, "São Paulo")
+	run(m, press(m, "ctrl+r"))
+	if len(be.calls) != 1 || be.calls[0] != "resources/read" || string(be.params[0]) != `{"uri":"demo://weather/S%C3%A3o%20Paulo"}` {
+		t.Fatalf("calls %v %s\n%s", be.calls, be.params, plain(m))
 	}
 }

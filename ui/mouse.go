@@ -28,10 +28,8 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	default:
 		return
 	}
-	if top := m.topDialog(); top != nil {
-		if s, ok := top.(interface{ scroll(int) }); ok {
-			s.scroll(d)
-		}
+	if top := m.top(); top != nil {
+		m.updateDialog(top, msg)
 		return
 	}
 	if m.recs != nil {
@@ -39,10 +37,10 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		return
 	}
 	if m.picker != nil {
-		m.picker.cursor = max(0, min(len(m.picker.entries)-1, m.picker.cursor+d/3))
+		m.updatePicker(msg)
 		return
 	}
-	p, _, ok := m.paneAt(ms.X, ms.Y)
+	p, r, ok := m.paneAt(ms.X, ms.Y)
 	if !ok {
 		return
 	}
@@ -53,9 +51,13 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	case paneLog:
 		switch m.logView {
 		case viewServerLog:
-			m.srvLog.list.move(d, len(m.srvLog.matches))
+			m.srvLog.Update(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 		case viewTasks:
-			m.taskList.move(d/3, len(m.tasks))
+			m.updatePane(m.tasks, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
+		case viewFaults:
+			m.updatePane(m.faults, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
+		case viewAuth:
+			m.updatePane(m.auth, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 		case viewTimeline:
 			m.wf.list.move(d/3, len(m.wf.spans()))
 			m.tlShowSelected()
@@ -85,7 +87,7 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		return nil
 	}
 	if ms.Y == 0 { // the header: how the connection was detected
-		m.pushDialog(&connDialog{})
+		m.open(newConnDialog(m.com, m.opts.Config, m.s))
 		return nil
 	}
 	p, r, ok := m.paneAt(ms.X, ms.Y)
@@ -109,17 +111,17 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	case paneLog:
 		switch m.logView {
 		case viewServerLog:
-			before := m.srvLog.selected()
-			if m.srvLog.list.clickRow(y, len(m.srvLog.matches)) && before != nil && m.srvLog.selected() == before && p == prev {
-				m.pushDialog(&logMessageDialog{e: *before})
-			}
-			return cmd
+			m.srvLog.SetFocused(p == prev)
+			return tea.Batch(cmd, m.updatePane(m.srvLog, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 		case viewTasks:
-			before := m.taskList.cursor
-			if m.taskList.clickRow(y, len(m.tasks)) && before == m.taskList.cursor && p == prev {
-				return tea.Batch(cmd, m.tasksKey(tea.KeyPressMsg{Code: tea.KeyEnter}))
-			}
-			return cmd
+			m.tasks.SetFocused(p == prev)
+			return tea.Batch(cmd, m.updatePane(m.tasks, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
+		case viewFaults:
+			m.faults.SetFocused(p == prev)
+			return tea.Batch(cmd, m.updatePane(m.faults, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
+		case viewAuth:
+			m.auth.SetFocused(p == prev)
+			return tea.Batch(cmd, m.updatePane(m.auth, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 		case viewTimeline:
 			before := m.wf.selected()
 			if m.tlClick(x, y, m.log.width) && before != nil && m.wf.selected() == before && p == prev {

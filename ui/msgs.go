@@ -3,29 +3,34 @@ package ui
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 )
 
 // Every message the root model handles that is not a Bubble Tea message.
 
-// eventsMsg is a batch of events drained from the feed in one go: at most
-// one render per burst.
-type eventsMsg []mcp.Event
+// feedMsg says the feed has events (and a change of the state) to take.
+type feedMsg struct{}
 
-// streamClosedMsg says the event channel was closed (the end of a replay,
-// or the UI shutting down).
-type streamClosedMsg struct{}
+// eventsMsg hands the model events that no feed applied yet (tests, and
+// models with no session and no replay): Update folds them into the state
+// itself, then takes them as a feed's batch.
+type eventsMsg []mcp.Event
 
 // connectedMsg is the outcome of dialling.
 type connectedMsg struct {
 	gen  int
 	sess Backend
 	err  error
+	// auth is the session's sign-in (nil: none), for "refresh now".
+	auth mcp.OAuthHandler
+	// lists are the listings started as soon as the session was up (see
+	// startListings): connected waits for them instead of asking again.
+	lists inflight
 }
 
 // listDoneMsg ends a listing of all pages. The items themselves arrive
@@ -62,6 +67,10 @@ type serverRequestMsg struct {
 	reply chan<- serverAnswer
 }
 
+// serverRequestsMsg is a batch of server requests drained from the feed in
+// one go: a burst costs one frame, not one per request.
+type serverRequestsMsg []serverRequestMsg
+
 // serverAnswer is the user's answer to a server request.
 type serverAnswer struct {
 	result any
@@ -77,39 +86,72 @@ type Backend interface {
 	Close() error
 }
 
-// maxBatch bounds one eventsMsg so a flood never starves key handling:
-// between two batches, Bubble Tea handles whatever else is queued.
-const maxBatch = 1024
+// maxBatch bounds the events one Update takes from the feed, so a flood
+// never starves key handling: between two batches, Bubble Tea handles
+// whatever else is queued (and draws a frame). At a take every frameEvery
+// it lets the log keep up with 245,000 events a second.
+const maxBatch = 4096
 
-// listen blocks for the next event, then drains what is already queued.
-// Update re-arms it after every eventsMsg.
-func listen(ch <-chan mcp.Event) tea.Cmd {
-	if ch == nil {
+// frameEvery is the shortest time between two takes from the feed: under
+// a flood the screen draws at most this often, and the events gather in
+// the feed meanwhile (the session never waits for the screen).
+const frameEvery = time.Second / 60
+
+// listen waits until the feed has something, and at least frameEvery
+// after the last take, then asks Update to take it (Update re-arms it).
+// An event after a quiet spell is taken at once. It ends with the feed.
+func (m *Model) listen() tea.Cmd {
+	f := m.feed
+	if f == nil || m.listening || m.manual {
 		return nil
 	}
+	m.listening = true
+	next := m.lastTake.Add(frameEvery)
 	return func() tea.Msg {
-		e, ok := <-ch
-		if !ok {
-			return streamClosedMsg{}
+		select {
+		case <-f.Ready():
+		case <-f.Done():
+			return nil
 		}
-		batch := make(eventsMsg, 1, 64)
-		batch[0] = e
-		for len(batch) < maxBatch {
+		if d := time.Until(next); d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
 			select {
-			case e, ok := <-ch:
-				if !ok {
-					return batch
-				}
-				batch = append(batch, e)
-			default:
-				return batch
+			case <-t.C:
+			case <-f.Done():
+				return nil
 			}
 		}
-		return batch
+		return feedMsg{}
 	}
 }
 
-// listenRequests waits for the next server request.
+// pump feeds a replay's events into the feed, as a session's OnEvent
+// would, until the channel is closed (in a command: it runs for the whole
+// replay).
+func pump(ch <-chan mcp.Event, f *feed) tea.Cmd {
+	if ch == nil || f == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		for {
+			select {
+			case e, ok := <-ch:
+				if !ok {
+					f.End()
+					return nil
+				}
+				f.Push(e)
+			case <-f.Done():
+				return nil
+			}
+		}
+	}
+}
+
+// listenRequests waits for the next server request, then drains those
+// already waiting (a burst arrives from one goroutine per request, each
+// blocked on the channel). Update re-arms it after every batch.
 func listenRequests(ch <-chan serverRequestMsg) tea.Cmd {
 	if ch == nil {
 		return nil
@@ -119,36 +161,41 @@ func listenRequests(ch <-chan serverRequestMsg) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		return r
+		batch := serverRequestsMsg{r}
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-ch:
+				if !ok {
+					return batch
+				}
+				batch = append(batch, r)
+			default:
+				return batch
+			}
+		}
+		return batch
 	}
 }
 
-// feed connects a session to the UI: Config.OnEvent pushes into a bounded
-// channel (blocking briefly for backpressure, never after the UI is gone),
-// and Config.Handler turns server requests into messages and waits for the
-// user's answer.
+// feed connects a session (or a replay) to the UI. Its session.Feed is
+// Config.OnEvent: every event goes to the recorder (the tee) and into the
+// model's state at once, and waits for the UI in a bounded window, so the
+// session never waits for the UI. Config.Handler turns server requests
+// into messages and waits for the user's answer.
 type feed struct {
-	ch   chan mcp.Event
+	*session.Feed
 	reqs chan serverRequestMsg
-	done chan struct{}
-	once sync.Once
-	tee  func(mcp.Event)
 }
 
-func newFeed(capacity int, tee func(mcp.Event)) *feed {
-	return &feed{ch: make(chan mcp.Event, capacity), reqs: make(chan serverRequestMsg, 16), done: make(chan struct{}), tee: tee}
+func newFeed(st *session.State, window int, tee func(mcp.Event)) *feed {
+	if window <= 0 {
+		window = DefaultLogWindow
+	}
+	return &feed{Feed: session.NewFeed(st, window, tee), reqs: make(chan serverRequestMsg, 16)}
 }
 
 // push is Config.OnEvent.
-func (f *feed) push(e mcp.Event) {
-	if f.tee != nil {
-		f.tee(e)
-	}
-	select {
-	case f.ch <- e:
-	case <-f.done:
-	}
-}
+func (f *feed) push(e mcp.Event) { f.Push(e) }
 
 // handle is Config.Handler: every request goes to the UI, which answers
 // roots/list at once from its roots and asks the user about the rest.
@@ -158,7 +205,7 @@ func (f *feed) handle(ctx context.Context, req *mcp.ServerRequest) (any, error) 
 	case f.reqs <- serverRequestMsg{req: req, ctx: ctx, reply: reply}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-f.done:
+	case <-f.Done():
 		return nil, &mcp.RPCError{Code: mcp.CodeInternalError, Message: "sonde's UI has closed"}
 	}
 	select {
@@ -166,10 +213,11 @@ func (f *feed) handle(ctx context.Context, req *mcp.ServerRequest) (any, error) 
 		return a.result, a.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-f.done:
+	case <-f.Done():
 		return nil, &mcp.RPCError{Code: mcp.CodeInternalError, Message: "sonde's UI has closed"}
 	}
 }
 
-// close stops pushes from blocking; it is safe to call twice.
-func (f *feed) close() { f.once.Do(func() { close(f.done) }) }
+// close ends the feed (pushes only reach the recorder afterwards); it is
+// safe to call twice.
+func (f *feed) close() { f.Close() }

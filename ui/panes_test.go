@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
+	"github.com/sonde-mcp/sonde/ui/dialog"
+	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
 )
 
 // ---- the server log ----
@@ -27,7 +31,7 @@ func TestServerLogView(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	m.update(eventsMsg(logEvents().evs))
 	// the fixture session had one message already
-	if n := len(m.srvLog.entries); n != 6 {
+	if n := m.s.Log.Len(); n != 6 {
 		t.Fatalf("%d entries", n)
 	}
 	press(m, "M")
@@ -41,10 +45,10 @@ func TestServerLogView(t *testing.T) {
 			t.Errorf("server log lacks %q:\n%s", want, s)
 		}
 	}
-	assertSafe(t, "server log", m.Render())
+	assertSafe(t, "server log", screen(m))
 	// enter shows one message in full
 	press(m, "k", "enter")
-	if _, ok := m.topDialog().(*logMessageDialog); !ok || !strings.Contains(plain(m), "connection lost") {
+	if _, ok := m.topDialog().(*dialog.Reader); !ok || !strings.Contains(plain(m), "connection lost") {
 		t.Fatalf("detail: %T", m.topDialog())
 	}
 	press(m, "esc")
@@ -53,8 +57,8 @@ func TestServerLogView(t *testing.T) {
 	b := &fakeBackend{}
 	m.sess = b
 	run(m, press(m, "L", "down", "down", "down", "enter")) // warning
-	if m.srvLog.minLevel != 3 || m.srvLog.asked != "warning" {
-		t.Fatalf("level: shown %d asked %q", m.srvLog.minLevel, m.srvLog.asked)
+	if m.srvLog.Level() != "warning" || m.srvLog.Asked() != "warning" {
+		t.Fatalf("level: shown %s asked %q", m.srvLog.Level(), m.srvLog.Asked())
 	}
 	if len(b.calls) != 1 || b.calls[0] != "logging/setLevel" || string(b.params[0]) != `{"level":"warning"}` {
 		t.Fatalf("calls %v %s", b.calls, b.params)
@@ -69,8 +73,8 @@ func TestServerLogView(t *testing.T) {
 	// a refused level is reported and not recorded
 	b.errs = map[string]error{"logging/setLevel": &mcp.RPCError{Code: -32601, Message: "Method not found"}}
 	run(m, press(m, "L", "up", "enter"))
-	if m.srvLog.asked != "warning" || !m.flashErr {
-		t.Fatalf("refused level: asked %q flash %q", m.srvLog.asked, m.flash)
+	if m.srvLog.Asked() != "warning" || !m.flashErr {
+		t.Fatalf("refused level: asked %q flash %q", m.srvLog.Asked(), m.flash)
 	}
 	// 1 goes back to the wire log; M toggles too
 	press(m, "1")
@@ -83,13 +87,30 @@ func TestServerLogView(t *testing.T) {
 	}
 }
 
+// The server log view follows the state's bounded log: what the state
+// let go leaves the view, the rest stays in order, and a flood costs the
+// same per message however long the log (it used to copy the whole log
+// for every message past the bound).
 func TestServerLogIsBounded(t *testing.T) {
-	l := newSrvLog()
-	for i := range maxServerLog + 10 {
-		l.add(srvLogEntry{level: "info", lvl: 1, text: string(rune('a' + i%26))})
+	m := newTestModel(t, 120, 40, "")
+	f := &fx{at: t0.Add(time.Minute), seq: 100}
+	for i := range 3 * session.MaxServerLog {
+		f.note("notifications/message", fmt.Sprintf(`{"level":"info","data":"m%d"}`, i))
 	}
-	if len(l.entries) != maxServerLog || l.dropped != 10 || len(l.matches) != maxServerLog {
-		t.Fatalf("entries %d dropped %d matches %d", len(l.entries), l.dropped, len(l.matches))
+	for i := 0; i < len(f.evs); i += maxBatch {
+		m.update(eventsMsg(f.evs[i:min(len(f.evs), i+maxBatch)]))
+	}
+	l := m.srvLog
+	if n := l.Shown(); n < session.MaxServerLog || n != m.s.Log.Len() {
+		t.Fatalf("%d shown, the log holds %d", n, m.s.Log.Len())
+	}
+	if e := l.Selected(); e == nil || srvlog.Text(e) != fmt.Sprintf("m%d", 3*session.MaxServerLog-1) {
+		t.Fatalf("following: selected %+v", e)
+	}
+	// the oldest shown is the oldest the state holds
+	l.Update(keyMsg("g"))
+	if e := l.Selected(); e == nil || srvlog.Text(e) != srvlog.Text(m.s.Log.At(m.s.Log.First())) {
+		t.Fatalf("top: selected %+v, the log starts at %+v", e, m.s.Log.At(m.s.Log.First()))
 	}
 }
 
@@ -116,16 +137,16 @@ func TestTasksFromEvents(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	f := taskLifecycle()
 	m.update(eventsMsg(f.evs))
-	if len(m.tasks) != 1 {
-		t.Fatalf("%d tasks", len(m.tasks))
+	if len(m.s.Tasks) != 1 {
+		t.Fatalf("%d tasks", len(m.s.Tasks))
 	}
-	tk := m.tasks[0]
-	if tk.id != "t-report-1" || tk.status != "working" || tk.statusMsg != "back at it" || tk.method != "tools/call" || tk.subject != "slow_report" ||
-		tk.polls != 2 || tk.poll != 500*time.Millisecond || !tk.hasProg || tk.progress != 3 || tk.total != 4 || tk.ext {
+	tk := m.s.Tasks[0]
+	if tk.ID != "t-report-1" || tk.Status != "working" || tk.StatusMessage != "back at it" || tk.Method != "tools/call" || tk.Subject != "slow_report" ||
+		tk.Polls != 2 || tk.Poll != 500*time.Millisecond || !tk.HasProgress || tk.Progress != 3 || tk.Total != 4 || tk.Extension {
 		t.Fatalf("task %+v", tk)
 	}
-	if len(m.flights) != 1 { // tasks/result is still out
-		t.Fatalf("flights %v", m.flights)
+	if len(m.s.Requests) != 1 { // tasks/result is still out
+		t.Fatalf("flights %v", m.s.Requests)
 	}
 	press(m, "t")
 	s := plain(m)
@@ -140,7 +161,7 @@ func TestTasksFromEvents(t *testing.T) {
 	}
 	f.resp(43, "tasks/result", `{"content":[{"type":"text","text":"report: 42 rows"}]}`)
 	m.update(eventsMsg(f.evs[len(f.evs)-1:]))
-	if tk.status != "completed" || !tk.done || !strings.Contains(plain(m), "Tasks 1  ") && !strings.Contains(plain(m), "result ready") {
+	if tk.Status != "completed" || !tk.Done || !strings.Contains(plain(m), "Tasks 1  ") && !strings.Contains(plain(m), "result ready") {
 		t.Fatalf("after tasks/result: %+v\n%s", tk, plain(m))
 	}
 	press(m, "enter")
@@ -157,8 +178,8 @@ func TestTasksExtensionFromEvents(t *testing.T) {
 	f.req(51, "tasks/get", `{"taskId":"ext-9"}`)
 	f.resp(51, "tasks/get", `{"resultType":"complete","taskId":"ext-9","status":"failed","createdAt":"a","lastUpdatedAt":"c","error":{"code":-32603,"message":"the report broke"}}`)
 	m.update(eventsMsg(f.evs))
-	tk := m.taskByID("ext-9")
-	if tk == nil || !tk.ext || tk.status != "failed" || !tk.done || tk.err == nil || tk.poll != 250*time.Millisecond {
+	tk := m.s.Task("ext-9")
+	if tk == nil || !tk.Extension || tk.Status != "failed" || !tk.Done || tk.Err == nil || tk.Poll != 250*time.Millisecond {
 		t.Fatalf("task %+v", tk)
 	}
 	press(m, "t", "enter")
@@ -237,8 +258,8 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	if len(b.awaited) != 1 || b.awaited[0] != "t-77" {
 		t.Fatalf("awaited %v", b.awaited)
 	}
-	tk := m.taskByID("t-77")
-	if tk == nil || tk.call != c || !tk.done || tk.status != "completed" {
+	tk := m.s.Task("t-77")
+	if tk == nil || m.followOf(tk).call != c || !tk.Done || tk.Status != "completed" {
 		t.Fatalf("task %+v", tk)
 	}
 	if m.work.mode != workResult || !strings.Contains(plain(m), "all done") || !strings.Contains(plain(m), "slow_report · task t-77") {
@@ -259,7 +280,7 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	// forbidden: alt+r asks first
 	openTool(t, m, "quick")
 	press(m, "alt+r")
-	if _, ok := m.topDialog().(*confirmDialog); !ok {
+	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
 		t.Fatalf("alt+r on a forbidden tool did not ask: %T", m.topDialog())
 	}
 	press(m, "y")
@@ -267,7 +288,7 @@ func TestTaskAugmentedCalls(t *testing.T) {
 		t.Fatal("confirmed task call was not a task")
 	}
 	// 2026-07-28: the server decides
-	m.info.Era = "modern"
+	m.s.Conn.Info.Era = "modern"
 	openTool(t, m, "slow_report")
 	press(m, "alt+r")
 	if m.work.active.asTask || !strings.Contains(m.flash, "the server decides") {
@@ -284,11 +305,11 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	h, _ := mcp.TaskOf(b.answers["tools/call"])
 	m.callDone(callDoneMsg{call: c, result: b.answers["tools/call"]})
 	m.followTask(c, h) // not run: the task stays in flight
-	tk := m.taskByID("t-77")
+	tk := m.s.Task("t-77")
 	if m.work.mode != workWait || m.work.active != c {
 		t.Fatalf("the work pane left the call: mode %d", m.work.mode)
 	}
-	tk.statusMsg, tk.hasProg, tk.progress, tk.total = "halfway", true, 1, 2
+	tk.StatusMessage, tk.HasProgress, tk.Progress, tk.Total = "halfway", true, 1, 2
 	s := plain(m)
 	for _, want := range []string{"task t-77 · working", "2025-11-25 task", "poll every 1.00s", "halfway", "50%", "x cancels the task (tasks/cancel)"} {
 		if !strings.Contains(s, want) {
@@ -297,10 +318,10 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	}
 	// x in the work pane cancels the task, not the (finished) request
 	stopped := false
-	tk.stopFollow = func() { stopped = true }
+	m.follow(tk.ID).stopFollow = func() { stopped = true }
 	m.focus = paneWork
 	run(m, press(m, "x"))
-	if len(b.cancelled) != 1 || b.cancelled[0] != "t-77" || !tk.cancelAsked {
+	if len(b.cancelled) != 1 || b.cancelled[0] != "t-77" || !m.followOf(tk).cancelAsked {
 		t.Fatalf("cancelled %v", b.cancelled)
 	}
 	// x again (the server did not stop it): sonde stops following
@@ -309,7 +330,7 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 		t.Fatal("a second x did not stop following the task")
 	}
 	m.taskDone(taskDoneMsg{id: "t-77", err: context.Canceled})
-	if tk.status != "cancelled" || tk.err == nil || !strings.Contains(tk.err.Error(), "stopped following") {
+	if tk.Status != "cancelled" || tk.Err == nil || !strings.Contains(tk.Err.Error(), "stopped following") {
 		t.Fatalf("after stopping: %+v", tk)
 	}
 	// a finished task cannot be cancelled
@@ -324,9 +345,9 @@ func TestTaskFailureShownAsResult(t *testing.T) {
 	b.final, b.finalErr = nil, &mcp.RPCError{Code: -32603, Message: "report generator crashed"}
 	openTool(t, m, "slow_report")
 	run(m, press(m, "ctrl+r"))
-	tk := m.taskByID("t-77")
+	tk := m.s.Task("t-77")
 	var re *mcp.RPCError
-	if tk == nil || tk.status != "failed" || !errors.As(tk.err, &re) {
+	if tk == nil || tk.Status != "failed" || !errors.As(tk.Err, &re) {
 		t.Fatalf("task %+v", tk)
 	}
 	if !strings.Contains(plain(m), "report generator crashed") {

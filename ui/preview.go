@@ -8,8 +8,6 @@ import (
 	_ "image/jpeg" // image.Decode for JPEG
 	_ "image/png"  // image.Decode for PNG
 	"strings"
-
-	"github.com/charmbracelet/x/ansi"
 )
 
 // maxPreviewPixels bounds the images sonde decodes for a preview, so a
@@ -67,29 +65,4 @@ func imagePreview(data []byte, maxW, maxH int) []string {
 		lines = append(lines, sb.String())
 	}
 	return lines
-}
-
-// wrapWide hard-wraps lines wider than w (ANSI-aware), so long JSON
-// strings stay readable instead of being cut at the pane's edge.
-func wrapWide(lines []string, w int) []string {
-	if w <= 0 {
-		return lines
-	}
-	var out []string
-	for i, l := range lines {
-		if ansi.StringWidth(l) <= w {
-			if out != nil {
-				out = append(out, l)
-			}
-			continue
-		}
-		if out == nil {
-			out = append(make([]string, 0, len(lines)+8), lines[:i]...)
-		}
-		out = append(out, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
-	}
-	if out == nil {
-		return lines
-	}
-	return out
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/sonde-mcp/sonde/mcp"
@@ -23,6 +24,9 @@ import (
 type query struct {
 	text  string
 	terms []term
+	// unknown are key: prefixes that are not keys (nonsense:foo); such a
+	// term is free text, and the log says so
+	unknown []string
 }
 
 type term struct {
@@ -33,8 +37,12 @@ type term struct {
 
 var queryKeys = map[string]bool{"method": true, "dir": true, "kind": true, "id": true, "stream": true, "status": true, "is": true}
 
+// queryKeyNames lists the keys for messages, in the order the help gives.
+const queryKeyNames = "method: dir: kind: id: stream: status: is:"
+
 // parseQuery parses a filter. It never fails: anything that is not a known
-// key:value term is free text.
+// key:value term is free text; a word before a colon that is not a key is
+// noted in unknown (not a URL's scheme://).
 func parseQuery(s string) query {
 	q := query{text: s}
 	for _, tok := range splitQuery(s) {
@@ -49,6 +57,9 @@ func parseQuery(s string) query {
 				t.key = "kind"
 			}
 		} else {
+			if ok && v != "" && isKeyWord(k) && !strings.HasPrefix(v, "//") && !slices.Contains(q.unknown, strings.ToLower(k)) {
+				q.unknown = append(q.unknown, strings.ToLower(k))
+			}
 			t.value = strings.ToLower(strings.Trim(tok, `"`))
 		}
 		if t.value == "" {
@@ -57,6 +68,27 @@ func parseQuery(s string) query {
 		q.terms = append(q.terms, t)
 	}
 	return q
+}
+
+// isKeyWord reports a word that reads as a filter key: letters only.
+func isKeyWord(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// unknownNote says which keys were not understood, or "".
+func (q query) unknownNote() string {
+	if len(q.unknown) == 0 {
+		return ""
+	}
+	return "unknown key " + strings.Join(q.unknown, ": ") + ": (matched as text; keys: " + queryKeyNames + ")"
 }
 
 // splitQuery splits on spaces, keeping "quoted phrases" together.

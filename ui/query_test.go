@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +9,7 @@ import (
 )
 
 func TestQueryLanguage(t *testing.T) {
-	evs := session().evs
+	evs := demoSession().evs
 	count := func(q string) int {
 		pq := parseQuery(q)
 		n := 0
@@ -79,84 +76,39 @@ func TestLogWindowIsBounded(t *testing.T) {
 	}
 }
 
-func TestExpandTemplate(t *testing.T) {
-	vars := map[string]any{"city": "São Paulo", "section": "api", "page": "x/y", "q": "a b", "empty": ""}
-	cases := map[string]string{
-		"demo://weather/{city}":        "demo://weather/S%C3%A3o%20Paulo",
-		"demo://docs/{section}/{page}": "demo://docs/api/x%2Fy",
-		"demo://docs/{+page}":          "demo://docs/x/y",
-		"demo://s{?q,empty,missing}":   "demo://s?q=a%20b&empty=",
-		"demo://p{/section,page}":      "demo://p/api/x%2Fy",
-		"demo://x{#page}":              "demo://x#x/y",
-		"demo://c/{city:3}":            "demo://c/S%C3%A3o",
-		"demo://none{missing}":         "demo://none",
-		"demo://unclosed{city":         "demo://unclosed{city",
+// The window's byte budget counts headers: a replayed recording whose
+// responses carry megabytes of headers each evicts as large bodies do.
+func TestLogWindowCountsHeaders(t *testing.T) {
+	l := newEventLog(1000)
+	l.height, l.width = 20, 100
+	h := http.Header{"X-Junk": {strings.Repeat("j", 8<<20)}}
+	for i := range 100 {
+		l.append([]mcp.Event{{Seq: uint64(i + 1), Dir: mcp.DirIn, Kind: mcp.KindHTTP, Status: 200, Header: h}})
 	}
-	for tpl, want := range cases {
-		if got := expandTemplate(tpl, vars); got != want {
-			t.Errorf("%s → %s, want %s", tpl, got, want)
-		}
+	if l.bytes > l.maxBytes || l.len() > l.maxBytes/(8<<20) {
+		t.Fatalf("%d entries holding %d MB of headers kept (budget %d MB)", l.len(), 100*8, l.maxBytes>>20)
 	}
 }
 
-func TestServerFiles(t *testing.T) {
-	t.Setenv("SONDE_TEST_TOKEN", "tok")
-	claude := `{"mcpServers":{
-		"files":{"command":"npx","args":["-y","@modelcontextprotocol/server-filesystem","/tmp"],"env":{"A":"1"}},
-		"remote":{"type":"http","url":"https://example.com/mcp","headers":{"Authorization":"Bearer ${SONDE_TEST_TOKEN}"}},
-		"legacy":{"type":"sse","url":"http://localhost:4444/servers/2/sse"},
-		"off":{"command":"x","disabled":true}}}`
-	es, err := parseServerFile([]byte(claude), "Claude Desktop", "/x/claude_desktop_config.json")
-	if err != nil {
-		t.Fatal(err)
+// A key that is not one is free text, and the log says so (issue 9 item
+// 21): nonsense:foo used to filter as text without a word.
+func TestUnknownFilterKeyIsNamed(t *testing.T) {
+	if u := parseQuery("nonsense:foo method:ping http://x Zz:1 -bogus:2").unknown; len(u) != 3 || u[0] != "nonsense" || u[1] != "zz" || u[2] != "bogus" {
+		t.Fatalf("unknown %q", u)
 	}
-	var got []string
-	for _, e := range es {
-		got = append(got, fmt.Sprintf("%s|%s|%s", e.Name, e.Config.Transport, e.Target()))
+	if u := parseQuery("method:ping kind:error is:error 12:30").unknown; len(u) != 0 {
+		t.Fatalf("known keys reported unknown: %q", u)
 	}
-	want := "files||npx -y @modelcontextprotocol/server-filesystem /tmp;legacy|sse|http://localhost:4444/servers/2/sse;remote|http|https://example.com/mcp"
-	if strings.Join(got, ";") != want {
-		t.Fatalf("got %v", got)
+	m := newTestModel(t, 120, 40, "")
+	m.update(altKey('3'))
+	press(m, "/")
+	typeText(m, "nonsense:foo")
+	press(m, "enter")
+	s := plain(m)
+	if lines := strings.Split(s, "\n"); !strings.Contains(lines[len(lines)-1], "unknown key nonsense:") {
+		t.Fatalf("the status line does not say the key is unknown:\n%s", s)
 	}
-	if es[2].Config.Header.Get("Authorization") != "Bearer tok" {
-		t.Fatalf("header env expansion: %v", es[2].Config.Header)
+	if !strings.Contains(s, "filter: nonsense:foo  ⚠ unknown key nonsense: (matched as text") {
+		t.Fatalf("the filter line does not say the key is unknown:\n%s", s)
 	}
-	vscode := `{"inputs":[],"servers":{"gh":{"type":"stdio","command":"gh-mcp","args":["--x"],"cwd":"sub"}}}`
-	es, err = parseServerFile([]byte(vscode), "VS Code", "/proj/.vscode/mcp.json")
-	if err != nil || len(es) != 1 || es[0].Config.Dir != "/proj/.vscode/sub" {
-		t.Fatalf("vscode: %v %+v", err, es)
-	}
-	if _, err := parseServerFile([]byte(`{"x":1}`), "bad", "bad.json"); err == nil {
-		t.Fatal("a file without servers should be an error")
-	}
-	// saving a typed server round-trips through the same format
-	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	if err := saveServer("local", mcp.Config{URL: "http://127.0.0.1:9/mcp", Transport: mcp.TransportSSE}); err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(filepath.Join(dir, "sonde", "servers.json"))
-	es, err = parseServerFile(data, "saved", "servers.json")
-	if err != nil || len(es) != 1 || es[0].Config.URL != "http://127.0.0.1:9/mcp" || es[0].Config.Transport != mcp.TransportSSE {
-		t.Fatalf("saved: %v %+v", err, es)
-	}
-	st, _ := os.Stat(filepath.Join(dir, "sonde", "servers.json"))
-	if st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", st.Mode())
-	}
-}
-
-func TestParseTarget(t *testing.T) {
-	c, err := parseTarget(`node "my server.js" --flag 'a b'`)
-	if err != nil || strings.Join(c.Command, "|") != "node|my server.js|--flag|a b" {
-		t.Fatalf("%v %q", err, c.Command)
-	}
-	c, _ = parseTarget("http://localhost:3000/mcp")
-	if c.URL != "http://localhost:3000/mcp" {
-		t.Fatal(c)
-	}
-	if _, err := parseTarget(`node "unclosed`); err == nil {
-		t.Fatal("unclosed quote")
-	}
-	_ = http.Header{}
 }

@@ -39,7 +39,9 @@ type recPicker struct {
 	cursor  int
 	offset  int
 	input   textinput.Model
-	opening string // the file being opened
+	opening string   // the file being opened
+	marked  []string // the files marked for a diff (two at most, in order)
+	keys    recKeys
 	width   int
 	height  int
 }
@@ -50,7 +52,66 @@ func newRecPicker(dir string) *recPicker {
 	ti.Placeholder = "type to filter: server, date, file"
 	ti.CharLimit = 200
 	ti.Focus()
-	return &recPicker{dir: dir, input: ti}
+	return &recPicker{dir: dir, input: ti, keys: defaultRecKeys()}
+}
+
+// recKeys are the recordings picker's keys besides the filter's (every
+// printable key types into the filter, so these are control keys).
+type recKeys struct {
+	Replay, Mock, Rerun, Mark, Diff key.Binding
+	Up, Down, PageUp, PageDown      key.Binding
+	Leave, Help                     key.Binding
+}
+
+func defaultRecKeys() recKeys {
+	return recKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "ctrl+p"), key.WithHelp("↓↑", "choose")),
+		Down:     key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Leave:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear / quit")),
+		Help:     key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "help")),
+		Replay:   kb("enter", "replay"),
+		Mock:     key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "mock")),
+		Rerun:    key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "rerun")),
+		Mark:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "mark")),
+		Diff:     key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "diff")),
+	}
+}
+
+// toggleMark marks the file or unmarks it; a third mark lets the oldest go.
+func (p *recPicker) toggleMark(path string) {
+	for i, f := range p.marked {
+		if f == path {
+			p.marked = append(p.marked[:i], p.marked[i+1:]...)
+			return
+		}
+	}
+	p.marked = append(p.marked, path)
+	if len(p.marked) > 2 {
+		p.marked = p.marked[1:]
+	}
+}
+
+func (p *recPicker) isMarked(path string) bool {
+	for _, f := range p.marked {
+		if f == path {
+			return true
+		}
+	}
+	return false
+}
+
+// diffPair is the two recordings to compare: the two marked, or the one
+// marked and the one chosen.
+func (p *recPicker) diffPair() (a, b string, ok bool) {
+	switch {
+	case len(p.marked) == 2:
+		return p.marked[0], p.marked[1], true
+	case len(p.marked) == 1 && p.selected() != nil && p.selected().Path != p.marked[0]:
+		return p.marked[0], p.selected().Path, true
+	}
+	return "", "", false
 }
 
 // recListMsg carries the recordings found.
@@ -132,37 +193,79 @@ func (p *recPicker) move(d int) {
 }
 
 func (p *recPicker) help() []key.Binding {
-	return []key.Binding{kb("enter", "replay it"), kb("↓↑", "choose"), kb("type", "filter"), kb("esc", "clear / quit"), kb("ctrl+c", "quit")}
+	k := p.keys
+	return []key.Binding{k.Replay, k.Mock, k.Rerun, k.Mark, k.Diff, k.Up, kb("type", "filter"), k.Leave} // Up says ↓↑ for both
+}
+
+// usable is the chosen recording, or nil with a note when there is none
+// or it cannot be read.
+func (m *Model) usable() *store.Summary {
+	s := m.recs.selected()
+	switch {
+	case s == nil || m.recs.opening != "":
+		return nil
+	case s.Unreadable != "":
+		m.setFlash("cannot open "+filepath.Base(s.Path)+": "+s.Unreadable, true)
+		return nil
+	}
+	return s
 }
 
 // recKey handles keys on the recordings picker: the filter gets everything
 // but the keys that choose, open and leave.
 func (m *Model) recKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.recs
-	switch msg.String() {
-	case "up", "ctrl+p":
+	switch k := p.keys; {
+	case key.Matches(msg, k.Up):
 		p.move(-1)
 		return nil
-	case "down", "ctrl+n":
+	case key.Matches(msg, k.Down):
 		p.move(1)
 		return nil
-	case "pgup":
+	case key.Matches(msg, k.PageUp):
 		p.move(-p.rows())
 		return nil
-	case "pgdown":
+	case key.Matches(msg, k.PageDown):
 		p.move(p.rows())
 		return nil
-	case "f1":
-		m.pushDialog(newHelpDialog(m))
+	case key.Matches(msg, k.Help):
+		m.openHelp()
 		return nil
-	case "enter":
+	case key.Matches(msg, k.Mock):
+		if s := m.usable(); s != nil {
+			p.opening = s.Path
+			return startMock(s.Path)
+		}
+		return nil
+	case key.Matches(msg, k.Rerun):
+		if s := m.usable(); s != nil {
+			m.openRerun(s.Path, s.Target)
+		}
+		return nil
+	case key.Matches(msg, k.Mark):
+		if s := p.selected(); s != nil {
+			p.toggleMark(s.Path)
+		}
+		return nil
+	case key.Matches(msg, k.Diff):
+		a, b, ok := p.diffPair()
+		if !ok {
+			m.setFlash("mark two recordings with tab (or one, and choose the other), then ctrl+d", true)
+			return nil
+		}
+		return m.openDiff(a, b)
+	case key.Matches(msg, k.Replay):
 		s := p.selected()
 		if s == nil || p.opening != "" {
 			return nil
 		}
+		if s.Unreadable != "" {
+			m.setFlash("cannot open "+filepath.Base(s.Path)+": "+s.Unreadable, true)
+			return nil
+		}
 		p.opening = s.Path
 		return openReplay(s.Path, m.opts.ReplaySpeed)
-	case "esc":
+	case key.Matches(msg, k.Leave):
 		if p.input.Value() != "" {
 			p.input.SetValue("")
 			p.refilter()
@@ -194,11 +297,12 @@ func (m *Model) replayOpened(msg replayOpenedMsg) tea.Cmd {
 	m.replayFile = &openedReplay{r: msg.r, p: msg.p}
 	m.events = msg.p.Events()
 	m.opts.Events, m.opts.Replay, m.opts.ReplayStart = m.events, msg.p, msg.r.Header().Start
-	m.wfs.setOrigin(time.Time{})
+	m.feed = newFeed(m.s, m.opts.LogWindow, nil) // (the lock Update holds is the old one's: none)
+	m.setOrigin(time.Time{})
 	m.startReplayView()
 	m.layout()
 	m.setFlash("replaying "+filepath.Base(msg.path)+" · space pauses · ? lists the keys", false)
-	return tea.Batch(listen(m.events), m.tick())
+	return tea.Batch(pump(m.events, m.feed), m.listen(), m.tick())
 }
 
 // openedReplay is a recording the UI opened itself.
@@ -214,6 +318,14 @@ func (m *Model) closeReplay() {
 		o.p.Close()
 		o.r.Close()
 	}
+}
+
+// mark is the column before a row: ● for a recording marked for a diff.
+func (p *recPicker) mark(s *store.Summary, st *Styles) string {
+	if p.isMarked(s.Path) {
+		return st.Accent.Render("●")
+	}
+	return " "
 }
 
 // recDuration formats a recording's length.
@@ -266,6 +378,18 @@ func (p *recPicker) render(st *Styles) []string {
 	plainStyle := lipglossStyle{}
 	for i := p.offset; i < len(p.view) && i < p.offset+rows; i++ {
 		s := &p.list[p.view[i]]
+		if s.Unreadable != "" {
+			// listed with the reason, so a file that is not what it is
+			// named is not passed over in silence
+			line := ansi.Truncate(padRight(s.Start.Local().Format("2006-01-02 15:04:05"), 21)+
+				termsafe.Line("unreadable: "+filepath.Base(s.Path)+": "+s.Unreadable), w-6, "…")
+			if i == p.cursor {
+				out = append(out, " "+p.mark(s, st)+st.Selected.Render("▸ "+padRight(line, w-6)))
+			} else {
+				out = append(out, " "+p.mark(s, st)+"  "+st.Muted.Render(line))
+			}
+			continue
+		}
 		server := termsafe.Line(firstNonEmpty(s.Server, s.Target, "(no server)"))
 		evs := fmt.Sprint(s.Events)
 		if !s.Complete {
@@ -276,17 +400,19 @@ func (p *recPicker) render(st *Styles) []string {
 		extra := padRight(termsafe.Line(string(s.Transport)), 9) + "  " + termsafe.Line(filepath.Base(s.Path))
 		if i == p.cursor {
 			line := row(date, server, recDuration(s.Duration), evs, fmt.Sprint(s.Errors), extra, plainStyle, plainStyle, plainStyle)
-			out = append(out, "  "+st.Selected.Render("▸ "+padRight(line, w-6)))
+			out = append(out, " "+p.mark(s, st)+st.Selected.Render("▸ "+padRight(line, w-6)))
 			continue
 		}
 		errStyle := st.Text
 		if s.Errors > 0 {
 			errStyle = st.Err.UnsetBold()
 		}
-		out = append(out, "    "+row(date, server, recDuration(s.Duration), evs, fmt.Sprint(s.Errors), extra, st.Text, errStyle, st.Muted))
+		out = append(out, " "+p.mark(s, st)+"  "+row(date, server, recDuration(s.Duration), evs, fmt.Sprint(s.Errors), extra, st.Text, errStyle, st.Muted))
 	}
 	if p.opening != "" {
 		out = append(out, "", st.Warn.Render(ansi.Truncate("  opening "+termsafe.Line(filepath.Base(p.opening))+"…", w, "…")))
+	} else if len(p.marked) > 0 {
+		out = append(out, "", st.Muted.Render(ansi.Truncate(fmt.Sprintf("  ● %d marked: ctrl+d diffs %s", len(p.marked), map[bool]string{true: "the two", false: "it with the one chosen"}[len(p.marked) == 2]), w, "…")))
 	} else if incomplete {
 		out = append(out, "", st.Muted.Render(ansi.Truncate("  * not closed cleanly: cut by a crash, or still being recorded (it still replays)", w, "…")))
 	}

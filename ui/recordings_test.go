@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/store"
@@ -108,7 +107,7 @@ func TestRecordingsPickerOpens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := session().evs
+	evs := demoSession().evs
 	for _, e := range evs {
 		rec.Record(e)
 	}
@@ -132,18 +131,20 @@ func TestRecordingsPickerOpens(t *testing.T) {
 	if !ok || opened.err != nil {
 		t.Fatalf("opening: %#v", msg)
 	}
-	m.update(opened)
+	m.manual = true // the test takes from the feed itself
+	upd(m, opened)
 	defer m.closeReplay()
 	if m.recs != nil || m.opts.Replay == nil || m.replayFile == nil || m.logView != viewTimeline || !m.opts.ReplayStart.Equal(evs[0].Time) {
 		t.Fatalf("not replaying: picker %v, replay %v, start %v", m.recs != nil, m.opts.Replay, m.opts.ReplayStart)
 	}
-	for got := 0; got < len(evs); {
-		batch, ok := listen(m.events)().(eventsMsg)
-		if !ok {
-			t.Fatal("the replay's events stopped")
+	go pump(m.events, m.feed)()
+	for m.log.len() < len(evs) {
+		select {
+		case <-m.feed.Ready():
+			upd(m, feedMsg{})
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the replay's events stopped at %d", m.log.len())
 		}
-		m.update(batch)
-		got += len(batch)
 	}
 	if len(m.br.lists[listTools]) != 4 || len(m.wf.spans()) != 7 {
 		t.Fatalf("replayed: %d tools, %d spans", len(m.br.lists[listTools]), len(m.wf.spans()))
@@ -179,7 +180,22 @@ func TestGoldenRecordings(t *testing.T) {
 			m := newRecTestModel(t, sz[0], sz[1])
 			m.update(recListMsg{list: summaries()})
 			press(m, "down")
-			golden.RequireEqual(t, m.View().Content)
+			requireScreen(t, m)
 		})
+	}
+}
+
+// A file that is not a readable recording is listed with the reason, and
+// enter says why it cannot be opened instead of trying.
+func TestRecordingsPickerUnreadable(t *testing.T) {
+	m := newRecTestModel(t, 120, 30)
+	list := append([]store.Summary{{Path: "/data/sessions/empty.jsonl", Start: time.Date(2026, 11, 22, 12, 0, 0, 0, time.Local),
+		Unreadable: "not a sonde recording (empty or cut before the header was written)"}}, summaries()...)
+	m.update(recListMsg{list: list})
+	if v := plain(m); !strings.Contains(v, "unreadable: empty.jsonl: not a sonde recording (empty or cut") {
+		t.Fatalf("the unreadable file is not listed with its reason:\n%s", v)
+	}
+	if cmd := press(m, "enter"); cmd != nil || m.recs.opening != "" || !strings.Contains(m.flash, "cannot open empty.jsonl: not a sonde recording") {
+		t.Fatalf("enter on an unreadable file: opening %q, flash %q", m.recs.opening, m.flash)
 	}
 }

@@ -1,23 +1,22 @@
 package ui
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
 // Server requests (sampling, elicitation, roots) reach the UI through the
-// feed (feed.handle → serverRequestMsg). Roots are answered at once from
-// the configured list; sampling and elicitation become dialogs that answer
-// through the request's reply channel. The same seam serves the legacy
+// feed (feed.handle → serverRequestMsg, in batches). Roots are answered at
+// once from the configured list; sampling, elicitation and unknown
+// methods wait in the queue (queue.go), whose oldest request has a dialog
+// that answers through the request's reply channel. The same seam serves the legacy
 // server-to-client requests (ServerRequest.ID set) and the 2026-07-28 input
 // requests of an input_required result (ID nil), which the session loops
 // itself.
@@ -30,6 +29,11 @@ type pendingRequest struct {
 	msg  serverRequestMsg
 	done chan struct{}
 	once sync.Once
+
+	n    int       // its number in the queue, in arrival order
+	at   time.Time // when it arrived
+	size int       // the bytes it keeps (its params)
+	sum  *string   // its gist for the queue's list, once computed
 }
 
 func newPendingRequest(msg serverRequestMsg) *pendingRequest {
@@ -93,103 +97,29 @@ type requestGoneMsg struct{ p *pendingRequest }
 
 // requestDialog is a dialog that answers a server request.
 type requestDialog interface {
-	dialog
+	oldDialog
 	pending() *pendingRequest
 }
 
-// serverRequest handles a request from the server that the user answers.
-func (m *Model) serverRequest(msg serverRequestMsg) tea.Cmd {
-	p := newPendingRequest(msg)
-	switch msg.req.Method {
-	case "roots/list":
-		p.answer(serverAnswer{result: m.rootsResult()})
-		m.rootsAsked++
-		return nil
+// newRequestDialog builds the dialog that answers p: it is built when p
+// is shown, so a request waiting in the queue costs no dialog.
+func newRequestDialog(m *Model, p *pendingRequest) (requestDialogFocus, error) {
+	switch p.msg.req.Method {
 	case "sampling/createMessage":
 		d, err := newSamplingDialog(m, p)
 		if err != nil {
-			p.answer(serverAnswer{err: &mcp.RPCError{Code: mcp.CodeInvalidParams, Message: "sonde cannot read this sampling request: " + err.Error()}})
-			m.setFlash("unreadable sampling request: "+err.Error(), true)
-			return nil
+			return nil, err
 		}
-		m.pushDialog(d)
-		return tea.Batch(d.focus(), p.watch())
+		return d, nil
 	case "elicitation/create":
-		d, err := newElicitDialog(m, p)
-		if err != nil {
-			p.answer(serverAnswer{err: &mcp.RPCError{Code: mcp.CodeInvalidParams, Message: "sonde cannot read this elicitation request: " + err.Error()}})
-			m.setFlash("unreadable elicitation request: "+err.Error(), true)
-			return nil
-		}
-		m.pushDialog(d)
-		return tea.Batch(d.focus(), p.watch())
+		return newElicitDialog(m, p)
 	}
-	m.pushDialog(newUnknownRequestDialog(p))
-	return p.watch()
-}
-
-// toggleRequests hides the server-request dialogs (they keep waiting, and
-// the header says so) or shows the hidden ones again; it reports whether
-// there was anything to do.
-func (m *Model) toggleRequests() bool {
-	var keep, reqs []dialog
-	for _, d := range m.dialogs {
-		if rd, ok := d.(requestDialog); ok && rd.pending() != nil {
-			reqs = append(reqs, d)
-		} else {
-			keep = append(keep, d)
-		}
-	}
-	switch {
-	case len(reqs) > 0:
-		m.dialogs = keep
-		m.hidden = append(m.hidden, reqs...)
-		m.setFlash(fmt.Sprintf("%d request(s) wait for you: F2 brings them back", len(m.hidden)), false)
-		return true
-	case len(m.hidden) > 0:
-		m.dialogs = append(m.dialogs, m.hidden...)
-		m.hidden = nil
-		return true
-	}
-	return false
-}
-
-// requestGone closes the dialog of a withdrawn request.
-func (m *Model) requestGone(msg requestGoneMsg) tea.Cmd {
-	if msg.p.answered() {
-		return nil
-	}
-	msg.p.answer(serverAnswer{err: context.Canceled}) // unblocks nothing; marks it done
-	for i, d := range m.dialogs {
-		if rd, ok := d.(requestDialog); ok && rd.pending() == msg.p {
-			m.dialogs = append(m.dialogs[:i], m.dialogs[i+1:]...)
-			break
-		}
-	}
-	for i, d := range m.hidden {
-		if rd, ok := d.(requestDialog); ok && rd.pending() == msg.p {
-			m.hidden = append(m.hidden[:i], m.hidden[i+1:]...)
-			break
-		}
-	}
-	m.setFlash("the server withdrew its "+msg.p.what()+" before you answered", true)
-	return nil
-}
-
-// pendingRequests counts the server requests waiting for the user.
-func (m *Model) pendingRequests() int {
-	n := len(m.hidden)
-	for _, d := range m.dialogs {
-		if rd, ok := d.(requestDialog); ok && rd.pending() != nil && !rd.pending().answered() {
-			n++
-		}
-	}
-	return n
+	return newUnknownRequestDialog(p), nil
 }
 
 // serverName is how dialogs name the server that asks.
 func (m *Model) serverName() string {
-	if n := firstNonEmpty(m.server.title, m.server.name); n != "" {
+	if n := firstNonEmpty(m.server().title, m.server().name); n != "" {
 		return n
 	}
 	if t := m.opts.Config.Target(); t != "" {
@@ -203,12 +133,8 @@ func (m *Model) serverName() string {
 func (m *Model) askHeader(p *pendingRequest, what string) string {
 	st := m.st
 	s := st.Accent.Render(m.serverName()) + st.Text.Render(" "+what)
-	if n := len(m.calls); n > 0 {
-		c := m.calls[n-1]
-		s += st.Muted.Render(" · during " + c.method + " " + c.subject)
-	}
-	if n := m.pendingRequests(); n > 1 {
-		s += st.Warn.Render(fmt.Sprintf("  (%d requests waiting)", n))
+	if c := m.requestCause(p); c != "" {
+		s += st.Muted.Render(" · " + c)
 	}
 	return s
 }
@@ -225,7 +151,6 @@ func requestHelp() []key.Binding {
 		kb("o", "URL: open it in the browser"),
 		kb("a", "URL: accept, open it yourself"),
 		kb("c", "URL: copy it (OSC 52)"),
-		kb("f2", "hide the requests / show them again"),
 	}
 }
 
@@ -244,19 +169,24 @@ func newUnknownRequestDialog(p *pendingRequest) *unknownRequestDialog {
 
 func (d *unknownRequestDialog) pending() *pendingRequest { return d.p }
 
-func (d *unknownRequestDialog) help(*Model) []key.Binding {
-	return []key.Binding{kb("d", "refuse"), kb("↓↑", "scroll")}
+func (d *unknownRequestDialog) focus() tea.Cmd { return nil }
+
+// refuseKey refuses a request sonde does not know.
+var refuseKey = key.NewBinding(key.WithKeys("d", "esc", "n"), key.WithHelp("d", "refuse"))
+
+func (d *unknownRequestDialog) help(m *Model) []key.Binding {
+	return []key.Binding{refuseKey, m.keys.Nav.Up, m.keys.Nav.Down}
 }
 
 func (d *unknownRequestDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "d", "esc", "n":
-		d.p.answer(serverAnswer{err: &mcp.RPCError{Code: mcp.CodeMethodNotFound, Message: "sonde does not handle " + d.p.msg.req.Method}})
-		m.popDialog()
+	switch {
+	case key.Matches(msg, refuseKey):
+		rejection(d.p)()
+		m.removeDialog(d)
 		m.setFlash("refused "+d.p.what(), false)
-	case "down", "j":
+	case key.Matches(msg, m.keys.Nav.Down):
 		d.offset++
-	case "up", "k":
+	case key.Matches(msg, m.keys.Nav.Up):
 		d.offset--
 	}
 	return nil
@@ -266,10 +196,10 @@ func (d *unknownRequestDialog) view(m *Model, W, H int) string {
 	st := m.st
 	w, h := min(W-4, 100), max(6, H-4)
 	lines := []string{m.askHeader(d.p, "asks: "+d.p.what()), st.Muted.Render("sonde does not know this request; you can refuse it (-32601)."), ""}
-	body := m.hl.pretty(st.Chroma, d.p.msg.req.Params)
+	body := m.hl.Pretty(st.Chroma, d.p.msg.req.Params)
 	d.offset = max(0, min(d.offset, len(body)-(h-7)))
 	lines = append(lines, body[d.offset:]...)
-	return frame(st, "Server request", lines, bindingHelp(st, d.help(m)...), w, h)
+	return frame(st, m.requestTitle(d.p, "Server request"), lines, bindingHelp(st, d.help(m)...), w, h)
 }
 
 // ---- helpers shared by the request dialogs ----

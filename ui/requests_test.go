@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/dialog"
 )
 
 // ask sends the model a server request as the feed would, and returns the
@@ -23,7 +25,7 @@ func ask(t *testing.T, m *Model, method, params string, id string) (<-chan serve
 	if id != "" {
 		req.ID = json.RawMessage(id)
 	}
-	cmd := m.update(serverRequestMsg{req: req, ctx: ctx, reply: reply})
+	cmd := m.update(serverRequestsMsg{{req: req, ctx: ctx, reply: reply}})
 	return reply, cancel, cmd
 }
 
@@ -137,7 +139,7 @@ func TestSamplingReject(t *testing.T) {
 	// esc asks first; n keeps the dialog
 	ch, _, _ = ask(t, m, "sampling/createMessage", samplingParamsFixture, "4")
 	press(m, "esc")
-	if _, ok := m.topDialog().(*confirmDialog); !ok {
+	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
 		t.Fatalf("esc did not ask: %T", m.topDialog())
 	}
 	press(m, "n")
@@ -183,7 +185,7 @@ func TestSamplingRawJSON(t *testing.T) {
 	}
 	d.rawEd.SetValue(`{"role":"assistant","content":{"type":"text","text":"x"}}`)
 	press(m, "ctrl+r")
-	if _, ok := m.topDialog().(*confirmDialog); !ok {
+	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
 		t.Fatalf("a result without model was sent without asking: %T", m.topDialog())
 	}
 	press(m, "y")
@@ -241,7 +243,7 @@ func TestElicitationFormAcceptDeclineCancel(t *testing.T) {
 	}
 	// email is required and empty: accepting asks first
 	press(m, "ctrl+r")
-	if _, ok := m.topDialog().(*confirmDialog); !ok {
+	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
 		t.Fatalf("an invalid answer was sent without asking: %T", m.topDialog())
 	}
 	press(m, "n")
@@ -425,7 +427,7 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 	m := New(context.Background(), Options{Roots: []string{dir, "file:///srv/data", "~"}}, nil)
 	m.ticking = true
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	m.Update(eventsMsg(session().evs))
+	m.Update(eventsMsg(demoSession().evs))
 	b := &fakeBackend{}
 	m.sess = b
 	ch, _, _ := ask(t, m, "roots/list", `{}`, "30")
@@ -438,7 +440,7 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 	}
 
 	run(m, press(m, "F"))
-	d, ok := m.topDialog().(*rootsDialog)
+	d, ok := m.topDialog().(*roots.Dialog)
 	if !ok {
 		t.Fatalf("F did not open the roots: %T", m.topDialog())
 	}
@@ -450,8 +452,8 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 	press(m, "tab")
 	typeText(m, "proj")
 	run(m, press(m, "enter"))
-	if len(m.roots) != 4 || m.roots[3] != (rootEntry{URI: "file:///tmp/project", Name: "proj"}) {
-		t.Fatalf("roots after add %+v", m.roots)
+	if len(m.roots.Roots) != 4 || m.roots.Roots[3] != (roots.Root{URI: "file:///tmp/project", Name: "proj"}) {
+		t.Fatalf("roots after add %+v", m.roots.Roots)
 	}
 	if len(b.notes) != 1 || b.notes[0] != "notifications/roots/list_changed" {
 		t.Fatalf("notifications %v", b.notes)
@@ -460,16 +462,15 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 	press(m, "a")
 	typeText(m, "/tmp/project")
 	run(m, press(m, "enter"))
-	if len(m.roots) != 4 || !strings.Contains(d.err, "already") {
-		t.Fatalf("duplicate: %d roots, err %q", len(m.roots), d.err)
+	if len(m.roots.Roots) != 4 || !strings.Contains(d.Err(), "already") {
+		t.Fatalf("duplicate: %d roots, err %q", len(m.roots.Roots), d.Err())
 	}
 	press(m, "esc")
 	// remove the first; move the last up
 	press(m, "g")
-	d.cursor = 0
 	run(m, press(m, "d"))
-	if len(m.roots) != 3 || strings.Contains(m.roots[0].URI, dir) {
-		t.Fatalf("after remove %+v", m.roots)
+	if len(m.roots.Roots) != 3 || strings.Contains(m.roots.Roots[0].URI, dir) {
+		t.Fatalf("after remove %+v", m.roots.Roots)
 	}
 	if len(b.notes) != 2 {
 		t.Fatalf("no notification on remove: %v", b.notes)
@@ -484,7 +485,7 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 	}
 
 	// 2026-07-28 has no roots notification
-	m.info.Era = "modern"
+	m.s.Conn.Info.Era = "modern"
 	press(m, "F", "a")
 	typeText(m, "/opt")
 	run(m, press(m, "enter"))
@@ -504,7 +505,7 @@ func TestHostileRequestsAndPanes(t *testing.T) {
 	m.opener = func(string) error { return nil }
 	check := func(what string) {
 		t.Helper()
-		assertSafe(t, what, m.Render())
+		assertSafe(t, what, screen(m))
 	}
 	ask(t, m, "sampling/createMessage", `{"messages":[{"role":"user`+evil+`","content":[{"type":"text","text":"hi`+evil+`"},{"type":"tool_use","id":"x`+evil+`","name":"n`+evil+`","input":{"k`+evil+`":1}},{"type":"tool_result","toolUseId":"y`+evil+`","content":[{"type":"text","text":"r`+evil+`"}]},{"type":"nope`+evil+`"}]}],
 	 "systemPrompt":"s`+evil+`","modelPreferences":{"hints":[{"name":"h`+evil+`"}]},"stopSequences":["`+evil+`"],"includeContext":"c`+evil+`","metadata":{"m":"`+evil+`"},
@@ -549,11 +550,15 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	ch, cancel, cmd := ask(t, m, "sampling/createMessage", samplingParamsFixture, "1")
 	ch2, _, _ := ask(t, m, "elicitation/create", elicitFormFixture, "2")
-	if len(m.dialogs) != 2 || !strings.Contains(plain(m), "(2 requests waiting)") {
+	// one dialog, the oldest request's; the other waits in the queue
+	if len(m.dialogs) != 1 || !strings.Contains(plain(m), "Sampling request · 1 of 2 waiting · f3 list · f4 next") || !strings.Contains(plain(m), "⚑ 2 server requests · f3") {
 		t.Fatalf("two requests: %d dialogs\n%s", len(m.dialogs), plain(m))
 	}
+	if _, ok := m.topDialog().(*samplingDialog); !ok {
+		t.Fatalf("the oldest request is not shown: %T", m.topDialog())
+	}
 	press(m, "f2")
-	if m.topDialog() != nil || len(m.hidden) != 2 || !strings.Contains(plain(m), "⚑ 2 request(s) wait · F2") {
+	if m.topDialog() != nil || !strings.Contains(plain(m), "⚑ 2 request(s) wait · f2") {
 		t.Fatalf("F2 did not put them aside:\n%s", plain(m))
 	}
 	// the screen underneath works meanwhile
@@ -563,18 +568,26 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	}
 	noAnswer(t, ch)
 	press(m, "f2")
-	if len(m.dialogs) != 2 || m.hidden != nil {
+	if _, ok := m.topDialog().(*samplingDialog); !ok || len(m.dialogs) != 1 {
 		t.Fatalf("F2 did not bring them back: %d", len(m.dialogs))
 	}
-	press(m, "esc") // the elicitation, on top
+	press(m, "f4") // the next one: the elicitation
+	if _, ok := m.topDialog().(*elicitDialog); !ok || len(m.dialogs) != 1 {
+		t.Fatalf("f4 did not show the next request: %T", m.topDialog())
+	}
+	press(m, "esc")
 	if got := resultJSON(t, answerOf(t, ch2)); got != `{"action":"cancel"}` {
 		t.Fatalf("cancel %s", got)
 	}
-	// a withdrawn request leaves the hidden ones too
+	// the sampling request is shown again
+	if _, ok := m.topDialog().(*samplingDialog); !ok {
+		t.Fatalf("after the answer: %T", m.topDialog())
+	}
+	// a withdrawn request leaves the queue while put aside, too
 	press(m, "f2")
 	cancel()
 	run(m, cmd)
-	if len(m.hidden) != 0 || strings.Contains(plain(m), "wait · F2") {
-		t.Fatalf("the withdrawn request stayed hidden: %d", len(m.hidden))
+	if m.pendingRequests() != 0 || strings.Contains(plain(m), "wait · f2") {
+		t.Fatalf("the withdrawn request stayed: %d", m.pendingRequests())
 	}
 }

@@ -138,15 +138,6 @@ func (r *result) scanResource(c mcp.ResourceContents, maxText *int) {
 	}
 }
 
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func extFor(mime, fallback string) string {
 	switch strings.ToLower(strings.TrimSpace(strings.Split(mime, ";")[0])) {
 	case "image/png":
@@ -216,7 +207,7 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 		var re *mcp.RPCError
 		if errors.As(r.err, &re) && len(re.Data) > 0 {
 			add("", st.Muted.Render("data:"))
-			add(hl.pretty(st.Chroma, re.Data)...)
+			add(hl.Pretty(st.Chroma, re.Data)...)
 		}
 		return out
 	}
@@ -275,7 +266,7 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 				wrap("  "+termsafe.Line(e.String()), st.Err.UnsetBold())
 			}
 		}
-		add(hl.pretty(st.Chroma, body.StructuredContent)...)
+		add(hl.Pretty(st.Chroma, body.StructuredContent)...)
 	} else if len(r.output) > 0 && r.method == "tools/call" && !r.isError {
 		add("", st.Err.Render("✗ the tool declares an outputSchema but sent no structuredContent"))
 	}
@@ -284,7 +275,7 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 	}
 	if len(body.Content) == 0 && len(body.Contents) == 0 && len(body.Messages) == 0 && len(body.StructuredContent) == 0 {
 		add(st.Muted.Render("result:"))
-		add(hl.pretty(st.Chroma, r.raw)...)
+		add(hl.Pretty(st.Chroma, r.raw)...)
 	}
 	return out
 }
@@ -302,7 +293,9 @@ func (r *result) validate(sc json.RawMessage) {
 	r.invalid = s.Validate(sc)
 }
 
-// pageOf returns the current page of a long text.
+// pageOf returns the current page of a long text. Pages are whole lines:
+// each starts at the beginning of the line that holds its first byte, so
+// a page is between half and one and a half pageBytes long.
 func (r *result) pageOf(s string) string {
 	if len(s) <= pageBytes {
 		if r.page > 0 {
@@ -310,19 +303,31 @@ func (r *result) pageOf(s string) string {
 		}
 		return s
 	}
-	start := r.page * pageBytes
+	start := pageStart(s, r.page)
 	if start >= len(s) {
 		return ""
 	}
-	end := min(len(s), start+pageBytes)
-	// keep UTF-8 intact at the cut
-	for start > 0 && start < len(s) && s[start]&0xC0 == 0x80 {
-		start++
+	return s[start:pageStart(s, r.page+1)]
+}
+
+// pageStart is where page k of s begins: at byte k*pageBytes moved back to
+// the start of its line, when that line began within half a page; a
+// longer line is cut there, on a character boundary.
+func pageStart(s string, k int) int {
+	x := k * pageBytes
+	switch {
+	case x <= 0:
+		return 0
+	case x >= len(s):
+		return len(s)
 	}
-	for end < len(s) && s[end]&0xC0 == 0x80 {
-		end++
+	if i := strings.LastIndexByte(s[x-pageBytes/2:x], '\n'); i >= 0 {
+		return x - pageBytes/2 + i + 1
 	}
-	return s[start:end]
+	for x < len(s) && s[x]&0xC0 == 0x80 { // keep UTF-8 intact at the cut
+		x++
+	}
+	return x
 }
 
 func (r *result) textLines(text string, w int, st *Styles, hl *highlighter, style lipglossStyle) []string {
@@ -333,7 +338,7 @@ func (r *result) textLines(text string, w int, st *Styles, hl *highlighter, styl
 	t := r.pageOf(text)
 	trim := strings.TrimSpace(t)
 	if len(text) <= pageBytes && len(trim) > 1 && (trim[0] == '{' || trim[0] == '[') && json.Valid([]byte(trim)) {
-		return append(out, hl.pretty(st.Chroma, []byte(trim))...)
+		return append(out, hl.Pretty(st.Chroma, []byte(trim))...)
 	}
 	for _, l := range wrapLines(termsafe.Text(t), w) {
 		out = append(out, style.Render(l))
@@ -343,6 +348,46 @@ func (r *result) textLines(text string, w int, st *Styles, hl *highlighter, styl
 
 func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highlighter, textStyle lipglossStyle) []string {
 	b := mcp.DecodeContent(raw)
+	out := r.blockBody(b, raw, w, st, hl, textStyle)
+	if a := annotationsText(b.Annotations); a != "" {
+		out = append(wrapLines(st.Muted.Render(a), w), out...)
+	}
+	return out
+}
+
+// annotationsText describes a content block's annotations (who it is
+// for, how much it matters, when it changed), or "" when it has none.
+// Annotations it cannot read are shown as they came.
+func annotationsText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
+		return ""
+	}
+	var a struct {
+		Audience     []string `json:"audience"`
+		Priority     *float64 `json:"priority"`
+		LastModified string   `json:"lastModified"`
+	}
+	if json.Unmarshal(raw, &a) != nil {
+		return "annotations " + termsafe.Line(compactJSONString(raw))
+	}
+	var parts []string
+	if len(a.Audience) > 0 {
+		parts = append(parts, "for "+termsafe.Line(strings.Join(a.Audience, ", ")))
+	}
+	if a.Priority != nil {
+		parts = append(parts, fmt.Sprintf("priority %g", *a.Priority))
+	}
+	if a.LastModified != "" {
+		parts = append(parts, "modified "+termsafe.Line(a.LastModified))
+	}
+	if len(parts) == 0 {
+		return "annotations " + termsafe.Line(compactJSONString(raw))
+	}
+	return "⌁ " + strings.Join(parts, " · ")
+}
+
+// blockBody renders one content block's own lines.
+func (r *result) blockBody(b mcp.Content, raw json.RawMessage, w int, st *Styles, hl *highlighter, textStyle lipglossStyle) []string {
 	switch b.Type {
 	case "text":
 		return r.textLines(b.Text, w, st, hl, textStyle)
@@ -384,7 +429,7 @@ func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highligh
 		return append(out, r.resourceLines(*b.Resource, w, st, hl)...)
 	}
 	// unknown content type: show it raw rather than fail
-	return append([]string{st.Warn.Render("[" + termsafe.Line(b.Type) + "] unknown content type")}, hl.pretty(st.Chroma, raw)...)
+	return append([]string{st.Warn.Render("[" + termsafe.Line(b.Type) + "] unknown content type")}, hl.Pretty(st.Chroma, raw)...)
 }
 
 func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *highlighter) []string {
@@ -396,7 +441,7 @@ func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *hi
 	switch {
 	case c.Text != nil:
 		if strings.Contains(c.MimeType, "json") && len(*c.Text) <= pageBytes && json.Valid([]byte(*c.Text)) {
-			return append(out, hl.pretty(st.Chroma, []byte(*c.Text))...)
+			return append(out, hl.Pretty(st.Chroma, []byte(*c.Text))...)
 		}
 		return append(out, r.textLines(*c.Text, w, st, hl, st.Text)...)
 	case c.Blob != "":
@@ -434,44 +479,4 @@ func mediaInfo(b mcp.Content) string {
 		parts = append(parts, d)
 	}
 	return strings.Join(parts, " · ") + "  (s saves it)"
-}
-
-// describeErr turns the wire core's errors into one message for the user.
-func describeErr(err error) string {
-	var (
-		re *mcp.RPCError
-		he *mcp.HTTPError
-		ae *mcp.AuthError
-		te *mcp.TimeoutError
-		le *mcp.LostError
-		ce *mcp.ConnectError
-	)
-	switch {
-	case errors.As(err, &ae):
-		return "auth: " + ae.Error()
-	case errors.As(err, &te):
-		return "timeout: " + te.Error()
-	case errors.As(err, &le):
-		return "lost: " + le.Error()
-	case errors.As(err, &ce):
-		return "unreachable: " + ce.Error()
-	case errors.As(err, &he):
-		return he.Error()
-	case errors.As(err, &re):
-		return re.Error()
-	}
-	return err.Error()
-}
-
-// fmtTook formats a duration for people: 850µs, 12.3ms, 4.91s, 2m03s.
-func fmtTook(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < time.Second:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	case d < time.Minute:
-		return fmt.Sprintf("%.2fs", d.Seconds())
-	}
-	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }

@@ -8,25 +8,27 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/sonde-mcp/sonde/demo"
+	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/oauth"
 	"github.com/sonde-mcp/sonde/themes"
 )
 
 // Options configure the terminal UI.
 type Options struct {
-	Config     mcp.Config      // connection: URL or Command plus flags; the UI sets OnEvent (and Handler)
-	Theme      string          // --theme; "" = adaptive default
-	Picker     bool            // no target given: open the server picker
-	ConfigFile string          // --config FILE (mcpServers JSON)
-	ServerName string          // --server NAME within ConfigFile
-	Tee        func(mcp.Event) // if set, also receives every event (the recorder hooks in here)
+	Config     mcp.Config // connection: URL or Command plus flags; the UI sets OnEvent (and Handler)
+	Theme      string     // --theme; "" = adaptive default
+	Picker     bool       // no target given: open the server picker
+	ConfigFile string     // --config FILE (mcpServers JSON)
+	ServerName string     // --server NAME: in ConfigFile, or in the known server files
+	// RawWait is how long the composer collects what arrives after a
+	// message that has no answer to wait for (0: mcp.DefaultRawWait).
+	RawWait time.Duration
+	Tee     func(mcp.Event) // if set, also receives every event (the recorder hooks in here)
 	// Roots are the directories offered to the server (--root, repeatable):
 	// paths (relative ones are made absolute, ~ is expanded) or URIs. They
 	// answer roots/list and can be edited in the UI.
@@ -54,12 +56,15 @@ type Options struct {
 	// by --config/--server, a reconnection), just before it dials: the
 	// recorder learns the secrets of servers it was not told about.
 	OnConnect func(mcp.Config)
+	// OAuthFor, if set, builds the sign-in for a server about to be dialled
+	// (nil: none); it runs in the dialling command, so it may read files.
+	// Each server gets its own: a token never goes to another server.
+	// ask is the UI's: a sign-in that needs the person at a browser opens
+	// the sign-in dialog.
+	OAuthFor func(cfg mcp.Config, ask oauth.Asker) mcp.OAuthHandler
 	// LogWindow is how many events the log keeps in memory (0 =
 	// DefaultLogWindow).
 	LogWindow int
-	// Hostile makes RunDemo serve the escape-sequence fixture server
-	// instead of the demo (hidden `sonde demo --hostile`, for tests).
-	Hostile bool
 	// ProgramOptions are passed to tea.NewProgram (tests: input, output,
 	// window size).
 	ProgramOptions []tea.ProgramOption
@@ -80,42 +85,39 @@ func Run(ctx context.Context, opts Options) error {
 		m = New(ctx, opts, nil)
 		m.recs = newRecPicker(opts.ReplayDir)
 	default:
-		if opts.ConfigFile != "" && opts.ServerName != "" {
-			data, err := os.ReadFile(opts.ConfigFile)
+		if opts.ServerName != "" {
+			e, err := config.Lookup(opts.ConfigFile, opts.ServerName)
 			if err != nil {
 				return err
 			}
-			es, err := parseServerFile(data, opts.ConfigFile, opts.ConfigFile)
-			if err != nil {
-				return err
-			}
-			found := false
-			for _, e := range es {
-				if e.Name == opts.ServerName {
-					base := opts.Config
-					opts.Config = e.Config
-					m = newLive(ctx, opts)
-					m.opts.Config = base
-					m.connectTo(e) // sets the config; Init dials
-					m.dialing = false
-					found = true
-					break
-				}
-			}
-			if !found {
-				return fmt.Errorf("no server %q in %s", opts.ServerName, opts.ConfigFile)
-			}
+			base := opts.Config
+			opts.Config = e.Config
+			m = newLive(ctx, opts)
+			m.opts.Config = base
+			m.connectTo(e) // sets the config; Init dials
+			m.dialing = false
 		} else {
 			m = newLive(ctx, opts)
 			if opts.Picker || opts.ConfigFile != "" || (opts.Config.URL == "" && len(opts.Config.Command) == 0) {
 				m.live = false
-				entries, errs := discoverServers(opts.ConfigFile)
-				m.picker = newPicker(entries, errs)
+				entries, errs := config.Discover(opts.ConfigFile)
+				m.picker = m.newPicker(entries, errs)
 			}
 		}
 	}
-	if m.feed != nil {
-		m.savedArgs = loadLastArgs()
+	if m.reqs != nil { // a model for sessions (not a replay)
+		m.savedArgs = config.LoadLastArgs()
+		m.composerHist = config.LoadComposerHistory()
+	}
+	if m.live && m.picker == nil {
+		// Dial while Bubble Tea sets the terminal up (in tmux that runs
+		// `tmux info` for the colour profile): the first frame with the
+		// server's lists comes that much sooner.
+		if dial := m.dial(); dial != nil {
+			res := make(chan tea.Msg, 1)
+			go func() { res <- dial() }()
+			m.early = func() tea.Msg { return <-res }
+		}
 	}
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
@@ -127,31 +129,9 @@ func Run(ctx context.Context, opts Options) error {
 	if m.sess != nil {
 		m.sess.Close()
 	}
+	m.closeMock() // after the session that is its client
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
-}
-
-// RunDemo starts the embedded demo server on loopback and runs the UI
-// attached to it.
-func RunDemo(ctx context.Context, opts Options) error {
-	var (
-		r   *demo.Running
-		err error
-	)
-	if opts.Hostile {
-		r, err = demo.Serve(ctx, demo.NewHostileServer(), demo.Options{})
-	} else {
-		r, err = demo.Start(ctx, demo.Options{PingInterval: 0})
-	}
-	if err != nil {
-		return fmt.Errorf("starting the demo server: %w", err)
-	}
-	defer r.Close()
-	opts.Config.URL = r.URL
-	opts.Config.Command = nil
-	opts.Picker = false
-	opts.ConfigFile, opts.ServerName = "", ""
-	return Run(ctx, opts)
 }

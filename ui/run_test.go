@@ -11,6 +11,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/sonde-mcp/sonde/config"
+	"github.com/sonde-mcp/sonde/demo"
+	"github.com/sonde-mcp/sonde/internal/testenv"
 	"github.com/sonde-mcp/sonde/mcp"
 )
 
@@ -32,10 +35,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestRunDemoLifecycle runs the whole program (RunDemo → Run → Bubble Tea)
-// headless against the demo server: it connects, lists, and quits on q,
-// with the recorder tee seeing every event.
-func TestRunDemoLifecycle(t *testing.T) {
+// TestRunLifecycle runs the whole program (Run → Bubble Tea) headless
+// against the demo server: it connects, lists, and quits on q, with the
+// recorder tee seeing every event.
+func TestRunLifecycle(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -47,15 +50,19 @@ func TestRunDemoLifecycle(t *testing.T) {
 		Tee:            func(e mcp.Event) { mu.Lock(); teed++; mu.Unlock() },
 		ProgramOptions: []tea.ProgramOption{tea.WithInput(inR), tea.WithOutput(out), tea.WithWindowSize(100, 30), tea.WithoutSignals()},
 	}
-	done := make(chan error, 1)
-	go func() { done <- RunDemo(ctx, opts) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "create_booking") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo never showed its tools; output:\n%q", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	srv, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer srv.Close()
+	opts.Config.URL = srv.URL
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, opts) }()
+	if !testenv.Poll(20*time.Second, func() bool { return strings.Contains(out.String(), "create_booking") }) {
+		t.Fatalf("the demo never showed its tools; output:\n%q", out.String())
+	}
+	// the listings after tools/list (and their events) may still be on their way
+	testenv.Poll(10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return teed >= 10 })
 	inW.Write([]byte("q"))
 	select {
 	case err := <-done:
@@ -81,7 +88,7 @@ func TestOnConnectSeesWhatIsDialled(t *testing.T) {
 	m := newLive(context.Background(), opts)
 	defer m.feed.close()
 	m.live = false
-	m.picker = newPicker([]serverEntry{{Name: "picked", Config: mcp.Config{URL: "http://127.0.0.1:1/mcp", Header: map[string][]string{"X-Api-Key": {"entry-key"}}}}}, nil)
+	m.picker = m.newPicker([]config.Server{{Name: "picked", Config: mcp.Config{URL: "http://127.0.0.1:1/mcp", Header: map[string][]string{"X-Api-Key": {"entry-key"}}}}}, nil)
 	cmd := press(m, "enter")
 	if len(got) != 0 {
 		t.Fatal("OnConnect ran in Update: it belongs in the dialling command")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,7 +14,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/policy"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/dialog"
 )
 
 // The sampling dialog answers sampling/createMessage (legacy) and the
@@ -65,12 +68,49 @@ const (
 	sampFields
 )
 
+// samplingKeys are the sampling dialog's keys (the queue's, F2 among
+// them, come first: QueueKeys).
+type samplingKeys struct {
+	Send, Reject, Cancel, Raw, PageUp, PageDown key.Binding
+	Next, Prev                                  key.Binding // fields
+	ModelDone                                   key.Binding // enter in the model field
+	StopPrev, StopNext                          key.Binding // the stop reason
+	Up, Down, Top, Bottom                       key.Binding // the request, when it has the keys
+}
+
+func defaultSamplingKeys() samplingKeys {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return samplingKeys{
+		Send:      b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "send"),
+		Reject:    b([]string{"ctrl+d"}, "ctrl+d", "reject"),
+		Cancel:    b([]string{"esc"}, "esc", "reject…"),
+		Raw:       b([]string{"ctrl+o"}, "ctrl+o", "raw JSON"),
+		PageUp:    b([]string{"pgup"}, "pgup/pgdn", "scroll request"),
+		PageDown:  b([]string{"pgdown"}, "pgdn", "scroll request"),
+		Next:      b([]string{"tab"}, "tab", "next field"),
+		Prev:      b([]string{"shift+tab"}, "shift+tab", "previous field"),
+		ModelDone: b([]string{"enter"}, "enter", "to the stop reason"),
+		StopPrev:  b([]string{"left", "h"}, "←→", "stop reason"),
+		StopNext:  b([]string{"right", "l", "space", "enter"}, "→", "next stop reason"),
+		Up:        b([]string{"up", "k"}, "↑", "scroll up"),
+		Down:      b([]string{"down", "j"}, "↓", "scroll down"),
+		Top:       b([]string{"home", "g"}, "g", "top"),
+		Bottom:    b([]string{"end", "G"}, "G", "bottom"),
+	}
+}
+
 type samplingDialog struct {
 	p      *pendingRequest
 	params samplingParams
+	keys   samplingKeys
 
 	field int
 	reply textarea.Model
+	// fresh: the reply still holds the prefill untouched, and the first text typed or pasted
+	// replaces it (ctrl+r sends it as is); any other key into the reply keeps it for editing
+	fresh bool
 	model textinput.Model
 	stop  int
 
@@ -87,7 +127,7 @@ type samplingDialog struct {
 }
 
 func newSamplingDialog(m *Model, p *pendingRequest) (*samplingDialog, error) {
-	d := &samplingDialog{p: p}
+	d := &samplingDialog{p: p, keys: defaultSamplingKeys()}
 	if len(p.msg.req.Params) > 0 {
 		if err := json.Unmarshal(p.msg.req.Params, &d.params); err != nil {
 			return nil, err
@@ -102,7 +142,7 @@ func newSamplingDialog(m *Model, p *pendingRequest) (*samplingDialog, error) {
 	d.reply.SetStyles(m.st.Form.TextareaStyles())
 	d.reply.SetValue(d.prefill())
 	d.reply.MoveToEnd()
-	d.reply.SelectAll() // typing replaces the prefill; ctrl+r sends it as is
+	d.fresh = true
 	d.model = textinput.New()
 	d.model.Prompt = ""
 	d.model.CharLimit = 200
@@ -190,12 +230,32 @@ func (d *samplingDialog) focus() tea.Cmd {
 	return nil
 }
 
+// replyInput clears the untouched prefill before the first text typed or
+// pasted into the reply, so typing replaces it.
+func (d *samplingDialog) replyInput(msg tea.Msg) {
+	if !d.fresh {
+		return
+	}
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		d.reply.SetValue("")
+	case tea.KeyPressMsg:
+		if msg.Text != "" {
+			d.reply.SetValue("")
+		}
+	default:
+		return
+	}
+	d.fresh = false
+}
+
 func (d *samplingDialog) forward(msg tea.Msg) tea.Cmd {
 	var c tea.Cmd
 	switch {
 	case d.raw:
 		d.rawEd, c = d.rawEd.Update(msg)
 	case d.field == sampReply:
+		d.replyInput(msg)
 		d.reply, c = d.reply.Update(msg)
 	case d.field == sampModel:
 		d.model, c = d.model.Update(msg)
@@ -204,14 +264,17 @@ func (d *samplingDialog) forward(msg tea.Msg) tea.Cmd {
 }
 
 func (d *samplingDialog) help(*Model) []key.Binding {
+	k := d.keys
 	if d.raw {
-		return []key.Binding{kb("ctrl+r", "send"), kb("ctrl+d", "reject"), kb("ctrl+o", "back to the form"), kb("pgup/pgdn", "scroll request"), kb("esc", "reject…")}
+		raw := k.Raw
+		raw.SetHelp("ctrl+o", "back to the form")
+		return []key.Binding{k.Send, k.Reject, raw, k.PageUp, k.Cancel}
 	}
-	bs := []key.Binding{kb("ctrl+r", "send"), kb("ctrl+d", "reject"), kb("tab", "next field")}
-	if d.field == sampStop && !d.raw {
-		bs = append(bs, kb("←→", "stop reason"))
+	bs := []key.Binding{k.Send, k.Reject, k.Next}
+	if d.field == sampStop {
+		bs = append(bs, k.StopPrev)
 	}
-	return append(bs, kb("pgup/pgdn", "scroll request"), kb("ctrl+o", "raw JSON"), kb("esc", "reject…"), kb("f2", "hide"))
+	return append(bs, k.PageUp, k.Raw, k.Cancel, kb("f2", "hide"))
 }
 
 // result is the answer the dialog would send now.
@@ -259,11 +322,11 @@ func (d *samplingDialog) send(m *Model, force bool) tea.Cmd {
 	}
 	if !force {
 		if miss := missingFields(res); len(miss) > 0 {
-			m.pushDialog(newConfirmDialog(m, "The answer lacks "+strings.Join(miss, ", ")+", which a CreateMessageResult requires.\nSend it anyway?", func(m *Model) tea.Cmd { return d.send(m, true) }))
+			m.open(dialog.NewConfirm(m.com, "The answer lacks "+strings.Join(miss, ", ")+", which a CreateMessageResult requires.\nSend it anyway?", legacyYes{func(m *Model) tea.Cmd { return d.send(m, true) }}))
 			return nil
 		}
 		if strings.TrimSpace(string(jsonObject(res)["model"])) == `""` {
-			m.pushDialog(newConfirmDialog(m, "The model name is empty.\nSend it anyway?", func(m *Model) tea.Cmd { return d.send(m, true) }))
+			m.open(dialog.NewConfirm(m.com, "The model name is empty.\nSend it anyway?", legacyYes{func(m *Model) tea.Cmd { return d.send(m, true) }}))
 			return nil
 		}
 	}
@@ -319,20 +382,21 @@ func (d *samplingDialog) toggleRaw() tea.Cmd {
 }
 
 func (d *samplingDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "ctrl+r", "ctrl+s":
+	k := d.keys
+	switch {
+	case key.Matches(msg, k.Send):
 		return d.send(m, false)
-	case "ctrl+d":
+	case key.Matches(msg, k.Reject):
 		return d.reject(m)
-	case "esc":
-		m.pushDialog(newConfirmDialog(m, "Reject the sampling request?\nThe server gets error -1 (user rejected).", func(m *Model) tea.Cmd { return d.reject(m) }))
+	case key.Matches(msg, k.Cancel):
+		m.open(dialog.NewConfirm(m.com, "Reject the sampling request?\nThe server gets error -1 (user rejected).", legacyYes{func(m *Model) tea.Cmd { return d.reject(m) }}))
 		return nil
-	case "ctrl+o":
+	case key.Matches(msg, k.Raw):
 		return d.toggleRaw()
-	case "pgup":
+	case key.Matches(msg, k.PageUp):
 		d.offset -= max(1, d.rows-1)
 		return nil
-	case "pgdown":
+	case key.Matches(msg, k.PageDown):
 		d.offset += max(1, d.rows-1)
 		return nil
 	}
@@ -342,21 +406,22 @@ func (d *samplingDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		d.rawErr = ""
 		return c
 	}
-	switch msg.String() {
-	case "tab":
+	switch {
+	case key.Matches(msg, k.Next):
 		d.field = (d.field + 1) % sampFields
 		return d.focus()
-	case "shift+tab":
+	case key.Matches(msg, k.Prev):
 		d.field = (d.field + sampFields - 1) % sampFields
 		return d.focus()
 	}
 	switch d.field {
 	case sampReply:
 		var c tea.Cmd
+		d.replyInput(msg)
 		d.reply, c = d.reply.Update(msg)
 		return c
 	case sampModel:
-		if msg.String() == "enter" {
+		if key.Matches(msg, k.ModelDone) {
 			d.field = sampStop
 			return d.focus()
 		}
@@ -364,21 +429,21 @@ func (d *samplingDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		d.model, c = d.model.Update(msg)
 		return c
 	case sampStop:
-		switch msg.String() {
-		case "left", "h":
+		switch {
+		case key.Matches(msg, k.StopPrev):
 			d.stop = (d.stop + len(stopReasons) - 1) % len(stopReasons)
-		case "right", "l", "space", "enter":
+		case key.Matches(msg, k.StopNext):
 			d.stop = (d.stop + 1) % len(stopReasons)
 		}
 	case sampRequest:
-		switch msg.String() {
-		case "up", "k":
+		switch {
+		case key.Matches(msg, k.Up):
 			d.offset--
-		case "down", "j":
+		case key.Matches(msg, k.Down):
 			d.offset++
-		case "home", "g":
+		case key.Matches(msg, k.Top):
 			d.offset = 0
-		case "end", "G":
+		case key.Matches(msg, k.Bottom):
 			d.offset = 1 << 30
 		}
 	}
@@ -502,7 +567,7 @@ func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *h
 	case "tool_use":
 		out := []string{st.Accent2.Render("[tool_use] ") + st.Text.Render(ansi.Truncate(termsafe.Line(b.Name)+"  id "+termsafe.Line(b.ID), max(0, w-11), "…"))}
 		if len(b.Input) > 0 {
-			out = append(out, hl.pretty(st.Chroma, b.Input)...)
+			out = append(out, hl.Pretty(st.Chroma, b.Input)...)
 		}
 		return out
 	case "tool_result":
@@ -518,7 +583,7 @@ func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *h
 		}
 		if len(b.StructuredContent) > 0 && string(b.StructuredContent) != "null" {
 			out = append(out, st.Muted.Render("  structuredContent"))
-			for _, l := range hl.pretty(st.Chroma, b.StructuredContent) {
+			for _, l := range hl.Pretty(st.Chroma, b.StructuredContent) {
 				out = append(out, "  "+l)
 			}
 		}
@@ -568,6 +633,9 @@ func (d *samplingDialog) view(m *Model, W, H int) string {
 		lines = append(lines, strings.Split(d.rawEd.View(), "\n")...)
 	} else {
 		title := "── your reply (assistant, text) "
+		if d.fresh {
+			title = "── your reply (assistant, text; typing replaces it) "
+		}
 		if d.field == sampRequest {
 			title = "── your reply (assistant, text; ↑↓ scroll the request) "
 		}
@@ -590,5 +658,21 @@ func (d *samplingDialog) view(m *Model, W, H int) string {
 	if d.rawErr != "" {
 		lines = append(lines, st.Err.Render(ansi.Truncate(termsafe.Line(d.rawErr), iw, "…")))
 	}
-	return frame(st, "Sampling request", lines, bindingHelp(st, d.help(m)...), w, h)
+	return frame(st, m.requestTitle(d.p, "Sampling request"), lines, bindingHelp(st, d.help(m)...), w, h)
+}
+
+// proposed is the answer the dialog would send untouched: the prefilled
+// reply (the queue's quick "answer").
+func (d *samplingDialog) proposed() (serverAnswer, bool) {
+	res, err := d.result()
+	return serverAnswer{result: res}, err == nil
+}
+
+// asRule is the dialog's answer as a rule for every sampling request
+// (ctrl+y): a fixed reply with its text.
+func (d *samplingDialog) asRule() (string, error) {
+	if d.raw {
+		return "", errors.New("a raw JSON answer cannot be a rule: F3, then r, sets reply:TEXT or template:TEXT")
+	}
+	return policy.SamplingReply + d.reply.Value(), nil
 }

@@ -51,7 +51,7 @@ func (m *Model) toggleWatch(r *result) tea.Cmd {
 	if !m.canAct() {
 		return m.needServer()
 	}
-	on := !m.subs[r.uri]
+	on := !m.s.Subscribed[r.uri]
 	if on {
 		if c := m.serverCapability("resources"); c == nil || string(c["subscribe"]) != "true" {
 			m.setFlash("the server does not declare resources.subscribe; asking anyway", false)
@@ -82,46 +82,37 @@ func (m *Model) subscribeCmd(uri string, on bool) tea.Cmd {
 	}
 }
 
-// resubscribe renews the user's subscriptions on a new session (R).
+// resubscribe renews the user's subscriptions on a new session (R): the
+// state shows them again when the new session says yes.
 func (m *Model) resubscribe() tea.Cmd {
 	var cmds []tea.Cmd
-	for uri := range m.subs {
-		delete(m.subs, uri) // on again when the new session says yes
+	for _, uri := range m.resub {
 		cmds = append(cmds, m.subscribeCmd(uri, true))
 	}
+	m.resub = nil
 	return tea.Batch(cmds...)
 }
 
+// subscribed reports a subscribe or unsubscribe (what is subscribed is in
+// the state, from the events).
 func (m *Model) subscribed(msg subscribedMsg) {
 	what := "unsubscribed from "
 	if msg.on {
 		what = "subscribed to "
 	}
-	if msg.err != nil {
+	switch {
+	case msg.err != nil:
 		m.setFlash(what+termsafe.Line(msg.uri)+" failed: "+describeErr(msg.err), true)
-		return
-	}
-	if m.subs == nil {
-		m.subs = map[string]bool{}
-	}
-	if msg.on {
-		m.subs[msg.uri] = true
+	case msg.on:
 		m.setFlash(what+termsafe.Line(msg.uri)+": it updates live (w stops)", false)
-	} else {
-		delete(m.subs, msg.uri)
+	default:
 		m.setFlash(what+termsafe.Line(msg.uri), false)
 	}
 }
 
-// resourceUpdated handles notifications/resources/updated: the resource
-// is read again if it is on screen.
-func (m *Model) resourceUpdated(uri string, at time.Time) tea.Cmd {
-	if m.subUpdates == nil {
-		m.subUpdates = map[string]int{}
-		m.subUpdatedAt = map[string]time.Time{}
-	}
-	m.subUpdates[uri]++
-	m.subUpdatedAt[uri] = at
+// resourceUpdated handles notifications/resources/updated (counted in
+// the state): the resource is read again if it is on screen.
+func (m *Model) resourceUpdated(uri string) tea.Cmd {
 	r := m.work.res
 	if m.work.mode != workResult || r == nil || r.uri != uri || !m.canAct() {
 		return nil
@@ -172,12 +163,16 @@ func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
 // watchLine is the status line above a watched resource.
 func (m *Model) watchLine(r *result) string {
 	st := m.st
-	n := m.subUpdates[r.uri]
+	var n int
+	var last time.Time
+	if u := m.s.Updates[r.uri]; u != nil {
+		n, last = u.Count, u.Last
+	}
 	switch {
-	case m.subs[r.uri]:
+	case m.s.Subscribed[r.uri]:
 		s := st.OK.Render("● watching") + st.Muted.Render(" (w stops)")
 		if n > 0 {
-			s += st.Muted.Render(fmt.Sprintf(" · updated %d× · last %s", n, m.subUpdatedAt[r.uri].Format("15:04:05")))
+			s += st.Muted.Render(fmt.Sprintf(" · updated %d× · last %s", n, last.Format("15:04:05")))
 		}
 		return s
 	case n > 0:

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/mcp"
-	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 )
 
@@ -21,7 +21,7 @@ import (
 // JSON-RPC request as a bar from its start to its end on a shared time
 // axis, with its latency; open requests grow, errors and cancellations
 // take the error colour, and notifications from the server are ticks on a
-// row of their own. It is built by store.Timeline from the same events as
+// row of their own. It is built by session.Timeline from the same events as
 // everything else, so a live session and a replay show it alike; in a
 // replay the player's position is marked on the axis. Two layouts: one
 // row per request (overlapping requests overlap on screen), or lanes (one
@@ -29,11 +29,6 @@ import (
 // visible is drawn; the spans kept are bounded.
 
 const (
-	// maxSpans bounds the spans the timeline keeps (the oldest ended
-	// ones go first).
-	maxSpans = 20_000
-	// maxTicks bounds the notification times kept for the ticks row.
-	maxTicks = 20_000
 	// minWindow is the narrowest time window (zoomed all the way in).
 	minWindow = time.Millisecond
 	// latW is the width of the latency column.
@@ -43,14 +38,12 @@ const (
 	minFit = 100 * time.Millisecond
 )
 
-// waterfall is the timeline view's state.
+// waterfall is the timeline view: one of the state's timelines (the
+// spans, the axis, the ticks, the end of the connection: at most
+// session.MaxSpans spans) and how it is looked at.
 type waterfall struct {
-	tl     store.Timeline
-	origin time.Time   // zero of the axis: the first event, or the recording's start
-	last   time.Time   // the latest event time seen
-	ticks  []time.Time // notifications received, in order (bounded)
-	peak   int         // lanes used: the most requests open at once
-	list   scroller    // the selected span (cursor) and the first row shown (offset)
+	tl   *session.Timeline
+	list scroller // the selected span (cursor) and the first row shown (offset)
 	// window is the width of the time window (0 fits the whole session);
 	// from is its start while the view does not follow the newest.
 	window time.Duration
@@ -58,46 +51,30 @@ type waterfall struct {
 	lanes  bool
 	// laneOff is the first lane shown in the lanes layout.
 	laneOff int
-	// cut is when the connection last ended (a closed or error state):
-	// requests still open then will not be answered, and are drawn up to
-	// it; cutOpen counts them.
-	cut     time.Time
-	cutOpen int
-	// listening counts the open subscriptions/listen streams: open, but
-	// not requests waiting for an answer.
-	listening int
+	// dropped is the timeline's Dropped when the view last looked: the
+	// selection moves back by the spans dropped since.
+	dropped uint64
 }
 
-func newWaterfall() *waterfall {
-	w := &waterfall{list: scroller{follow: true}}
-	w.tl.Limit = maxSpans
-	return w
+func newWaterfall(tl *session.Timeline) *waterfall {
+	return &waterfall{tl: tl, list: scroller{follow: true}, dropped: tl.Dropped()}
 }
 
-func (w *waterfall) spans() []store.Span { return w.tl.Spans() }
-
-// open is how many requests wait for an answer (not counting listen
-// streams, nor those the end of a connection cut).
-func (w *waterfall) open() int { return max(0, w.tl.Open()-w.cutOpen-w.listening) }
-
-// isCut reports a request left open by the end of its connection.
-func (w *waterfall) isCut(s *store.Span) bool {
-	return !s.Done && !w.cut.IsZero() && !s.Start.After(w.cut)
-}
+func (w *waterfall) spans() []session.Span { return w.tl.Spans() }
 
 // spanEnd is where a span's bar ends: its end, the end of its
 // connection, or now.
-func (w *waterfall) spanEnd(s *store.Span, now time.Time) time.Time {
+func (w *waterfall) spanEnd(s *session.Span, now time.Time) time.Time {
 	switch {
 	case s.Done:
 		return s.End
-	case w.isCut(s):
-		return w.cut
+	case w.tl.IsCut(s):
+		return w.tl.Cut()
 	}
 	return now
 }
 
-func (w *waterfall) selected() *store.Span {
+func (w *waterfall) selected() *session.Span {
 	s := w.spans()
 	if w.list.cursor < 0 || w.list.cursor >= len(s) {
 		return nil
@@ -105,27 +82,32 @@ func (w *waterfall) selected() *store.Span {
 	return &s[w.list.cursor]
 }
 
-// timelines holds the timeline with every request and the one without
-// keepalive traffic (client and server pings). The log's keepalive toggle
-// shows one or the other; both are kept up to date, so toggling loses
-// nothing.
-type timelines struct{ all, quiet *waterfall }
-
-func newTimelines() timelines { return timelines{newWaterfall(), newWaterfall()} }
-
-// add takes one event into both timelines (keepalives only move the
-// quiet one's clock).
-func (t timelines) add(e *mcp.Event) {
-	t.all.add(e)
-	if e.IsKeepalive() {
-		t.quiet.clock(e)
-		return
+// sync follows the timeline: the selection stays on its span when the
+// oldest spans go, and follows the newest when it does.
+func (w *waterfall) sync() {
+	if d := w.tl.Dropped() - w.dropped; d > 0 && !w.list.follow {
+		w.list.cursor = max(0, w.list.cursor-int(d))
+		w.list.offset = max(0, w.list.offset-int(d))
 	}
-	t.quiet.add(e)
+	w.dropped = w.tl.Dropped()
+	w.list.grew(len(w.spans()))
 }
 
-// setOrigin sets the zero of both axes.
-func (t timelines) setOrigin(at time.Time) { t.all.origin, t.quiet.origin = at, at }
+// timelines holds the views of the state's timeline with every request
+// and of the one without keepalive traffic (client and server pings). The
+// log's keepalive toggle shows one or the other; both are kept up to
+// date, so toggling loses nothing.
+type timelines struct{ all, quiet *waterfall }
+
+func newTimelines(s *session.State) timelines {
+	return timelines{newWaterfall(&s.Timeline), newWaterfall(&s.Quiet)}
+}
+
+// sync follows both timelines.
+func (t timelines) sync() {
+	t.all.sync()
+	t.quiet.sync()
+}
 
 // showTimeline makes m.wf the timeline that matches the log's keepalive
 // toggle, with the same window, layout and, where it can, the same
@@ -162,58 +144,6 @@ func (m *Model) showTimeline() {
 	next.list.clamp(len(next.spans()))
 }
 
-// clock moves the axis: its zero is the first event, its end the latest.
-func (w *waterfall) clock(e *mcp.Event) {
-	if e.Time.IsZero() {
-		return
-	}
-	if w.origin.IsZero() {
-		w.origin = e.Time
-	}
-	if e.Time.After(w.last) {
-		w.last = e.Time
-	}
-}
-
-// add takes one event into the timeline.
-func (w *waterfall) add(e *mcp.Event) {
-	if e.Time.IsZero() {
-		return
-	}
-	w.clock(e)
-	if e.Kind == mcp.KindMessage && e.RPC == mcp.RPCNotification && e.Dir == mcp.DirIn {
-		w.ticks = append(w.ticks, e.Time)
-		if len(w.ticks) > maxTicks {
-			w.ticks = append(w.ticks[:0:0], w.ticks[len(w.ticks)-maxTicks/2:]...)
-		}
-	}
-	switch {
-	case e.Kind == mcp.KindState && (e.State == mcp.StateClosed || e.State == mcp.StateError):
-		w.cut, w.cutOpen = e.Time, w.tl.Open() // the spans not done
-
-		w.listening = 0 // cut too
-	case e.Method == "subscriptions/listen" && e.RPC == mcp.RPCRequest && e.Dir == mcp.DirOut:
-		w.listening++
-	case e.ReqMethod == "subscriptions/listen" && w.listening > 0:
-		w.listening-- // its answer, or its end without one
-	}
-	n := len(w.tl.Spans())
-	if !w.tl.Add(*e) {
-		return
-	}
-	spans := w.tl.Spans()
-	if len(spans) == n {
-		return // a span ended or changed
-	}
-	w.peak = max(w.peak, spans[len(spans)-1].Lane+1)
-	if dropped := n + 1 - len(spans); dropped > 0 && !w.list.follow {
-		// the oldest spans went: the selection stays on its span
-		w.list.cursor = max(0, w.list.cursor-dropped)
-		w.list.offset = max(0, w.list.offset-dropped)
-	}
-	w.list.grew(len(spans))
-}
-
 // ---- time ----
 
 // playhead is the replay's position in event time.
@@ -223,7 +153,7 @@ func (m *Model) playhead() (time.Time, bool) {
 	}
 	origin := m.opts.ReplayStart
 	if origin.IsZero() {
-		origin = m.wf.origin
+		origin = m.wf.tl.Origin()
 	}
 	if origin.IsZero() {
 		return time.Time{}, false
@@ -236,22 +166,22 @@ func (m *Model) tlEnd() time.Time {
 	if at, ok := m.playhead(); ok {
 		return at
 	}
-	if m.now.Before(m.wf.last) {
-		return m.wf.last
+	if m.com.Now.Before(m.wf.tl.Last()) {
+		return m.wf.tl.Last()
 	}
-	return m.now
+	return m.com.Now
 }
 
 // tlFit is the window that shows the whole session: in a replay the whole
 // recording, so the position moves across a fixed axis.
 func (m *Model) tlFit(end time.Time) (time.Time, time.Time) {
 	w := m.wf
-	lo, hi := w.origin, end
+	lo, hi := w.tl.Origin(), end
 	if lo.IsZero() || lo.After(end) {
 		lo = end
 	}
-	if w.last.After(hi) {
-		hi = w.last
+	if w.tl.Last().After(hi) {
+		hi = w.tl.Last()
 	}
 	if m.opts.Replay != nil {
 		if d := m.opts.Replay.Status().Duration; d > 0 && lo.Add(d).After(hi) {
@@ -313,7 +243,7 @@ func (m *Model) tlPan(dir int) {
 // tlClampFrom keeps a window of width wide from starting long before the
 // session did.
 func (m *Model) tlClampFrom(from time.Time, wide time.Duration) time.Time {
-	if earliest := m.wf.origin.Add(-wide / 20); !m.wf.origin.IsZero() && from.Before(earliest) {
+	if earliest := m.wf.tl.Origin().Add(-wide / 20); !m.wf.tl.Origin().IsZero() && from.Before(earliest) {
 		return earliest
 	}
 	return from
@@ -383,7 +313,7 @@ func (m *Model) timelineKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Lanes):
 		w.lanes = !w.lanes
 		if w.lanes {
-			m.setFlash(fmt.Sprintf("timeline: lanes (%d: the most requests open at once)", w.peak), false)
+			m.setFlash(fmt.Sprintf("timeline: lanes (%d: the most requests open at once)", w.tl.Peak()), false)
 		} else {
 			m.setFlash("timeline: a row per request", false)
 		}
@@ -533,11 +463,11 @@ func (s scale) col(t time.Time) int {
 }
 
 // spanStyle is the bar colour of a span.
-func (w *waterfall) spanStyle(s *store.Span) int8 {
+func (w *waterfall) spanStyle(s *session.Span) int8 {
 	switch {
 	case s.Error:
 		return cErr
-	case s.Method == "subscriptions/listen" || w.isCut(s):
+	case s.Method == "subscriptions/listen" || w.tl.IsCut(s):
 		return cQuiet // a long-lived stream, not a request waiting; or one nobody will answer
 	case !s.Done:
 		return cOpen
@@ -554,7 +484,7 @@ func (w *waterfall) spanStyle(s *store.Span) int8 {
 // drawSpan draws s on c: a bar from its start to its end (at least one
 // cell), an arrow where it runs out of the window, a growing edge while
 // open (up to now) and a cross where it failed.
-func (w *waterfall) drawSpan(c canvas, sc scale, s *store.Span, now time.Time, style int8) {
+func (w *waterfall) drawSpan(c canvas, sc scale, s *session.Span, now time.Time, style int8) {
 	a, b := sc.col(s.Start), sc.col(w.spanEnd(s, now))
 	if b < a {
 		b = a
@@ -580,7 +510,7 @@ func (w *waterfall) drawSpan(c canvas, sc scale, s *store.Span, now time.Time, s
 	switch {
 	case b >= sc.cols:
 		c.set(sc.cols-1, '▸', style)
-	case !s.Done && !w.isCut(s):
+	case !s.Done && !w.tl.IsCut(s):
 		c.set(b, '▶', style)
 	case s.Error:
 		if b+1 < sc.cols && c.ch[b+1] == ' ' {
@@ -671,7 +601,7 @@ func (w *waterfall) tickRow(sc scale) canvas {
 	span := sc.to.Sub(sc.from)
 	at := func(x int) int { // the first tick at or after column x
 		t := sc.from.Add(time.Duration(float64(span) * float64(x) / float64(sc.cols)))
-		return sort.Search(len(w.ticks), func(i int) bool { return !w.ticks[i].Before(t) })
+		return sort.Search(len(w.tl.Ticks()), func(i int) bool { return !w.tl.Ticks()[i].Before(t) })
 	}
 	lo := at(0)
 	for x := 0; x < sc.cols; x++ {
@@ -697,13 +627,19 @@ func playColumn(c canvas, x int) {
 
 // spanLabel is a request's row label: direction, method, what it acts on,
 // id; the name is shortened first.
-func spanLabel(s *store.Span, w int) string {
+func spanLabel(s *session.Span, w int) string {
 	arrow := "→ "
 	if s.Dir == mcp.DirIn {
 		arrow = "← "
 	}
+	if s.Parent != "" {
+		arrow = "↳" + arrow // a server request under the call that caused it
+	}
 	head := arrow + termsafe.Line(s.Method)
 	id := " #" + termsafe.Line(strings.Trim(s.ID, `"`))
+	if s.Input != "" {
+		id = " ‹" + termsafe.Line(s.Input) + "›" // a 2026-07-28 input request's key
+	}
 	if s.Name != "" {
 		room := w - ansi.StringWidth(head) - ansi.StringWidth(id) - 1
 		if room >= 4 {
@@ -714,11 +650,11 @@ func spanLabel(s *store.Span, w int) string {
 }
 
 // spanLatency is the latency column: how long it took, or has run so far.
-func (w *waterfall) spanLatency(s *store.Span, now time.Time) (string, int8) {
+func (w *waterfall) spanLatency(s *session.Span, now time.Time) (string, int8) {
 	switch {
-	case w.isCut(s) && s.Method == "subscriptions/listen":
+	case w.tl.IsCut(s) && s.Method == "subscriptions/listen":
 		return "closed", cQuiet
-	case w.isCut(s):
+	case w.tl.IsCut(s):
 		return "cut off", cQuiet
 	case !s.Done && s.Method == "subscriptions/listen":
 		return "listening", cQuiet
@@ -735,17 +671,24 @@ func (w *waterfall) spanLatency(s *store.Span, now time.Time) (string, int8) {
 }
 
 // spanFacts describe the selected span on the view's last line.
-func (m *Model) spanFacts(s *store.Span, end time.Time) string {
-	parts := []string{spanLabel(s, 200), "at " + fmtAxis(max(0, s.Start.Sub(m.wf.origin)))}
+func (m *Model) spanFacts(s *session.Span, end time.Time) string {
+	parts := []string{spanLabel(s, 200), "at " + fmtAxis(max(0, s.Start.Sub(m.wf.tl.Origin())))}
+	if spans := m.wf.spans(); m.wf.list.cursor < len(spans) && &spans[m.wf.list.cursor] == s {
+		if c := spanCauseLine(spans, m.wf.list.cursor); c != "" {
+			parts = append(parts, c)
+		} else if n := len(session.Children(spans, m.wf.list.cursor)); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d server request(s) during it", n))
+		}
+	}
 	lat, _ := m.wf.spanLatency(s, end)
 	parts = append(parts, lat)
-	if m.wf.isCut(s) {
+	if m.wf.tl.IsCut(s) {
 		parts = append(parts, "the connection ended before an answer")
 	}
 	if s.Progress > 0 {
 		parts = append(parts, fmt.Sprintf("%d progress", s.Progress))
 	}
-	if m.wf.peak > 1 {
+	if m.wf.tl.Peak() > 1 {
 		parts = append(parts, fmt.Sprintf("lane %d", s.Lane+1))
 	}
 	if s.Err != "" {
@@ -759,11 +702,11 @@ func (m *Model) spanFacts(s *store.Span, end time.Time) string {
 func (m *Model) timelineTitle() string {
 	w := m.wf
 	t := fmt.Sprintf("Timeline %d", len(w.spans()))
-	if n := w.open(); n > 0 {
+	if n := w.tl.Waiting(); n > 0 {
 		t += fmt.Sprintf(" · %d open", n)
 	}
-	if w.peak > 1 {
-		t += fmt.Sprintf(" · peak %d", w.peak)
+	if w.tl.Peak() > 1 {
+		t += fmt.Sprintf(" · peak %d", w.tl.Peak())
 	}
 	if w.lanes {
 		t += " · lanes"
@@ -797,7 +740,7 @@ func (m *Model) renderTimeline(width, h int, focused bool) []string {
 	if w.window > 0 {
 		what = "zoom " + fmtTook(to.Sub(from))
 	}
-	out = append(out, st.Muted.Render(padRight(ansi.Truncate(what, labelW, "…"), labelW))+" "+m.axis(sc, w.origin).render(&pal))
+	out = append(out, st.Muted.Render(padRight(ansi.Truncate(what, labelW, "…"), labelW))+" "+m.axis(sc, w.tl.Origin()).render(&pal))
 	head, _ := w.tlHead(h)
 	rows := w.setHeight(h)
 	if head > 1 {
@@ -843,7 +786,7 @@ func (m *Model) renderTimeline(width, h int, focused bool) []string {
 
 // laneRows draws the lanes layout: one row per lane, every span of the
 // lane on it, its name inside its bar when it fits.
-func (m *Model) laneRows(sc scale, spans []store.Span, labelW, rows int, end time.Time, playX int, pal *[numCellStyles]lipgloss.Style) []string {
+func (m *Model) laneRows(sc scale, spans []session.Span, labelW, rows int, end time.Time, playX int, pal *[numCellStyles]lipgloss.Style) []string {
 	w := m.wf
 	if s := w.selected(); s != nil {
 		if s.Lane < w.laneOff {
@@ -853,8 +796,8 @@ func (m *Model) laneRows(sc scale, spans []store.Span, labelW, rows int, end tim
 			w.laneOff = s.Lane - rows + 1
 		}
 	}
-	w.laneOff = max(0, min(w.laneOff, w.peak-rows))
-	n := min(rows, w.peak-w.laneOff)
+	w.laneOff = max(0, min(w.laneOff, w.tl.Peak()-rows))
+	n := min(rows, w.tl.Peak()-w.laneOff)
 	cs := make([]canvas, n)
 	for i := range cs {
 		cs[i] = newCanvas(sc.cols)
@@ -920,7 +863,7 @@ func tlGeometry(width int) (labelW, cols int, lat bool) {
 // facts take the last row, for a view h rows high.
 func (w *waterfall) tlHead(h int) (head int, facts bool) {
 	head = 1
-	if len(w.ticks) > 0 && h >= 6 {
+	if len(w.tl.Ticks()) > 0 && h >= 6 {
 		head++
 	}
 	return head, h >= 7
@@ -995,7 +938,11 @@ func padLeft(s string, w int) string {
 // it, its axis starting at the recording's start.
 func (m *Model) startReplayView() {
 	m.logView = viewTimeline
+	m.keys.disableLive()
+	m.tasks.DisableLive()
+	m.auth.DisableLive()
+	m.com.Now = time.Time{} // the replay's clock is its events' times
 	if !m.opts.ReplayStart.IsZero() {
-		m.wfs.setOrigin(m.opts.ReplayStart)
+		m.setOrigin(m.opts.ReplayStart)
 	}
 }

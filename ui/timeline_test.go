@@ -8,9 +8,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/store"
 )
 
@@ -35,10 +35,10 @@ func spanFixture(m *Model) {
 	f.add(mcp.Event{Dir: mcp.DirOut, Kind: mcp.KindMessage, RPC: mcp.RPCResponse, ID: `"s1"`, Raw: []byte(`{"jsonrpc":"2.0","id":"s1","result":{}}`)})
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "23", ReqMethod: "server/discover", Text: "probe: server/discover (id 23) ended without an answer: HTTP 400"})
 	m.update(eventsMsg(f.evs))
-	m.now = f.at.Add(time.Second)
+	m.com.Now = f.at.Add(time.Second)
 }
 
-func spanNamed(m *Model, label string) *store.Span {
+func spanNamed(m *Model, label string) *session.Span {
 	for i := range m.wf.spans() {
 		s := &m.wf.spans()[i]
 		if strings.Contains(spanLabel(s, 200), label) {
@@ -71,8 +71,8 @@ func TestTimelineFromEvents(t *testing.T) {
 	case probe == nil || !probe.Done || probe.Error || probe.Note == "":
 		t.Fatalf("probe: %+v", probe)
 	}
-	if w.peak != 4 || w.tl.Open() != 1 || len(w.ticks) != 2 {
-		t.Fatalf("peak %d, open %d, ticks %d", w.peak, w.tl.Open(), len(w.ticks))
+	if w.tl.Peak() != 4 || w.tl.Open() != 1 || len(w.tl.Ticks()) != 2 {
+		t.Fatalf("peak %d, open %d, ticks %d", w.tl.Peak(), w.tl.Open(), len(w.tl.Ticks()))
 	}
 	press(m, "W")
 	s := plain(m)
@@ -89,26 +89,26 @@ func TestTimelineFromEvents(t *testing.T) {
 	// the open call grows with the clock
 	lat := func() string { l, _ := m.wf.spanLatency(slow, m.tlEnd()); return l }
 	before := lat()
-	m.now = m.now.Add(2 * time.Second)
+	m.com.Now = m.com.Now.Add(2 * time.Second)
 	if after := lat(); after == before || !strings.HasSuffix(after, "…") || !strings.Contains(plain(m), after) {
 		t.Fatalf("open span: %s then %s", before, after)
 	}
 	// a listen stream is open, but not waiting for an answer
-	l := &fx{at: m.now, seq: 800}
+	l := &fx{at: m.com.Now, seq: 800}
 	l.req(30, "subscriptions/listen", `{}`)
 	m.update(eventsMsg(l.evs))
-	if lat, _ := m.wf.spanLatency(spanNamed(m, "listen #30"), m.tlEnd()); m.wf.tl.Open() != 2 || m.wf.open() != 1 || lat != "listening" {
-		t.Fatalf("with a listen stream: %d open, %d waiting, %q", m.wf.tl.Open(), m.wf.open(), lat)
+	if lat, _ := m.wf.spanLatency(spanNamed(m, "listen #30"), m.tlEnd()); m.wf.tl.Open() != 2 || m.wf.tl.Waiting() != 1 || lat != "listening" {
+		t.Fatalf("with a listen stream: %d open, %d waiting, %q", m.wf.tl.Open(), m.wf.tl.Waiting(), lat)
 	}
 	// the end of the connection cuts what is still open
-	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.now, Seq: 900}})
-	m.now = m.now.Add(time.Minute)
-	if l, _ := m.wf.spanLatency(slow, m.tlEnd()); l != "cut off" || m.wf.open() != 0 || strings.Contains(m.timelineTitle(), "open") {
-		t.Fatalf("after the connection closed: %q, %d open, title %q", l, m.wf.open(), m.timelineTitle())
+	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.com.Now, Seq: 900}})
+	m.com.Now = m.com.Now.Add(time.Minute)
+	if l, _ := m.wf.spanLatency(slow, m.tlEnd()); l != "cut off" || m.wf.tl.Waiting() != 0 || strings.Contains(m.timelineTitle(), "open") {
+		t.Fatalf("after the connection closed: %q, %d open, title %q", l, m.wf.tl.Waiting(), m.timelineTitle())
 	}
 	// a rewind forgets the spans (the replay rebuilds them)
 	m.update(eventsMsg{{Kind: store.KindRewind, Time: t0, Dir: mcp.DirMeta}})
-	if len(m.wf.spans()) != 0 || m.wf.peak != 0 || len(m.wf.ticks) != 0 {
+	if len(m.wf.spans()) != 0 || m.wf.tl.Peak() != 0 || len(m.wf.tl.Ticks()) != 0 {
 		t.Fatalf("after a rewind: %d spans", len(m.wf.spans()))
 	}
 }
@@ -172,8 +172,8 @@ func TestTimelineKeys(t *testing.T) {
 		t.Fatalf("l l: from %v, want %v", w.from, f0.Add(w.window/4))
 	}
 	press(m, "h", "h", "h", "h", "h", "h", "h", "h", "h")
-	if !w.from.Equal(w.origin.Add(-w.window / 20)) {
-		t.Fatalf("h ×9: from %v, origin %v", w.from, w.origin)
+	if !w.from.Equal(w.tl.Origin().Add(-w.window / 20)) {
+		t.Fatalf("h ×9: from %v, origin %v", w.from, w.tl.Origin())
 	}
 	// lanes
 	press(m, "p")
@@ -216,9 +216,9 @@ func TestTimelineKeys(t *testing.T) {
 // timeline says so.
 func TestTimelineRequestLeftTheLog(t *testing.T) {
 	m := New(context.Background(), Options{LogWindow: 4}, nil)
-	m.ticking, m.now = true, t0
+	m.ticking, m.com.Now = true, t0
 	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	m.update(eventsMsg(session().evs))
+	m.update(eventsMsg(demoSession().evs))
 	press(m, "W", "g", "enter")
 	if m.topDialog() != nil || m.logView != viewTimeline || !strings.Contains(m.flash, "left the log") {
 		t.Fatalf("dialog %T view %d flash %q", m.topDialog(), m.logView, m.flash)
@@ -266,11 +266,11 @@ func TestTimelineBounded(t *testing.T) {
 	m := New(context.Background(), Options{LogWindow: 1000}, nil)
 	m.ticking = true
 	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	evs := benchEvents(4*(maxSpans+maxSpans/4+100), 1)
+	evs := benchEvents(4*(session.MaxSpans+session.MaxSpans/4+100), 1)
 	for i := 0; i < len(evs); i += maxBatch {
 		m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 	}
-	if n := len(m.wf.spans()); n > maxSpans+max(64, maxSpans/4) || n < maxSpans {
+	if n := len(m.wf.spans()); n > session.MaxSpans+max(64, session.MaxSpans/4) || n < session.MaxSpans {
 		t.Fatalf("%d spans kept", n)
 	}
 	press(m, "W")
@@ -297,7 +297,7 @@ func TestGoldenTimeline(t *testing.T) {
 				m := newTestModel(t, sz[0], sz[1], "")
 				spanFixture(m)
 				setup(m)
-				golden.RequireEqual(t, m.View().Content)
+				requireScreen(t, m)
 			})
 		}
 	}
@@ -316,14 +316,14 @@ func TestGoldenReplay(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				r := &fakeReplay{st: store.PlayerStatus{Pos: 16, Len: 40, At: 1200 * time.Millisecond, Duration: 4 * time.Second, Speed: 2, Playing: playing}}
 				m := New(context.Background(), Options{Replay: r, ReplayStart: t0}, nil)
-				m.ticking, m.now = true, t0
+				m.ticking, m.com.Now = true, t0
 				m.update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
-				m.update(eventsMsg(session().evs))
+				m.update(eventsMsg(demoSession().evs))
 				spanFixture(m)
 				if m.logView != viewTimeline {
 					t.Fatal("a replay opens on the timeline")
 				}
-				golden.RequireEqual(t, m.View().Content)
+				requireScreen(t, m)
 			})
 		}
 	}

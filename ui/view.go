@@ -2,8 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -11,7 +11,11 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/common"
+	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/form"
+	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
+	"github.com/sonde-mcp/sonde/ui/pane/composer"
 )
 
 // rect is a pane's outer box on screen.
@@ -72,7 +76,7 @@ func (m *Model) paneRects() [numPanes]rect {
 	m.br.clamp()
 	m.log.clamp()
 	if m.picker != nil {
-		m.picker.setSize(W, bodyH)
+		m.picker.SetSize(W, bodyH)
 	}
 	if m.recs != nil {
 		m.recs.width, m.recs.height = W, bodyH
@@ -82,11 +86,12 @@ func (m *Model) paneRects() [numPanes]rect {
 
 // View implements [tea.Model].
 func (m *Model) View() tea.View {
+	defer m.lockState()()
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	title := "sonde"
-	if n := firstNonEmpty(m.server.title, m.server.name); n != "" {
+	if n := firstNonEmpty(m.server().title, m.server().name); n != "" {
 		title += " — " + n
 	}
 	v.WindowTitle = title
@@ -106,7 +111,7 @@ func (m *Model) Render() string {
 	case m.recs != nil:
 		lines = append(lines, m.recs.render(m.st)...)
 	case m.picker != nil:
-		lines = append(lines, m.picker.render(m.st)...)
+		lines = append(lines, m.picker.Lines()...)
 	default:
 		rs := m.paneRects()
 		body := make([]string, max(0, H-2))
@@ -141,20 +146,9 @@ func (m *Model) Render() string {
 	lines = append(lines, m.footer(W))
 	out := strings.Join(lines, "\n")
 	for _, d := range m.dialogs {
-		out = overlay(out, d.view(m, W, H), W, H)
+		out = overlay(out, d.View(W, H), W, H)
 	}
 	return out
-}
-
-// placeAt writes s into line at column x (line is padded as needed).
-func placeAt(line, s string, x int) string {
-	w := ansi.StringWidth(line)
-	if w < x {
-		line += strings.Repeat(" ", x-w)
-	} else if w > x {
-		line = ansi.Truncate(line, x, "")
-	}
-	return line + s
 }
 
 func (m *Model) paneBox(p pane, r rect) []string {
@@ -168,14 +162,29 @@ func (m *Model) paneBox(p pane, r rect) []string {
 	case paneWork:
 		title = m.work.title()
 		content = m.renderWork(m.work, focused)
+		if m.composing {
+			m.compose.SetFocused(focused)
+			title = m.compose.Title()
+			content = strings.Split(m.compose.View(m.work.width, m.work.height), "\n")
+		}
 	case paneLog:
 		switch m.logView {
 		case viewServerLog:
-			title = m.srvLogTitle()
-			content = m.srvLog.render(m.st, m.log.width, m.log.height, focused)
+			m.srvLog.SetFocused(focused)
+			title = m.srvLog.Title()
+			content = strings.Split(m.srvLog.View(m.log.width, m.log.height), "\n")
 		case viewTasks:
-			title = m.tasksTitle()
-			content = m.renderTasks(m.log.width, m.log.height, focused)
+			m.tasks.SetFocused(focused)
+			title = m.tasks.Title()
+			content = strings.Split(m.tasks.View(m.log.width, m.log.height), "\n")
+		case viewFaults:
+			m.faults.SetFocused(focused)
+			title = m.faults.Title()
+			content = strings.Split(m.faults.View(m.log.width, m.log.height), "\n")
+		case viewAuth:
+			m.auth.SetFocused(focused)
+			title = m.auth.Title()
+			content = strings.Split(m.auth.View(m.log.width, m.log.height), "\n")
 		case viewTimeline:
 			title = m.timelineTitle()
 			content = m.renderTimeline(m.log.width, m.log.height, focused)
@@ -196,6 +205,11 @@ func (m *Model) logTitle() string {
 	if m.log.evicted > 0 {
 		t += fmt.Sprintf(" (+%d older)", m.log.evicted)
 	}
+	if m.behind > 0 {
+		// the session ran ahead of the screen: the state is current, the
+		// log catches up
+		t += fmt.Sprintf(" · %d not drawn yet", m.behind)
+	}
 	if m.log.follow {
 		t += " · follow"
 	}
@@ -203,37 +217,6 @@ func (m *Model) logTitle() string {
 		t += " · keepalives hidden"
 	}
 	return t
-}
-
-// box draws content in a rounded border with the title in the top edge.
-func box(st *Styles, title string, content []string, w, h int, focused bool) []string {
-	if w < 4 || h < 2 {
-		return nil
-	}
-	bs, ts := st.Border, st.Title
-	if focused {
-		bs, ts = st.BorderFoc, st.TitleFocus
-	}
-	inner := w - 2
-	t := ansi.Truncate(" "+title+" ", max(0, inner-2), "…")
-	top := bs.Render("╭─") + ts.Render(t) + bs.Render(strings.Repeat("─", max(0, inner-1-ansi.StringWidth(t)))+"╮")
-	out := make([]string, 0, h)
-	out = append(out, top)
-	side := bs.Render("│")
-	for i := 0; i < h-2; i++ {
-		l := ""
-		if i < len(content) {
-			l = content[i]
-		}
-		lw := ansi.StringWidth(l)
-		if lw > inner {
-			l = ansi.Truncate(l, inner, "…")
-			lw = ansi.StringWidth(l)
-		}
-		out = append(out, side+l+strings.Repeat(" ", max(0, inner-lw))+side)
-	}
-	out = append(out, bs.Render("╰"+strings.Repeat("─", inner)+"╯"))
-	return out
 }
 
 // header is the connection status bar.
@@ -247,8 +230,17 @@ func (m *Model) header(W int) string {
 	var parts []part
 	parts = append(parts, part{st.Accent.Render("sonde"), 0})
 	parts = append(parts, part{m.stateText(), 0})
-	if n := len(m.hidden); n > 0 {
-		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("⚑ %d request(s) wait · F2", n)), 0})
+	if m.tapped {
+		s := st.Warn.Render("⇄ tapped")
+		if m.s.Conn.Info != nil {
+			if c := termsafe.Line(mcp.ServerName(m.s.Conn.Info.Client)); c != "" {
+				s += st.Muted.Render(" client ") + st.Text.Render(c)
+			}
+		}
+		parts = append(parts, part{s, 0})
+	}
+	if s := m.queueHeader(); s != "" {
+		parts = append(parts, part{s, 0})
 	}
 	if m.picker != nil {
 		parts = append(parts, part{st.Text.Render("choose a server"), 0})
@@ -256,51 +248,68 @@ func (m *Model) header(W int) string {
 	if m.recs != nil {
 		parts = append(parts, part{st.Text.Render("choose a recording"), 0})
 	}
-	if m.server.name != "" {
-		s := st.Text.Bold(true).Render(m.server.name)
-		if m.server.version != "" {
-			s += " " + st.Muted.Render(m.server.version)
+	if m.server().name != "" {
+		s := st.Text.Bold(true).Render(m.server().name)
+		if m.server().version != "" {
+			s += " " + st.Muted.Render(m.server().version)
 		}
 		parts = append(parts, part{s, 1})
-		if m.server.title != "" && m.server.title != m.server.name {
-			parts = append(parts, part{st.Text.Render("“" + m.server.title + "”"), 7})
+		if m.server().title != "" && m.server().title != m.server().name {
+			parts = append(parts, part{st.Text.Render("“" + m.server().title + "”"), 8})
 		}
 	}
 	eraPart := -1
-	if m.info != nil {
-		// the era and version; the session id goes first when space is short
+	if m.s.Conn.Info != nil {
+		// the era and version; the session id (priority 6) goes before
+		// them when space is short
 		eraPart = len(parts)
-		parts = append(parts, part{st.Text.Render(string(m.info.Transport)) + " " + st.Accent2.Render(eraLabel(m.info, true)), 2})
+		parts = append(parts, part{st.Text.Render(string(m.s.Conn.Info.Transport)) + " " + st.Accent2.Render(headerEra(m.s.Conn.Info, true)), 2})
 	}
-	if !m.lastIn.IsZero() {
-		age := m.now.Sub(m.lastIn)
+	if !m.s.Conn.LastIn.IsZero() {
+		now := m.com.Now
+		if at, ok := m.playhead(); ok {
+			now = at // a replay counts from its position, not the wall clock
+		}
+		age := now.Sub(m.s.Conn.LastIn)
 		if age < 0 {
 			age = 0
 		}
 		parts = append(parts, part{st.Muted.Render("last byte ") + st.Text.Render(shortDur(age)), 3})
 	}
 	if m.recs == nil && m.picker == nil { // not while choosing a server or a recording
-		parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.kaIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.kaOut)), 5})
+		parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.s.Conn.KeepaliveIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.s.Conn.KeepaliveOut)), 5})
 	}
-	if m.pingRTT > 0 {
-		// after the keepalive counts: the round trip is also in the log
-		parts = append(parts, part{st.Muted.Render("ping ") + st.Text.Render(shortLatency(m.pingRTT)), 6})
+	if m.s.Conn.PingRTT > 0 {
+		// after the keepalive counts and the session id: the round trip
+		// is also in the log
+		parts = append(parts, part{st.Muted.Render("ping ") + st.Text.Render(shortLatency(m.s.Conn.PingRTT)), 7})
 	}
-	if m.reconnects > 0 {
-		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("reconnects %d", m.reconnects)), 4})
+	if m.s.Conn.Reconnects > 0 {
+		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("reconnects %d", m.s.Conn.Reconnects)), 4})
 	}
-	if len(m.listens) > 0 {
+	if m.s.Auth.Signed != nil {
+		now := m.com.Now
+		if at, ok := m.playhead(); ok {
+			now = at
+		}
+		who, detail := authpane.Header(st, m.s.Auth.Signed, now)
+		parts = append(parts, part{who, 2})
+		if detail != "" {
+			parts = append(parts, part{detail, 3})
+		}
+	}
+	if len(m.s.Listens) > 0 {
 		parts = append(parts, part{st.OK.Render("⇣") + st.Muted.Render(" listening"), 4})
 	}
-	if n := len(m.flights); n > 0 {
+	if n := len(m.s.Requests); n > 0 {
 		parts = append(parts, part{st.Accent2.Render(fmt.Sprintf("%d in flight", n)), 2})
 	}
-	// drop the least important parts until the line fits; the session id
-	// goes with the title (priority 7), before the ping round trip (6)
+	// drop the least important parts until the line fits: the server's
+	// title (8), the ping round trip (7), the session id (6), …
 	var line string
-	for maxPrio := 7; maxPrio >= 0; maxPrio-- {
+	for maxPrio := 8; maxPrio >= 0; maxPrio-- {
 		if eraPart >= 0 {
-			parts[eraPart].s = st.Text.Render(string(m.info.Transport)) + " " + st.Accent2.Render(eraLabel(m.info, maxPrio >= 7))
+			parts[eraPart].s = st.Text.Render(string(m.s.Conn.Info.Transport)) + " " + st.Accent2.Render(headerEra(m.s.Conn.Info, maxPrio >= 6))
 		}
 		var ss []string
 		for _, p := range parts {
@@ -319,23 +328,23 @@ func (m *Model) header(W int) string {
 func (m *Model) stateText() string {
 	st := m.st
 	switch {
-	case (m.opts.Replay != nil || m.recs != nil) && m.state == "":
+	case (m.opts.Replay != nil || m.recs != nil) && m.s.Conn.State == "":
 		return st.Muted.Render("○ replay")
-	case !m.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.events != nil && m.picker == nil && m.state == "":
+	case !m.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.events != nil && m.picker == nil && m.s.Conn.State == "":
 		return st.Muted.Render("○ replay")
-	case m.picker != nil && m.state == "":
+	case m.picker != nil && m.s.Conn.State == "":
 		return st.Muted.Render("○ not connected")
 	}
-	switch m.state {
+	switch m.s.Conn.State {
 	case mcp.StateConnected:
-		if !m.live {
+		if !m.live && !m.tapped {
 			return st.OK.Render("● connected") + st.Muted.Render(" (replay)")
 		}
 		return st.OK.Render("● connected")
 	case mcp.StateConnecting:
 		return st.Warn.Render("◌ connecting")
 	case mcp.StateReconnecting:
-		return st.Warn.Render(fmt.Sprintf("◌ reconnecting %d", m.attempt))
+		return st.Warn.Render(fmt.Sprintf("◌ reconnecting %d", m.s.Conn.Attempt))
 	case mcp.StateClosed:
 		return st.Err.Render("○ disconnected") + m.replayNote()
 	case mcp.StateError:
@@ -352,29 +361,10 @@ func (m *Model) stateText() string {
 
 // replayNote marks a recorded state as such.
 func (m *Model) replayNote() string {
-	if m.live {
+	if m.live || m.tapped {
 		return ""
 	}
 	return m.st.Muted.Render(" (replay)")
-}
-
-func shortDur(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "<1s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-func shortLatency(d time.Duration) string {
-	if d < time.Millisecond {
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	}
-	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 }
 
 // footer is the help line for what has focus, or a flash message.
@@ -386,25 +376,7 @@ func (m *Model) footer(W int) string {
 		}
 		return ansi.Truncate(" "+s.Render(m.flash), W, "…")
 	}
-	return ansi.Truncate(" "+m.helpLine(m.withReplay(m.ShortHelp()), W-1), W, "…")
-}
-
-func (m *Model) helpLine(bs []key.Binding, W int) string {
-	var parts []string
-	used := 0
-	for _, b := range bs {
-		if !b.Enabled() || b.Help().Key == "" {
-			continue
-		}
-		s := m.st.Key.Render(b.Help().Key) + " " + m.st.KeyDesc.Render(b.Help().Desc)
-		w := ansi.StringWidth(s) + 3
-		if used+w > W && len(parts) > 0 {
-			break
-		}
-		parts = append(parts, s)
-		used += w
-	}
-	return strings.Join(parts, m.st.Muted.Render(" · "))
+	return ansi.Truncate(" "+common.HelpLine(m.st, m.withReplay(m.ShortHelp()), W-1), W, "…")
 }
 
 // ShortHelp returns the bindings for the help line: what the focused area
@@ -412,14 +384,14 @@ func (m *Model) helpLine(bs []key.Binding, W int) string {
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	g := []key.Binding{k.Global.NextPane, k.Global.Help, k.Global.Quit}
-	if d := m.topDialog(); d != nil {
-		return d.help(m)
+	if d := m.top(); d != nil {
+		return d.ShortHelp()
 	}
 	if m.recs != nil {
 		return m.recs.help()
 	}
 	if m.picker != nil {
-		return m.picker.help(k)
+		return m.picker.ShortHelp()
 	}
 	switch m.focus {
 	case paneBrowser:
@@ -433,15 +405,22 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		switch m.logView {
 		case viewServerLog:
-			return append([]key.Binding{k.Global.LogLevel, k.Log.Detail, k.Log.Follow, k.Log.Copy, k.Log.Views}, g...)
+			return slices.Concat([]key.Binding{k.Global.LogLevel}, m.srvLog.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		case viewTasks:
-			return append([]key.Binding{kb("enter", "open result"), kb("x", "cancel task"), k.Log.Views}, g...)
+			return slices.Concat(m.tasks.ShortHelp(), []key.Binding{k.Log.Views}, g)
+		case viewFaults:
+			return slices.Concat(m.faults.ShortHelp(), []key.Binding{k.Global.Faults, k.Log.Views}, g)
+		case viewAuth:
+			return slices.Concat(m.auth.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		case viewTimeline:
 			t := k.Timeline
 			return append([]key.Binding{t.Jump, t.ZoomIn, t.ZoomOut, t.PanLeft, t.PanRight, t.Lanes, t.Fit, k.Log.Keepalive, k.Log.Follow, k.Log.Views}, g...)
 		}
-		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.ViewResult, k.Log.Views}, g...)
+		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.Save, k.Log.ViewResult, k.Log.Views}, g...)
 	case paneWork:
+		if m.composing {
+			return append(m.compose.ShortHelp(), g...)
+		}
 		switch m.work.mode {
 		case workForm:
 			fk := m.work.form.KeyMap()
@@ -460,7 +439,11 @@ func (m *Model) ShortHelp() []key.Binding {
 					bs = append(bs, k.Work.Complete)
 				}
 			}
-			return append(bs, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back, kb("f1", "help"))
+			bs = append(bs, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back)
+			if !m.work.form.EditingText() {
+				bs = append(bs, k.Global.Zoom)
+			}
+			return append(bs, kb("f1", "help"))
 		case workWait:
 			return append([]key.Binding{k.Work.Cancel, k.Work.Back}, g...)
 		case workResult:
@@ -499,8 +482,10 @@ func (m *Model) withReplay(bs []key.Binding) []key.Binding {
 type helpGroup struct {
 	title string
 	keys  []key.Binding
-	// replay: only shown while replaying
-	replay bool
+	// replay: only shown while replaying; live: never shown in a replay
+	replay, live bool
+	// off: not here at all (the faults pane without --fault)
+	off bool
 }
 
 // helpGroups is every binding, grouped and titled: the one source of the
@@ -510,24 +495,69 @@ func (m *Model) helpGroups() []helpGroup {
 	fk := form.DefaultKeyMap()
 	t := k.Timeline
 	return []helpGroup{
-		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Roots, k.Global.Conn, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
+		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Panes, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Auth, k.Global.Faults, k.Global.Roots, k.Global.Conn, k.Global.Compose, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
 		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
 		{title: "Browser (left)", keys: []key.Binding{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil}},
-		{title: "Event log", keys: []key.Binding{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.ViewResult, k.Log.Cancel, k.Log.ClearFil}},
+		{title: "Event log", keys: []key.Binding{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.Save, k.Log.ViewResult, k.Log.Resend, k.Log.Cancel, k.Log.ClearFil}},
+		{title: "Server log (" + k.Global.ServerLog.Help().Key + ")", keys: slices.Concat(m.srvLog.FullHelp()[1:]...)},
+		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.tasks.FullHelp()[1:]...)},
+		m.faultsHelp(),
+		{title: "Auth (" + k.Global.Auth.Help().Key + ")", keys: slices.Concat(m.auth.FullHelp()[1:]...)},
+		m.tapHelp(),
+		{title: "Filter fields (/)", keys: []key.Binding{k.Filter.Clear, k.Filter.Done, k.Filter.Leave, k.Filter.HelpInput}},
 		{title: "Timeline", keys: []key.Binding{t.Jump, t.Result, t.ZoomIn, t.ZoomOut, t.Fit, t.PanLeft, t.PanRight, t.Lanes, k.Log.Keepalive, k.Log.Follow}},
 		{title: "Work pane", keys: []key.Binding{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back}},
 		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
-		{title: "Event detail", keys: []key.Binding{k.Detail.Switch, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close}},
-		{title: "Server requests", keys: requestHelp()},
+		{title: "Composer (" + k.Global.Compose.Help().Key + ")", live: true, keys: composer.DefaultKeyMap().FullHelp()[0]},
+		{title: "Event detail", keys: []key.Binding{k.Detail.Switch, k.Detail.SwitchBack, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close}},
+		{title: "Server requests", live: true, keys: append([]key.Binding{k.Queue.Hide, k.Queue.List, k.Queue.Next, k.Queue.AllLikeThis}, requestHelp()...)},
+		{title: "Queue of server requests (" + k.Queue.List.Help().Key + ")", live: true, keys: []key.Binding{k.Queue.Open, k.Queue.Answer, k.Queue.Reject, k.Queue.Rule, k.Queue.Close, k.Queue.RuleSet, k.Queue.RuleOther}},
 		{title: "Replay", replay: true, keys: []key.Binding{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back}},
 	}
 }
 
-// FullHelp returns every binding, grouped. It implements [help.KeyMap].
+// openHelp opens the full help.
+func (m *Model) openHelp() { m.open(dialog.NewHelp(m.com, m.fullHelp())) }
+
+// fullHelp is the groups of the full help that apply here, with the log
+// filter's syntax at the end.
+func (m *Model) fullHelp() []common.HelpGroup {
+	var out []common.HelpGroup
+	if m.recs != nil {
+		out = append(out, common.HelpGroup{Title: "Recordings", Keys: m.recs.help()})
+	}
+	for _, g := range m.helpGroups() {
+		if m.shown(g) {
+			out = append(out, common.HelpGroup{Title: g.title, Keys: g.keys})
+		}
+	}
+	return append(out, common.HelpGroup{Title: "Log filter", Text: []string{
+		"  method:tools/call  dir:in|out|meta  kind:keepalive|error|request|notification|sse|http|state",
+		"  id:7  stream:GET  status:404  free text  \"a phrase\"  -term negates  method:notifications/*"}})
+}
+
+// shown reports whether a help group applies: replay keys only in a
+// replay, the server's requests never there.
+func (m *Model) shown(g helpGroup) bool {
+	replaying := m.opts.Replay != nil
+	return !(g.off || g.replay && !replaying || g.live && replaying)
+}
+
+// FullHelp returns every binding that works here, grouped. It implements
+// [help.KeyMap].
 func (m *Model) FullHelp() [][]key.Binding {
 	var out [][]key.Binding
 	for _, g := range m.helpGroups() {
-		out = append(out, g.keys)
+		if !m.shown(g) {
+			continue
+		}
+		var keys []key.Binding
+		for _, b := range g.keys {
+			if b.Enabled() {
+				keys = append(keys, b)
+			}
+		}
+		out = append(out, keys)
 	}
 	return out
 }

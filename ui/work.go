@@ -14,7 +14,9 @@ import (
 
 	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/form"
+	"github.com/sonde-mcp/sonde/ui/pane/tasks"
 )
 
 type workMode int
@@ -30,13 +32,16 @@ const (
 // workPane is the middle pane: details, the argument form, the call in
 // flight and its result.
 type workPane struct {
-	mode    workMode
-	target  *item
-	form    *form.Form
-	formErr string
-	active  *call
-	res     *result
-	history []*result // results to go back to (esc) after opening a link
+	mode   workMode
+	target *item // the item shown, or whose form or call this is
+	form   *form.Form
+	// formItem is the item form belongs to (target moves on while the
+	// browser previews other items; enter on this one brings the form back)
+	formItem *item
+	formErr  string
+	active   *call
+	res      *result
+	history  []*result // results to go back to (esc) after opening a link
 	// pushNext: the next result was opened from this one (a link), so esc
 	// returns here.
 	pushNext bool
@@ -95,9 +100,23 @@ func (m *Model) openSelected() tea.Cmd {
 	if it == nil {
 		return nil
 	}
+	if m.br.offered[it.kind] {
+		// a tool the stream announced: how the server takes a call is
+		// its own business, so the composer offers the usual shapes
+		if !m.keys.Global.Compose.Enabled() {
+			return nil // a replay: nothing to send it to
+		}
+		return m.composeCall(it)
+	}
+	m.leaveComposer() // the work pane is the item's again
 	switch it.kind {
 	case listResources:
-		return m.startCall("resources/read", it.uri, it, map[string]any{"uri": it.uri})
+		if !m.canAct() {
+			return m.needServer()
+		}
+		cmd := m.startCall("resources/read", it.uri, it, map[string]any{"uri": it.uri})
+		// the keys that act on what was read (w, s, c) work at once
+		return tea.Batch(cmd, m.setFocus(paneWork))
 	case listTools:
 		return m.openForm(it, it.inputSchema)
 	case listPrompts:
@@ -113,6 +132,13 @@ func (m *Model) openSelected() tea.Cmd {
 }
 
 func (m *Model) openForm(it *item, sch json.RawMessage) tea.Cmd {
+	if w := m.work; w.form != nil && sameItem(w.formItem, it) {
+		// back to the form as it was left (the browser previewed others)
+		w.target, w.formItem, w.mode = it, it, workForm
+		m.layout()
+		m.focus = paneWork
+		return tea.Batch(w.form.Focus(), m.afterFormInput(false))
+	}
 	if len(sch) == 0 || string(sch) == "null" {
 		sch = json.RawMessage(`{"type":"object"}`)
 	}
@@ -128,10 +154,16 @@ func (m *Model) openForm(it *item, sch json.RawMessage) tea.Cmd {
 		m.setFlash("cannot build a form: "+err.Error(), true)
 		return nil
 	}
-	m.work.form, m.work.target, m.work.mode, m.work.formErr = f, it, workForm, ""
+	m.work.form, m.work.target, m.work.formItem, m.work.mode, m.work.formErr = f, it, it, workForm, ""
 	m.layout()
 	m.focus = paneWork
 	return tea.Batch(f.Focus(), m.afterFormInput(false))
+}
+
+// sameItem reports whether a and b are the same tool, resource, template
+// or prompt (a refreshed list has new values for the same things).
+func sameItem(a, b *item) bool {
+	return a != nil && b != nil && a.kind == b.kind && a.name == b.name && a.uri == b.uri
 }
 
 func (m *Model) argsKey(it *item) string {
@@ -141,8 +173,8 @@ func (m *Model) argsKey(it *item) string {
 // serverKey names the server for remembered arguments: its name, else the
 // target.
 func (m *Model) serverKey() string {
-	if m.server.name != "" {
-		return m.server.name
+	if m.server().name != "" {
+		return m.server().name
 	}
 	return m.opts.Config.Target()
 }
@@ -162,9 +194,12 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		return m.afterFormInput(true)
-	case msg.String() == "esc" && !f.Raw() && !f.KeyMap().Close.Enabled():
+	case key.Matches(msg, m.keys.Work.Back) && !f.Raw() && !f.KeyMap().Close.Enabled():
 		f.Blur()
 		m.focus = paneBrowser
+		return nil
+	case key.Matches(msg, m.keys.Global.Zoom) && !f.EditingText():
+		m.toggleZoom()
 		return nil
 	}
 	return tea.Batch(f.Update(msg), m.afterFormInput(false))
@@ -189,23 +224,23 @@ func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 	}
 	if !force && !f.Valid() {
 		n := len(f.Errors())
-		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("The arguments do not match the schema (%d error(s)).\nSend them anyway?", n), func(m *Model) tea.Cmd { return m.submitFormAs(true, asTask) }))
+		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("The arguments do not match the schema (%d error(s)).\nSend them anyway?", n), submitForm{asTask}))
 		return nil
 	}
 	if !force && slices.Contains(it.badges(), "destructive") {
-		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("%s is marked destructive.\nCall it?", it.dname), func(m *Model) tea.Cmd { return m.submitFormAs(true, asTask) }))
+		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("%s is marked destructive.\nCall it?", it.dname), submitForm{asTask}))
 		return nil
 	}
 	if asTask && it.kind != listTools {
 		m.setFlash("only tool calls can be tasks", true)
 		return nil
 	}
-	if asTask && m.info != nil && m.info.Era == "modern" {
+	if asTask && m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern" {
 		asTask = false
 		m.setFlash("in 2026-07-28 the server decides whether a call becomes a task; calling normally", false)
 	}
 	if !force && asTask && it.taskSupport == "forbidden" {
-		m.pushDialog(newConfirmDialog(m, fmt.Sprintf("%s does not support tasks (execution.taskSupport forbidden);\nthe server should refuse with -32601. Send it as a task anyway?", it.dname), func(m *Model) tea.Cmd { return m.submitFormAs(true, true) }))
+		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("%s does not support tasks (execution.taskSupport forbidden);\nthe server should refuse with -32601. Send it as a task anyway?", it.dname), submitForm{true}))
 		return nil
 	}
 	if !m.canAct() {
@@ -223,7 +258,7 @@ func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 func (m *Model) send(it *item, val json.RawMessage, asTask bool) tea.Cmd {
 	switch it.kind {
 	case listTools:
-		asTask = asTask || it.taskSupport == "required" && (m.info == nil || m.info.Era != "modern")
+		asTask = asTask || it.taskSupport == "required" && (m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern")
 		return m.startCallAs("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)}, asTask)
 	case listPrompts:
 		var args map[string]any
@@ -241,7 +276,11 @@ func (m *Model) send(it *item, val json.RawMessage, asTask bool) tea.Cmd {
 	case listTemplates:
 		var vars map[string]any
 		json.Unmarshal(val, &vars)
-		uri := expandTemplate(it.uri, vars)
+		uri, err := schema.ExpandTemplate(it.uri, vars)
+		if err != nil {
+			m.setFlash(err.Error(), true)
+			return nil
+		}
 		return m.startCall("resources/read", uri, it, map[string]any{"uri": uri})
 	}
 	return nil
@@ -277,17 +316,25 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 			w.res = w.history[len(w.history)-1]
 			w.history = w.history[:len(w.history)-1]
 			w.offset = 0
-		case (w.mode == workResult || w.mode == workWait) && w.form != nil:
+		case (w.mode == workResult || w.mode == workWait) && w.form != nil && w.formItem != nil && sameItem(w.target, w.formItem):
+			// the form comes back into view, but the keys go to the
+			// browser: what is typed next must not land in a text field
+			// unasked (e or enter on the item edits again)
 			w.mode = workForm
-			return w.form.Focus()
+			return m.setFocus(paneBrowser)
+		case w.mode == workResult || w.mode == workWait:
+			w.mode = workInfo
+			cmd := m.setFocus(paneBrowser)
+			m.showSelected()
+			return cmd
 		default:
-			m.focus = paneBrowser
+			return m.setFocus(paneBrowser)
 		}
 	case key.Matches(msg, k.Edit) && (w.mode == workResult || w.mode == workItem || w.mode == workWait):
 		if w.mode == workItem {
 			return m.openSelected()
 		}
-		if w.form != nil {
+		if w.form != nil && sameItem(w.target, w.formItem) {
 			w.mode = workForm
 			return w.form.Focus()
 		}
@@ -296,12 +343,14 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 		if w.res.err != nil {
 			text = form.SafeJSON(describeErr(w.res.err))
 		}
-		m.setFlash(fmt.Sprintf("copied the result (%d bytes) to the clipboard", len(text)), false)
-		return tea.SetClipboard(text)
+		return m.copyCmd("the result", text, k.Save.Help().Key)
 	case key.Matches(msg, k.Watch) && w.mode == workResult && w.res != nil:
 		return m.toggleWatch(w.res)
 	case key.Matches(msg, k.Save) && w.mode == workResult && w.res != nil:
-		m.pushDialog(newSaveDialog(m, w.res))
+		if len(w.res.saves) == 1 {
+			return m.askSave(w.res.saves[0], w.res.subject)
+		}
+		m.open(newSaveDialog(m, w.res))
 	case key.Matches(msg, k.OpenLink) && w.mode == workResult && w.res != nil:
 		switch len(w.res.links) {
 		case 0:
@@ -312,7 +361,7 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 		case 1:
 			return m.readLink(w.res.links[0])
 		default:
-			m.pushDialog(newLinkDialog(m, w.res.links))
+			m.open(newLinkDialog(m, w.res.links))
 		}
 	case key.Matches(msg, k.NextPage) && w.mode == workResult && w.res != nil:
 		if w.res.page < w.res.pages-1 {
@@ -388,26 +437,31 @@ func (m *Model) renderWait(c *call) []string {
 		return nil
 	}
 	w := m.work.width
-	el := m.now.Sub(c.start)
+	el := m.com.Now.Sub(c.start)
 	if el < 0 {
 		el = 0
 	}
 	out := []string{
-		st.Accent.Render(spinner(m.now)+" ") + st.Text.Render(ansi.Truncate(c.method+" "+c.subject, w-2, "…")),
+		st.Accent.Render(spinner(m.com.Now)+" ") + st.Text.Render(ansi.Truncate(c.method+" "+c.subject, w-2, "…")),
 		st.Muted.Render(fmt.Sprintf("elapsed %s", el.Round(100*time.Millisecond))),
 	}
-	if c.rpcID != "" {
-		out[1] += st.Muted.Render("  id " + strings.Trim(c.rpcID, `"`))
+	id := c.h.ID()
+	if id != "" {
+		out[1] += st.Muted.Render("  id " + strings.Trim(id, `"`))
 	}
 	if t := m.taskForCall(c); t != nil {
-		out = append(out, m.taskWaitLines(t, w)...)
-	} else if f := m.flights[c.rpcID]; f != nil && f.hasProg {
-		out = append(out, progressLines(st, f.progress, f.total, f.message, w)...)
+		out = append(out, tasks.WaitLines(m.st, t, w)...)
+	} else if f := m.s.Requests[id]; id != "" && f != nil && f.HasProgress {
+		out = append(out, progressLines(st, f.Progress, f.Total, termsafe.Line(f.ProgressMessage), w)...)
 	}
 	if m.taskForCall(c) != nil {
 		out = append(out, "", st.Muted.Render("x cancels the task (tasks/cancel) · t lists the tasks · esc back to the form"))
 	} else {
-		out = append(out, "", st.Muted.Render("x cancels (sends notifications/cancelled) · esc back to the form"))
+		how := "sends notifications/cancelled"
+		if m.cancelsByClosing() {
+			how = "closes its response stream"
+		}
+		out = append(out, "", st.Muted.Render("x cancels ("+how+") · esc back to the form"))
 	}
 	if others := m.otherFlights(c); len(others) > 0 {
 		out = append(out, "", st.Muted.Render("also in flight:"))
@@ -418,46 +472,17 @@ func (m *Model) renderWait(c *call) []string {
 
 func (m *Model) otherFlights(c *call) []string {
 	var out []string
-	for _, f := range m.flights {
-		if f.id == c.rpcID {
+	for _, f := range m.s.Requests {
+		if f.ID == c.h.ID() {
 			continue
 		}
-		s := fmt.Sprintf("  %s %s %s", f.method, f.subject, m.now.Sub(f.start).Round(100*time.Millisecond))
-		if f.hasProg && f.total > 0 {
-			s += fmt.Sprintf(" %d%%", int(100*f.progress/f.total))
+		s := fmt.Sprintf("  %s %s %s", f.Method, f.Subject, m.com.Now.Sub(f.Start).Round(100*time.Millisecond))
+		if f.HasProgress && f.Total > 0 {
+			s += fmt.Sprintf(" %d%%", int(100*f.Progress/f.Total))
 		}
-		out = append(out, m.st.Muted.Render(ansi.Truncate(s, m.work.width, "…")))
+		out = append(out, m.st.Muted.Render(ansi.Truncate(termsafe.Line(s), m.work.width, "…")))
 	}
 	return out
-}
-
-func spinner(t time.Time) string {
-	frames := []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
-	return frames[(t.UnixMilli()/200)%int64(len(frames))]
-}
-
-// progressLines show a request's progress (notifications/progress): a
-// blank line, the bar, and the numbers with the message.
-func progressLines(st *Styles, p, total float64, msg string, w int) []string {
-	label := fmt.Sprintf("%g", p)
-	if total > 0 {
-		label = fmt.Sprintf("%d%%  %g / %g", int(100*p/total), p, total)
-	}
-	if msg != "" {
-		label += "  " + msg
-	}
-	return []string{"", progressBar(st, p, total, max(10, w-2)), st.Text.Render(ansi.Truncate(label, w, "…"))}
-}
-
-// progressBar draws a bar; with no total it shows an indeterminate bar.
-func progressBar(st *Styles, p, total float64, w int) string {
-	if total <= 0 {
-		n := int(p) % w
-		return st.ProgressEmpty.Render(strings.Repeat("─", n)) + st.ProgressFull.Render("━━━") + st.ProgressEmpty.Render(strings.Repeat("─", max(0, w-n-3)))
-	}
-	frac := min(1, max(0, p/total))
-	full := int(frac * float64(w))
-	return st.ProgressFull.Render(strings.Repeat("█", full)) + st.ProgressEmpty.Render(strings.Repeat("░", w-full))
 }
 
 // itemDetail describes a tool, resource, template or prompt.
@@ -485,7 +510,7 @@ func (m *Model) itemDetail(it *item, w int) []string {
 		if it.kind == listTemplates {
 			label = "template "
 		}
-		add(st.Muted.Render(label) + st.Text.Render(ansi.Truncate(termsafe.Line(it.uri), max(0, w-len(label)), "…")))
+		add(st.Muted.Render(label) + st.Text.Render(truncateMiddle(termsafe.Line(it.uri), max(0, w-len(label)))))
 	}
 	if it.mime != "" || it.size > 0 {
 		s := it.mime
@@ -493,6 +518,14 @@ func (m *Model) itemDetail(it *item, w int) []string {
 			s += " · " + humanize.IBytes(uint64(it.size))
 		}
 		add(st.Muted.Render(s))
+	}
+	var ann struct {
+		Annotations json.RawMessage `json:"annotations"`
+	}
+	if it.kind == listResources && json.Unmarshal(it.raw, &ann) == nil {
+		if a := annotationsText(ann.Annotations); a != "" {
+			add(st.Muted.Render(ansi.Truncate(a, w, "…")))
+		}
 	}
 	if it.desc != "" {
 		add("")
@@ -508,7 +541,22 @@ func (m *Model) itemDetail(it *item, w int) []string {
 		case "optional":
 			add(st.Accent2.Render("can run as a task") + st.Muted.Render(" (alt+r in the form)"))
 		}
-		add("", st.Accent2.Render("arguments")+st.Muted.Render("  (enter: form · i: full schema)"))
+		if m.br.offered[listTools] {
+			// announced on the stream: no tools/list, so no telling how
+			// the server takes a call
+			add("")
+			for _, l := range wrapLines(m.br.note[listTools], w) {
+				add(st.Warn.Render(l))
+			}
+			if m.keys.Global.Compose.Enabled() {
+				for _, l := range wrapLines("enter: the composer, with a call of it as an event-named server takes it ({session_id, tool, args}; ctrl+t: as tools/call)", w) {
+					add(st.Muted.Render(l))
+				}
+			}
+			add("", st.Accent2.Render("arguments")+st.Muted.Render("  (i: full schema)"))
+		} else {
+			add("", st.Accent2.Render("arguments")+st.Muted.Render("  (enter: form · i: full schema)"))
+		}
 		add(schemaSummary(st, it.inputSchema, w)...)
 		if len(it.outputSchema) > 0 {
 			add("", st.Accent2.Render("output schema"))
@@ -610,38 +658,38 @@ func (m *Model) serverInfo(w int) []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
 	switch {
-	case m.info == nil && m.connErr != nil:
+	case m.s.Conn.Info == nil && m.connErr != nil:
 		add(st.Err.Render("could not connect"), "")
 		for _, l := range wrapLines(termsafe.Text(describeErr(m.connErr)), w) {
 			add(st.Err.UnsetBold().Render(l))
 		}
 		add("", st.Muted.Render("R retries · q quits"))
 		return out
-	case m.info == nil:
+	case m.s.Conn.Info == nil:
 		if m.live {
-			add(st.Warn.Render(spinner(m.now)+" connecting to ") + st.Text.Render(termsafe.Line(m.opts.Config.Target())))
+			add(st.Warn.Render(spinner(m.com.Now)+" connecting to ") + st.Text.Render(termsafe.Line(m.opts.Config.Target())))
 		} else {
 			add(st.Muted.Render("waiting for events…"))
 		}
 		return out
 	}
-	name := firstNonEmpty(m.server.title, m.server.name, "server")
+	name := firstNonEmpty(m.server().title, m.server().name, "server")
 	add(st.Accent.Render(ansi.Truncate(name, w, "…")))
-	if m.server.name != "" {
-		add(st.Muted.Render(ansi.Truncate(m.server.name+" "+m.server.version, w, "…")))
+	if m.server().name != "" {
+		add(st.Muted.Render(ansi.Truncate(m.server().name+" "+m.server().version, w, "…")))
 	}
-	add("", st.Muted.Render("transport ")+st.Text.Render(string(m.info.Transport)), st.Muted.Render("protocol  ")+st.Text.Render(termsafe.Line(m.info.Protocol)))
-	if m.info.SessionID != "" {
-		add(st.Muted.Render("session   ") + st.Text.Render(ansi.Truncate(termsafe.Line(m.info.SessionID), max(0, w-10), "…")))
+	add("", st.Muted.Render("transport ")+st.Text.Render(string(m.s.Conn.Info.Transport)), st.Muted.Render("protocol  ")+st.Text.Render(termsafe.Line(m.s.Conn.Info.Protocol)))
+	if m.s.Conn.Info.SessionID != "" {
+		add(st.Muted.Render("session   ") + st.Text.Render(ansi.Truncate(termsafe.Line(m.s.Conn.Info.SessionID), max(0, w-10), "…")))
 	}
-	if m.info.Reason != "" {
-		for _, l := range wrapLines("detected: "+termsafe.Line(m.info.Reason), w) {
+	if m.s.Conn.Info.Reason != "" {
+		for _, l := range wrapLines("detected: "+termsafe.Line(m.s.Conn.Info.Reason), w) {
 			add(st.Muted.Render(l))
 		}
 	}
-	if len(m.info.Capabilities) > 0 {
+	if len(m.s.Conn.Info.Capabilities) > 0 {
 		var caps map[string]json.RawMessage
-		json.Unmarshal(m.info.Capabilities, &caps)
+		json.Unmarshal(m.s.Conn.Info.Capabilities, &caps)
 		var names []string
 		for k := range caps {
 			names = append(names, termsafe.Line(k))
@@ -649,9 +697,9 @@ func (m *Model) serverInfo(w int) []string {
 		sortStrings(names, func(a, b string) bool { return a < b })
 		add("", st.Muted.Render("capabilities ")+st.Text.Render(strings.Join(names, ", ")))
 	}
-	if m.info.Instructions != "" {
+	if m.s.Conn.Info.Instructions != "" {
 		add("", st.Accent2.Render("instructions"))
-		for _, l := range wrapLines(termsafe.Text(m.info.Instructions), w) {
+		for _, l := range wrapLines(termsafe.Text(m.s.Conn.Info.Instructions), w) {
 			add(st.Text.Render(l))
 		}
 	}

@@ -11,11 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	neturl "net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/oauth"
 	"github.com/sonde-mcp/sonde/policy"
 )
 
@@ -50,12 +53,20 @@ func run(ctx context.Context, url, scenario string) error {
 		ClientInfo:   mcp.Implementation{Name: "sonde-conformance", Version: mcp.Version},
 		OnEvent:      func(e mcp.Event) { fmt.Fprintln(os.Stderr, mcp.FormatLine(e)) },
 	}
+	h, err := authHandler(url, scenario)
+	if err != nil {
+		return err
+	}
+	cfg.OAuth = h
 	s, err := mcp.Dial(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
+	if strings.HasPrefix(scenario, "auth/") {
+		return callFirstTool(ctx, s, map[string]any{})
+	}
 	switch scenario {
 	case "initialize", "request-metadata", "json-schema-ref-no-deref":
 		_, err = s.ListAll(ctx, "tools/list", "tools")
@@ -225,4 +236,70 @@ func callFirstTool(ctx context.Context, s *mcp.Session, args map[string]any) err
 	}
 	fmt.Println(strings.TrimSpace(string(res)))
 	return nil
+}
+
+// authHandler builds the sign-in for a scenario from MCP_CONFORMANCE_CONTEXT
+// (pre-registered clients, keys, assertions, the enterprise IdP). The
+// suite's authorization endpoint redirects straight back with a code, so
+// the browser step is an HTTP request that does not follow the redirect.
+func authHandler(server, scenario string) (*oauth.Handler, error) {
+	var c struct {
+		ClientID         string `json:"client_id"`
+		ClientSecret     string `json:"client_secret"`
+		PrivateKeyPEM    string `json:"private_key_pem"`
+		ValidJWT         string `json:"valid_jwt"`
+		IdPClientID      string `json:"idp_client_id"`
+		IdPIDToken       string `json:"idp_id_token"`
+		IdPIssuer        string `json:"idp_issuer"`
+		IdPTokenEndpoint string `json:"idp_token_endpoint"`
+	}
+	if raw := os.Getenv("MCP_CONFORMANCE_CONTEXT"); raw != "" {
+		json.Unmarshal([]byte(raw), &c)
+	}
+	opts := oauth.Options{Server: server, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		ClientMetadataURL: "https://conformance-test.local/client-metadata.json"}
+	switch {
+	case strings.HasPrefix(scenario, "auth/client-credentials"):
+		opts.Grant = oauth.GrantClientCredentials
+		opts.ClientKey = []byte(c.PrivateKeyPEM)
+	case c.ValidJWT != "":
+		opts.Grant = oauth.GrantJWTBearer
+		opts.Assertion = func() (string, error) { return c.ValidJWT, nil }
+	case c.IdPIDToken != "":
+		opts.Grant = oauth.GrantTokenExchange
+		opts.Enterprise = &oauth.Enterprise{IDToken: func() (string, error) { return c.IdPIDToken, nil },
+			TokenEndpoint: c.IdPTokenEndpoint, Issuer: c.IdPIssuer, ClientID: c.IdPClientID}
+	}
+	h, err := oauth.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	h.SetBrowser(&redirectBrowser{client: h.Client()})
+	return h, nil
+}
+
+// redirectBrowser is the browser step against the suite's authorization
+// endpoint: a GET whose redirect is the answer.
+type redirectBrowser struct{ client *http.Client }
+
+func (b *redirectBrowser) Begin(context.Context, string) (oauth.Callback, error) { return b, nil }
+func (b *redirectBrowser) RedirectURI() string                                   { return "http://localhost:3000/callback" }
+func (b *redirectBrowser) Close()                                                {}
+func (b *redirectBrowser) Wait(ctx context.Context, s oauth.SignIn) (*neturl.URL, error) {
+	c := *b.client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil, fmt.Errorf("the authorization endpoint answered HTTP %d without a redirect", resp.StatusCode)
+	}
+	return req.URL.Parse(loc)
 }

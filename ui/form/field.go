@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/textinput"
 
 	"github.com/sonde-mcp/sonde/schema"
+	"github.com/sonde-mcp/sonde/termsafe"
 )
 
 // field is the live state of one schema node in the form.
@@ -27,9 +26,10 @@ type field struct {
 
 	set  bool // has a value: typed, chosen, filled in
 	null bool // explicitly null
-	// auto marks a value the form chose by itself (a required const, the
-	// first variant of a required oneOf, a variant's discriminator). It
-	// does not make an optional parent object present on its own.
+	// auto marks a value the form chose by itself (a schema default, a
+	// required const, the first variant of a required oneOf, a variant's
+	// discriminator). It does not make an optional parent object present
+	// on its own: only an edit does ([field.touch]).
 	auto bool
 
 	input    textinput.Model // string, number, integer, raw JSON
@@ -63,6 +63,17 @@ type builder struct {
 // filled in (New without Options.Initial).
 func (b *builder) build(n *schema.Node, parent *field, useDefaults bool) *field {
 	f := &field{node: n, kind: n.Kind, parent: parent, choice: -1}
+	b.init(f, useDefaults)
+	return f
+}
+
+// init gives a new (or reset) field its widgets and, with useDefaults, its
+// schema default. A default is the form's choice, not the user's: it is
+// marked auto, all the way down, so a default inside an optional object
+// (a billing address's country) does not make that object present and
+// its required members missing.
+func (b *builder) init(f *field, useDefaults bool) {
+	n := f.node
 	switch f.kind {
 	case schema.KindString, schema.KindNumber, schema.KindInteger, schema.KindUnknown:
 		f.initInput(b)
@@ -86,9 +97,21 @@ func (b *builder) build(n *schema.Node, parent *field, useDefaults bool) *field 
 	}
 	if useDefaults && n.Default != nil {
 		f.fill(b, n.Default)
+		f.walk(func(c *field) { c.auto = true })
 	}
-	return f
 }
+
+// reset returns the field to what a fresh form shows: nothing set, schema
+// defaults shown as the form's own choice. On an optional object this
+// leaves the object out of the value again.
+func (f *field) reset(b *builder) {
+	*f = field{node: f.node, kind: f.node.Kind, parent: f.parent, key: f.key, index: f.index, isItem: f.isItem, choice: -1}
+	b.init(f, true)
+}
+
+// touch records that the user edited f: its value is theirs now, so an
+// optional object holding it is present.
+func (f *field) touch() { f.auto = false }
 
 func (f *field) initInput(b *builder) {
 	f.input = b.newInput()
@@ -312,6 +335,15 @@ func (f *field) tryFill(b *builder, raw json.RawMessage) bool {
 		if err != nil {
 			return false
 		}
+		if len(members) == 0 && f.node.Recursive && f.children == nil {
+			// A collapsed recursive object is sent as {} when it must be
+			// present; opening it here would make its required recursive
+			// property present too, one level deeper on every round trip
+			// through the raw editor. It stays collapsed, and set.
+			f.extras = nil
+			f.set = true
+			return true
+		}
 		f.expand(b, false)
 		f.extras = nil
 		for _, m := range members {
@@ -487,7 +519,7 @@ func (f *field) objectValue(force bool) (json.RawMessage, bool) {
 		key string
 		val json.RawMessage
 	}
-	present := force || f.set && !f.auto || f.isItem || len(f.extras) > 0
+	present := force || !f.auto && (f.set || len(f.extras) > 0) || f.isItem
 	for _, c := range f.children {
 		if present {
 			break
@@ -526,12 +558,9 @@ func (f *field) objectValue(force bool) (json.RawMessage, bool) {
 // the form filled in by itself; it decides whether an optional object is
 // present.
 func (f *field) hasUserValue() bool {
-	if f.null {
-		return true
-	}
 	switch f.kind {
 	case schema.KindObject:
-		if f.set && !f.auto || len(f.extras) > 0 {
+		if !f.auto && (f.null || f.set || len(f.extras) > 0) {
 			return true
 		}
 		for _, c := range f.children {
@@ -541,13 +570,30 @@ func (f *field) hasUserValue() bool {
 		}
 		return false
 	case schema.KindVariant:
+		if f.null && !f.auto {
+			return true
+		}
 		sel := f.selected()
 		if sel == nil {
 			return false
 		}
 		return !f.auto || sel.hasUserValue()
-	case schema.KindEnum:
-		return f.choice >= 0 && !f.auto
+	case schema.KindArray:
+		if f.auto {
+			// a default list: only an edited item counts
+			for _, it := range f.items {
+				if it.hasUserValue() {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	if f.auto {
+		return false
+	}
+	if f.null {
+		return true
 	}
 	_, ok := f.value(false)
 	return ok
@@ -899,40 +945,13 @@ func displayJSON(raw json.RawMessage) string {
 	return SafeJSON(string(compactJSON(string(raw))))
 }
 
-// SafeJSON escapes, as \uXXXX, the characters of JSON text that JSON
-// allows raw but that a terminal or a shell would act on, or that could
-// disguise the text, when it is shown or pasted: C0 controls other than
-// tab and newline, DEL, the C1 controls, bidi controls and the Unicode
-// line and paragraph separators. In valid JSON they can only occur inside
-// strings, where the escape means the same, so the result is equivalent
-// JSON. The form shows JSON through it; the UI copies JSON through it.
-func SafeJSON(s string) string {
-	if strings.IndexFunc(s, IsUnsafeRune) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if IsUnsafeRune(r) {
-			fmt.Fprintf(&b, "\\u%04x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// SafeJSON is JSON text with every character a terminal or a shell would
+// act on, or that could disguise the text, escaped ([termsafe.JSON]): the
+// same JSON. The form shows JSON through it; the UI copies JSON through it.
+func SafeJSON(s string) string { return termsafe.JSONString(s) }
 
 // IsUnsafeRune reports a character SafeJSON escapes.
-func IsUnsafeRune(r rune) bool {
-	switch {
-	case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
-		return true
-	case r == utf8.RuneError:
-		return true // the text widgets drop U+FFFD: escaped, it survives the editor
-	}
-	return false
-}
+func IsUnsafeRune(r rune) bool { return termsafe.IsJSONUnsafe(r) }
 
 func escapeToken(s string) string {
 	s = strings.ReplaceAll(s, "~", "~0")

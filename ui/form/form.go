@@ -12,7 +12,6 @@
 package form
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/sonde-mcp/sonde/internal/prettyjson"
 	"github.com/sonde-mcp/sonde/schema"
 )
 
@@ -493,6 +493,7 @@ func (m *Form) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			if f.null {
 				f.set = true
 			}
+			f.touch()
 			f.checkLocal()
 			m.changed()
 		}
@@ -546,6 +547,7 @@ func (m *Form) updateInput(msg tea.Msg) tea.Cmd {
 		}
 		f.null = false
 		f.set = after != "" || f.isItem
+		f.touch()
 		f.checkLocal()
 		m.changed()
 	} else {
@@ -580,6 +582,7 @@ func (m *Form) toggle(f *field, r row) {
 	default:
 		return
 	}
+	f.touch()
 	m.changed()
 }
 
@@ -587,6 +590,10 @@ func (m *Form) unset(f *field, r row) {
 	switch f.kind {
 	case schema.KindBoolean, schema.KindEnum, schema.KindMultiSelect, schema.KindNull:
 		f.clear(m.b)
+	case schema.KindObject:
+		// on an object's header: back to unset (an optional object is
+		// left out; its fields show their defaults again)
+		f.reset(m.b)
 	case schema.KindVariant:
 		f.choice, f.set, f.null = -1, false, false
 	default:
@@ -608,6 +615,7 @@ func (m *Form) cycle(f *field, d int) {
 	switch f.kind {
 	case schema.KindBoolean:
 		f.boolVal, f.set = d > 0, true
+		f.touch()
 	case schema.KindEnum:
 		n := len(f.node.Options)
 		if n == 0 {
@@ -659,6 +667,7 @@ func (m *Form) addItem(f *field, r row) tea.Cmd {
 		return nil
 	}
 	it := arr.newItem(m.b, at)
+	arr.touch()
 	m.changed()
 	return m.focusField(it, -1)
 }
@@ -673,6 +682,7 @@ func (m *Form) removeItem(f *field) tea.Cmd {
 	arr.items = append(arr.items[:i], arr.items[i+1:]...)
 	arr.reindex()
 	arr.set = true
+	arr.touch()
 	m.changed()
 	switch {
 	case i < len(arr.items):
@@ -696,6 +706,7 @@ func (m *Form) moveItem(f *field, d int) tea.Cmd {
 	}
 	arr.items[i], arr.items[j] = arr.items[j], arr.items[i]
 	arr.reindex()
+	arr.touch()
 	r, _ := m.currentRow()
 	m.changed()
 	return m.focusField(r.f, r.opt)
@@ -773,15 +784,15 @@ func (m *Form) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.changed()
 			return nil
 		}
-	case msg.String() == "up" || msg.String() == "shift+tab":
+	case key.Matches(msg, k.Prev):
 		p.cursor = max(0, p.cursor-1)
-	case msg.String() == "down" || msg.String() == "tab":
+	case key.Matches(msg, k.Next):
 		p.cursor = min(max(0, len(matches)-1), p.cursor+1)
 	case key.Matches(msg, k.PageUp):
 		p.cursor = max(0, p.cursor-pickerRows)
 	case key.Matches(msg, k.PageDown):
 		p.cursor = min(max(0, len(matches)-1), p.cursor+pickerRows)
-	case msg.String() == "backspace":
+	case key.Matches(msg, k.FilterBack):
 		if p.filter != "" {
 			rs := []rune(p.filter)
 			p.filter = string(rs[:len(rs)-1])
@@ -1014,6 +1025,10 @@ func comparePaths(a, b string) int {
 	return len(ta) - len(tb)
 }
 
+// JSONError explains why text is not one JSON value, with line and
+// column; nil when it is one (the raw editors share it).
+func JSONError(text string) error { return jsonError(text) }
+
 // jsonError explains why text is not one JSON value, with line and column.
 func jsonError(text string) error {
 	var v json.RawMessage
@@ -1038,10 +1053,9 @@ func lineCol(text string, off int) (int, int) {
 	return line, col
 }
 
+// prettyJSON indents v for the raw editor, deeper levels flattened
+// (prettyjson); invalid JSON comes back as it was.
 func prettyJSON(v json.RawMessage) string {
-	var b bytes.Buffer
-	if err := json.Indent(&b, v, "", "  "); err != nil {
-		return string(v)
-	}
-	return b.String()
+	s, _ := prettyjson.Indent(v, 0)
+	return s
 }

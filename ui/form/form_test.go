@@ -801,3 +801,114 @@ func TestReplacementCharacterSurvivesRawRoundTrip(t *testing.T) {
 	}
 	requireJSON(t, value(t, f), want)
 }
+
+// bookingLike has the shape of the demo's create_booking where defaults
+// live inside optional objects (issue 9, item 18).
+const bookingLike = `{
+  "type": "object",
+  "$defs": {"address": {"type": "object", "properties": {
+      "street": {"type": "string", "minLength": 1},
+      "city": {"type": "string", "minLength": 1},
+      "country": {"type": "string", "enum": ["DE", "GB"], "default": "GB"}},
+    "required": ["street", "city"]}},
+  "properties": {
+    "guest": {"type": "object", "properties": {
+      "name": {"type": "string"},
+      "contact": {"type": "object", "properties": {
+        "channel": {"enum": ["email", "sms"], "default": "email"},
+        "quietHours": {"type": "object", "properties": {"from": {"type": "string", "default": "22:00"}}},
+        "tags": {"type": "array", "items": {"type": "string"}, "default": ["a"]}}}},
+      "required": ["name"]},
+    "nights": {"type": "integer", "default": 2},
+    "billingAddress": {"$ref": "#/$defs/address"}
+  },
+  "required": ["guest"]
+}`
+
+func TestDefaultsInsideOptionalObjectsLeaveThemUnset(t *testing.T) {
+	f := newForm(t, bookingLike)
+	// Only the required name is missing: the defaults inside the optional
+	// contact and billing address do not make those objects present.
+	requireJSON(t, value(t, f), `{"guest":{},"nights":2}`)
+	if got := f.Errors(); len(got) != 1 || got[0].Path != "/guest/name" {
+		t.Fatalf("a fresh form has errors %v", got)
+	}
+	view := plainView(f)
+	if l := lineWith(t, view, "billingAddress"); !strings.Contains(l, "not set") {
+		t.Fatalf("an unset optional object's header: %q", l)
+	}
+	if l := lineWith(t, view, "country"); !strings.Contains(l, "GB") {
+		t.Fatalf("the default is still shown: %q", l)
+	}
+	// Editing one of its fields makes it present, with its required members.
+	tabTo(t, f, "/billingAddress/country")
+	press(f, "left")
+	requireJSON(t, value(t, f), `{"guest":{},"nights":2,"billingAddress":{"country":"DE"}}`)
+	if got := f.Errors(); len(got) != 3 {
+		t.Fatalf("errors %v", got)
+	}
+	// del on its header unsets it again; the default comes back.
+	tabTo(t, f, "/billingAddress")
+	if !f.KeyMap().Unset.Enabled() {
+		t.Fatal("del is not offered on an object's header")
+	}
+	press(f, "delete")
+	requireJSON(t, value(t, f), `{"guest":{},"nights":2}`)
+	if l := lineWith(t, plainView(f), "country"); !strings.Contains(l, "GB") {
+		t.Fatalf("the default after del: %q", l)
+	}
+	// A typed default-holding field, a toggled list: the contact is present.
+	tabTo(t, f, "/guest/contact/quietHours/from")
+	typeText(f, "!")
+	requireJSON(t, value(t, f), `{"guest":{"contact":{"channel":"email","quietHours":{"from":"22:00!"},"tags":["a"]}},"nights":2}`)
+	press(f, "backspace")
+	requireJSON(t, value(t, f), `{"guest":{"contact":{"channel":"email","quietHours":{"from":"22:00"},"tags":["a"]}},"nights":2}`)
+	tabTo(t, f, "/guest/contact")
+	press(f, "delete")
+	requireJSON(t, value(t, f), `{"guest":{},"nights":2}`)
+	tabTo(t, f, "/guest/contact/tags")
+	press(f, "ctrl+n")
+	requireJSON(t, value(t, f), `{"guest":{"contact":{"channel":"email","tags":["a",""]}},"nights":2}`)
+}
+
+func TestFocusedFieldShowsItsErrorWhenShort(t *testing.T) {
+	f := newForm(t, `{"type":"object","properties":{"when":{"type":"string","format":"date",
+	  "description":"The day the thing happens, in the guest's own time zone; leave it empty for today. More words to make it wrap onto a third line."}}}`)
+	typeText(f, "x")
+	for _, h := range []int{3, 4, 5, 8} {
+		f.SetSize(60, h)
+		view := plainView(f)
+		requireFits(t, f.View(), 60, h)
+		if !strings.Contains(view, "not a valid date") {
+			t.Fatalf("height %d: the error is hidden by the description:\n%s", h, view)
+		}
+		if h >= 8 && !strings.Contains(view, "third line") {
+			t.Fatalf("height %d: the whole description fits but is cut:\n%s", h, view)
+		}
+	}
+}
+
+// A required recursive property is shown collapsed and sent as {}; the raw
+// editor's round trip must keep it so. It used to open one more level on
+// every round trip ({"a":{"a":{}}} → {"a":{"a":{"a":{}}}} → …), and the
+// call sent the grown value. Found by FuzzSchemaToForm (seed
+// required_self_ref).
+func TestRawRoundTripKeepsRecursiveValues(t *testing.T) {
+	for _, sch := range []string{
+		`{"properties":{"a":{"$ref":"#"}},"required":["a"]}`,
+		`{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"},"v":{"type":"integer"}},"required":["next"]}},"type":"object","properties":{"head":{"$ref":"#/$defs/n"}},"required":["head"]}`,
+	} {
+		f := newForm(t, sch)
+		want := string(value(t, f))
+		for i := range 3 {
+			press(f, "ctrl+o")
+			press(f, "ctrl+o")
+			if f.Raw() {
+				t.Fatalf("the raw editor refused its own value: %v", f.Errors())
+			}
+			if got := string(value(t, f)); !jsonEq(got, want) {
+				t.Fatalf("%s: round trip %d changed the value:\n got %s\nwant %s", sch, i+1, got, want)
+			}
+		}
+	}
+}

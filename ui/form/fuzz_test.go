@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	ct "github.com/sonde-mcp/sonde/ui/component/componenttest"
 )
 
 // FuzzSchemaToForm feeds arbitrary schema documents to the form. It must
@@ -49,7 +51,7 @@ func FuzzSchemaToForm(f *testing.F) {
 
 		// Poke at it.
 		for _, k := range []string{"tab", "space", "enter", "right", "ctrl+n", "a", "tab", "ctrl+l", "down", "enter", "esc", "alt+up", "ctrl+x", "delete", "left", "1", "shift+tab", "space"} {
-			form.Update(keyMsg(k))
+			form.Update(ct.Key(k))
 		}
 		form.Update(tea.PasteMsg{Content: "x\ny"})
 		for _, sz := range [][2]int{{80, 24}, {20, 3}, {133, 7}} {

@@ -9,53 +9,14 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-)
 
-// keyMsg builds a key press from its name, the way Bubble Tea reports it:
-// "tab", "shift+tab", "ctrl+n", "alt+up", "space", or a single character.
-func keyMsg(name string) tea.KeyPressMsg {
-	var mod tea.KeyMod
-	for {
-		switch {
-		case strings.HasPrefix(name, "ctrl+") && len(name) > 5:
-			mod |= tea.ModCtrl
-			name = name[5:]
-			continue
-		case strings.HasPrefix(name, "alt+") && len(name) > 4:
-			mod |= tea.ModAlt
-			name = name[4:]
-			continue
-		case strings.HasPrefix(name, "shift+") && len(name) > 6:
-			mod |= tea.ModShift
-			name = name[6:]
-			continue
-		}
-		break
-	}
-	codes := map[string]rune{
-		"tab": tea.KeyTab, "enter": tea.KeyEnter, "esc": tea.KeyEscape, "space": tea.KeySpace,
-		"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
-		"backspace": tea.KeyBackspace, "delete": tea.KeyDelete, "home": tea.KeyHome, "end": tea.KeyEnd,
-		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
-	}
-	if c, ok := codes[name]; ok {
-		msg := tea.KeyPressMsg{Code: c, Mod: mod}
-		if c == tea.KeySpace && mod == 0 {
-			msg.Text = " "
-		}
-		return msg
-	}
-	r := []rune(name)[0]
-	if mod != 0 {
-		return tea.KeyPressMsg{Code: r, Mod: mod}
-	}
-	return tea.KeyPressMsg{Code: r, Text: name}
-}
+	ct "github.com/sonde-mcp/sonde/ui/component/componenttest"
+)
 
 // press sends named keys.
 func press(f *Form, keys ...string) {
 	for _, k := range keys {
-		f.Update(keyMsg(k))
+		f.Update(ct.Key(k))
 	}
 }
 

@@ -28,6 +28,12 @@ type KeyMap struct {
 	Unset      key.Binding // clear a non-text field so it is left out
 	Close      key.Binding // close the option list
 	ToggleRaw  key.Binding // switch between the form and the raw JSON editor
+
+	// In the option list: typing filters it, FilterBack takes the last
+	// character back.
+	FilterBack key.Binding
+	// Completions shown under a text field: move among them, take one.
+	SuggestUp, SuggestDown, SuggestTake key.Binding
 }
 
 // DefaultKeyMap returns the default key bindings.
@@ -49,6 +55,11 @@ func DefaultKeyMap() KeyMap {
 		Unset:      key.NewBinding(key.WithKeys("delete", "backspace"), key.WithHelp("del", "clear")),
 		Close:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close list")),
 		ToggleRaw:  key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "raw JSON")),
+
+		FilterBack:  key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "filter: delete")),
+		SuggestUp:   key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "previous completion")),
+		SuggestDown: key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "next completion")),
+		SuggestTake: key.NewBinding(key.WithKeys("tab", "enter"), key.WithHelp("tab", "take completion")),
 	}
 }
 

@@ -218,29 +218,42 @@ func (m *Form) renderRow(r row, focused bool, labelW int) []string {
 
 	pad2 := strings.Repeat(" ", subIndent)
 	dw := max(10, w-subIndent)
-	if focused {
-		for _, l := range m.helpLines(f, dw) {
-			out = append(out, fit(pad2+l, w))
+	var errs []string
+	for i, e := range f.errs {
+		if i == maxErrLines {
+			errs = append(errs, fit(pad2+st.Error.Render(fmt.Sprintf("  … %d more", len(f.errs)-i)), w))
+			break
 		}
+		errs = append(errs, fit(pad2+st.Error.Render(ansi.Truncate("✗ "+schema.SanitizeLine(e), dw, "…")), w))
+	}
+	if focused {
+		var lists []string
 		if m.picker != nil && m.picker.f == f {
 			for _, l := range m.pickerLines(dw) {
-				out = append(out, fit(pad2+l, w))
+				lists = append(lists, fit(pad2+l, w))
 			}
 		}
 		if m.focused {
 			for _, l := range m.suggestLines(dw) {
-				out = append(out, fit(pad2+l, w))
+				lists = append(lists, fit(pad2+l, w))
 			}
 		}
-	}
-	for i, e := range f.errs {
-		if i == maxErrLines {
-			out = append(out, fit(pad2+st.Error.Render(fmt.Sprintf("  … %d more", len(f.errs)-i)), w))
-			break
+		// The help gives way first when the pane is short: the field's
+		// errors and its option list must stay on screen.
+		room := m.bodyHeight() - 1 - len(errs) - len(lists)
+		help := m.helpLines(f, dw)
+		if len(help) > max(0, room) {
+			help = help[:max(0, room)]
+			if n := len(help); n > 0 {
+				help[n-1] = ansi.Truncate(help[n-1], dw-2, "") + st.Description.Render(" …")
+			}
 		}
-		out = append(out, fit(pad2+st.Error.Render(ansi.Truncate("✗ "+schema.SanitizeLine(e), dw, "…")), w))
+		for _, l := range help {
+			out = append(out, fit(pad2+l, w))
+		}
+		out = append(out, lists...)
 	}
-	return out
+	return append(out, errs...)
 }
 
 // helpLines is the help under the focused field: the description, what the

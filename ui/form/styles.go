@@ -75,7 +75,6 @@ func (s Styles) rawStyles() textarea.Styles {
 		EndOfBuffer:      s.Hint,
 		Placeholder:      s.Placeholder,
 		Prompt:           s.Hint,
-		Selection:        lipgloss.NewStyle().Reverse(true),
 	}
 	return textarea.Styles{Focused: st, Blurred: st, Cursor: textarea.CursorStyle{Color: s.Cursor.GetForeground(), Blink: false}}
 }

@@ -1,6 +1,7 @@
 package form
 
 import (
+	"charm.land/bubbles/v2/key"
 	"fmt"
 	"strings"
 
@@ -112,24 +113,25 @@ func (m *Form) suggestKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	s := m.sugg
 	s.cursor = max(0, min(s.cursor, len(vs)-1))
 	passive := m.passive()
-	switch msg.String() {
-	case "up":
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.SuggestUp):
 		if passive {
 			return nil, false // the previous field, as usual
 		}
 		s.cursor = max(0, s.cursor-1)
-	case "down":
+	case key.Matches(msg, k.SuggestDown):
 		if !passive {
 			s.cursor = min(len(vs)-1, s.cursor+1)
 		}
 		s.moved = true
-	case "pgup":
+	case key.Matches(msg, k.PageUp):
 		s.cursor, s.moved = max(0, s.cursor-suggestRows), true
-	case "pgdown":
+	case key.Matches(msg, k.PageDown):
 		s.cursor, s.moved = min(len(vs)-1, s.cursor+suggestRows), true
-	case "esc":
+	case key.Matches(msg, k.Close):
 		s.closed = true
-	case "tab", "enter":
+	case key.Matches(msg, k.SuggestTake):
 		if passive {
 			return nil, false
 		}

@@ -1,0 +1,78 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/ui/component"
+	"github.com/sonde-mcp/sonde/ui/dialog"
+	"github.com/sonde-mcp/sonde/ui/dialog/roots"
+	"github.com/sonde-mcp/sonde/ui/dialog/signin"
+	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
+	"github.com/sonde-mcp/sonde/ui/pane/faults"
+	"github.com/sonde-mcp/sonde/ui/pane/tasks"
+)
+
+// The actions of the root's own (what components ask of it beyond the
+// common [component] actions).
+type (
+	// submitForm sends the work pane's form although it needed a
+	// confirmation (the user said yes).
+	submitForm struct{ asTask bool }
+	// readLink reads a resource link of the result shown.
+	readLink struct{ l link }
+	// askSave asks where to save something of a result.
+	askSave struct {
+		s       saveable
+		subject string
+	}
+	// copyEntry copies a log entry in a format.
+	copyEntry struct {
+		en *entry
+		f  copyFormat
+	}
+	// setLogLevel filters the server log at a level and asks the server
+	// for it.
+	setLogLevel struct{ level string }
+	// legacyYes is the yes of a dialog not migrated yet.
+	legacyYes struct{ f func(*Model) tea.Cmd }
+)
+
+// do carries out an action of the root's own (see [Model.act] for the
+// common ones).
+func (m *Model) do(a component.Action) tea.Cmd {
+	if cmd, ok := m.composerAction(a); ok {
+		return cmd
+	}
+	switch a := a.(type) {
+	case submitForm:
+		return m.submitFormAs(true, a.asTask)
+	case readLink:
+		return m.readLink(a.l)
+	case askSave:
+		return m.askSave(a.s, a.subject)
+	case copyEntry:
+		return m.copyEntry(a.en, a.f)
+	case setLogLevel:
+		return m.setLogLevel(a.level)
+	case tasks.Open:
+		return m.openTask(a.ID)
+	case tasks.Cancel:
+		if t := m.s.Task(a.ID); t != nil {
+			return m.cancelTask(t)
+		}
+		return nil
+	case faults.Toggle, faults.Add:
+		return m.doFault(a)
+	case roots.Changed:
+		return m.rootsChanged()
+	case authpane.Refresh:
+		return m.refreshToken()
+	case signin.Open:
+		return m.openSignIn(a.URL)
+	case legacyYes:
+		return a.f(m)
+	case dialog.Key:
+		return m.connDialogKey(a)
+	}
+	return nil
+}

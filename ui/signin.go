@@ -1,0 +1,128 @@
+package ui
+
+import (
+	"context"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/oauth"
+	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/dialog/signin"
+)
+
+// Signing in from the UI: the session's OAuth handler (Options.OAuthFor)
+// asks the person through the UI's asker; each sign-in waiting for them
+// reaches Update as a promptMsg and opens a sign-in dialog
+// (ui/dialog/signin), which closes when the sign-in no longer waits. What
+// the flow did is in the state's auth events (the auth view, the header).
+
+// promptAsker is the UI's oauth.Asker: it hands each prompt to the event
+// loop (Ask returns at once; the hand-over waits in a goroutine).
+type promptAsker struct {
+	ctx context.Context
+	ch  chan *oauth.Prompt
+}
+
+func newPromptAsker(ctx context.Context) *promptAsker {
+	return &promptAsker{ctx: ctx, ch: make(chan *oauth.Prompt)}
+}
+
+// Ask implements [oauth.Asker].
+func (a *promptAsker) Ask(p *oauth.Prompt) {
+	go func() {
+		select {
+		case a.ch <- p:
+		case <-p.Done():
+		case <-a.ctx.Done():
+			p.Cancel() // the UI is gone: nobody can answer
+		}
+	}()
+}
+
+// promptMsg is a sign-in waiting for the person.
+type promptMsg struct{ p *oauth.Prompt }
+
+// listenPrompts waits for the next sign-in prompt (Update re-arms it).
+func (m *Model) listenPrompts() tea.Cmd {
+	a := m.asker
+	if a == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		select {
+		case p := <-a.ch:
+			return promptMsg{p}
+		case <-a.ctx.Done():
+			return nil
+		}
+	}
+}
+
+// promptShown opens the sign-in dialog for a prompt.
+func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
+	d := signin.New(m.com, p)
+	d.Guard = m.consentGuard
+	m.open(d)
+	wait := func() tea.Msg {
+		<-p.Done()
+		return promptEndedMsg{p}
+	}
+	return tea.Batch(wait, m.listenPrompts())
+}
+
+// openSignIn opens a sign-in's URL in a command, with the browser the
+// command line's sign-in uses ($BROWSER, else the system's).
+func (m *Model) openSignIn(u string) tea.Cmd {
+	open := m.opener
+	if open == nil {
+		open = oauth.OpenBrowser
+	}
+	t := parseURLTarget(u)
+	return func() tea.Msg { return urlOpenedMsg{t: t, err: open(u)} }
+}
+
+// refresher is the part of a sign-in that refreshes its token now;
+// *oauth.Handler implements it.
+type refresher interface {
+	Refresh(ctx context.Context) error
+}
+
+// refreshedMsg reports how refreshing the token went (its steps are in
+// the auth view, from the events).
+type refreshedMsg struct{ err error }
+
+// refreshToken redeems the refresh token now (the auth view's r), in a
+// command.
+func (m *Model) refreshToken() tea.Cmd {
+	r, ok := m.authH.(refresher)
+	if !ok || !m.live {
+		m.setFlash("this session has no sign-in to refresh", true)
+		return nil
+	}
+	ctx := m.ctx
+	m.setFlash("refreshing the token…", false)
+	return func() tea.Msg { return refreshedMsg{r.Refresh(ctx)} }
+}
+
+func (m *Model) refreshed(msg refreshedMsg) {
+	if msg.err != nil {
+		m.setFlash("refresh: "+termsafe.Line(msg.err.Error()), true)
+		return
+	}
+	m.setFlash("token refreshed", false)
+}
+
+// promptEndedMsg: a sign-in no longer waits for the person (an answer
+// came, it was cancelled, it timed out, or the session ended).
+type promptEndedMsg struct{ p *oauth.Prompt }
+
+// promptEnded closes the dialog of a sign-in that no longer waits,
+// wherever it is on the stack.
+func (m *Model) promptEnded(p *oauth.Prompt) {
+	for _, d := range m.dialogs {
+		if s, ok := d.(*signin.Dialog); ok && s.Prompt() == p {
+			m.removeDialog(d)
+			return
+		}
+	}
+}
