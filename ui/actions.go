@@ -43,6 +43,9 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	if cmd, ok := m.composerAction(a); ok {
 		return cmd
 	}
+	if cmd, ok := m.timelineAction(a); ok {
+		return cmd
+	}
 	switch a := a.(type) {
 	case submitForm:
 		return m.submitFormAs(true, a.asTask)

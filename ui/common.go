@@ -8,6 +8,7 @@ var (
 	box            = common.Box
 	frame          = common.DialogBox
 	padRight       = common.PadRight
+	padLeft        = common.PadLeft
 	wrapLines      = common.WrapLines
 	wrapHard       = common.WrapHard
 	wrapWide       = common.WrapWide

@@ -62,7 +62,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	m.srvLog.Sync(&m.s.Log)
 	m.tasks.Sync()
 	m.auth.Sync()
-	m.wfs.sync()
+	m.timeline.Sync()
 	var cmds []tea.Cmd
 	if m.canAct() {
 		for k, yes := range ch.Relist {
@@ -114,12 +114,8 @@ func (m *Model) rewind() {
 		m.work = newWorkPane()
 	}
 	m.srvLog.Reset()
-	was := m.wf
-	m.wfs, m.wf = newTimelines(m.s), nil
-	m.s.Timeline.SetOrigin(m.opts.ReplayStart)
-	m.s.Quiet.SetOrigin(m.opts.ReplayStart)
-	m.showTimeline()
-	m.wf.window, m.wf.lanes = was.window, was.lanes
+	m.timeline.Reset()
+	m.setOrigin(m.opts.ReplayStart)
 	m.tasks.Reset()
 	m.auth.Reset()
 	if !m.live {

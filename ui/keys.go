@@ -7,17 +7,16 @@ import "charm.land/bubbles/v2/key"
 // Single letters never reach a focused text field's owner first: the root
 // routes keys to a text field before it looks at these (see Model.Update).
 type KeyMap struct {
-	Global   GlobalKeys
-	Nav      NavKeys
-	Browser  BrowserKeys
-	Log      LogKeys
-	Work     WorkKeys
-	Detail   DetailKeys
-	Replay   ReplayKeys
-	Timeline TimelineKeys
-	Prompt   PromptKeys
-	Queue    QueueKeys
-	Filter   FilterKeys
+	Global  GlobalKeys
+	Nav     NavKeys
+	Browser BrowserKeys
+	Log     LogKeys
+	Work    WorkKeys
+	Detail  DetailKeys
+	Replay  ReplayKeys
+	Prompt  PromptKeys
+	Queue   QueueKeys
+	Filter  FilterKeys
 }
 
 // FilterKeys are the keys a filter field (the log's, the browser's) does
@@ -195,10 +194,9 @@ func DefaultKeyMap() KeyMap {
 			Watch:    b([]string{"w"}, "w", "watch: subscribe to the resource"),
 			Complete: b([]string{"ctrl+space", "ctrl+@"}, "ctrl+space", "ask for completions"),
 		},
-		Replay:   defaultReplayKeys(),
-		Timeline: defaultTimelineKeys(),
-		Prompt:   defaultPromptKeys(),
-		Queue:    defaultQueueKeys(),
+		Replay: defaultReplayKeys(),
+		Prompt: defaultPromptKeys(),
+		Queue:  defaultQueueKeys(),
 		Filter: FilterKeys{
 			Clear:     b([]string{"esc"}, "esc", "clear filter"),
 			Done:      b([]string{"enter", "tab", "down"}, "enter", "keep filter"),

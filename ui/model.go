@@ -25,6 +25,7 @@ import (
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
 	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
 	"github.com/sonde-mcp/sonde/ui/pane/tasks"
+	"github.com/sonde-mcp/sonde/ui/pane/timeline"
 )
 
 // pane is a focusable area; focus determines where keys go.
@@ -84,13 +85,12 @@ type Model struct {
 
 	ticking bool
 
-	log     *eventLog
-	logView logView // what the log pane shows
-	srvLog  *srvlog.Pane
-	wf      *waterfall // the timeline view shown: one of wfs
-	wfs     timelines
-	br      *browser
-	work    *workPane
+	log      *eventLog
+	logView  logView // what the log pane shows
+	srvLog   *srvlog.Pane
+	timeline *timeline.Pane
+	br       *browser
+	work     *workPane
 
 	tasks   *tasks.Pane
 	faults  *faults.Pane // with --fault: the faults pane (nil without)
@@ -198,7 +198,6 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		height:      24,
 		events:      events,
 		s:           st,
-		wfs:         newTimelines(st),
 		log:         newEventLog(opts.LogWindow),
 		br:          newBrowser(),
 		work:        newWorkPane(),
@@ -209,13 +208,13 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	m.st = NewStyles(m.theme, m.isDark)
 	m.com = &common.Common{Styles: m.st, HL: m.hl, Now: time.Now()}
 	m.srvLog = srvlog.New(m.com)
+	m.timeline = timeline.New(m.com, m.s)
 	m.tasks = tasks.New(m.com, m.s)
 	m.initFaults()
 	m.auth = authpane.New(m.com, m.s)
 	if events != nil {
 		m.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
 	}
-	m.showTimeline()
 	if opts.Replay != nil {
 		m.startReplayView()
 	}
@@ -848,7 +847,7 @@ func (m *Model) showSelected() {
 // timeline.
 func (m *Model) toggleKeepalive() {
 	m.log.toggleKeepalive()
-	m.showTimeline()
+	m.timeline.SetQuiet(m.log.hideKeepalive)
 	if m.log.hideKeepalive {
 		m.setFlash("keepalives hidden", false)
 	} else {
@@ -871,7 +870,7 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	case viewAuth:
 		return m.updatePane(m.auth, msg)
 	case viewTimeline:
-		return m.timelineKey(msg)
+		return m.updatePane(m.timeline, msg)
 	}
 	switch {
 	case key.Matches(msg, n.Up):

@@ -59,8 +59,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		case viewAuth:
 			m.updatePane(m.auth, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 		case viewTimeline:
-			m.wf.list.move(d/3, len(m.wf.spans()))
-			m.tlShowSelected()
+			m.updatePane(m.timeline, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 		default:
 			m.log.move(d)
 		}
@@ -123,11 +122,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 			m.auth.SetFocused(p == prev)
 			return tea.Batch(cmd, m.updatePane(m.auth, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 		case viewTimeline:
-			before := m.wf.selected()
-			if m.tlClick(x, y, m.log.width) && before != nil && m.wf.selected() == before && p == prev {
-				return tea.Batch(cmd, m.tlJump(true)) // a second click opens
-			}
-			return cmd
+			m.timeline.SetFocused(p == prev)
+			return tea.Batch(cmd, m.updatePane(m.timeline, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 		}
 		before := m.log.selected()
 		m.log.clickRow(y)

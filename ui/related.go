@@ -7,6 +7,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/pane/timeline"
 )
 
 // Server requests under the calls that caused them: session.Timeline
@@ -15,28 +16,13 @@ import (
 // names, or the call in flight on a shared stream); here the request
 // dialogs, the queue's list, the event detail and the timeline say so.
 
-// causeHow says in words how a parent was found.
-func causeHow(how string) string {
-	switch how {
-	case session.CauseStream:
-		return "on its response stream"
-	case session.CauseInput:
-		return "an input request of its answer"
-	case session.CauseTask:
-		return "about the task it created"
-	case session.CauseInFlight:
-		return "the call in flight (a guess: one stream for all)"
-	}
-	return how
-}
-
 // spanName is "→ tools/call echo #7" for people.
-func spanName(s *session.Span) string { return spanLabel(s, 200) }
+func spanName(s *session.Span) string { return timeline.SpanLabel(s, 200) }
 
 // findSpan finds the newest span of the full timeline that is dir's
 // request id (an input request: its key), -1 if none is kept.
 func (m *Model) findSpan(dir mcp.Dir, id, input string) int {
-	spans := m.wfs.all.spans()
+	spans := m.s.Timeline.Spans()
 	for i := len(spans) - 1; i >= 0; i-- {
 		s := &spans[i]
 		if s.Dir == dir && s.ID == id && s.Input == input {
@@ -49,7 +35,7 @@ func (m *Model) findSpan(dir mcp.Dir, id, input string) int {
 // requestCause says which call a waiting server request came during, and
 // how long after it started: "during → tools/call echo #7, +120ms".
 func (m *Model) requestCause(p *pendingRequest) string {
-	spans := m.wfs.all.spans()
+	spans := m.s.Timeline.Spans()
 	req := p.msg.req
 	parent, own := -1, -1
 	if len(req.ID) > 0 {
@@ -77,20 +63,6 @@ func (m *Model) requestCause(p *pendingRequest) string {
 	return s
 }
 
-// spanCauseLine says what a span came with: "during → tools/call echo #7,
-// +120ms after it started (on its response stream)".
-func spanCauseLine(spans []session.Span, i int) string {
-	s := &spans[i]
-	if s.Parent == "" {
-		return ""
-	}
-	what := "→ request #" + termsafe.Line(strings.Trim(s.Parent, `"`))
-	if p := session.ParentOf(spans, i); p >= 0 {
-		what = spanName(&spans[p])
-	}
-	return fmt.Sprintf("during %s, +%s after it started (%s)", what, fmtTook(s.Offset()), causeHow(s.How))
-}
-
 // maxChildLines bounds the server requests the event detail lists under
 // a call.
 const maxChildLines = 50
@@ -108,7 +80,7 @@ func (m *Model) childLines(spans []session.Span, i int) []string {
 			break
 		}
 		c := &spans[k]
-		lat, _ := m.wfs.all.spanLatency(c, m.tlEnd())
+		lat := timeline.Latency(&m.s.Timeline, c, m.timeline.End())
 		out = append(out, fmt.Sprintf("  +%-8s %s  %s", fmtTook(c.Offset()), spanName(c), lat))
 	}
 	return out
@@ -121,7 +93,7 @@ func (m *Model) relatedLines(e *mcp.Event) []string {
 	if e.Kind != mcp.KindMessage || e.ID == "" {
 		return nil
 	}
-	spans := m.wfs.all.spans()
+	spans := m.s.Timeline.Spans()
 	i := -1
 	switch {
 	case e.RPC == mcp.RPCRequest:
@@ -142,7 +114,7 @@ func (m *Model) relatedLines(e *mcp.Event) []string {
 	if i < 0 {
 		return nil
 	}
-	if l := spanCauseLine(spans, i); l != "" {
+	if l := timeline.CauseLine(spans, i); l != "" {
 		return []string{l}
 	}
 	return m.childLines(spans, i)

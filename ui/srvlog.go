@@ -246,7 +246,7 @@ func (m *Model) otherViews() string {
 				s += fmt.Sprintf(" %d", n)
 			}
 		case viewTimeline:
-			if n := m.wf.tl.Waiting(); n > 0 {
+			if n := m.timeline.Waiting(); n > 0 {
 				s += fmt.Sprintf(" %d open", n)
 			}
 		}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/ui/pane/timeline"
 )
 
 // spanFixture adds to the session: two overlapping calls (one that keeps
@@ -39,9 +41,9 @@ func spanFixture(m *Model) {
 }
 
 func spanNamed(m *Model, label string) *session.Span {
-	for i := range m.wf.spans() {
-		s := &m.wf.spans()[i]
-		if strings.Contains(spanLabel(s, 200), label) {
+	for i := range m.timeline.Spans() {
+		s := &m.timeline.Spans()[i]
+		if strings.Contains(timeline.SpanLabel(s, 200), label) {
 			return s
 		}
 	}
@@ -53,8 +55,8 @@ func spanNamed(m *Model, label string) *session.Span {
 func TestTimelineFromEvents(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	spanFixture(m)
-	w := m.wf
-	if n := len(w.spans()); n != 12 {
+	w := &m.s.Timeline
+	if n := len(m.timeline.Spans()); n != 12 {
 		t.Fatalf("%d spans, want 12", n)
 	}
 	slow, broken, read := spanNamed(m, "slow #20"), spanNamed(m, "broken #21"), spanNamed(m, "readme.md #22")
@@ -71,13 +73,13 @@ func TestTimelineFromEvents(t *testing.T) {
 	case probe == nil || !probe.Done || probe.Error || probe.Note == "":
 		t.Fatalf("probe: %+v", probe)
 	}
-	if w.tl.Peak() != 4 || w.tl.Open() != 1 || len(w.tl.Ticks()) != 2 {
-		t.Fatalf("peak %d, open %d, ticks %d", w.tl.Peak(), w.tl.Open(), len(w.tl.Ticks()))
+	if w.Peak() != 4 || w.Open() != 1 || len(w.Ticks()) != 2 {
+		t.Fatalf("peak %d, open %d, ticks %d", w.Peak(), w.Open(), len(w.Ticks()))
 	}
 	press(m, "W")
 	s := plain(m)
-	brokenLat, _ := m.wf.spanLatency(broken, m.tlEnd())
-	readLat, _ := m.wf.spanLatency(read, m.tlEnd())
+	brokenLat := timeline.Latency(w, broken, m.timeline.End())
+	readLat := timeline.Latency(w, read, m.timeline.End())
 	if !strings.HasPrefix(brokenLat, "✗ ") || !strings.HasPrefix(readLat, "⊘ ") {
 		t.Fatalf("latencies %q %q", brokenLat, readLat)
 	}
@@ -87,7 +89,7 @@ func TestTimelineFromEvents(t *testing.T) {
 		}
 	}
 	// the open call grows with the clock
-	lat := func() string { l, _ := m.wf.spanLatency(slow, m.tlEnd()); return l }
+	lat := func() string { return timeline.Latency(w, slow, m.timeline.End()) }
 	before := lat()
 	m.com.Now = m.com.Now.Add(2 * time.Second)
 	if after := lat(); after == before || !strings.HasSuffix(after, "…") || !strings.Contains(plain(m), after) {
@@ -97,19 +99,19 @@ func TestTimelineFromEvents(t *testing.T) {
 	l := &fx{at: m.com.Now, seq: 800}
 	l.req(30, "subscriptions/listen", `{}`)
 	m.update(eventsMsg(l.evs))
-	if lat, _ := m.wf.spanLatency(spanNamed(m, "listen #30"), m.tlEnd()); m.wf.tl.Open() != 2 || m.wf.tl.Waiting() != 1 || lat != "listening" {
-		t.Fatalf("with a listen stream: %d open, %d waiting, %q", m.wf.tl.Open(), m.wf.tl.Waiting(), lat)
+	if lat := timeline.Latency(w, spanNamed(m, "listen #30"), m.timeline.End()); w.Open() != 2 || w.Waiting() != 1 || lat != "listening" {
+		t.Fatalf("with a listen stream: %d open, %d waiting, %q", w.Open(), w.Waiting(), lat)
 	}
 	// the end of the connection cuts what is still open
 	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.com.Now, Seq: 900}})
 	m.com.Now = m.com.Now.Add(time.Minute)
-	if l, _ := m.wf.spanLatency(slow, m.tlEnd()); l != "cut off" || m.wf.tl.Waiting() != 0 || strings.Contains(m.timelineTitle(), "open") {
-		t.Fatalf("after the connection closed: %q, %d open, title %q", l, m.wf.tl.Waiting(), m.timelineTitle())
+	if l := timeline.Latency(w, slow, m.timeline.End()); l != "cut off" || w.Waiting() != 0 || strings.Contains(m.timeline.Title(), "open") {
+		t.Fatalf("after the connection closed: %q, %d open, title %q", l, w.Waiting(), m.timeline.Title())
 	}
 	// a rewind forgets the spans (the replay rebuilds them)
 	m.update(eventsMsg{{Kind: store.KindRewind, Time: t0, Dir: mcp.DirMeta}})
-	if len(m.wf.spans()) != 0 || m.wf.tl.Peak() != 0 || len(m.wf.tl.Ticks()) != 0 {
-		t.Fatalf("after a rewind: %d spans", len(m.wf.spans()))
+	if len(m.timeline.Spans()) != 0 || w.Peak() != 0 || len(w.Ticks()) != 0 {
+		t.Fatalf("after a rewind: %d spans", len(m.timeline.Spans()))
 	}
 }
 
@@ -131,71 +133,51 @@ func TestTimelineKeys(t *testing.T) {
 	if m.logView != viewTimeline {
 		t.Fatal("4 should show the timeline")
 	}
-	w := m.wf
-	n := len(w.spans())
-	if !w.list.follow || w.list.cursor != n-1 {
-		t.Fatalf("follows the newest: cursor %d of %d", w.list.cursor, n)
+	n := len(m.timeline.Spans())
+	if tlCursor(m) != n-1 || !tlFollowing(m) {
+		t.Fatalf("follows the newest: cursor %d of %d", tlCursor(m), n)
 	}
 	press(m, "k", "k")
-	if w.list.follow || w.list.cursor != n-3 {
-		t.Fatalf("k k: cursor %d follow %v", w.list.cursor, w.list.follow)
+	if tlFollowing(m) || tlCursor(m) != n-3 {
+		t.Fatalf("k k: cursor %d follow %v", tlCursor(m), tlFollowing(m))
 	}
-	// zoom in twice around the selected request, then out to the whole session
-	from, to := m.tlWindow()
-	whole := to.Sub(from)
+	// zoom in around the selected request, then out to the whole session
+	// (the pane's tests look at the window closely)
+	width := func() time.Duration { from, to := m.timeline.Window(); return to.Sub(from) }
+	whole := width()
 	press(m, "+")
-	sel := w.selected()
-	if !near(w.window, whole/2) || !w.from.Equal(sel.Start.Add(-w.window/2)) {
-		t.Fatalf("+: window %v from %v (whole %v, selected at %v)", w.window, w.from, whole, sel.Start)
+	if !near(width(), whole/2) || !strings.Contains(m.flash, "wide") {
+		t.Fatalf("+: window %v (whole %v), flash %q", width(), whole, m.flash)
 	}
-	press(m, "+")
-	if !near(w.window, whole/4) {
-		t.Fatalf("+ +: window %v", w.window)
+	press(m, "-")
+	if width() != whole || m.flash != "timeline: the whole session" {
+		t.Fatalf("-: window %v, flash %q", width(), m.flash)
 	}
-	press(m, "-", "-")
-	if w.window != 0 {
-		t.Fatalf("- -: window %v, want the whole session", w.window)
-	}
-	press(m, "+", "0")
-	if w.window != 0 {
+	press(m, "+", "+", "0")
+	if width() != whole {
 		t.Fatal("0 should fit the whole session")
-	}
-	// pan, but not to long before the session started
-	press(m, "+", "+", "+")
-	f0 := w.from
-	press(m, "h")
-	if !w.from.Equal(f0.Add(-w.window/4)) || w.list.follow {
-		t.Fatalf("h: from %v, want %v", w.from, f0.Add(-w.window/4))
-	}
-	press(m, "l", "l")
-	if !w.from.Equal(f0.Add(w.window / 4)) {
-		t.Fatalf("l l: from %v, want %v", w.from, f0.Add(w.window/4))
-	}
-	press(m, "h", "h", "h", "h", "h", "h", "h", "h", "h")
-	if !w.from.Equal(w.tl.Origin().Add(-w.window / 20)) {
-		t.Fatalf("h ×9: from %v, origin %v", w.from, w.tl.Origin())
 	}
 	// lanes
 	press(m, "p")
-	if !w.lanes || !strings.Contains(plain(m), "lane 3") {
-		t.Fatalf("p: lanes %v\n%s", w.lanes, plain(m))
+	if !strings.Contains(m.timeline.Title(), "lanes") || !strings.Contains(plain(m), "lane 3") {
+		t.Fatalf("p: lanes\n%s", plain(m))
 	}
 	press(m, "p")
-	if w.lanes {
+	if strings.Contains(m.timeline.Title(), "lanes") {
 		t.Fatal("p again: a row per request")
 	}
 	// follow
 	press(m, "f")
-	if !w.list.follow || w.list.cursor != n-1 {
+	if !tlFollowing(m) || tlCursor(m) != n-1 {
 		t.Fatal("f should follow the newest")
 	}
 	press(m, "f")
-	if w.list.follow {
+	if tlFollowing(m) {
 		t.Fatal("f again: follow off")
 	}
 	// enter: the request in the wire log, in detail
 	press(m, "g", "j", "j", "j", "j", "j") // tools/call echo #6
-	if s := w.selected(); s == nil || s.ID != "6" {
+	if s := m.timeline.Selected(); s == nil || s.ID != "6" {
 		t.Fatalf("selected %+v", s)
 	}
 	press(m, "enter")
@@ -211,6 +193,20 @@ func TestTimelineKeys(t *testing.T) {
 		t.Fatalf("v: work mode %d", m.work.mode)
 	}
 }
+
+// tlCursor is the index of the timeline's selected request.
+func tlCursor(m *Model) int {
+	spans := m.timeline.Spans()
+	for i := range spans {
+		if &spans[i] == m.timeline.Selected() {
+			return i
+		}
+	}
+	return -1
+}
+
+// tlFollowing reports whether the timeline follows the newest request.
+func tlFollowing(m *Model) bool { return strings.HasSuffix(m.timeline.Title(), " · follow") }
 
 // A request that has left the log's window cannot be jumped to; the
 // timeline says so.
@@ -232,31 +228,28 @@ func TestTimelineMouse(t *testing.T) {
 	spanFixture(m)
 	press(m, "W")
 	r := m.paneRects()[paneLog]
-	head, _ := m.wf.tlHead(m.log.height)
+	// the first request's row: after the axis and the notifications
+	first := slices.IndexFunc(strings.Split(plain(m), "\n"), func(l string) bool { return strings.Contains(l, "│notifications") })
+	if first < 0 {
+		t.Fatalf("no notifications row:\n%s", plain(m))
+	}
+	first++
 	click := func(x, y int) {
-		m.update(tea.MouseClickMsg{X: r.x + 1 + x, Y: r.y + 1 + y, Button: tea.MouseLeft})
+		m.update(tea.MouseClickMsg{X: r.x + 1 + x, Y: y, Button: tea.MouseLeft})
 	}
-	click(3, head+1) // the second request
-	if m.wf.list.cursor != 1 || m.wf.list.follow {
-		t.Fatalf("click: cursor %d", m.wf.list.cursor)
+	click(3, first+1) // the second request
+	if tlCursor(m) != 1 || tlFollowing(m) {
+		t.Fatalf("click: cursor %d", tlCursor(m))
 	}
-	click(3, head+1)
+	click(3, first+1)
 	if _, ok := m.topDialog().(*detailDialog); !ok {
 		t.Fatalf("a second click should open the request, got %T", m.topDialog())
 	}
-	press(m, "esc", "4", "p")
-	labelW, cols, _ := tlGeometry(m.log.width)
-	from, to := m.tlWindow()
-	broken := spanNamed(m, "broken #21")
-	x := labelW + 1 + newScale(from, to, cols).col(broken.Start)
-	click(x, head+broken.Lane)
-	if s := m.wf.selected(); s == nil || s.ID != "21" {
-		t.Fatalf("a click on lane 2 selected %+v", s)
-	}
-	before := m.wf.list.cursor
+	press(m, "esc", "4")
+	before := tlCursor(m)
 	m.update(tea.MouseWheelMsg{X: r.x + 2, Y: r.y + 2, Button: tea.MouseWheelDown})
-	if m.wf.list.cursor != before+1 {
-		t.Fatalf("the wheel should move the selection: %d then %d", before, m.wf.list.cursor)
+	if tlCursor(m) != before+1 {
+		t.Fatalf("the wheel should move the selection: %d then %d", before, tlCursor(m))
 	}
 }
 
@@ -270,15 +263,15 @@ func TestTimelineBounded(t *testing.T) {
 	for i := 0; i < len(evs); i += maxBatch {
 		m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 	}
-	if n := len(m.wf.spans()); n > session.MaxSpans+max(64, session.MaxSpans/4) || n < session.MaxSpans {
+	if n := len(m.timeline.Spans()); n > session.MaxSpans+max(64, session.MaxSpans/4) || n < session.MaxSpans {
 		t.Fatalf("%d spans kept", n)
 	}
 	press(m, "W")
-	if got := len(m.renderTimeline(m.log.width, m.log.height, true)); got > m.log.height {
+	if got := len(strings.Split(m.timeline.View(m.log.width, m.log.height), "\n")); got > m.log.height {
 		t.Fatalf("%d lines for %d rows", got, m.log.height)
 	}
 	press(m, "g")
-	if m.wf.list.cursor != 0 || m.wf.list.offset != 0 {
+	if tlCursor(m) != 0 { // (and so the first row shown)
 		t.Fatal("g: the oldest kept span")
 	}
 }
@@ -347,10 +340,10 @@ func TestTimelineKeepaliveToggle(t *testing.T) {
 		t.Fatalf("the ping is not in the timeline:\n%s", plain(m))
 	}
 	// select "second", then hide keepalives
-	for m.wf.selected() == nil || !strings.Contains(spanLabel(m.wf.selected(), 200), "second") {
-		before := m.wf.list.cursor
+	for m.timeline.Selected() == nil || !strings.Contains(timeline.SpanLabel(m.timeline.Selected(), 200), "second") {
+		before := tlCursor(m)
 		press(m, "down")
-		if m.wf.list.cursor == before {
+		if tlCursor(m) == before {
 			t.Fatal("could not select the second call")
 		}
 	}
@@ -358,7 +351,7 @@ func TestTimelineKeepaliveToggle(t *testing.T) {
 	if !m.log.hideKeepalive || spanNamed(m, "ping #31") != nil || strings.Contains(plain(m), "ping #31") {
 		t.Fatalf("K did not hide the ping:\n%s", plain(m))
 	}
-	if sel := m.wf.selected(); sel == nil || !strings.Contains(spanLabel(sel, 200), "second") {
+	if sel := m.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "second") {
 		t.Fatalf("selection moved to %+v", sel)
 	}
 	if spanNamed(m, "first #30") == nil {
@@ -390,22 +383,22 @@ func TestTimelineKeepaliveToggleAfterReconnect(t *testing.T) {
 	g.req(3, "tools/call", `{"name":"latest"}`).resp(3, "tools/call", `{"content":[]}`)
 	m.update(eventsMsg(g.evs))
 	press(m, "W")
-	for m.wf.selected() == nil || !strings.Contains(spanLabel(m.wf.selected(), 200), "after #2") {
-		before := m.wf.list.cursor
+	for m.timeline.Selected() == nil || !strings.Contains(timeline.SpanLabel(m.timeline.Selected(), 200), "after #2") {
+		before := tlCursor(m)
 		press(m, "up")
-		if m.wf.list.cursor == before {
+		if tlCursor(m) == before {
 			t.Fatal("could not select the call after the reconnect")
 		}
 	}
-	if m.wf.list.follow {
+	if tlFollowing(m) {
 		t.Fatal("the selection follows the newest: the test needs a fixed one")
 	}
 	press(m, "K")
-	if sel := m.wf.selected(); sel == nil || !strings.Contains(spanLabel(sel, 200), "after #2") {
+	if sel := m.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "after #2") {
 		t.Fatalf("selection moved to %+v", sel)
 	}
 	press(m, "K")
-	if sel := m.wf.selected(); sel == nil || !strings.Contains(spanLabel(sel, 200), "after #2") {
+	if sel := m.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "after #2") {
 		t.Fatalf("selection moved to %+v after showing keepalives again", sel)
 	}
 }

@@ -72,7 +72,7 @@ func (m *Model) paneRects() [numPanes]rect {
 	m.br.width, m.br.height = in(r[paneBrowser])
 	m.work.width, m.work.height = in(r[paneWork])
 	m.log.width, m.log.height = in(r[paneLog])
-	m.wf.setHeight(m.log.height)
+	m.timeline.SetSize(m.log.width, m.log.height)
 	m.br.clamp()
 	m.log.clamp()
 	if m.picker != nil {
@@ -186,8 +186,9 @@ func (m *Model) paneBox(p pane, r rect) []string {
 			title = m.auth.Title()
 			content = strings.Split(m.auth.View(m.log.width, m.log.height), "\n")
 		case viewTimeline:
-			title = m.timelineTitle()
-			content = m.renderTimeline(m.log.width, m.log.height, focused)
+			m.timeline.SetFocused(focused)
+			title = m.timeline.Title()
+			content = strings.Split(m.timeline.View(m.log.width, m.log.height), "\n")
 		default:
 			title = m.logTitle()
 			content = m.log.render(m.st, focused)
@@ -267,7 +268,7 @@ func (m *Model) header(W int) string {
 	}
 	if !m.s.Conn.LastIn.IsZero() {
 		now := m.com.Now
-		if at, ok := m.playhead(); ok {
+		if at, ok := m.timeline.Playhead(); ok {
 			now = at // a replay counts from its position, not the wall clock
 		}
 		age := now.Sub(m.s.Conn.LastIn)
@@ -289,7 +290,7 @@ func (m *Model) header(W int) string {
 	}
 	if m.s.Auth.Signed != nil {
 		now := m.com.Now
-		if at, ok := m.playhead(); ok {
+		if at, ok := m.timeline.Playhead(); ok {
 			now = at
 		}
 		who, detail := authpane.Header(st, m.s.Auth.Signed, now)
@@ -413,8 +414,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		case viewAuth:
 			return slices.Concat(m.auth.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		case viewTimeline:
-			t := k.Timeline
-			return append([]key.Binding{t.Jump, t.ZoomIn, t.ZoomOut, t.PanLeft, t.PanRight, t.Lanes, t.Fit, k.Log.Keepalive, k.Log.Follow, k.Log.Views}, g...)
+			return slices.Concat(m.timeline.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		}
 		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.Save, k.Log.ViewResult, k.Log.Views}, g...)
 	case paneWork:
@@ -493,7 +493,6 @@ type helpGroup struct {
 func (m *Model) helpGroups() []helpGroup {
 	k := m.keys
 	fk := form.DefaultKeyMap()
-	t := k.Timeline
 	return []helpGroup{
 		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Panes, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Auth, k.Global.Faults, k.Global.Roots, k.Global.Conn, k.Global.Compose, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
 		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
@@ -505,7 +504,7 @@ func (m *Model) helpGroups() []helpGroup {
 		{title: "Auth (" + k.Global.Auth.Help().Key + ")", keys: slices.Concat(m.auth.FullHelp()[1:]...)},
 		m.tapHelp(),
 		{title: "Filter fields (/)", keys: []key.Binding{k.Filter.Clear, k.Filter.Done, k.Filter.Leave, k.Filter.HelpInput}},
-		{title: "Timeline", keys: []key.Binding{t.Jump, t.Result, t.ZoomIn, t.ZoomOut, t.Fit, t.PanLeft, t.PanRight, t.Lanes, k.Log.Keepalive, k.Log.Follow}},
+		{title: "Timeline", keys: slices.Concat(m.timeline.FullHelp()[1:]...)},
 		{title: "Work pane", keys: []key.Binding{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back}},
 		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
 		{title: "Composer (" + k.Global.Compose.Help().Key + ")", live: true, keys: composer.DefaultKeyMap().FullHelp()[0]},

@@ -61,6 +61,16 @@ func PadRight(s string, w int) string {
 	return s + strings.Repeat(" ", w-n)
 }
 
+// PadLeft pads s with spaces on the left to w cells (s is kept as it is
+// when wider).
+func PadLeft(s string, w int) string {
+	n := ansi.StringWidth(s)
+	if n >= w {
+		return s
+	}
+	return strings.Repeat(" ", w-n) + s
+}
+
 // WrapLines wraps s to width w (at spaces, slashes, dashes and commas) and
 // splits it into lines.
 func WrapLines(s string, w int) []string {
