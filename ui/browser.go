@@ -25,22 +25,22 @@ const (
 	numLists
 )
 
-func (k listKind) title() string {
+func (k listKind) Title() string {
 	return [...]string{"Tools", "Resources", "Templates", "Prompts"}[k]
 }
 
-// method is the list method; key is the member of its result.
-func (k listKind) method() string {
+// Method is the list Method; key is the member of its result.
+func (k listKind) Method() string {
 	return [...]string{"tools/list", "resources/list", "resources/templates/list", "prompts/list"}[k]
 }
 
-func (k listKind) key() string {
+func (k listKind) Key() string {
 	return [...]string{"tools", "resources", "resourceTemplates", "prompts"}[k]
 }
 
 func listForMethod(m string) (listKind, bool) {
 	for k := listKind(0); k < numLists; k++ {
-		if k.method() == m {
+		if k.Method() == m {
 			return k, true
 		}
 	}
@@ -51,24 +51,24 @@ func listForMethod(m string) (listKind, bool) {
 // exactly as the server sent them, because that is what must be sent back;
 // every d* field is the terminal-safe display form.
 type item struct {
-	kind  listKind
-	raw   json.RawMessage
-	name  string // exact
-	uri   string // exact (resources), or the URI template
-	dname string
-	title string
-	desc  string
-	mime  string
-	size  int64
+	Kind  listKind
+	Raw   json.RawMessage
+	Name  string // exact
+	URI   string // exact (resources), or the URI template
+	DName string
+	Title string
+	Desc  string
+	Mime  string
+	Size  int64
 
 	// tools
-	inputSchema  json.RawMessage
-	outputSchema json.RawMessage
-	ann          mcp.ToolAnnotations
-	taskSupport  string // execution.taskSupport: forbidden, optional, required
+	InputSchema  json.RawMessage
+	OutputSchema json.RawMessage
+	Ann          mcp.ToolAnnotations
+	TaskSupport  string // execution.taskSupport: forbidden, optional, required
 
 	// prompts
-	args []mcp.PromptArgument
+	Args []mcp.PromptArgument
 }
 
 // itemsOf makes the browser's items of a listing in the state (decoded
@@ -77,25 +77,25 @@ type item struct {
 func itemsOf(k listKind, list []session.Item) []*item {
 	items := make([]*item, 0, len(list))
 	for _, v := range list {
-		it := &item{kind: k, raw: v.Raw, name: v.Name, uri: v.URI, mime: termsafe.Line(v.MimeType),
-			inputSchema: v.InputSchema, outputSchema: v.OutputSchema, args: v.Arguments, ann: v.Annotations, taskSupport: v.TaskSupport}
+		it := &item{Kind: k, Raw: v.Raw, Name: v.Name, URI: v.URI, Mime: termsafe.Line(v.MimeType),
+			InputSchema: v.InputSchema, OutputSchema: v.OutputSchema, Args: v.Arguments, Ann: v.Annotations, TaskSupport: v.TaskSupport}
 		if v.Size != nil {
-			it.size = *v.Size
+			it.Size = *v.Size
 		}
 		if k == listTemplates {
-			it.uri = v.URITemplate
+			it.URI = v.URITemplate
 		}
-		it.dname = termsafe.Line(v.Name)
-		if it.dname == "" {
-			it.dname = termsafe.Line(it.uri)
+		it.DName = termsafe.Line(v.Name)
+		if it.DName == "" {
+			it.DName = termsafe.Line(it.URI)
 		}
-		if it.dname == "" {
-			it.dname = "(unnamed)"
+		if it.DName == "" {
+			it.DName = "(unnamed)"
 		}
 		if d := v.DisplayName(); d != v.Name {
-			it.title = termsafe.Line(d)
+			it.Title = termsafe.Line(d)
 		}
-		it.desc = termsafe.Text(v.Description)
+		it.Desc = termsafe.Text(v.Description)
 		items = append(items, it)
 	}
 	return items
@@ -112,13 +112,13 @@ func nextCursor(raw json.RawMessage) string {
 	return page.Next
 }
 
-// badges are the tool annotation badges (mcp.ToolAnnotations.Badges:
+// Badges are the tool annotation Badges (mcp.ToolAnnotations.Badges:
 // destructive and idempotent mean something only when not read-only).
-func (it *item) badges() []string {
-	if it.kind != listTools {
+func (it *item) Badges() []string {
+	if it.Kind != listTools {
 		return nil
 	}
-	return it.ann.Badges()
+	return it.Ann.Badges()
 }
 
 // browser is the left pane: four lists with a shared fuzzy filter.
@@ -165,7 +165,7 @@ func (b *browser) setItems(k listKind, items []*item) {
 	var keep string
 	if k == b.tab {
 		if it := b.selected(); it != nil {
-			keep = it.name + "\x00" + it.uri
+			keep = it.Name + "\x00" + it.URI
 		}
 	}
 	b.lists[k] = items
@@ -176,7 +176,7 @@ func (b *browser) setItems(k listKind, items []*item) {
 		b.refilter()
 		if keep != "" {
 			for i, m := range b.view {
-				if m.it.name+"\x00"+m.it.uri == keep {
+				if m.it.Name+"\x00"+m.it.URI == keep {
 					b.cursor[k] = i
 				}
 			}
@@ -209,7 +209,7 @@ func (b *browser) setFilter(s string) {
 
 type itemSource []*item
 
-func (s itemSource) String(i int) string { return s[i].dname }
+func (s itemSource) String(i int) string { return s[i].DName }
 func (s itemSource) Len() int            { return len(s) }
 
 func (b *browser) refilter() {
@@ -230,7 +230,7 @@ func (b *browser) refilter() {
 		}
 		needle := strings.ToLower(b.filter)
 		for _, it := range items {
-			if !seen[it] && (strings.Contains(strings.ToLower(it.title), needle) || strings.Contains(strings.ToLower(it.uri), needle)) {
+			if !seen[it] && (strings.Contains(strings.ToLower(it.Title), needle) || strings.Contains(strings.ToLower(it.URI), needle)) {
 				b.view = append(b.view, match{it: it})
 			}
 		}
@@ -389,7 +389,7 @@ func (b *browser) render(st *Styles, focused bool) []string {
 	switch {
 	case b.offered[k]:
 	case !b.supported[k]:
-		return append(out, st.Muted.Render("the server does not offer "+strings.ToLower(k.title())))
+		return append(out, st.Muted.Render("the server does not offer "+strings.ToLower(k.Title())))
 	case b.errs[k] != "":
 		return append(out, wrapLines(st.Err.Render(b.errs[k]), w)...)
 	case b.loading[k] && !b.loaded[k]:
@@ -417,9 +417,9 @@ func (b *browser) itemLines(m match, st *Styles, sel, focused bool, lp int) []st
 	if sel {
 		marker = "▸ "
 	}
-	name := it.dname
+	name := it.DName
 	var badges string
-	for _, bd := range it.badges() {
+	for _, bd := range it.Badges() {
 		s := st.Badge
 		if bd == "destructive" {
 			s = st.BadgeWarn
@@ -440,13 +440,13 @@ func (b *browser) itemLines(m match, st *Styles, sel, focused bool, lp int) []st
 	}
 	out := []string{line}
 	if lp > 1 {
-		sub := it.title
-		if sub == "" || sub == it.dname {
-			sub = mcp.FirstLine(it.desc, 0)
+		sub := it.Title
+		if sub == "" || sub == it.DName {
+			sub = mcp.FirstLine(it.Desc, 0)
 		}
-		if it.kind == listResources || it.kind == listTemplates {
+		if it.Kind == listResources || it.Kind == listTemplates {
 			// URIs differ at the end (files in one folder): cut the middle
-			out = append(out, "  "+st.Muted.Render(truncateMiddle(termsafe.Line(it.uri), max(0, w-2))))
+			out = append(out, "  "+st.Muted.Render(truncateMiddle(termsafe.Line(it.URI), max(0, w-2))))
 			return out
 		}
 		out = append(out, "  "+st.Muted.Render(ansi.Truncate(sub, max(0, w-2), "…")))

@@ -49,7 +49,7 @@ type completer struct {
 func (m *Model) completable() bool {
 	it := m.work.target
 	return m.work.mode == workForm && m.work.form != nil && it != nil &&
-		(it.kind == listPrompts || it.kind == listTemplates) && m.canAct() && m.capability("completions")
+		(it.Kind == listPrompts || it.Kind == listTemplates) && m.canAct() && m.capability("completions")
 }
 
 // afterFormInput schedules a completion request when the focused field or
@@ -83,9 +83,9 @@ func (m *Model) complete(seq int) tea.Cmd {
 		return nil
 	}
 	it := m.work.target
-	ref := map[string]string{"type": "ref/prompt", "name": it.name}
-	if it.kind == listTemplates {
-		ref = map[string]string{"type": "ref/resource", "uri": it.uri}
+	ref := map[string]string{"type": "ref/prompt", "name": it.Name}
+	if it.Kind == listTemplates {
+		ref = map[string]string{"type": "ref/resource", "uri": it.URI}
 	}
 	name := strings.Join(schema.SplitPointer(c.path), "/") // a top-level argument: one token
 	params := map[string]any{"ref": ref, "argument": map[string]string{"name": name, "value": c.text}}

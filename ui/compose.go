@@ -67,8 +67,8 @@ func (m *Model) openComposer(text string) tea.Cmd {
 		m.compose.SetHistory(m.composerHist[m.serverKey()])
 	}
 	var ts []composer.Template
-	if it := m.br.selected(); it != nil && it.kind == listTools {
-		ts = composer.ToolTemplates(it.name, it.inputSchema)
+	if it := m.br.selected(); it != nil && it.Kind == listTools {
+		ts = composer.ToolTemplates(it.Name, it.InputSchema)
 	}
 	m.compose.AddTemplates(ts)
 	var meta json.RawMessage
@@ -91,7 +91,7 @@ func (m *Model) openComposer(text string) tea.Cmd {
 // args}), then as tools/call (ctrl+t).
 func (m *Model) composeCall(it *item) tea.Cmd {
 	cmd := m.openComposer("")
-	ts := composer.ToolTemplates(it.name, it.inputSchema)
+	ts := composer.ToolTemplates(it.Name, it.InputSchema)
 	ts[0], ts[1] = ts[1], ts[0]
 	m.compose.AddTemplates(ts)
 	m.compose.UseTemplate(0)

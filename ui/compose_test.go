@@ -69,7 +69,7 @@ func TestComposerSplitServer(t *testing.T) {
 	if len(m.br.lists[listTools]) != 2 || m.br.offered[listTools] {
 		t.Fatalf("tools %d, offered %v\n%s", len(m.br.lists[listTools]), m.br.offered[listTools], plain(m))
 	}
-	if it := m.br.lists[listTools][1]; it.name != "add" || !strings.Contains(string(it.inputSchema), `"b"`) {
+	if it := m.br.lists[listTools][1]; it.Name != "add" || !strings.Contains(string(it.InputSchema), `"b"`) {
 		t.Fatalf("add's schema: %+v", it)
 	}
 	l.pump("keepalives", func() bool { return m.s.Conn.KeepaliveIn >= 2 })

@@ -30,7 +30,7 @@ func TestDeepSchemaIsBounded(t *testing.T) {
 	m.br.setFilter("")
 	found := false
 	for i, mt := range m.br.view {
-		if mt.it.name == "deep" {
+		if mt.it.Name == "deep" {
 			m.br.cursor[listTools], found = i, true
 		}
 	}

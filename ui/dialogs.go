@@ -434,6 +434,6 @@ func (d *detailDialog) view(m *Model, W, H int) string {
 
 // newSchemaDialog shows an item's whole definition (its schema).
 func newSchemaDialog(m *Model, it *item) *dialog.Reader {
-	title := it.kind.title()[:len(it.kind.title())-1] + ": " + it.dname
-	return dialog.NewReader(m.com, title, func(int, int) []string { return m.hl.Pretty(m.st.Chroma, it.raw) })
+	title := it.Kind.Title()[:len(it.Kind.Title())-1] + ": " + it.DName
+	return dialog.NewReader(m.com, title, func(int, int) []string { return m.hl.Pretty(m.st.Chroma, it.Raw) })
 }

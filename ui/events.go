@@ -142,18 +142,18 @@ func (m *Model) applyListing(k listKind) {
 	m.br.setItems(k, items)
 	m.br.offered[k] = offered
 	if offered {
-		m.br.note[k] = "from the stream's event: " + k.key() + " (the server has no " + k.method() + ")"
+		m.br.note[k] = "from the stream's event: " + k.Key() + " (the server has no " + k.Method() + ")"
 		if !m.live {
-			m.br.note[k] = "from the stream's event: " + k.key()
+			m.br.note[k] = "from the stream's event: " + k.Key()
 		}
 		if err != "" {
-			m.br.note[k] = "from the stream's event: " + k.key() + " (" + k.method() + ": " + err + ")"
+			m.br.note[k] = "from the stream's event: " + k.Key() + " (" + k.Method() + ": " + err + ")"
 		}
 	}
 	// keep an open form/info pointing at the fresh item
-	if m.work.target != nil && m.work.target.kind == k {
+	if m.work.target != nil && m.work.target.Kind == k {
 		for _, it := range items {
-			if it.name == m.work.target.name && it.uri == m.work.target.uri {
+			if it.Name == m.work.target.Name && it.URI == m.work.target.URI {
 				m.work.target = it
 			}
 		}
@@ -330,7 +330,7 @@ func listPages(ctx context.Context, sess Backend, k listKind) listDoneMsg {
 		if cursor != "" {
 			params = map[string]string{"cursor": cursor}
 		}
-		raw, err := sess.Call(ctx, k.method(), params)
+		raw, err := sess.Call(ctx, k.Method(), params)
 		if err != nil {
 			return listDoneMsg{kind: k, err: err}
 		}
@@ -393,7 +393,7 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	}
 	var out json.RawMessage
 	if c.item != nil && c.method == "tools/call" {
-		out = c.item.outputSchema
+		out = c.item.OutputSchema
 	}
 	err := msg.err
 	if err == context.Canceled {

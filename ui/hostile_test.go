@@ -86,9 +86,9 @@ func TestHostileServer(t *testing.T) {
 		for i := range m.br.view {
 			m.br.cursor[k] = i
 			m.showSelected()
-			check("browsing " + k.title())
+			check("browsing " + k.Title())
 			press(m, "i")
-			check("schema of " + m.br.selected().name)
+			check("schema of " + m.br.selected().Name)
 			press(m, "esc")
 		}
 	}
@@ -98,7 +98,7 @@ func TestHostileServer(t *testing.T) {
 	for _, name := range []string{hostile.ToolResult, hostile.ToolError, hostile.ToolRPCError} {
 		m.br.setFilter("")
 		for i, mt := range m.br.view {
-			if mt.it.name == name {
+			if mt.it.Name == name {
 				m.br.cursor[listTools] = i
 			}
 		}
@@ -123,7 +123,7 @@ func TestHostileServer(t *testing.T) {
 
 	// the elicitation request comes through the dialog seam
 	for i, mt := range m.br.view {
-		if mt.it.name == hostile.ToolElicit {
+		if mt.it.Name == hostile.ToolElicit {
 			m.br.cursor[listTools] = i
 		}
 	}
@@ -178,7 +178,7 @@ func TestHostileServer(t *testing.T) {
 			}
 			run(m, cmd)
 			drain(m)
-			check("reading " + k.title())
+			check("reading " + k.Title())
 		}
 	}
 

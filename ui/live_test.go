@@ -182,13 +182,13 @@ func (l *live) open(k listKind, name string) {
 	m.br.setTab(k)
 	m.br.setFilter("")
 	for i, mt := range m.br.view {
-		if mt.it.name == name || mt.it.uri == name {
+		if mt.it.Name == name || mt.it.URI == name {
 			m.br.cursor[k] = i
 			l.press("enter")
 			return
 		}
 	}
-	l.t.Fatalf("no %s %q", k.title(), name)
+	l.t.Fatalf("no %s %q", k.Title(), name)
 }
 
 // result waits for the work pane's result and returns it as plain text.
@@ -485,7 +485,7 @@ func TestLiveListChanged(t *testing.T) {
 			l.pump("… prompts/list_changed", func() bool { return l.m.findItem(listPrompts, demo.PromptSurprise) != nil })
 			l.pump("… resources/list_changed", func() bool {
 				for _, it := range l.m.br.lists[listResources] {
-					if strings.Contains(it.uri, "surprise") {
+					if strings.Contains(it.URI, "surprise") {
 						return true
 					}
 				}

@@ -1016,7 +1016,7 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 		}
 		if e.ReqMethod == "tools/call" {
 			if it := m.findItem(listTools, subject); it != nil {
-				out = it.outputSchema
+				out = it.OutputSchema
 			}
 		}
 	}
@@ -1047,7 +1047,7 @@ func (m *Model) findAnswer(id string, req *entry) *entry {
 
 func (m *Model) findItem(k listKind, name string) *item {
 	for _, it := range m.br.lists[k] {
-		if it.name == name {
+		if it.Name == name {
 			return it
 		}
 	}

@@ -55,7 +55,7 @@ func TestListPagesAppend(t *testing.T) {
 	m.update(eventsMsg(f.evs))
 	var names []string
 	for _, it := range m.br.lists[listTools] {
-		names = append(names, it.name)
+		names = append(names, it.Name)
 	}
 	if strings.Join(names, ",") != "a,b" {
 		t.Fatalf("tools after two pages = %v", names)
@@ -98,18 +98,18 @@ func TestFuzzyFilterAndTabs(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	press(m, "/")
 	typeText(m, "wthr")
-	if len(m.br.view) != 1 || m.br.view[0].it.name != "get_weather" {
+	if len(m.br.view) != 1 || m.br.view[0].it.Name != "get_weather" {
 		t.Fatalf("fuzzy wthr: %v", m.br.view)
 	}
 	press(m, "down") // leaves the field, moves the cursor
 	if m.br.filtering {
 		t.Fatal("down should leave the filter field")
 	}
-	if m.work.mode != workItem || m.work.target.name != "get_weather" {
+	if m.work.mode != workItem || m.work.target.Name != "get_weather" {
 		t.Fatalf("work pane shows %v", m.work.mode)
 	}
 	press(m, "esc", "2")
-	if m.br.tab != listResources || m.br.selected().uri != "demo://readme.md" {
+	if m.br.tab != listResources || m.br.selected().URI != "demo://readme.md" {
 		t.Fatalf("tab 2: %v", m.br.tab)
 	}
 	press(m, "right")
@@ -418,7 +418,7 @@ func TestResultRendering(t *testing.T) {
 		{"type":"hologram","data":"?"}],
 		"structuredContent":{"city":"Paris","temperature":"warm"}}`)
 	it := m.findItem(listTools, "get_weather")
-	m.work.showResult(newResult("tools/call", "get_weather", raw, nil, 0, it.outputSchema))
+	m.work.showResult(newResult("tools/call", "get_weather", raw, nil, 0, it.OutputSchema))
 	m.focus = paneWork
 	m.zoom = true
 	m.layout()

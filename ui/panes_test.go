@@ -230,7 +230,7 @@ func openTool(t *testing.T, m *Model, name string) {
 	m.setFocus(paneBrowser)
 	m.br.setTab(listTools)
 	for i, mt := range m.br.view {
-		if mt.it.name == name {
+		if mt.it.Name == name {
 			m.br.cursor[listTools] = i
 			press(m, "enter")
 			return
@@ -241,8 +241,8 @@ func openTool(t *testing.T, m *Model, name string) {
 
 func TestTaskAugmentedCalls(t *testing.T) {
 	m, b := taskModel(t)
-	if it := m.findItem(listTools, "slow_report"); it.taskSupport != "required" {
-		t.Fatalf("taskSupport %q", it.taskSupport)
+	if it := m.findItem(listTools, "slow_report"); it.TaskSupport != "required" {
+		t.Fatalf("taskSupport %q", it.TaskSupport)
 	}
 	// required: every call is a task; the final result opens in the work pane
 	openTool(t, m, "slow_report")

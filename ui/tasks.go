@@ -145,9 +145,9 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 func (m *Model) showTaskResult(t *session.Task) {
 	var out json.RawMessage
 	if m.followOf(t).call != nil && m.followOf(t).call.item != nil {
-		out = m.followOf(t).call.item.outputSchema
+		out = m.followOf(t).call.item.OutputSchema
 	} else if it := m.findItem(listTools, t.Subject); it != nil {
-		out = it.outputSchema
+		out = it.OutputSchema
 	}
 	took := t.Ended.Sub(t.Seen)
 	if t.Ended.IsZero() {

@@ -426,7 +426,7 @@ func (m *Model) ShortHelp() []key.Binding {
 			fk := m.work.form.KeyMap()
 			back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave form"))
 			bs := []key.Binding{k.Work.Submit}
-			if it := m.work.target; it != nil && it.kind == listTools && it.taskSupport != "forbidden" {
+			if it := m.work.target; it != nil && it.Kind == listTools && it.TaskSupport != "forbidden" {
 				bs = append(bs, k.Work.AsTask)
 			}
 			if m.completable() {

@@ -78,7 +78,7 @@ func (w *workPane) title() string {
 	switch w.mode {
 	case workForm:
 		if w.target != nil {
-			return "Arguments: " + w.target.dname
+			return "Arguments: " + w.target.DName
 		}
 		return "Arguments"
 	case workWait:
@@ -87,7 +87,7 @@ func (w *workPane) title() string {
 		return "Result"
 	case workItem:
 		if w.target != nil {
-			return w.target.kind.title()[:len(w.target.kind.title())-1]
+			return w.target.Kind.Title()[:len(w.target.Kind.Title())-1]
 		}
 	}
 	return "Server"
@@ -100,7 +100,7 @@ func (m *Model) openSelected() tea.Cmd {
 	if it == nil {
 		return nil
 	}
-	if m.br.offered[it.kind] {
+	if m.br.offered[it.Kind] {
 		// a tool the stream announced: how the server takes a call is
 		// its own business, so the composer offers the usual shapes
 		if !m.keys.Global.Compose.Enabled() {
@@ -109,24 +109,24 @@ func (m *Model) openSelected() tea.Cmd {
 		return m.composeCall(it)
 	}
 	m.leaveComposer() // the work pane is the item's again
-	switch it.kind {
+	switch it.Kind {
 	case listResources:
 		if !m.canAct() {
 			return m.needServer()
 		}
-		cmd := m.startCall("resources/read", it.uri, it, map[string]any{"uri": it.uri})
+		cmd := m.startCall("resources/read", it.URI, it, map[string]any{"uri": it.URI})
 		// the keys that act on what was read (w, s, c) work at once
 		return tea.Batch(cmd, m.setFocus(paneWork))
 	case listTools:
-		return m.openForm(it, it.inputSchema)
+		return m.openForm(it, it.InputSchema)
 	case listPrompts:
-		args := make([]schema.PromptArg, len(it.args))
-		for i, a := range it.args {
+		args := make([]schema.PromptArg, len(it.Args))
+		for i, a := range it.Args {
 			args[i] = schema.PromptArg(a)
 		}
 		return m.openForm(it, schema.SchemaForPromptArgs(args))
 	case listTemplates:
-		return m.openForm(it, schema.SchemaForTemplate(it.uri))
+		return m.openForm(it, schema.SchemaForTemplate(it.URI))
 	}
 	return nil
 }
@@ -163,11 +163,11 @@ func (m *Model) openForm(it *item, sch json.RawMessage) tea.Cmd {
 // sameItem reports whether a and b are the same tool, resource, template
 // or prompt (a refreshed list has new values for the same things).
 func sameItem(a, b *item) bool {
-	return a != nil && b != nil && a.kind == b.kind && a.name == b.name && a.uri == b.uri
+	return a != nil && b != nil && a.Kind == b.Kind && a.Name == b.Name && a.URI == b.URI
 }
 
 func (m *Model) argsKey(it *item) string {
-	return fmt.Sprintf("%s:%s%s", strings.ToLower(it.kind.title()), it.name, it.uri)
+	return fmt.Sprintf("%s:%s%s", strings.ToLower(it.Kind.Title()), it.Name, it.URI)
 }
 
 // serverKey names the server for remembered arguments: its name, else the
@@ -227,11 +227,11 @@ func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("The arguments do not match the schema (%d error(s)).\nSend them anyway?", n), submitForm{asTask}))
 		return nil
 	}
-	if !force && slices.Contains(it.badges(), "destructive") {
-		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("%s is marked destructive.\nCall it?", it.dname), submitForm{asTask}))
+	if !force && slices.Contains(it.Badges(), "destructive") {
+		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("%s is marked destructive.\nCall it?", it.DName), submitForm{asTask}))
 		return nil
 	}
-	if asTask && it.kind != listTools {
+	if asTask && it.Kind != listTools {
 		m.setFlash("only tool calls can be tasks", true)
 		return nil
 	}
@@ -239,8 +239,8 @@ func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 		asTask = false
 		m.setFlash("in 2026-07-28 the server decides whether a call becomes a task; calling normally", false)
 	}
-	if !force && asTask && it.taskSupport == "forbidden" {
-		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("%s does not support tasks (execution.taskSupport forbidden);\nthe server should refuse with -32601. Send it as a task anyway?", it.dname), submitForm{true}))
+	if !force && asTask && it.TaskSupport == "forbidden" {
+		m.open(dialog.NewConfirm(m.com, fmt.Sprintf("%s does not support tasks (execution.taskSupport forbidden);\nthe server should refuse with -32601. Send it as a task anyway?", it.DName), submitForm{true}))
 		return nil
 	}
 	if !m.canAct() {
@@ -256,10 +256,10 @@ func (m *Model) submitFormAs(force, asTask bool) tea.Cmd {
 
 // send makes the request for a submitted form.
 func (m *Model) send(it *item, val json.RawMessage, asTask bool) tea.Cmd {
-	switch it.kind {
+	switch it.Kind {
 	case listTools:
-		asTask = asTask || it.taskSupport == "required" && (m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern")
-		return m.startCallAs("tools/call", it.name, it, map[string]any{"name": it.name, "arguments": json.RawMessage(val)}, asTask)
+		asTask = asTask || it.TaskSupport == "required" && (m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern")
+		return m.startCallAs("tools/call", it.Name, it, map[string]any{"name": it.Name, "arguments": json.RawMessage(val)}, asTask)
 	case listPrompts:
 		var args map[string]any
 		json.Unmarshal(val, &args)
@@ -272,11 +272,11 @@ func (m *Model) send(it *item, val json.RawMessage, asTask bool) tea.Cmd {
 				sargs[k] = string(b)
 			}
 		}
-		return m.startCall("prompts/get", it.name, it, map[string]any{"name": it.name, "arguments": sargs})
+		return m.startCall("prompts/get", it.Name, it, map[string]any{"name": it.Name, "arguments": sargs})
 	case listTemplates:
 		var vars map[string]any
 		json.Unmarshal(val, &vars)
-		uri, err := schema.ExpandTemplate(it.uri, vars)
+		uri, err := schema.ExpandTemplate(it.URI, vars)
 		if err != nil {
 			m.setFlash(err.Error(), true)
 			return nil
@@ -490,11 +490,11 @@ func (m *Model) itemDetail(it *item, w int) []string {
 	st := m.st
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
-	add(st.Accent.Render(ansi.Truncate(it.dname, w, "…")))
-	if it.title != "" && it.title != it.dname {
-		add(st.Text.Render(ansi.Truncate(it.title, w, "…")))
+	add(st.Accent.Render(ansi.Truncate(it.DName, w, "…")))
+	if it.Title != "" && it.Title != it.DName {
+		add(st.Text.Render(ansi.Truncate(it.Title, w, "…")))
 	}
-	if bs := it.badges(); len(bs) > 0 {
+	if bs := it.Badges(); len(bs) > 0 {
 		var parts []string
 		for _, b := range bs {
 			s := st.Badge
@@ -505,37 +505,37 @@ func (m *Model) itemDetail(it *item, w int) []string {
 		}
 		add(strings.Join(parts, " "))
 	}
-	if it.uri != "" {
+	if it.URI != "" {
 		label := "uri "
-		if it.kind == listTemplates {
+		if it.Kind == listTemplates {
 			label = "template "
 		}
-		add(st.Muted.Render(label) + st.Text.Render(truncateMiddle(termsafe.Line(it.uri), max(0, w-len(label)))))
+		add(st.Muted.Render(label) + st.Text.Render(truncateMiddle(termsafe.Line(it.URI), max(0, w-len(label)))))
 	}
-	if it.mime != "" || it.size > 0 {
-		s := it.mime
-		if it.size > 0 {
-			s += " · " + humanize.IBytes(uint64(it.size))
+	if it.Mime != "" || it.Size > 0 {
+		s := it.Mime
+		if it.Size > 0 {
+			s += " · " + humanize.IBytes(uint64(it.Size))
 		}
 		add(st.Muted.Render(s))
 	}
 	var ann struct {
 		Annotations json.RawMessage `json:"annotations"`
 	}
-	if it.kind == listResources && json.Unmarshal(it.raw, &ann) == nil {
+	if it.Kind == listResources && json.Unmarshal(it.Raw, &ann) == nil {
 		if a := annotationsText(ann.Annotations); a != "" {
 			add(st.Muted.Render(ansi.Truncate(a, w, "…")))
 		}
 	}
-	if it.desc != "" {
+	if it.Desc != "" {
 		add("")
-		for _, l := range wrapLines(it.desc, w) {
+		for _, l := range wrapLines(it.Desc, w) {
 			add(st.Text.Render(l))
 		}
 	}
-	switch it.kind {
+	switch it.Kind {
 	case listTools:
-		switch it.taskSupport {
+		switch it.TaskSupport {
 		case "required":
 			add(st.Accent2.Render("runs as a task") + st.Muted.Render(" (execution.taskSupport required)"))
 		case "optional":
@@ -557,17 +557,17 @@ func (m *Model) itemDetail(it *item, w int) []string {
 		} else {
 			add("", st.Accent2.Render("arguments")+st.Muted.Render("  (enter: form · i: full schema)"))
 		}
-		add(schemaSummary(st, it.inputSchema, w)...)
-		if len(it.outputSchema) > 0 {
+		add(schemaSummary(st, it.InputSchema, w)...)
+		if len(it.OutputSchema) > 0 {
 			add("", st.Accent2.Render("output schema"))
-			add(schemaSummary(st, it.outputSchema, w)...)
+			add(schemaSummary(st, it.OutputSchema, w)...)
 		}
 	case listPrompts:
 		add("", st.Accent2.Render("arguments")+st.Muted.Render("  (enter: form)"))
-		if len(it.args) == 0 {
+		if len(it.Args) == 0 {
 			add(st.Muted.Render("  none"))
 		}
-		for _, a := range it.args {
+		for _, a := range it.Args {
 			req := ""
 			if a.Required {
 				req = st.Err.UnsetBold().Render("*")
