@@ -67,7 +67,7 @@ func (m *Model) openComposer(text string) tea.Cmd {
 		m.compose.SetHistory(m.composerHist[m.serverKey()])
 	}
 	var ts []composer.Template
-	if it := m.br.selected(); it != nil && it.Kind == listTools {
+	if it := m.br.Selected(); it != nil && it.Kind == listTools {
 		ts = composer.ToolTemplates(it.Name, it.InputSchema)
 	}
 	m.compose.AddTemplates(ts)

@@ -26,12 +26,13 @@ func TestDeepSchemaIsBounded(t *testing.T) {
 	f.req(50, "tools/list", "")
 	f.resp(50, "tools/list", `{"tools":[{"name":"deep","inputSchema":{"type":"object","properties":{"x":{"type":"array","default":`+deep+`}}}}]}`)
 	m.Update(eventsMsg(f.evs))
-	m.br.setTab(listTools)
-	m.br.setFilter("")
+	m.br.SetTab(listTools)
+	m.br.SetFilter("")
 	found := false
-	for i, mt := range m.br.view {
-		if mt.it.Name == "deep" {
-			m.br.cursor[listTools], found = i, true
+	for i, mt := range m.br.Shown() {
+		if mt.Name == "deep" {
+			m.br.Select(i)
+			found = true
 		}
 	}
 	if !found {

@@ -12,6 +12,7 @@ import (
 	"github.com/sonde-mcp/sonde/oauth"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/pane/browser"
 )
 
 // applyEvents folds events no feed applied (tests; a model without a
@@ -52,7 +53,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 		m.closed = true
 	}
 	if ch.Connected || ch.Reset {
-		m.br.supported = m.supported()
+		m.br.SyncSupported()
 	}
 	for k := listKind(0); k < numLists; k++ {
 		if ch.Lists[k] {
@@ -83,21 +84,6 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// supported says which listings the browser offers: what the server's
-// capabilities declare, or all of them before any connection (a replay's
-// start).
-func (m *Model) supported() [numLists]bool {
-	if !m.s.Conn.Caps.Known {
-		return [numLists]bool{true, true, true, true}
-	}
-	if i := m.s.Conn.Info; i != nil && i.Lenient && len(i.Capabilities) == 0 {
-		// a lenient session whose server declared nothing (no handshake,
-		// or an odd one): it is asked for its tools
-		return [numLists]bool{listTools: true}
-	}
-	return m.s.Conn.Caps.Lists()
-}
-
 // rewind forgets every event seen so far, keeping the user's view
 // settings (filter, keepalive toggle, selected list). The state was reset
 // by the rewind event itself.
@@ -107,9 +93,7 @@ func (m *Model) rewind() {
 	m.log.maxBytes = old.maxBytes
 	m.log.q, m.log.hideKeepalive, m.log.follow = old.q, old.hideKeepalive, true
 	m.log.filtering, m.log.input = old.filtering, old.input
-	tab, filter, filtering, input := m.br.tab, m.br.filter, m.br.filtering, m.br.input
-	m.br = newBrowser()
-	m.br.tab, m.br.filter, m.br.filtering, m.br.input = tab, filter, filtering, input
+	m.br.Reset()
 	if m.work.mode != workForm {
 		m.work = newWorkPane()
 	}
@@ -124,31 +108,12 @@ func (m *Model) rewind() {
 	m.layout()
 }
 
-// applyListing shows a listing in the browser (a page arrived). When the
-// server has no list method for it (not declared, or its list request
-// failed) and its stream announced one (`event: tools`), that one is
-// shown, marked as such. A replay shows an announced list until a listing
-// arrives (no request of its own fails there to say it is needed).
+// applyListing shows a listing in the browser (a page arrived; see
+// browser.Pane.Sync) and keeps the work pane on the fresh item.
 func (m *Model) applyListing(k listKind) {
-	list, offered := m.s.Lists[k], false
-	if !list.Loaded && m.s.Offered[k].Loaded && (!m.live || !m.br.supported[k] || m.br.errs[k] != "") {
-		list, offered = m.s.Offered[k], true
-	}
-	if !list.Loaded && !offered {
+	items, ok := m.br.Sync(k, m.live)
+	if !ok {
 		return
-	}
-	err := m.br.errs[k]
-	items := itemsOf(k, list.Items)
-	m.br.setItems(k, items)
-	m.br.offered[k] = offered
-	if offered {
-		m.br.note[k] = "from the stream's event: " + k.Key() + " (the server has no " + k.Method() + ")"
-		if !m.live {
-			m.br.note[k] = "from the stream's event: " + k.Key()
-		}
-		if err != "" {
-			m.br.note[k] = "from the stream's event: " + k.Key() + " (" + k.Method() + ": " + err + ")"
-		}
 	}
 	// keep an open form/info pointing at the fresh item
 	if m.work.target != nil && m.work.target.Kind == k {
@@ -246,7 +211,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 	m.sess = msg.sess
 	// The session's events up to `connected` reached the state before
 	// Dial returned: the listings follow its capabilities.
-	m.br.supported = m.supported()
+	m.br.SyncSupported()
 	return tea.Batch(m.refreshAll(msg.lists), m.restoreLogLevel(msg.sess), m.resubscribe())
 }
 
@@ -294,18 +259,17 @@ func (m *Model) refreshAll(started inflight) tea.Cmd {
 		return m.needServer()
 	}
 	var cmds []tea.Cmd
-	offered := m.supported() // only what the server declared
+	offered := browser.Supported(m.s) // only what the server declared
 	for k := listKind(0); k < numLists; k++ {
 		switch {
-		case offered[k] && started[k] != nil && !m.br.loading[k]:
-			m.br.loading[k] = true
+		case offered[k] && started[k] != nil && !m.br.Loading(k):
+			m.br.SetLoading(k, true)
 			ch := started[k]
 			cmds = append(cmds, func() tea.Msg { return <-ch })
 		case offered[k]:
 			cmds = append(cmds, m.listAll(k))
 		default:
-			m.br.loaded[k] = true
-			m.br.lists[k] = nil
+			m.br.SetEmpty(k)
 		}
 	}
 	return tea.Batch(cmds...)
@@ -314,10 +278,10 @@ func (m *Model) refreshAll(started inflight) tea.Cmd {
 // listAll fetches every page of a list; the pages land in the browser
 // through the events.
 func (m *Model) listAll(k listKind) tea.Cmd {
-	if m.br.loading[k] {
+	if m.br.Loading(k) {
 		return nil
 	}
-	m.br.loading[k] = true
+	m.br.SetLoading(k, true)
 	sess, ctx := m.sess, m.ctx
 	return func() tea.Msg { return listPages(ctx, sess, k) }
 }

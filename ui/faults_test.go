@@ -44,7 +44,7 @@ func TestLiveFaultsPane(t *testing.T) {
 	// refresh the lists: prompts/list gets the 503
 	l.step(ct.Key("alt+1"))
 	l.press("r")
-	l.pump("the injected 503", func() bool { return added.Hits() == 1 && l.m.br.loaded[listPrompts] && !l.m.br.loading[listPrompts] })
+	l.pump("the injected 503", func() bool { return added.Hits() == 1 && l.m.br.Loaded(listPrompts) && !l.m.br.Loading(listPrompts) })
 	l.step(ct.Key("alt+3"))
 	l.press("1")
 	l.pump("the fault event in the log", func() bool {
@@ -75,7 +75,7 @@ func TestLiveFaultsPane(t *testing.T) {
 	l.step(ct.Key("alt+1"))
 	l.press("r")
 	l.pump("prompts listed again", func() bool {
-		return l.m.br.loaded[listPrompts] && !l.m.br.loading[listPrompts] && l.m.br.errs[listPrompts] == ""
+		return l.m.br.Loaded(listPrompts) && !l.m.br.Loading(listPrompts) && l.m.br.Err(listPrompts) == ""
 	})
 	if added.Hits() != 1 {
 		t.Fatalf("%d hits; the fault was off", added.Hits())

@@ -94,7 +94,7 @@ func TestRecordingsPickerMocks(t *testing.T) {
 	if m.recs != nil || m.mock == nil || !m.live {
 		t.Fatalf("not attached: picker %v, mock %v, live %v", m.recs != nil, m.mock != nil, m.live)
 	}
-	l.pump("connected to the mock and listed", func() bool { return m.sess != nil && m.br.loaded[listTools] })
+	l.pump("connected to the mock and listed", func() bool { return m.sess != nil && m.br.Loaded(listTools) })
 	if m.opts.Config.URL != m.mock.l.URL() || !strings.HasPrefix(m.opts.Config.URL, "http://127.0.0.1:") {
 		t.Fatalf("attached to %q, the mock is at %q", m.opts.Config.URL, m.mock.l.URL())
 	}

@@ -76,30 +76,30 @@ func TestHostileServer(t *testing.T) {
 		assertSafe(t, what+" (title)", m.View().WindowTitle)
 	}
 	check("after connecting")
-	if n := len(m.br.lists[listTools]); n < 8 {
+	if n := len(m.br.Items(listTools)); n < 8 {
 		t.Fatalf("only %d hostile tools listed", n)
 	}
 
 	// every list, every item's details, and its schema dialog
 	for k := listKind(0); k < numLists; k++ {
-		m.br.setTab(k)
-		for i := range m.br.view {
-			m.br.cursor[k] = i
+		m.br.SetTab(k)
+		for i := range m.br.Shown() {
+			m.br.Select(i)
 			m.showSelected()
 			check("browsing " + k.Title())
 			press(m, "i")
-			check("schema of " + m.br.selected().Name)
+			check("schema of " + m.br.Selected().Name)
 			press(m, "esc")
 		}
 	}
 
 	// call the hostile tools through their forms
-	m.br.setTab(listTools)
+	m.br.SetTab(listTools)
 	for _, name := range []string{hostile.ToolResult, hostile.ToolError, hostile.ToolRPCError} {
-		m.br.setFilter("")
-		for i, mt := range m.br.view {
-			if mt.it.Name == name {
-				m.br.cursor[listTools] = i
+		m.br.SetFilter("")
+		for i, mt := range m.br.Shown() {
+			if mt.Name == name {
+				m.br.Select(i)
 			}
 		}
 		m.focus = paneBrowser
@@ -122,9 +122,9 @@ func TestHostileServer(t *testing.T) {
 	}
 
 	// the elicitation request comes through the dialog seam
-	for i, mt := range m.br.view {
-		if mt.it.Name == hostile.ToolElicit {
-			m.br.cursor[listTools] = i
+	for i, mt := range m.br.Shown() {
+		if mt.Name == hostile.ToolElicit {
+			m.br.Select(i)
 		}
 	}
 	m.focus = paneBrowser
@@ -165,9 +165,9 @@ func TestHostileServer(t *testing.T) {
 
 	// read every resource and get every prompt
 	for _, k := range []listKind{listResources, listPrompts} {
-		m.br.setTab(k)
-		for i := range m.br.view {
-			m.br.cursor[k] = i
+		m.br.SetTab(k)
+		for i := range m.br.Shown() {
+			m.br.Select(i)
 			m.focus = paneBrowser
 			cmd := press(m, "enter")
 			if m.work.mode == workForm {

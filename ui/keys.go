@@ -7,16 +7,15 @@ import "charm.land/bubbles/v2/key"
 // Single letters never reach a focused text field's owner first: the root
 // routes keys to a text field before it looks at these (see Model.Update).
 type KeyMap struct {
-	Global  GlobalKeys
-	Nav     NavKeys
-	Browser BrowserKeys
-	Log     LogKeys
-	Work    WorkKeys
-	Detail  DetailKeys
-	Replay  ReplayKeys
-	Prompt  PromptKeys
-	Queue   QueueKeys
-	Filter  FilterKeys
+	Global GlobalKeys
+	Nav    NavKeys
+	Log    LogKeys
+	Work   WorkKeys
+	Detail DetailKeys
+	Replay ReplayKeys
+	Prompt PromptKeys
+	Queue  QueueKeys
+	Filter FilterKeys
 }
 
 // FilterKeys are the keys a filter field (the log's, the browser's) does
@@ -24,8 +23,7 @@ type KeyMap struct {
 type FilterKeys struct {
 	Clear     key.Binding // esc: empty the filter and leave
 	Done      key.Binding // the log's: keep the filter and leave
-	Open      key.Binding // the browser's: open the first match
-	Leave     key.Binding // the browser's: keep the filter, go to the list
+	Leave     key.Binding // the browser's: keep the filter, go to the list (help only: ui/pane/browser has the binding)
 	HelpInput key.Binding
 }
 
@@ -58,18 +56,6 @@ type NavKeys struct {
 	Up, Down         key.Binding
 	PageUp, PageDown key.Binding
 	Top, Bottom      key.Binding
-}
-
-// BrowserKeys drive the tools/resources/templates/prompts browser.
-type BrowserKeys struct {
-	Tabs     key.Binding // 1-4
-	PrevTab  key.Binding
-	NextTab  key.Binding
-	Filter   key.Binding
-	Open     key.Binding
-	Refresh  key.Binding
-	Schema   key.Binding
-	ClearFil key.Binding
 }
 
 // LogKeys drive the event log.
@@ -155,16 +141,6 @@ func DefaultKeyMap() KeyMap {
 			Top:      b([]string{"home", "g"}, "g/home", "top"),
 			Bottom:   b([]string{"end", "G"}, "G/end", "bottom"),
 		},
-		Browser: BrowserKeys{
-			Tabs:     b([]string{"1", "2", "3", "4"}, "1-4", "tools/resources/templates/prompts"),
-			PrevTab:  b([]string{"left", "h"}, "←/h", "previous list"),
-			NextTab:  b([]string{"right", "l"}, "→/l", "next list"),
-			Filter:   b([]string{"/"}, "/", "fuzzy filter"),
-			Open:     b([]string{"enter"}, "enter", "open form / read"),
-			Refresh:  b([]string{"r"}, "r", "refresh lists"),
-			Schema:   b([]string{"i"}, "i", "full schema"),
-			ClearFil: b([]string{"esc"}, "esc", "clear filter"),
-		},
 		Log: LogKeys{
 			Filter:     b([]string{"/"}, "/", "filter (method: dir: kind: id:)"),
 			Follow:     b([]string{"f"}, "f", "follow"),
@@ -200,7 +176,6 @@ func DefaultKeyMap() KeyMap {
 		Filter: FilterKeys{
 			Clear:     b([]string{"esc"}, "esc", "clear filter"),
 			Done:      b([]string{"enter", "tab", "down"}, "enter", "keep filter"),
-			Open:      b([]string{"enter"}, "enter", "open"),
 			Leave:     b([]string{"tab", "down", "up"}, "tab/↑↓", "to the list"),
 			HelpInput: b([]string{"f1"}, "f1", "help"),
 		},

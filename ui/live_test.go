@@ -69,8 +69,8 @@ func startLiveAt(t *testing.T, era demo.Era, opts Options, at func(*demo.Running
 		// loading: the listings' ends are in (they start with the dial, so
 		// their answers can be in before connected is; a refresh while a
 		// listing is still loading asks nothing)
-		return m.sess != nil && m.br.loaded[listTools] && m.br.loaded[listPrompts] && m.br.loaded[listResources] && len(m.s.Requests) == 0 &&
-			m.br.loading == [numLists]bool{} &&
+		return m.sess != nil && m.br.Loaded(listTools) && m.br.Loaded(listPrompts) && m.br.Loaded(listResources) && len(m.s.Requests) == 0 &&
+			!m.br.Loading(listTools) && !m.br.Loading(listResources) && !m.br.Loading(listTemplates) && !m.br.Loading(listPrompts) &&
 			(m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern" || m.srvLog.Asked() != "") // the level asked at connect
 	})
 	return l
@@ -179,11 +179,11 @@ func (l *live) open(k listKind, name string) {
 	l.t.Helper()
 	m := l.m
 	m.setFocus(paneBrowser)
-	m.br.setTab(k)
-	m.br.setFilter("")
-	for i, mt := range m.br.view {
-		if mt.it.Name == name || mt.it.URI == name {
-			m.br.cursor[k] = i
+	m.br.SetTab(k)
+	m.br.SetFilter("")
+	for i, mt := range m.br.Shown() {
+		if mt.Name == name || mt.URI == name {
+			m.br.Select(i)
 			l.press("enter")
 			return
 		}
@@ -471,7 +471,7 @@ func TestLiveListChanged(t *testing.T) {
 	for _, e := range eras {
 		t.Run(e.name, func(t *testing.T) {
 			l := startLive(t, e.era, Options{})
-			has := func() bool { return l.m.findItem(listTools, demo.ToolSurprise) != nil }
+			has := func() bool { return l.m.br.Find(listTools, demo.ToolSurprise) != nil }
 			if has() {
 				t.Fatal("the surprise tool is there from the start")
 			}
@@ -482,9 +482,9 @@ func TestLiveListChanged(t *testing.T) {
 			l.press("ctrl+r")
 			l.result("the manage_extras result")
 			l.pump("the browser refreshed on tools/list_changed", has)
-			l.pump("… prompts/list_changed", func() bool { return l.m.findItem(listPrompts, demo.PromptSurprise) != nil })
+			l.pump("… prompts/list_changed", func() bool { return l.m.br.Find(listPrompts, demo.PromptSurprise) != nil })
 			l.pump("… resources/list_changed", func() bool {
-				for _, it := range l.m.br.lists[listResources] {
+				for _, it := range l.m.br.Items(listResources) {
 					if strings.Contains(it.URI, "surprise") {
 						return true
 					}
@@ -753,8 +753,8 @@ func TestDialStartsListings(t *testing.T) {
 	}
 	run(upd(m, msg))
 	upd(m, feedMsg{}) // the listing's events
-	if !m.br.loaded[listTools] || m.br.loading[listTools] || len(m.br.lists[listTools]) == 0 {
-		t.Errorf("tools after connected: loaded %v, loading %v, %d items", m.br.loaded[listTools], m.br.loading[listTools], len(m.br.lists[listTools]))
+	if !m.br.Loaded(listTools) || m.br.Loading(listTools) || len(m.br.Items(listTools)) == 0 {
+		t.Errorf("tools after connected: loaded %v, loading %v, %d items", m.br.Loaded(listTools), m.br.Loading(listTools), len(m.br.Items(listTools)))
 	}
 	if n := count(); n != 1 {
 		t.Errorf("%d tools/list requests, want 1 (connected listed again)", n)

@@ -20,6 +20,7 @@ import (
 	doctorui "github.com/sonde-mcp/sonde/ui/dialog/doctor"
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
+	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
 	"github.com/sonde-mcp/sonde/ui/pane/faults"
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
@@ -89,7 +90,7 @@ type Model struct {
 	logView  logView // what the log pane shows
 	srvLog   *srvlog.Pane
 	timeline *timeline.Pane
-	br       *browser
+	br       *browser.Pane
 	work     *workPane
 
 	tasks   *tasks.Pane
@@ -199,7 +200,6 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		events:      events,
 		s:           st,
 		log:         newEventLog(opts.LogWindow),
-		br:          newBrowser(),
 		work:        newWorkPane(),
 		follows:     map[string]*taskFollow{},
 		lastArgs:    map[string]json.RawMessage{},
@@ -209,6 +209,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	m.com = &common.Common{Styles: m.st, HL: m.hl, Now: time.Now()}
 	m.srvLog = srvlog.New(m.com)
 	m.timeline = timeline.New(m.com, m.s)
+	m.br = browser.New(m.com, m.s)
 	m.tasks = tasks.New(m.com, m.s)
 	m.initFaults()
 	m.auth = authpane.New(m.com, m.s)
@@ -366,11 +367,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case connectedMsg:
 		return m.connected(msg)
 	case listDoneMsg:
-		m.br.loading[msg.kind] = false
+		m.br.SetLoading(msg.kind, false)
 		if msg.err != nil {
 			// (its request ended in the state through its events)
-			m.br.errs[msg.kind] = termsafe.Line(describeErr(msg.err))
-			m.br.loaded[msg.kind] = true
+			m.br.Failed(msg.kind, termsafe.Line(describeErr(msg.err)))
 			if m.s.Offered[msg.kind].Loaded {
 				m.applyListing(msg.kind) // what the stream announced
 			}
@@ -437,10 +437,8 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 		m.log.input, c = m.log.input.Update(msg)
 		cmds = append(cmds, c)
 	}
-	if m.br.filtering {
-		var c tea.Cmd
-		m.br.input, c = m.br.input.Update(msg)
-		cmds = append(cmds, c)
+	if m.br.Typing() {
+		cmds = append(cmds, m.updateBrowser(msg))
 	}
 	if m.work.mode == workForm && m.work.form != nil {
 		cmds = append(cmds, m.work.form.Update(msg))
@@ -511,7 +509,7 @@ func (m *Model) textFocused() bool {
 		return m.picker.Typing()
 	case m.focus == paneLog && m.log.filtering && m.logView == viewWire:
 		return true
-	case m.focus == paneBrowser && m.br.filtering:
+	case m.focus == paneBrowser && m.br.Typing():
 		return true
 	case m.focus == paneWork && m.composing:
 		return true // the composer's editor
@@ -608,7 +606,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	// 6. the focused pane
 	switch m.focus {
 	case paneBrowser:
-		return m.browserKey(msg)
+		return m.updateBrowser(msg)
 	case paneWork:
 		return m.workKey(msg)
 	case paneLog:
@@ -645,34 +643,8 @@ func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.log.input, c = m.log.input.Update(msg)
 		m.log.setQuery(m.log.input.Value())
 		return c
-	case m.focus == paneBrowser && m.br.filtering:
-		switch k := m.keys.Filter; {
-		case key.Matches(msg, k.Clear):
-			m.br.filtering = false
-			m.br.input.Blur()
-			m.br.input.SetValue("")
-			m.br.setFilter("")
-			return nil
-		case key.Matches(msg, k.Open):
-			m.br.filtering = false
-			m.br.input.Blur()
-			return m.openSelected()
-		case key.Matches(msg, k.Leave):
-			m.br.filtering = false
-			m.br.input.Blur()
-			if key.Matches(msg, m.keys.Nav.Up) {
-				m.br.move(-1)
-			} else if key.Matches(msg, m.keys.Nav.Down) {
-				m.br.move(1)
-			}
-			m.showSelected()
-			return nil
-		}
-		var c tea.Cmd
-		m.br.input, c = m.br.input.Update(msg)
-		m.br.setFilter(m.br.input.Value())
-		m.showSelected()
-		return c
+	case m.focus == paneBrowser && m.br.Typing():
+		return m.updateBrowser(msg)
 	case m.focus == paneWork && m.work.mode == workForm:
 		return m.formKey(msg)
 	}
@@ -696,11 +668,8 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		m.log.input, c = m.log.input.Update(msg)
 		m.log.setQuery(m.log.input.Value())
 		return c
-	case m.focus == paneBrowser && m.br.filtering:
-		var c tea.Cmd
-		m.br.input, c = m.br.input.Update(msg)
-		m.br.setFilter(m.br.input.Value())
-		return c
+	case m.focus == paneBrowser && m.br.Typing():
+		return m.updateBrowser(msg)
 	case m.focus == paneWork && m.composing:
 		return m.composerKey(msg)
 	case m.focus == paneWork && m.work.mode == workForm && m.work.form != nil:
@@ -718,10 +687,7 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 	}
 	// a filter being typed is kept as it is when its pane loses focus
 	// (coming back does not land keys in it)
-	if m.br.filtering {
-		m.br.filtering = false
-		m.br.input.Blur()
-	}
+	m.br.Blur()
 	if m.log.filtering {
 		m.log.filtering = false
 		m.log.input.Blur()
@@ -780,50 +746,6 @@ func (m *Model) cycleTheme() {
 	m.setFlash("theme: "+m.theme.Name, false)
 }
 
-func (m *Model) browserKey(msg tea.KeyPressMsg) tea.Cmd {
-	k, n := m.keys.Browser, m.keys.Nav
-	switch {
-	case key.Matches(msg, n.Up):
-		m.br.move(-1)
-	case key.Matches(msg, n.Down):
-		m.br.move(1)
-	case key.Matches(msg, n.PageUp):
-		m.br.move(-m.br.page())
-	case key.Matches(msg, n.PageDown):
-		m.br.move(m.br.page())
-	case key.Matches(msg, n.Top):
-		m.br.move(-1 << 30)
-	case key.Matches(msg, n.Bottom):
-		m.br.move(1 << 30)
-	case key.Matches(msg, k.Tabs):
-		m.br.setTab(listKind(msg.String()[0] - '1'))
-	case key.Matches(msg, k.PrevTab):
-		m.br.setTab(m.br.tab - 1)
-	case key.Matches(msg, k.NextTab):
-		m.br.setTab(m.br.tab + 1)
-	case key.Matches(msg, k.Filter):
-		m.br.filtering = true
-		m.br.input.SetValue(m.br.filter)
-		m.br.input.CursorEnd()
-		return m.br.input.Focus()
-	case key.Matches(msg, k.ClearFil):
-		m.br.setFilter("")
-	case key.Matches(msg, k.Open):
-		return m.openSelected()
-	case key.Matches(msg, k.Refresh):
-		return m.refreshAll(inflight{})
-	case key.Matches(msg, k.Schema):
-		if it := m.br.selected(); it != nil {
-			m.open(newSchemaDialog(m, it))
-		}
-		return nil
-	default:
-		return nil
-	}
-	m.showSelected()
-	return nil
-}
-
 // showSelected previews the browser's selection in the work pane. A
 // result or a call in flight is pinned there until esc, and a form keeps
 // the pane while it has focus; otherwise a form gives way to the preview
@@ -836,7 +758,7 @@ func (m *Model) showSelected() {
 	case w.mode == workForm && m.focus == paneWork:
 		return
 	}
-	it := m.br.selected()
+	it := m.br.Selected()
 	if it == nil || w.mode == workForm && sameItem(w.target, it) {
 		return
 	}
@@ -1015,7 +937,7 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 			subject = rm.Subject()
 		}
 		if e.ReqMethod == "tools/call" {
-			if it := m.findItem(listTools, subject); it != nil {
+			if it := m.br.Find(listTools, subject); it != nil {
 				out = it.OutputSchema
 			}
 		}
@@ -1040,15 +962,6 @@ func (m *Model) findAnswer(id string, req *entry) *entry {
 		en := m.log.entries[i]
 		if en.ev.ID == id && en.ev.Dir == mcp.DirIn && (en.ev.RPC == mcp.RPCResponse || en.ev.RPC == mcp.RPCErrorResponse) {
 			return en
-		}
-	}
-	return nil
-}
-
-func (m *Model) findItem(k listKind, name string) *item {
-	for _, it := range m.br.lists[k] {
-		if it.Name == name {
-			return it
 		}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
@@ -22,11 +23,11 @@ import (
 
 func TestEventsBuildBrowsersAndHeader(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
-	if got := len(m.br.lists[listTools]); got != 4 {
+	if got := len(m.br.Items(listTools)); got != 4 {
 		t.Fatalf("tools = %d, want 4", got)
 	}
-	if len(m.br.lists[listResources]) != 2 || len(m.br.lists[listTemplates]) != 1 || len(m.br.lists[listPrompts]) != 1 {
-		t.Fatalf("lists: %d %d %d", len(m.br.lists[listResources]), len(m.br.lists[listTemplates]), len(m.br.lists[listPrompts]))
+	if len(m.br.Items(listResources)) != 2 || len(m.br.Items(listTemplates)) != 1 || len(m.br.Items(listPrompts)) != 1 {
+		t.Fatalf("lists: %d %d %d", len(m.br.Items(listResources)), len(m.br.Items(listTemplates)), len(m.br.Items(listPrompts)))
 	}
 	if m.s.Conn.State != mcp.StateConnected || m.server().name != "sonde-demo" {
 		t.Fatalf("state %q server %+v", m.s.Conn.State, m.server())
@@ -54,7 +55,7 @@ func TestListPagesAppend(t *testing.T) {
 	f.resp(51, "tools/list", `{"tools":[{"name":"b"}]}`)
 	m.update(eventsMsg(f.evs))
 	var names []string
-	for _, it := range m.br.lists[listTools] {
+	for _, it := range m.br.Items(listTools) {
 		names = append(names, it.Name)
 	}
 	if strings.Join(names, ",") != "a,b" {
@@ -82,11 +83,11 @@ func TestFocusCycleAndKeysToTextFieldsFirst(t *testing.T) {
 	// "/" opens the fuzzy filter; then "q" is text, not quit.
 	press(m, "/")
 	typeText(m, "qz")
-	if m.quitting || m.br.filter != "qz" {
-		t.Fatalf("q went to the global quit (filter %q)", m.br.filter)
+	if m.quitting || m.br.Filter() != "qz" {
+		t.Fatalf("q went to the global quit (filter %q)", m.br.Filter())
 	}
 	press(m, "esc")
-	if m.br.filter != "" || m.br.filtering {
+	if m.br.Filter() != "" || m.br.Typing() {
 		t.Fatal("esc should clear and leave the filter")
 	}
 	if cmd := press(m, "q"); cmd == nil || !m.quitting {
@@ -98,22 +99,22 @@ func TestFuzzyFilterAndTabs(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	press(m, "/")
 	typeText(m, "wthr")
-	if len(m.br.view) != 1 || m.br.view[0].it.Name != "get_weather" {
-		t.Fatalf("fuzzy wthr: %v", m.br.view)
+	if shown := m.br.Shown(); len(shown) != 1 || shown[0].Name != "get_weather" {
+		t.Fatalf("fuzzy wthr: %v", shown)
 	}
 	press(m, "down") // leaves the field, moves the cursor
-	if m.br.filtering {
+	if m.br.Typing() {
 		t.Fatal("down should leave the filter field")
 	}
 	if m.work.mode != workItem || m.work.target.Name != "get_weather" {
 		t.Fatalf("work pane shows %v", m.work.mode)
 	}
 	press(m, "esc", "2")
-	if m.br.tab != listResources || m.br.selected().URI != "demo://readme.md" {
-		t.Fatalf("tab 2: %v", m.br.tab)
+	if m.br.Tab() != listResources || m.br.Selected().URI != "demo://readme.md" {
+		t.Fatalf("tab 2: %v", m.br.Tab())
 	}
 	press(m, "right")
-	if m.br.tab != listTemplates {
+	if m.br.Tab() != listTemplates {
 		t.Fatal("right should go to templates")
 	}
 }
@@ -417,7 +418,7 @@ func TestResultRendering(t *testing.T) {
 		{"type":"resource","resource":{"uri":"demo://x.txt","mimeType":"text/plain","text":"embedded text"}},
 		{"type":"hologram","data":"?"}],
 		"structuredContent":{"city":"Paris","temperature":"warm"}}`)
-	it := m.findItem(listTools, "get_weather")
+	it := m.br.Find(listTools, "get_weather")
 	m.work.showResult(newResult("tools/call", "get_weather", raw, nil, 0, it.OutputSchema))
 	m.focus = paneWork
 	m.zoom = true
@@ -509,8 +510,8 @@ func TestMouse(t *testing.T) {
 	}
 	b := rs[paneBrowser]
 	m.update(tea.MouseWheelMsg{X: b.x + 2, Y: b.y + 3, Button: tea.MouseWheelDown})
-	if m.br.cursor[listTools] != 1 {
-		t.Fatalf("wheel over the browser should move it (cursor %d)", m.br.cursor[listTools])
+	if m.br.Selected() != m.br.Items(listTools)[1] {
+		t.Fatalf("wheel over the browser should move it (selected %s)", m.br.Selected().Name)
 	}
 	// clicking the selected log row again opens its detail
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
@@ -592,8 +593,8 @@ func TestReplayRewindForgetsEverything(t *testing.T) {
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: store.KindRewind, Text: "replay moved to event 3 of 20"})
 	f.req(1, "initialize", `{}`)
 	m.update(eventsMsg(f.evs))
-	if m.log.len() != 2 || len(m.br.lists[listTools]) != 0 || m.s.Conn.State != "" {
-		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.len(), len(m.br.lists[listTools]), m.s.Conn.State)
+	if m.log.len() != 2 || len(m.br.Items(listTools)) != 0 || m.s.Conn.State != "" {
+		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.len(), len(m.br.Items(listTools)), m.s.Conn.State)
 	}
 	if m.log.q.text != "kind:message" || m.log.visible() != 1 {
 		t.Fatal("the filter should survive a rewind")
@@ -730,8 +731,8 @@ func TestListingsFollowTheCapabilities(t *testing.T) {
 		t.Fatalf("asked a tools-only server for %v", b.calls)
 	}
 	upd(m, feedMsg{})
-	if m.br.supported != [numLists]bool{true, false, false, false} {
-		t.Fatalf("the browser offers %v", m.br.supported)
+	if tabs := ansi.Strip(m.br.View(100, 20)); !strings.Contains(tabs, "Resources – Templates – Prompts –") || strings.Contains(tabs, "Tools –") {
+		t.Fatalf("the browser offers:\n%s", tabs)
 	}
 }
 

@@ -46,8 +46,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	}
 	switch p {
 	case paneBrowser:
-		m.br.move(d / 3)
-		m.showSelected()
+		m.updateBrowser(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 	case paneLog:
 		switch m.logView {
 		case viewServerLog:
@@ -98,15 +97,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	x, y := ms.X-r.x-1, ms.Y-r.y-1
 	switch p {
 	case paneBrowser:
-		before := m.br.selected()
-		if y == 0 {
-			m.br.clickTab(x)
-		} else if m.br.clickRow(y) {
-			if before != nil && m.br.selected() == before && p == prev {
-				return tea.Batch(cmd, m.openSelected()) // a second click opens
-			}
-			m.showSelected()
-		}
+		m.br.SetFocused(p == prev) // a second click opens
+		return tea.Batch(cmd, m.updateBrowser(tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 	case paneLog:
 		switch m.logView {
 		case viewServerLog:

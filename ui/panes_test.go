@@ -228,10 +228,10 @@ func taskModel(t *testing.T) (*Model, *taskBackend) {
 func openTool(t *testing.T, m *Model, name string) {
 	t.Helper()
 	m.setFocus(paneBrowser)
-	m.br.setTab(listTools)
-	for i, mt := range m.br.view {
-		if mt.it.Name == name {
-			m.br.cursor[listTools] = i
+	m.br.SetTab(listTools)
+	for i, mt := range m.br.Shown() {
+		if mt.Name == name {
+			m.br.Select(i)
 			press(m, "enter")
 			return
 		}
@@ -241,7 +241,7 @@ func openTool(t *testing.T, m *Model, name string) {
 
 func TestTaskAugmentedCalls(t *testing.T) {
 	m, b := taskModel(t)
-	if it := m.findItem(listTools, "slow_report"); it.TaskSupport != "required" {
+	if it := m.br.Find(listTools, "slow_report"); it.TaskSupport != "required" {
 		t.Fatalf("taskSupport %q", it.TaskSupport)
 	}
 	// required: every call is a task; the final result opens in the work pane

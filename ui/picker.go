@@ -7,6 +7,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
 )
 
@@ -102,7 +103,7 @@ func (m *Model) resetServer() {
 	m.connErr = nil
 	m.s.ForgetServer()
 	m.resub = nil
-	m.br = newBrowser()
+	m.br = browser.New(m.com, m.s)
 	m.work = newWorkPane()
 	m.focus = paneBrowser
 }

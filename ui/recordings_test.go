@@ -146,8 +146,8 @@ func TestRecordingsPickerOpens(t *testing.T) {
 			t.Fatalf("the replay's events stopped at %d", m.log.len())
 		}
 	}
-	if len(m.br.lists[listTools]) != 4 || len(m.timeline.Spans()) != 7 {
-		t.Fatalf("replayed: %d tools, %d spans", len(m.br.lists[listTools]), len(m.timeline.Spans()))
+	if len(m.br.Items(listTools)) != 4 || len(m.timeline.Spans()) != 7 {
+		t.Fatalf("replayed: %d tools, %d spans", len(m.br.Items(listTools)), len(m.timeline.Spans()))
 	}
 	s := plain(m)
 	for _, want := range []string{"Timeline 7", "→ tools/call echo #6", fmt.Sprintf("event %d", len(evs))} {

@@ -155,7 +155,7 @@ func TestSignInFromTheUI(t *testing.T) {
 				resp.Body.Close()
 			}
 			l.pump("signed in, connected and listed", func() bool {
-				return m.top() == nil && m.sess != nil && m.br.loaded[listTools]
+				return m.top() == nil && m.sess != nil && m.br.Loaded(listTools)
 			})
 			main := plain(m)
 			if !strings.Contains(main, "whoami") {
@@ -256,7 +256,7 @@ func TestStepUpFromTheUI(t *testing.T) {
 			l := startAuthLive(t, srv, true, nil)
 			m := l.m
 			l.step(tea.PasteMsg{Content: browse(t, l.signInDialog().Prompt().URL)})
-			l.pump("signed in and listed", func() bool { return m.top() == nil && m.sess != nil && m.br.loaded[listTools] })
+			l.pump("signed in and listed", func() bool { return m.top() == nil && m.sess != nil && m.br.Loaded(listTools) })
 			l.open(listTools, "admin")
 			l.press("ctrl+r")
 			d := l.signInDialog()
@@ -286,7 +286,7 @@ func TestSignInFromTheUILegacySSE(t *testing.T) {
 	l := startAuthLive(t, srv, true, nil)
 	m := l.m
 	l.step(tea.PasteMsg{Content: browse(t, l.signInDialog().Prompt().URL)})
-	l.pump("signed in and listed", func() bool { return m.top() == nil && m.sess != nil && m.br.loaded[listTools] })
+	l.pump("signed in and listed", func() bool { return m.top() == nil && m.sess != nil && m.br.Loaded(listTools) })
 	if v := plain(m); !strings.Contains(v, "whoami") || !strings.Contains(v, "signed in "+strings.TrimPrefix(srv.Issuer, "http://")) ||
 		m.s.Conn.Info == nil || m.s.Conn.Info.Transport != mcp.TransportSSE {
 		t.Fatalf("over legacy SSE:\n%s", v)

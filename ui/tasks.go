@@ -146,7 +146,7 @@ func (m *Model) showTaskResult(t *session.Task) {
 	var out json.RawMessage
 	if m.followOf(t).call != nil && m.followOf(t).call.item != nil {
 		out = m.followOf(t).call.item.OutputSchema
-	} else if it := m.findItem(listTools, t.Subject); it != nil {
+	} else if it := m.br.Find(listTools, t.Subject); it != nil {
 		out = it.OutputSchema
 	}
 	took := t.Ended.Sub(t.Seen)

@@ -69,11 +69,10 @@ func (m *Model) paneRects() [numPanes]rect {
 		r[paneLog] = rect{0, top + upH, W, logH}
 	}
 	in := func(x rect) (int, int) { return max(1, x.w-2), max(1, x.h-2) }
-	m.br.width, m.br.height = in(r[paneBrowser])
+	m.br.SetSize(in(r[paneBrowser]))
 	m.work.width, m.work.height = in(r[paneWork])
 	m.log.width, m.log.height = in(r[paneLog])
 	m.timeline.SetSize(m.log.width, m.log.height)
-	m.br.clamp()
 	m.log.clamp()
 	if m.picker != nil {
 		m.picker.SetSize(W, bodyH)
@@ -157,8 +156,9 @@ func (m *Model) paneBox(p pane, r rect) []string {
 	var content []string
 	switch p {
 	case paneBrowser:
-		title = "Browse"
-		content = m.br.render(m.st, focused)
+		m.br.SetFocused(focused)
+		title = m.br.Title()
+		content = strings.Split(m.br.View(max(1, r.w-2), max(1, r.h-2)), "\n")
 	case paneWork:
 		title = m.work.title()
 		content = m.renderWork(m.work, focused)
@@ -396,10 +396,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	switch m.focus {
 	case paneBrowser:
-		if m.br.filtering {
-			return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")), key.NewBinding(key.WithKeys("↓"), key.WithHelp("↓", "to the list"))}
+		if m.br.Typing() {
+			return m.br.ShortHelp()
 		}
-		return append([]key.Binding{k.Browser.Open, k.Browser.Filter, k.Browser.Tabs, k.Browser.Schema, k.Browser.Refresh}, g...)
+		return append(m.br.ShortHelp(), g...)
 	case paneLog:
 		if m.log.filtering {
 			return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")), key.NewBinding(key.WithKeys("x"), key.WithHelp("method: dir: kind: id: -neg", "terms"))}
@@ -496,7 +496,7 @@ func (m *Model) helpGroups() []helpGroup {
 	return []helpGroup{
 		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Panes, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Auth, k.Global.Faults, k.Global.Roots, k.Global.Conn, k.Global.Compose, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
 		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
-		{title: "Browser (left)", keys: []key.Binding{k.Browser.Tabs, k.Browser.PrevTab, k.Browser.NextTab, k.Browser.Filter, k.Browser.Open, k.Browser.Schema, k.Browser.Refresh, k.Browser.ClearFil}},
+		{title: "Browser (left)", keys: m.br.Keys.Bindings()},
 		{title: "Event log", keys: []key.Binding{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.Save, k.Log.ViewResult, k.Log.Resend, k.Log.Cancel, k.Log.ClearFil}},
 		{title: "Server log (" + k.Global.ServerLog.Help().Key + ")", keys: slices.Concat(m.srvLog.FullHelp()[1:]...)},
 		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.tasks.FullHelp()[1:]...)},

@@ -96,11 +96,11 @@ func (w *workPane) title() string {
 // openSelected opens the selected item: a form for tools, prompts and
 // templates; resources are read at once.
 func (m *Model) openSelected() tea.Cmd {
-	it := m.br.selected()
+	it := m.br.Selected()
 	if it == nil {
 		return nil
 	}
-	if m.br.offered[it.Kind] {
+	if m.br.Offered(it.Kind) {
 		// a tool the stream announced: how the server takes a call is
 		// its own business, so the composer offers the usual shapes
 		if !m.keys.Global.Compose.Enabled() {
@@ -541,11 +541,11 @@ func (m *Model) itemDetail(it *item, w int) []string {
 		case "optional":
 			add(st.Accent2.Render("can run as a task") + st.Muted.Render(" (alt+r in the form)"))
 		}
-		if m.br.offered[listTools] {
+		if m.br.Offered(listTools) {
 			// announced on the stream: no tools/list, so no telling how
 			// the server takes a call
 			add("")
-			for _, l := range wrapLines(m.br.note[listTools], w) {
+			for _, l := range wrapLines(m.br.Note(listTools), w) {
 				add(st.Warn.Render(l))
 			}
 			if m.keys.Global.Compose.Enabled() {
