@@ -5,7 +5,9 @@ import (
 
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/dialog"
+	"github.com/sonde-mcp/sonde/ui/dialog/detail"
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
+	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
 	"github.com/sonde-mcp/sonde/ui/dialog/signin"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/faults"
@@ -20,11 +22,6 @@ type (
 	submitForm struct{ asTask bool }
 	// readLink reads a resource link of the result shown.
 	readLink struct{ l link }
-	// askSave asks where to save something of a result.
-	askSave struct {
-		s       saveable
-		subject string
-	}
 	// copyEntry copies a log entry in a format.
 	copyEntry struct {
 		en *entry
@@ -51,10 +48,33 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		return m.submitFormAs(true, a.asTask)
 	case readLink:
 		return m.readLink(a.l)
-	case askSave:
-		return m.askSave(a.s, a.subject)
 	case copyEntry:
-		return m.copyEntry(a.en, a.f)
+		s, err := m.copyText(a.en, a.f)
+		if err != nil {
+			m.setFlash(err.Error(), true)
+			return nil
+		}
+		return m.copyCmd(a.f.String(), s, m.keys.Log.Save.Help().Key)
+	case saveas.Ask:
+		d := saveas.New(m.com, a.Item, a.Subject)
+		m.open(d)
+		return d.Init()
+	case detail.Step:
+		m.log.move(a.By)
+		if en := m.log.selected(); en != nil {
+			a.Dialog.Show(detailEntry(en))
+		}
+		return nil
+	case detail.Pair:
+		if m.jumpToPair() {
+			a.Dialog.Show(detailEntry(m.log.selected()))
+		}
+		return nil
+	case detail.Copy:
+		m.open(newCopyDialog(m.com, a.Ref.(*entry)))
+		return nil
+	case detail.AsResult:
+		return m.showEventAsResult(a.Ref.(*entry))
 	case setLogLevel:
 		return m.setLogLevel(a.level)
 	case tasks.Open:

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/dialog/detail"
 	"github.com/sonde-mcp/sonde/ui/form"
 )
 
@@ -34,7 +35,7 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 		if len(e.Raw) > 0 {
 			return form.SafeJSON(prettyJSON(e.Raw)), nil
 		}
-		return form.SafeJSON(prettyValue(eventFacts(e))), nil
+		return form.SafeJSON(prettyValue(detail.Facts(e))), nil
 	}
 	req := en
 	if !(e.Dir == mcp.DirOut && (e.RPC == mcp.RPCRequest || e.RPC == mcp.RPCNotification)) {

@@ -215,8 +215,12 @@ func run(m *Model, cmd tea.Cmd) []tea.Msg {
 	return seen
 }
 
+// module is sonde's module path.
+var module = strings.TrimSuffix(reflect.TypeFor[Model]().PkgPath(), "/ui")
+
 // isTeaInternal reports a message of Bubble Tea's own (clipboard, window
-// title...) rather than one of this package's.
+// title...) rather than one of sonde's (this package's, or a component's
+// answer to its own command).
 func isTeaInternal(msg tea.Msg) bool {
 	if _, ok := msg.(tickMsg); ok {
 		return true // the clock would tick forever
@@ -225,7 +229,7 @@ func isTeaInternal(msg tea.Msg) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return t.PkgPath() != reflect.TypeFor[Model]().PkgPath()
+	return !strings.HasPrefix(t.PkgPath()+"/", module+"/")
 }
 
 // plain is the rendered screen without any escape sequences (drawn with

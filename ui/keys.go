@@ -11,9 +11,7 @@ type KeyMap struct {
 	Nav    NavKeys
 	Log    LogKeys
 	Work   WorkKeys
-	Detail DetailKeys
 	Replay ReplayKeys
-	Prompt PromptKeys
 	Queue  QueueKeys
 	Filter FilterKeys
 }
@@ -91,19 +89,6 @@ type WorkKeys struct {
 	Complete key.Binding
 }
 
-// DetailKeys drive the event detail view.
-type DetailKeys struct {
-	Close      key.Binding
-	Switch     key.Binding
-	SwitchBack key.Binding
-	Copy       key.Binding
-	PrevEv     key.Binding
-	NextEv     key.Binding
-	Save       key.Binding
-	AsResult   key.Binding
-	Pair       key.Binding
-}
-
 // DefaultKeyMap returns the default key bindings.
 func DefaultKeyMap() KeyMap {
 	b := func(keys []string, k, desc string) key.Binding {
@@ -171,24 +156,12 @@ func DefaultKeyMap() KeyMap {
 			Complete: b([]string{"ctrl+space", "ctrl+@"}, "ctrl+space", "ask for completions"),
 		},
 		Replay: defaultReplayKeys(),
-		Prompt: defaultPromptKeys(),
 		Queue:  defaultQueueKeys(),
 		Filter: FilterKeys{
 			Clear:     b([]string{"esc"}, "esc", "clear filter"),
 			Done:      b([]string{"enter", "tab", "down"}, "enter", "keep filter"),
 			Leave:     b([]string{"tab", "down", "up"}, "tab/↑↓", "to the list"),
 			HelpInput: b([]string{"f1"}, "f1", "help"),
-		},
-		Detail: DetailKeys{
-			Close:      b([]string{"esc", "q"}, "esc", "close"),
-			Switch:     b([]string{"tab", "p"}, "tab", "pretty/raw/facts"),
-			SwitchBack: b([]string{"shift+tab"}, "shift+tab", "the view before"),
-			Copy:       b([]string{"c"}, "c", "copy"),
-			PrevEv:     b([]string{"left", "h"}, "←", "previous event"),
-			NextEv:     b([]string{"right", "l"}, "→", "next event"),
-			Save:       b([]string{"s"}, "s", "save"),
-			AsResult:   b([]string{"v"}, "v", "show as result"),
-			Pair:       b([]string{"%"}, "%", "request ⇄ answer"),
 		},
 	}
 }

@@ -17,8 +17,10 @@ import (
 	"github.com/sonde-mcp/sonde/themes"
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/component"
+	"github.com/sonde-mcp/sonde/ui/dialog/detail"
 	doctorui "github.com/sonde-mcp/sonde/ui/dialog/doctor"
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
+	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
@@ -392,8 +394,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case copiedMsg:
 		return m.copied(msg)
-	case savedMsg:
-		return m.saved(msg)
+	case saveas.Saved:
+		return m.updateDialog(msg.For(), msg) // even a cancelled prompt says the file was written
 	case pickerMsg:
 		m.picker = m.newPicker(msg.entries, msg.errs)
 		m.layout()
@@ -828,17 +830,17 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.toggleKeepalive()
 	case key.Matches(msg, k.Detail):
 		if en := m.log.selected(); en != nil {
-			m.pushDialog(newDetailDialog(m, en))
+			m.open(newDetail(m.com, en, m.relatedLines))
 		}
 	case key.Matches(msg, k.Resend):
 		return m.resendFromLog()
 	case key.Matches(msg, k.Copy):
 		if en := m.log.selected(); en != nil {
-			m.open(newCopyDialog(m, en))
+			m.open(newCopyDialog(m.com, en))
 		}
 	case key.Matches(msg, k.Save):
 		if en := m.log.selected(); en != nil {
-			return m.saveEvent(en)
+			return m.act(nil, detail.SaveEvent(&en.ev))
 		}
 	case key.Matches(msg, k.ViewResult):
 		if en := m.log.selected(); en != nil {

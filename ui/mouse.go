@@ -120,7 +120,7 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		before := m.log.selected()
 		m.log.clickRow(y)
 		if en := m.log.selected(); en != nil && en == before && p == prev {
-			m.pushDialog(newDetailDialog(m, en))
+			m.open(newDetail(m.com, en, m.relatedLines))
 		}
 	}
 	return cmd

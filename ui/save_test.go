@@ -51,7 +51,7 @@ func TestSaveAsksForTheFileName(t *testing.T) {
 	}
 	typeText(m, want)
 	run(m, press(m, "enter"))
-	if _, ok := m.topDialog().(*saveAsDialog); !ok || !strings.Contains(plain(m), "exists: choose another name") {
+	if s := plain(m); !strings.Contains(s, "Save to a file") || !strings.Contains(s, "exists: choose another name") {
 		t.Fatalf("an existing file:\n%s", plain(m))
 	}
 	press(m, "esc")
@@ -66,8 +66,8 @@ func TestSaveAnEventFromTheLog(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	m.update(altKey('3'))
 	press(m, "s")
-	if _, ok := m.topDialog().(*saveAsDialog); !ok {
-		t.Fatalf("s in the log: %T", m.topDialog())
+	if s := plain(m); !strings.Contains(s, "Save to a file") || !strings.Contains(s, "event #") {
+		t.Fatalf("s in the log:\n%s", s)
 	}
 	run(m, press(m, "enter"))
 	entries, _ := os.ReadDir(dir)
@@ -77,5 +77,16 @@ func TestSaveAnEventFromTheLog(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, entries[0].Name()))
 	if !strings.Contains(string(b), `"jsonrpc": "2.0"`) {
 		t.Fatalf("content %s", b)
+	}
+	// a prompt cancelled while its file is written still says it was
+	press(m, "up", "s")
+	write := press(m, "enter")
+	press(m, "esc")
+	if m.topDialog() != nil || strings.Contains(m.flash, "sonde-event-18-") {
+		t.Fatalf("esc: dialog %T, flash %q", m.topDialog(), m.flash)
+	}
+	run(m, write)
+	if !strings.Contains(m.flash, "saved ") || !strings.Contains(m.flash, "sonde-event-18-") {
+		t.Fatalf("after the write: flash %q", m.flash)
 	}
 }

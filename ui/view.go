@@ -13,6 +13,7 @@ import (
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/dialog"
+	"github.com/sonde-mcp/sonde/ui/dialog/detail"
 	"github.com/sonde-mcp/sonde/ui/form"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
@@ -508,7 +509,7 @@ func (m *Model) helpGroups() []helpGroup {
 		{title: "Work pane", keys: []key.Binding{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back}},
 		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
 		{title: "Composer (" + k.Global.Compose.Help().Key + ")", live: true, keys: composer.DefaultKeyMap().FullHelp()[0]},
-		{title: "Event detail", keys: []key.Binding{k.Detail.Switch, k.Detail.SwitchBack, k.Detail.PrevEv, k.Detail.NextEv, k.Detail.Pair, k.Detail.Copy, k.Detail.Save, k.Detail.AsResult, k.Detail.Close}},
+		{title: "Event detail", keys: detail.DefaultKeyMap().Bindings()},
 		{title: "Server requests", live: true, keys: append([]key.Binding{k.Queue.Hide, k.Queue.List, k.Queue.Next, k.Queue.AllLikeThis}, requestHelp()...)},
 		{title: "Queue of server requests (" + k.Queue.List.Help().Key + ")", live: true, keys: []key.Binding{k.Queue.Open, k.Queue.Answer, k.Queue.Reject, k.Queue.Rule, k.Queue.Close, k.Queue.RuleSet, k.Queue.RuleOther}},
 		{title: "Replay", replay: true, keys: []key.Binding{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back}},

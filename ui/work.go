@@ -347,10 +347,7 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Watch) && w.mode == workResult && w.res != nil:
 		return m.toggleWatch(w.res)
 	case key.Matches(msg, k.Save) && w.mode == workResult && w.res != nil:
-		if len(w.res.saves) == 1 {
-			return m.askSave(w.res.saves[0], w.res.subject)
-		}
-		m.open(newSaveDialog(m, w.res))
+		return m.act(nil, saveResult(m.com, w.res))
 	case key.Matches(msg, k.OpenLink) && w.mode == workResult && w.res != nil:
 		switch len(w.res.links) {
 		case 0:
@@ -361,7 +358,7 @@ func (m *Model) workKey(msg tea.KeyPressMsg) tea.Cmd {
 		case 1:
 			return m.readLink(w.res.links[0])
 		default:
-			m.open(newLinkDialog(m, w.res.links))
+			m.open(newLinkDialog(m.com, w.res.links))
 		}
 	case key.Matches(msg, k.NextPage) && w.mode == workResult && w.res != nil:
 		if w.res.page < w.res.pages-1 {
