@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sonde-mcp/sonde/internal/testenv"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -45,6 +46,9 @@ type restartable struct {
 	addr      string
 	sse       bool
 	stateless bool
+	// goneAs400 answers an unknown session as the TypeScript SDK does (400,
+	// "Bad Request: No valid session ID provided") instead of the go-sdk's 404.
+	goneAs400 bool
 
 	mu   sync.Mutex
 	srv  *http.Server
@@ -83,11 +87,51 @@ func (r *restartable) start() {
 	if r.sse {
 		h = sdk.NewSSEHandler(get, nil)
 	}
+	if r.goneAs400 {
+		h = tsSessionGone(h)
+	}
 	srv := &http.Server{Handler: h}
 	r.mu.Lock()
 	r.addr, r.srv, r.peer = ln.Addr().String(), srv, peer
 	r.mu.Unlock()
 	go srv.Serve(ln)
+}
+
+// tsSessionGone turns the go-sdk's 404 for an unknown session into the
+// TypeScript SDK's answer: 400 with a JSON-RPC error naming the session.
+func tsSessionGone(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		h.ServeHTTP(&tsGoneWriter{ResponseWriter: w}, req)
+	})
+}
+
+type tsGoneWriter struct {
+	http.ResponseWriter
+	gone bool
+}
+
+func (w *tsGoneWriter) WriteHeader(code int) {
+	if code != http.StatusNotFound {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.gone = true
+	w.Header().Set("Content-Type", "application/json")
+	w.ResponseWriter.WriteHeader(http.StatusBadRequest)
+	io.WriteString(w.ResponseWriter, `{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}`)
+}
+
+func (w *tsGoneWriter) Write(b []byte) (int, error) {
+	if w.gone { // the go-sdk's own 404 body is replaced
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *tsGoneWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // stop closes the listener and every connection: new connections are
@@ -324,8 +368,18 @@ func callSumOnce(ctx context.Context, s *Session) error {
 // once, without waiting for a call, opens the GET stream again, restores the
 // subscription and the log level, and notifications flow again; the log
 // shows it as one recovery.
+// The GET stream's answer after a restart says the session is gone: a 404
+// (the go-sdk) or a 400 naming the session (the TypeScript SDK); both renew
+// the session without waiting for a call.
 func TestStreamableRestartRecoversWithoutACall(t *testing.T) {
+	for _, as400 := range []bool{false, true} {
+		t.Run(fmt.Sprint("400=", as400), func(t *testing.T) { testRestartRecoversWithoutACall(t, as400) })
+	}
+}
+
+func testRestartRecoversWithoutACall(t *testing.T, as400 bool) {
 	r := newRestartable(t, false)
+	r.goneAs400 = as400
 	s, log := dialT(t, Config{URL: r.url(), Keepalive: -1})
 	if err := s.Subscribe(ctxT(t), "test://r"); err != nil {
 		t.Fatal(err)
