@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -446,4 +449,43 @@ func TestStdioExits(t *testing.T) {
 		t.Errorf("probe: %s %s", c.Status, c.Detail)
 	}
 	contains(t, "finding", finding(t, r, "exited").Text, "exited with status 3", "cannot find module server.js")
+}
+
+// With a proxy in the environment, the doctor says so (without the
+// proxy's password), checks the proxy's address instead of the server's,
+// and the probes go through it; NO_PROXY is honoured.
+func TestProxy(t *testing.T) {
+	tu, _ := url.Parse(legacySSE(t))
+	rp := httputil.NewSingleHostReverseProxy(tu)
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Host == "mcp.example.invalid" {
+			proxied.Add(1)
+		}
+		r.Host = tu.Host // the go-sdk refuses a Host that is not its own (DNS rebinding)
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	pu, _ := url.Parse(proxy.URL)
+	pu.User = url.UserPassword("me", "proxy-secret")
+	t.Setenv("HTTP_PROXY", pu.String())
+	t.Setenv("NO_PROXY", "")
+	r := doctorRun(t, Options{Config: mcp.Config{URL: "http://mcp.example.invalid/sse"}})
+	p := check(t, r, "proxy")
+	contains(t, "proxy", p.Detail, "through http://"+pu.Host, "from the environment")
+	if strings.Contains(p.Detail, "proxy-secret") || strings.Contains(p.Detail, "me:") {
+		t.Errorf("the proxy's credentials are shown: %s", p.Detail)
+	}
+	contains(t, "dns", check(t, r, "dns").Detail, "is an address")
+	contains(t, "tcp", check(t, r, "tcp").Detail, "127.0.0.1", "port "+pu.Port())
+	if r.Failed() || proxied.Load() == 0 {
+		t.Fatalf("through the proxy: failed %v, %d requests proxied", r.Failed(), proxied.Load())
+	}
+
+	// NO_PROXY: the name itself is looked up (by a resolver that knows
+	// nothing, so no query leaves the machine).
+	t.Setenv("NO_PROXY", "mcp.example.invalid")
+	r = doctorRun(t, Options{Config: mcp.Config{URL: "http://mcp.example.invalid/sse"}, Resolver: failingResolver{}})
+	contains(t, "proxy", check(t, r, "proxy").Detail, "none")
+	contains(t, "dns", check(t, r, "dns").Detail, "mcp.example.invalid does not resolve")
 }
