@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sonde-mcp/sonde/demo"
+	"github.com/sonde-mcp/sonde/store"
 )
 
 func startOffSpec(t *testing.T) *demo.RunningOffSpec {
@@ -153,5 +155,43 @@ func TestRawModernCLI(t *testing.T) {
 	r = run(t, "raw tools/list\n", "shell", d.URL, "--json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"get_weather"`) {
 		t.Fatalf("shell raw: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Both kinds of off-spec server are recorded like any other: the recording
+// holds the call and its answer (the split server's JSON-RPC, the
+// event-named server's `event: result`), and replay --print reads them back.
+func TestOffSpecSessionsRecorded(t *testing.T) {
+	o := startOffSpec(t)
+	dir := t.TempDir()
+	split := filepath.Join(dir, "split.jsonl")
+	if r := run(t, "", "call", o.SplitURL, "--endpoint", demo.SplitEndpoint, "add", "a=2", "b=40", "--record", split); r.code != 0 {
+		t.Fatalf("split call: exit %d\n%s", r.code, r.stderr)
+	}
+	named := filepath.Join(dir, "named.jsonl")
+	if r := run(t, "", "raw", o.EventsURL, "--endpoint", demo.EventsEndpoint, "--raw-wait", "3s", "--record", named,
+		`{"session_id":"{session}","tool":"add","args":{"a":2,"b":3}}`); r.code != 0 {
+		t.Fatalf("event-named raw: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, c := range []struct{ file, want string }{
+		{split, `{\"sum\":42}`}, // the answer's text content
+		{named, `{"result":5,"tool":"add"}`},
+	} {
+		rd, err := store.Open(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for e := range rd.Events() {
+			found = found || strings.Contains(string(e.Raw), c.want)
+		}
+		rd.Close()
+		if !found {
+			t.Errorf("%s: no event with %s", filepath.Base(c.file), c.want)
+		}
+		r := run(t, "", "replay", c.file, "--print")
+		if r.code != 0 || !strings.Contains(r.stdout, c.want) {
+			t.Errorf("replay --print %s: exit %d\n%s\n%s", filepath.Base(c.file), r.code, r.stdout, r.stderr)
+		}
 	}
 }
