@@ -84,7 +84,7 @@ func TestStalledConsumerDoesNotStallTheWire(t *testing.T) {
 		armed = true
 		mu.Unlock()
 
-		time.Sleep(10*time.Second + 500*time.Millisecond)
+		time.Sleep(10*time.Second + 500*time.Millisecond) // sleep: the bubble's clock, the consumer's 10 s stall
 		pings := srv.times()
 		if len(pings) != 10 {
 			t.Fatalf("%d pings reached the server in 10.5 s with a 1 s interval, want 10", len(pings))
@@ -129,31 +129,38 @@ func TestStalledConsumerDoesNotStallTheWire(t *testing.T) {
 }
 
 // Call returns only after the consumer has the answer's event: the
-// outcome a caller sees and the events never disagree.
+// outcome a caller sees and the events never disagree. The consumer holds
+// the answer's event until Call returns or an hour passes on the bubble's
+// clock (at once, when nothing else can move): a Call that returned
+// without waiting for the delivery is caught in the act.
 func TestCallReturnsAfterItsAnswerWasDelivered(t *testing.T) {
-	var mu sync.Mutex
-	var got []Event
-	cfg := Config{URL: startStream(t, &streamFake{json: true}).URL, Keepalive: -1, OnEvent: func(e Event) {
-		time.Sleep(time.Millisecond) // a consumer slower than the wire
-		mu.Lock()
-		got = append(got, e)
-		mu.Unlock()
-	}}
-	s, err := Dial(ctxT(t), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var h Handle
-	if _, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"message": "hi"}}, WithHandle(&h)); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, e := range got {
-		if e.Dir == DirIn && e.ID == h.ID() && e.RPC == RPCResponse {
-			return
+	synctest.Test(t, func(t *testing.T) {
+		returned := make(chan struct{})
+		early := false
+		cfg := Config{URL: "http://sonde.test/mcp", HTTPClient: &http.Client{Transport: inProcess{&streamFake{json: true}}}, Keepalive: -1,
+			OnEvent: func(e Event) {
+				if e.Dir != DirIn || e.RPC != RPCResponse || e.ReqMethod != "tools/call" {
+					return
+				}
+				select {
+				case <-returned:
+					early = true
+				case <-time.After(time.Hour):
+				}
+			}}
+		s, err := Dial(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	t.Fatalf("Call returned before its answer (id %q) reached OnEvent", h.ID())
+		defer s.Close()
+		_, err = s.Call(t.Context(), "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"message": "hi"}})
+		close(returned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if early {
+			t.Fatalf("Call returned before its answer reached OnEvent")
+		}
+	})
 }

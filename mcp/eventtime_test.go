@@ -18,9 +18,20 @@ func TestStreamEventTimesComeFromTheRead(t *testing.T) {
 	pr, pw := io.Pipe()
 	var evs []Event
 	done := make(chan error, 1)
-	go func() { done <- DecodeSSE(pr, 0, func(e Event) { evs = append(evs, e) }) }()
+	burstRead := make(chan time.Time, 1) // the first burst's read time, once all of it is decoded
+	go func() {
+		done <- DecodeSSE(pr, 0, func(e Event) {
+			if evs = append(evs, e); len(evs) == 21 {
+				burstRead <- e.Time
+			}
+		})
+	}()
 	pw.Write([]byte(burst))
-	time.Sleep(20 * time.Millisecond) // the second burst is read strictly later
+	// The second burst is written once the first is decoded and the clock
+	// has moved past its read (at once on a fine clock), so its read is
+	// strictly later.
+	for at := <-burstRead; !time.Now().After(at); {
+	}
 	pw.Write([]byte(msg))
 	pw.Close()
 	if err := <-done; err != nil {

@@ -77,9 +77,11 @@ type legacyFake struct {
 	comment        time.Duration
 	// onFrame lets a test answer differently (return nil to use fakeAnswer).
 	onFrame func(frame []byte) [][]byte
-	// lateAccept sends the answer on the stream first and the POST's 202
-	// this much later (real servers do this often); negative: at once.
-	lateAccept time.Duration
+	// answerFirst sends the answer on the stream before the POST's 202
+	// (real servers often do); hold, if set, runs between the two, so a
+	// test can keep the 202 back until the answer has done its work.
+	answerFirst bool
+	hold        func(frame []byte)
 
 	mu       sync.Mutex
 	sessions map[string]chan []byte
@@ -152,10 +154,10 @@ func (f *legacyFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		if f.lateAccept != 0 {
+		if f.answerFirst {
 			push()
-			if f.lateAccept > 0 {
-				time.Sleep(f.lateAccept)
+			if f.hold != nil {
+				f.hold(body)
 			}
 			w.WriteHeader(http.StatusAccepted)
 			w.Write([]byte("Accepted"))

@@ -180,16 +180,22 @@ func TestMCPGoSSEWithKeepalive(t *testing.T) {
 	}
 }
 
+// mcp-go's heartbeat is a ping on the standalone GET stream of a legacy
+// (initialize) session; the 2026 era has no such stream, so the session is
+// pinned to 2025-11-25. The call goes after a heartbeat came and works.
 func TestMCPGoStreamableWithHeartbeat(t *testing.T) {
 	srv := httptest.NewServer(mcpgoserver.NewStreamableHTTPServer(mcpGoServer(), mcpgoserver.WithHeartbeatInterval(100*time.Millisecond)))
 	t.Cleanup(srv.Close)
-	s, log := dialT(t, Config{URL: srv.URL + "/mcp"})
+	s, log := dialT(t, Config{URL: srv.URL + "/mcp", Protocol: LatestProtocol})
 	if got := s.Info().Transport; got != TransportHTTP {
 		t.Fatalf("transport %s, want http", got)
 	}
-	time.Sleep(400 * time.Millisecond)
-	callEcho(t, s)
-	for _, e := range log.all() {
-		t.Logf("%s %s %s %s %q %s %s", e.Dir, e.Kind, e.Stream, e.SSEEvent, e.Text, e.Raw, e.Err)
+	heartbeat := func(e Event) bool { return e.IsKeepalive() && e.Dir == DirIn }
+	if !testenv.Poll(5*time.Second, func() bool { return log.count(heartbeat) > 0 }) {
+		for _, e := range log.all() {
+			t.Logf("%s %s %s %s %q %s %s", e.Dir, e.Kind, e.Stream, e.SSEEvent, e.Text, e.Raw, e.Err)
+		}
+		t.Fatalf("no heartbeat seen")
 	}
+	callEcho(t, s)
 }

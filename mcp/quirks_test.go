@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -158,31 +159,36 @@ func TestHeadersOnEveryRequest(t *testing.T) {
 	}
 }
 
-// The answer arrives on the SSE stream well before the POST's 202. The
-// call returns at once, but its POST is not cut: every POST gets its 202
-// and the connection is reused. (Cutting it made net/http close a
-// connection it could already have handed to the next POST, which then
-// failed with "context canceled".)
+// The answer arrives on the SSE stream before the POST's 202, which the
+// server holds back until the call has returned. The call returns at once,
+// but its POST is not cut: every POST gets its 202 and the connection is
+// reused. (Cutting it made net/http close a connection it could already
+// have handed to the next POST, which then failed with "context canceled".)
 func TestLegacyPostOutlivesItsAnswer(t *testing.T) {
-	f := &legacyFake{endpoint: "/message", query: "sessionId", lateAccept: 30 * time.Millisecond}
+	release := make(chan struct{})
+	f := &legacyFake{endpoint: "/message", query: "sessionId", answerFirst: true, hold: func(frame []byte) {
+		if m, err := DecodeMessage(frame); err == nil && m.Method == "ping" {
+			<-release // the 202 waits until the ping's call has returned
+		}
+	}}
 	srv := startLegacy(t, f)
 	s, log := dialT(t, Config{URL: srv.URL + "/sse", Transport: TransportSSE, Keepalive: -1})
 	defer s.Close()
-	accepted := func() int {
-		return log.count(func(e Event) bool {
-			return e.Kind == KindHTTP && e.HTTPMethod == "POST" && e.Status == http.StatusAccepted
-		})
-	}
 	// every POST so far gets its 202 (a cut one never does)
 	settle := func(round int) {
-		if !testenv.Poll(5*time.Second, func() bool { return accepted() >= int(f.posts.Load()) }) {
-			t.Fatalf("round %d: %d POSTs, %d answered 202 in the log: POSTs were cut", round, f.posts.Load(), accepted())
+		if !testenv.Poll(5*time.Second, func() bool { return accepted(log) >= int(f.posts.Load()) }) {
+			t.Fatalf("round %d: %d POSTs, %d answered 202 in the log: POSTs were cut", round, f.posts.Load(), accepted(log))
 		}
 	}
 	settle(-1)
 	for i := 0; i < 6; i++ {
 		if _, err := s.Call(context.Background(), "ping", nil); err != nil {
 			t.Fatalf("ping %d: %v", i, err)
+		}
+		select {
+		case release <- struct{}{}:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("ping %d: its POST is not waiting for its 202", i)
 		}
 		settle(i)
 	}
@@ -194,23 +200,33 @@ func TestLegacyPostOutlivesItsAnswer(t *testing.T) {
 	}
 }
 
+// accepted counts the POSTs the log shows answered 202.
+func accepted(log *eventLog) int {
+	return log.count(func(e Event) bool {
+		return e.Kind == KindHTTP && e.HTTPMethod == "POST" && e.Status == http.StatusAccepted
+	})
+}
+
 // The answer arrives on the SSE stream before the POST's 202 does; the
 // call returns, the session closes, and still nothing is logged after
-// "closed": Close waits for everything the session started.
+// "closed": Close waits for everything the session started. In a synctest
+// bubble, synctest.Wait lets anything Close left running log first.
 func TestNothingLoggedAfterClosed(t *testing.T) {
-	f := &legacyFake{endpoint: "/message", query: "sessionId", lateAccept: -1}
-	srv := startLegacy(t, f)
-	// The window is small: try it many times.
-	for i := 0; i < 60; i++ {
-		s, log := dialT(t, Config{URL: srv.URL + "/sse", Transport: TransportSSE, Keepalive: -1})
-		callEcho(t, s)
-		s.Close()
-		time.Sleep(5 * time.Millisecond)
-		all := log.all()
-		if last := all[len(all)-1]; last.Kind != KindState || last.State != StateClosed {
-			t.Fatalf("round %d: last event %s %s, want the closed state", i, last.Kind, last.Label())
+	synctest.Test(t, func(t *testing.T) {
+		f := &legacyFake{endpoint: "/message", query: "sessionId", answerFirst: true}
+		ln := serveMem(t, f)
+		// The window is small: try it many times.
+		for i := 0; i < 60; i++ {
+			s, log := dialT(t, Config{URL: "http://legacy.test/sse", HTTPClient: ln.client(), Transport: TransportSSE, Keepalive: -1})
+			callEcho(t, s)
+			s.Close()
+			synctest.Wait()
+			all := log.all()
+			if last := all[len(all)-1]; last.Kind != KindState || last.State != StateClosed {
+				t.Fatalf("round %d: last event %s %s, want the closed state", i, last.Kind, last.Label())
+			}
 		}
-	}
+	})
 }
 
 // A legacy server that accepts any POST with 202 and no body, the probes

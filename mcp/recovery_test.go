@@ -16,6 +16,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/sonde-mcp/sonde/internal/testenv"
 )
 
 // idleProxy is a proxy that cuts a connection when no byte has crossed it
@@ -101,7 +103,7 @@ func TestProxyIdleCutNeverCostsACall(t *testing.T) {
 			f := &legacyFake{endpoint: "/message", query: "sessionId"}
 			p := newIdleProxy(t, serveMem(t, f), 1500*time.Millisecond)
 			s, _ := dialT(t, Config{URL: "http://proxy.test/sse", HTTPClient: p.ln.client(), Keepalive: 100 * time.Millisecond})
-			time.Sleep(3500 * time.Millisecond) // the synctest clock: the pause between two calls
+			time.Sleep(3500 * time.Millisecond) // sleep: the bubble's clock, the pause between two calls
 			callEcho(t, s)
 			// The proxy may cut idle pooled POST connections; the stream must
 			// survive.
@@ -116,7 +118,7 @@ func TestProxyIdleCutNeverCostsACall(t *testing.T) {
 			f := &legacyFake{endpoint: "/message", query: "sessionId"}
 			p := newIdleProxy(t, serveMem(t, f), 400*time.Millisecond)
 			s, log := dialT(t, Config{URL: "http://proxy.test/sse", HTTPClient: p.ln.client(), Keepalive: -1})
-			time.Sleep(1500 * time.Millisecond) // the synctest clock: long enough for the proxy's cut
+			time.Sleep(1500 * time.Millisecond) // sleep: the bubble's clock, long enough for the proxy's cut
 			callEcho(t, s)
 			if p.cuts.Load() == 0 || s.Info().Reconnects == 0 {
 				t.Fatalf("cuts %d, reconnects %d: the test did not exercise a cut", p.cuts.Load(), s.Info().Reconnects)
@@ -147,7 +149,9 @@ func TestLegacyStreamLostMidCall(t *testing.T) {
 	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1})
 	go func() {
 		<-release
-		time.Sleep(50 * time.Millisecond)
+		// the stream dies once the call's POST has its 202: the request
+		// is then in flight with nothing left to fail but the stream
+		testenv.Poll(5*time.Second, func() bool { return accepted(log) >= int(f.posts.Load()) })
 		srv.CloseClientConnections()
 	}()
 	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "hang"})
@@ -195,12 +199,8 @@ func TestReconnectGivesUp(t *testing.T) {
 	s, log := dialT(t, Config{URL: srv.URL + "/sse", Keepalive: -1, MaxReconnects: 2, Timeout: time.Second})
 	srv.CloseClientConnections()
 	srv.Listener.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.State() != StateError {
-		if time.Now().After(deadline) {
-			t.Fatalf("state %s", s.State())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testenv.Poll(10*time.Second, func() bool { return s.State() == StateError }) {
+		t.Fatalf("state %s", s.State())
 	}
 	if n := log.count(func(e Event) bool { return e.Kind == KindState && e.State == StateReconnecting }); n != 2 {
 		t.Fatalf("%d reconnect attempts", n)

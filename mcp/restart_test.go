@@ -234,7 +234,7 @@ func TestMeasureRecovery(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.stop()
-			time.Sleep(down)
+			time.Sleep(down) // sleep: measurement only, the server's downtime on a real socket
 			seen.arm()
 			r.start()
 			back := time.Now()
@@ -254,22 +254,7 @@ func TestMeasureRecovery(t *testing.T) {
 			}
 			defer s.Close()
 			r.stop()
-			stopped := time.Now()
-			go func() {
-				time.Sleep(down)
-				r.start()
-			}()
-			time.Sleep(500 * time.Millisecond)
-			start := time.Now()
-			_, err = s.Call(context.Background(), "tools/call", map[string]any{"name": "sum", "arguments": map[string]any{"a": 1, "b": 2}})
-			end := time.Now()
-			back := stopped.Add(down)
-			outcome := "ok"
-			if err != nil {
-				outcome = "failed: " + err.Error()
-			}
-			t.Logf("%s: call made %s after the server stopped, server back after %s; call took %s, ended %s after the server was back: %s",
-				name, start.Sub(stopped).Round(time.Millisecond), down, end.Sub(start).Round(time.Millisecond), end.Sub(back).Round(time.Millisecond), outcome)
+			callWhileDown(t, name, s, down, r.start)
 		})
 	}
 }
@@ -292,21 +277,25 @@ func TestMeasureStdioRecovery(t *testing.T) {
 	}
 	defer s.Close()
 	os.WriteFile(gate, nil, 0o600)
+	callWhileDown(t, "stdio", s, down, func() { os.Remove(gate) })
+}
+
+// callWhileDown reports how a call made 500 ms after the server went down
+// fares when up brings the server back after down.
+func callWhileDown(t *testing.T, name string, s *Session, down time.Duration, up func()) {
+	t.Helper()
 	stopped := time.Now()
-	go func() {
-		time.Sleep(down)
-		os.Remove(gate)
-	}()
-	time.Sleep(500 * time.Millisecond)
+	time.AfterFunc(down, up)
+	time.Sleep(500 * time.Millisecond) // sleep: measurement only, the call comes a while into the downtime
 	start := time.Now()
-	_, err = s.Call(context.Background(), "tools/call", map[string]any{"name": "sum", "arguments": map[string]any{"a": 1, "b": 2}})
+	_, err := s.Call(context.Background(), "tools/call", map[string]any{"name": "sum", "arguments": map[string]any{"a": 1, "b": 2}})
 	end := time.Now()
 	outcome := "ok"
 	if err != nil {
 		outcome = "failed: " + err.Error()
 	}
-	t.Logf("stdio: call made %s after the server went down, server startable after %s; call took %s, ended %s after that: %s",
-		start.Sub(stopped).Round(time.Millisecond), down, end.Sub(start).Round(time.Millisecond), end.Sub(stopped.Add(down)).Round(time.Millisecond), outcome)
+	t.Logf("%s: call made %s after the server went down, server back after %s; call took %s, ended %s after it was back: %s",
+		name, start.Sub(stopped).Round(time.Millisecond), down, end.Sub(start).Round(time.Millisecond), end.Sub(stopped.Add(down)).Round(time.Millisecond), outcome)
 }
 
 // A go-sdk stdio server that is down while the file SONDE_TEST_GATE names

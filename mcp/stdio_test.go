@@ -94,7 +94,7 @@ func stdioServer(mode string) {
 	}
 	os.Stdout.Write(late) // lateping: the pings are answered as stdin closes
 	if mode == "stubborn" {
-		time.Sleep(time.Hour)
+		time.Sleep(time.Hour) // sleep: a server that ignores its stdin closing and never exits on its own
 	}
 }
 

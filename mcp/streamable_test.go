@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -357,9 +358,14 @@ func TestServerRequestsAnswered(t *testing.T) {
 }
 
 // Progress notifications reach the caller and keep the call alive past its
-// timeout.
+// timeout. The server paces its steps on a synctest bubble's clock, so a
+// loaded machine's stalls cannot stretch them past the timeout.
 func TestProgressKeepsCallAlive(t *testing.T) {
-	f := &streamFake{}
+	synctest.Test(t, testProgressKeepsCallAlive)
+}
+
+func testProgressKeepsCallAlive(t *testing.T) {
+	f := &streamFake{push: make(chan []byte, 16)}
 	f.custom = func(w http.ResponseWriter, r *http.Request, m *Message, frame []byte) bool {
 		if m.Method != "tools/call" {
 			return false
@@ -375,14 +381,19 @@ func TestProgressKeepsCallAlive(t *testing.T) {
 		for i := 1; i <= 4; i++ {
 			fmt.Fprintf(w, "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":%s,\"progress\":%d,\"total\":4,\"message\":\"step %d\"}}\n\n", p.Meta.Token, i, i)
 			w.(http.Flusher).Flush()
-			time.Sleep(200 * time.Millisecond)
+			select { // a slow tool's steps, on the bubble's clock
+			case <-time.After(200 * time.Millisecond):
+			case <-r.Context().Done(): // the call gave up: a failing test ends cleanly
+				return true
+			}
 		}
 		fmt.Fprintf(w, "data: %s\n\n", fakeAnswer(frame))
 		return true
 	}
 	// Four steps of 200ms take 800ms: longer than the 500ms timeout, which
 	// only progress keeps from firing.
-	s, log := dialT(t, Config{URL: startStream(t, f).URL, Keepalive: -1, Timeout: 2 * time.Second})
+	ln := serveMem(t, f)
+	s, log := dialT(t, Config{URL: "http://stream.test/mcp", HTTPClient: ln.client(), Keepalive: -1, Timeout: 2 * time.Second})
 	var h Handle
 	_, err := s.Call(ctxT(t), "tools/call", map[string]any{"name": "echo"}, WithTimeout(500*time.Millisecond), WithProgressToken(), WithHandle(&h))
 	if err != nil {

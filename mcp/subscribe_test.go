@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/sonde-mcp/sonde/internal/testenv"
 	"net/http"
 	"strings"
@@ -35,6 +36,38 @@ func waitFor(t *testing.T, log *eventLog, what string, pred func(Event) bool) Ev
 	return Event{}
 }
 
+// clockWitness is a session of its own subscribed to the demo's clock:
+// its updates show the clock ticking, so a test waits for ticks instead of
+// sleeping through them.
+type clockWitness struct{ log *eventLog }
+
+func newClockWitness(t *testing.T, url string) *clockWitness {
+	t.Helper()
+	s, log := dialT(t, Config{URL: url, Keepalive: -1})
+	if err := s.Subscribe(ctxT(t), demo.ClockURI); err != nil {
+		t.Fatal(err)
+	}
+	return &clockWitness{log}
+}
+
+// ticks waits until the clock has ticked n more times.
+func (w *clockWitness) ticks(t *testing.T, n int) {
+	t.Helper()
+	isTick := func(e Event) bool { return e.Method == "notifications/resources/updated" }
+	base := w.log.count(isTick)
+	eventually(t, fmt.Sprintf("%d clock ticks", n), func() bool { return w.log.count(isTick) >= base+n })
+}
+
+// flush returns once every event s has read so far reached its log: a
+// call returns only after its answer was delivered, and delivery keeps
+// the order. (tools/list, since the 2026 era has no ping.)
+func flush(t *testing.T, s *Session) {
+	t.Helper()
+	if _, err := s.Call(ctxT(t), "tools/list", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A subscribed resource sends notifications/resources/updated: through
 // resources/subscribe (legacy) and through subscriptions/listen (2026).
 func TestSubscribeBothEras(t *testing.T) {
@@ -45,6 +78,7 @@ func TestSubscribeBothEras(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { d.Close() })
+			w := newClockWitness(t, d.URL)
 			s, log := dialT(t, Config{URL: d.URL, Keepalive: -1})
 			if err := s.Subscribe(ctxT(t), demo.ClockURI); err != nil {
 				t.Fatal(err)
@@ -59,9 +93,12 @@ func TestSubscribeBothEras(t *testing.T) {
 			if err := s.Unsubscribe(ctxT(t), demo.ClockURI); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(150 * time.Millisecond)
+			// An update sent before the server took the unsubscribe may
+			// still be on its way for a tick; after that none may come.
+			w.ticks(t, 2)
 			n := log.count(updated)
-			time.Sleep(400 * time.Millisecond)
+			w.ticks(t, 3)
+			flush(t, s)
 			if log.count(updated) != n {
 				t.Fatalf("updates kept coming after Unsubscribe")
 			}
@@ -179,6 +216,8 @@ func TestAwaitTaskExtension(t *testing.T) {
 func TestAwaitTaskLegacy(t *testing.T) {
 	f := &streamFake{json: true}
 	var sawTask json.RawMessage
+	polled := make(chan struct{})
+	var pollSeen sync.Once
 	f.custom = func(w httpResponseWriter, r *httpRequest, m *Message, frame []byte) bool {
 		w.Header().Set("Content-Type", "application/json")
 		switch m.Method {
@@ -192,7 +231,12 @@ func TestAwaitTaskLegacy(t *testing.T) {
 		case "tasks/get":
 			w.Write([]byte(`{"jsonrpc":"2.0","id":` + m.IDKey() + `,"result":{"taskId":"L1","status":"working","statusMessage":"half way","createdAt":"x","lastUpdatedAt":"x","ttl":60000}}`))
 		case "tasks/result":
-			time.Sleep(150 * time.Millisecond)
+			// the result waits until a poll has shown the status
+			select {
+			case <-polled:
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
 			w.Write([]byte(`{"jsonrpc":"2.0","id":` + m.IDKey() + `,"result":{"content":[{"type":"text","text":"legacy task done"}]}}`))
 		default:
 			return false
@@ -213,7 +257,14 @@ func TestAwaitTaskLegacy(t *testing.T) {
 	}
 	var mu sync.Mutex
 	msgs := []string{}
-	res, err := s.AwaitTask(ctxT(t), task, func(t Task) { mu.Lock(); msgs = append(msgs, t.StatusMessage); mu.Unlock() })
+	res, err := s.AwaitTask(ctxT(t), task, func(t Task) {
+		mu.Lock()
+		msgs = append(msgs, t.StatusMessage)
+		mu.Unlock()
+		if t.StatusMessage == "half way" {
+			pollSeen.Do(func() { close(polled) })
+		}
+	})
 	if err != nil || !strings.Contains(string(res), "legacy task done") {
 		t.Fatalf("result %s (%v)", res, err)
 	}
@@ -232,6 +283,7 @@ func TestListenNotDuplicated(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
+	w := newClockWitness(t, d.URL)
 	for i := 0; i < 5; i++ {
 		s, log := dialT(t, Config{URL: d.URL, Keepalive: -1, Listen: true})
 		if err := s.Subscribe(ctxT(t), demo.ClockURI); err != nil {
@@ -241,10 +293,11 @@ func TestListenNotDuplicated(t *testing.T) {
 		if err := s.Unsubscribe(ctxT(t), demo.ClockURI); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(200 * time.Millisecond)
 		updated := func(e Event) bool { return e.Method == "notifications/resources/updated" }
+		w.ticks(t, 2)
 		n := log.count(updated)
-		time.Sleep(300 * time.Millisecond)
+		w.ticks(t, 3)
+		flush(t, s)
 		if log.count(updated) != n {
 			t.Fatalf("round %d: updates after Unsubscribe: a listen stream was left open", i)
 		}
