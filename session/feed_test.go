@@ -151,7 +151,7 @@ func TestUIThatStopsReadingStallsNothing(t *testing.T) {
 		rmu.Lock()
 		before := recorded
 		rmu.Unlock()
-		time.Sleep(10*time.Second + 500*time.Millisecond)
+		time.Sleep(10*time.Second + 500*time.Millisecond) // sleep: the bubble's clock, the UI's 10 s stall
 
 		srv.mu.Lock()
 		pings := append([]time.Time(nil), srv.pings...)

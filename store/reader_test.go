@@ -236,7 +236,7 @@ func crashChild(path string) {
 		rec.Record(mcp.Event{Seq: uint64(i), Time: time.Now(), Dir: mcp.DirIn, Kind: mcp.KindMessage, RPC: mcp.RPCNotification,
 			Method: "notifications/message", Raw: []byte(`{"jsonrpc":"2.0","method":"notifications/message","params":{"data":"` + text + `"}}`)})
 		if i%20 == 0 {
-			// not synchronisation: the pace of a busy server (bursts of 20
+			// sleep: not synchronisation but the pace of a busy server (bursts of 20
 			// a millisecond), so the recorder keeps up and its buffer is
 			// written out mid-line, as in the field
 			time.Sleep(time.Millisecond)

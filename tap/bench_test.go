@@ -109,10 +109,15 @@ func BenchmarkTapSSEIngest(b *testing.B) {
 	})
 	b.Run("tap", func(b *testing.B) {
 		var got atomic.Int64
+		more := make(chan struct{}, 1) // got grew since the last look
 		p, err := New(Options{Upstream: up.URL + "/mcp", OnSession: func(SessionInfo) Sink {
 			return Sink{OnEvent: func(e mcp.Event) {
 				if e.Kind == mcp.KindMessage {
 					got.Add(1)
+					select {
+					case more <- struct{}{}:
+					default:
+					}
 				}
 			}}
 		}})
@@ -128,7 +133,7 @@ func BenchmarkTapSSEIngest(b *testing.B) {
 			get(b, ts.URL+"/mcp")
 			want += messages
 			for got.Load() < want {
-				time.Sleep(50 * time.Microsecond)
+				<-more
 			}
 		}
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")

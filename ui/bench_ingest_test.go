@@ -83,9 +83,10 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 		stop    = make(chan struct{})
 		drawer  sync.WaitGroup
 		mu      sync.Mutex
-		behind  int       // the most events the screen was behind
-		taken   int       // events the log has taken in (shown or gone by)
-		drawnAt time.Time // when the latest frame was drawn
+		behind  int                      // the most events the screen was behind
+		taken   int                      // events the log has taken in (shown or gone by)
+		drawnAt time.Time                // when the latest frame was drawn
+		drew    = make(chan struct{}, 1) // a frame was drawn since the last look
 		pushed  atomic.Int64
 	)
 	cfg.OnEvent = rec.Record
@@ -137,6 +138,10 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 				mu.Lock()
 				behind, taken, drawnAt = max(behind, was), got, time.Now()
 				mu.Unlock()
+				select {
+				case drew <- struct{}{}:
+				default:
+				}
 			}
 		}()
 	}
@@ -163,7 +168,7 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 			if done {
 				break
 			}
-			time.Sleep(time.Millisecond)
+			<-drew
 		}
 		res.cpu = float64((cpuTime() - cpu0).Microseconds()) / float64(n)
 		runtime.GC()

@@ -111,6 +111,7 @@ func BenchmarkBurst(b *testing.B) {
 			for j, e := range evs {
 				f.push(e)
 				if j%100 == 99 { // 100 events every 10 ms
+					// sleep: the burst's pace on the wall clock (a benchmark), catching up when behind
 					time.Sleep(time.Until(start.Add(time.Duration(j+1) * time.Second / total)))
 				}
 			}

@@ -124,7 +124,6 @@ func TestRecordingsPickerDiffAndRerun(t *testing.T) {
 	dir := t.TempDir()
 	demoURL := rectest.Demo(t)
 	rectest.Record(t, demoURL, dir, "before.jsonl")
-	time.Sleep(10 * time.Millisecond) // distinct start times: a stable order
 	rectest.Record(t, rectest.Changed(t), dir, "after.jsonl")
 	m := newFixturesModel(t, dir, Options{})
 	upd(m, tea.KeyPressMsg{Code: tea.KeyF1})
