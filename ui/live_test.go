@@ -168,6 +168,34 @@ func (l *live) read(f func() int) int {
 	return f()
 }
 
+// clockTicks subscribes a session of its own to the demo server's clock
+// and returns how many updates it has had: a test waits for the clock to
+// tick instead of sleeping through the ticks.
+func (l *live) clockTicks() func() int {
+	l.t.Helper()
+	var mu sync.Mutex
+	n := 0
+	s, err := mcp.Dial(context.Background(), mcp.Config{URL: l.srv.URL, Keepalive: -1, OnEvent: func(e mcp.Event) {
+		if e.Method == "notifications/resources/updated" {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	}})
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(func() { s.Close() })
+	if err := s.Subscribe(context.Background(), demo.ClockURI); err != nil {
+		l.t.Fatal(err)
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
 // settle pumps for a short while (events that are on their way).
 func (l *live) settle(d time.Duration) {
 	end := time.Now().Add(d)
@@ -511,11 +539,22 @@ func TestLiveResourceSubscription(t *testing.T) {
 			if !strings.Contains(plain(l.m), "● watching") {
 				t.Fatalf("no watching line:\n%s", plain(l.m))
 			}
+			ticks := l.clockTicks()
 			l.press("w")
-			l.pump("unsubscribed", func() bool { return !l.m.s.Subscribed[demo.ClockURI] })
+			// the unsubscribe has returned (its flash): no stream of the
+			// session carries the clock any more (in 2026-07-28 the
+			// state says unsubscribed when the new listen stream is
+			// acknowledged, before the old one is closed)
+			l.pump("unsubscribed", func() bool {
+				return !l.m.s.Subscribed[demo.ClockURI] && strings.HasPrefix(l.m.flash, "unsubscribed from")
+			})
+			// an update the server sent before it took the unsubscribe
+			// may still be on its way for a tick; after that none may come
+			t0 := ticks()
+			l.pump("two clock ticks", func() bool { return ticks() >= t0+2 })
 			n := l.read(func() int { return updates(l.m, demo.ClockURI) })
-			l.settle(600 * time.Millisecond)
-			if got := l.read(func() int { return updates(l.m, demo.ClockURI) }); got > n+1 {
+			l.pump("three more clock ticks", func() bool { return ticks() >= t0+5 })
+			if got := l.read(func() int { return updates(l.m, demo.ClockURI) }); got != n {
 				t.Fatalf("updates keep coming after unsubscribing: %d → %d", n, got)
 			}
 			// a new session (R) is subscribed again
