@@ -514,7 +514,14 @@ func TestCallWhileDownTimesOut(t *testing.T) {
 	// The GET stream opens alongside the first requests: once it is up, its
 	// loss is the server's going away, not a failed first attempt.
 	waitFor(t, log, "the GET stream", func(e Event) bool { return e.Stream == "GET" && e.Status == http.StatusOK })
+	mark := lastSeq(log)
 	r.stop()
+	// The call goes once the session knows the server is gone: made
+	// earlier, its POST could take a kept-alive connection the server was
+	// closing and fail with a bare EOF, a failure of its own.
+	waitFor(t, log, "the reconnecting state", func(e Event) bool {
+		return e.Seq > mark && e.Kind == KindState && e.State == StateReconnecting
+	})
 	_, err := s.Call(ctxT(t), "tools/list", nil, WithTimeout(time.Second))
 	var le *LostError
 	if !errors.As(err, &le) || !strings.Contains(err.Error(), "still reconnecting after 1s (last attempt: ") {
