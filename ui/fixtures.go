@@ -64,7 +64,7 @@ func startMock(path string) tea.Cmd {
 // mockStarted leaves the picker for a live session with the mock.
 func (m *Model) mockStarted(msg mockStartedMsg) tea.Cmd {
 	if m.recs != nil {
-		m.recs.opening = ""
+		m.recs.Opened()
 	}
 	if msg.err != nil {
 		m.setFlash("cannot mock "+filepath.Base(msg.path)+": "+msg.err.Error(), true)

@@ -15,6 +15,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/ui/dialog/recdiff"
 	"github.com/sonde-mcp/sonde/ui/dialog/rerun"
+	"github.com/sonde-mcp/sonde/ui/pane/recordings"
 )
 
 // newFixturesModel is the recordings picker on dir, listed.
@@ -25,11 +26,11 @@ func newFixturesModel(t *testing.T, dir string, opts Options) *Model {
 	opts.ReplayDir = dir
 	opts.Config.Keepalive = -1
 	m := New(context.Background(), opts, nil)
-	m.recs = newRecPicker(dir)
+	m.recs = recordings.New(m.com, dir)
 	m.ticking = true
 	m.update(tea.WindowSizeMsg{Width: 140, Height: 44})
 	run(m, listRecordings(dir))
-	if len(m.recs.list) == 0 {
+	if len(m.recs.Shown()) == 0 {
 		t.Fatal("no recordings listed")
 	}
 	return m
@@ -50,9 +51,9 @@ func follow(m *Model, cmd tea.Cmd) {
 // choose moves the picker's cursor to the recording named file.
 func choose(t *testing.T, m *Model, file string) {
 	t.Helper()
-	for i, k := range m.recs.view {
-		if filepath.Base(m.recs.list[k].Path) == file {
-			m.recs.cursor = i
+	for i, r := range m.recs.Shown() {
+		if filepath.Base(r.Path) == file {
+			m.recs.Select(i)
 			return
 		}
 	}
@@ -139,7 +140,7 @@ func TestRecordingsPickerDiffAndRerun(t *testing.T) {
 	press(m, "tab")
 	choose(t, m, "after.jsonl")
 	press(m, "tab")
-	if !strings.Contains(plain(m), "● 2 marked") || m.recs.input.Value() != "" {
+	if !strings.Contains(plain(m), "● 2 marked") || m.recs.Filter() != "" {
 		t.Fatalf("marks:\n%s", plain(m))
 	}
 	cmd := press(m, "ctrl+d")

@@ -26,6 +26,7 @@ import (
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
 	"github.com/sonde-mcp/sonde/ui/pane/faults"
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
+	"github.com/sonde-mcp/sonde/ui/pane/recordings"
 	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
 	"github.com/sonde-mcp/sonde/ui/pane/tasks"
 	"github.com/sonde-mcp/sonde/ui/pane/timeline"
@@ -123,7 +124,7 @@ type Model struct {
 	authH   mcp.OAuthHandler // the session's sign-in, if any (signin.go)
 	queue   requestQueue     // server requests waiting for the user (queue.go)
 	picker  *picker.Pane
-	recs    *recPicker // the recordings picker (sonde replay with no FILE)
+	recs    *recordings.Pane // the recordings picker (sonde replay with no FILE)
 	// replayFile is the recording the recordings picker opened (closed
 	// when the UI ends).
 	replayFile *openedReplay
@@ -248,7 +249,7 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, pump(m.events, m.feed))
 	}
 	if m.recs != nil {
-		cmds = append(cmds, listRecordings(m.recs.dir))
+		cmds = append(cmds, listRecordings(m.recs.Dir()))
 	}
 	if m.picker != nil {
 		return tea.Batch(cmds...)
@@ -402,7 +403,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case recListMsg:
 		if m.recs != nil {
-			m.recs.setList(msg.list, msg.err)
+			m.recs.SetList(msg.list, msg.err)
 		}
 		return nil
 	case replayOpenedMsg:
@@ -452,9 +453,7 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 		cmds = append(cmds, m.updatePicker(msg))
 	}
 	if m.recs != nil {
-		var c tea.Cmd
-		m.recs.input, c = m.recs.input.Update(msg)
-		cmds = append(cmds, c)
+		cmds = append(cmds, m.updateRecs(msg))
 	}
 	return tea.Batch(cmds...)
 }
@@ -540,7 +539,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	// 2. the recordings picker, the server picker
 	if m.recs != nil {
-		return m.recKey(msg)
+		return m.updateRecs(msg)
 	}
 	if m.picker != nil {
 		return m.updatePicker(msg)
@@ -659,10 +658,7 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	}
 	switch {
 	case m.recs != nil:
-		var c tea.Cmd
-		m.recs.input, c = m.recs.input.Update(msg)
-		m.recs.refilter()
-		return c
+		return m.updateRecs(msg)
 	case m.picker != nil:
 		return m.updatePicker(msg)
 	case m.focus == paneLog && m.log.filtering:

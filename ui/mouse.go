@@ -33,7 +33,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		return
 	}
 	if m.recs != nil {
-		m.recs.move(d / 3)
+		m.updateRecs(msg)
 		return
 	}
 	if m.picker != nil {

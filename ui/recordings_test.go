@@ -12,6 +12,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/ui/pane/recordings"
 )
 
 // summaries are three recordings, newest first (as store.List gives them).
@@ -27,7 +28,7 @@ func summaries() []store.Summary {
 func newRecTestModel(t testing.TB, w, h int) *Model {
 	t.Helper()
 	m := New(context.Background(), Options{ReplayDir: "/data/sessions"}, nil)
-	m.recs = newRecPicker("/data/sessions")
+	m.recs = recordings.New(m.com, "/data/sessions")
 	m.ticking = true
 	m.update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
@@ -51,27 +52,27 @@ func TestRecordingsPickerKeys(t *testing.T) {
 	if strings.Index(s, "weather") > strings.Index(s, "files 0.3.0") {
 		t.Fatal("newest first")
 	}
-	if sel := m.recs.selected(); sel == nil || sel.Server != "weather 2.1.0" {
+	if sel := m.recs.Selected(); sel == nil || sel.Server != "weather 2.1.0" {
 		t.Fatalf("selected %+v", sel)
 	}
 	press(m, "down", "down", "down")
-	if sel := m.recs.selected(); sel.Target != "http://127.0.0.1:8080/sse" {
+	if sel := m.recs.Selected(); sel.Target != "http://127.0.0.1:8080/sse" {
 		t.Fatalf("down ×3 selects the last: %+v", sel)
 	}
 	press(m, "up")
-	if m.recs.selected().Server != "files 0.3.0" {
+	if m.recs.Selected().Server != "files 0.3.0" {
 		t.Fatal("up")
 	}
 	typeText(m, "fls")
-	if len(m.recs.view) != 1 || m.recs.selected().Server != "files 0.3.0" {
-		t.Fatalf("fuzzy fls: %d match(es)", len(m.recs.view))
+	if len(m.recs.Shown()) != 1 || m.recs.Selected().Server != "files 0.3.0" {
+		t.Fatalf("fuzzy fls: %d match(es)", len(m.recs.Shown()))
 	}
 	typeText(m, "q") // a letter, not quit
-	if m.quitting || len(m.recs.view) != 0 || !strings.Contains(plain(m), "nothing matches") {
-		t.Fatalf("flsq: quitting %v, %d match(es)", m.quitting, len(m.recs.view))
+	if m.quitting || len(m.recs.Shown()) != 0 || !strings.Contains(plain(m), "nothing matches") {
+		t.Fatalf("flsq: quitting %v, %d match(es)", m.quitting, len(m.recs.Shown()))
 	}
 	press(m, "esc")
-	if m.recs.input.Value() != "" || len(m.recs.view) != 3 || m.quitting {
+	if m.recs.Filter() != "" || len(m.recs.Shown()) != 3 || m.quitting {
 		t.Fatal("esc clears the filter")
 	}
 	press(m, "esc")
@@ -88,7 +89,7 @@ func TestRecordingsPickerEmpty(t *testing.T) {
 		t.Fatalf("empty:\n%s", plain(m))
 	}
 	press(m, "enter")
-	if m.recs == nil || m.recs.opening != "" {
+	if m.recs == nil || m.recs.Opening() != "" {
 		t.Fatal("enter with nothing to open")
 	}
 	m = newRecTestModel(t, 100, 30)
@@ -115,15 +116,15 @@ func TestRecordingsPickerOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := New(context.Background(), Options{ReplayDir: dir, ReplaySpeed: store.Instant}, nil)
-	m.recs = newRecPicker(dir)
+	m.recs = recordings.New(m.com, dir)
 	m.ticking = true
 	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	run(m, listRecordings(dir))
-	if len(m.recs.list) != 1 {
-		t.Fatalf("%d recordings listed", len(m.recs.list))
+	if len(m.recs.Shown()) != 1 {
+		t.Fatalf("%d recordings listed", len(m.recs.Shown()))
 	}
 	cmd := press(m, "enter")
-	if m.recs.opening == "" || !strings.Contains(plain(m), "opening a.jsonl") {
+	if m.recs.Opening() == "" || !strings.Contains(plain(m), "opening a.jsonl") {
 		t.Fatal("enter should start opening")
 	}
 	msg := cmd()
@@ -168,7 +169,7 @@ func TestRecordingsPickerOpenFails(t *testing.T) {
 	m.update(recListMsg{list: summaries()})
 	cmd := press(m, "enter")
 	m.update(cmd())
-	if m.recs == nil || m.recs.opening != "" || !strings.Contains(m.flash, "cannot open") {
+	if m.recs == nil || m.recs.Opening() != "" || !strings.Contains(m.flash, "cannot open") {
 		t.Fatalf("flash %q", m.flash)
 	}
 }
@@ -195,7 +196,7 @@ func TestRecordingsPickerUnreadable(t *testing.T) {
 	if v := plain(m); !strings.Contains(v, "unreadable: empty.jsonl: not a sonde recording (empty or cut") {
 		t.Fatalf("the unreadable file is not listed with its reason:\n%s", v)
 	}
-	if cmd := press(m, "enter"); cmd != nil || m.recs.opening != "" || !strings.Contains(m.flash, "cannot open empty.jsonl: not a sonde recording") {
-		t.Fatalf("enter on an unreadable file: opening %q, flash %q", m.recs.opening, m.flash)
+	if cmd := press(m, "enter"); cmd != nil || m.recs.Opening() != "" || !strings.Contains(m.flash, "cannot open empty.jsonl: not a sonde recording") {
+		t.Fatalf("enter on an unreadable file: opening %q, flash %q", m.recs.Opening(), m.flash)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/oauth"
 	"github.com/sonde-mcp/sonde/themes"
+	"github.com/sonde-mcp/sonde/ui/pane/recordings"
 )
 
 // Options configure the terminal UI.
@@ -83,7 +84,7 @@ func Run(ctx context.Context, opts Options) error {
 		m = New(ctx, opts, opts.Events)
 	case opts.ReplayDir != "":
 		m = New(ctx, opts, nil)
-		m.recs = newRecPicker(opts.ReplayDir)
+		m.recs = recordings.New(m.com, opts.ReplayDir)
 	default:
 		if opts.ServerName != "" {
 			e, err := config.Lookup(opts.ConfigFile, opts.ServerName)

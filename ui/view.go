@@ -79,7 +79,7 @@ func (m *Model) paneRects() [numPanes]rect {
 		m.picker.SetSize(W, bodyH)
 	}
 	if m.recs != nil {
-		m.recs.width, m.recs.height = W, bodyH
+		m.recs.SetSize(W, bodyH)
 	}
 	return r
 }
@@ -109,7 +109,7 @@ func (m *Model) Render() string {
 	lines = append(lines, m.header(W))
 	switch {
 	case m.recs != nil:
-		lines = append(lines, m.recs.render(m.st)...)
+		lines = append(lines, strings.Split(m.recs.View(W, max(3, H-2)), "\n")...)
 	case m.picker != nil:
 		lines = append(lines, m.picker.Lines()...)
 	default:
@@ -390,7 +390,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return d.ShortHelp()
 	}
 	if m.recs != nil {
-		return m.recs.help()
+		return m.recs.ShortHelp()
 	}
 	if m.picker != nil {
 		return m.picker.ShortHelp()
@@ -524,7 +524,7 @@ func (m *Model) openHelp() { m.open(dialog.NewHelp(m.com, m.fullHelp())) }
 func (m *Model) fullHelp() []common.HelpGroup {
 	var out []common.HelpGroup
 	if m.recs != nil {
-		out = append(out, common.HelpGroup{Title: "Recordings", Keys: m.recs.help()})
+		out = append(out, common.HelpGroup{Title: "Recordings", Keys: m.recs.FullHelp()[0]})
 	}
 	for _, g := range m.helpGroups() {
 		if m.shown(g) {
