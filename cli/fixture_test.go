@@ -214,3 +214,31 @@ func TestDiffCommand(t *testing.T) {
 		}
 	}
 }
+
+// B may be a stdio server given after --: the recording of the demo over
+// HTTP against the same demo server over stdio is the same.
+func TestDiffAgainstStdioServer(t *testing.T) {
+	d := startDemo(t, demo.Options{})
+	path := filepath.Join(t.TempDir(), "demo.jsonl")
+	if r := run(t, "tools\nprompts\nresources\ntemplates\n", "shell", d.URL, "--record", path); r.code != 0 {
+		t.Fatalf("recording: exit %d: %s", r.code, r.stderr)
+	}
+	self, _ := os.Executable()
+	t.Setenv("SONDE_CLI_TEST_STDIO", "1")
+	r := run(t, "", "diff", path, "--json", "--", self, "-test.run=^$")
+	var rep struct {
+		B        string
+		Findings []json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 || len(rep.Findings) != 0 {
+		t.Fatalf("exit %d: %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if !strings.Contains(rep.B, self) {
+		t.Errorf("B is named %q, want the command", rep.B)
+	}
+	// a stdio server that offers something else differs (exit 6)
+	t.Setenv("SONDE_CLI_TEST_STDIO", "leak")
+	if r := run(t, "", "diff", path, "--", self, "-test.run=^$"); r.code != ExitDiffers {
+		t.Errorf("against another stdio server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
