@@ -196,10 +196,24 @@ func (l *live) clockTicks() func() int {
 	}
 }
 
-// settle pumps for a short while (events that are on their way).
-func (l *live) settle(d time.Duration) {
-	end := time.Now().Add(d)
-	l.pump("settling", func() bool { return time.Now().After(end) })
+// flush pings the server and pumps until the answer is in the log: what
+// the session sent before the ping has been taken in by then.
+func (l *live) flush() {
+	l.t.Helper()
+	answers := func() int {
+		n := 0
+		for _, en := range l.m.log.entries {
+			if en.ev.Dir == mcp.DirIn && en.ev.ReqMethod == "ping" {
+				n++
+			}
+		}
+		return n
+	}
+	before := l.read(answers)
+	if _, err := l.m.sess.Call(context.Background(), "ping", nil); err != nil {
+		l.t.Fatal(err)
+	}
+	l.pump("the ping's answer", func() bool { return answers() > before })
 }
 
 // open selects an item of a list and opens it (a form, or a read).
@@ -648,7 +662,7 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 		}
 		return n
 	}
-	l.settle(100 * time.Millisecond)
+	l.flush()
 	if l.m.srvLog.Asked() != "" || setLevels() != 0 {
 		t.Fatalf("a legacy session was asked for a level unasked: %q", l.m.srvLog.Asked())
 	}
