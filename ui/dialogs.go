@@ -211,7 +211,7 @@ func newCopyDialog(c *common.Common, en *entry) *dialog.Choice {
 // ---- event detail ----
 
 // newDetail is the detail of a log entry; related says where a request
-// stands among the others (see [Model.relatedLines]).
+// stands among the others (see [timeline.Pane.Related]).
 func newDetail(c *common.Common, en *entry, related func(*mcp.Event) []string) *detail.Dialog {
 	return detail.New(c, detailEntry(en), related)
 }

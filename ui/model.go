@@ -826,7 +826,7 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.toggleKeepalive()
 	case key.Matches(msg, k.Detail):
 		if en := m.log.selected(); en != nil {
-			m.open(newDetail(m.com, en, m.relatedLines))
+			m.open(newDetail(m.com, en, m.timeline.Related))
 		}
 	case key.Matches(msg, k.Resend):
 		return m.resendFromLog()

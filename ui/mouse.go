@@ -120,7 +120,7 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		before := m.log.selected()
 		m.log.clickRow(y)
 		if en := m.log.selected(); en != nil && en == before && p == prev {
-			m.open(newDetail(m.com, en, m.relatedLines))
+			m.open(newDetail(m.com, en, m.timeline.Related))
 		}
 	}
 	return cmd

@@ -26,7 +26,7 @@ func (m *Model) timelineAction(a component.Action) (tea.Cmd, bool) {
 		}
 		cmd := m.setLogView(viewWire)
 		if m.selectInLog(en) {
-			m.open(newDetail(m.com, en, m.relatedLines))
+			m.open(newDetail(m.com, en, m.timeline.Related))
 		}
 		return cmd, true
 	case timeline.ShowResult:
