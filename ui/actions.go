@@ -17,9 +17,6 @@ import (
 // The actions of the root's own (what components ask of it beyond the
 // common [component] actions).
 type (
-	// submitForm sends the work pane's form although it needed a
-	// confirmation (the user said yes).
-	submitForm struct{ asTask bool }
 	// readLink reads a resource link of the result shown.
 	readLink struct{ l link }
 	// copyEntry copies a log entry in a format.
@@ -40,12 +37,13 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	if cmd, ok := m.composerAction(a); ok {
 		return cmd
 	}
+	if cmd, ok := m.workAction(a); ok {
+		return cmd
+	}
 	if cmd, ok := m.timelineAction(a); ok {
 		return cmd
 	}
 	switch a := a.(type) {
-	case submitForm:
-		return m.submitFormAs(true, a.asTask)
 	case readLink:
 		return m.readLink(a.l)
 	case copyEntry:

@@ -77,7 +77,7 @@ func (m *Model) openComposer(text string) tea.Cmd {
 	}
 	m.compose.SetRequestMeta(meta)
 	m.composing = true
-	m.compose.SetSize(m.work.width, m.work.height)
+	m.compose.SetSize(m.work.Size())
 	m.compose.Open(text)
 	if m.focus != paneWork {
 		return m.setFocus(paneWork) // which gives the composer the keys

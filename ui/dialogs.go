@@ -169,7 +169,7 @@ func kb(k, desc string) key.Binding {
 func newLinkDialog(c *common.Common, links []link) *dialog.Choice {
 	var opts []string
 	for _, l := range links {
-		opts = append(opts, l.label)
+		opts = append(opts, l.Label)
 	}
 	return dialog.NewChoice(c, "Open resource link", opts, func(i int) component.Action { return readLink{links[i]} })
 }
@@ -177,25 +177,25 @@ func newLinkDialog(c *common.Common, links []link) *dialog.Choice {
 // saveResult is what saving a result does: ask where to save its one
 // saveable thing, or first which one.
 func saveResult(c *common.Common, r *result) component.Action {
-	if len(r.saves) == 1 {
-		return askSave(r.saves[0], r.subject)
+	if len(r.Saves) == 1 {
+		return askSave(r.Saves[0], r.Subject)
 	}
 	return component.Open{Dialog: newSaveDialog(c, r)}
 }
 
 func newSaveDialog(c *common.Common, r *result) *dialog.Choice {
 	var opts []string
-	for _, s := range r.saves {
-		opts = append(opts, fmt.Sprintf("%s · %d bytes · .%s", s.label, len(s.data), s.ext))
+	for _, s := range r.Saves {
+		opts = append(opts, fmt.Sprintf("%s · %d bytes · .%s", s.Label, len(s.Data), s.Ext))
 	}
 	return dialog.NewChoice(c, "Save to a file: what?", opts, func(i int) component.Action {
-		return askSave(r.saves[i], r.subject)
+		return askSave(r.Saves[i], r.Subject)
 	})
 }
 
 // askSave asks where to save s; subject names the default file.
 func askSave(s saveable, subject string) saveas.Ask {
-	return saveas.Ask{Item: saveas.Item{Label: s.label, Ext: s.ext, Data: s.data}, Subject: subject}
+	return saveas.Ask{Item: saveas.Item{Label: s.Label, Ext: s.Ext, Data: s.Data}, Subject: subject}
 }
 
 // ---- copy ----

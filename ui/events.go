@@ -13,6 +13,7 @@ import (
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // applyEvents folds events no feed applied (tests; a model without a
@@ -94,8 +95,8 @@ func (m *Model) rewind() {
 	m.log.q, m.log.hideKeepalive, m.log.follow = old.q, old.hideKeepalive, true
 	m.log.filtering, m.log.input = old.filtering, old.input
 	m.br.Reset()
-	if m.work.mode != workForm {
-		m.work = newWorkPane()
+	if m.work.Mode() != work.ModeForm {
+		m.work.Reset()
 	}
 	m.srvLog.Reset()
 	m.timeline.Reset()
@@ -116,11 +117,9 @@ func (m *Model) applyListing(k listKind) {
 		return
 	}
 	// keep an open form/info pointing at the fresh item
-	if m.work.target != nil && m.work.target.Kind == k {
+	if t := m.work.Target(); t != nil && t.Kind == k {
 		for _, it := range items {
-			if it.Name == m.work.target.Name && it.URI == m.work.target.URI {
-				m.work.target = it
-			}
+			m.work.Refresh(it)
 		}
 	}
 	m.showSelected()
@@ -328,7 +327,7 @@ func (m *Model) startCallAs(method, subject string, it *item, params any, asTask
 	m.callSeq++
 	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask, h: new(mcp.Handle)}
 	m.calls = append(m.calls, c)
-	m.work.waitFor(c)
+	m.work.WaitFor(c)
 	sess := m.sess
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
@@ -363,17 +362,17 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	if err == context.Canceled {
 		err = cancelledError{byClosing: m.cancelsByClosing()}
 	}
-	r := newResult(c.method, c.subject, msg.result, err, msg.took, out)
-	r.call = c
+	r := work.NewResult(c.method, c.subject, msg.result, err, msg.took, out)
+	r.Call = c
 	if c.method == "resources/read" {
 		var p struct {
 			URI string `json:"uri"`
 		}
 		json.Unmarshal(c.params, &p)
-		r.uri = p.URI
+		r.URI = p.URI
 	}
-	if m.work.active == c {
-		m.work.showResult(r)
+	if m.work.Active() == work.Call(c) {
+		m.work.ShowResult(r)
 	}
 	if m.offerURLElicitations(c, err) {
 		m.setFlash(c.subject+": the server needs you to open a URL first (-32042)", true)
@@ -382,7 +381,7 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	switch {
 	case err != nil:
 		m.setFlash(c.method+" "+c.subject+": "+describeErr(err), true)
-	case r.isError:
+	case r.IsError:
 		m.setFlash(c.subject+" returned isError", true)
 	default:
 		m.setFlash(c.method+" "+c.subject+" ✓ "+msg.took.Round(time.Millisecond).String(), false)

@@ -15,6 +15,7 @@ import (
 	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/themes"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 var sizes = [][2]int{{80, 24}, {120, 40}}
@@ -71,7 +72,7 @@ func TestGoldenScreens(t *testing.T) {
 			typeText(m, "Ada")
 		},
 		"result": func(m *Model) {
-			m.work.showResult(newResult("tools/call", "get_weather",
+			m.work.ShowResult(work.NewResult("tools/call", "get_weather",
 				json.RawMessage(`{"content":[{"type":"text","text":"Sunny, 21 °C in Paris."},{"type":"resource_link","uri":"demo://weather/Paris","name":"paris"}],"structuredContent":{"city":"Paris","temperature":21}}`),
 				nil, 3200000, m.br.Find(listTools, "get_weather").OutputSchema))
 			m.focus = paneWork

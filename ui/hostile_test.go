@@ -12,6 +12,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/demo"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 var sgrSeq = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
@@ -112,8 +113,8 @@ func TestHostileServer(t *testing.T) {
 		}
 		run(m, cmd)
 		drain(m)
-		if m.work.mode != workResult {
-			t.Fatalf("%s: no result shown (mode %d)", name, m.work.mode)
+		if m.work.Mode() != work.ModeResult {
+			t.Fatalf("%s: no result shown (mode %d)", name, m.work.Mode())
 		}
 		check("result of " + name)
 		press(m, "s")
@@ -170,7 +171,7 @@ func TestHostileServer(t *testing.T) {
 			m.br.Select(i)
 			m.focus = paneBrowser
 			cmd := press(m, "enter")
-			if m.work.mode == workForm {
+			if m.work.Mode() == work.ModeForm {
 				cmd = press(m, "ctrl+r")
 				if m.topDialog() != nil {
 					cmd = press(m, "y")

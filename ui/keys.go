@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/sonde-mcp/sonde/ui/pane/work"
+)
 
 // KeyMap is every key the UI reacts to, grouped by where it applies. The
 // help line and the full help (?) are generated from it and nothing else.
@@ -10,7 +14,7 @@ type KeyMap struct {
 	Global GlobalKeys
 	Nav    NavKeys
 	Log    LogKeys
-	Work   WorkKeys
+	Work   work.KeyMap
 	Replay ReplayKeys
 	Queue  QueueKeys
 	Filter FilterKeys
@@ -72,23 +76,6 @@ type LogKeys struct {
 	Resend     key.Binding
 }
 
-// WorkKeys drive the work pane: forms, results, in-flight calls.
-type WorkKeys struct {
-	Submit   key.Binding
-	Back     key.Binding
-	Cancel   key.Binding
-	Save     key.Binding
-	Copy     key.Binding
-	OpenLink key.Binding
-	PrevPage key.Binding
-	NextPage key.Binding
-	Raw      key.Binding
-	Edit     key.Binding
-	AsTask   key.Binding
-	Watch    key.Binding
-	Complete key.Binding
-}
-
 // DefaultKeyMap returns the default key bindings.
 func DefaultKeyMap() KeyMap {
 	b := func(keys []string, k, desc string) key.Binding {
@@ -140,21 +127,7 @@ func DefaultKeyMap() KeyMap {
 			Views:      b([]string{"1", "2", "3", "4", "5"}, "1-5", "wire / server log / tasks / timeline / auth"),
 			Resend:     b([]string{"e"}, "e", "edit and send again (composer)"),
 		},
-		Work: WorkKeys{
-			Submit:   b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "call / send"),
-			Back:     b([]string{"esc"}, "esc", "back"),
-			Cancel:   b([]string{"x", "ctrl+q"}, "x", "cancel call"),
-			Save:     b([]string{"s"}, "s", "save to file"),
-			Copy:     b([]string{"c"}, "c", "copy result JSON"),
-			OpenLink: b([]string{"o"}, "o", "open resource link"),
-			PrevPage: b([]string{"["}, "[", "previous page"),
-			NextPage: b([]string{"]"}, "]", "next page"),
-			Raw:      b([]string{"ctrl+o"}, "ctrl+o", "raw JSON"),
-			Edit:     b([]string{"e", "enter"}, "e", "edit arguments"),
-			AsTask:   b([]string{"alt+r", "alt+enter"}, "alt+r", "call as a task"),
-			Watch:    b([]string{"w"}, "w", "watch: subscribe to the resource"),
-			Complete: b([]string{"ctrl+space", "ctrl+@"}, "ctrl+space", "ask for completions"),
-		},
+		Work:   work.DefaultKeyMap(),
 		Replay: defaultReplayKeys(),
 		Queue:  defaultQueueKeys(),
 		Filter: FilterKeys{
@@ -171,9 +144,9 @@ func DefaultKeyMap() KeyMap {
 func (k *KeyMap) disableLive() {
 	for _, b := range []*key.Binding{
 		&k.Global.Reconnect, &k.Global.Servers, &k.Global.Roots, &k.Global.Compose, &k.Log.Resend,
-		&k.Work.Submit, &k.Work.AsTask, &k.Work.Complete, &k.Work.Cancel, &k.Work.Watch, &k.Work.OpenLink,
 		&k.Log.Cancel,
 	} {
 		b.SetEnabled(false)
 	}
+	k.Work.DisableLive()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/sonde-mcp/sonde/internal/testenv"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // live drives the real model attached to the embedded demo server through
@@ -236,8 +237,10 @@ func (l *live) open(k listKind, name string) {
 // result waits for the work pane's result and returns it as plain text.
 func (l *live) result(what string) string {
 	l.t.Helper()
-	l.pump(what, func() bool { return l.m.work.mode == workResult && l.m.work.res != nil && l.m.work.active == nil })
-	return strings.Join(l.m.work.res.render(200, l.m.st, l.m.hl), "\n")
+	l.pump(what, func() bool {
+		return l.m.work.Mode() == work.ModeResult && l.m.work.Result() != nil && l.m.work.Active() == nil
+	})
+	return strings.Join(l.m.work.Result().Render(200, l.m.st, l.m.hl), "\n")
 }
 
 var eras = []struct {
@@ -390,8 +393,8 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 	l.press("right") // style: request → error
 	l.press("ctrl+r")
 	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.topDialog().(*urlDialog); return ok && d.call != nil })
-	if l.m.work.res == nil || !strings.Contains(describeErr(l.m.work.res.err), "32042") {
-		t.Fatalf("the error is not in the result view: %+v", l.m.work.res)
+	if l.m.work.Result() == nil || !strings.Contains(describeErr(l.m.work.Result().Err), "32042") {
+		t.Fatalf("the error is not in the result view: %+v", l.m.work.Result())
 	}
 	l.press("o")
 	l.pump("the completion", func() bool { w, ok := l.m.topDialog().(*elicitWaitDialog); return ok && w.done })
@@ -449,7 +452,7 @@ func TestLiveRoots(t *testing.T) {
 			l.open(listTools, demo.ToolListRoots)
 			l.press("ctrl+r")
 			l.pump("the second result", func() bool {
-				return l.m.work.mode == workResult && strings.Contains(strings.Join(l.m.work.res.render(200, l.m.st, l.m.hl), "\n"), "2 root(s)")
+				return l.m.work.Mode() == work.ModeResult && strings.Contains(strings.Join(l.m.work.Result().Render(200, l.m.st, l.m.hl), "\n"), "2 root(s)")
 			})
 		})
 	}
@@ -518,7 +521,7 @@ func TestLiveListChanged(t *testing.T) {
 				t.Fatal("the surprise tool is there from the start")
 			}
 			l.open(listTools, demo.ToolManageExtras)
-			if err := l.m.work.form.SetValue([]byte(`{"action":"add","kinds":["tool","prompt","resource"]}`)); err != nil {
+			if err := l.m.work.Form().SetValue([]byte(`{"action":"add","kinds":["tool","prompt","resource"]}`)); err != nil {
 				t.Fatal(err)
 			}
 			l.press("ctrl+r")
@@ -548,7 +551,7 @@ func TestLiveResourceSubscription(t *testing.T) {
 			l.pump("subscribed", func() bool { return l.m.s.Subscribed[demo.ClockURI] })
 			l.pump("two updates re-read", func() bool {
 				return updates(l.m, demo.ClockURI) >= 2 && len(l.m.rereading) == 0 &&
-					strings.Join(l.m.work.res.render(200, l.m.st, l.m.hl), "\n") != first
+					strings.Join(l.m.work.Result().Render(200, l.m.st, l.m.hl), "\n") != first
 			})
 			if !strings.Contains(plain(l.m), "● watching") {
 				t.Fatalf("no watching line:\n%s", plain(l.m))
@@ -589,7 +592,7 @@ func TestLiveCompletions(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listPrompts, demo.PromptPlanTrip)
-			f := l.m.work.form
+			f := l.m.work.Form()
 			for path, _, _ := f.FocusedText(); path != "/country"; path, _, _ = f.FocusedText() {
 				l.press("tab")
 			}
@@ -622,7 +625,7 @@ func TestLiveCompletions(t *testing.T) {
 			l.m.setFocus(paneWork)
 			l.press("esc")
 			l.open(listTemplates, demo.WeatherTemplate)
-			f = l.m.work.form
+			f = l.m.work.Form()
 			l.typeText("par")
 			l.pump("template completions", func() bool { return contains(f.Suggestions(), "Paris") })
 		})

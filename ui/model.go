@@ -30,6 +30,7 @@ import (
 	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
 	"github.com/sonde-mcp/sonde/ui/pane/tasks"
 	"github.com/sonde-mcp/sonde/ui/pane/timeline"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // pane is a focusable area; focus determines where keys go.
@@ -94,14 +95,12 @@ type Model struct {
 	srvLog   *srvlog.Pane
 	timeline *timeline.Pane
 	br       *browser.Pane
-	work     *workPane
+	work     *work.Pane
 
 	tasks   *tasks.Pane
 	faults  *faults.Pane // with --fault: the faults pane (nil without)
 	auth    *authpane.Pane
 	follows map[string]*taskFollow // tasks the UI follows (live), by id
-
-	comp completer // completions for the work pane's form
 
 	calls    []*call // calls the user made that have not returned
 	callSeq  int
@@ -203,7 +202,6 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		events:      events,
 		s:           st,
 		log:         newEventLog(opts.LogWindow),
-		work:        newWorkPane(),
 		follows:     map[string]*taskFollow{},
 		lastArgs:    map[string]json.RawMessage{},
 		focus:       paneBrowser,
@@ -211,6 +209,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	m.st = NewStyles(m.theme, m.isDark)
 	m.com = &common.Common{Styles: m.st, HL: m.hl, Now: time.Now()}
 	m.srvLog = srvlog.New(m.com)
+	m.work = work.New(m.com, m.s, &m.keys.Work)
 	m.timeline = timeline.New(m.com, m.s)
 	m.br = browser.New(m.com, m.s)
 	m.tasks = tasks.New(m.com, m.s)
@@ -313,6 +312,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) route(msg tea.Msg) tea.Cmd {
+	m.syncWork()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -357,11 +357,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case rereadMsg:
 		return m.rereadDone(msg)
-	case completeDueMsg:
-		return m.complete(msg.seq)
-	case completeMsg:
-		m.completed(msg)
-		return nil
+	case work.CompleteDue, work.Completed:
+		return m.updatePane(m.work, msg)
 	case taskDoneMsg:
 		return m.taskDone(msg)
 	case taskCancelMsg:
@@ -443,8 +440,8 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 	if m.br.Typing() {
 		cmds = append(cmds, m.updateBrowser(msg))
 	}
-	if m.work.mode == workForm && m.work.form != nil {
-		cmds = append(cmds, m.work.form.Update(msg))
+	if m.work.Typing() {
+		cmds = append(cmds, m.updatePane(m.work, msg))
 	}
 	if m.composing && m.compose.Focused() {
 		cmds = append(cmds, m.composerKey(msg)) // its cursor blinks
@@ -461,9 +458,7 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 func (m *Model) restyle() {
 	m.st = NewStyles(m.theme, m.isDark)
 	m.com.Styles = m.st
-	if m.work.form != nil {
-		m.work.form.SetStyles(m.st.Form)
-	}
+	m.work.Restyle()
 	var ds []any
 	for _, d := range m.dialogs {
 		ds = append(ds, unwrap(d))
@@ -514,7 +509,7 @@ func (m *Model) textFocused() bool {
 		return true
 	case m.focus == paneWork && m.composing:
 		return true // the composer's editor
-	case m.focus == paneWork && m.work.mode == workForm && m.work.form != nil:
+	case m.focus == paneWork && m.work.Typing():
 		return true // the form owns all keys but esc and ctrl-bindings it does not use
 	}
 	return false
@@ -609,7 +604,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case paneBrowser:
 		return m.updateBrowser(msg)
 	case paneWork:
-		return m.workKey(msg)
+		return m.updatePane(m.work, msg)
 	case paneLog:
 		return m.logKey(msg)
 	}
@@ -646,8 +641,8 @@ func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 		return c
 	case m.focus == paneBrowser && m.br.Typing():
 		return m.updateBrowser(msg)
-	case m.focus == paneWork && m.work.mode == workForm:
-		return m.formKey(msg)
+	case m.focus == paneWork && m.work.Typing():
+		return m.updatePane(m.work, msg)
 	}
 	return nil
 }
@@ -670,8 +665,8 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return m.updateBrowser(msg)
 	case m.focus == paneWork && m.composing:
 		return m.composerKey(msg)
-	case m.focus == paneWork && m.work.mode == workForm && m.work.form != nil:
-		return tea.Batch(m.work.form.Update(msg), m.afterFormInput(false))
+	case m.focus == paneWork && m.work.Typing():
+		return m.updatePane(m.work, msg)
 	}
 	return nil
 }
@@ -680,8 +675,8 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 	if m.focus == p || p < 0 || p >= numPanes {
 		return nil
 	}
-	if m.focus == paneWork && m.work.form != nil {
-		m.work.form.Blur()
+	if m.focus == paneWork {
+		m.work.Blur()
 	}
 	// a filter being typed is kept as it is when its pane loses focus
 	// (coming back does not land keys in it)
@@ -698,8 +693,8 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 	if m.compose != nil && m.composing {
 		m.compose.SetFocused(p == paneWork) // the keys go back to the draft
 	}
-	if p == paneWork && m.work.mode == workForm && m.work.form != nil {
-		return m.work.form.Focus()
+	if p == paneWork {
+		return m.work.Focus()
 	}
 	return nil
 }
@@ -749,18 +744,7 @@ func (m *Model) cycleTheme() {
 // the pane while it has focus; otherwise a form gives way to the preview
 // (enter on its item brings it back as it was).
 func (m *Model) showSelected() {
-	w := m.work
-	switch {
-	case w.mode == workResult || w.mode == workWait:
-		return
-	case w.mode == workForm && m.focus == paneWork:
-		return
-	}
-	it := m.br.Selected()
-	if it == nil || w.mode == workForm && sameItem(w.target, it) {
-		return
-	}
-	w.showItem(it)
+	m.work.Preview(m.br.Selected(), m.focus == paneWork)
 }
 
 // toggleKeepalive hides or shows keepalive traffic in the log and the
@@ -940,7 +924,7 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 			}
 		}
 	}
-	m.work.showResult(newResult(e.ReqMethod, termsafe.Line(subject), msg.Result, err, e.Latency, out))
+	m.work.ShowResult(work.NewResult(e.ReqMethod, termsafe.Line(subject), msg.Result, err, e.Latency, out))
 	return m.setFocus(paneWork)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/store"
 	"github.com/sonde-mcp/sonde/ui/dialog"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 func TestEventsBuildBrowsersAndHeader(t *testing.T) {
@@ -106,8 +107,8 @@ func TestFuzzyFilterAndTabs(t *testing.T) {
 	if m.br.Typing() {
 		t.Fatal("down should leave the filter field")
 	}
-	if m.work.mode != workItem || m.work.target.Name != "get_weather" {
-		t.Fatalf("work pane shows %v", m.work.mode)
+	if m.work.Mode() != work.ModeItem || m.work.Target().Name != "get_weather" {
+		t.Fatalf("work pane shows %v", m.work.Mode())
 	}
 	press(m, "esc", "2")
 	if m.br.Tab() != listResources || m.br.Selected().URI != "demo://readme.md" {
@@ -126,16 +127,16 @@ func TestFormIntegrationCallsTool(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
-	if m.work.mode != workForm || m.focus != paneWork {
-		t.Fatalf("enter should open the form (mode %d focus %d)", m.work.mode, m.focus)
+	if m.work.Mode() != work.ModeForm || m.focus != paneWork {
+		t.Fatalf("enter should open the form (mode %d focus %d)", m.work.Mode(), m.focus)
 	}
 	typeText(m, "hello q") // q is text here
 	if m.quitting {
 		t.Fatal("q quit from inside a form")
 	}
 	cmd := press(m, "ctrl+r")
-	if m.work.mode != workWait {
-		t.Fatalf("ctrl+r should send (mode %d, flash %q)", m.work.mode, m.flash)
+	if m.work.Mode() != work.ModeWait {
+		t.Fatalf("ctrl+r should send (mode %d, flash %q)", m.work.Mode(), m.flash)
 	}
 	run(m, cmd)
 	if len(be.calls) != 1 || be.calls[0] != "tools/call" {
@@ -149,15 +150,15 @@ func TestFormIntegrationCallsTool(t *testing.T) {
 	if p.Name != "echo" || string(p.Arguments) != `{"text":"hello q"}` {
 		t.Fatalf("params %s", be.params[0])
 	}
-	if m.work.mode != workResult || !strings.Contains(plain(m), "HELLO") {
+	if m.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "HELLO") {
 		t.Fatalf("result not shown:\n%s", plain(m))
 	}
 	// the arguments are remembered for the next form
 	press(m, "esc")
-	if m.work.mode != workForm {
+	if m.work.Mode() != work.ModeForm {
 		t.Fatal("esc from a result goes back to the form")
 	}
-	v, _ := m.work.form.Value()
+	v, _ := m.work.Form().Value()
 	if string(v) != `{"text":"hello q"}` {
 		t.Fatalf("form value after going back: %s", v)
 	}
@@ -218,7 +219,7 @@ func TestCancelInFlightCall(t *testing.T) {
 			press(m, "enter")
 			typeText(m, "x")
 			cmd := press(m, "ctrl+r")
-			c := m.work.active
+			c := m.work.Active().(*call)
 			if c == nil {
 				t.Fatal("no active call")
 			}
@@ -251,7 +252,7 @@ func TestReplayModeDisablesActions(t *testing.T) {
 	if m.topDialog() != nil {
 		press(m, "y")
 	}
-	if m.work.mode == workWait || !strings.Contains(m.flash, "replay") {
+	if m.work.Mode() == work.ModeWait || !strings.Contains(m.flash, "replay") {
 		t.Fatalf("replay should refuse to call (flash %q)", m.flash)
 	}
 }
@@ -419,7 +420,7 @@ func TestResultRendering(t *testing.T) {
 		{"type":"hologram","data":"?"}],
 		"structuredContent":{"city":"Paris","temperature":"warm"}}`)
 	it := m.br.Find(listTools, "get_weather")
-	m.work.showResult(newResult("tools/call", "get_weather", raw, nil, 0, it.OutputSchema))
+	m.work.ShowResult(work.NewResult("tools/call", "get_weather", raw, nil, 0, it.OutputSchema))
 	m.focus = paneWork
 	m.zoom = true
 	m.layout()
@@ -445,21 +446,21 @@ func TestLargeResultPages(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	big := strings.Repeat("0123456789abcdef\n", 200_000) // 3.4 MB
 	raw, _ := json.Marshal(map[string]any{"content": []any{map[string]any{"type": "text", "text": big}}})
-	r := newResult("tools/call", "large_text", raw, nil, 0, nil)
-	if r.pages < 100 {
-		t.Fatalf("pages = %d", r.pages)
+	r := work.NewResult("tools/call", "large_text", raw, nil, 0, nil)
+	if r.Pages < 100 {
+		t.Fatalf("pages = %d", r.Pages)
 	}
-	m.work.showResult(r)
+	m.work.ShowResult(r)
 	m.focus = paneWork
-	lines := r.render(80, m.st, m.hl)
-	if len(lines) > pageBytes/10 {
+	lines := r.Render(80, m.st, m.hl)
+	if len(lines) > work.PageBytes/10 {
 		t.Fatalf("rendered %d lines for one page", len(lines))
 	}
 	press(m, "]")
-	if r.page != 1 {
+	if r.Page != 1 {
 		t.Fatal("] should go to the next page")
 	}
-	if len(r.saves) < 2 {
+	if len(r.Saves) < 2 {
 		t.Fatal("the text block should be saveable")
 	}
 }
@@ -586,7 +587,7 @@ func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
-	v, _ := m.work.form.Value()
+	v, _ := m.work.Form().Value()
 	if string(v) != `{"text":"again"}` {
 		t.Fatalf("form starts with %s", v)
 	}

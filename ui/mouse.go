@@ -63,17 +63,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 			m.log.move(d)
 		}
 	case paneWork:
-		if m.work.mode == workForm && m.work.form != nil {
-			k := tea.KeyPressMsg{Code: tea.KeyDown}
-			if d < 0 {
-				k = tea.KeyPressMsg{Code: tea.KeyUp}
-			}
-			for i := 0; i < 3; i++ {
-				m.work.form.Update(k)
-			}
-			return
-		}
-		m.work.offset += d
+		m.work.Update(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 	}
 }
 

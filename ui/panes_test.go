@@ -13,6 +13,7 @@ import (
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // ---- the server log ----
@@ -165,7 +166,7 @@ func TestTasksFromEvents(t *testing.T) {
 		t.Fatalf("after tasks/result: %+v\n%s", tk, plain(m))
 	}
 	press(m, "enter")
-	if m.work.mode != workResult || m.focus != paneWork || !strings.Contains(plain(m), "report: 42 rows") || !strings.Contains(plain(m), "task t-report-1") {
+	if m.work.Mode() != work.ModeResult || m.focus != paneWork || !strings.Contains(plain(m), "report: 42 rows") || !strings.Contains(plain(m), "task t-report-1") {
 		t.Fatalf("enter on a finished task:\n%s", plain(m))
 	}
 }
@@ -250,7 +251,7 @@ func TestTaskAugmentedCalls(t *testing.T) {
 		t.Errorf("the help line does not offer alt+r:\n%s", plain(m))
 	}
 	cmd := press(m, "ctrl+r")
-	c := m.work.active
+	c := m.work.Active().(*call)
 	if c == nil || !c.asTask {
 		t.Fatalf("a required-task tool was not called as a task: %+v", c)
 	}
@@ -262,19 +263,19 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	if tk == nil || m.followOf(tk).call != c || !tk.Done || tk.Status != "completed" {
 		t.Fatalf("task %+v", tk)
 	}
-	if m.work.mode != workResult || !strings.Contains(plain(m), "all done") || !strings.Contains(plain(m), "slow_report · task t-77") {
+	if m.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "all done") || !strings.Contains(plain(m), "slow_report · task t-77") {
 		t.Fatalf("final result not shown:\n%s", plain(m))
 	}
 
 	// optional: ctrl+r calls normally, alt+r as a task
 	openTool(t, m, "maybe_slow")
 	press(m, "ctrl+r")
-	if m.work.active.asTask {
+	if m.work.Active().(*call).asTask {
 		t.Fatal("an optional-task tool became a task without asking")
 	}
 	openTool(t, m, "maybe_slow")
 	press(m, "alt+r")
-	if !m.work.active.asTask {
+	if !m.work.Active().(*call).asTask {
 		t.Fatal("alt+r did not ask for a task")
 	}
 	// forbidden: alt+r asks first
@@ -284,15 +285,15 @@ func TestTaskAugmentedCalls(t *testing.T) {
 		t.Fatalf("alt+r on a forbidden tool did not ask: %T", m.topDialog())
 	}
 	press(m, "y")
-	if !m.work.active.asTask {
+	if !m.work.Active().(*call).asTask {
 		t.Fatal("confirmed task call was not a task")
 	}
 	// 2026-07-28: the server decides
 	m.s.Conn.Info.Era = "modern"
 	openTool(t, m, "slow_report")
 	press(m, "alt+r")
-	if m.work.active.asTask || !strings.Contains(m.flash, "the server decides") {
-		t.Fatalf("modern era: asTask %v flash %q", m.work.active.asTask, m.flash)
+	if m.work.Active().(*call).asTask || !strings.Contains(m.flash, "the server decides") {
+		t.Fatalf("modern era: asTask %v flash %q", m.work.Active().(*call).asTask, m.flash)
 	}
 }
 
@@ -300,14 +301,14 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	m, b := taskModel(t)
 	openTool(t, m, "slow_report")
 	press(m, "ctrl+r")
-	c := m.work.active
+	c := m.work.Active().(*call)
 	// the call came back as a task; following it has not ended yet
 	h, _ := mcp.TaskOf(b.answers["tools/call"])
 	m.callDone(callDoneMsg{call: c, result: b.answers["tools/call"]})
 	m.followTask(c, h) // not run: the task stays in flight
 	tk := m.s.Task("t-77")
-	if m.work.mode != workWait || m.work.active != c {
-		t.Fatalf("the work pane left the call: mode %d", m.work.mode)
+	if m.work.Mode() != work.ModeWait || m.work.Active() != c {
+		t.Fatalf("the work pane left the call: mode %d", m.work.Mode())
 	}
 	tk.StatusMessage, tk.HasProgress, tk.Progress, tk.Total = "halfway", true, 1, 2
 	s := plain(m)

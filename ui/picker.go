@@ -104,6 +104,6 @@ func (m *Model) resetServer() {
 	m.s.ForgetServer()
 	m.resub = nil
 	m.br = browser.New(m.com, m.s)
-	m.work = newWorkPane()
+	m.work.Reset()
 	m.focus = paneBrowser
 }

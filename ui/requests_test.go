@@ -13,6 +13,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/ui/dialog"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // ask sends the model a server request as the feed would, and returns the
@@ -417,8 +418,8 @@ func TestURLElicitationRequiredError(t *testing.T) {
 	if n := len(b.calls); n != 2 || string(b.params[0]) != string(b.params[1]) {
 		t.Fatalf("retry: %d calls %s", n, b.params)
 	}
-	if m.work.mode != workResult || m.work.res.err != nil {
-		t.Fatalf("retry result not shown: mode %d", m.work.mode)
+	if m.work.Mode() != work.ModeResult || m.work.Result().Err != nil {
+		t.Fatalf("retry result not shown: mode %d", m.work.Mode())
 	}
 }
 
@@ -542,7 +543,7 @@ func TestHostileRequestsAndPanes(t *testing.T) {
 	press(m, "esc")
 	m.setFocus(paneBrowser)
 	press(m, "4", "enter")
-	m.work.form.SetSuggestions("/text", []string{"s\x1b[2J\x07uggestion"}, 0, false)
+	m.work.Form().SetSuggestions("/text", []string{"s\x1b[2J\x07uggestion"}, 0, false)
 	check("suggestions")
 }
 

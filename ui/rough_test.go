@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // header is the first line of the screen.
@@ -67,30 +68,16 @@ func TestReplayHelpHasNoLiveOnlyKeys(t *testing.T) {
 	}
 }
 
-// Large texts are paged at line starts: no page begins in the middle of
-// a line.
+// Large texts are paged at line starts (see the work package's test of
+// the pages); what the work pane shows on page 2 starts with a whole line.
 func TestLargeTextPagesAreWholeLines(t *testing.T) {
 	var b strings.Builder
-	for i := 0; b.Len() < 3*pageBytes; i++ {
+	for i := 0; b.Len() < 3*work.PageBytes; i++ {
 		fmt.Fprintf(&b, "line %06d %s\n", i, strings.Repeat("x", 50))
 	}
-	big := b.String()
-	raw, _ := json.Marshal(map[string]any{"content": []any{map[string]any{"type": "text", "text": big}}})
-	r := newResult("tools/call", "large_text", raw, nil, 0, nil)
-	var joined strings.Builder
-	for r.page = 0; r.page < r.pages; r.page++ {
-		p := r.pageOf(big)
-		if p == "" || !strings.HasPrefix(p, "line ") || !strings.HasSuffix(p, "\n") {
-			t.Fatalf("page %d is not whole lines: starts %q, ends %q", r.page, p[:min(12, len(p))], p[max(0, len(p)-12):])
-		}
-		joined.WriteString(p)
-	}
-	if joined.String() != big {
-		t.Fatal("the pages do not add up to the text")
-	}
-	// what the work pane shows on page 2 starts with a whole line
+	raw, _ := json.Marshal(map[string]any{"content": []any{map[string]any{"type": "text", "text": b.String()}}})
 	m := newTestModel(t, 120, 40, "")
-	m.work.showResult(newResult("tools/call", "large_text", raw, nil, 0, nil))
+	m.work.ShowResult(work.NewResult("tools/call", "large_text", raw, nil, 0, nil))
 	m.update(altKey('2'))
 	press(m, "]")
 	if !regexp.MustCompile(`│line \d{6} x+`).MatchString(plain(m)) || regexp.MustCompile(`│x+ *│`).MatchString(plain(m)) {
@@ -147,7 +134,7 @@ func TestResultShowsContentAnnotations(t *testing.T) {
 	  {"type":"text","text":"for your eyes","annotations":{"audience":["user"],"priority":0.9,"lastModified":"2026-11-20T10:00:00Z"}},
 	  {"type":"text","text":"plain"},
 	  {"type":"text","text":"odd","annotations":{"audience":"everyone"}}]}`)
-	m.work.showResult(newResult("tools/call", "x", raw, nil, 0, nil))
+	m.work.ShowResult(work.NewResult("tools/call", "x", raw, nil, 0, nil))
 	s := plain(m)
 	if !strings.Contains(s, "for user · priority 0.9 · modified 2026-11-20T10:00:00Z") {
 		t.Fatalf("annotations not shown:\n%s", s)

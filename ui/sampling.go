@@ -589,7 +589,7 @@ func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *h
 		}
 		return out
 	}
-	return r.blockLines(raw, w, st, hl, st.Text)
+	return r.BlockLines(raw, w, st, hl, st.Text)
 }
 
 func (d *samplingDialog) view(m *Model, W, H int) string {

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // Resource subscriptions: w on a resource shown in the work pane
@@ -39,25 +40,22 @@ type rereadMsg struct {
 	took time.Duration
 }
 
-// watchable reports whether the result is a resource that can be watched.
-func (r *result) watchable() bool { return r.uri != "" && r.err == nil }
-
 // toggleWatch subscribes to the shown resource, or unsubscribes.
 func (m *Model) toggleWatch(r *result) tea.Cmd {
-	if !r.watchable() {
+	if !r.Watchable() {
 		m.setFlash("only a resource that was read can be watched", true)
 		return nil
 	}
 	if !m.canAct() {
 		return m.needServer()
 	}
-	on := !m.s.Subscribed[r.uri]
+	on := !m.s.Subscribed[r.URI]
 	if on {
 		if c := m.serverCapability("resources"); c == nil || string(c["subscribe"]) != "true" {
 			m.setFlash("the server does not declare resources.subscribe; asking anyway", false)
 		}
 	}
-	return m.subscribeCmd(r.uri, on)
+	return m.subscribeCmd(r.URI, on)
 }
 
 // subscribeCmd subscribes to uri, or unsubscribes (in a command).
@@ -113,8 +111,8 @@ func (m *Model) subscribed(msg subscribedMsg) {
 // resourceUpdated handles notifications/resources/updated (counted in
 // the state): the resource is read again if it is on screen.
 func (m *Model) resourceUpdated(uri string) tea.Cmd {
-	r := m.work.res
-	if m.work.mode != workResult || r == nil || r.uri != uri || !m.canAct() {
+	r := m.work.Result()
+	if m.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !m.canAct() {
 		return nil
 	}
 	return m.reread(uri)
@@ -142,18 +140,18 @@ func (m *Model) reread(uri string) tea.Cmd {
 func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
 	again := m.rereading[msg.uri] > 1
 	delete(m.rereading, msg.uri)
-	r := m.work.res
-	if m.work.mode != workResult || r == nil || r.uri != msg.uri {
+	r := m.work.Result()
+	if m.work.Mode() != work.ModeResult || r == nil || r.URI != msg.uri {
 		return nil
 	}
 	if msg.err != nil {
 		m.setFlash("re-reading "+termsafe.Line(msg.uri)+": "+describeErr(msg.err), true)
 		return nil
 	}
-	nr := newResult(r.method, r.subject, msg.raw, nil, msg.took, r.output)
-	nr.call, nr.uri = r.call, r.uri
-	nr.page = min(r.page, nr.pages-1)
-	m.work.res = nr // in place: the offset stays
+	nr := work.NewResult(r.Method, r.Subject, msg.raw, nil, msg.took, r.Output)
+	nr.Call, nr.URI = r.Call, r.URI
+	nr.Page = min(r.Page, nr.Pages-1)
+	m.work.ReplaceResult(nr) // in place: the offset stays
 	if again {
 		return m.reread(msg.uri)
 	}
@@ -165,11 +163,11 @@ func (m *Model) watchLine(r *result) string {
 	st := m.st
 	var n int
 	var last time.Time
-	if u := m.s.Updates[r.uri]; u != nil {
+	if u := m.s.Updates[r.URI]; u != nil {
 		n, last = u.Count, u.Last
 	}
 	switch {
-	case m.s.Subscribed[r.uri]:
+	case m.s.Subscribed[r.URI]:
 		s := st.OK.Render("● watching") + st.Muted.Render(" (w stops)")
 		if n > 0 {
 			s += st.Muted.Render(fmt.Sprintf(" · updated %d× · last %s", n, last.Format("15:04:05")))

@@ -10,6 +10,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // Tasks (protocol.md §4.8): a tools/call may come back as a task handle
@@ -129,7 +130,7 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 		}
 		t.Ended = m.com.Now
 	}
-	if m.followOf(t).call != nil && m.work.active == m.followOf(t).call {
+	if c := m.followOf(t).call; c != nil && m.work.Active() == work.Call(c) {
 		m.showTaskResult(t)
 	}
 	switch {
@@ -153,9 +154,11 @@ func (m *Model) showTaskResult(t *session.Task) {
 	if t.Ended.IsZero() {
 		took = 0
 	}
-	r := newResult(t.Method, termsafe.Line(t.Subject)+" · task "+shortID(t.ID), t.Result, t.Err, took, out)
-	r.call = m.followOf(t).call
-	m.work.showResult(r)
+	r := work.NewResult(t.Method, termsafe.Line(t.Subject)+" · task "+shortID(t.ID), t.Result, t.Err, took, out)
+	if c := m.followOf(t).call; c != nil {
+		r.Call = c
+	}
+	m.work.ShowResult(r)
 }
 
 // cancelTask asks the server to cancel a task; asked twice, sonde stops
@@ -219,7 +222,7 @@ func (m *Model) openTask(id string) tea.Cmd {
 		m.showTaskResult(t)
 		return m.setFocus(paneWork)
 	case f.call != nil && !f.call.done || f.call != nil && f.stopFollow != nil:
-		m.work.waitFor(f.call)
+		m.work.WaitFor(f.call)
 		return m.setFocus(paneWork)
 	}
 	m.setFlash("task "+shortID(t.ID)+" has no result yet", true)

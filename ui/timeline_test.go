@@ -14,6 +14,7 @@ import (
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/store"
 	"github.com/sonde-mcp/sonde/ui/pane/timeline"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // spanFixture adds to the session: two overlapping calls (one that keeps
@@ -188,8 +189,8 @@ func TestTimelineKeys(t *testing.T) {
 		t.Fatalf("the log selects %+v", en)
 	}
 	press(m, "esc", "4", "v")
-	if m.work.mode != workResult || m.work.res == nil || m.work.res.subject != "echo" || m.focus != paneWork {
-		t.Fatalf("v: work mode %d", m.work.mode)
+	if m.work.Mode() != work.ModeResult || m.work.Result() == nil || m.work.Result().Subject != "echo" || m.focus != paneWork {
+		t.Fatalf("v: work mode %d", m.work.Mode())
 	}
 }
 

@@ -71,7 +71,7 @@ func (m *Model) paneRects() [numPanes]rect {
 	}
 	in := func(x rect) (int, int) { return max(1, x.w-2), max(1, x.h-2) }
 	m.br.SetSize(in(r[paneBrowser]))
-	m.work.width, m.work.height = in(r[paneWork])
+	m.work.SetSize(in(r[paneWork]))
 	m.log.width, m.log.height = in(r[paneLog])
 	m.timeline.SetSize(m.log.width, m.log.height)
 	m.log.clamp()
@@ -161,13 +161,17 @@ func (m *Model) paneBox(p pane, r rect) []string {
 		title = m.br.Title()
 		content = strings.Split(m.br.View(max(1, r.w-2), max(1, r.h-2)), "\n")
 	case paneWork:
-		title = m.work.title()
-		content = m.renderWork(m.work, focused)
+		w, h := m.work.Size()
 		if m.composing {
 			m.compose.SetFocused(focused)
 			title = m.compose.Title()
-			content = strings.Split(m.compose.View(m.work.width, m.work.height), "\n")
+			content = strings.Split(m.compose.View(w, h), "\n")
+			break
 		}
+		m.syncWork()
+		m.work.SetFocused(focused)
+		title = m.work.Title()
+		content = strings.Split(m.work.View(w, h), "\n")
 	case paneLog:
 		switch m.logView {
 		case viewServerLog:
@@ -422,49 +426,12 @@ func (m *Model) ShortHelp() []key.Binding {
 		if m.composing {
 			return append(m.compose.ShortHelp(), g...)
 		}
-		switch m.work.mode {
-		case workForm:
-			fk := m.work.form.KeyMap()
-			back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave form"))
-			bs := []key.Binding{k.Work.Submit}
-			if it := m.work.target; it != nil && it.Kind == listTools && it.TaskSupport != "forbidden" {
-				bs = append(bs, k.Work.AsTask)
-			}
-			if m.completable() {
-				switch {
-				case m.work.form.SuggestionsEngaged():
-					bs = append(bs, kb("tab", "take suggestion"), kb("↓↑", "choose"), kb("esc", "close list"))
-				case len(m.work.form.Suggestions()) > 0:
-					bs = append(bs, kb("↓", "choose a suggestion"))
-				default:
-					bs = append(bs, k.Work.Complete)
-				}
-			}
-			bs = append(bs, fk.Next, fk.Toggle, fk.Choose, fk.AddItem, fk.Null, fk.ToggleRaw, back)
-			if !m.work.form.EditingText() {
-				bs = append(bs, k.Global.Zoom)
-			}
-			return append(bs, kb("f1", "help"))
-		case workWait:
-			return append([]key.Binding{k.Work.Cancel, k.Work.Back}, g...)
-		case workResult:
-			bs := []key.Binding{k.Nav.Down, k.Work.Save, k.Work.Copy}
-			if m.work.res != nil && len(m.work.res.links) > 0 {
-				bs = append(bs, k.Work.OpenLink)
-			}
-			if m.work.res != nil && len(urlElicitationsOf(m.work.res.err)) > 0 {
-				bs = append(bs, kb("o", "open the URL (-32042)"))
-			}
-			if m.work.res != nil && m.work.res.pages > 1 {
-				bs = append(bs, k.Work.NextPage, k.Work.PrevPage)
-			}
-			if m.work.res != nil && m.work.res.watchable() {
-				bs = append(bs, k.Work.Watch)
-			}
-			bs = append(bs, k.Work.Edit, k.Work.Back)
+		m.syncWork()
+		if m.work.Typing() {
+			return append(m.work.ShortHelp(), k.Filter.HelpInput)
+		}
+		if bs := m.work.ShortHelp(); len(bs) > 0 {
 			return append(bs, g...)
-		case workItem:
-			return append([]key.Binding{k.Work.Edit, k.Nav.Down}, g...)
 		}
 	}
 	return append([]key.Binding{k.Global.Zoom, k.Global.Theme}, g...)
@@ -506,7 +473,7 @@ func (m *Model) helpGroups() []helpGroup {
 		m.tapHelp(),
 		{title: "Filter fields (/)", keys: []key.Binding{k.Filter.Clear, k.Filter.Done, k.Filter.Leave, k.Filter.HelpInput}},
 		{title: "Timeline", keys: slices.Concat(m.timeline.FullHelp()[1:]...)},
-		{title: "Work pane", keys: []key.Binding{k.Work.Submit, k.Work.AsTask, k.Work.Complete, k.Work.Cancel, k.Work.Save, k.Work.Copy, k.Work.OpenLink, k.Work.Watch, k.Work.NextPage, k.Work.PrevPage, k.Work.Edit, k.Work.Back}},
+		{title: "Work pane", keys: k.Work.Groups()},
 		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
 		{title: "Composer (" + k.Global.Compose.Help().Key + ")", live: true, keys: composer.DefaultKeyMap().FullHelp()[0]},
 		{title: "Event detail", keys: detail.DefaultKeyMap().Bindings()},

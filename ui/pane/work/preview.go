@@ -1,4 +1,4 @@
-package ui
+package work
 
 import (
 	"bytes"
@@ -14,10 +14,10 @@ import (
 // hostile or huge image cannot eat memory: larger ones get no preview.
 const maxPreviewPixels = 4096 * 4096
 
-// imagePreview draws a PNG, JPEG or GIF with half blocks (two pixels per
+// ImagePreview draws a PNG, JPEG or GIF with half blocks (two pixels per
 // cell, top as foreground, bottom as background) in at most maxW×maxH
 // cells. It returns nil when the data is not a decodable image.
-func imagePreview(data []byte, maxW, maxH int) []string {
+func ImagePreview(data []byte, maxW, maxH int) []string {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPreviewPixels || maxW < 2 || maxH < 1 {
 		return nil

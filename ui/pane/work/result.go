@@ -1,4 +1,4 @@
-package ui
+package work
 
 import (
 	"encoding/base64"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/sonde-mcp/sonde/media"
 	"github.com/sonde-mcp/sonde/schema"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/common"
 )
 
 // pageBytes is how much of one large text block is shown at a time: a
@@ -22,54 +24,61 @@ import (
 // saved, and never costs more than a page to wrap.
 const pageBytes = 32 << 10
 
-// result is a response being shown in the work pane: what was asked, the
+// PageBytes is pageBytes, for the root's tests of long results.
+const PageBytes = pageBytes
+
+// Result is a response being shown in the work pane: what was asked, the
 // raw answer (the source of truth) and the things in it that can be opened
 // or saved.
-type result struct {
-	method  string // tools/call, resources/read, prompts/get, ...
-	subject string // tool name, uri or prompt name (display form)
-	raw     json.RawMessage
-	err     error
-	took    time.Duration
-	at      time.Time
-	output  json.RawMessage // the tool's outputSchema, if any
-	call    *call           // the call that produced it (nil from the log)
-	uri     string          // resources/read: the exact URI read (watchable)
+type Result struct {
+	Method  string // tools/call, resources/read, prompts/get, ...
+	Subject string // tool name, uri or prompt name (display form)
+	Raw     json.RawMessage
+	Err     error
+	Took    time.Duration
+	At      time.Time
+	Output  json.RawMessage // the tool's outputSchema, if any
+	Call    Call            // the call that produced it (nil from the log)
+	URI     string          // resources/read: the exact URI read (watchable)
 
-	isError bool
-	links   []link
-	saves   []saveable
-	page    int
-	pages   int
+	IsError bool
+	Links   []Link
+	Saves   []Saveable
+	Page    int // the page of a long text shown
+	Pages   int
 
 	// rendered lines for the current width and page
 	lines   []string
 	lw      int
 	lpage   int
-	lstyle  *Styles
-	offset  int
+	lstyle  *common.Styles
 	invalid []schema.Error
 	checked bool
 }
 
-// link is a resource link the user can open (resources/read).
-type link struct {
-	uri   string // exact
-	label string // display
+// Link is a resource link the user can open (resources/read).
+type Link struct {
+	URI   string // exact
+	Label string // display
 }
 
-// saveable is something in a result that can be written to a file.
-type saveable struct {
-	label string
-	ext   string
-	data  []byte
+// Saveable is something in a result that can be written to a file.
+type Saveable struct {
+	Label string
+	Ext   string
+	Data  []byte
 }
 
-func newResult(method, subject string, raw json.RawMessage, err error, took time.Duration, output json.RawMessage) *result {
-	r := &result{method: method, subject: subject, raw: raw, err: err, took: took, at: time.Now(), output: output}
+// NewResult is a result to show, scanned for links, saveable data and
+// pages.
+func NewResult(method, subject string, raw json.RawMessage, err error, took time.Duration, output json.RawMessage) *Result {
+	r := &Result{Method: method, Subject: subject, Raw: raw, Err: err, Took: took, At: time.Now(), Output: output}
 	r.scan()
 	return r
 }
+
+// Watchable reports whether the result is a resource that can be watched.
+func (r *Result) Watchable() bool { return r.URI != "" && r.Err == nil }
 
 // resultBody is any result the work pane shows: a tool result (content,
 // structuredContent, isError: mcp.ToolResult), resources/read contents,
@@ -85,27 +94,27 @@ type resultBody struct {
 }
 
 // scan finds links, saveable data and the page count; it does not render.
-func (r *result) scan() {
-	r.saves = append(r.saves, saveable{label: "whole result (JSON)", ext: "json", data: []byte(prettyJSON(r.raw))})
+func (r *Result) scan() {
+	r.Saves = append(r.Saves, Saveable{Label: "whole result (JSON)", Ext: "json", Data: []byte(common.PrettyJSON(r.Raw))})
 	var body resultBody
-	if json.Unmarshal(r.raw, &body) != nil {
+	if json.Unmarshal(r.Raw, &body) != nil {
 		return
 	}
-	r.isError = body.IsError
+	r.IsError = body.IsError
 	maxText := 0
 	addBlock := func(b mcp.Content) {
 		switch b.Type {
 		case "text":
 			maxText = max(maxText, len(b.Text))
 			if len(b.Text) > pageBytes {
-				r.saves = append(r.saves, saveable{label: "text block", ext: "txt", data: []byte(b.Text)})
+				r.Saves = append(r.Saves, Saveable{Label: "text block", Ext: "txt", Data: []byte(b.Text)})
 			}
 		case "image", "audio":
 			if data, err := base64.StdEncoding.DecodeString(b.Data); err == nil {
-				r.saves = append(r.saves, saveable{label: b.Type + " " + termsafe.Line(b.MimeType), ext: extFor(b.MimeType, b.Type), data: data})
+				r.Saves = append(r.Saves, Saveable{Label: b.Type + " " + termsafe.Line(b.MimeType), Ext: extFor(b.MimeType, b.Type), Data: data})
 			}
 		case "resource_link":
-			r.links = append(r.links, link{uri: b.URI, label: termsafe.Line(firstNonEmpty(b.Name, b.URI))})
+			r.Links = append(r.Links, Link{URI: b.URI, Label: termsafe.Line(common.FirstNonEmpty(b.Name, b.URI))})
 		case "resource":
 			if b.Resource != nil {
 				r.scanResource(*b.Resource, &maxText)
@@ -121,19 +130,19 @@ func (r *result) scan() {
 	for _, c := range body.Contents {
 		r.scanResource(c, &maxText)
 	}
-	r.pages = max(1, (maxText+pageBytes-1)/pageBytes)
+	r.Pages = max(1, (maxText+pageBytes-1)/pageBytes)
 }
 
-func (r *result) scanResource(c mcp.ResourceContents, maxText *int) {
+func (r *Result) scanResource(c mcp.ResourceContents, maxText *int) {
 	switch {
 	case c.Text != nil:
 		*maxText = max(*maxText, len(*c.Text))
 		if len(*c.Text) > pageBytes {
-			r.saves = append(r.saves, saveable{label: "text " + termsafe.Line(c.URI), ext: extFor(c.MimeType, "txt"), data: []byte(*c.Text)})
+			r.Saves = append(r.Saves, Saveable{Label: "text " + termsafe.Line(c.URI), Ext: extFor(c.MimeType, "txt"), Data: []byte(*c.Text)})
 		}
 	case c.Blob != "":
 		if data, err := base64.StdEncoding.DecodeString(c.Blob); err == nil {
-			r.saves = append(r.saves, saveable{label: "blob " + termsafe.Line(c.URI), ext: extFor(c.MimeType, "bin"), data: data})
+			r.Saves = append(r.Saves, Saveable{Label: "blob " + termsafe.Line(c.URI), Ext: extFor(c.MimeType, "bin"), Data: data})
 		}
 	}
 }
@@ -171,80 +180,80 @@ func extFor(mime, fallback string) string {
 	return fallback
 }
 
-// render returns the lines for width w, re-rendering only when the width,
+// Render returns the lines for width w, re-rendering only when the width,
 // page or styles changed.
-func (r *result) render(w int, st *Styles, hl *highlighter) []string {
-	if r.lines != nil && r.lw == w && r.lpage == r.page && r.lstyle == st {
+func (r *Result) Render(w int, st *common.Styles, hl *common.Highlighter) []string {
+	if r.lines != nil && r.lw == w && r.lpage == r.Page && r.lstyle == st {
 		return r.lines
 	}
-	r.lw, r.lpage, r.lstyle = w, r.page, st
+	r.lw, r.lpage, r.lstyle = w, r.Page, st
 	r.lines = r.build(w, st, hl)
 	return r.lines
 }
 
-func (r *result) build(w int, st *Styles, hl *highlighter) []string {
-	return wrapWide(r.buildLines(w, st, hl), w)
+func (r *Result) build(w int, st *common.Styles, hl *common.Highlighter) []string {
+	return common.WrapWide(r.buildLines(w, st, hl), w)
 }
 
-func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
+func (r *Result) buildLines(w int, st *common.Styles, hl *common.Highlighter) []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
-	wrap := func(s string, style lipglossStyle) {
-		for _, l := range wrapLines(s, w) {
+	wrap := func(s string, style lipgloss.Style) {
+		for _, l := range common.WrapLines(s, w) {
 			add(style.Render(l))
 		}
 	}
-	head := r.method
-	if r.subject != "" {
-		head += " " + r.subject
+	head := r.Method
+	if r.Subject != "" {
+		head += " " + r.Subject
 	}
-	if r.took > 0 {
-		head += "  " + st.Muted.Render(fmtTook(r.took))
+	if r.Took > 0 {
+		head += "  " + st.Muted.Render(common.FmtTook(r.Took))
 	}
-	if r.err != nil {
+	if r.Err != nil {
 		add(st.Err.Render("✗ ")+st.Text.Render(ansi.Truncate(head, w-2, "…")), "")
-		wrap(termsafe.Text(describeErr(r.err)), st.Err)
+		wrap(termsafe.Text(common.DescribeErr(r.Err)), st.Err)
 		var re *mcp.RPCError
-		if errors.As(r.err, &re) && len(re.Data) > 0 {
+		if errors.As(r.Err, &re) && len(re.Data) > 0 {
 			add("", st.Muted.Render("data:"))
 			add(hl.Pretty(st.Chroma, re.Data)...)
 		}
 		return out
 	}
 	var body resultBody
-	if json.Unmarshal(r.raw, &body) != nil {
+	if json.Unmarshal(r.Raw, &body) != nil {
 		add(st.Warn.Render("unreadable result; raw:"))
-		wrap(termsafe.Text(string(r.raw)), st.Text)
+		wrap(termsafe.Text(string(r.Raw)), st.Text)
 		return out
 	}
-	if r.isError {
+	if r.IsError {
 		add(st.Err.Render("✗ isError ")+st.Text.Render(ansi.Truncate(head, max(0, w-10), "…")), "")
 	} else {
 		add(st.OK.Render("✓ ")+st.Text.Render(ansi.Truncate(head, max(0, w-2), "…")), "")
 	}
-	if r.pages > 1 {
-		add(st.Warn.Render(fmt.Sprintf("large result: page %d/%d of %s pages  ([ ] page, s save)", r.page+1, r.pages, humanize.IBytes(pageBytes))), "")
+	if r.Pages > 1 {
+		add(st.Warn.Render(fmt.Sprintf("large result: page %d/%d of %s pages  ([ ] page, s save)", r.Page+1, r.Pages, humanize.IBytes(pageBytes))), "")
 	}
 	if body.Description != "" {
 		wrap(termsafe.Text(body.Description), st.Muted)
 		add("")
 	}
 	textStyle := st.Text
-	if r.isError {
+	if r.IsError {
 		textStyle = st.Err.UnsetBold()
 	}
 	for i, c := range body.Content {
 		if i > 0 {
 			add("")
 		}
-		out = append(out, r.blockLines(c, w, st, hl, textStyle)...)
+		out = append(out, r.BlockLines(c, w, st, hl, textStyle)...)
 	}
 	for i, m := range body.Messages {
 		if i > 0 || len(body.Content) > 0 {
 			add("")
 		}
 		add(st.Accent2.Render("── " + termsafe.Line(m.Role) + " ──"))
-		out = append(out, r.blockLines(m.Content, w, st, hl, st.Text)...)
+		out = append(out, r.BlockLines(m.Content, w, st, hl, st.Text)...)
 	}
 	for i, c := range body.Contents {
 		if i > 0 || len(body.Content) > 0 {
@@ -256,7 +265,7 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 		add("", st.Accent2.Render("structuredContent"))
 		r.validate(body.StructuredContent)
 		switch {
-		case len(r.output) == 0:
+		case len(r.Output) == 0:
 			add(st.Muted.Render("(the tool declares no outputSchema)"))
 		case len(r.invalid) == 0:
 			add(st.OK.Render("✓ matches the tool's outputSchema"))
@@ -267,25 +276,25 @@ func (r *result) buildLines(w int, st *Styles, hl *highlighter) []string {
 			}
 		}
 		add(hl.Pretty(st.Chroma, body.StructuredContent)...)
-	} else if len(r.output) > 0 && r.method == "tools/call" && !r.isError {
+	} else if len(r.Output) > 0 && r.Method == "tools/call" && !r.IsError {
 		add("", st.Err.Render("✗ the tool declares an outputSchema but sent no structuredContent"))
 	}
-	if len(r.links) > 0 {
-		add("", st.Muted.Render(fmt.Sprintf("%d resource link(s): o opens", len(r.links))))
+	if len(r.Links) > 0 {
+		add("", st.Muted.Render(fmt.Sprintf("%d resource link(s): o opens", len(r.Links))))
 	}
 	if len(body.Content) == 0 && len(body.Contents) == 0 && len(body.Messages) == 0 && len(body.StructuredContent) == 0 {
 		add(st.Muted.Render("result:"))
-		add(hl.Pretty(st.Chroma, r.raw)...)
+		add(hl.Pretty(st.Chroma, r.Raw)...)
 	}
 	return out
 }
 
-func (r *result) validate(sc json.RawMessage) {
-	if r.checked || len(r.output) == 0 {
+func (r *Result) validate(sc json.RawMessage) {
+	if r.checked || len(r.Output) == 0 {
 		return
 	}
 	r.checked = true
-	s, err := schema.Compile(r.output)
+	s, err := schema.Compile(r.Output)
 	if err != nil {
 		r.invalid = []schema.Error{{Message: "the outputSchema does not compile: " + err.Error()}}
 		return
@@ -296,18 +305,18 @@ func (r *result) validate(sc json.RawMessage) {
 // pageOf returns the current page of a long text. Pages are whole lines:
 // each starts at the beginning of the line that holds its first byte, so
 // a page is between half and one and a half pageBytes long.
-func (r *result) pageOf(s string) string {
+func (r *Result) pageOf(s string) string {
 	if len(s) <= pageBytes {
-		if r.page > 0 {
+		if r.Page > 0 {
 			return ""
 		}
 		return s
 	}
-	start := pageStart(s, r.page)
+	start := pageStart(s, r.Page)
 	if start >= len(s) {
 		return ""
 	}
-	return s[start:pageStart(s, r.page+1)]
+	return s[start:pageStart(s, r.Page+1)]
 }
 
 // pageStart is where page k of s begins: at byte k*pageBytes moved back to
@@ -330,35 +339,37 @@ func pageStart(s string, k int) int {
 	return x
 }
 
-func (r *result) textLines(text string, w int, st *Styles, hl *highlighter, style lipglossStyle) []string {
+func (r *Result) textLines(text string, w int, st *common.Styles, hl *common.Highlighter, style lipgloss.Style) []string {
 	var out []string
 	if len(text) > pageBytes {
-		out = append(out, st.Muted.Render(fmt.Sprintf("text · %s · page %d/%d", humanize.IBytes(uint64(len(text))), r.page+1, (len(text)+pageBytes-1)/pageBytes)))
+		out = append(out, st.Muted.Render(fmt.Sprintf("text · %s · page %d/%d", humanize.IBytes(uint64(len(text))), r.Page+1, (len(text)+pageBytes-1)/pageBytes)))
 	}
 	t := r.pageOf(text)
 	trim := strings.TrimSpace(t)
 	if len(text) <= pageBytes && len(trim) > 1 && (trim[0] == '{' || trim[0] == '[') && json.Valid([]byte(trim)) {
 		return append(out, hl.Pretty(st.Chroma, []byte(trim))...)
 	}
-	for _, l := range wrapLines(termsafe.Text(t), w) {
+	for _, l := range common.WrapLines(termsafe.Text(t), w) {
 		out = append(out, style.Render(l))
 	}
 	return out
 }
 
-func (r *result) blockLines(raw json.RawMessage, w int, st *Styles, hl *highlighter, textStyle lipglossStyle) []string {
+// BlockLines draws one content block (and its annotations): the result's
+// way, which the sampling dialog shows its blocks in too.
+func (r *Result) BlockLines(raw json.RawMessage, w int, st *common.Styles, hl *common.Highlighter, textStyle lipgloss.Style) []string {
 	b := mcp.DecodeContent(raw)
 	out := r.blockBody(b, raw, w, st, hl, textStyle)
-	if a := annotationsText(b.Annotations); a != "" {
-		out = append(wrapLines(st.Muted.Render(a), w), out...)
+	if a := AnnotationsText(b.Annotations); a != "" {
+		out = append(common.WrapLines(st.Muted.Render(a), w), out...)
 	}
 	return out
 }
 
-// annotationsText describes a content block's annotations (who it is
+// AnnotationsText describes a content block's annotations (who it is
 // for, how much it matters, when it changed), or "" when it has none.
 // Annotations it cannot read are shown as they came.
-func annotationsText(raw json.RawMessage) string {
+func AnnotationsText(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
 		return ""
 	}
@@ -368,7 +379,7 @@ func annotationsText(raw json.RawMessage) string {
 		LastModified string   `json:"lastModified"`
 	}
 	if json.Unmarshal(raw, &a) != nil {
-		return "annotations " + termsafe.Line(compactJSONString(raw))
+		return "annotations " + termsafe.Line(common.CompactJSONString(raw))
 	}
 	var parts []string
 	if len(a.Audience) > 0 {
@@ -381,13 +392,13 @@ func annotationsText(raw json.RawMessage) string {
 		parts = append(parts, "modified "+termsafe.Line(a.LastModified))
 	}
 	if len(parts) == 0 {
-		return "annotations " + termsafe.Line(compactJSONString(raw))
+		return "annotations " + termsafe.Line(common.CompactJSONString(raw))
 	}
 	return "⌁ " + strings.Join(parts, " · ")
 }
 
 // blockBody renders one content block's own lines.
-func (r *result) blockBody(b mcp.Content, raw json.RawMessage, w int, st *Styles, hl *highlighter, textStyle lipglossStyle) []string {
+func (r *Result) blockBody(b mcp.Content, raw json.RawMessage, w int, st *common.Styles, hl *common.Highlighter, textStyle lipgloss.Style) []string {
 	switch b.Type {
 	case "text":
 		return r.textLines(b.Text, w, st, hl, textStyle)
@@ -395,7 +406,7 @@ func (r *result) blockBody(b mcp.Content, raw json.RawMessage, w int, st *Styles
 		out := []string{st.Accent2.Render("["+b.Type+"] ") + st.Text.Render(mediaInfo(b))}
 		if b.Type == "image" && !st.Theme.Mono {
 			if data, err := base64.StdEncoding.DecodeString(b.Data); err == nil {
-				out = append(out, imagePreview(data, min(w, 48), 12)...)
+				out = append(out, ImagePreview(data, min(w, 48), 12)...)
 			}
 		}
 		return out
@@ -416,7 +427,7 @@ func (r *result) blockBody(b mcp.Content, raw json.RawMessage, w int, st *Styles
 			out = append(out, st.Muted.Render("  "+strings.Join(extra, " · ")))
 		}
 		if b.Description != "" {
-			for _, l := range wrapLines(termsafe.Text(b.Description), w-2) {
+			for _, l := range common.WrapLines(termsafe.Text(b.Description), w-2) {
 				out = append(out, "  "+st.Muted.Render(l))
 			}
 		}
@@ -432,7 +443,7 @@ func (r *result) blockBody(b mcp.Content, raw json.RawMessage, w int, st *Styles
 	return append([]string{st.Warn.Render("[" + termsafe.Line(b.Type) + "] unknown content type")}, hl.Pretty(st.Chroma, raw)...)
 }
 
-func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *highlighter) []string {
+func (r *Result) resourceLines(c mcp.ResourceContents, w int, st *common.Styles, hl *common.Highlighter) []string {
 	head := termsafe.Line(c.URI)
 	if c.MimeType != "" {
 		head += " · " + termsafe.Line(c.MimeType)
@@ -455,7 +466,7 @@ func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *hi
 		}
 		out = append(out, st.Text.Render(info+"  (s saves it)"))
 		if !st.Theme.Mono {
-			out = append(out, imagePreview(data, min(w, 48), 12)...)
+			out = append(out, ImagePreview(data, min(w, 48), 12)...)
 		}
 		return out
 	}
@@ -465,7 +476,7 @@ func (r *result) resourceLines(c mcp.ResourceContents, w int, st *Styles, hl *hi
 // mediaInfo describes an image or audio block: type, size, dimensions or
 // duration where the header tells them.
 func mediaInfo(b mcp.Content) string {
-	parts := []string{termsafe.Line(firstNonEmpty(b.MimeType, "unknown type"))}
+	parts := []string{termsafe.Line(common.FirstNonEmpty(b.MimeType, "unknown type"))}
 	data, err := base64.StdEncoding.DecodeString(b.Data)
 	if err != nil {
 		return strings.Join(append(parts, "invalid base64: "+err.Error()), " · ")
