@@ -20,6 +20,8 @@
 #   BENCH_TRANSPORTS="http stdio" scripts/bench-peers.sh       the transports of part 1
 #   BENCH_NO_INSPECTOR=1 scripts/bench-peers.sh                part 1 without the Inspector (no npm)
 #   SONDE_BIN=/path/to/sonde scripts/bench-peers.sh            use a prebuilt sonde
+#   SONDE_BASE=/path/to/old/sonde scripts/bench-peers.sh       also time another sonde (a build of main:
+#                                                              before/after a change, side by side)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -42,6 +44,8 @@ fi
   && go build -o "$WORK/bench-startup" ./scripts/bench-startup \
   && go build -o "$WORK/demo-server" ./scripts/demo-server) || die "go build of the bench tools failed"
 BS="$WORK/bench-startup"
+BASE="${SONDE_BASE:-}"
+[ -z "$BASE" ] || [ -x "$BASE" ] || die "SONDE_BASE=$BASE is not an executable"
 
 declare -A MED=() CPU=() OWN=() INIT=()
 read_tsv() { # FILE: label wall cpu own
@@ -67,6 +71,7 @@ if want call; then
       http)
         start_everything streamableHttp
         CMDS+=(-cmd sonde/http "$SONDE" call "$EVERYTHING_URL" get-sum a=2 b=3 --json)
+        [ -z "$BASE" ] || CMDS+=(-cmd base/http "$BASE" call "$EVERYTHING_URL" get-sum a=2 b=3 --json)
         # KEY:=JSON needs no schema: no tools/list before the call, as the bare clients
         CMDS+=(-cmd sonde-json/http "$SONDE" call "$EVERYTHING_URL" get-sum a:=2 b:=3 --json)
         CMDS+=(-cmd bare-mcp-go/http "$WORK/bare-mcp-go" "$EVERYTHING_URL" get-sum a=2 b=3)
@@ -76,6 +81,7 @@ if want call; then
       stdio)
         SERVER=("$BS" cpu-of -- "${EVERYTHING_STDIO[@]}")
         CMDS+=(-cmd sonde/stdio "$SONDE" call get-sum a=2 b=3 --json -- "${SERVER[@]}")
+        [ -z "$BASE" ] || CMDS+=(-cmd base/stdio "$BASE" call get-sum a=2 b=3 --json -- "${SERVER[@]}")
         CMDS+=(-cmd bare-mcp-go/stdio "$WORK/bare-mcp-go" get-sum a=2 b=3 -- "${SERVER[@]}")
         # no bare-go-sdk over stdio: the go-sdk's CommandTransport waits 5 s for server-everything to
         # exit after closing its stdin before it signals it, so it measures that wait
@@ -116,7 +122,8 @@ if want frame; then
   XDG_DATA_HOME="$WORK/xdg/data" XDG_CACHE_HOME="$WORK/xdg/cache" XDG_CONFIG_HOME="$WORK/xdg/config" XDG_STATE_HOME="$WORK/xdg/state" \
     "$BS" frame -runs "$RUNS" -tsv "$WORK/frame.tsv" -screen connected -screen always_fails -expect always_fails \
     -cmd tui/sonde "$SONDE" "$DEMO_URL" --no-record \
-    -cmd call/sonde "$SONDE" call "$DEMO_URL" echo text=always_fails
+    -cmd call/sonde "$SONDE" call "$DEMO_URL" echo text=always_fails \
+    ${BASE:+-cmd tui/base "$BASE" "$DEMO_URL" --no-record}
   read_tsv "$WORK/frame.tsv"
 fi
 
@@ -125,6 +132,8 @@ echo
 echo "== ratios of medians (this run)"
 if want call; then
   for t in $TRANSPORTS; do
+    [ -z "$BASE" ] || printf '%-6s sonde/base %s   CPU %s\n' "$t" \
+      "$(ratio "${MED[sonde/$t]:-}" "${MED[base/$t]:-}")" "$(ratio "${CPU[sonde/$t]:-}" "${CPU[base/$t]:-}")"
     printf '%-6s sonde/bare-mcp-go %s   sonde/bare-go-sdk %s   inspector/sonde %s   CPU sonde/bare-mcp-go %s\n' "$t" \
       "$(ratio "${MED[sonde/$t]:-}" "${MED[bare-mcp-go/$t]:-}")" "$(ratio "${MED[sonde/$t]:-}" "${MED[bare-go-sdk/$t]:-}")" \
       "$(ratio "${MED[inspector/$t]:-}" "${MED[sonde/$t]:-}")" "$(ratio "${CPU[sonde/$t]:-}" "${CPU[bare-mcp-go/$t]:-}")"
@@ -147,4 +156,6 @@ if want frame; then
   printf 'frame  TUI first frame %s ms, one-shot call %s ms: frame/call %s; CPU to the first frame %s ms, of the call %s ms: %s\n' \
     "${MED[tui/sonde]}" "${MED[call/sonde]}" "$(ratio "${MED[tui/sonde]}" "${MED[call/sonde]}")" \
     "${CPU[tui/sonde]}" "${CPU[call/sonde]}" "$(ratio "${CPU[tui/sonde]}" "${CPU[call/sonde]}")"
+  [ -z "$BASE" ] || printf 'frame  TUI first frame: sonde/base %s   CPU %s\n' \
+    "$(ratio "${MED[tui/sonde]}" "${MED[tui/base]}")" "$(ratio "${CPU[tui/sonde]}" "${CPU[tui/base]}")"
 fi
