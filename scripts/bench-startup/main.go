@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command bench-startup times whole processes side by side for
 // scripts/bench-peers.sh: commands run in alternating order, round after
 // round, so load on the machine falls on all of them alike, and it reports
