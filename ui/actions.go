@@ -40,7 +40,7 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	if cmd, ok := m.workAction(a); ok {
 		return cmd
 	}
-	if cmd, ok := m.timelineAction(a); ok {
+	if cmd, ok := m.logAction(a); ok {
 		return cmd
 	}
 	switch a := a.(type) {
@@ -52,20 +52,20 @@ func (m *Model) do(a component.Action) tea.Cmd {
 			m.setFlash(err.Error(), true)
 			return nil
 		}
-		return m.copyCmd(a.f.String(), s, m.keys.Log.Save.Help().Key)
+		return m.copyCmd(a.f.String(), s, m.log.Keys.Save.Help().Key)
 	case saveas.Ask:
 		d := saveas.New(m.com, a.Item, a.Subject)
 		m.open(d)
 		return d.Init()
 	case detail.Step:
-		m.log.move(a.By)
-		if en := m.log.selected(); en != nil {
+		m.log.Move(a.By)
+		if en := m.log.Selected(); en != nil {
 			a.Dialog.Show(detailEntry(en))
 		}
 		return nil
 	case detail.Pair:
 		if m.jumpToPair() {
-			a.Dialog.Show(detailEntry(m.log.selected()))
+			a.Dialog.Show(detailEntry(m.log.Selected()))
 		}
 		return nil
 	case detail.Copy:

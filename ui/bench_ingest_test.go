@@ -133,7 +133,7 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 				m.View()
 				exec(cmd)
 				m.feed.Lock() // the model's: read as Update does
-				was, got := m.behind, m.log.len()+int(m.log.evicted)
+				was, got := m.log.Behind(), m.log.Len()+int(m.log.Evicted())
 				m.feed.Unlock()
 				mu.Lock()
 				behind, taken, drawnAt = max(behind, was), got, time.Now()

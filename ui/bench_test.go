@@ -55,8 +55,8 @@ func BenchmarkFrame(b *testing.B) {
 				m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 			}
 			m.focus = paneLog
-			if m.log.len() < n {
-				b.Fatalf("log holds %d", m.log.len())
+			if m.log.Len() < n {
+				b.Fatalf("log holds %d", m.log.Len())
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -79,7 +79,7 @@ func BenchmarkFrameFiltered(b *testing.B) {
 			for i := 0; i < len(evs); i += maxBatch {
 				m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 			}
-			m.log.setQuery("method:tools/call dir:in")
+			m.log.SetFilter("method:tools/call dir:in")
 			more := benchEvents(b.N+1, uint64(1000+n))
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -131,11 +131,11 @@ func BenchmarkBurst(b *testing.B) {
 			batches++
 		}
 		elapsed := time.Since(start)
-		if got := m.log.len() + int(m.log.evicted); got != total {
+		if got := m.log.Len() + int(m.log.Evicted()); got != total {
 			b.Fatalf("got %d events", got)
 		}
-		if m.log.len() > window {
-			b.Fatalf("log holds %d > window %d", m.log.len(), window)
+		if m.log.Len() > window {
+			b.Fatalf("log holds %d > window %d", m.log.Len(), window)
 		}
 		runtime.GC()
 		var ms runtime.MemStats

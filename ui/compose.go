@@ -133,14 +133,14 @@ func (m *Model) sendRaw(a composer.Send) tea.Cmd {
 	m.rawGen++
 	gen := m.rawGen
 	var from uint64
-	if n := m.log.len(); n > 0 {
-		from = m.log.at(m.log.base + uint64(n) - 1).ev.Seq
+	if en := m.log.Last(); en != nil {
+		from = en.Ev.Seq
 	}
 	m.mark = &rawMark{from: from, waiting: true}
 	if a.Check.Kind == composer.KindRequest {
 		m.mark.id = a.Check.ID
 	}
-	m.log.mark = m.mark
+	m.log.SetMark(m.mark.marked)
 	m.compose.SetOutcome(composer.Outcome{Waiting: true, Sent: time.Now()})
 	ctx, wait, msg := m.ctx, m.opts.RawWait, a.Message
 	return func() tea.Msg {
@@ -190,11 +190,10 @@ func (m *Model) saveComposerHistory() tea.Cmd {
 
 // resendFromLog opens the selected message of the log in the composer, to
 // edit and send again.
-func (m *Model) resendFromLog() tea.Cmd {
-	en := m.log.selected()
-	if en == nil || en.ev.Kind != mcp.KindMessage || en.ev.Dir != mcp.DirOut || len(en.ev.Raw) == 0 {
+func (m *Model) resendFromLog(en *entry) tea.Cmd {
+	if en == nil || en.Ev.Kind != mcp.KindMessage || en.Ev.Dir != mcp.DirOut || len(en.Ev.Raw) == 0 {
 		m.setFlash("select a message sonde sent (a request or a notification) to edit and send it again", true)
 		return nil
 	}
-	return m.openComposer(prettyJSON(en.ev.Raw))
+	return m.openComposer(prettyJSON(en.Ev.Raw))
 }

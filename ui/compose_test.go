@@ -180,13 +180,7 @@ func TestComposerEditAndResend(t *testing.T) {
 	l := startOffSpecLive(t, false)
 	m := l.m
 	m.setFocus(paneLog)
-	m.log.setFollow(false)
-	for i := m.log.visible() - 1; i >= 0; i-- {
-		if en := m.log.at(m.log.matches[i]); en.ev.Dir == mcp.DirOut && en.ev.Method == "tools/list" {
-			m.log.cursor = i
-			break
-		}
-	}
+	m.log.Select(m.log.Find(func(e *mcp.Event) bool { return e.Dir == mcp.DirOut && e.Method == "tools/list" }))
 	l.press("e")
 	var msg struct {
 		ID     json.RawMessage
@@ -202,7 +196,7 @@ func TestComposerEditAndResend(t *testing.T) {
 	}
 	// e on what is not a message sonde sent says so
 	m.setFocus(paneLog)
-	m.log.cursor = 0 // the connecting state
+	m.log.Select(m.log.Entries()[0]) // the connecting state
 	m.composing = false
 	l.press("e")
 	if m.composing || !strings.Contains(m.flash, "select a message sonde sent") {

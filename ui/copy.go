@@ -30,7 +30,7 @@ func (f copyFormat) String() string {
 // copyText renders the entry in format f. For an answer, curl and sonde
 // use the request it answers.
 func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
-	e := &en.ev
+	e := &en.Ev
 	if f == copyJSON {
 		if len(e.Raw) > 0 {
 			return form.SafeJSON(prettyJSON(e.Raw)), nil
@@ -42,15 +42,15 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 		if e.ID == "" || e.Dir != mcp.DirIn {
 			return "", errors.New("select a request sonde sent (or its answer) to copy it as a command")
 		}
-		req = m.log.findRequest(e.ID, m.absOf(en))
+		req = m.log.RequestBefore(e.ID, en)
 		if req == nil {
 			return "", errors.New("the request for this answer is no longer in the log")
 		}
 	}
 	if f == copyCurl {
-		return curlCommand(&req.ev, m.opts.Config)
+		return curlCommand(&req.Ev, m.opts.Config)
 	}
-	return sondeCommand(&req.ev, m.opts.Config)
+	return sondeCommand(&req.Ev, m.opts.Config)
 }
 
 // shellQuote quotes s for a POSIX shell. Text with control characters

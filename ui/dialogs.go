@@ -219,7 +219,7 @@ func newDetail(c *common.Common, en *entry, related func(*mcp.Event) []string) *
 // detailEntry is a log entry as the detail dialog shows it; the entry
 // itself comes back in its actions.
 func detailEntry(en *entry) detail.Entry {
-	return detail.Entry{Event: &en.ev, Label: en.label(), Summary: en.summary(), Ref: en}
+	return detail.Entry{Event: &en.Ev, Label: en.Label(), Summary: en.Summary(), Ref: en}
 }
 
 // ---- schema ----

@@ -44,9 +44,9 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	if ch.Reset {
 		m.rewind()
 	}
-	m.behind = b.Behind
-	m.log.evicted += uint64(b.Skipped) // gone by while the UI was behind: the recording has them
-	m.log.append(b.Events)
+	m.log.SetBehind(b.Behind)
+	m.log.Skipped(b.Skipped) // gone by while the UI was behind: the recording has them
+	m.log.Append(b.Events)
 	if m.s.Now.After(m.com.Now) {
 		m.com.Now = m.s.Now
 	}
@@ -89,11 +89,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 // settings (filter, keepalive toggle, selected list). The state was reset
 // by the rewind event itself.
 func (m *Model) rewind() {
-	old := m.log
-	m.log = newEventLog(old.window)
-	m.log.maxBytes = old.maxBytes
-	m.log.q, m.log.hideKeepalive, m.log.follow = old.q, old.hideKeepalive, true
-	m.log.filtering, m.log.input = old.filtering, old.input
+	m.log.Reset()
 	m.br.Reset()
 	if m.work.Mode() != work.ModeForm {
 		m.work.Reset()

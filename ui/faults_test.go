@@ -48,8 +48,8 @@ func TestLiveFaultsPane(t *testing.T) {
 	l.step(ct.Key("alt+3"))
 	l.press("1")
 	l.pump("the fault event in the log", func() bool {
-		for _, en := range l.m.log.entries {
-			if en.ev.Kind == mcp.KindFault {
+		for _, en := range l.m.log.Entries() {
+			if en.Ev.Kind == mcp.KindFault {
 				return true
 			}
 		}

@@ -185,9 +185,10 @@ func TestHostileServer(t *testing.T) {
 
 	// every event of the log in every detail view, and the copy formats
 	m.focus = paneLog
-	for i := range m.log.matches {
-		m.log.cursor, m.log.follow = i, false
-		m.log.clamp()
+	for _, en := range m.log.Entries() {
+		if !m.log.Select(en) {
+			continue // hidden by the filter
+		}
 		check("log line")
 		press(m, "enter")
 		for mode := 0; mode < 3; mode++ {
@@ -196,7 +197,7 @@ func TestHostileServer(t *testing.T) {
 		}
 		press(m, "esc")
 		for _, f := range []copyFormat{copyJSON, copyCurl, copySonde} {
-			if s, err := m.copyText(m.log.selected(), f); err == nil {
+			if s, err := m.copyText(m.log.Selected(), f); err == nil {
 				assertSafe(t, "copy "+f.String(), s)
 			}
 		}

@@ -60,20 +60,10 @@ type NavKeys struct {
 	Top, Bottom      key.Binding
 }
 
-// LogKeys drive the event log.
+// LogKeys pick the bottom pane's view (the event log's own keys are
+// ui/pane/eventlog's).
 type LogKeys struct {
-	Filter     key.Binding
-	Follow     key.Binding
-	Keepalive  key.Binding
-	Detail     key.Binding
-	Copy       key.Binding
-	Save       key.Binding
-	ViewResult key.Binding
-	Cancel     key.Binding
-	ClearFil   key.Binding
-	Pair       key.Binding
-	Views      key.Binding
-	Resend     key.Binding
+	Views key.Binding
 }
 
 // DefaultKeyMap returns the default key bindings.
@@ -114,18 +104,7 @@ func DefaultKeyMap() KeyMap {
 			Bottom:   b([]string{"end", "G"}, "G/end", "bottom"),
 		},
 		Log: LogKeys{
-			Filter:     b([]string{"/"}, "/", "filter (method: dir: kind: id:)"),
-			Follow:     b([]string{"f"}, "f", "follow"),
-			Keepalive:  b([]string{"K"}, "K", "show/hide keepalives"),
-			Detail:     b([]string{"enter"}, "enter", "detail"),
-			Copy:       b([]string{"c"}, "c", "copy as JSON/curl/sonde call"),
-			Save:       b([]string{"s"}, "s", "save the event to a file"),
-			ViewResult: b([]string{"v"}, "v", "show as result"),
-			Cancel:     b([]string{"x"}, "x", "cancel request"),
-			ClearFil:   b([]string{"esc"}, "esc", "clear filter"),
-			Pair:       b([]string{"%"}, "%", "jump between request and answer"),
-			Views:      b([]string{"1", "2", "3", "4", "5"}, "1-5", "wire / server log / tasks / timeline / auth"),
-			Resend:     b([]string{"e"}, "e", "edit and send again (composer)"),
+			Views: b([]string{"1", "2", "3", "4", "5"}, "1-5", "wire / server log / tasks / timeline / auth"),
 		},
 		Work:   work.DefaultKeyMap(),
 		Replay: defaultReplayKeys(),
@@ -143,8 +122,7 @@ func DefaultKeyMap() KeyMap {
 // none): they neither act nor show in the help.
 func (k *KeyMap) disableLive() {
 	for _, b := range []*key.Binding{
-		&k.Global.Reconnect, &k.Global.Servers, &k.Global.Roots, &k.Global.Compose, &k.Log.Resend,
-		&k.Log.Cancel,
+		&k.Global.Reconnect, &k.Global.Servers, &k.Global.Roots, &k.Global.Compose,
 	} {
 		b.SetEnabled(false)
 	}

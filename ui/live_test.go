@@ -203,8 +203,8 @@ func (l *live) flush() {
 	l.t.Helper()
 	answers := func() int {
 		n := 0
-		for _, en := range l.m.log.entries {
-			if en.ev.Dir == mcp.DirIn && en.ev.ReqMethod == "ping" {
+		for _, en := range l.m.log.Entries() {
+			if en.Ev.Dir == mcp.DirIn && en.Ev.ReqMethod == "ping" {
 				n++
 			}
 		}
@@ -402,16 +402,16 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 		t.Fatalf("no retry offered:\n%s", plain(l.m))
 	}
 	calls := 0
-	for _, en := range l.m.log.entries {
-		if en.ev.Dir == mcp.DirOut && en.ev.Method == "tools/call" {
+	for _, en := range l.m.log.Entries() {
+		if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "tools/call" {
 			calls++
 		}
 	}
 	l.press("enter")
 	l.pump("the retry", func() bool {
 		n := 0
-		for _, en := range l.m.log.entries {
-			if en.ev.Dir == mcp.DirOut && en.ev.Method == "tools/call" {
+		for _, en := range l.m.log.Entries() {
+			if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "tools/call" {
 				n++
 			}
 		}
@@ -439,8 +439,8 @@ func TestLiveRoots(t *testing.T) {
 			l.press("enter", "esc")
 			if e.era == demo.EraLegacy {
 				l.pump("notifications/roots/list_changed", func() bool {
-					for _, en := range l.m.log.entries {
-						if en.ev.Dir == mcp.DirOut && en.ev.Method == "notifications/roots/list_changed" {
+					for _, en := range l.m.log.Entries() {
+						if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "notifications/roots/list_changed" {
 							return true
 						}
 					}
@@ -658,8 +658,8 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 	l = startLive(t, demo.EraLegacy, Options{})
 	setLevels := func() int {
 		n := 0
-		for _, en := range l.m.log.entries {
-			if en.ev.Dir == mcp.DirOut && en.ev.Method == "logging/setLevel" {
+		for _, en := range l.m.log.Entries() {
+			if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "logging/setLevel" {
 				n++
 			}
 		}
@@ -720,13 +720,12 @@ func TestLiveCancelFromTheLogCancelsThatCall(t *testing.T) {
 	// select B's request (the first tools/call in the log) and cancel it
 	m.setLogView(viewWire)
 	m.setFocus(paneLog)
-	for i := range m.log.matches {
-		if en := m.log.at(m.log.matches[i]); en.ev.Method == "tools/call" && en.ev.RPC == mcp.RPCRequest {
-			m.log.cursor, m.log.follow = i, false
+	for _, en := range m.log.Entries() {
+		if en.Ev.Method == "tools/call" && en.Ev.RPC == mcp.RPCRequest && m.log.Select(en) {
 			break
 		}
 	}
-	if id := m.log.selected().ev.ID; id != b.h.ID() {
+	if id := m.log.Selected().Ev.ID; id != b.h.ID() {
 		t.Fatalf("the first tools/call request is %s, B's is %s", id, b.h.ID())
 	}
 	l.press("x")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -17,13 +16,13 @@ import (
 	"github.com/sonde-mcp/sonde/themes"
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/component"
-	"github.com/sonde-mcp/sonde/ui/dialog/detail"
 	doctorui "github.com/sonde-mcp/sonde/ui/dialog/doctor"
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
+	"github.com/sonde-mcp/sonde/ui/pane/eventlog"
 	"github.com/sonde-mcp/sonde/ui/pane/faults"
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
 	"github.com/sonde-mcp/sonde/ui/pane/recordings"
@@ -78,7 +77,6 @@ type Model struct {
 	listening bool  // a listen command is waiting on the feed
 	lastTake  time.Time
 	manual    bool // tests take from the feed themselves: no listen command
-	behind    int  // events the feed holds that the log has not drawn yet
 	events    <-chan mcp.Event
 	reqs      <-chan serverRequestMsg
 	sess      Backend
@@ -90,7 +88,7 @@ type Model struct {
 
 	ticking bool
 
-	log      *eventLog
+	log      *eventlog.Pane
 	logView  logView // what the log pane shows
 	srvLog   *srvlog.Pane
 	timeline *timeline.Pane
@@ -201,13 +199,13 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		height:      24,
 		events:      events,
 		s:           st,
-		log:         newEventLog(opts.LogWindow),
 		follows:     map[string]*taskFollow{},
 		lastArgs:    map[string]json.RawMessage{},
 		focus:       paneBrowser,
 	}
 	m.st = NewStyles(m.theme, m.isDark)
 	m.com = &common.Common{Styles: m.st, HL: m.hl, Now: time.Now()}
+	m.log = eventlog.New(m.com, opts.LogWindow)
 	m.srvLog = srvlog.New(m.com)
 	m.work = work.New(m.com, m.s, &m.keys.Work)
 	m.timeline = timeline.New(m.com, m.s)
@@ -432,10 +430,8 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 		return m.updateDialog(d, msg)
 	}
 	var cmds []tea.Cmd
-	if m.log.filtering {
-		var c tea.Cmd
-		m.log.input, c = m.log.input.Update(msg)
-		cmds = append(cmds, c)
+	if m.log.Filtering() {
+		cmds = append(cmds, m.updatePane(m.log, msg))
 	}
 	if m.br.Typing() {
 		cmds = append(cmds, m.updateBrowser(msg))
@@ -503,7 +499,7 @@ func (m *Model) textFocused() bool {
 		return true // the filter
 	case m.picker != nil:
 		return m.picker.Typing()
-	case m.focus == paneLog && m.log.filtering && m.logView == viewWire:
+	case m.focus == paneLog && m.log.Filtering() && m.logView == viewWire:
 		return true
 	case m.focus == paneBrowser && m.br.Typing():
 		return true
@@ -617,28 +613,8 @@ func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.focus == paneWork && m.composing:
 		return m.composerKey(msg)
-	case m.focus == paneLog && m.log.filtering:
-		switch k := m.keys.Filter; {
-		case key.Matches(msg, k.Clear):
-			m.log.filtering = false
-			m.log.input.Blur()
-			m.log.input.SetValue("")
-			m.log.setQuery("")
-			m.layout()
-			return nil
-		case key.Matches(msg, k.Done):
-			m.log.filtering = false
-			m.log.input.Blur()
-			m.layout()
-			if note := m.log.q.unknownNote(); note != "" {
-				m.setFlash(note, true)
-			}
-			return nil
-		}
-		var c tea.Cmd
-		m.log.input, c = m.log.input.Update(msg)
-		m.log.setQuery(m.log.input.Value())
-		return c
+	case m.focus == paneLog && m.log.Filtering():
+		return m.updatePane(m.log, msg)
 	case m.focus == paneBrowser && m.br.Typing():
 		return m.updateBrowser(msg)
 	case m.focus == paneWork && m.work.Typing():
@@ -656,11 +632,8 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return m.updateRecs(msg)
 	case m.picker != nil:
 		return m.updatePicker(msg)
-	case m.focus == paneLog && m.log.filtering:
-		var c tea.Cmd
-		m.log.input, c = m.log.input.Update(msg)
-		m.log.setQuery(m.log.input.Value())
-		return c
+	case m.focus == paneLog && m.log.Filtering():
+		return m.updatePane(m.log, msg)
 	case m.focus == paneBrowser && m.br.Typing():
 		return m.updateBrowser(msg)
 	case m.focus == paneWork && m.composing:
@@ -681,9 +654,8 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 	// a filter being typed is kept as it is when its pane loses focus
 	// (coming back does not land keys in it)
 	m.br.Blur()
-	if m.log.filtering {
-		m.log.filtering = false
-		m.log.input.Blur()
+	if m.log.Filtering() {
+		m.log.StopFiltering()
 		m.layout()
 	}
 	m.focus = p
@@ -750,9 +722,9 @@ func (m *Model) showSelected() {
 // toggleKeepalive hides or shows keepalive traffic in the log and the
 // timeline.
 func (m *Model) toggleKeepalive() {
-	m.log.toggleKeepalive()
-	m.timeline.SetQuiet(m.log.hideKeepalive)
-	if m.log.hideKeepalive {
+	m.log.ToggleKeepalive()
+	m.timeline.SetQuiet(m.log.HideKeepalive())
+	if m.log.HideKeepalive() {
 		m.setFlash("keepalives hidden", false)
 	} else {
 		m.setFlash("keepalives shown", false)
@@ -760,8 +732,7 @@ func (m *Model) toggleKeepalive() {
 }
 
 func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
-	k, n := m.keys.Log, m.keys.Nav
-	if key.Matches(msg, k.Views) {
+	if key.Matches(msg, m.keys.Log.Views) {
 		return m.setLogView(logView(msg.String()[0] - '1'))
 	}
 	switch m.logView {
@@ -776,111 +747,17 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	case viewTimeline:
 		return m.updatePane(m.timeline, msg)
 	}
-	switch {
-	case key.Matches(msg, n.Up):
-		m.log.move(-1)
-	case key.Matches(msg, n.Down):
-		m.log.move(1)
-	case key.Matches(msg, n.PageUp):
-		m.log.move(-m.log.rows())
-	case key.Matches(msg, n.PageDown):
-		m.log.move(m.log.rows())
-	case key.Matches(msg, n.Top):
-		m.log.top()
-	case key.Matches(msg, n.Bottom):
-		m.log.bottom()
-	case key.Matches(msg, k.Filter):
-		m.log.filtering = true
-		m.log.input.SetValue(m.log.q.text)
-		m.log.input.CursorEnd()
-		m.layout()
-		return m.log.input.Focus()
-	case key.Matches(msg, k.ClearFil):
-		m.log.input.SetValue("")
-		m.log.setQuery("")
-		m.layout()
-	case key.Matches(msg, k.Follow):
-		m.log.setFollow(!m.log.follow)
-		if m.log.follow {
-			m.setFlash("follow on", false)
-		} else {
-			m.setFlash("follow off", false)
-		}
-	case key.Matches(msg, k.Keepalive):
-		m.toggleKeepalive()
-	case key.Matches(msg, k.Detail):
-		if en := m.log.selected(); en != nil {
-			m.open(newDetail(m.com, en, m.timeline.Related))
-		}
-	case key.Matches(msg, k.Resend):
-		return m.resendFromLog()
-	case key.Matches(msg, k.Copy):
-		if en := m.log.selected(); en != nil {
-			m.open(newCopyDialog(m.com, en))
-		}
-	case key.Matches(msg, k.Save):
-		if en := m.log.selected(); en != nil {
-			return m.act(nil, detail.SaveEvent(&en.ev))
-		}
-	case key.Matches(msg, k.ViewResult):
-		if en := m.log.selected(); en != nil {
-			return m.showEventAsResult(en)
-		}
-	case key.Matches(msg, k.Cancel):
-		if en := m.log.selected(); en != nil {
-			return m.cancelByID(en.ev.ID)
-		}
-	case key.Matches(msg, k.Pair):
-		m.jumpToPair()
-	}
-	return nil
+	return m.updatePane(m.log, msg)
 }
 
-// jumpToPair moves the log cursor from a request to its answer or back.
+// jumpToPair moves the log cursor from a request to its answer or back;
+// it says why when it cannot.
 func (m *Model) jumpToPair() bool {
-	en := m.log.selected()
-	if en == nil || en.ev.ID == "" {
-		m.setFlash("not a request or an answer", true)
+	if a := m.log.Pair(); a != nil {
+		m.act(nil, a)
 		return false
 	}
-	var other *entry
-	switch {
-	case en.ev.RPC == mcp.RPCRequest:
-		for i := int(m.absOf(en)-m.log.base) + 1; i < len(m.log.entries); i++ {
-			c := m.log.entries[i]
-			if c.ev.ID == en.ev.ID && c.ev.Dir != en.ev.Dir && (c.ev.RPC == mcp.RPCResponse || c.ev.RPC == mcp.RPCErrorResponse) {
-				other = c
-				break
-			}
-		}
-	case en.ev.RPC == mcp.RPCResponse || en.ev.RPC == mcp.RPCErrorResponse:
-		for i := int(m.absOf(en)-m.log.base) - 1; i >= 0; i-- {
-			c := m.log.entries[i]
-			if c.ev.ID == en.ev.ID && c.ev.Dir != en.ev.Dir && c.ev.RPC == mcp.RPCRequest {
-				other = c
-				break
-			}
-		}
-	}
-	if other == nil {
-		m.setFlash("its pair is not in the log", true)
-		return false
-	}
-	return m.selectInLog(other)
-}
-
-// selectInLog moves the log cursor to en; it says so when the filter
-// hides it.
-func (m *Model) selectInLog(en *entry) bool {
-	abs := m.absOf(en)
-	i := sort.Search(len(m.log.matches), func(i int) bool { return m.log.matches[i] >= abs })
-	if i < len(m.log.matches) && m.log.matches[i] == abs {
-		m.log.cursor, m.log.follow = i, false
-		m.log.clamp()
-		return true
-	}
-	m.setFlash("it is hidden by the log's filter (esc in the log clears it)", true)
-	return false
+	return true
 }
 
 // ---- actions on the log ----
@@ -889,15 +766,15 @@ func (m *Model) selectInLog(en *entry) bool {
 // in the work pane, as if it had just been received: replay's way to see
 // results.
 func (m *Model) showEventAsResult(en *entry) tea.Cmd {
-	e := &en.ev
+	e := &en.Ev
 	resp := en
 	if e.RPC == mcp.RPCRequest && e.Dir == mcp.DirOut {
-		resp = m.findAnswer(e.ID, en)
+		resp = m.log.AnswerAfter(e.ID, en)
 		if resp == nil {
 			m.setFlash("no answer to this request in the log", true)
 			return nil
 		}
-		e = &resp.ev
+		e = &resp.Ev
 	}
 	if e.RPC != mcp.RPCResponse && e.RPC != mcp.RPCErrorResponse {
 		m.setFlash("not a request or an answer", true)
@@ -914,8 +791,8 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 	}
 	subject := ""
 	var out json.RawMessage
-	if req := m.log.findRequest(e.ID, m.absOf(resp)); req != nil {
-		if rm := session.Decode(&req.ev); rm != nil {
+	if req := m.log.RequestBefore(e.ID, resp); req != nil {
+		if rm := session.Decode(&req.Ev); rm != nil {
 			subject = rm.Subject()
 		}
 		if e.ReqMethod == "tools/call" {
@@ -926,27 +803,6 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 	}
 	m.work.ShowResult(work.NewResult(e.ReqMethod, termsafe.Line(subject), msg.Result, err, e.Latency, out))
 	return m.setFocus(paneWork)
-}
-
-func (m *Model) absOf(en *entry) uint64 {
-	for i := len(m.log.entries) - 1; i >= 0; i-- {
-		if m.log.entries[i] == en {
-			return m.log.base + uint64(i)
-		}
-	}
-	return m.log.base + uint64(len(m.log.entries))
-}
-
-// findAnswer finds the answer to request id after the request entry.
-func (m *Model) findAnswer(id string, req *entry) *entry {
-	start := int(m.absOf(req) - m.log.base)
-	for i := start + 1; i < len(m.log.entries); i++ {
-		en := m.log.entries[i]
-		if en.ev.ID == id && en.ev.Dir == mcp.DirIn && (en.ev.RPC == mcp.RPCResponse || en.ev.RPC == mcp.RPCErrorResponse) {
-			return en
-		}
-	}
-	return nil
 }
 
 // cancelByID cancels the user's call whose JSON-RPC id is id.

@@ -259,30 +259,30 @@ func TestReplayModeDisablesActions(t *testing.T) {
 
 func TestLogFilterAndKeepaliveToggle(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
-	total := m.log.visible()
+	total := m.log.Shown()
 	press(m, "tab", "tab") // log
 	press(m, "K")
-	if !m.log.hideKeepalive || m.log.visible() != total-4 {
-		t.Fatalf("hide keepalives: %d of %d visible", m.log.visible(), total)
+	if !m.log.HideKeepalive() || m.log.Shown() != total-4 {
+		t.Fatalf("hide keepalives: %d of %d visible", m.log.Shown(), total)
 	}
 	press(m, "K")
-	if m.log.visible() != total {
+	if m.log.Shown() != total {
 		t.Fatal("K again should show keepalives")
 	}
 	press(m, "/")
 	typeText(m, "method:tools/call")
-	if m.log.visible() != 2 {
-		t.Fatalf("method:tools/call matched %d, want request and answer", m.log.visible())
+	if m.log.Shown() != 2 {
+		t.Fatalf("method:tools/call matched %d, want request and answer", m.log.Shown())
 	}
 	press(m, "enter")
-	if m.log.filtering || m.log.q.text != "method:tools/call" {
+	if m.log.Filtering() || m.log.Filter() != "method:tools/call" {
 		t.Fatal("enter should keep the filter and leave the field")
 	}
 	if !strings.Contains(plain(m), "filter: method:tools/call") {
 		t.Fatal("the filter line is not shown")
 	}
 	press(m, "esc")
-	if m.log.visible() != total {
+	if m.log.Shown() != total {
 		t.Fatal("esc should clear the filter")
 	}
 }
@@ -290,22 +290,22 @@ func TestLogFilterAndKeepaliveToggle(t *testing.T) {
 func TestLogFollowAndNavigation(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	press(m, "tab", "tab")
-	if !m.log.follow || m.log.cursor != m.log.visible()-1 {
+	if !m.log.Following() || m.log.Selected() != m.log.Last() {
 		t.Fatal("log should start following")
 	}
 	press(m, "up")
-	if m.log.follow {
+	if m.log.Following() {
 		t.Fatal("moving up should stop following")
 	}
-	before := m.log.cursor
+	before := m.log.Selected()
 	f := &fx{at: t0.Add(time.Minute), seq: 200}
 	f.note("notifications/message", `{"level":"info","data":"x"}`)
 	m.update(eventsMsg(f.evs))
-	if m.log.cursor != before {
+	if m.log.Selected() != before {
 		t.Fatal("a new event moved the cursor while not following")
 	}
 	press(m, "f")
-	if !m.log.follow || m.log.cursor != m.log.visible()-1 {
+	if !m.log.Following() || m.log.Selected() != m.log.Last() {
 		t.Fatal("f should follow again")
 	}
 }
@@ -341,11 +341,11 @@ func TestCopyFormats(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	m.opts.Config = mcp.Config{URL: "http://127.0.0.1:8080/mcp", Bearer: "s3cret"}
 	var call, answer *entry
-	for _, en := range m.log.entries {
-		if en.ev.Method == "tools/call" {
+	for _, en := range m.log.Entries() {
+		if en.Ev.Method == "tools/call" {
 			call = en
 		}
-		if en.ev.ReqMethod == "tools/call" {
+		if en.Ev.ReqMethod == "tools/call" {
 			answer = en
 		}
 	}
@@ -506,7 +506,7 @@ func TestMouse(t *testing.T) {
 	rs := m.paneRects()
 	r := rs[paneLog]
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
-	if m.focus != paneLog || m.log.follow {
+	if m.focus != paneLog || m.log.Following() {
 		t.Fatalf("click should focus the log and select a row (focus %d)", m.focus)
 	}
 	b := rs[paneBrowser]
@@ -595,15 +595,15 @@ func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
 
 func TestReplayRewindForgetsEverything(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
-	m.log.setQuery("kind:message")
+	m.log.SetFilter("kind:message")
 	f := &fx{at: t0.Add(time.Minute), seq: 500}
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: store.KindRewind, Text: "replay moved to event 3 of 20"})
 	f.req(1, "initialize", `{}`)
 	m.update(eventsMsg(f.evs))
-	if m.log.len() != 2 || len(m.br.Items(listTools)) != 0 || m.s.Conn.State != "" {
-		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.len(), len(m.br.Items(listTools)), m.s.Conn.State)
+	if m.log.Len() != 2 || len(m.br.Items(listTools)) != 0 || m.s.Conn.State != "" {
+		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.Len(), len(m.br.Items(listTools)), m.s.Conn.State)
 	}
-	if m.log.q.text != "kind:message" || m.log.visible() != 1 {
+	if m.log.Filter() != "kind:message" || m.log.Shown() != 1 {
 		t.Fatal("the filter should survive a rewind")
 	}
 }
@@ -656,11 +656,11 @@ func TestJumpBetweenRequestAndAnswer(t *testing.T) {
 	press(m, "tab", "tab", "/")
 	typeText(m, "method:tools/call")
 	press(m, "enter", "%")
-	if m.log.selected().ev.RPC != mcp.RPCRequest {
+	if m.log.Selected().Ev.RPC != mcp.RPCRequest {
 		t.Fatal("% from the answer should select the request")
 	}
 	press(m, "%")
-	if m.log.selected().ev.RPC != mcp.RPCResponse {
+	if m.log.Selected().Ev.RPC != mcp.RPCResponse {
 		t.Fatal("% from the request should select the answer")
 	}
 }
@@ -768,11 +768,11 @@ func TestTheLogCatchesUp(t *testing.T) {
 		if !strings.Contains(title, c.older) || !strings.Contains(title, c.ahead) || m.s.Conn.KeepaliveIn != n/4 {
 			t.Fatalf("window %d: log title %q, %d keepalives in the state", c.window, title, m.s.Conn.KeepaliveIn)
 		}
-		for m.behind > 0 {
+		for m.log.Behind() > 0 {
 			upd(m, feedMsg{})
 		}
-		if s := plain(m); strings.Contains(s, "not drawn yet") || m.log.len() != min(c.window, n) {
-			t.Fatalf("window %d: caught up to %d events", c.window, m.log.len())
+		if s := plain(m); strings.Contains(s, "not drawn yet") || m.log.Len() != min(c.window, n) {
+			t.Fatalf("window %d: caught up to %d events", c.window, m.log.Len())
 		}
 	}
 }

@@ -19,13 +19,7 @@ func (m *Model) paneAt(x, y int) (pane, rect, bool) {
 // handleWheel scrolls the pane under the pointer (or the top dialog).
 func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	ms := msg.Mouse()
-	d := 0
-	switch ms.Button {
-	case tea.MouseWheelUp:
-		d = -3
-	case tea.MouseWheelDown:
-		d = 3
-	default:
+	if ms.Button != tea.MouseWheelUp && ms.Button != tea.MouseWheelDown {
 		return
 	}
 	if top := m.top(); top != nil {
@@ -60,7 +54,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		case viewTimeline:
 			m.updatePane(m.timeline, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 		default:
-			m.log.move(d)
+			m.updatePane(m.log, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 		}
 	case paneWork:
 		m.work.Update(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
@@ -107,11 +101,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 			m.timeline.SetFocused(p == prev)
 			return tea.Batch(cmd, m.updatePane(m.timeline, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 		}
-		before := m.log.selected()
-		m.log.clickRow(y)
-		if en := m.log.selected(); en != nil && en == before && p == prev {
-			m.open(newDetail(m.com, en, m.timeline.Related))
-		}
+		m.log.SetFocused(p == prev)
+		return tea.Batch(cmd, m.updatePane(m.log, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 	}
 	return cmd
 }

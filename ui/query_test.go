@@ -1,20 +1,19 @@
 package ui
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/pane/eventlog"
 )
 
 func TestQueryLanguage(t *testing.T) {
 	evs := demoSession().evs
 	count := func(q string) int {
-		pq := parseQuery(q)
+		pq := eventlog.ParseQuery(q)
 		n := 0
 		for i := range evs {
-			if pq.match(&entry{ev: evs[i]}) {
+			if pq.Match(&entry{Ev: evs[i]}) {
 				n++
 			}
 		}
@@ -51,52 +50,13 @@ func TestQueryLanguage(t *testing.T) {
 	}
 }
 
-func TestLogWindowIsBounded(t *testing.T) {
-	l := newEventLog(1000)
-	l.height, l.width = 20, 100
-	for i := 0; i < 50; i++ {
-		batch := make([]mcp.Event, 100)
-		for j := range batch {
-			batch[j] = mcp.Event{Seq: uint64(i*100 + j), Dir: mcp.DirIn, Kind: mcp.KindComment, Text: "ping"}
-		}
-		l.append(batch)
-	}
-	if l.len() != 1000 || l.evicted != 4000 || l.visible() != 1000 {
-		t.Fatalf("len %d evicted %d visible %d", l.len(), l.evicted, l.visible())
-	}
-	if l.selected().ev.Seq != 4999 {
-		t.Fatalf("follow lost: selected %d", l.selected().ev.Seq)
-	}
-	if cap(l.entries) > 3000 {
-		t.Fatalf("backing array grew to %d", cap(l.entries))
-	}
-	l.setQuery("kind:comment")
-	if l.visible() != 1000 {
-		t.Fatal("refilter after eviction")
-	}
-}
-
-// The window's byte budget counts headers: a replayed recording whose
-// responses carry megabytes of headers each evicts as large bodies do.
-func TestLogWindowCountsHeaders(t *testing.T) {
-	l := newEventLog(1000)
-	l.height, l.width = 20, 100
-	h := http.Header{"X-Junk": {strings.Repeat("j", 8<<20)}}
-	for i := range 100 {
-		l.append([]mcp.Event{{Seq: uint64(i + 1), Dir: mcp.DirIn, Kind: mcp.KindHTTP, Status: 200, Header: h}})
-	}
-	if l.bytes > l.maxBytes || l.len() > l.maxBytes/(8<<20) {
-		t.Fatalf("%d entries holding %d MB of headers kept (budget %d MB)", l.len(), 100*8, l.maxBytes>>20)
-	}
-}
-
 // A key that is not one is free text, and the log says so (issue 9 item
 // 21): nonsense:foo used to filter as text without a word.
 func TestUnknownFilterKeyIsNamed(t *testing.T) {
-	if u := parseQuery("nonsense:foo method:ping http://x Zz:1 -bogus:2").unknown; len(u) != 3 || u[0] != "nonsense" || u[1] != "zz" || u[2] != "bogus" {
+	if u := eventlog.ParseQuery("nonsense:foo method:ping http://x Zz:1 -bogus:2").Unknown(); len(u) != 3 || u[0] != "nonsense" || u[1] != "zz" || u[2] != "bogus" {
 		t.Fatalf("unknown %q", u)
 	}
-	if u := parseQuery("method:ping kind:error is:error 12:30").unknown; len(u) != 0 {
+	if u := eventlog.ParseQuery("method:ping kind:error is:error 12:30").Unknown(); len(u) != 0 {
 		t.Fatalf("known keys reported unknown: %q", u)
 	}
 	m := newTestModel(t, 120, 40, "")

@@ -139,12 +139,12 @@ func TestRecordingsPickerOpens(t *testing.T) {
 		t.Fatalf("not replaying: picker %v, replay %v, start %v", m.recs != nil, m.opts.Replay, m.opts.ReplayStart)
 	}
 	go pump(m.events, m.feed)()
-	for m.log.len() < len(evs) {
+	for m.log.Len() < len(evs) {
 		select {
 		case <-m.feed.Ready():
 			upd(m, feedMsg{})
 		case <-time.After(10 * time.Second):
-			t.Fatalf("the replay's events stopped at %d", m.log.len())
+			t.Fatalf("the replay's events stopped at %d", m.log.Len())
 		}
 	}
 	if len(m.br.Items(listTools)) != 4 || len(m.timeline.Spans()) != 7 {

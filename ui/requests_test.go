@@ -564,7 +564,7 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	}
 	// the screen underneath works meanwhile
 	press(m, "tab", "tab", "k")
-	if m.focus != paneLog || m.log.follow {
+	if m.focus != paneLog || m.log.Following() {
 		t.Fatal("keys did not reach the panes")
 	}
 	noAnswer(t, ch)

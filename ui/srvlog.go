@@ -44,9 +44,8 @@ func levelIndex(l string) int { return session.LevelIndex(l) }
 
 // setLogView switches the log pane's view and gives it the focus.
 func (m *Model) setLogView(v logView) tea.Cmd {
-	if m.log.filtering && v != viewWire {
-		m.log.filtering = false
-		m.log.input.Blur()
+	if v != viewWire {
+		m.log.StopFiltering()
 	}
 	m.logView = v
 	m.layout()

@@ -111,6 +111,7 @@ func (t *Tap) Session(n int, client string, tee func(mcp.Event)) (push func(mcp.
 	m := New(t.ctx, t.opts, nil)
 	m.tapped = true
 	m.keys.disableLive()
+	m.log.DisableLive()
 	m.tasks.DisableLive()
 	m.auth.DisableLive()
 	m.feed = newFeed(m.s, t.opts.LogWindow, tee)

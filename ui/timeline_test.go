@@ -185,7 +185,7 @@ func TestTimelineKeys(t *testing.T) {
 	if !strings.Contains(plain(m), "Event #") || m.logView != viewWire {
 		t.Fatalf("enter: dialog %T, view %d", m.topDialog(), m.logView)
 	}
-	if en := m.log.selected(); en == nil || en.ev.ID != "6" || en.ev.RPC != mcp.RPCRequest {
+	if en := m.log.Selected(); en == nil || en.Ev.ID != "6" || en.Ev.RPC != mcp.RPCRequest {
 		t.Fatalf("the log selects %+v", en)
 	}
 	press(m, "esc", "4", "v")
@@ -267,8 +267,9 @@ func TestTimelineBounded(t *testing.T) {
 		t.Fatalf("%d spans kept", n)
 	}
 	press(m, "W")
-	if got := len(strings.Split(m.timeline.View(m.log.width, m.log.height), "\n")); got > m.log.height {
-		t.Fatalf("%d lines for %d rows", got, m.log.height)
+	w, h := m.log.Size()
+	if got := len(strings.Split(m.timeline.View(w, h), "\n")); got > h {
+		t.Fatalf("%d lines for %d rows", got, h)
 	}
 	press(m, "g")
 	if tlCursor(m) != 0 { // (and so the first row shown)
@@ -348,7 +349,7 @@ func TestTimelineKeepaliveToggle(t *testing.T) {
 		}
 	}
 	press(m, "K")
-	if !m.log.hideKeepalive || spanNamed(m, "ping #31") != nil || strings.Contains(plain(m), "ping #31") {
+	if !m.log.HideKeepalive() || spanNamed(m, "ping #31") != nil || strings.Contains(plain(m), "ping #31") {
 		t.Fatalf("K did not hide the ping:\n%s", plain(m))
 	}
 	if sel := m.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "second") {
@@ -364,7 +365,7 @@ func TestTimelineKeepaliveToggle(t *testing.T) {
 		t.Fatal("a new ping shows while keepalives are hidden")
 	}
 	press(m, "K")
-	if m.log.hideKeepalive || spanNamed(m, "ping #31") == nil || spanNamed(m, "ping #33") == nil {
+	if m.log.HideKeepalive() || spanNamed(m, "ping #31") == nil || spanNamed(m, "ping #33") == nil {
 		t.Fatalf("K did not bring the pings back:\n%s", plain(m))
 	}
 }

@@ -72,9 +72,9 @@ func (m *Model) paneRects() [numPanes]rect {
 	in := func(x rect) (int, int) { return max(1, x.w-2), max(1, x.h-2) }
 	m.br.SetSize(in(r[paneBrowser]))
 	m.work.SetSize(in(r[paneWork]))
-	m.log.width, m.log.height = in(r[paneLog])
-	m.timeline.SetSize(m.log.width, m.log.height)
-	m.log.clamp()
+	lw, lh := in(r[paneLog])
+	m.log.SetSize(lw, lh)
+	m.timeline.SetSize(lw, lh)
 	if m.picker != nil {
 		m.picker.SetSize(W, bodyH)
 	}
@@ -177,52 +177,31 @@ func (m *Model) paneBox(p pane, r rect) []string {
 		case viewServerLog:
 			m.srvLog.SetFocused(focused)
 			title = m.srvLog.Title()
-			content = strings.Split(m.srvLog.View(m.log.width, m.log.height), "\n")
+			content = strings.Split(m.srvLog.View(m.log.Size()), "\n")
 		case viewTasks:
 			m.tasks.SetFocused(focused)
 			title = m.tasks.Title()
-			content = strings.Split(m.tasks.View(m.log.width, m.log.height), "\n")
+			content = strings.Split(m.tasks.View(m.log.Size()), "\n")
 		case viewFaults:
 			m.faults.SetFocused(focused)
 			title = m.faults.Title()
-			content = strings.Split(m.faults.View(m.log.width, m.log.height), "\n")
+			content = strings.Split(m.faults.View(m.log.Size()), "\n")
 		case viewAuth:
 			m.auth.SetFocused(focused)
 			title = m.auth.Title()
-			content = strings.Split(m.auth.View(m.log.width, m.log.height), "\n")
+			content = strings.Split(m.auth.View(m.log.Size()), "\n")
 		case viewTimeline:
 			m.timeline.SetFocused(focused)
 			title = m.timeline.Title()
-			content = strings.Split(m.timeline.View(m.log.width, m.log.height), "\n")
+			content = strings.Split(m.timeline.View(m.log.Size()), "\n")
 		default:
-			title = m.logTitle()
-			content = m.log.render(m.st, focused)
+			m.log.SetFocused(focused)
+			title = m.log.Title()
+			content = strings.Split(m.log.View(m.log.Size()), "\n")
 		}
 		title += m.otherViews()
 	}
 	return box(m.st, termsafe.Line(title), content, r.w, r.h, focused)
-}
-
-func (m *Model) logTitle() string {
-	t := fmt.Sprintf("Log %d", m.log.visible())
-	if m.log.visible() != m.log.len() {
-		t = fmt.Sprintf("Log %d/%d", m.log.visible(), m.log.len())
-	}
-	if m.log.evicted > 0 {
-		t += fmt.Sprintf(" (+%d older)", m.log.evicted)
-	}
-	if m.behind > 0 {
-		// the session ran ahead of the screen: the state is current, the
-		// log catches up
-		t += fmt.Sprintf(" · %d not drawn yet", m.behind)
-	}
-	if m.log.follow {
-		t += " · follow"
-	}
-	if m.log.hideKeepalive {
-		t += " · keepalives hidden"
-	}
-	return t
 }
 
 // header is the connection status bar.
@@ -406,8 +385,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return append(m.br.ShortHelp(), g...)
 	case paneLog:
-		if m.log.filtering {
-			return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")), key.NewBinding(key.WithKeys("x"), key.WithHelp("method: dir: kind: id: -neg", "terms"))}
+		if m.log.Filtering() {
+			return m.log.ShortHelp()
 		}
 		switch m.logView {
 		case viewServerLog:
@@ -421,7 +400,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		case viewTimeline:
 			return slices.Concat(m.timeline.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		}
-		return append([]key.Binding{k.Log.Detail, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Copy, k.Log.Save, k.Log.ViewResult, k.Log.Views}, g...)
+		return slices.Concat(m.log.ShortHelp(), []key.Binding{k.Log.Views}, g)
 	case paneWork:
 		if m.composing {
 			return append(m.compose.ShortHelp(), g...)
@@ -465,7 +444,7 @@ func (m *Model) helpGroups() []helpGroup {
 		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Panes, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Auth, k.Global.Faults, k.Global.Roots, k.Global.Conn, k.Global.Compose, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
 		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
 		{title: "Browser (left)", keys: m.br.Keys.Bindings()},
-		{title: "Event log", keys: []key.Binding{k.Log.Views, k.Log.Filter, k.Log.Follow, k.Log.Keepalive, k.Log.Detail, k.Log.Pair, k.Log.Copy, k.Log.Save, k.Log.ViewResult, k.Log.Resend, k.Log.Cancel, k.Log.ClearFil}},
+		{title: "Event log", keys: append([]key.Binding{k.Log.Views}, m.log.FullHelp()[1]...)},
 		{title: "Server log (" + k.Global.ServerLog.Help().Key + ")", keys: slices.Concat(m.srvLog.FullHelp()[1:]...)},
 		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.tasks.FullHelp()[1:]...)},
 		m.faultsHelp(),

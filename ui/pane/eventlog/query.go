@@ -1,4 +1,4 @@
-package ui
+package eventlog
 
 import (
 	"path"
@@ -8,7 +8,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 )
 
-// query is a parsed log filter. The language is a list of terms separated
+// Query is a parsed log filter. The language is a list of terms separated
 // by spaces; terms with different keys must all match, terms with the same
 // key match if any does; a leading '-' negates a term:
 //
@@ -21,7 +21,7 @@ import (
 //	status:404          HTTP status
 //	free text           case-insensitive substring of the kind column and summary
 //	"quoted text"       a phrase with spaces
-type query struct {
+type Query struct {
 	text  string
 	terms []term
 	// unknown are key: prefixes that are not keys (nonsense:foo); such a
@@ -40,11 +40,11 @@ var queryKeys = map[string]bool{"method": true, "dir": true, "kind": true, "id":
 // queryKeyNames lists the keys for messages, in the order the help gives.
 const queryKeyNames = "method: dir: kind: id: stream: status: is:"
 
-// parseQuery parses a filter. It never fails: anything that is not a known
+// ParseQuery parses a filter. It never fails: anything that is not a known
 // key:value term is free text; a word before a colon that is not a key is
 // noted in unknown (not a URL's scheme://).
-func parseQuery(s string) query {
-	q := query{text: s}
+func ParseQuery(s string) Query {
+	q := Query{text: s}
 	for _, tok := range splitQuery(s) {
 		t := term{}
 		if strings.HasPrefix(tok, "-") && len(tok) > 1 {
@@ -84,7 +84,7 @@ func isKeyWord(k string) bool {
 }
 
 // unknownNote says which keys were not understood, or "".
-func (q query) unknownNote() string {
+func (q Query) unknownNote() string {
 	if len(q.unknown) == 0 {
 		return ""
 	}
@@ -115,10 +115,10 @@ func splitQuery(s string) []string {
 	return out
 }
 
-func (q query) empty() bool { return len(q.terms) == 0 }
+func (q Query) empty() bool { return len(q.terms) == 0 }
 
-// match reports whether the entry passes the filter.
-func (q query) match(en *entry) bool {
+// Match reports whether the entry passes the filter.
+func (q Query) Match(en *Entry) bool {
 	if len(q.terms) == 0 {
 		return true
 	}
@@ -154,8 +154,8 @@ func (q query) match(en *entry) bool {
 	return true
 }
 
-func (t term) matches(en *entry) bool {
-	e := &en.ev
+func (t term) matches(en *Entry) bool {
+	e := &en.Ev
 	switch t.key {
 	case "method":
 		return globMatch(t.value, strings.ToLower(e.Method)) || globMatch(t.value, strings.ToLower(e.ReqMethod))
@@ -180,10 +180,10 @@ func (t term) matches(en *entry) bool {
 		return e.Status != 0 && globMatch(t.value, itoa(e.Status))
 	}
 	// free text
-	if strings.Contains(strings.ToLower(en.label()), t.value) {
+	if strings.Contains(strings.ToLower(en.Label()), t.value) {
 		return true
 	}
-	return strings.Contains(strings.ToLower(en.summary()), t.value)
+	return strings.Contains(strings.ToLower(en.Summary()), t.value)
 }
 
 func kindMatches(v string, e *mcp.Event) bool {
@@ -254,3 +254,7 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
+
+// Unknown is the key: prefixes of the filter that are not keys (matched
+// as text).
+func (q Query) Unknown() []string { return q.unknown }
