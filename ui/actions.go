@@ -27,8 +27,6 @@ type (
 	// setLogLevel filters the server log at a level and asks the server
 	// for it.
 	setLogLevel struct{ level string }
-	// legacyYes is the yes of a dialog not migrated yet.
-	legacyYes struct{ f func(*Model) tea.Cmd }
 )
 
 // do carries out an action of the root's own (see [Model.act] for the
@@ -41,6 +39,9 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		return cmd
 	}
 	if cmd, ok := m.logAction(a); ok {
+		return cmd
+	}
+	if cmd, ok := m.requestAction(a); ok {
 		return cmd
 	}
 	switch a := a.(type) {
@@ -90,8 +91,6 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		return m.refreshToken()
 	case signin.Open:
 		return m.openSignIn(a.URL)
-	case legacyYes:
-		return a.f(m)
 	case dialog.Key:
 		return m.connDialogKey(a)
 	}

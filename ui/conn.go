@@ -148,3 +148,12 @@ func (m *Model) serverCapability(name string) map[string]json.RawMessage {
 	}
 	return jsonObject(jsonObject(m.s.Conn.Info.Capabilities)[name])
 }
+
+// jsonObject decodes raw as an object, leniently (nil on failure).
+func jsonObject(raw json.RawMessage) map[string]json.RawMessage {
+	var o map[string]json.RawMessage
+	if json.Unmarshal(raw, &o) != nil {
+		return nil
+	}
+	return o
+}

@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/sonde-mcp/sonde/ui/pane/work"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 )
 
 // KeyMap is every key the UI reacts to, grouped by where it applies. The
@@ -16,7 +17,7 @@ type KeyMap struct {
 	Log    LogKeys
 	Work   work.KeyMap
 	Replay ReplayKeys
-	Queue  QueueKeys
+	Queue  serverreq.QueueKeys
 	Filter FilterKeys
 }
 
@@ -108,7 +109,7 @@ func DefaultKeyMap() KeyMap {
 		},
 		Work:   work.DefaultKeyMap(),
 		Replay: defaultReplayKeys(),
-		Queue:  defaultQueueKeys(),
+		Queue:  serverreq.DefaultQueueKeys(),
 		Filter: FilterKeys{
 			Clear:     b([]string{"esc"}, "esc", "clear filter"),
 			Done:      b([]string{"enter", "tab", "down"}, "enter", "keep filter"),

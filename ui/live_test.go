@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -276,7 +277,7 @@ func TestLiveSampling(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolAskLLM)
 			l.press("ctrl+r")
-			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*samplingDialog); return ok })
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Sampling); return ok })
 			s := plain(l.m)
 			for _, want := range []string{"asks for an LLM completion", "What is the capital of France?", "You are a concise assistant", "hints claude, gpt"} {
 				if !strings.Contains(s, want) {
@@ -299,7 +300,7 @@ func TestLiveSamplingRejected(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolAskLLM)
 			l.press("ctrl+r")
-			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*samplingDialog); return ok })
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Sampling); return ok })
 			l.press("ctrl+d")
 			res := l.result("the rejected ask_llm result")
 			if !strings.Contains(strings.ToLower(res), "reject") {
@@ -315,12 +316,9 @@ func TestLiveElicitationForm(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolElicitForm)
 			l.press("ctrl+r")
-			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*elicitDialog); return ok })
-			d := l.m.topDialog().(*elicitDialog)
-			// defaults are prefilled; email is the one required field left
-			for path, _, _ := d.form.FocusedText(); path != "/email"; path, _, _ = d.form.FocusedText() {
-				l.press("tab")
-			}
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Elicit); return ok })
+			// defaults are prefilled; email, the second field, is the one required field left
+			l.press("tab")
 			l.typeText("ada@example.com")
 			l.press("ctrl+r")
 			res := l.result("the elicit_form result")
@@ -334,7 +332,7 @@ func TestLiveElicitationForm(t *testing.T) {
 			l.press("esc")
 			l.open(listTools, demo.ToolElicitForm)
 			l.press("ctrl+r")
-			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*elicitDialog); return ok })
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Elicit); return ok })
 			l.press("ctrl+d")
 			if res := l.result("the declined result"); !strings.Contains(res, `chose "decline"`) {
 				t.Fatalf("decline:\n%s", res)
@@ -366,7 +364,7 @@ func TestLiveElicitationURL(t *testing.T) {
 			}
 			l.open(listTools, demo.ToolElicitURL)
 			l.press("ctrl+r")
-			l.pump("the URL dialog", func() bool { _, ok := l.m.topDialog().(*urlDialog); return ok })
+			l.pump("the URL dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.URL); return ok })
 			if s := plain(l.m); !strings.Contains(s, "host 127.0.0.1") || !strings.Contains(s, "/elicit/") {
 				t.Fatalf("URL dialog:\n%s", s)
 			}
@@ -378,7 +376,7 @@ func TestLiveElicitationURL(t *testing.T) {
 			l.pump("the page opened", func() bool { mu.Lock(); defer mu.Unlock(); return len(opened) == 1 })
 			if e.era == demo.EraLegacy {
 				// 2025-11-25: the visit completes it and the server says so
-				l.pump("notifications/elicitation/complete closes the waiting dialog", func() bool { return l.m.topDialog() == nil && len(l.m.elicitDone) == 1 })
+				l.pump("notifications/elicitation/complete closes the waiting dialog", func() bool { return l.m.topDialog() == nil }) // the waiting dialog stays until then
 			} else if l.m.topDialog() != nil {
 				t.Fatalf("2026-07-28 has no completion to wait for: %T", l.m.topDialog())
 			}
@@ -392,12 +390,12 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 	l.open(listTools, demo.ToolElicitURL)
 	l.press("right") // style: request → error
 	l.press("ctrl+r")
-	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.topDialog().(*urlDialog); return ok && d.call != nil })
+	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.topDialog().(*serverreq.URL); return ok && d.ForCall() })
 	if l.m.work.Result() == nil || !strings.Contains(describeErr(l.m.work.Result().Err), "32042") {
 		t.Fatalf("the error is not in the result view: %+v", l.m.work.Result())
 	}
 	l.press("o")
-	l.pump("the completion", func() bool { w, ok := l.m.topDialog().(*elicitWaitDialog); return ok && w.done })
+	l.pump("the completion", func() bool { w, ok := l.m.topDialog().(*serverreq.Wait); return ok && w.Done() })
 	if !strings.Contains(plain(l.m), "enter retries tools/call elicit_url") {
 		t.Fatalf("no retry offered:\n%s", plain(l.m))
 	}

@@ -19,6 +19,7 @@ import (
 	doctorui "github.com/sonde-mcp/sonde/ui/dialog/doctor"
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
@@ -119,7 +120,7 @@ type Model struct {
 	dialogs []component.Dialog
 	asker   *promptAsker     // sign-ins waiting for the person (signin.go)
 	authH   mcp.OAuthHandler // the session's sign-in, if any (signin.go)
-	queue   requestQueue     // server requests waiting for the user (queue.go)
+	queue   serverreq.Queue  // server requests waiting for the user (requests.go)
 	picker  *picker.Pane
 	recs    *recordings.Pane // the recordings picker (sonde replay with no FILE)
 	// replayFile is the recording the recordings picker opened (closed
@@ -130,8 +131,7 @@ type Model struct {
 	mock *openedMock
 
 	// server requests
-	roots      *roots.Set
-	elicitDone map[string]bool // elicitation ids the server said are complete
+	roots *roots.Set
 
 	// resource subscriptions (what is subscribed and updated: in s)
 	resub     []string       // URIs to subscribe to again on the next session (R)
@@ -303,7 +303,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	cmd := m.route(msg)
 	// whatever answered the request shown (a key, a rule, the server
 	// withdrawing it), the next one gets the dialog
-	if q := &m.queue; q.shown != nil && q.shown.pending().answered() {
+	if q := &m.queue; q.Shown != nil && q.Shown.Pending().Answered() {
 		return tea.Batch(cmd, m.syncQueue())
 	}
 	return cmd
@@ -332,7 +332,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.applyEvents(msg)
 	case serverRequestsMsg:
 		return tea.Batch(m.takeRequests(msg), listenRequests(m.reqs))
-	case requestGoneMsg:
+	case serverreq.Gone:
 		return m.requestGone(msg)
 	case promptMsg:
 		return m.promptShown(msg.p)
@@ -455,18 +455,6 @@ func (m *Model) restyle() {
 	m.st = NewStyles(m.theme, m.isDark)
 	m.com.Styles = m.st
 	m.work.Restyle()
-	var ds []any
-	for _, d := range m.dialogs {
-		ds = append(ds, unwrap(d))
-	}
-	if m.queue.hidden && m.queue.shown != nil {
-		ds = append(ds, m.queue.shown)
-	}
-	for _, d := range ds {
-		if r, ok := d.(interface{ restyle(*Styles) }); ok {
-			r.restyle(m.st)
-		}
-	}
 }
 
 func (m *Model) setFlash(text string, isErr bool) {

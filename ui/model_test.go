@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"slices"
 	"strings"
 	"testing"
@@ -467,37 +468,37 @@ func TestLargeResultPages(t *testing.T) {
 
 func TestServerRequestSeam(t *testing.T) {
 	f := newFeed(session.New(), 0, nil)
-	done := make(chan serverAnswer, 1)
+	done := make(chan serverreq.Answer, 1)
 	go func() {
 		res, err := f.handle(t.Context(), &mcp.ServerRequest{Method: "elicitation/create", Params: json.RawMessage(`{"message":"Your name?","requestedSchema":{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}}`)})
-		done <- serverAnswer{result: res, err: err}
+		done <- serverreq.Answer{Result: res, Err: err}
 	}()
 	msg := listenRequests(f.reqs)()
 	m := newTestModel(t, 100, 30, "")
 	m.update(msg)
-	if _, ok := m.topDialog().(*elicitDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.Elicit); !ok {
 		t.Fatalf("no elicitation dialog: %T", m.topDialog())
 	}
 	typeText(m, "Ada")
 	press(m, "ctrl+r")
 	a := <-done
-	b, _ := json.Marshal(a.result)
-	if a.err != nil || string(b) != `{"action":"accept","content":{"name":"Ada"}}` {
-		t.Fatalf("answer %s %v", b, a.err)
+	b, _ := json.Marshal(a.Result)
+	if a.Err != nil || string(b) != `{"action":"accept","content":{"name":"Ada"}}` {
+		t.Fatalf("answer %s %v", b, a.Err)
 	}
 	// roots/list is answered by the UI at once, without a dialog
 	go func() {
 		res, err := f.handle(t.Context(), &mcp.ServerRequest{Method: "roots/list"})
-		done <- serverAnswer{result: res, err: err}
+		done <- serverreq.Answer{Result: res, Err: err}
 	}()
 	m.update(listenRequests(f.reqs)())
 	if m.topDialog() != nil {
 		t.Fatalf("roots/list opened a dialog: %T", m.topDialog())
 	}
 	a = <-done
-	b, _ = json.Marshal(a.result)
-	if a.err != nil || string(b) != `{"roots":[]}` {
-		t.Fatalf("roots: %s %v", b, a.err)
+	b, _ = json.Marshal(a.Result)
+	if a.Err != nil || string(b) != `{"roots":[]}` {
+		t.Fatalf("roots: %s %v", b, a.Err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 )
 
 // Every message the root model handles that is not a Bubble Tea message.
@@ -64,18 +65,12 @@ type flashMsg struct {
 type serverRequestMsg struct {
 	req   *mcp.ServerRequest
 	ctx   context.Context
-	reply chan<- serverAnswer
+	reply chan<- serverreq.Answer
 }
 
 // serverRequestsMsg is a batch of server requests drained from the feed in
 // one go: a burst costs one frame, not one per request.
 type serverRequestsMsg []serverRequestMsg
-
-// serverAnswer is the user's answer to a server request.
-type serverAnswer struct {
-	result any
-	err    error
-}
 
 // Backend is what the UI needs from a live session; *mcp.Session
 // implements it. A model without one (replay) disables actions that need
@@ -200,7 +195,7 @@ func (f *feed) push(e mcp.Event) { f.Push(e) }
 // handle is Config.Handler: every request goes to the UI, which answers
 // roots/list at once from its roots and asks the user about the rest.
 func (f *feed) handle(ctx context.Context, req *mcp.ServerRequest) (any, error) {
-	reply := make(chan serverAnswer, 1)
+	reply := make(chan serverreq.Answer, 1)
 	select {
 	case f.reqs <- serverRequestMsg{req: req, ctx: ctx, reply: reply}:
 	case <-ctx.Done():
@@ -210,7 +205,7 @@ func (f *feed) handle(ctx context.Context, req *mcp.ServerRequest) (any, error) 
 	}
 	select {
 	case a := <-reply:
-		return a.result, a.err
+		return a.Result, a.Err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-f.Done():

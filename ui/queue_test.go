@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,20 +20,20 @@ import (
 // order), and takes them in the way the program does until all are in;
 // params(i) gives each request's method and params. It returns the
 // channels their answers arrive on.
-func floodModel(t *testing.T, m *Model, n int, params func(i int) (string, string)) []chan serverAnswer {
+func floodModel(t *testing.T, m *Model, n int, params func(i int) (string, string)) []chan serverreq.Answer {
 	t.Helper()
 	f := newFeed(session.New(), 0, nil)
 	f.reqs = make(chan serverRequestMsg, n)
 	t.Cleanup(f.close)
-	answers := make([]chan serverAnswer, n)
+	answers := make([]chan serverreq.Answer, n)
 	deadline := time.Now().Add(20 * time.Second)
 	for i := range n {
-		answers[i] = make(chan serverAnswer, 1)
+		answers[i] = make(chan serverreq.Answer, 1)
 		method, p := params(i)
 		req := &mcp.ServerRequest{ID: json.RawMessage(fmt.Sprint(100 + i)), Method: method, Params: json.RawMessage(p)}
 		go func() {
 			res, err := f.handle(context.Background(), req)
-			answers[i] <- serverAnswer{result: res, err: err}
+			answers[i] <- serverreq.Answer{Result: res, Err: err}
 		}()
 		for len(f.reqs) < i+1 {
 			if time.Now().After(deadline) {
@@ -54,7 +55,7 @@ func floodModel(t *testing.T, m *Model, n int, params func(i int) (string, strin
 }
 
 // waitAnswer waits for the answer a request's goroutine passes on.
-func waitAnswer(t *testing.T, ch <-chan serverAnswer) serverAnswer {
+func waitAnswer(t *testing.T, ch <-chan serverreq.Answer) serverreq.Answer {
 	t.Helper()
 	select {
 	case a := <-ch:
@@ -62,7 +63,7 @@ func waitAnswer(t *testing.T, ch <-chan serverAnswer) serverAnswer {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no answer was sent")
 	}
-	return serverAnswer{}
+	return serverreq.Answer{}
 }
 
 func samplingOrElicit(i int) (string, string) {
@@ -98,15 +99,15 @@ func TestRequestBurstIsOneDialog(t *testing.T) {
 // error the log shows; so is one too large to keep.
 func TestQueueRefusesBeyondItsLength(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
-	answers := floodModel(t, m, maxQueued+3, samplingOrElicit)
-	for _, ch := range answers[maxQueued:] {
+	answers := floodModel(t, m, serverreq.MaxQueued+3, samplingOrElicit)
+	for _, ch := range answers[serverreq.MaxQueued:] {
 		var re *mcp.RPCError
-		if a := waitAnswer(t, ch); !errors.As(a.err, &re) || re.Code != codeQueueFull || !strings.Contains(re.Message, "already wait for the user") {
+		if a := waitAnswer(t, ch); !errors.As(a.Err, &re) || re.Code != serverreq.CodeQueueFull || !strings.Contains(re.Message, "already wait for the user") {
 			t.Fatalf("a refusal answered %+v", a)
 		}
 	}
-	noAnswer(t, answers[maxQueued-1])
-	if m.pendingRequests() != maxQueued {
+	noAnswer(t, answers[serverreq.MaxQueued-1])
+	if m.pendingRequests() != serverreq.MaxQueued {
 		t.Fatalf("%d waiting", m.pendingRequests())
 	}
 	if s := plain(m); !strings.Contains(s, "3 refused") {
@@ -114,10 +115,10 @@ func TestQueueRefusesBeyondItsLength(t *testing.T) {
 	}
 	// one request too large to keep
 	m = newTestModel(t, 120, 40, "")
-	big := `{"messages":[{"role":"user","content":{"type":"text","text":"` + strings.Repeat("x", maxRequestBytes) + `"}}]}`
+	big := `{"messages":[{"role":"user","content":{"type":"text","text":"` + strings.Repeat("x", serverreq.MaxRequestBytes) + `"}}]}`
 	answers = floodModel(t, m, 1, func(int) (string, string) { return "sampling/createMessage", big })
 	var re *mcp.RPCError
-	if a := <-answers[0]; !errors.As(a.err, &re) || !strings.Contains(re.Message, "bytes") || m.pendingRequests() != 0 {
+	if a := <-answers[0]; !errors.As(a.Err, &re) || !strings.Contains(re.Message, "bytes") || m.pendingRequests() != 0 {
 		t.Fatalf("a %d-byte request: %+v, %d waiting", len(big), a, m.pendingRequests())
 	}
 }
@@ -145,15 +146,15 @@ func TestQueueListQuickActions(t *testing.T) {
 	}
 	press(m, "d") // now #3, a sampling request: rejected (-1)
 	var re *mcp.RPCError
-	if a := waitAnswer(t, answers[2]); !errors.As(a.err, &re) || re.Code != -1 {
+	if a := waitAnswer(t, answers[2]); !errors.As(a.Err, &re) || re.Code != -1 {
 		t.Fatalf("quick reject %+v", a)
 	}
 	press(m, "j", "d") // #5, the unknown method: -32601
-	if a := waitAnswer(t, answers[4]); !errors.As(a.err, &re) || re.Code != mcp.CodeMethodNotFound {
+	if a := waitAnswer(t, answers[4]); !errors.As(a.Err, &re) || re.Code != mcp.CodeMethodNotFound {
 		t.Fatalf("unknown method rejected with %+v", a)
 	}
 	press(m, "enter") // #4 gets the dialog; #1 waits
-	if d, ok := m.topDialog().(*elicitDialog); !ok || !strings.Contains(d.message, "Request 4") {
+	if _, ok := m.topDialog().(*serverreq.Elicit); !ok || !strings.Contains(plain(m), "Request 4") {
 		t.Fatalf("enter did not open #4: %T", m.topDialog())
 	}
 	noAnswer(t, answers[0])
@@ -165,7 +166,7 @@ func TestQueueListQuickActions(t *testing.T) {
 	if got := resultJSON(t, waitAnswer(t, answers[3])); got != `{"action":"decline"}` {
 		t.Fatalf("decline %s", got)
 	}
-	if _, ok := m.topDialog().(*samplingDialog); !ok || m.pendingRequests() != 1 {
+	if _, ok := m.topDialog().(*serverreq.Sampling); !ok || m.pendingRequests() != 1 {
 		t.Fatalf("after the answer: %T, %d waiting", m.topDialog(), m.pendingRequests())
 	}
 }
@@ -187,7 +188,7 @@ func TestQueueRules(t *testing.T) {
 	if m.pendingRequests() != 3 {
 		t.Fatalf("%d waiting", m.pendingRequests())
 	}
-	if _, ok := m.topDialog().(*elicitDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.Elicit); !ok {
 		t.Fatalf("the elicitations wait: %T", m.topDialog())
 	}
 	// a rule for elicitation from the list: the same forms as --elicitation
@@ -205,7 +206,7 @@ func TestQueueRules(t *testing.T) {
 	}
 	typeText(m, `accept:{"name":"Grace"}`)
 	press(m, "enter")
-	if _, ok := m.topDialog().(*queueDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.List); !ok {
 		t.Fatalf("after a rule, the list is covered by %T", m.topDialog())
 	}
 	for _, i := range []int{1, 3, 5} {
@@ -224,7 +225,7 @@ func TestQueueRules(t *testing.T) {
 	}
 	ch, _, _ = ask(t, m, "elicitation/create", urlElicitFixture, "8")
 	noAnswer(t, ch)
-	if _, ok := m.topDialog().(*urlDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.URL); !ok {
 		t.Fatalf("a URL elicitation was not left to the user: %T", m.topDialog())
 	}
 	press(m, "d")
@@ -237,7 +238,7 @@ func TestQueueRules(t *testing.T) {
 	press(m, "enter", "esc")
 	ch, _, _ = ask(t, m, "sampling/createMessage", samplingParamsFixture, "9")
 	noAnswer(t, ch)
-	if _, ok := m.topDialog().(*samplingDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.Sampling); !ok {
 		t.Fatalf("after clearing the rule: %T", m.topDialog())
 	}
 }
@@ -267,11 +268,11 @@ func TestQueueListStaysOnTop(t *testing.T) {
 	answers := floodModel(t, m, 3, samplingOrElicit)
 	press(m, "f3", "d") // the shown one, #1
 	waitAnswer(t, answers[0])
-	if _, ok := m.topDialog().(*queueDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.List); !ok {
 		t.Fatalf("the next request covered the list: %T", m.topDialog())
 	}
 	press(m, "esc")
-	if _, ok := m.topDialog().(*elicitDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.Elicit); !ok {
 		t.Fatalf("under the list: %T", m.topDialog())
 	}
 }

@@ -1,120 +1,53 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
-	"strings"
-	"sync"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/component"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // Server requests (sampling, elicitation, roots) reach the UI through the
 // feed (feed.handle → serverRequestMsg, in batches). Roots are answered at
 // once from the configured list; sampling, elicitation and unknown
-// methods wait in the queue (queue.go), whose oldest request has a dialog
-// that answers through the request's reply channel. The same seam serves the legacy
-// server-to-client requests (ServerRequest.ID set) and the 2026-07-28 input
-// requests of an input_required result (ID nil), which the session loops
-// itself.
+// methods wait in the queue (serverreq.Queue), whose oldest request has a
+// dialog (ui/dialog/serverreq) that answers through the request's reply
+// channel. This file is the root's side: taking requests in, keeping one
+// dialog on the stack for the queue, the queue's global keys, and
+// carrying out the dialogs' actions (open a URL, retry a call, set a
+// rule).
 
-// pendingRequest is a server request a dialog is answering. It is answered
-// at most once; if the server withdraws it (notifications/cancelled, the
-// call that carried an input request is cancelled, the session ends)
-// before the user answers, the dialog closes.
-type pendingRequest struct {
-	msg  serverRequestMsg
-	done chan struct{}
-	once sync.Once
+// consentGuard is how long after a dialog appears unasked (a URL to open,
+// the next request after an answer) keys that consent are ignored: a key
+// meant for what the user was typing must not open a page or answer.
+const consentGuard = 600 * time.Millisecond
 
-	n    int       // its number in the queue, in arrival order
-	at   time.Time // when it arrived
-	size int       // the bytes it keeps (its params)
-	sum  *string   // its gist for the queue's list, once computed
-}
-
-func newPendingRequest(msg serverRequestMsg) *pendingRequest {
-	return &pendingRequest{msg: msg, done: make(chan struct{})}
-}
-
-// answer sends the user's answer; it reports false if the request was
-// already answered.
-func (p *pendingRequest) answer(a serverAnswer) bool {
-	ok := false
-	p.once.Do(func() {
-		ok = true
-		close(p.done)
-		if p.msg.reply != nil {
-			p.msg.reply <- a // buffered: never blocks
-		}
-	})
-	return ok
-}
-
-// answered reports whether the request has been answered.
-func (p *pendingRequest) answered() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
+// reqEnv is what the request dialogs are made with.
+func (m *Model) reqEnv() *serverreq.Env {
+	return &serverreq.Env{
+		C:      m.com,
+		Server: m.serverName(),
+		Cause:  m.requestCause,
+		Queue:  &m.queue,
+		Keys:   m.keys.Queue,
+		Guard:  m.consentGuard,
+		Blocks: func(raw json.RawMessage, w int) []string {
+			return (&work.Result{}).BlockLines(raw, w, m.st, m.hl, m.st.Text)
+		},
 	}
-}
-
-// watch waits (in a command) for the request to be withdrawn before the
-// user answers it.
-func (p *pendingRequest) watch() tea.Cmd {
-	ctx := p.msg.ctx
-	if ctx == nil {
-		return nil
-	}
-	return func() tea.Msg {
-		select {
-		case <-ctx.Done():
-			return requestGoneMsg{p: p}
-		case <-p.done:
-			return nil
-		}
-	}
-}
-
-// what names the request for people: "sampling/createMessage (id 4)", or
-// "… (input request)" for a 2026-07-28 multi round-trip request.
-func (p *pendingRequest) what() string {
-	s := termsafe.Line(p.msg.req.Method)
-	if len(p.msg.req.ID) == 0 {
-		return s + " (input request)"
-	}
-	return s + " (id " + termsafe.Line(strings.Trim(string(p.msg.req.ID), `"`)) + ")"
-}
-
-// requestGoneMsg says the server withdrew a request before the user
-// answered it.
-type requestGoneMsg struct{ p *pendingRequest }
-
-// requestDialog is a dialog that answers a server request.
-type requestDialog interface {
-	oldDialog
-	pending() *pendingRequest
-}
-
-// newRequestDialog builds the dialog that answers p: it is built when p
-// is shown, so a request waiting in the queue costs no dialog.
-func newRequestDialog(m *Model, p *pendingRequest) (requestDialogFocus, error) {
-	switch p.msg.req.Method {
-	case "sampling/createMessage":
-		d, err := newSamplingDialog(m, p)
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
-	case "elicitation/create":
-		return newElicitDialog(m, p)
-	}
-	return newUnknownRequestDialog(p), nil
 }
 
 // serverName is how dialogs name the server that asks.
@@ -128,87 +61,357 @@ func (m *Model) serverName() string {
 	return "the server"
 }
 
-// askHeader is the first line of every server-request dialog: who asks,
-// and for what.
-func (m *Model) askHeader(p *pendingRequest, what string) string {
-	st := m.st
-	s := st.Accent.Render(m.serverName()) + st.Text.Render(" "+what)
-	if c := m.requestCause(p); c != "" {
-		s += st.Muted.Render(" · " + c)
+// takeRequests takes in a batch of server requests: roots/list is
+// answered at once, a request a rule covers is answered by it, the rest
+// wait in the queue (or are refused when it is full).
+func (m *Model) takeRequests(msgs []serverRequestMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	refused, ruled := 0, 0
+	var lastErr string
+	for _, msg := range msgs {
+		p := serverreq.NewPending(msg.req, msg.ctx, msg.reply)
+		p.At = m.com.Now // the clock ticks once a second: a live request takes the time itself
+		if m.live {
+			p.At = time.Now()
+		}
+		if msg.req.Method == "roots/list" {
+			p.Answer(serverreq.Answer{Result: m.roots.Result()})
+			m.roots.Asked++
+			continue
+		}
+		switch wasRuled, err := m.queue.Take(p); {
+		case wasRuled:
+			ruled++
+		case err != nil:
+			refused++
+			lastErr = err.Error()
+		default:
+			cmds = append(cmds, p.Watch())
+		}
 	}
-	return s
-}
-
-// requestHelp lists the keys of the server-request dialogs for the full
-// help (each dialog's footer shows its own).
-func requestHelp() []key.Binding {
-	return []key.Binding{
-		kb("ctrl+r", "send (sampling) / accept (form)"),
-		kb("ctrl+d", "reject (sampling) / decline"),
-		kb("esc", "cancel (sampling asks first)"),
-		kb("ctrl+o", "sampling: the answer as JSON"),
-		kb("pgup/pgdn", "sampling: scroll the request"),
-		kb("o", "URL: open it in the browser"),
-		kb("a", "URL: accept, open it yourself"),
-		kb("c", "URL: copy it (OSC 52)"),
-	}
-}
-
-// ---- a request sonde does not know ----
-
-// unknownRequestDialog shows a request method sonde does not handle: the
-// user sees it and refuses it (-32601).
-type unknownRequestDialog struct {
-	p *pendingRequest
-	scrolling
-}
-
-func newUnknownRequestDialog(p *pendingRequest) *unknownRequestDialog {
-	return &unknownRequestDialog{p: p}
-}
-
-func (d *unknownRequestDialog) pending() *pendingRequest { return d.p }
-
-func (d *unknownRequestDialog) focus() tea.Cmd { return nil }
-
-// refuseKey refuses a request sonde does not know.
-var refuseKey = key.NewBinding(key.WithKeys("d", "esc", "n"), key.WithHelp("d", "refuse"))
-
-func (d *unknownRequestDialog) help(m *Model) []key.Binding {
-	return []key.Binding{refuseKey, m.keys.Nav.Up, m.keys.Nav.Down}
-}
-
-func (d *unknownRequestDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case key.Matches(msg, refuseKey):
-		rejection(d.p)()
-		m.removeDialog(d)
-		m.setFlash("refused "+d.p.what(), false)
-	case key.Matches(msg, m.keys.Nav.Down):
-		d.offset++
-	case key.Matches(msg, m.keys.Nav.Up):
-		d.offset--
+	case refused > 0:
+		m.setFlash(fmt.Sprintf("refused %d server request(s): %s (the log shows the answers)", refused, lastErr), true)
+	case ruled > 0:
+		m.setFlash(fmt.Sprintf("answered %d server request(s) by your rules (F3 changes them)", ruled), false)
+	}
+	return tea.Batch(append(cmds, m.syncQueue())...)
+}
+
+// syncQueue keeps the one dialog up to date: when the request shown is
+// answered it leaves the queue, and the oldest waiting one gets a dialog
+// (unless the requests are put aside).
+func (m *Model) syncQueue() tea.Cmd {
+	q := &m.queue
+	next := false // the one shown was answered: keys go on for a moment
+	if q.Shown != nil && q.Shown.Pending().Answered() {
+		next = true
+		q.Remove(q.Shown.Pending())
+		m.removeDialog(q.Shown)
+		q.Shown = nil
+	}
+	for q.Shown == nil && !q.Hidden && q.Len() > 0 {
+		if d := m.dialogFor(q.Items()[0]); d != nil {
+			return m.showRequest(d, next)
+		}
 	}
 	return nil
 }
 
-func (d *unknownRequestDialog) view(m *Model, W, H int) string {
-	st := m.st
-	w, h := min(W-4, 100), max(6, H-4)
-	lines := []string{m.askHeader(d.p, "asks: "+d.p.what()), st.Muted.Render("sonde does not know this request; you can refuse it (-32601)."), ""}
-	body := m.hl.Pretty(st.Chroma, d.p.msg.req.Params)
-	d.offset = max(0, min(d.offset, len(body)-(h-7)))
-	lines = append(lines, body[d.offset:]...)
-	return frame(st, m.requestTitle(d.p, "Server request"), lines, bindingHelp(st, d.help(m)...), w, h)
-}
-
-// ---- helpers shared by the request dialogs ----
-
-// jsonObject decodes raw as an object, leniently (nil on failure).
-func jsonObject(raw json.RawMessage) map[string]json.RawMessage {
-	var o map[string]json.RawMessage
-	if json.Unmarshal(raw, &o) != nil {
+// dialogFor builds p's dialog; a request it cannot read is answered with
+// -32602 and leaves the queue (nil).
+func (m *Model) dialogFor(p *serverreq.Pending) serverreq.Request {
+	d, err := serverreq.New(m.reqEnv(), p)
+	if err != nil {
+		p.Answer(serverreq.Answer{Err: &mcp.RPCError{Code: mcp.CodeInvalidParams, Message: "sonde cannot read this " + p.Req.Method + ": " + err.Error()}})
+		m.queue.Remove(p)
+		m.setFlash("unreadable "+p.Req.Method+": "+err.Error(), true)
 		return nil
 	}
-	return o
+	return d
 }
+
+// showRequest makes d the dialog shown. guard: it replaces one the user
+// just answered, so the keys that come right after were meant for that
+// one and are ignored for a moment.
+func (m *Model) showRequest(d serverreq.Request, guard bool) tea.Cmd {
+	q := &m.queue
+	q.Shown, q.ShownAt = d, time.Time{}
+	if guard {
+		q.ShownAt = time.Now()
+	}
+	if !q.Hidden {
+		m.pushRequestDialog(d)
+	}
+	return d.Focus()
+}
+
+// pushRequestDialog puts a request's dialog on top, or under the queue's
+// list and rule editor when they are open (the next request must not
+// cover the list the user is working in).
+func (m *Model) pushRequestDialog(d component.Dialog) {
+	for i, x := range m.dialogs {
+		switch x.(type) {
+		case *serverreq.List, *serverreq.Rule:
+			m.dialogs = slices.Insert(m.dialogs, i, d)
+			return
+		}
+	}
+	m.open(d)
+}
+
+// showQueued gives p the dialog, putting the one shown back in line.
+func (m *Model) showQueued(p *serverreq.Pending) tea.Cmd {
+	q := &m.queue
+	if q.Shown != nil {
+		if q.Shown.Pending() == p {
+			return nil
+		}
+		m.removeDialog(q.Shown)
+		q.Shown = nil
+	}
+	d := m.dialogFor(p)
+	if d == nil {
+		return m.syncQueue()
+	}
+	q.Hidden = false
+	return m.showRequest(d, false)
+}
+
+// nextRequest shows the next waiting request (the one shown keeps its
+// place and its edits are dropped).
+func (m *Model) nextRequest() tea.Cmd {
+	q := &m.queue
+	if q.Len() < 2 {
+		m.setFlash("no other server request waits", false)
+		return nil
+	}
+	i := 0
+	if q.Shown != nil {
+		i = (q.Index(q.Shown.Pending()) + 1) % q.Len()
+	}
+	return m.showQueued(q.Items()[i])
+}
+
+// toggleRequests puts the request shown aside (it keeps waiting, and the
+// header says so) or brings it back; it reports whether there was
+// anything to do.
+func (m *Model) toggleRequests() bool {
+	q := &m.queue
+	switch {
+	case q.Hidden:
+		q.Hidden = false
+		if q.Shown != nil {
+			m.pushRequestDialog(q.Shown)
+		}
+		m.syncQueue()
+		return true
+	case q.Len() > 0:
+		q.Hidden = true
+		if q.Shown != nil {
+			m.removeDialog(q.Shown)
+		}
+		m.setFlash(fmt.Sprintf("%d server request(s) wait for you: %s brings them back", q.Len(), m.keys.Queue.Hide.Help().Key), false)
+		return true
+	}
+	return false
+}
+
+// requestGone drops a request the server withdrew before the user
+// answered it.
+func (m *Model) requestGone(msg serverreq.Gone) tea.Cmd {
+	if msg.P.Answered() {
+		return nil
+	}
+	msg.P.Answer(serverreq.Answer{Err: context.Canceled}) // unblocks nothing; marks it done
+	m.queue.Remove(msg.P)
+	m.setFlash("the server withdrew its "+msg.P.What()+" before you answered", true)
+	return m.syncQueue()
+}
+
+// pendingRequests counts the server requests waiting for the user.
+func (m *Model) pendingRequests() int { return m.queue.Len() }
+
+// setRule sets (or, with "", clears) the rule for a method, and answers
+// what waits with it.
+func (m *Model) setRule(method, rule string) tea.Cmd {
+	n := m.queue.SetRule(method, rule)
+	if rule == "" {
+		m.setFlash("no rule for "+method+": each request waits for you", false)
+		return nil
+	}
+	m.setFlash(fmt.Sprintf("rule for %s: %s (answered %d waiting)", method, termsafe.Line(rule), n), false)
+	return m.syncQueue()
+}
+
+// answerAllLikeThis makes the shown request's answer the rule for its
+// method: the dialog says which rule its answer is.
+func (m *Model) answerAllLikeThis(d serverreq.Request) tea.Cmd {
+	r, ok := d.(serverreq.Ruler)
+	if !ok {
+		m.setFlash("this request's answer cannot be a rule", true)
+		return nil
+	}
+	rule, err := r.AsRule()
+	if err != nil {
+		m.setFlash(err.Error(), true)
+		return nil
+	}
+	return m.setRule(d.Pending().Req.Method, rule)
+}
+
+// queueKey handles the queue's global keys; it reports whether the key
+// was one of them.
+func (m *Model) queueKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	k := m.keys.Queue
+	q := &m.queue
+	switch {
+	case key.Matches(msg, k.Hide):
+		return m.toggleRequests(), nil
+	case key.Matches(msg, k.List) && (q.Len() > 0 || q.Rules() > 0 || q.Refused > 0):
+		if !slices.ContainsFunc(m.dialogs, func(d component.Dialog) bool { _, ok := d.(*serverreq.List); return ok }) {
+			m.open(serverreq.NewList(m.reqEnv()))
+		}
+		return true, nil
+	case key.Matches(msg, k.Next) && q.Len() > 0:
+		return true, m.nextRequest()
+	case key.Matches(msg, k.AllLikeThis) && q.Shown != nil && m.top() == q.Shown:
+		return true, m.answerAllLikeThis(q.Shown)
+	}
+	return false, nil
+}
+
+// tooSoon reports (and says) that a key reached a request dialog that has
+// just replaced one the user answered: it was meant for that one.
+func (m *Model) tooSoon() bool {
+	q := &m.queue
+	if q.Shown == nil || m.top() != q.Shown || time.Since(q.ShownAt) >= m.consentGuard {
+		return false
+	}
+	m.setFlash("a server request has just appeared: keys are ignored for a moment", true)
+	return true
+}
+
+// requestAction carries out an action of the request dialogs; it reports
+// whether a was one.
+func (m *Model) requestAction(a component.Action) (tea.Cmd, bool) {
+	switch a := a.(type) {
+	case serverreq.Deliver:
+		return m.updateDialog(a.To, a.Msg), true
+	case serverreq.OpenURL:
+		return m.openURL(a.T), true
+	case serverreq.Retry:
+		c := a.Call.Ref.(*call)
+		return m.startCallAs(c.method, c.subject, c.item, json.RawMessage(c.params), c.asTask), true
+	case serverreq.ShowRequest:
+		return m.showQueued(a.P), true
+	case serverreq.Dropped:
+		if m.queue.IsShown(a.P) {
+			return m.syncQueue(), true // its dialog goes, the next one comes
+		}
+		m.queue.Remove(a.P)
+		return nil, true
+	case serverreq.SetRule:
+		return m.setRule(a.Method, a.Rule), true
+	}
+	return nil, false
+}
+
+// elicitationComplete handles notifications/elicitation/complete: the
+// waiting dialog for that id says so (and closes when there is nothing to
+// retry).
+func (m *Model) elicitationComplete(id string) {
+	if id == "" {
+		return
+	}
+	m.queue.Complete(id)
+	for _, d := range m.dialogs {
+		if w, ok := d.(*serverreq.Wait); ok && w.ID() == id && !w.Done() {
+			if w.Complete() {
+				m.removeDialog(w)
+				m.setFlash("the server says the URL elicitation is complete", false)
+			}
+			return
+		}
+	}
+}
+
+// offerURLElicitations opens the URL flow for each elicitation of a -32042
+// error (the first one on top).
+func (m *Model) offerURLElicitations(c *call, err error) bool {
+	els := serverreq.URLElicitations(err)
+	for i := len(els) - 1; i >= 0; i-- {
+		m.open(serverreq.NewURL(m.reqEnv(), nil, els[i], &serverreq.Call{Method: c.method, Subject: c.subject, Ref: c}))
+	}
+	return len(els) > 0
+}
+
+// ---- opening and copying URLs ----
+
+// urlOpenedMsg reports how opening a URL went.
+type urlOpenedMsg struct {
+	t   serverreq.Target
+	err error
+}
+
+// errNoOpener says there is no program to open URLs with.
+var errNoOpener = errors.New("no program to open URLs with")
+
+// openURL opens an http(s) URL with the system's opener, in a command;
+// the opener runs detached from the terminal.
+func (m *Model) openURL(t serverreq.Target) tea.Cmd {
+	if !t.Openable {
+		return nil
+	}
+	open := m.opener
+	if open == nil {
+		open = systemOpen
+	}
+	return func() tea.Msg { return urlOpenedMsg{t: t, err: open(t.Raw)} }
+}
+
+// systemOpen starts xdg-open (open on macOS) with the URL as its only
+// argument, with no shell and none of sonde's terminal.
+func systemOpen(u string) error {
+	var name string
+	var args []string
+	switch runtime.GOOS {
+	case "darwin":
+		name = "open"
+	case "windows":
+		name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+	default:
+		name = "xdg-open"
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return fmt.Errorf("%w (%s not found)", errNoOpener, name)
+	}
+	cmd := exec.Command(path, append(args, u)...)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait() //nolint:errcheck // reaps the opener; its exit status says nothing useful
+	return nil
+}
+
+func (m *Model) urlOpened(msg urlOpenedMsg) tea.Cmd {
+	if msg.err == nil {
+		m.setFlash("opened "+msg.t.Host+" in your browser", false)
+		return nil
+	}
+	text := "could not open the URL: " + termsafe.Line(msg.err.Error())
+	if errors.Is(msg.err, errNoOpener) {
+		text = "no browser opener (xdg-open/open) on this machine: c copies the URL"
+	}
+	for _, d := range m.dialogs {
+		if w, ok := d.(*serverreq.Wait); ok {
+			w.OpenFailed(msg.t.Raw, text)
+		}
+	}
+	m.setFlash(text, true)
+	return nil
+}
+
+// urlElicitationsOf returns the elicitations of a -32042 error.
+func urlElicitationsOf(err error) []serverreq.ElicitParams { return serverreq.URLElicitations(err) }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sonde-mcp/sonde/ui/component/componenttest"
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +20,9 @@ import (
 
 // ask sends the model a server request as the feed would, and returns the
 // channel its answer arrives on and a function that withdraws it.
-func ask(t *testing.T, m *Model, method, params string, id string) (<-chan serverAnswer, context.CancelFunc, tea.Cmd) {
+func ask(t *testing.T, m *Model, method, params string, id string) (<-chan serverreq.Answer, context.CancelFunc, tea.Cmd) {
 	t.Helper()
-	reply := make(chan serverAnswer, 1)
+	reply := make(chan serverreq.Answer, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	req := &mcp.ServerRequest{Method: method, Params: json.RawMessage(params)}
 	if id != "" {
@@ -31,7 +33,7 @@ func ask(t *testing.T, m *Model, method, params string, id string) (<-chan serve
 }
 
 // answerOf waits for nothing: the answer must already be there.
-func answerOf(t *testing.T, ch <-chan serverAnswer) serverAnswer {
+func answerOf(t *testing.T, ch <-chan serverreq.Answer) serverreq.Answer {
 	t.Helper()
 	select {
 	case a := <-ch:
@@ -39,10 +41,10 @@ func answerOf(t *testing.T, ch <-chan serverAnswer) serverAnswer {
 	default:
 		t.Fatal("no answer was sent")
 	}
-	return serverAnswer{}
+	return serverreq.Answer{}
 }
 
-func noAnswer(t *testing.T, ch <-chan serverAnswer) {
+func noAnswer(t *testing.T, ch <-chan serverreq.Answer) {
 	t.Helper()
 	select {
 	case a := <-ch:
@@ -51,12 +53,12 @@ func noAnswer(t *testing.T, ch <-chan serverAnswer) {
 	}
 }
 
-func resultJSON(t *testing.T, a serverAnswer) string {
+func resultJSON(t *testing.T, a serverreq.Answer) string {
 	t.Helper()
-	if a.err != nil {
-		t.Fatalf("error answer: %v", a.err)
+	if a.Err != nil {
+		t.Fatalf("error answer: %v", a.Err)
 	}
-	b, err := json.Marshal(a.result)
+	b, err := json.Marshal(a.Result)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +80,7 @@ const samplingParamsFixture = `{
 func TestSamplingDialogShowsTheRequestAndSendsTheReply(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	ch, _, _ := ask(t, m, "sampling/createMessage", samplingParamsFixture, "7")
-	d, ok := m.topDialog().(*samplingDialog)
-	if !ok {
+	if _, ok := m.topDialog().(*serverreq.Sampling); !ok {
 		t.Fatalf("no sampling dialog: %T", m.topDialog())
 	}
 	screen := plain(m)
@@ -98,14 +99,11 @@ func TestSamplingDialogShowsTheRequestAndSendsTheReply(t *testing.T) {
 	// the prefill is selected: typing replaces it
 	typeText(m, "Paris.")
 	press(m, "tab") // model
-	for range len(defaultSamplingModel) {
+	for range len(serverreq.DefaultSamplingModel) {
 		press(m, "backspace")
 	}
 	typeText(m, "human-1")
 	press(m, "tab", "right") // stop reason: endTurn → stopSequence
-	if d.stop != 1 {
-		t.Fatalf("stop reason %d", d.stop)
-	}
 	noAnswer(t, ch)
 	press(m, "ctrl+r")
 	got := resultJSON(t, answerOf(t, ch))
@@ -134,7 +132,7 @@ func TestSamplingReject(t *testing.T) {
 	press(m, "ctrl+d")
 	a := answerOf(t, ch)
 	var re *mcp.RPCError
-	if !errors.As(a.err, &re) || re.Code != -1 {
+	if !errors.As(a.Err, &re) || re.Code != -1 {
 		t.Fatalf("reject answered %+v", a)
 	}
 	// esc asks first; n keeps the dialog
@@ -146,7 +144,7 @@ func TestSamplingReject(t *testing.T) {
 	press(m, "n")
 	noAnswer(t, ch)
 	press(m, "esc", "y")
-	if a := answerOf(t, ch); !errors.As(a.err, &re) || re.Code != -1 {
+	if a := answerOf(t, ch); !errors.As(a.Err, &re) || re.Code != -1 {
 		t.Fatalf("esc+y answered %+v", a)
 	}
 	if m.topDialog() != nil {
@@ -157,16 +155,16 @@ func TestSamplingReject(t *testing.T) {
 func TestSamplingRawJSON(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	ch, _, _ := ask(t, m, "sampling/createMessage", samplingParamsFixture, "5")
-	d := m.topDialog().(*samplingDialog)
 	press(m, "ctrl+o")
-	if !d.raw || !strings.Contains(plain(m), `"model": "sonde-human"`) {
+	const rawTitle = "your answer: the whole CreateMessageResult as JSON"
+	if !strings.Contains(plain(m), rawTitle) || !strings.Contains(plain(m), `"model": "sonde-human"`) {
 		t.Fatalf("raw editor not shown:\n%s", plain(m))
 	}
 	// make it a tool_use answer by hand
-	d.rawEd.SetValue(`{"role":"assistant","content":[{"type":"tool_use","id":"x","name":"lookup","input":{}}],"model":"m","stopReason":"toolUse"}`)
+	replaceText(m, `{"role":"assistant","content":[{"type":"tool_use","id":"x","name":"lookup","input":{}}],"model":"m","stopReason":"toolUse"}`)
 	press(m, "ctrl+o")
-	if !d.raw || !strings.Contains(d.rawErr, "single text block") {
-		t.Fatalf("leaving raw with a tool_use answer: raw=%v err=%q", d.raw, d.rawErr)
+	if s := plain(m); !strings.Contains(s, rawTitle) || !strings.Contains(s, "single text block") {
+		t.Fatalf("leaving raw with a tool_use answer:\n%s", s)
 	}
 	press(m, "ctrl+r")
 	got := resultJSON(t, answerOf(t, ch))
@@ -176,15 +174,14 @@ func TestSamplingRawJSON(t *testing.T) {
 
 	// invalid JSON is refused; a result lacking model asks first
 	ch, _, _ = ask(t, m, "sampling/createMessage", samplingParamsFixture, "6")
-	d = m.topDialog().(*samplingDialog)
 	press(m, "ctrl+o")
-	d.rawEd.SetValue(`{"role":`)
+	replaceText(m, `{"role":`)
 	press(m, "ctrl+r")
 	noAnswer(t, ch)
-	if !strings.Contains(d.rawErr, "not a JSON object") {
-		t.Fatalf("rawErr %q", d.rawErr)
+	if s := plain(m); !strings.Contains(s, "not a JSON object") {
+		t.Fatalf("no error shown:\n%s", s)
 	}
-	d.rawEd.SetValue(`{"role":"assistant","content":{"type":"text","text":"x"}}`)
+	replaceText(m, `{"role":"assistant","content":{"type":"text","text":"x"}}`)
 	press(m, "ctrl+r")
 	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
 		t.Fatalf("a result without model was sent without asking: %T", m.topDialog())
@@ -232,8 +229,7 @@ const elicitFormFixture = `{"message":"Tell us about yourself.","requestedSchema
 func TestElicitationFormAcceptDeclineCancel(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	ch, _, _ := ask(t, m, "elicitation/create", elicitFormFixture, "11")
-	d, ok := m.topDialog().(*elicitDialog)
-	if !ok {
+	if _, ok := m.topDialog().(*serverreq.Elicit); !ok {
 		t.Fatalf("no elicitation dialog: %T", m.topDialog())
 	}
 	screen := plain(m)
@@ -251,9 +247,6 @@ func TestElicitationFormAcceptDeclineCancel(t *testing.T) {
 	noAnswer(t, ch)
 	press(m, "tab") // email
 	typeText(m, "ada@example.com")
-	if !d.form.Valid() {
-		t.Fatalf("still invalid: %v", d.form.Errors())
-	}
 	press(m, "ctrl+r")
 	got := resultJSON(t, answerOf(t, ch))
 	want := `{"action":"accept","content":{"displayName":"Ada","email":"ada@example.com","age":36,"size":"m","color":"blue","toppings":["cheese"],"subscribe":true}}`
@@ -287,7 +280,7 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 	var opened []string
 	m.opener = func(u string) error { opened = append(opened, u); return nil }
 	ch, _, _ := ask(t, m, "elicitation/create", urlElicitFixture, "20")
-	if _, ok := m.topDialog().(*urlDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.URL); !ok {
 		t.Fatalf("no URL dialog: %T", m.topDialog())
 	}
 	screen := plain(m)
@@ -300,13 +293,13 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 		t.Fatal("opened before consent")
 	}
 	// a key right after the dialog appeared (meant for something else) does not consent
-	m.consentGuard = time.Hour
+	m.topDialog().(*serverreq.URL).Guard = time.Hour
 	run(m, press(m, "o"))
 	noAnswer(t, ch)
 	if len(opened) != 0 || !strings.Contains(m.flash, "just appeared") {
 		t.Fatalf("a key right after the dialog appeared opened the URL: %v %q", opened, m.flash)
 	}
-	m.consentGuard = 0
+	m.topDialog().(*serverreq.URL).Guard = 0
 	run(m, press(m, "c")) // copying neither answers nor opens
 	noAnswer(t, ch)
 	cmd := press(m, "o")
@@ -317,7 +310,7 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 	if len(opened) != 1 || opened[0] != "https://auth.example.com/login?state=abc" {
 		t.Fatalf("opened %v", opened)
 	}
-	w, ok := m.topDialog().(*elicitWaitDialog)
+	w, ok := m.topDialog().(*serverreq.Wait)
 	if !ok || !strings.Contains(plain(m), "waiting for notifications/elicitation/complete") {
 		t.Fatalf("no waiting dialog: %T", m.topDialog())
 	}
@@ -351,9 +344,8 @@ func TestURLElicitationDeclineCancelAndNoOpener(t *testing.T) {
 	ch, _, _ = ask(t, m, "elicitation/create", urlElicitFixture, "23")
 	run(m, press(m, "o"))
 	answerOf(t, ch)
-	w := m.topDialog().(*elicitWaitDialog)
-	if !strings.Contains(w.openErr, "no browser opener") || !strings.Contains(plain(m), "c copies the URL") {
-		t.Fatalf("no opener not reported: %q", w.openErr)
+	if _, ok := m.topDialog().(*serverreq.Wait); !ok || !strings.Contains(plain(m), "no browser opener") || !strings.Contains(plain(m), "c copies the URL") {
+		t.Fatalf("no opener not reported:\n%s", plain(m))
 	}
 }
 
@@ -366,8 +358,8 @@ func TestURLElicitationWarnings(t *testing.T) {
 		"javascript:alert(1)":                     "opens only http(s)",
 		"file:///etc/passwd":                      "opens only http(s)",
 	} {
-		tg := parseURLTarget(raw)
-		got := strings.Join(tg.warnings, "; ")
+		tg := serverreq.ParseTarget(raw)
+		got := strings.Join(tg.Warnings, "; ")
 		if want == "" && got != "" || !strings.Contains(got, want) {
 			t.Errorf("%s: warnings %q, want %q", raw, got, want)
 		}
@@ -394,11 +386,11 @@ func TestURLElicitationRequiredError(t *testing.T) {
 	press(m, "j", "j", "enter") // echo
 	typeText(m, "hi")
 	run(m, press(m, "ctrl+r"))
-	d, ok := m.topDialog().(*urlDialog)
+	d, ok := m.topDialog().(*serverreq.URL)
 	if !ok {
 		t.Fatalf("no URL dialog for -32042: %T (%s)", m.topDialog(), m.flash)
 	}
-	if d.call == nil || !strings.Contains(plain(m), "before tools/call echo can go on (-32042)") || !strings.Contains(plain(m), "host auth.example.com") {
+	if !d.ForCall() || !strings.Contains(plain(m), "before tools/call echo can go on (-32042)") || !strings.Contains(plain(m), "host auth.example.com") {
 		t.Fatalf("dialog:\n%s", plain(m))
 	}
 	run(m, press(m, "o"))
@@ -408,8 +400,8 @@ func TestURLElicitationRequiredError(t *testing.T) {
 	f := &fx{at: t0}
 	f.note("notifications/elicitation/complete", `{"elicitationId":"cal-1"}`)
 	m.update(eventsMsg(f.evs))
-	w, ok := m.topDialog().(*elicitWaitDialog)
-	if !ok || !w.done || !strings.Contains(plain(m), "enter retries tools/call echo") {
+	w, ok := m.topDialog().(*serverreq.Wait)
+	if !ok || !w.Done() || !strings.Contains(plain(m), "enter retries tools/call echo") {
 		t.Fatalf("after completion: %T", m.topDialog())
 	}
 	delete(b.errs, "tools/call")
@@ -555,7 +547,7 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	if len(m.dialogs) != 1 || !strings.Contains(plain(m), "Sampling request · 1 of 2 waiting · f3 list · f4 next") || !strings.Contains(plain(m), "⚑ 2 server requests · f3") {
 		t.Fatalf("two requests: %d dialogs\n%s", len(m.dialogs), plain(m))
 	}
-	if _, ok := m.topDialog().(*samplingDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.Sampling); !ok {
 		t.Fatalf("the oldest request is not shown: %T", m.topDialog())
 	}
 	press(m, "f2")
@@ -569,11 +561,11 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	}
 	noAnswer(t, ch)
 	press(m, "f2")
-	if _, ok := m.topDialog().(*samplingDialog); !ok || len(m.dialogs) != 1 {
+	if _, ok := m.topDialog().(*serverreq.Sampling); !ok || len(m.dialogs) != 1 {
 		t.Fatalf("F2 did not bring them back: %d", len(m.dialogs))
 	}
 	press(m, "f4") // the next one: the elicitation
-	if _, ok := m.topDialog().(*elicitDialog); !ok || len(m.dialogs) != 1 {
+	if _, ok := m.topDialog().(*serverreq.Elicit); !ok || len(m.dialogs) != 1 {
 		t.Fatalf("f4 did not show the next request: %T", m.topDialog())
 	}
 	press(m, "esc")
@@ -581,7 +573,7 @@ func TestRequestsCanBePutAside(t *testing.T) {
 		t.Fatalf("cancel %s", got)
 	}
 	// the sampling request is shown again
-	if _, ok := m.topDialog().(*samplingDialog); !ok {
+	if _, ok := m.topDialog().(*serverreq.Sampling); !ok {
 		t.Fatalf("after the answer: %T", m.topDialog())
 	}
 	// a withdrawn request leaves the queue while put aside, too
@@ -591,4 +583,14 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	if m.pendingRequests() != 0 || strings.Contains(plain(m), "wait · f2") {
 		t.Fatalf("the withdrawn request stayed: %d", m.pendingRequests())
 	}
+}
+
+// replaceText replaces the text of the focused text area: to its end,
+// everything deleted, the text pasted.
+func replaceText(m *Model, text string) {
+	upd(m, componenttest.Key("ctrl+end"))
+	for range 2000 {
+		press(m, "backspace")
+	}
+	m.update(tea.PasteMsg{Content: text})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/oauth"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"github.com/sonde-mcp/sonde/ui/dialog/signin"
 )
 
@@ -77,7 +78,7 @@ func (m *Model) openSignIn(u string) tea.Cmd {
 	if open == nil {
 		open = oauth.OpenBrowser
 	}
-	t := parseURLTarget(u)
+	t := serverreq.ParseTarget(u)
 	return func() tea.Msg { return urlOpenedMsg{t: t, err: open(u)} }
 }
 

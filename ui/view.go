@@ -14,6 +14,7 @@ import (
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/dialog/detail"
+	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"github.com/sonde-mcp/sonde/ui/form"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
@@ -224,7 +225,7 @@ func (m *Model) header(W int) string {
 		}
 		parts = append(parts, part{s, 0})
 	}
-	if s := m.queueHeader(); s != "" {
+	if s := m.queue.Header(m.st, m.keys.Queue); s != "" {
 		parts = append(parts, part{s, 0})
 	}
 	if m.picker != nil {
@@ -456,7 +457,7 @@ func (m *Model) helpGroups() []helpGroup {
 		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
 		{title: "Composer (" + k.Global.Compose.Help().Key + ")", live: true, keys: composer.DefaultKeyMap().FullHelp()[0]},
 		{title: "Event detail", keys: detail.DefaultKeyMap().Bindings()},
-		{title: "Server requests", live: true, keys: append([]key.Binding{k.Queue.Hide, k.Queue.List, k.Queue.Next, k.Queue.AllLikeThis}, requestHelp()...)},
+		{title: "Server requests", live: true, keys: append([]key.Binding{k.Queue.Hide, k.Queue.List, k.Queue.Next, k.Queue.AllLikeThis}, serverreq.Help()...)},
 		{title: "Queue of server requests (" + k.Queue.List.Help().Key + ")", live: true, keys: []key.Binding{k.Queue.Open, k.Queue.Answer, k.Queue.Reject, k.Queue.Rule, k.Queue.Close, k.Queue.RuleSet, k.Queue.RuleOther}},
 		{title: "Replay", replay: true, keys: []key.Binding{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back}},
 	}

@@ -1,4 +1,4 @@
-package ui
+package serverreq
 
 import (
 	"encoding/json"
@@ -11,11 +11,14 @@ import (
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/policy"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/common"
+	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/dialog"
 )
 
@@ -57,8 +60,8 @@ type samplingParams struct {
 // others, which the raw editor can send.
 var stopReasons = []string{"endTurn", "stopSequence", "maxTokens", "toolUse"}
 
-// defaultSamplingModel names the "model" of a reply written by hand.
-const defaultSamplingModel = "sonde-human"
+// DefaultSamplingModel names the "model" of a reply written by hand.
+const DefaultSamplingModel = "sonde-human"
 
 const (
 	sampReply = iota
@@ -68,9 +71,9 @@ const (
 	sampFields
 )
 
-// samplingKeys are the sampling dialog's keys (the queue's, F2 among
-// them, come first: QueueKeys).
-type samplingKeys struct {
+// SamplingKeys are the sampling dialog's keys (the queue's, F2 among
+// them, come first: the root handles [QueueKeys]).
+type SamplingKeys struct {
 	Send, Reject, Cancel, Raw, PageUp, PageDown key.Binding
 	Next, Prev                                  key.Binding // fields
 	ModelDone                                   key.Binding // enter in the model field
@@ -78,11 +81,12 @@ type samplingKeys struct {
 	Up, Down, Top, Bottom                       key.Binding // the request, when it has the keys
 }
 
-func defaultSamplingKeys() samplingKeys {
+// DefaultSamplingKeys returns the sampling dialog's keys.
+func DefaultSamplingKeys() SamplingKeys {
 	b := func(keys []string, k, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 	}
-	return samplingKeys{
+	return SamplingKeys{
 		Send:      b([]string{"ctrl+r", "ctrl+s"}, "ctrl+r", "send"),
 		Reject:    b([]string{"ctrl+d"}, "ctrl+d", "reject"),
 		Cancel:    b([]string{"esc"}, "esc", "reject…"),
@@ -101,10 +105,13 @@ func defaultSamplingKeys() samplingKeys {
 	}
 }
 
-type samplingDialog struct {
-	p      *pendingRequest
+// Sampling answers a sampling request: the user reads the request and
+// writes the reply, or rejects it.
+type Sampling struct {
+	env    *Env
+	p      *Pending
 	params samplingParams
-	keys   samplingKeys
+	Keys   SamplingKeys
 
 	field int
 	reply textarea.Model
@@ -118,18 +125,27 @@ type samplingDialog struct {
 	rawEd  textarea.Model
 	rawErr string
 
-	scrolling     // the request view
-	rows      int // request view rows at the last render
+	offset int // the request view's scroll
+	rows   int // request view rows at the last render
 
-	lines []string
-	lw    int
-	lst   *Styles
+	lines  []string
+	lw     int
+	lst    *common.Styles
+	styled *common.Styles // the styles the text fields have
 }
 
-func newSamplingDialog(m *Model, p *pendingRequest) (*samplingDialog, error) {
-	d := &samplingDialog{p: p, keys: defaultSamplingKeys()}
-	if len(p.msg.req.Params) > 0 {
-		if err := json.Unmarshal(p.msg.req.Params, &d.params); err != nil {
+var _ Request = (*Sampling)(nil)
+
+// confirmed is a confirmation's yes, delivered back to the dialog: send
+// the answer as it is, or reject.
+type confirmed struct{ reject bool }
+
+// NewSampling is the dialog for p; an error says its params cannot be
+// read.
+func NewSampling(env *Env, p *Pending) (*Sampling, error) {
+	d := &Sampling{env: env, p: p, Keys: DefaultSamplingKeys()}
+	if len(p.Req.Params) > 0 {
+		if err := json.Unmarshal(p.Req.Params, &d.params); err != nil {
 			return nil, err
 		}
 	}
@@ -139,28 +155,26 @@ func newSamplingDialog(m *Model, p *pendingRequest) (*samplingDialog, error) {
 	d.reply.CharLimit = 0
 	d.reply.MaxHeight = 0
 	d.reply.Placeholder = "the model's reply"
-	d.reply.SetStyles(m.st.Form.TextareaStyles())
 	d.reply.SetValue(d.prefill())
 	d.reply.MoveToEnd()
 	d.fresh = true
 	d.model = textinput.New()
 	d.model.Prompt = ""
 	d.model.CharLimit = 200
-	d.model.SetStyles(m.st.Form.InputStyles())
-	d.model.SetValue(defaultSamplingModel)
+	d.model.SetValue(DefaultSamplingModel)
 	d.rawEd = textarea.New()
 	d.rawEd.ShowLineNumbers = true
 	d.rawEd.Prompt = ""
 	d.rawEd.CharLimit = 0
 	d.rawEd.MaxHeight = 0
-	d.rawEd.SetStyles(m.st.Form.TextareaStyles())
+	d.restyle()
 	return d, nil
 }
 
 // prefill is the reply offered at first: it says who wrote it and what it
 // answers, so sending it untouched is still an honest answer. It starts
 // selected, so typing replaces it.
-func (d *samplingDialog) prefill() string {
+func (d *Sampling) prefill() string {
 	q := ""
 	for i := len(d.params.Messages) - 1; i >= 0 && q == ""; i-- {
 		if d.params.Messages[i].Role == "user" {
@@ -204,16 +218,25 @@ func contentBlocks(raw json.RawMessage) []json.RawMessage {
 	return []json.RawMessage{raw}
 }
 
-func (d *samplingDialog) pending() *pendingRequest { return d.p }
+// Pending implements [Request].
+func (d *Sampling) Pending() *Pending { return d.p }
 
-func (d *samplingDialog) restyle(st *Styles) {
+// restyle gives the text fields the current styles (a theme or
+// background change).
+func (d *Sampling) restyle() {
+	st := d.env.C.Styles
+	if d.styled == st {
+		return
+	}
+	d.styled = st
 	d.reply.SetStyles(st.Form.TextareaStyles())
 	d.rawEd.SetStyles(st.Form.TextareaStyles())
 	d.model.SetStyles(st.Form.InputStyles())
 	d.lines = nil
 }
 
-func (d *samplingDialog) focus() tea.Cmd {
+// Focus implements [Request].
+func (d *Sampling) Focus() tea.Cmd {
 	d.reply.Blur()
 	d.model.Blur()
 	d.rawEd.Blur()
@@ -232,7 +255,7 @@ func (d *samplingDialog) focus() tea.Cmd {
 
 // replyInput clears the untouched prefill before the first text typed or
 // pasted into the reply, so typing replaces it.
-func (d *samplingDialog) replyInput(msg tea.Msg) {
+func (d *Sampling) replyInput(msg tea.Msg) {
 	if !d.fresh {
 		return
 	}
@@ -249,22 +272,9 @@ func (d *samplingDialog) replyInput(msg tea.Msg) {
 	d.fresh = false
 }
 
-func (d *samplingDialog) forward(msg tea.Msg) tea.Cmd {
-	var c tea.Cmd
-	switch {
-	case d.raw:
-		d.rawEd, c = d.rawEd.Update(msg)
-	case d.field == sampReply:
-		d.replyInput(msg)
-		d.reply, c = d.reply.Update(msg)
-	case d.field == sampModel:
-		d.model, c = d.model.Update(msg)
-	}
-	return c
-}
-
-func (d *samplingDialog) help(*Model) []key.Binding {
-	k := d.keys
+// ShortHelp implements [help.KeyMap].
+func (d *Sampling) ShortHelp() []key.Binding {
+	k := d.Keys
 	if d.raw {
 		raw := k.Raw
 		raw.SetHelp("ctrl+o", "back to the form")
@@ -274,11 +284,30 @@ func (d *samplingDialog) help(*Model) []key.Binding {
 	if d.field == sampStop {
 		bs = append(bs, k.StopPrev)
 	}
-	return append(bs, k.PageUp, k.Raw, k.Cancel, kb("f2", "hide"))
+	return append(bs, k.PageUp, k.Raw, k.Cancel, d.env.hide())
+}
+
+// FullHelp implements [help.KeyMap]: every key that acts where the
+// cursor is.
+func (d *Sampling) FullHelp() [][]key.Binding {
+	k := d.Keys
+	if d.raw {
+		return [][]key.Binding{d.ShortHelp(), {k.PageDown}}
+	}
+	g := []key.Binding{k.Prev, k.PageDown}
+	switch d.field {
+	case sampModel:
+		g = append(g, k.ModelDone)
+	case sampStop:
+		g = append(g, k.StopNext)
+	case sampRequest:
+		g = append(g, k.Up, k.Down, k.Top, k.Bottom)
+	}
+	return [][]key.Binding{d.ShortHelp(), g}
 }
 
 // result is the answer the dialog would send now.
-func (d *samplingDialog) result() (json.RawMessage, error) {
+func (d *Sampling) result() (json.RawMessage, error) {
 	if d.raw {
 		text := strings.TrimSpace(d.rawEd.Value())
 		var v map[string]json.RawMessage
@@ -314,42 +343,39 @@ func missingFields(raw json.RawMessage) []string {
 	return out
 }
 
-func (d *samplingDialog) send(m *Model, force bool) tea.Cmd {
+// send answers with the reply (force: without asking about missing
+// members).
+func (d *Sampling) send(force bool) component.Action {
 	res, err := d.result()
 	if err != nil {
 		d.rawErr = err.Error()
 		return nil
 	}
 	if !force {
+		yes := Deliver{To: d, Msg: confirmed{}}
 		if miss := missingFields(res); len(miss) > 0 {
-			m.open(dialog.NewConfirm(m.com, "The answer lacks "+strings.Join(miss, ", ")+", which a CreateMessageResult requires.\nSend it anyway?", legacyYes{func(m *Model) tea.Cmd { return d.send(m, true) }}))
-			return nil
+			return component.Open{Dialog: dialog.NewConfirm(d.env.C, "The answer lacks "+strings.Join(miss, ", ")+", which a CreateMessageResult requires.\nSend it anyway?", yes)}
 		}
 		if strings.TrimSpace(string(jsonObject(res)["model"])) == `""` {
-			m.open(dialog.NewConfirm(m.com, "The model name is empty.\nSend it anyway?", legacyYes{func(m *Model) tea.Cmd { return d.send(m, true) }}))
-			return nil
+			return component.Open{Dialog: dialog.NewConfirm(d.env.C, "The model name is empty.\nSend it anyway?", yes)}
 		}
 	}
-	d.p.answer(serverAnswer{result: res})
-	m.removeDialog(d)
-	m.setFlash("answered "+d.p.what(), false)
-	return nil
+	d.p.Answer(Answer{Result: res})
+	return component.Then(component.Close{}, component.Flash{Text: "answered " + d.p.What()})
 }
 
-func (d *samplingDialog) reject(m *Model) tea.Cmd {
-	d.p.answer(serverAnswer{err: &mcp.RPCError{Code: -1, Message: "User rejected sampling request"}})
-	m.removeDialog(d)
-	m.setFlash("rejected "+d.p.what(), false)
-	return nil
+func (d *Sampling) reject() component.Action {
+	d.p.Answer(Answer{Err: &mcp.RPCError{Code: -1, Message: "User rejected sampling request"}})
+	return component.Then(component.Close{}, component.Flash{Text: "rejected " + d.p.What()})
 }
 
-func (d *samplingDialog) toggleRaw() tea.Cmd {
+func (d *Sampling) toggleRaw() tea.Cmd {
 	if !d.raw {
 		res, _ := d.result()
-		d.rawEd.SetValue(prettyJSON(res))
+		d.rawEd.SetValue(common.PrettyJSON(res))
 		d.rawEd.MoveToBegin()
 		d.raw, d.rawErr = true, ""
-		return d.focus()
+		return d.Focus()
 	}
 	text := strings.TrimSpace(d.rawEd.Value())
 	var v struct {
@@ -378,56 +404,83 @@ func (d *samplingDialog) toggleRaw() tea.Cmd {
 		}
 	}
 	d.raw, d.rawErr = false, ""
-	return d.focus()
+	return d.Focus()
 }
 
-func (d *samplingDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	k := d.keys
+// Update implements [component.Component].
+func (d *Sampling) Update(msg tea.Msg) (component.Action, tea.Cmd) {
+	switch msg := msg.(type) {
+	case confirmed:
+		if msg.reject {
+			return d.reject(), nil
+		}
+		return d.send(true), nil
+	case tea.MouseWheelMsg:
+		d.offset += wheel(msg)
+		return nil, nil
+	case tea.KeyPressMsg:
+		return d.key(msg)
+	}
+	// a paste, a cursor blink: the text field with the cursor
+	var c tea.Cmd
+	switch {
+	case d.raw:
+		d.rawEd, c = d.rawEd.Update(msg)
+	case d.field == sampReply:
+		d.replyInput(msg)
+		d.reply, c = d.reply.Update(msg)
+	case d.field == sampModel:
+		d.model, c = d.model.Update(msg)
+	}
+	return nil, c
+}
+
+func (d *Sampling) key(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
+	k := d.Keys
 	switch {
 	case key.Matches(msg, k.Send):
-		return d.send(m, false)
+		return d.send(false), nil
 	case key.Matches(msg, k.Reject):
-		return d.reject(m)
+		return d.reject(), nil
 	case key.Matches(msg, k.Cancel):
-		m.open(dialog.NewConfirm(m.com, "Reject the sampling request?\nThe server gets error -1 (user rejected).", legacyYes{func(m *Model) tea.Cmd { return d.reject(m) }}))
-		return nil
+		return component.Open{Dialog: dialog.NewConfirm(d.env.C, "Reject the sampling request?\nThe server gets error -1 (user rejected).", Deliver{To: d, Msg: confirmed{reject: true}})}, nil
 	case key.Matches(msg, k.Raw):
-		return d.toggleRaw()
+		return nil, d.toggleRaw()
 	case key.Matches(msg, k.PageUp):
 		d.offset -= max(1, d.rows-1)
-		return nil
+		return nil, nil
 	case key.Matches(msg, k.PageDown):
 		d.offset += max(1, d.rows-1)
-		return nil
+		return nil, nil
 	}
 	if d.raw {
 		var c tea.Cmd
 		d.rawEd, c = d.rawEd.Update(msg)
 		d.rawErr = ""
-		return c
+		return nil, c
 	}
 	switch {
 	case key.Matches(msg, k.Next):
 		d.field = (d.field + 1) % sampFields
-		return d.focus()
+		return nil, d.Focus()
 	case key.Matches(msg, k.Prev):
 		d.field = (d.field + sampFields - 1) % sampFields
-		return d.focus()
+		return nil, d.Focus()
 	}
 	switch d.field {
 	case sampReply:
 		var c tea.Cmd
 		d.replyInput(msg)
 		d.reply, c = d.reply.Update(msg)
-		return c
+		return nil, c
 	case sampModel:
 		if key.Matches(msg, k.ModelDone) {
 			d.field = sampStop
-			return d.focus()
+			return nil, d.Focus()
 		}
 		var c tea.Cmd
 		d.model, c = d.model.Update(msg)
-		return c
+		return nil, c
 	case sampStop:
 		switch {
 		case key.Matches(msg, k.StopPrev):
@@ -447,20 +500,20 @@ func (d *samplingDialog) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			d.offset = 1 << 30
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // requestLines renders what the server asks for at width w (cached).
-func (d *samplingDialog) requestLines(m *Model, w int) []string {
-	if d.lines != nil && d.lw == w && d.lst == m.st {
+func (d *Sampling) requestLines(w int) []string {
+	st := d.env.C.Styles
+	if d.lines != nil && d.lw == w && d.lst == st {
 		return d.lines
 	}
-	st := m.st
 	p := d.params
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
-	wrap := func(s string, style lipglossStyle) {
-		for _, l := range wrapLines(s, w) {
+	wrap := func(s string, style lipgloss.Style) {
+		for _, l := range common.WrapLines(s, w) {
 			add(style.Render(l))
 		}
 	}
@@ -472,11 +525,10 @@ func (d *samplingDialog) requestLines(m *Model, w int) []string {
 	if len(p.Messages) == 0 {
 		add(st.Warn.Render("no messages"), "")
 	}
-	r := &result{}
 	for _, msg := range p.Messages {
-		add(st.Accent2.Render("── " + termsafe.Line(firstNonEmpty(msg.Role, "(no role)")) + " ──"))
+		add(st.Accent2.Render("── " + termsafe.Line(common.FirstNonEmpty(msg.Role, "(no role)")) + " ──"))
 		for _, b := range contentBlocks(msg.Content) {
-			add(samplingBlockLines(r, b, w, st, m.hl)...)
+			add(d.blockLines(b, w)...)
 		}
 		add("")
 	}
@@ -520,7 +572,7 @@ func (d *samplingDialog) requestLines(m *Model, w int) []string {
 		}
 	}
 	if len(p.Metadata) > 0 && string(p.Metadata) != "null" {
-		wrap("metadata "+termsafe.Line(compactJSONString(p.Metadata)), st.Muted)
+		wrap("metadata "+termsafe.Line(common.CompactJSONString(p.Metadata)), st.Muted)
 	}
 	if len(p.Tools) > 0 {
 		choice := "auto"
@@ -545,13 +597,14 @@ func (d *samplingDialog) requestLines(m *Model, w int) []string {
 	if len(p.Task) > 0 && string(p.Task) != "null" {
 		add(st.Warn.Render("the server asked for a task-augmented answer; sonde answers directly"))
 	}
-	d.lines, d.lw, d.lst = out, w, m.st
+	d.lines, d.lw, d.lst = out, w, st
 	return out
 }
 
 // samplingBlockLines renders one sampling content block: what results
 // show (text, image, audio, resources) plus tool_use and tool_result.
-func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *highlighter) []string {
+func (d *Sampling) blockLines(raw json.RawMessage, w int) []string {
+	st, hl := d.env.C.Styles, d.env.C.HL
 	var b struct {
 		Type              string          `json:"type"`
 		ID                string          `json:"id"`
@@ -577,7 +630,7 @@ func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *h
 		}
 		out := []string{head}
 		for _, c := range contentBlocks(b.Content) {
-			for _, l := range samplingBlockLines(r, c, max(10, w-2), st, hl) {
+			for _, l := range d.blockLines(c, max(10, w-2)) {
 				out = append(out, "  "+l)
 			}
 		}
@@ -589,11 +642,19 @@ func samplingBlockLines(r *result, raw json.RawMessage, w int, st *Styles, hl *h
 		}
 		return out
 	}
-	return r.BlockLines(raw, w, st, hl, st.Text)
+	if d.env.Blocks != nil {
+		return d.env.Blocks(raw, w)
+	}
+	return common.WrapLines(st.Text.Render(termsafe.Text(mcp.DecodeContent(raw).Text)), w)
 }
 
-func (d *samplingDialog) view(m *Model, W, H int) string {
-	st := m.st
+// SetSize implements [component.Component] (a dialog sizes itself in View).
+func (d *Sampling) SetSize(int, int) {}
+
+// View implements [component.Component].
+func (d *Sampling) View(W, H int) string {
+	d.restyle()
+	st := d.env.C.Styles
 	w, h := max(30, min(W-4, 140)), max(10, H-2)
 	iw := w - 2
 	body := h - 3 // frame: borders and the footer
@@ -605,9 +666,9 @@ func (d *samplingDialog) view(m *Model, W, H int) string {
 	if d.rawErr != "" {
 		replyRows++
 	}
-	head := []string{m.askHeader(d.p, "asks for an LLM completion: "+d.p.what())}
+	head := []string{d.env.header(d.p, "asks for an LLM completion: "+d.p.What())}
 	rows := max(1, body-len(head)-replyRows)
-	req := d.requestLines(m, iw)
+	req := d.requestLines(iw)
 	d.rows = rows
 	d.offset = max(0, min(d.offset, len(req)-rows))
 	lines := append([]string(nil), head...)
@@ -658,19 +719,19 @@ func (d *samplingDialog) view(m *Model, W, H int) string {
 	if d.rawErr != "" {
 		lines = append(lines, st.Err.Render(ansi.Truncate(termsafe.Line(d.rawErr), iw, "…")))
 	}
-	return frame(st, m.requestTitle(d.p, "Sampling request"), lines, bindingHelp(st, d.help(m)...), w, h)
+	return common.DialogBox(st, d.env.title(d.p, "Sampling request"), lines, common.HelpLine(st, d.ShortHelp(), w-2), w, h)
 }
 
-// proposed is the answer the dialog would send untouched: the prefilled
+// Proposed is the answer the dialog would send untouched: the prefilled
 // reply (the queue's quick "answer").
-func (d *samplingDialog) proposed() (serverAnswer, bool) {
+func (d *Sampling) Proposed() (Answer, bool) {
 	res, err := d.result()
-	return serverAnswer{result: res}, err == nil
+	return Answer{Result: res}, err == nil
 }
 
-// asRule is the dialog's answer as a rule for every sampling request
+// AsRule is the dialog's answer as a rule for every sampling request
 // (ctrl+y): a fixed reply with its text.
-func (d *samplingDialog) asRule() (string, error) {
+func (d *Sampling) AsRule() (string, error) {
 	if d.raw {
 		return "", errors.New("a raw JSON answer cannot be a rule: F3, then r, sets reply:TEXT or template:TEXT")
 	}
