@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -15,52 +14,6 @@ import (
 	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
 )
 
-// dialog is a dialog not yet migrated to [component.Dialog]: it is
-// handed the root model. The stack holds it through legacyDialog.
-type oldDialog interface {
-	update(m *Model, msg tea.KeyPressMsg) tea.Cmd
-	view(m *Model, W, H int) string
-	help(m *Model) []key.Binding
-}
-
-// legacyDialog puts an old dialog on the stack of components.
-type legacyDialog struct {
-	m *Model
-	d oldDialog
-}
-
-func (l legacyDialog) Update(msg tea.Msg) (component.Action, tea.Cmd) {
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		return nil, l.d.update(l.m, msg)
-	case tea.MouseWheelMsg:
-		if s, ok := l.d.(interface{ scroll(int) }); ok {
-			d := 3
-			if msg.Mouse().Button == tea.MouseWheelUp {
-				d = -3
-			}
-			s.scroll(d)
-		}
-		return nil, nil
-	}
-	if f, ok := l.d.(interface{ forward(tea.Msg) tea.Cmd }); ok {
-		return nil, f.forward(msg)
-	}
-	return nil, nil
-}
-func (l legacyDialog) View(w, h int) string      { return l.d.view(l.m, w, h) }
-func (l legacyDialog) SetSize(int, int)          {}
-func (l legacyDialog) ShortHelp() []key.Binding  { return l.d.help(l.m) }
-func (l legacyDialog) FullHelp() [][]key.Binding { return [][]key.Binding{l.d.help(l.m)} }
-
-// unwrap is the dialog itself: an old one unwrapped, or the component.
-func unwrap(d component.Dialog) any {
-	if l, ok := d.(legacyDialog); ok {
-		return l.d
-	}
-	return d
-}
-
 // top is the top dialog, or nil.
 func (m *Model) top() component.Dialog {
 	if len(m.dialogs) == 0 {
@@ -69,26 +22,14 @@ func (m *Model) top() component.Dialog {
 	return m.dialogs[len(m.dialogs)-1]
 }
 
-// topDialog is the top dialog itself (an old dialog unwrapped), or nil.
-func (m *Model) topDialog() any {
-	if d := m.top(); d != nil {
-		return unwrap(d)
-	}
-	return nil
-}
-
-// pushDialog opens an old dialog.
-func (m *Model) pushDialog(d oldDialog) { m.open(legacyDialog{m, d}) }
-
 // open opens a dialog over the others.
 func (m *Model) open(d component.Dialog) { m.dialogs = append(m.dialogs, d) }
 
-// removeDialog takes d (a component, or an old dialog) off the stack
-// wherever it is (a request dialog may have been covered by another one by
-// the time it is answered).
-func (m *Model) removeDialog(d any) {
+// removeDialog takes d off the stack wherever it is (a request dialog may
+// have been covered by another one by the time it is answered).
+func (m *Model) removeDialog(d component.Dialog) {
 	for i, x := range m.dialogs {
-		if x == d || unwrap(x) == d {
+		if x == d {
 			m.dialogs = append(m.dialogs[:i], m.dialogs[i+1:]...)
 			return
 		}
@@ -147,20 +88,6 @@ func (m *Model) act(from component.Dialog, a component.Action) tea.Cmd {
 	}
 	return m.do(a)
 }
-
-func bindingHelp(st *Styles, bs ...key.Binding) string {
-	var parts []string
-	for _, b := range bs {
-		parts = append(parts, st.Key.Render(b.Help().Key)+" "+st.KeyDesc.Render(b.Help().Desc))
-	}
-	return strings.Join(parts, st.Muted.Render(" · "))
-}
-
-// scrolling is the scroll position of a dialog with more lines than fit;
-// the mouse wheel scrolls any dialog that embeds it (its view clamps).
-type scrolling struct{ offset int }
-
-func (s *scrolling) scroll(d int) { s.offset += d }
 
 func kb(k, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc))

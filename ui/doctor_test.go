@@ -48,9 +48,9 @@ func TestDoctorFromConnectionDialog(t *testing.T) {
 		t.Fatalf("the connection dialog does not offer the doctor:\n%s", plain(m))
 	}
 	cmd := press(m, "d")
-	d, ok := m.topDialog().(*doctorui.Dialog)
+	d, ok := m.top().(*doctorui.Dialog)
 	if !ok || cmd == nil {
-		t.Fatalf("d opened %T", m.topDialog())
+		t.Fatalf("d opened %T", m.top())
 	}
 	m.open(newConnDialog(m.com, m.opts.Config, m.s)) // another dialog, over the checklist
 	feedDoctor(t, m, cmd)
@@ -62,7 +62,7 @@ func TestDoctorFromConnectionDialog(t *testing.T) {
 		t.Fatalf("checklist:\n%s", v)
 	}
 	press(m, "esc")
-	if _, ok := m.topDialog().(*doctorui.Dialog); ok {
+	if _, ok := m.top().(*doctorui.Dialog); ok {
 		t.Fatal("esc did not close the checklist")
 	}
 }
@@ -83,7 +83,7 @@ func TestDoctorFromPicker(t *testing.T) {
 	if f.target != "http://127.0.0.1:2/b" {
 		t.Fatalf("doctor ran on %q", f.target)
 	}
-	if _, ok := m.topDialog().(*doctorui.Dialog); !ok || !strings.Contains(plain(m), "Doctor · http://127.0.0.1:2/b") {
+	if _, ok := m.top().(*doctorui.Dialog); !ok || !strings.Contains(plain(m), "Doctor · http://127.0.0.1:2/b") {
 		t.Fatalf("checklist:\n%s", plain(m))
 	}
 }

@@ -152,7 +152,7 @@ func TestEnterOnResourceFocusesItsResult(t *testing.T) {
 	}
 	// s (save) acts on the result without a tab
 	press(m, "s")
-	if m.topDialog() == nil || !strings.Contains(plain(m), "Save") {
+	if m.top() == nil || !strings.Contains(plain(m), "Save") {
 		t.Fatalf("s did not offer to save the resource:\n%s", plain(m))
 	}
 }

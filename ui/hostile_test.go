@@ -107,7 +107,7 @@ func TestHostileServer(t *testing.T) {
 		press(m, "enter")
 		check("form of " + name)
 		cmd := press(m, "ctrl+r")
-		if d := m.topDialog(); d != nil {
+		if d := m.top(); d != nil {
 			check("confirmation for " + name)
 			cmd = press(m, "y")
 		}
@@ -131,7 +131,7 @@ func TestHostileServer(t *testing.T) {
 	m.focus = paneBrowser
 	press(m, "enter")
 	cmd := press(m, "ctrl+r")
-	if m.topDialog() != nil {
+	if m.top() != nil {
 		cmd = press(m, "y")
 	}
 	done := make(chan tea.Msg, 1)
@@ -173,7 +173,7 @@ func TestHostileServer(t *testing.T) {
 			cmd := press(m, "enter")
 			if m.work.Mode() == work.ModeForm {
 				cmd = press(m, "ctrl+r")
-				if m.topDialog() != nil {
+				if m.top() != nil {
 					cmd = press(m, "y")
 				}
 			}

@@ -3,8 +3,8 @@ package ui
 import (
 	"charm.land/bubbles/v2/key"
 
-	"github.com/sonde-mcp/sonde/ui/pane/work"
 	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // KeyMap is every key the UI reacts to, grouped by where it applies. The

@@ -277,7 +277,7 @@ func TestLiveSampling(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolAskLLM)
 			l.press("ctrl+r")
-			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Sampling); return ok })
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.top().(*serverreq.Sampling); return ok })
 			s := plain(l.m)
 			for _, want := range []string{"asks for an LLM completion", "What is the capital of France?", "You are a concise assistant", "hints claude, gpt"} {
 				if !strings.Contains(s, want) {
@@ -300,7 +300,7 @@ func TestLiveSamplingRejected(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolAskLLM)
 			l.press("ctrl+r")
-			l.pump("the sampling dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Sampling); return ok })
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.top().(*serverreq.Sampling); return ok })
 			l.press("ctrl+d")
 			res := l.result("the rejected ask_llm result")
 			if !strings.Contains(strings.ToLower(res), "reject") {
@@ -316,7 +316,7 @@ func TestLiveElicitationForm(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolElicitForm)
 			l.press("ctrl+r")
-			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Elicit); return ok })
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.top().(*serverreq.Elicit); return ok })
 			// defaults are prefilled; email, the second field, is the one required field left
 			l.press("tab")
 			l.typeText("ada@example.com")
@@ -332,7 +332,7 @@ func TestLiveElicitationForm(t *testing.T) {
 			l.press("esc")
 			l.open(listTools, demo.ToolElicitForm)
 			l.press("ctrl+r")
-			l.pump("the elicitation dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.Elicit); return ok })
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.top().(*serverreq.Elicit); return ok })
 			l.press("ctrl+d")
 			if res := l.result("the declined result"); !strings.Contains(res, `chose "decline"`) {
 				t.Fatalf("decline:\n%s", res)
@@ -364,7 +364,7 @@ func TestLiveElicitationURL(t *testing.T) {
 			}
 			l.open(listTools, demo.ToolElicitURL)
 			l.press("ctrl+r")
-			l.pump("the URL dialog", func() bool { _, ok := l.m.topDialog().(*serverreq.URL); return ok })
+			l.pump("the URL dialog", func() bool { _, ok := l.m.top().(*serverreq.URL); return ok })
 			if s := plain(l.m); !strings.Contains(s, "host 127.0.0.1") || !strings.Contains(s, "/elicit/") {
 				t.Fatalf("URL dialog:\n%s", s)
 			}
@@ -376,9 +376,9 @@ func TestLiveElicitationURL(t *testing.T) {
 			l.pump("the page opened", func() bool { mu.Lock(); defer mu.Unlock(); return len(opened) == 1 })
 			if e.era == demo.EraLegacy {
 				// 2025-11-25: the visit completes it and the server says so
-				l.pump("notifications/elicitation/complete closes the waiting dialog", func() bool { return l.m.topDialog() == nil }) // the waiting dialog stays until then
-			} else if l.m.topDialog() != nil {
-				t.Fatalf("2026-07-28 has no completion to wait for: %T", l.m.topDialog())
+				l.pump("notifications/elicitation/complete closes the waiting dialog", func() bool { return l.m.top() == nil }) // the waiting dialog stays until then
+			} else if l.m.top() != nil {
+				t.Fatalf("2026-07-28 has no completion to wait for: %T", l.m.top())
 			}
 		})
 	}
@@ -390,12 +390,12 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 	l.open(listTools, demo.ToolElicitURL)
 	l.press("right") // style: request → error
 	l.press("ctrl+r")
-	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.topDialog().(*serverreq.URL); return ok && d.ForCall() })
+	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.top().(*serverreq.URL); return ok && d.ForCall() })
 	if l.m.work.Result() == nil || !strings.Contains(describeErr(l.m.work.Result().Err), "32042") {
 		t.Fatalf("the error is not in the result view: %+v", l.m.work.Result())
 	}
 	l.press("o")
-	l.pump("the completion", func() bool { w, ok := l.m.topDialog().(*serverreq.Wait); return ok && w.Done() })
+	l.pump("the completion", func() bool { w, ok := l.m.top().(*serverreq.Wait); return ok && w.Done() })
 	if !strings.Contains(plain(l.m), "enter retries tools/call elicit_url") {
 		t.Fatalf("no retry offered:\n%s", plain(l.m))
 	}
@@ -428,8 +428,8 @@ func TestLiveRoots(t *testing.T) {
 			if !strings.Contains(res, "1 root(s)") || !strings.Contains(res, "file://"+dir) {
 				t.Fatalf("result:\n%s", res)
 			}
-			if l.m.topDialog() != nil {
-				t.Fatalf("roots/list opened a dialog: %T", l.m.topDialog())
+			if l.m.top() != nil {
+				t.Fatalf("roots/list opened a dialog: %T", l.m.top())
 			}
 			// an edit notifies the server (legacy) and the next ask sees it
 			l.press("F", "a")

@@ -172,11 +172,11 @@ func TestInvalidArgumentsAskBeforeSending(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter", "ctrl+r")
-	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
+	if _, ok := m.top().(*dialog.Confirm); !ok {
 		t.Fatal("an empty required field should ask for confirmation")
 	}
 	press(m, "n")
-	if len(be.calls) != 0 || m.topDialog() != nil {
+	if len(be.calls) != 0 || m.top() != nil {
 		t.Fatal("n should cancel")
 	}
 	run(m, press(m, "ctrl+r", "y"))
@@ -193,8 +193,8 @@ func TestDestructiveToolAsksForConfirmation(t *testing.T) {
 	typeText(m, "delete")
 	press(m, "enter", "enter", "enter") // open the form, open the enum list, pick "users"
 	press(m, "ctrl+r")
-	if _, ok := m.topDialog().(*dialog.Confirm); !ok || !strings.Contains(plain(m), "destructive") {
-		t.Fatalf("want a destructive confirmation, got %T %v", m.topDialog(), m.flash)
+	if _, ok := m.top().(*dialog.Confirm); !ok || !strings.Contains(plain(m), "destructive") {
+		t.Fatalf("want a destructive confirmation, got %T %v", m.top(), m.flash)
 	}
 	run(m, press(m, "y"))
 	if len(be.calls) != 1 {
@@ -250,7 +250,7 @@ func TestReplayModeDisablesActions(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter", "ctrl+r")
-	if m.topDialog() != nil {
+	if m.top() != nil {
 		press(m, "y")
 	}
 	if m.work.Mode() == work.ModeWait || !strings.Contains(m.flash, "replay") {
@@ -333,7 +333,7 @@ func TestDetailView(t *testing.T) {
 		t.Fatalf("shift+tab: the raw view again:\n%s", s)
 	}
 	press(m, "esc")
-	if m.topDialog() != nil {
+	if m.top() != nil {
 		t.Fatal("esc should close the detail view")
 	}
 }
@@ -476,8 +476,8 @@ func TestServerRequestSeam(t *testing.T) {
 	msg := listenRequests(f.reqs)()
 	m := newTestModel(t, 100, 30, "")
 	m.update(msg)
-	if _, ok := m.topDialog().(*serverreq.Elicit); !ok {
-		t.Fatalf("no elicitation dialog: %T", m.topDialog())
+	if _, ok := m.top().(*serverreq.Elicit); !ok {
+		t.Fatalf("no elicitation dialog: %T", m.top())
 	}
 	typeText(m, "Ada")
 	press(m, "ctrl+r")
@@ -492,8 +492,8 @@ func TestServerRequestSeam(t *testing.T) {
 		done <- serverreq.Answer{Result: res, Err: err}
 	}()
 	m.update(listenRequests(f.reqs)())
-	if m.topDialog() != nil {
-		t.Fatalf("roots/list opened a dialog: %T", m.topDialog())
+	if m.top() != nil {
+		t.Fatalf("roots/list opened a dialog: %T", m.top())
 	}
 	a = <-done
 	b, _ = json.Marshal(a.Result)
@@ -519,7 +519,7 @@ func TestMouse(t *testing.T) {
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
 	if !strings.Contains(plain(m), "Event #") {
-		t.Fatalf("second click: %T", m.topDialog())
+		t.Fatalf("second click: %T", m.top())
 	}
 	// the wheel scrolls whatever dialog is on top (a low screen: the
 	// event has more lines than fit)
@@ -539,9 +539,9 @@ func TestMouse(t *testing.T) {
 	m.setFocus(paneBrowser)
 	for _, open := range []string{"?", "D", "i"} {
 		press(m, open)
-		d, ok := m.topDialog().(*dialog.Reader)
+		d, ok := m.top().(*dialog.Reader)
 		if !ok {
-			t.Fatalf("%s: %T", open, m.topDialog())
+			t.Fatalf("%s: %T", open, m.top())
 		}
 		plain(m)
 		m.update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelDown})
@@ -550,11 +550,11 @@ func TestMouse(t *testing.T) {
 		}
 		press(m, "pgdown", "up")
 		plain(m)
-		if d.Offset() < 4 || m.topDialog() != d {
+		if d.Offset() < 4 || m.top() != d {
 			t.Fatalf("%s: pgdown up: offset %d", open, d.Offset())
 		}
 		press(m, "esc")
-		if m.topDialog() == d {
+		if m.top() == d {
 			t.Fatalf("%s: esc did not close it", open)
 		}
 	}
@@ -571,11 +571,11 @@ func TestHelpOverlayAndShortHelp(t *testing.T) {
 		t.Fatalf("full help:\n%s", s)
 	}
 	press(m, "x")
-	if m.topDialog() == nil {
+	if m.top() == nil {
 		t.Fatal("a key the help does not name closed it")
 	}
 	press(m, "?")
-	if m.topDialog() != nil {
+	if m.top() != nil {
 		t.Fatal("? again did not close the help")
 	}
 }

@@ -65,7 +65,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 // clicked.
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	ms := msg.Mouse()
-	if ms.Button != tea.MouseLeft || m.topDialog() != nil || m.picker != nil || m.recs != nil {
+	if ms.Button != tea.MouseLeft || m.top() != nil || m.picker != nil || m.recs != nil {
 		return nil
 	}
 	if ms.Y == 0 { // the header: how the connection was detected

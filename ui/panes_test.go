@@ -49,8 +49,8 @@ func TestServerLogView(t *testing.T) {
 	assertSafe(t, "server log", screen(m))
 	// enter shows one message in full
 	press(m, "k", "enter")
-	if _, ok := m.topDialog().(*dialog.Reader); !ok || !strings.Contains(plain(m), "connection lost") {
-		t.Fatalf("detail: %T", m.topDialog())
+	if _, ok := m.top().(*dialog.Reader); !ok || !strings.Contains(plain(m), "connection lost") {
+		t.Fatalf("detail: %T", m.top())
 	}
 	press(m, "esc")
 
@@ -281,8 +281,8 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	// forbidden: alt+r asks first
 	openTool(t, m, "quick")
 	press(m, "alt+r")
-	if _, ok := m.topDialog().(*dialog.Confirm); !ok {
-		t.Fatalf("alt+r on a forbidden tool did not ask: %T", m.topDialog())
+	if _, ok := m.top().(*dialog.Confirm); !ok {
+		t.Fatalf("alt+r on a forbidden tool did not ask: %T", m.top())
 	}
 	press(m, "y")
 	if !m.work.Active().(*call).asTask {

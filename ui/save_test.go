@@ -41,8 +41,8 @@ func TestSaveAsksForTheFileName(t *testing.T) {
 	if fi, _ := os.Stat(want); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v, want 0600", fi.Mode().Perm())
 	}
-	if m.topDialog() != nil || !strings.Contains(m.flash, "bytes to "+want) {
-		t.Fatalf("after saving: dialog %T, flash %q", m.topDialog(), m.flash)
+	if m.top() != nil || !strings.Contains(m.flash, "bytes to "+want) {
+		t.Fatalf("after saving: dialog %T, flash %q", m.top(), m.flash)
 	}
 	// the same name again: refused, the prompt stays to choose another
 	press(m, "s")
@@ -55,7 +55,7 @@ func TestSaveAsksForTheFileName(t *testing.T) {
 		t.Fatalf("an existing file:\n%s", plain(m))
 	}
 	press(m, "esc")
-	if m.topDialog() != nil {
+	if m.top() != nil {
 		t.Fatal("esc should cancel")
 	}
 }
@@ -82,8 +82,8 @@ func TestSaveAnEventFromTheLog(t *testing.T) {
 	press(m, "up", "s")
 	write := press(m, "enter")
 	press(m, "esc")
-	if m.topDialog() != nil || strings.Contains(m.flash, "sonde-event-18-") {
-		t.Fatalf("esc: dialog %T, flash %q", m.topDialog(), m.flash)
+	if m.top() != nil || strings.Contains(m.flash, "sonde-event-18-") {
+		t.Fatalf("esc: dialog %T, flash %q", m.top(), m.flash)
 	}
 	run(m, write)
 	if !strings.Contains(m.flash, "saved ") || !strings.Contains(m.flash, "sonde-event-18-") {

@@ -183,7 +183,7 @@ func TestTimelineKeys(t *testing.T) {
 	}
 	press(m, "enter")
 	if !strings.Contains(plain(m), "Event #") || m.logView != viewWire {
-		t.Fatalf("enter: dialog %T, view %d", m.topDialog(), m.logView)
+		t.Fatalf("enter: dialog %T, view %d", m.top(), m.logView)
 	}
 	if en := m.log.Selected(); en == nil || en.Ev.ID != "6" || en.Ev.RPC != mcp.RPCRequest {
 		t.Fatalf("the log selects %+v", en)
@@ -216,8 +216,8 @@ func TestTimelineRequestLeftTheLog(t *testing.T) {
 	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m.update(eventsMsg(demoSession().evs))
 	press(m, "W", "g", "enter")
-	if m.topDialog() != nil || m.logView != viewTimeline || !strings.Contains(m.flash, "left the log") {
-		t.Fatalf("dialog %T view %d flash %q", m.topDialog(), m.logView, m.flash)
+	if m.top() != nil || m.logView != viewTimeline || !strings.Contains(m.flash, "left the log") {
+		t.Fatalf("dialog %T view %d flash %q", m.top(), m.logView, m.flash)
 	}
 }
 
@@ -243,7 +243,7 @@ func TestTimelineMouse(t *testing.T) {
 	}
 	click(3, first+1)
 	if !strings.Contains(plain(m), "Event #") {
-		t.Fatalf("a second click should open the request, got %T", m.topDialog())
+		t.Fatalf("a second click should open the request, got %T", m.top())
 	}
 	press(m, "esc", "4")
 	before := tlCursor(m)

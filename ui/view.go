@@ -419,7 +419,7 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // withReplay puts the main replay keys first in the help line.
 func (m *Model) withReplay(bs []key.Binding) []key.Binding {
-	if m.opts.Replay == nil || m.topDialog() != nil || m.textFocused() {
+	if m.opts.Replay == nil || m.top() != nil || m.textFocused() {
 		return bs
 	}
 	r := m.keys.Replay
