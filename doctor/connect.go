@@ -8,30 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/oauth"
 )
-
-// eventLog keeps the doctor's own session's events.
-type eventLog struct {
-	mu  sync.Mutex
-	evs []mcp.Event
-}
-
-func (l *eventLog) add(e mcp.Event) {
-	l.mu.Lock()
-	l.evs = append(l.evs, e)
-	l.mu.Unlock()
-}
-
-func (l *eventLog) all() []mcp.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]mcp.Event(nil), l.evs...)
-}
 
 // connect makes sonde's own connection the way detection does (no era
 // cache, no sign-in, no keepalive of its own), turns its detection
@@ -46,7 +27,7 @@ func (x *run) connect(ctx context.Context) {
 	cfg.Keepalive = -1   // what keeps the connection alive is the server's doing
 	cfg.IdleTimeout = -1 // and whether a silent stream is cut, someone else's
 	cfg.OnEvent = func(e mcp.Event) {
-		x.events.add(e)
+		x.events.Add(e)
 		if x.o.OnEvent != nil {
 			x.o.OnEvent(e)
 		}
@@ -82,7 +63,7 @@ func authOK(cfg mcp.Config) string {
 // probes turns the requests detection sent, and their answers, into one
 // check each.
 func (x *run) probes() {
-	evs := x.events.all()
+	evs := x.events.All()
 	gets := 0
 	for i, e := range evs {
 		if e.Kind == mcp.KindState && e.State == mcp.StateConnected {

@@ -98,7 +98,7 @@ type run struct {
 	o      Options
 	r      *Report
 	facts  facts
-	events eventLog
+	events mcp.EventLog
 }
 
 // Run checks the connection o.Config describes. It returns when the

@@ -72,7 +72,7 @@ type keepaliveClass struct {
 // analyse reads the session's events: keepalives, streams cut, what
 // became of the session.
 func (x *run) analyse(info mcp.ConnInfo, window time.Duration) {
-	evs := x.events.all()
+	evs := x.events.All()
 	connected := -1
 	for i, e := range evs {
 		if e.Kind == mcp.KindState && e.State == mcp.StateConnected {

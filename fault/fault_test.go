@@ -120,7 +120,7 @@ func TestReorder(t *testing.T) {
 			}
 			wg.Wait()
 			var order []string
-			for _, e := range log.all() {
+			for _, e := range log.All() {
 				if answerTo("tools/call")(e) {
 					switch {
 					case strings.Contains(string(e.Raw), "first"):

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,26 +57,11 @@ func legacy(t *testing.T) string {
 }
 
 // eventLog collects a session's events.
-type eventLog struct {
-	mu     sync.Mutex
-	events []mcp.Event
-}
-
-func (l *eventLog) add(e mcp.Event) {
-	l.mu.Lock()
-	l.events = append(l.events, e)
-	l.mu.Unlock()
-}
-
-func (l *eventLog) all() []mcp.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]mcp.Event(nil), l.events...)
-}
+type eventLog struct{ mcp.EventLog }
 
 // first returns the first event pred accepts, or nil.
 func (l *eventLog) first(pred func(mcp.Event) bool) *mcp.Event {
-	for _, e := range l.all() {
+	for _, e := range l.All() {
 		if pred(e) {
 			return &e
 		}
@@ -87,7 +71,7 @@ func (l *eventLog) first(pred func(mcp.Event) bool) *mcp.Event {
 
 func (l *eventLog) count(pred func(mcp.Event) bool) int {
 	n := 0
-	for _, e := range l.all() {
+	for _, e := range l.All() {
 		if pred(e) {
 			n++
 		}
@@ -106,7 +90,7 @@ func (l *eventLog) waitFor(t *testing.T, what string, n int, pred func(mcp.Event
 
 func (l *eventLog) dump(t *testing.T) {
 	t.Helper()
-	for _, e := range l.all() {
+	for _, e := range l.All() {
 		t.Log(mcp.FormatLine(e))
 	}
 }
@@ -124,7 +108,7 @@ func dial(t *testing.T, cfg mcp.Config, specs ...string) (*mcp.Session, *eventLo
 	}
 	t.Cleanup(set.Close)
 	log := &eventLog{}
-	cfg.OnEvent = log.add
+	cfg.OnEvent = log.Add
 	cfg.Faults = set
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
@@ -145,7 +129,7 @@ func dial(t *testing.T, cfg mcp.Config, specs ...string) (*mcp.Session, *eventLo
 	// wait for its answer, so a test's faults meet only the test's own
 	// traffic (TestReorder's held answer was once let go by that ping's).
 	log.waitFor(t, "the connected state", 1, func(e mcp.Event) bool { return e.Kind == mcp.KindState && e.State == mcp.StateConnected })
-	for _, e := range log.all() {
+	for _, e := range log.All() {
 		if e.Kind == mcp.KindState && e.State == mcp.StateConnected {
 			break
 		}

@@ -42,7 +42,7 @@ func dialAsking(t *testing.T, srv *oauthtest.Server, noBrowser bool) (chanAsker,
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	go func() {
-		s, err := mcp.Dial(ctx, mcp.Config{URL: srv.URL, OAuth: h, OnEvent: ev.add, Keepalive: -1})
+		s, err := mcp.Dial(ctx, mcp.Config{URL: srv.URL, OAuth: h, OnEvent: ev.Add, Keepalive: -1})
 		if err == nil {
 			t.Cleanup(func() { s.Close() })
 		}
@@ -92,7 +92,7 @@ func TestAskerPastes(t *testing.T) {
 	}
 	<-p.Done()
 	var f oauth.Flow
-	for _, e := range ev.all() {
+	for _, e := range ev.All() {
 		f.Apply(e)
 	}
 	if f.Signed == nil || f.Signed.Issuer != srv.Issuer {
@@ -116,7 +116,7 @@ func TestAskerCancels(t *testing.T) {
 	// a paste after the cancel changes nothing
 	p.Paste(redirectOf(t, p.URL))
 	var f oauth.Flow
-	for _, e := range ev.all() {
+	for _, e := range ev.All() {
 		f.Apply(e)
 	}
 	a := f.Attempts[len(f.Attempts)-1]
@@ -164,7 +164,7 @@ func TestStepUpPrompt(t *testing.T) {
 			ev := &events{}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s, err := mcp.Dial(ctx, mcp.Config{URL: srv.URL, OAuth: h, OnEvent: ev.add, Keepalive: -1})
+			s, err := mcp.Dial(ctx, mcp.Config{URL: srv.URL, OAuth: h, OnEvent: ev.Add, Keepalive: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +172,7 @@ func TestStepUpPrompt(t *testing.T) {
 			_, err = s.Call(ctx, "tools/call", map[string]any{"name": "admin", "arguments": map[string]any{}})
 			close(ask)
 			var f oauth.Flow
-			for _, e := range ev.all() {
+			for _, e := range ev.All() {
 				f.Apply(e)
 			}
 			last := f.Attempts[len(f.Attempts)-1]

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +15,10 @@ import (
 )
 
 // events collects a session's events.
-type events struct {
-	mu sync.Mutex
-	es []mcp.Event
-}
-
-func (c *events) add(e mcp.Event) {
-	c.mu.Lock()
-	c.es = append(c.es, e)
-	c.mu.Unlock()
-}
-
-func (c *events) all() []mcp.Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]mcp.Event(nil), c.es...)
-}
+type events struct{ mcp.EventLog }
 
 func (c *events) json(t *testing.T) string {
-	b, err := json.Marshal(c.all())
+	b, err := json.Marshal(c.All())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +35,7 @@ func signIn(t *testing.T, srv *oauthtest.Server, store *oauth.Store, kind ...mcp
 	ev := &events{}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg := mcp.Config{URL: srv.URL, OAuth: h, OnEvent: ev.add, Keepalive: -1}
+	cfg := mcp.Config{URL: srv.URL, OAuth: h, OnEvent: ev.Add, Keepalive: -1}
 	if len(kind) > 0 {
 		cfg.Transport = kind[0]
 	}
@@ -79,7 +63,7 @@ func TestSignInCallRefresh(t *testing.T) {
 			}
 			s, ev, _ := signIn(t, srv, store, kind)
 			ctx := context.Background()
-			if first := firstAuthAnswer(ev.all()); sse && first != "GET" || !sse && first != "POST" {
+			if first := firstAuthAnswer(ev.All()); sse && first != "GET" || !sse && first != "POST" {
 				t.Fatalf("the sign-in started on a %s", first)
 			}
 			if _, err := s.Call(ctx, "tools/call", map[string]any{"name": "whoami", "arguments": map[string]any{}}); err != nil {
@@ -109,7 +93,7 @@ func TestSignInCallRefresh(t *testing.T) {
 				t.Fatal("the rotated refresh token was not kept")
 			}
 			steps := map[string]bool{}
-			for _, e := range ev.all() {
+			for _, e := range ev.All() {
 				if e.Kind == mcp.KindAuth {
 					steps[e.Method] = true
 				}
@@ -177,7 +161,7 @@ func TestFlowFromEvents(t *testing.T) {
 	srv := oauthtest.New(t, oauthtest.Options{})
 	s, ev, _ := signIn(t, srv, nil)
 	var f oauth.Flow
-	for _, e := range ev.all() {
+	for _, e := range ev.All() {
 		f.Apply(e)
 	}
 	if len(f.Attempts) != 1 || !f.Attempts[0].Done || f.Attempts[0].Failed != "" {
@@ -200,11 +184,11 @@ func TestFlowFromEvents(t *testing.T) {
 	}
 	first := f.Signed.Expiry
 	srv.ExpireAll()
-	n := len(ev.all())
+	n := len(ev.All())
 	if _, err := s.Call(context.Background(), "tools/call", map[string]any{"name": "whoami", "arguments": map[string]any{}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range ev.all()[n:] {
+	for _, e := range ev.All()[n:] {
 		f.Apply(e)
 	}
 	if len(f.Attempts) != 2 || f.Attempts[1].Steps[0].Name != "refresh" || !f.Signed.Expiry.After(first.Add(-time.Second)) {
