@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -26,7 +27,9 @@ func Wrap(data []byte, name, program string, args []string) (out, entry []byte, 
 	}
 	var start, end int
 	found := false
-	for _, path := range [][]string{{"mcpServers", name}, {"servers", name}, {"mcp", "servers", name}} {
+	// In ParseFile's order of precedence: an mcpServers entry wins over
+	// mcp.servers, which wins over servers.
+	for _, path := range [][]string{{"mcpServers", "=" + name}, {"mcp", "servers", "=" + name}, {"servers", "=" + name}} {
 		if start, end, err = valueAt(std, path); err == nil {
 			found = true
 			break
@@ -73,8 +76,22 @@ func Wrap(data []byte, name, program string, args []string) (out, entry []byte, 
 		newObj = append(newObj[:e.start:e.start], append([]byte(e.text), newObj[e.end:]...)...)
 	}
 	out = append(append(append([]byte(nil), data[:start]...), newObj...), data[end:]...)
-	if _, err := ParseFile(out, "", "check"); err != nil {
+	// The edit went where encoding/json reads from; check that the file
+	// now starts the server the way we meant, so that a file this edit
+	// cannot change cleanly (say a server defined twice, in objects that
+	// encoding/json merges) is refused instead of half wrapped.
+	servers, err := ParseFile(out, "", "check")
+	if err != nil {
 		return nil, nil, fmt.Errorf("the changed file would not read back: %w", err)
+	}
+	want, err := serverDef{Command: program, Args: newArgs}.config("")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range servers {
+		if s.Name == name && !slices.Equal(s.Config.Command, want.Command) {
+			return nil, nil, fmt.Errorf("server %q is defined more than once in the file (keys that differ only in case, or repeated objects); edit it by hand", name)
+		}
 	}
 	return out, newObj, nil
 }
@@ -89,10 +106,15 @@ func jsonText(v any) string {
 }
 
 // valueAt finds the value at path (object members, one per step) in a
-// JSON document and returns its byte span.
+// JSON document and returns its byte span. A step matches member names
+// as encoding/json matches a struct field's, ignoring case ("Args" sets
+// serverDef.Args), unless it starts with "=", which matches exactly (a
+// map key: the server's name); the last match counts, as it does for
+// encoding/json.
 func valueAt(doc []byte, path []string) (start, end int, err error) {
 	start, end = 0, len(doc)
-	for _, key := range path {
+	for _, step := range path {
+		key, exact := strings.CutPrefix(step, "=")
 		sub := doc[start:end]
 		dec := json.NewDecoder(bytes.NewReader(sub))
 		tok, err := dec.Token()
@@ -115,7 +137,7 @@ func valueAt(doc []byte, path []string) (start, end int, err error) {
 				return 0, 0, err
 			}
 			valEnd := int(dec.InputOffset())
-			if k, _ := kt.(string); k == key {
+			if k, _ := kt.(string); k == key || !exact && strings.EqualFold(k, key) {
 				// The last one counts, as for encoding/json.
 				vs := keyEnd
 				for vs < valEnd && (sub[vs] == ':' || sub[vs] == ' ' || sub[vs] == '\t' || sub[vs] == '\n' || sub[vs] == '\r') {

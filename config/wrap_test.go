@@ -13,6 +13,11 @@ func TestWrap(t *testing.T) {
 		{"vscode-jsonc", "{\n  // servers\n  \"servers\": {\n    \"fs\": {\n      \"type\": \"stdio\",\n      \"command\": \"npx\", /* runner */\n      \"args\": [\"-y\", \"server-fs\"],\n    },\n  },\n}\n", "fs"},
 		{"settings", `{"editor.fontSize": 12, "mcp": {"servers": {"fs": {"args": ["a"], "command": "node"}}}}`, "fs"},
 		{"no-args", "{\"mcpServers\":{\"fs\":{\"command\":\"node\"\n}}}", "fs"},
+		// encoding/json matches field names ignoring case, and the last
+		// of two spellings counts: so does Wrap.
+		{"any-case", `{"mcpServers": {"fs": {"Command": "node", "args": ["old"], "ARGS": ["a"]}}}`, "fs"},
+		// mcp.servers wins over servers when both name the server.
+		{"precedence", `{"servers": {"fs": {"command": "a"}}, "mcp": {"servers": {"fs": {"command": "node"}}}}`, "fs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, entry, err := Wrap([]byte(tc.in), tc.server, "/usr/bin/sonde", []string{"tap", "--fault", "delay ms=1"})
