@@ -265,6 +265,21 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 	if o.noTimeout {
 		timer.Stop()
 	}
+	// cancelled ends the call its caller gave up on (ctx is done).
+	cancelled := func() (json.RawMessage, error) {
+		if s.drop(id) {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// Someone asked for it (the user, or sonde ending a
+				// subscription): an ordinary event, not an error.
+				s.emit(&Event{Dir: DirMeta, Kind: KindInfo, ID: id, ReqMethod: method, Latency: time.Since(p.sent),
+					Text: fmt.Sprintf("%s (id %s) cancelled; %s", method, id, s.cancelHow(tr, method))})
+			} else {
+				s.ended(id, method, p.sent, fmt.Errorf("cancelled: %w; %s", ctx.Err(), s.cancelHow(tr, method)), o.probe)
+			}
+			s.cancelRemote(tr, method, id, "cancelled by the user")
+		}
+		return nil, ctx.Err()
+	}
 	for {
 		select {
 		case err := <-sent:
@@ -277,6 +292,12 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 				answered = true
 				return r.result, r.err
 			default:
+			}
+			if ctx.Err() != nil {
+				// The send failed because the caller gave up while the
+				// POST was in flight (sendCtx comes from ctx): that is
+				// the cancellation, whichever of the two select saw first.
+				return cancelled()
 			}
 			s.drop(id)
 			var ce *ConnectError
@@ -322,18 +343,7 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 			}
 			return nil, terr
 		case <-ctx.Done():
-			if s.drop(id) {
-				if errors.Is(ctx.Err(), context.Canceled) {
-					// Someone asked for it (the user, or sonde ending a
-					// subscription): an ordinary event, not an error.
-					s.emit(&Event{Dir: DirMeta, Kind: KindInfo, ID: id, ReqMethod: method, Latency: time.Since(p.sent),
-						Text: fmt.Sprintf("%s (id %s) cancelled; %s", method, id, s.cancelHow(tr, method))})
-				} else {
-					s.ended(id, method, p.sent, fmt.Errorf("cancelled: %w; %s", ctx.Err(), s.cancelHow(tr, method)), o.probe)
-				}
-				s.cancelRemote(tr, method, id, "cancelled by the user")
-			}
-			return nil, ctx.Err()
+			return cancelled()
 		case <-s.ctx.Done():
 			return nil, ErrClosed
 		}
