@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -51,14 +52,14 @@ var (
 		"Oslo", "Paris", "Prague", "Reykjavík", "Rome", "San Francisco", "Santiago", "São Paulo", "Seoul", "Singapore",
 		"Stockholm", "Sydney", "Taipei", "Tokyo", "Toronto", "Vienna", "Warsaw", "Zürich"}
 	// tripDays has more than 100 values so that completing it shows
-	// total and hasMore.
-	tripDays = func() []string {
+	// total and hasMore; built on first use.
+	tripDays = sync.OnceValue(func() []string {
 		out := make([]string, 365)
 		for i := range out {
 			out[i] = strconv.Itoa(i + 1)
 		}
 		return out
-	}()
+	})
 )
 
 // maxCompletions is the spec's limit on values per completion result.
@@ -177,7 +178,7 @@ func (d *demo) welcomePrompt(context.Context, *mcp.GetPromptRequest) (*mcp.GetPr
 			{Role: "assistant", Content: &mcp.ImageContent{Data: logoPNG(), MIMEType: "image/png"}},
 			{Role: "assistant", Content: &mcp.ResourceLink{URI: uriReadme, Name: "readme", Title: "Read me", MIMEType: "text/markdown"}},
 			{Role: "assistant", Content: &mcp.EmbeddedResource{Resource: &mcp.ResourceContents{
-				URI: uriSettings, MIMEType: "application/json", Text: settingsJSON,
+				URI: uriSettings, MIMEType: "application/json", Text: settingsJSON(),
 			}}},
 		},
 	}, nil
@@ -215,7 +216,7 @@ func (d *demo) complete(_ context.Context, req *mcp.CompleteRequest) (*mcp.Compl
 				slices.Sort(candidates)
 			}
 		case PromptPlanTrip + ".days":
-			candidates = tripDays
+			candidates = tripDays()
 		}
 	case "ref/resource":
 		switch p.Ref.URI + "." + p.Argument.Name {

@@ -56,7 +56,9 @@ const readmeMarkdown = "# Sonde demo server\n\n" +
 	"> Nothing in this server talks to the outside world.\n\n" +
 	"See the [MCP specification](https://modelcontextprotocol.io/specification).\n"
 
-var settingsJSON = func() string {
+// settingsJSON is built on first use, like the PNGs below: package
+// initialisation is paid by every sonde process, the headless CLI too.
+var settingsJSON = sync.OnceValue(func() string {
 	b, _ := json.MarshalIndent(map[string]any{
 		"theme":    map[string]any{"name": "catppuccin", "dark": true, "accent": "#f5c2e7"},
 		"limits":   map[string]any{"maxResultBytes": 8 << 20, "timeoutMs": 30000},
@@ -65,7 +67,7 @@ var settingsJSON = func() string {
 		"beta":     nil,
 	}, "", "  ")
 	return string(b) + "\n"
-}()
+})
 
 const notesText = "Plain text notes.\n\n" +
 	"Unicode: café, naïve, Straße, 日本語, 한국어, Ελληνικά, emoji 🚀✨.\n" +
@@ -77,7 +79,7 @@ const notesText = "Plain text notes.\n\n" +
 // logoPNG is the 48×48 logo, encoded on first use.
 var logoPNG = sync.OnceValue(func() []byte { return makePNG("checkerboard", 48) })
 
-var blobData = makeBlob(1024)
+var blobData = sync.OnceValue(func() []byte { return makeBlob(1024) })
 
 // staticResource is a resource whose content never changes.
 type staticResource struct {
@@ -100,12 +102,12 @@ var staticResources = sync.OnceValue(func() []staticResource {
 	return []staticResource{
 		{uri: uriReadme, name: "readme", title: "Read me", description: "A markdown document.", mimeType: "text/markdown", text: readmeMarkdown,
 			annotations: &mcp.Annotations{Audience: []mcp.Role{"user", "assistant"}, Priority: 0.9, LastModified: "2026-11-01T09:30:00Z"}},
-		{uri: uriSettings, name: "settings", title: "Settings (JSON)", description: "A JSON document.", mimeType: "application/json", text: settingsJSON,
+		{uri: uriSettings, name: "settings", title: "Settings (JSON)", description: "A JSON document.", mimeType: "application/json", text: settingsJSON(),
 			annotations: &mcp.Annotations{Audience: []mcp.Role{"assistant"}, Priority: 0.4}},
 		{uri: uriNotes, name: "notes", title: "Plain-text notes", description: "Plain text with Unicode, tabs and a long line.", mimeType: "text/plain", text: notesText},
 		{uri: uriLogo, name: "logo", title: "Logo (PNG)", description: "A 48×48 PNG, served as a base64 blob.", mimeType: "image/png", blob: logoPNG(),
 			annotations: &mcp.Annotations{Audience: []mcp.Role{"user"}, Priority: 0.2}},
-		{uri: uriBlob, name: "random-bytes", title: "Random bytes", description: "1 KiB of deterministic pseudo-random bytes.", mimeType: "application/octet-stream", blob: blobData},
+		{uri: uriBlob, name: "random-bytes", title: "Random bytes", description: "1 KiB of deterministic pseudo-random bytes.", mimeType: "application/octet-stream", blob: blobData()},
 	}
 })
 

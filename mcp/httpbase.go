@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -242,14 +243,16 @@ func rpcErrorIn(body []byte) *RPCError {
 	return m.Error
 }
 
-var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+// titleRE is compiled on first use: every sonde process links this package,
+// and few ever read an HTML error page.
+var titleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`) })
 
 // describeBody says what an error body is in one short line: an HTML page by
 // its title, anything else by its first characters.
 func describeBody(body []byte, contentType string) string {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "text/html" || bytes.HasPrefix(bytes.TrimSpace(bytes.ToLower(body)), []byte("<!doctype html")) || bytes.HasPrefix(bytes.TrimSpace(bytes.ToLower(body)), []byte("<html")) {
-		if m := titleRE.FindSubmatch(body); m != nil {
+		if m := titleRE().FindSubmatch(body); m != nil {
 			return "HTML page titled " + fmt.Sprintf("%q", sanitizeLine(string(m[1])))
 		}
 		return "an HTML page"

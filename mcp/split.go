@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Split-endpoint servers. Some servers that speak JSON-RPC over SSE do not
@@ -34,11 +35,18 @@ const maxSessionID = 256
 // maxSessionScan bounds the text of one event searched for a session id.
 const maxSessionScan = 8 << 10
 
+// The session-id patterns are compiled on first use (only a split
+// server's stream needs them), not at package initialisation, which every
+// sonde process pays.
 var (
 	// "session_id=ID", "sessionId: ID", "session-id = "ID""
-	sessionAssignRE = regexp.MustCompile(`(?i)\bsession[_-]?id"?\s*[=:]\s*"?([A-Za-z0-9][A-Za-z0-9._~+/=:-]*)`)
+	sessionAssignRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\bsession[_-]?id"?\s*[=:]\s*"?([A-Za-z0-9][A-Za-z0-9._~+/=:-]*)`)
+	})
 	// "Connected to session ID", "session ID: ID", "session is ID"
-	sessionProseRE = regexp.MustCompile(`(?i)\bsession(?:\s+id)?(?:\s*[:=]\s*|\s+is\s+|\s+)([A-Za-z0-9][A-Za-z0-9._~-]{7,})`)
+	sessionProseRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\bsession(?:\s+id)?(?:\s*[:=]\s*|\s+is\s+|\s+)([A-Za-z0-9][A-Za-z0-9._~-]{7,})`)
+	})
 )
 
 // sessionMembers are the JSON members that name a session id.
@@ -69,10 +77,10 @@ func SessionIDIn(data string, re *regexp.Regexp) (string, bool) {
 		}
 		return id, true
 	}
-	if m := sessionAssignRE.FindStringSubmatch(data); m != nil && usableSessionID(m[1]) {
+	if m := sessionAssignRE().FindStringSubmatch(data); m != nil && usableSessionID(m[1]) {
 		return m[1], true
 	}
-	for _, m := range sessionProseRE.FindAllStringSubmatch(data, 4) {
+	for _, m := range sessionProseRE().FindAllStringSubmatch(data, 4) {
 		if strings.ContainsAny(m[1], "0123456789") && usableSessionID(m[1]) {
 			return m[1], true
 		}

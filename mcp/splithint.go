@@ -272,8 +272,11 @@ func (p *probeLink) hint() *SplitHint {
 	return &SplitHint{SessionID: p.sid, First: p.first}
 }
 
-// pathRE finds a URL or an absolute path in a stream's text.
-var pathRE = regexp.MustCompile(`https?://[^\s"'<>]+|/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*`)
+// pathRE finds a URL or an absolute path in a stream's text; compiled on
+// first use, not at package initialisation.
+var pathRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`https?://[^\s"'<>]+|/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*`)
+})
 
 // candidates are the templates to try: a path the stream named with the
 // session id in it (the id made {session}), then the usual ones.
@@ -282,7 +285,7 @@ func (p *probeLink) candidates() []string {
 	defer p.mu.Unlock()
 	var out []string
 	for _, d := range p.datas {
-		for _, m := range pathRE.FindAllString(d, 8) {
+		for _, m := range pathRE().FindAllString(d, 8) {
 			if strings.Contains(m, p.sid) && len(m) > len(p.sid) {
 				out = append(out, strings.Replace(m, p.sid, SessionPlaceholder, 1))
 			}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -99,7 +100,11 @@ func NewElicit(env *Env, p *Pending) (Request, error) {
 	return d, nil
 }
 
-var secretName = regexp.MustCompile(`(?i)pass(word|wd|phrase)?\b|secret|token|api[_-]?key|credential|private[_-]?key|\botp\b|\bpin\b|\bcvv\b|\bssn\b`)
+// secretName is compiled on first use (an elicitation form), not at
+// package initialisation, which every sonde process pays.
+var secretName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)pass(word|wd|phrase)?\b|secret|token|api[_-]?key|credential|private[_-]?key|\botp\b|\bpin\b|\bcvv\b|\bssn\b`)
+})
 
 // secretField names a property of the requested schema that looks like it
 // asks for a secret, which form mode must never be used for (the
@@ -121,7 +126,7 @@ func secretField(sch json.RawMessage) string {
 	sort.Strings(names)
 	for _, n := range names {
 		p := s.Properties[n]
-		if secretName.MatchString(n) || secretName.MatchString(p.Title) || p.Format == "password" || p.WriteOnly {
+		if secretName().MatchString(n) || secretName().MatchString(p.Title) || p.Format == "password" || p.WriteOnly {
 			return termsafe.Line(n)
 		}
 	}
