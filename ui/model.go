@@ -572,7 +572,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.Auth):
 		return m.toggleLogView(viewAuth)
 	case key.Matches(msg, k.Global.LogLevel):
-		m.open(newLevelDialog(m))
+		m.open(newLevelDialog(m.com, m.srvLog.Level(), m.srvLog.Asked()))
 		return nil
 	case key.Matches(msg, k.Global.Conn):
 		m.open(newConnDialog(m.com, m.opts.Config, m.s))

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/session"
+	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/dialog"
 )
@@ -64,21 +65,22 @@ func (m *Model) toggleLogView(v logView) tea.Cmd {
 
 // newLevelDialog picks the log level: it filters the view and asks the
 // server (logging/setLevel; in 2026-07-28 the level rides on every
-// request).
-func newLevelDialog(m *Model) *dialog.Choice {
+// request). shown is the level the server log shows now, asked the one
+// asked of the server ("" when none was).
+func newLevelDialog(c *common.Common, shown, asked string) *dialog.Choice {
 	opts := make([]string, len(logLevels))
 	for i, l := range logLevels {
 		opts[i] = l
-		if l == m.srvLog.Level() {
+		if l == shown {
 			opts[i] += "  (shown now)"
 		}
-		if l == m.srvLog.Asked() {
+		if l == asked {
 			opts[i] += "  (asked of the server)"
 		}
 	}
-	return dialog.NewChoice(m.com, "Log level: show and ask for this and above", opts, func(i int) component.Action {
+	return dialog.NewChoice(c, "Log level: show and ask for this and above", opts, func(i int) component.Action {
 		return setLogLevel{logLevels[i]}
-	}).Select(levelIndex(m.srvLog.Level()))
+	}).Select(levelIndex(shown))
 }
 
 // levelSetter is the part of a live session that sets the server's log
