@@ -50,13 +50,13 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	case copyEntry:
 		s, err := m.copyText(a.en, a.f)
 		if err != nil {
-			m.setFlash(err.Error(), true)
+			m.flash.set(err.Error(), true)
 			return nil
 		}
 		return m.copyCmd(a.f.String(), s, m.log.Keys.Save.Help().Key)
 	case saveas.Ask:
 		d := saveas.New(m.com, a.Item, a.Subject)
-		m.open(d)
+		m.dialogs.open(d)
 		return d.Init()
 	case detail.Step:
 		m.log.Move(a.By)
@@ -70,7 +70,7 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		}
 		return nil
 	case detail.Copy:
-		m.open(newCopyDialog(m.com, a.Ref.(*entry)))
+		m.dialogs.open(newCopyDialog(m.com, a.Ref.(*entry)))
 		return nil
 	case detail.AsResult:
 		return m.showEventAsResult(a.Ref.(*entry))

@@ -94,7 +94,7 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 		m = newLive(ctx, Options{Config: cfg, Tee: func(e mcp.Event) { pushed.Add(1); rec.Record(e) }})
 		m.ticking = true
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-		cfg.OnEvent = m.feed.push
+		cfg.OnEvent = m.conn.feed.push
 		// Bubble Tea's loop: commands run in goroutines, their messages go
 		// through Update, and a frame is drawn after each.
 		msgs := make(chan tea.Msg, 64)
@@ -118,7 +118,7 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 				}
 			}()
 		}
-		exec(m.listen())
+		exec(m.conn.listen())
 		drawer.Add(1)
 		go func() {
 			defer drawer.Done()
@@ -132,9 +132,9 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 				_, cmd := m.Update(msg)
 				m.View()
 				exec(cmd)
-				m.feed.Lock() // the model's: read as Update does
+				m.conn.feed.Lock() // the model's: read as Update does
 				was, got := m.log.Behind(), m.log.Len()+int(m.log.Evicted())
-				m.feed.Unlock()
+				m.conn.feed.Unlock()
 				mu.Lock()
 				behind, taken, drawnAt = max(behind, was), got, time.Now()
 				mu.Unlock()
@@ -177,7 +177,7 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 		res.heapMiB = float64(ms.HeapInuse) / (1 << 20)
 		close(stop)
 		drawer.Wait()
-		m.feed.close()
+		m.conn.feed.close()
 	}
 	if !tui {
 		res.cpu = float64((cpuTime() - cpu0).Microseconds()) / float64(n)

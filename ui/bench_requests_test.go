@@ -26,7 +26,7 @@ func benchTakeIn(tb testing.TB, n int) (*Model, *feed, int) {
 	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.update(eventsMsg(demoSession().evs))
 	f := newFeed(m.s, 0, nil)
-	m.reqs = f.reqs
+	m.conn.reqs = f.reqs
 	for i := range n {
 		method, params := "sampling/createMessage", samplingParamsFixture
 		if i%2 == 1 {

@@ -30,7 +30,7 @@ func BenchmarkTapScreen(b *testing.B) {
 			tp.Update(tapSessionsMsg{})
 			tp.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 			m := tp.screens[0].m
-			m.manual = true // no listen command: the benchmark takes itself
+			m.conn.manual = true // no listen command: the benchmark takes itself
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

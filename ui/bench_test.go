@@ -104,7 +104,7 @@ func BenchmarkBurst(b *testing.B) {
 		m := newLive(context.Background(), Options{LogWindow: window})
 		m.ticking = true
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-		f := m.feed
+		f := m.conn.feed
 		evs := benchEvents(total, 1)
 		go func() {
 			start := time.Now()
@@ -120,7 +120,7 @@ func BenchmarkBurst(b *testing.B) {
 		var worst time.Duration
 		batches := 0
 		start := time.Now()
-		for !m.closed {
+		for !m.conn.closed {
 			<-f.Ready()
 			keyAt := time.Now() // a key press queued behind this batch
 			m.Update(feedMsg{})

@@ -189,7 +189,7 @@ func (m *Model) copyCmd(what, text, saveKey string) tea.Cmd {
 // is only sent, since no terminal confirms it.
 func (m *Model) copied(msg copiedMsg) tea.Cmd {
 	if msg.osc == "" {
-		m.setFlash("copied "+msg.what+" "+msg.how, false)
+		m.flash.set("copied "+msg.what+" "+msg.how, false)
 		return nil
 	}
 	text := "sent " + msg.what + " " + msg.how
@@ -199,6 +199,6 @@ func (m *Model) copied(msg copiedMsg) tea.Cmd {
 	if len(msg.failed) > 0 {
 		text += " · " + strings.Join(msg.failed, "; ")
 	}
-	m.setFlash(text, false)
+	m.flash.set(text, false)
 	return tea.Raw(msg.osc)
 }

@@ -55,7 +55,7 @@ func copyResult(t *testing.T, f *fakeClipboard) (flash, raw string) {
 			raw += r.Msg.(string)
 		}
 	}
-	return m.flash, raw
+	return m.flash.text, raw
 }
 
 func osc52(text string) string {

@@ -72,7 +72,7 @@ func (m *Model) openComposer(text string) tea.Cmd {
 	}
 	m.compose.AddTemplates(ts)
 	var meta json.RawMessage
-	if rs, ok := m.sess.(rawSender); ok && m.canAct() {
+	if rs, ok := m.conn.sess.(rawSender); ok && m.conn.canAct() {
 		meta = rs.RequestMeta() // a 2026-07-28 server answers no request without it
 	}
 	m.compose.SetRequestMeta(meta)
@@ -125,8 +125,8 @@ func (m *Model) leaveComposer() {
 // sendRaw sends the composer's message in a command. What comes back is
 // shown in the composer and marked in the log.
 func (m *Model) sendRaw(a composer.Send) tea.Cmd {
-	rs, ok := m.sess.(rawSender)
-	if !m.canAct() || !ok {
+	rs, ok := m.conn.sess.(rawSender)
+	if !m.conn.canAct() || !ok {
 		m.compose.SetOutcome(composer.Outcome{Sent: time.Now(), Err: "no live session to send it to"})
 		return m.needServer()
 	}
@@ -142,7 +142,7 @@ func (m *Model) sendRaw(a composer.Send) tea.Cmd {
 	}
 	m.log.SetMark(m.mark.marked)
 	m.compose.SetOutcome(composer.Outcome{Waiting: true, Sent: time.Now()})
-	ctx, wait, msg := m.ctx, m.opts.RawWait, a.Message
+	ctx, wait, msg := m.conn.ctx, m.opts.RawWait, a.Message
 	return func() tea.Msg {
 		res, err := rs.SendRaw(ctx, msg, wait)
 		return rawDoneMsg{gen: gen, res: res, err: err}
@@ -179,7 +179,7 @@ func (m *Model) saveComposerHistory() tea.Cmd {
 		m.composerHist = map[string][]string{}
 	}
 	m.composerHist[server] = hist
-	if !m.live || server == "" {
+	if !m.conn.live || server == "" {
 		return nil
 	}
 	return func() tea.Msg {
@@ -192,7 +192,7 @@ func (m *Model) saveComposerHistory() tea.Cmd {
 // edit and send again.
 func (m *Model) resendFromLog(en *entry) tea.Cmd {
 	if en == nil || en.Ev.Kind != mcp.KindMessage || en.Ev.Dir != mcp.DirOut || len(en.Ev.Raw) == 0 {
-		m.setFlash("select a message sonde sent (a request or a notification) to edit and send it again", true)
+		m.flash.set("select a message sonde sent (a request or a notification) to edit and send it again", true)
 		return nil
 	}
 	return m.openComposer(prettyJSON(en.Ev.Raw))

@@ -39,7 +39,7 @@ func startOffSpecWith(t *testing.T, events bool, o demo.OffSpecOptions, rules []
 		cfg.URL, cfg.Endpoint = r.EventsURL, demo.EventsEndpoint
 	}
 	l := attachLive(t, ctx, cancel, Options{Config: cfg, RawWait: 300 * time.Millisecond}, func() { r.Close() })
-	l.pump("connected and listed", func() bool { return l.m.sess != nil && l.m.br.Loaded(listTools) && len(l.m.s.Requests) == 0 })
+	l.pump("connected and listed", func() bool { return l.m.conn.sess != nil && l.m.br.Loaded(listTools) && len(l.m.s.Requests) == 0 })
 	return l
 }
 
@@ -199,8 +199,8 @@ func TestComposerEditAndResend(t *testing.T) {
 	m.log.Select(m.log.Entries()[0]) // the connecting state
 	m.composing = false
 	l.press("e")
-	if m.composing || !strings.Contains(m.flash, "select a message sonde sent") {
-		t.Fatalf("e on a state: composing %v, flash %q", m.composing, m.flash)
+	if m.composing || !strings.Contains(m.flash.text, "select a message sonde sent") {
+		t.Fatalf("e on a state: composing %v, flash %q", m.composing, m.flash.text)
 	}
 }
 

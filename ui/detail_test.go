@@ -54,8 +54,8 @@ func TestDetailWalksTheLog(t *testing.T) {
 		t.Fatalf("c:\n%s", s)
 	}
 	run(m, press(m, "j"))
-	if !strings.Contains(m.flash, "JSON") || title() != "#2" {
-		t.Fatalf("copied: flash %q\n%s", m.flash, plain(m))
+	if !strings.Contains(m.flash.text, "JSON") || title() != "#2" {
+		t.Fatalf("copied: flash %q\n%s", m.flash.text, plain(m))
 	}
 	press(m, "s")
 	if s := plain(m); !strings.Contains(s, "Save to a file") || !strings.Contains(s, "event #2 · ") {

@@ -14,34 +14,6 @@ import (
 	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
 )
 
-// top is the top dialog, or nil.
-func (m *Model) top() component.Dialog {
-	if len(m.dialogs) == 0 {
-		return nil
-	}
-	return m.dialogs[len(m.dialogs)-1]
-}
-
-// open opens a dialog over the others.
-func (m *Model) open(d component.Dialog) { m.dialogs = append(m.dialogs, d) }
-
-// removeDialog takes d off the stack wherever it is (a request dialog may
-// have been covered by another one by the time it is answered).
-func (m *Model) removeDialog(d component.Dialog) {
-	for i, x := range m.dialogs {
-		if x == d {
-			m.dialogs = append(m.dialogs[:i], m.dialogs[i+1:]...)
-			return
-		}
-	}
-}
-
-func (m *Model) popDialog() {
-	if len(m.dialogs) > 0 {
-		m.dialogs = m.dialogs[:len(m.dialogs)-1]
-	}
-}
-
 // updateDialog hands a message to a dialog and carries out what it asks.
 func (m *Model) updateDialog(d component.Dialog, msg tea.Msg) tea.Cmd {
 	a, cmd := d.Update(msg)
@@ -68,20 +40,20 @@ func (m *Model) act(from component.Dialog, a component.Action) tea.Cmd {
 		return tea.Batch(cmds...)
 	case component.Close:
 		if from != nil {
-			m.removeDialog(from)
+			m.dialogs.remove(from)
 		}
 		return nil
 	case component.Open:
-		m.open(a.Dialog)
+		m.dialogs.open(a.Dialog)
 		return nil
 	case component.Replace:
 		if from != nil {
-			m.removeDialog(from)
+			m.dialogs.remove(from)
 		}
-		m.open(a.Dialog)
+		m.dialogs.open(a.Dialog)
 		return nil
 	case component.Flash:
-		m.setFlash(a.Text, a.Err)
+		m.flash.set(a.Text, a.Err)
 		return nil
 	case component.Copy:
 		return m.copyCmd(a.What, a.Text, a.SaveKey)

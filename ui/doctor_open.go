@@ -16,11 +16,11 @@ var doctorKey = kb("d", "doctor")
 // openDoctor opens the doctor's checklist for cfg and starts its run.
 func (m *Model) openDoctor(cfg mcp.Config) tea.Cmd {
 	if cfg.URL == "" && len(cfg.Command) == 0 {
-		m.setFlash("no server to check", true)
+		m.flash.set("no server to check", true)
 		return nil
 	}
 	d := doctorui.New(m.com, dr.Options{Config: cfg}, m.doctorRunner)
-	m.open(d)
+	m.dialogs.open(d)
 	return d.Start()
 }
 

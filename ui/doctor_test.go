@@ -48,11 +48,11 @@ func TestDoctorFromConnectionDialog(t *testing.T) {
 		t.Fatalf("the connection dialog does not offer the doctor:\n%s", plain(m))
 	}
 	cmd := press(m, "d")
-	d, ok := m.top().(*doctorui.Dialog)
+	d, ok := m.dialogs.top().(*doctorui.Dialog)
 	if !ok || cmd == nil {
-		t.Fatalf("d opened %T", m.top())
+		t.Fatalf("d opened %T", m.dialogs.top())
 	}
-	m.open(newConnDialog(m.com, m.opts.Config, m.s)) // another dialog, over the checklist
+	m.dialogs.open(newConnDialog(m.com, m.opts.Config, m.s)) // another dialog, over the checklist
 	feedDoctor(t, m, cmd)
 	if d.Report() == nil || f.target != "http://127.0.0.1:8080/mcp" {
 		t.Fatalf("the run did not reach its checklist under another dialog (report %v, target %q)", d.Report(), f.target)
@@ -62,7 +62,7 @@ func TestDoctorFromConnectionDialog(t *testing.T) {
 		t.Fatalf("checklist:\n%s", v)
 	}
 	press(m, "esc")
-	if _, ok := m.top().(*doctorui.Dialog); ok {
+	if _, ok := m.dialogs.top().(*doctorui.Dialog); ok {
 		t.Fatal("esc did not close the checklist")
 	}
 }
@@ -83,7 +83,7 @@ func TestDoctorFromPicker(t *testing.T) {
 	if f.target != "http://127.0.0.1:2/b" {
 		t.Fatalf("doctor ran on %q", f.target)
 	}
-	if _, ok := m.top().(*doctorui.Dialog); !ok || !strings.Contains(plain(m), "Doctor · http://127.0.0.1:2/b") {
+	if _, ok := m.dialogs.top().(*doctorui.Dialog); !ok || !strings.Contains(plain(m), "Doctor · http://127.0.0.1:2/b") {
 		t.Fatalf("checklist:\n%s", plain(m))
 	}
 }

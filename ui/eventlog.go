@@ -32,9 +32,9 @@ type lipglossStyle = lipgloss.Style
 func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 	switch a := a.(type) {
 	case eventlog.Detail:
-		m.open(newDetail(m.com, a.Entry, m.timeline.Related))
+		m.dialogs.open(newDetail(m.com, a.Entry, m.timeline.Related))
 	case eventlog.Copy:
-		m.open(newCopyDialog(m.com, a.Entry))
+		m.dialogs.open(newCopyDialog(m.com, a.Entry))
 	case eventlog.Save:
 		return m.act(nil, detail.SaveEvent(&a.Entry.Ev)), true
 	case eventlog.ShowResult:
@@ -52,10 +52,10 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 		}
 		cmd := m.setLogView(viewWire)
 		if !m.log.Select(en) {
-			m.setFlash(eventlog.HiddenNote, true)
+			m.flash.set(eventlog.HiddenNote, true)
 			return cmd, true
 		}
-		m.open(newDetail(m.com, en, m.timeline.Related))
+		m.dialogs.open(newDetail(m.com, en, m.timeline.Related))
 		return cmd, true
 	case timeline.ShowResult:
 		if en := m.spanRequest(a.Span); en != nil {
@@ -74,7 +74,7 @@ func (m *Model) spanRequest(s session.Span) *entry {
 		return e.Seq == s.StartSeq && e.RPC == mcp.RPCRequest && e.ID == s.ID && e.Dir == s.Dir
 	})
 	if en == nil {
-		m.setFlash("that request has left the log (it keeps the newest events)", true)
+		m.flash.set("that request has left the log (it keeps the newest events)", true)
 	}
 	return en
 }

@@ -51,7 +51,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 		m.com.Now = m.s.Now
 	}
 	if b.Ended {
-		m.closed = true
+		m.conn.closed = true
 	}
 	if ch.Connected || ch.Reset {
 		m.br.SyncSupported()
@@ -66,7 +66,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	m.auth.Sync()
 	m.timeline.Sync()
 	var cmds []tea.Cmd
-	if m.canAct() {
+	if m.conn.canAct() {
 		for k, yes := range ch.Relist {
 			if yes {
 				cmds = append(cmds, m.listAll(listKind(k)))
@@ -99,7 +99,7 @@ func (m *Model) rewind() {
 	m.setOrigin(m.opts.ReplayStart)
 	m.tasks.Reset()
 	m.auth.Reset()
-	if !m.live {
+	if !m.conn.live {
 		m.com.Now = time.Time{} // the replay's clock restarts from the events
 	}
 	m.layout()
@@ -108,7 +108,7 @@ func (m *Model) rewind() {
 // applyListing shows a listing in the browser (a page arrived; see
 // browser.Pane.Sync) and keeps the work pane on the fresh item.
 func (m *Model) applyListing(k listKind) {
-	items, ok := m.br.Sync(k, m.live)
+	items, ok := m.br.Sync(k, m.conn.live)
 	if !ok {
 		return
 	}
@@ -130,22 +130,22 @@ var uiCapabilities = json.RawMessage(`{"roots":{"listChanged":true},"sampling":{
 
 // dial connects in a command; events flow while it runs.
 func (m *Model) dial() tea.Cmd {
-	if !m.live || m.dialing {
+	if !m.conn.live || m.conn.dialing {
 		return nil
 	}
-	m.gen++
-	gen := m.gen
-	m.dialing = true
-	m.connErr = nil
+	m.conn.gen++
+	gen := m.conn.gen
+	m.conn.dialing = true
+	m.conn.err = nil
 	cfg := m.opts.Config
-	cfg.OnEvent = m.feed.push
-	cfg.Handler = m.feed.handle
+	cfg.OnEvent = m.conn.feed.push
+	cfg.Handler = m.conn.feed.handle
 	cfg.Listen = true // list_changed (and subscriptions) in the 2026-07-28 era
 	cfg.Tasks = true  // the UI follows tasks (the 2026 tasks extension)
 	if len(cfg.Capabilities) == 0 {
 		cfg.Capabilities = uiCapabilities
 	}
-	ctx, onConnect, oauthFor, ask := m.ctx, m.opts.OnConnect, m.opts.OAuthFor, m.asker
+	ctx, onConnect, oauthFor, ask := m.conn.ctx, m.opts.OnConnect, m.opts.OAuthFor, m.asker
 	return func() tea.Msg {
 		if onConnect != nil {
 			onConnect(cfg) // before the first event of the session
@@ -190,20 +190,20 @@ func startListings(ctx context.Context, sess *mcp.Session) inflight {
 }
 
 func (m *Model) connected(msg connectedMsg) tea.Cmd {
-	if msg.gen != m.gen {
+	if msg.gen != m.conn.gen {
 		if msg.sess != nil {
 			go msg.sess.Close()
 		}
 		return nil
 	}
 	m.authH = msg.auth
-	m.dialing = false
+	m.conn.dialing = false
 	if msg.err != nil {
-		m.connErr = msg.err
-		m.setFlash(describeErr(msg.err)+" (R retries)", true)
+		m.conn.err = msg.err
+		m.flash.set(describeErr(msg.err)+" (R retries)", true)
 		return nil
 	}
-	m.sess = msg.sess
+	m.conn.sess = msg.sess
 	// The session's events up to `connected` reached the state before
 	// Dial returned: the listings follow its capabilities.
 	m.br.SyncSupported()
@@ -226,31 +226,31 @@ func (m *Model) restoreLogLevel(sess Backend) tea.Cmd {
 			level = shown
 		}
 	}
-	return m.askLogLevel(level)
+	return m.conn.askLogLevel(level)
 }
 
 // reconnect closes the session (if any) and dials again.
 func (m *Model) reconnect() tea.Cmd {
-	if !m.live {
+	if !m.conn.live {
 		return m.needServer()
 	}
-	if old := m.sess; old != nil {
-		m.sess = nil
+	if old := m.conn.sess; old != nil {
+		m.conn.sess = nil
 		go old.Close()
 	}
 	m.resub = m.resub[:0] // subscribed again on the new session
 	for uri := range m.s.Subscribed {
 		m.resub = append(m.resub, uri)
 	}
-	m.dialing = false
-	m.setFlash("reconnecting…", false)
+	m.conn.dialing = false
+	m.flash.set("reconnecting…", false)
 	return m.dial()
 }
 
 // refreshAll lists everything the server offers; a listing already under
 // way (started) is awaited rather than asked for again.
 func (m *Model) refreshAll(started inflight) tea.Cmd {
-	if !m.canAct() {
+	if !m.conn.canAct() {
 		return m.needServer()
 	}
 	var cmds []tea.Cmd
@@ -277,7 +277,7 @@ func (m *Model) listAll(k listKind) tea.Cmd {
 		return nil
 	}
 	m.br.SetLoading(k, true)
-	sess, ctx := m.sess, m.ctx
+	sess, ctx := m.conn.sess, m.conn.ctx
 	return func() tea.Msg { return listPages(ctx, sess, k) }
 }
 
@@ -311,7 +311,7 @@ func (m *Model) startCall(method, subject string, it *item, params any) tea.Cmd 
 // startCallAs is startCall; asTask asks for a task-augmented call
 // (2025-11-25 params.task).
 func (m *Model) startCallAs(method, subject string, it *item, params any, asTask bool) tea.Cmd {
-	if !m.canAct() {
+	if !m.conn.canAct() {
 		return m.needServer()
 	}
 	var opts []mcp.CallOption
@@ -319,12 +319,12 @@ func (m *Model) startCallAs(method, subject string, it *item, params any, asTask
 		opts = append(opts, mcp.WithTask(0))
 	}
 	raw, _ := json.Marshal(params)
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(m.conn.ctx)
 	m.callSeq++
 	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask, h: new(mcp.Handle)}
 	m.calls = append(m.calls, c)
 	m.work.WaitFor(c)
-	sess := m.sess
+	sess := m.conn.sess
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
 		start := time.Now()
@@ -346,7 +346,7 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	}
 	if msg.err == nil && c.method == "tools/call" {
 		if h, ok := mcp.TaskOf(msg.result); ok {
-			m.setFlash(fmt.Sprintf("%s became task %s (%s); following it · t lists the tasks", c.subject, shortID(h.ID), termsafe.Line(h.Status)), false)
+			m.flash.set(fmt.Sprintf("%s became task %s (%s); following it · t lists the tasks", c.subject, shortID(h.ID), termsafe.Line(h.Status)), false)
 			return m.followTask(c, h)
 		}
 	}
@@ -371,16 +371,16 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 		m.work.ShowResult(r)
 	}
 	if m.offerURLElicitations(c, err) {
-		m.setFlash(c.subject+": the server needs you to open a URL first (-32042)", true)
+		m.flash.set(c.subject+": the server needs you to open a URL first (-32042)", true)
 		return nil
 	}
 	switch {
 	case err != nil:
-		m.setFlash(c.method+" "+c.subject+": "+describeErr(err), true)
+		m.flash.set(c.method+" "+c.subject+": "+describeErr(err), true)
 	case r.IsError:
-		m.setFlash(c.subject+" returned isError", true)
+		m.flash.set(c.subject+" returned isError", true)
 	default:
-		m.setFlash(c.method+" "+c.subject+" ✓ "+msg.took.Round(time.Millisecond).String(), false)
+		m.flash.set(c.method+" "+c.subject+" ✓ "+msg.took.Round(time.Millisecond).String(), false)
 	}
 	return nil
 }

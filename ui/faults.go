@@ -40,13 +40,13 @@ func (m *Model) doFault(a component.Action) tea.Cmd {
 		if a.On {
 			state = "on"
 		}
-		m.setFlash("fault "+termsafe.Line(a.Fault.Spec.String())+" "+state, false)
+		m.flash.set("fault "+termsafe.Line(a.Fault.Spec.String())+" "+state, false)
 	case faults.Add:
 		if set == nil {
 			return nil
 		}
 		set.Add(a.Spec)
-		m.setFlash("fault "+termsafe.Line(a.Spec.String())+" added, on", false)
+		m.flash.set("fault "+termsafe.Line(a.Spec.String())+" added, on", false)
 	}
 	return nil
 }

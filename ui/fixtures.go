@@ -67,7 +67,7 @@ func (m *Model) mockStarted(msg mockStartedMsg) tea.Cmd {
 		m.recs.Opened()
 	}
 	if msg.err != nil {
-		m.setFlash("cannot mock "+filepath.Base(msg.path)+": "+msg.err.Error(), true)
+		m.flash.set("cannot mock "+filepath.Base(msg.path)+": "+msg.err.Error(), true)
 		return nil
 	}
 	if m.quitting || m.recs == nil {
@@ -78,14 +78,14 @@ func (m *Model) mockStarted(msg mockStartedMsg) tea.Cmd {
 	m.mock = msg.mock
 	// what newLive makes: a feed that records (the tee) and carries the
 	// server's requests
-	m.live = true
-	m.feed = newFeed(m.s, m.opts.LogWindow, m.opts.Tee)
-	m.reqs = m.feed.reqs
+	m.conn.live = true
+	m.conn.feed = newFeed(m.s, m.opts.LogWindow, m.opts.Tee)
+	m.conn.reqs = m.conn.feed.reqs
 	m.savedArgs = msg.savedArgs
 	name := "mock of " + filepath.Base(msg.path)
 	cmd := m.connectTo(config.Server{Name: name, Source: "mock", Config: mcp.Config{URL: msg.mock.l.URL()}})
-	m.setFlash("serving "+filepath.Base(msg.path)+" as a mock at "+msg.mock.l.URL()+"; connecting…", false)
-	return tea.Batch(cmd, listenRequests(m.reqs), m.listen(), m.tick())
+	m.flash.set("serving "+filepath.Base(msg.path)+" as a mock at "+msg.mock.l.URL()+"; connecting…", false)
+	return tea.Batch(cmd, listenRequests(m.conn.reqs), m.conn.listen(), m.tick())
 }
 
 // closeMock stops the mock the UI serves, if any.
@@ -99,13 +99,13 @@ func (m *Model) closeMock() {
 // openRerun asks where to re-run the recording at path (recorded: the
 // target it was recorded against).
 func (m *Model) openRerun(path, recorded string) {
-	m.open(rerun.NewTarget(m.com, path, recorded, m.opts.Config))
+	m.dialogs.open(rerun.NewTarget(m.com, path, recorded, m.opts.Config))
 }
 
 // openDiff opens the diff of the recordings at a and b (read in its
 // command).
 func (m *Model) openDiff(a, b string) tea.Cmd {
 	d := recdiff.New(m.com, a, b)
-	m.open(d)
+	m.dialogs.open(d)
 	return d.Start()
 }

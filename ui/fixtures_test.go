@@ -78,24 +78,24 @@ func TestRecordingsPickerMocks(t *testing.T) {
 	if !ok || msg.err != nil {
 		t.Fatalf("the mock: %+v", msg)
 	}
-	m.manual = true // the test pumps the feed itself
+	m.conn.manual = true // the test pumps the feed itself
 	l := &live{cmds: newCmds(), t: t, m: m}
 	t.Cleanup(func() {
-		if m.sess != nil {
-			m.sess.Close()
+		if m.conn.sess != nil {
+			m.conn.sess.Close()
 		}
-		m.feed.close()
-		close(m.feed.reqs) // ends the UI's wait for server requests (the session is gone)
+		m.conn.feed.close()
+		close(m.conn.feed.reqs) // ends the UI's wait for server requests (the session is gone)
 		close(l.done)
 		l.wg.Wait()
 		m.closeMock()
 	})
 	l.step(msg)
-	m.reqs = nil // the pump takes the server's requests from the feed
-	if m.recs != nil || m.mock == nil || !m.live {
-		t.Fatalf("not attached: picker %v, mock %v, live %v", m.recs != nil, m.mock != nil, m.live)
+	m.conn.reqs = nil // the pump takes the server's requests from the feed
+	if m.recs != nil || m.mock == nil || !m.conn.live {
+		t.Fatalf("not attached: picker %v, mock %v, live %v", m.recs != nil, m.mock != nil, m.conn.live)
 	}
-	l.pump("connected to the mock and listed", func() bool { return m.sess != nil && m.br.Loaded(listTools) })
+	l.pump("connected to the mock and listed", func() bool { return m.conn.sess != nil && m.br.Loaded(listTools) })
 	if m.opts.Config.URL != m.mock.l.URL() || !strings.HasPrefix(m.opts.Config.URL, "http://127.0.0.1:") {
 		t.Fatalf("attached to %q, the mock is at %q", m.opts.Config.URL, m.mock.l.URL())
 	}
@@ -133,8 +133,8 @@ func TestRecordingsPickerDiffAndRerun(t *testing.T) {
 	}
 	press(m, "esc")
 	press(m, "ctrl+d")
-	if m.top() != nil || !strings.Contains(m.flash, "mark two recordings") {
-		t.Fatalf("ctrl+d with nothing marked: flash %q", m.flash)
+	if m.dialogs.top() != nil || !strings.Contains(m.flash.text, "mark two recordings") {
+		t.Fatalf("ctrl+d with nothing marked: flash %q", m.flash.text)
 	}
 	choose(t, m, "before.jsonl")
 	press(m, "tab")
@@ -144,35 +144,35 @@ func TestRecordingsPickerDiffAndRerun(t *testing.T) {
 		t.Fatalf("marks:\n%s", plain(m))
 	}
 	cmd := press(m, "ctrl+d")
-	d, ok := m.top().(*recdiff.Dialog)
+	d, ok := m.dialogs.top().(*recdiff.Dialog)
 	if !ok || cmd == nil {
-		t.Fatalf("ctrl+d opened %T", m.top())
+		t.Fatalf("ctrl+d opened %T", m.dialogs.top())
 	}
 	follow(m, cmd)
 	if d.Diff() == nil || d.Diff().Breaking == 0 || !strings.Contains(plain(m), "BREAKING") {
 		t.Fatalf("the diff:\n%s", plain(m))
 	}
 	press(m, "esc")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("esc closes the diff")
 	}
 
 	choose(t, m, "before.jsonl")
 	press(m, "ctrl+r")
-	if _, ok := m.top().(*rerun.Target); !ok || !strings.Contains(plain(m), demoURL) {
-		t.Fatalf("ctrl+r opened %T:\n%s", m.top(), plain(m))
+	if _, ok := m.dialogs.top().(*rerun.Target); !ok || !strings.Contains(plain(m), demoURL) {
+		t.Fatalf("ctrl+r opened %T:\n%s", m.dialogs.top(), plain(m))
 	}
 	cmd = press(m, "enter")
-	rep, ok := m.top().(*rerun.Dialog)
+	rep, ok := m.dialogs.top().(*rerun.Dialog)
 	if !ok {
-		t.Fatalf("enter opened %T", m.top())
+		t.Fatalf("enter opened %T", m.dialogs.top())
 	}
 	follow(m, cmd)
 	if !rep.Done() || rep.Counts().Same < 2 || !strings.Contains(plain(m), "all the same") {
 		t.Fatalf("the rerun: %+v\n%s", rep.Counts(), plain(m))
 	}
 	press(m, "esc")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("esc closes the rerun")
 	}
 }

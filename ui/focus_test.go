@@ -49,7 +49,7 @@ func TestPaneJumpKeys(t *testing.T) {
 		t.Fatalf("alt+1 focused %q", got)
 	}
 	// from inside a text field: the form keeps its text, the focus moves
-	m.sess = &fakeBackend{}
+	m.conn.sess = &fakeBackend{}
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
@@ -82,7 +82,7 @@ func TestPaneJumpKeys(t *testing.T) {
 
 func TestZoomInsideAForm(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
-	m.sess = &fakeBackend{}
+	m.conn.sess = &fakeBackend{}
 	press(m, "/")
 	typeText(m, "create_booking")
 	press(m, "enter")
@@ -111,7 +111,7 @@ func TestZoomInsideAForm(t *testing.T) {
 func TestEscFromResultDoesNotLandKeysInTheForm(t *testing.T) {
 	m := newTestModel(t, 100, 30, "mono")
 	be := &fakeBackend{answers: map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"HELLO"}]}`)}}
-	m.sess = be
+	m.conn.sess = be
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
@@ -141,7 +141,7 @@ func TestEscFromResultDoesNotLandKeysInTheForm(t *testing.T) {
 
 func TestEnterOnResourceFocusesItsResult(t *testing.T) {
 	m := newTestModel(t, 100, 30, "mono")
-	m.sess = &fakeBackend{answers: map[string]json.RawMessage{"resources/read": json.RawMessage(`{"contents":[{"uri":"demo://readme.md","mimeType":"text/markdown","text":"# Read me"}]}`)}}
+	m.conn.sess = &fakeBackend{answers: map[string]json.RawMessage{"resources/read": json.RawMessage(`{"contents":[{"uri":"demo://readme.md","mimeType":"text/markdown","text":"# Read me"}]}`)}}
 	press(m, "2") // resources
 	run(m, press(m, "enter"))
 	if !strings.Contains(plain(m), "# Read me") {
@@ -152,14 +152,14 @@ func TestEnterOnResourceFocusesItsResult(t *testing.T) {
 	}
 	// s (save) acts on the result without a tab
 	press(m, "s")
-	if m.top() == nil || !strings.Contains(plain(m), "Save") {
+	if m.dialogs.top() == nil || !strings.Contains(plain(m), "Save") {
 		t.Fatalf("s did not offer to save the resource:\n%s", plain(m))
 	}
 }
 
 func TestWorkPanePreviewsTheSelectionUnlessAResultIsPinned(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
-	m.sess = &fakeBackend{answers: map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"HELLO"}]}`)}}
+	m.conn.sess = &fakeBackend{answers: map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"HELLO"}]}`)}}
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter") // echo's form

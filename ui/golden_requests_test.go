@@ -86,7 +86,7 @@ func TestGoldenRequestsAndPanes(t *testing.T) {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("%s_%dx%d", name, sz[0], sz[1]), func(t *testing.T) {
 				m := newTestModel(t, sz[0], sz[1], "")
-				m.ctx = context.Background()
+				m.conn.ctx = context.Background()
 				setup(t, m)
 				requireScreen(t, m)
 			})

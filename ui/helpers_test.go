@@ -238,6 +238,6 @@ func plain(m *Model) string { return ansi.Strip(screen(m)) }
 
 // screen is the rendered screen, drawn with the state's lock as View does.
 func screen(m *Model) string {
-	defer m.lockState()()
+	defer m.conn.lockState()()
 	return m.Render()
 }

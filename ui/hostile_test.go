@@ -37,7 +37,7 @@ func assertSafe(t *testing.T, what, out string) {
 func drain(m *Model) {
 	for {
 		select {
-		case <-m.feed.Ready():
+		case <-m.conn.feed.Ready():
 			run(m, upd(m, feedMsg{}))
 		default:
 			return
@@ -59,16 +59,16 @@ func TestHostileServer(t *testing.T) {
 	defer srv.Close()
 
 	m := newLive(ctx, Options{Config: mcp.Config{URL: srv.URL, Keepalive: -1}})
-	m.manual, m.ticking = true, true // the test drives the feed itself
+	m.conn.manual, m.ticking = true, true // the test drives the feed itself
 	upd(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	run(m, m.dial())
 	defer func() {
-		if m.sess != nil {
-			m.sess.Close()
+		if m.conn.sess != nil {
+			m.conn.sess.Close()
 		}
 	}()
-	if m.sess == nil {
-		t.Fatalf("not connected: %v", m.connErr)
+	if m.conn.sess == nil {
+		t.Fatalf("not connected: %v", m.conn.err)
 	}
 	drain(m)
 	check := func(what string) {
@@ -107,7 +107,7 @@ func TestHostileServer(t *testing.T) {
 		press(m, "enter")
 		check("form of " + name)
 		cmd := press(m, "ctrl+r")
-		if d := m.top(); d != nil {
+		if d := m.dialogs.top(); d != nil {
 			check("confirmation for " + name)
 			cmd = press(m, "y")
 		}
@@ -131,7 +131,7 @@ func TestHostileServer(t *testing.T) {
 	m.focus = paneBrowser
 	press(m, "enter")
 	cmd := press(m, "ctrl+r")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		cmd = press(m, "y")
 	}
 	done := make(chan tea.Msg, 1)
@@ -153,7 +153,7 @@ func TestHostileServer(t *testing.T) {
 		done <- msg
 	}()
 	select {
-	case req := <-m.feed.reqs:
+	case req := <-m.conn.feed.reqs:
 		upd(m, serverRequestsMsg{req})
 		check("elicitation dialog")
 		press(m, "ctrl+d")
@@ -173,7 +173,7 @@ func TestHostileServer(t *testing.T) {
 			cmd := press(m, "enter")
 			if m.work.Mode() == work.ModeForm {
 				cmd = press(m, "ctrl+r")
-				if m.top() != nil {
+				if m.dialogs.top() != nil {
 					cmd = press(m, "y")
 				}
 			}

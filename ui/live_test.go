@@ -71,7 +71,7 @@ func startLiveAt(t *testing.T, era demo.Era, opts Options, at func(*demo.Running
 		// loading: the listings' ends are in (they start with the dial, so
 		// their answers can be in before connected is; a refresh while a
 		// listing is still loading asks nothing)
-		return m.sess != nil && m.br.Loaded(listTools) && m.br.Loaded(listPrompts) && m.br.Loaded(listResources) && len(m.s.Requests) == 0 &&
+		return m.conn.sess != nil && m.br.Loaded(listTools) && m.br.Loaded(listPrompts) && m.br.Loaded(listResources) && len(m.s.Requests) == 0 &&
 			!m.br.Loading(listTools) && !m.br.Loading(listResources) && !m.br.Loading(listTemplates) && !m.br.Loading(listPrompts) &&
 			(m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern" || m.srvLog.Asked() != "") // the level asked at connect
 	})
@@ -83,14 +83,14 @@ func startLiveAt(t *testing.T, era demo.Era, opts Options, at func(*demo.Running
 func attachLive(t *testing.T, ctx context.Context, cancel context.CancelFunc, opts Options, stop func()) *live {
 	t.Helper()
 	m := newLive(ctx, opts)
-	m.manual, m.reqs, m.ticking = true, nil, true // the test pumps the feed itself
+	m.conn.manual, m.conn.reqs, m.ticking = true, nil, true // the test pumps the feed itself
 	m.consentGuard = 0
 	l := &live{cmds: newCmds(), t: t, m: m}
 	t.Cleanup(func() {
-		if m.sess != nil {
-			m.sess.Close()
+		if m.conn.sess != nil {
+			m.conn.sess.Close()
 		}
-		m.feed.close()
+		m.conn.feed.close()
 		cancel()
 		close(l.done)
 		l.wg.Wait()
@@ -146,27 +146,27 @@ func (l *live) pump(what string, cond func() bool) {
 	l.t.Helper()
 	deadline := time.After(30 * time.Second)
 	holds := func() bool { // read the model as Update would: with the state's lock
-		defer l.m.lockState()()
+		defer l.m.conn.lockState()()
 		return cond()
 	}
 	for !holds() {
 		select {
 		case msg := <-l.msgs:
 			l.step(msg)
-		case r := <-l.m.feed.reqs:
+		case r := <-l.m.conn.feed.reqs:
 			l.step(serverRequestsMsg{r})
-		case <-l.m.feed.Ready():
+		case <-l.m.conn.feed.Ready():
 			l.step(feedMsg{})
 		case <-time.After(20 * time.Millisecond): // re-check cond
 		case <-deadline:
-			l.t.Fatalf("timed out waiting for: %s\nflash: %q\nscreen:\n%s", what, l.m.flash, plain(l.m))
+			l.t.Fatalf("timed out waiting for: %s\nflash: %q\nscreen:\n%s", what, l.m.flash.text, plain(l.m))
 		}
 	}
 }
 
 // read reads the model as Update would: with the state's lock.
 func (l *live) read(f func() int) int {
-	defer l.m.lockState()()
+	defer l.m.conn.lockState()()
 	return f()
 }
 
@@ -212,7 +212,7 @@ func (l *live) flush() {
 		return n
 	}
 	before := l.read(answers)
-	if _, err := l.m.sess.Call(context.Background(), "ping", nil); err != nil {
+	if _, err := l.m.conn.sess.Call(context.Background(), "ping", nil); err != nil {
 		l.t.Fatal(err)
 	}
 	l.pump("the ping's answer", func() bool { return answers() > before })
@@ -277,7 +277,7 @@ func TestLiveSampling(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolAskLLM)
 			l.press("ctrl+r")
-			l.pump("the sampling dialog", func() bool { _, ok := l.m.top().(*serverreq.Sampling); return ok })
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.dialogs.top().(*serverreq.Sampling); return ok })
 			s := plain(l.m)
 			for _, want := range []string{"asks for an LLM completion", "What is the capital of France?", "You are a concise assistant", "hints claude, gpt"} {
 				if !strings.Contains(s, want) {
@@ -300,7 +300,7 @@ func TestLiveSamplingRejected(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolAskLLM)
 			l.press("ctrl+r")
-			l.pump("the sampling dialog", func() bool { _, ok := l.m.top().(*serverreq.Sampling); return ok })
+			l.pump("the sampling dialog", func() bool { _, ok := l.m.dialogs.top().(*serverreq.Sampling); return ok })
 			l.press("ctrl+d")
 			res := l.result("the rejected ask_llm result")
 			if !strings.Contains(strings.ToLower(res), "reject") {
@@ -316,7 +316,7 @@ func TestLiveElicitationForm(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listTools, demo.ToolElicitForm)
 			l.press("ctrl+r")
-			l.pump("the elicitation dialog", func() bool { _, ok := l.m.top().(*serverreq.Elicit); return ok })
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.dialogs.top().(*serverreq.Elicit); return ok })
 			// defaults are prefilled; email, the second field, is the one required field left
 			l.press("tab")
 			l.typeText("ada@example.com")
@@ -332,7 +332,7 @@ func TestLiveElicitationForm(t *testing.T) {
 			l.press("esc")
 			l.open(listTools, demo.ToolElicitForm)
 			l.press("ctrl+r")
-			l.pump("the elicitation dialog", func() bool { _, ok := l.m.top().(*serverreq.Elicit); return ok })
+			l.pump("the elicitation dialog", func() bool { _, ok := l.m.dialogs.top().(*serverreq.Elicit); return ok })
 			l.press("ctrl+d")
 			if res := l.result("the declined result"); !strings.Contains(res, `chose "decline"`) {
 				t.Fatalf("decline:\n%s", res)
@@ -364,7 +364,7 @@ func TestLiveElicitationURL(t *testing.T) {
 			}
 			l.open(listTools, demo.ToolElicitURL)
 			l.press("ctrl+r")
-			l.pump("the URL dialog", func() bool { _, ok := l.m.top().(*serverreq.URL); return ok })
+			l.pump("the URL dialog", func() bool { _, ok := l.m.dialogs.top().(*serverreq.URL); return ok })
 			if s := plain(l.m); !strings.Contains(s, "host 127.0.0.1") || !strings.Contains(s, "/elicit/") {
 				t.Fatalf("URL dialog:\n%s", s)
 			}
@@ -376,9 +376,9 @@ func TestLiveElicitationURL(t *testing.T) {
 			l.pump("the page opened", func() bool { mu.Lock(); defer mu.Unlock(); return len(opened) == 1 })
 			if e.era == demo.EraLegacy {
 				// 2025-11-25: the visit completes it and the server says so
-				l.pump("notifications/elicitation/complete closes the waiting dialog", func() bool { return l.m.top() == nil }) // the waiting dialog stays until then
-			} else if l.m.top() != nil {
-				t.Fatalf("2026-07-28 has no completion to wait for: %T", l.m.top())
+				l.pump("notifications/elicitation/complete closes the waiting dialog", func() bool { return l.m.dialogs.top() == nil }) // the waiting dialog stays until then
+			} else if l.m.dialogs.top() != nil {
+				t.Fatalf("2026-07-28 has no completion to wait for: %T", l.m.dialogs.top())
 			}
 		})
 	}
@@ -390,12 +390,12 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 	l.open(listTools, demo.ToolElicitURL)
 	l.press("right") // style: request → error
 	l.press("ctrl+r")
-	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.top().(*serverreq.URL); return ok && d.ForCall() })
+	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.dialogs.top().(*serverreq.URL); return ok && d.ForCall() })
 	if l.m.work.Result() == nil || !strings.Contains(describeErr(l.m.work.Result().Err), "32042") {
 		t.Fatalf("the error is not in the result view: %+v", l.m.work.Result())
 	}
 	l.press("o")
-	l.pump("the completion", func() bool { w, ok := l.m.top().(*serverreq.Wait); return ok && w.Done() })
+	l.pump("the completion", func() bool { w, ok := l.m.dialogs.top().(*serverreq.Wait); return ok && w.Done() })
 	if !strings.Contains(plain(l.m), "enter retries tools/call elicit_url") {
 		t.Fatalf("no retry offered:\n%s", plain(l.m))
 	}
@@ -428,8 +428,8 @@ func TestLiveRoots(t *testing.T) {
 			if !strings.Contains(res, "1 root(s)") || !strings.Contains(res, "file://"+dir) {
 				t.Fatalf("result:\n%s", res)
 			}
-			if l.m.top() != nil {
-				t.Fatalf("roots/list opened a dialog: %T", l.m.top())
+			if l.m.dialogs.top() != nil {
+				t.Fatalf("roots/list opened a dialog: %T", l.m.dialogs.top())
 			}
 			// an edit notifies the server (legacy) and the next ask sees it
 			l.press("F", "a")
@@ -561,7 +561,7 @@ func TestLiveResourceSubscription(t *testing.T) {
 			// state says unsubscribed when the new listen stream is
 			// acknowledged, before the old one is closed)
 			l.pump("unsubscribed", func() bool {
-				return !l.m.s.Subscribed[demo.ClockURI] && strings.HasPrefix(l.m.flash, "unsubscribed from")
+				return !l.m.s.Subscribed[demo.ClockURI] && strings.HasPrefix(l.m.flash.text, "unsubscribed from")
 			})
 			// an update the server sent before it took the unsubscribe
 			// may still be on its way for a tick; after that none may come
@@ -575,10 +575,10 @@ func TestLiveResourceSubscription(t *testing.T) {
 			// a new session (R) is subscribed again
 			l.press("w")
 			l.pump("subscribed again", func() bool { return l.m.s.Subscribed[demo.ClockURI] })
-			old := l.m.sess
+			old := l.m.conn.sess
 			l.m.setFocus(paneBrowser)
 			l.press("R")
-			l.pump("resubscribed on the new session", func() bool { return l.m.sess != nil && l.m.sess != old && l.m.s.Subscribed[demo.ClockURI] })
+			l.pump("resubscribed on the new session", func() bool { return l.m.conn.sess != nil && l.m.conn.sess != old && l.m.s.Subscribed[demo.ClockURI] })
 			n0 := l.read(func() int { return updates(l.m, demo.ClockURI) })
 			l.pump("updates on the new session", func() bool { return updates(l.m, demo.ClockURI) >= n0+2 })
 		})
@@ -670,9 +670,9 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 	l.press("L", "down", "down", "down", "enter")
 	l.pump("warning asked", func() bool { return l.m.srvLog.Asked() == "warning" && setLevels() == 1 })
 	l.m.setFocus(paneBrowser)
-	old := l.m.sess
+	old := l.m.conn.sess
 	l.press("R")
-	l.pump("reconnected and asked again", func() bool { return l.m.sess != nil && l.m.sess != old && setLevels() == 2 })
+	l.pump("reconnected and asked again", func() bool { return l.m.conn.sess != nil && l.m.conn.sess != old && setLevels() == 2 })
 }
 
 // Against a legacy HTTP+SSE server, detection probes (server/discover,
@@ -780,8 +780,8 @@ func TestDialStartsListings(t *testing.T) {
 	}
 
 	m := newLive(ctx, Options{Config: mcp.Config{URL: front.URL + target.Path, Keepalive: -1}})
-	m.manual, m.reqs, m.ticking = true, nil, true
-	defer m.feed.close()
+	m.conn.manual, m.conn.reqs, m.ticking = true, nil, true
+	defer m.conn.feed.close()
 	msg := m.dial()().(connectedMsg)
 	if msg.err != nil {
 		t.Fatal(msg.err)

@@ -15,7 +15,6 @@ import (
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/themes"
 	"github.com/sonde-mcp/sonde/ui/common"
-	"github.com/sonde-mcp/sonde/ui/component"
 	doctorui "github.com/sonde-mcp/sonde/ui/dialog/doctor"
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
@@ -47,7 +46,6 @@ const (
 // by it; dialogs are an overlay stack on top.
 type Model struct {
 	opts  Options
-	ctx   context.Context
 	keys  KeyMap
 	st    *Styles
 	com   *common.Common // what components share: m.st and m.hl
@@ -71,21 +69,7 @@ type Model struct {
 	// View).
 	s *session.State
 
-	// connection
-	live      bool  // a live session can be (re)dialled
-	tapped    bool  // another client's session, seen through sonde tap (Tap)
-	feed      *feed // live sessions and replays: events reach s through it
-	listening bool  // a listen command is waiting on the feed
-	lastTake  time.Time
-	manual    bool // tests take from the feed themselves: no listen command
-	events    <-chan mcp.Event
-	reqs      <-chan serverRequestMsg
-	sess      Backend
-	dialing   bool
-	early     tea.Cmd // the first dial, started before the program ran: Init waits for it
-	gen       int
-	connErr   error
-	closed    bool // event stream ended
+	conn connection // the session events come from, and its plumbing (connection.go)
 
 	ticking bool
 
@@ -117,7 +101,7 @@ type Model struct {
 	mark         *rawMark
 	rawGen       int
 
-	dialogs []component.Dialog
+	dialogs dialogStack // dialogstack.go
 	asker   *promptAsker     // sign-ins waiting for the person (signin.go)
 	authH   mcp.OAuthHandler // the session's sign-in, if any (signin.go)
 	queue   serverreq.Queue  // server requests waiting for the user (requests.go)
@@ -143,9 +127,7 @@ type Model struct {
 	// dialog appears (tests set 0).
 	consentGuard time.Duration
 
-	flash    string
-	flashErr bool
-	flashAt  time.Time
+	flash flashLine // the status line's message (flash.go)
 
 	quitting bool
 }
@@ -188,7 +170,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	st := session.New()
 	m := &Model{
 		opts:        opts,
-		ctx:         ctx,
+		conn:        connection{ctx: ctx, events: events},
 		keys:        DefaultKeyMap(),
 		theme:       th,
 		themeLocked: themes.NoColor(),
@@ -197,7 +179,6 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		clip:        systemClipboard(),
 		width:       80,
 		height:      24,
-		events:      events,
 		s:           st,
 		follows:     map[string]*taskFollow{},
 		lastArgs:    map[string]json.RawMessage{},
@@ -214,7 +195,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	m.initFaults()
 	m.auth = authpane.New(m.com, m.s)
 	if events != nil {
-		m.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
+		m.conn.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
 	}
 	if opts.Replay != nil {
 		m.startReplayView()
@@ -229,9 +210,9 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 // newLive builds a model that dials opts.Config itself.
 func newLive(ctx context.Context, opts Options) *Model {
 	m := New(ctx, opts, nil)
-	m.live = true
-	m.feed = newFeed(m.s, opts.LogWindow, opts.Tee)
-	m.reqs = m.feed.reqs
+	m.conn.live = true
+	m.conn.feed = newFeed(m.s, opts.LogWindow, opts.Tee)
+	m.conn.reqs = m.conn.feed.reqs
 	m.asker = newPromptAsker(ctx)
 	return m
 }
@@ -240,10 +221,10 @@ func newLive(ctx context.Context, opts Options) *Model {
 // View do: the first dial (and a tap) can feed events into the state
 // before the program starts the model.
 func (m *Model) Init() tea.Cmd {
-	defer m.lockState()()
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.listen(), listenRequests(m.reqs), m.listenPrompts(), m.tick()}
-	if !m.live {
-		cmds = append(cmds, pump(m.events, m.feed))
+	defer m.conn.lockState()()
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.conn.listen(), listenRequests(m.conn.reqs), m.listenPrompts(), m.tick()}
+	if !m.conn.live {
+		cmds = append(cmds, pump(m.conn.events, m.conn.feed))
 	}
 	if m.recs != nil {
 		cmds = append(cmds, listRecordings(m.recs.Dir()))
@@ -251,11 +232,11 @@ func (m *Model) Init() tea.Cmd {
 	if m.picker != nil {
 		return tea.Batch(cmds...)
 	}
-	if m.early != nil {
-		cmds = append(cmds, m.early)
-		m.early = nil
+	if m.conn.early != nil {
+		cmds = append(cmds, m.conn.early)
+		m.conn.early = nil
 	}
-	if m.live {
+	if m.conn.live {
 		cmds = append(cmds, m.dial())
 	}
 	return tea.Batch(cmds...)
@@ -276,20 +257,9 @@ func (m *Model) tick() tea.Cmd {
 // Update implements [tea.Model]. It holds the state's lock: the feed
 // applies events only between Updates and Views.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	defer m.lockState()()
+	defer m.conn.lockState()()
 	cmd := m.update(msg)
 	return m, cmd
-}
-
-// lockState takes the state's lock (the feed's; none without a feed) and
-// returns what releases it (the same feed's, should Update replace it).
-func (m *Model) lockState() (unlock func()) {
-	f := m.feed
-	if f == nil {
-		return func() {}
-	}
-	f.Lock()
-	return f.Unlock
 }
 
 // setOrigin sets the zero of the timelines' axis (a replay: the
@@ -321,17 +291,17 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.restyle()
 		return nil
 	case feedMsg:
-		m.listening, m.lastTake = false, time.Now()
-		b := m.feed.Take(maxBatch)
+		m.conn.listening, m.conn.lastTake = false, time.Now()
+		b := m.conn.feed.Take(maxBatch)
 		cmd := m.took(b)
 		if b.Ended {
 			return cmd
 		}
-		return tea.Batch(cmd, m.listen())
+		return tea.Batch(cmd, m.conn.listen())
 	case eventsMsg:
 		return m.applyEvents(msg)
 	case serverRequestsMsg:
-		return tea.Batch(m.takeRequests(msg), listenRequests(m.reqs))
+		return tea.Batch(m.takeRequests(msg), listenRequests(m.conn.reqs))
 	case serverreq.Gone:
 		return m.requestGone(msg)
 	case promptMsg:
@@ -378,15 +348,13 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.callDone(msg)
 	case tickMsg:
 		m.ticking = false
-		if m.live || m.picker != nil || m.tapped {
+		if m.conn.live || m.picker != nil || m.conn.tapped {
 			m.com.Now = time.Time(msg)
 		} // a replay's clock is its events' times (set in applyEvents)
-		if m.flash != "" && time.Since(m.flashAt) > 5*time.Second {
-			m.flash = ""
-		}
+		m.flash.expire()
 		return m.tick()
 	case flashMsg:
-		m.setFlash(msg.text, msg.err)
+		m.flash.set(msg.text, msg.err)
 		return nil
 	case copiedMsg:
 		return m.copied(msg)
@@ -426,7 +394,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
-	if d := m.top(); d != nil {
+	if d := m.dialogs.top(); d != nil {
 		return m.updateDialog(d, msg)
 	}
 	var cmds []tea.Cmd
@@ -457,23 +425,16 @@ func (m *Model) restyle() {
 	m.work.Restyle()
 }
 
-func (m *Model) setFlash(text string, isErr bool) {
-	m.flash, m.flashErr, m.flashAt = termsafe.Line(text), isErr, time.Now()
-}
-
-// canAct reports whether actions that need the server are possible.
-func (m *Model) canAct() bool { return m.sess != nil && !m.closed }
-
 func (m *Model) needServer() tea.Cmd {
 	switch {
-	case m.tapped:
-		m.setFlash("tapped: the client talks to the server, sonde only watches", true)
-	case !m.live:
-		m.setFlash("replay: no server to talk to", true)
-	case m.dialing:
-		m.setFlash("still connecting…", true)
+	case m.conn.tapped:
+		m.flash.set("tapped: the client talks to the server, sonde only watches", true)
+	case !m.conn.live:
+		m.flash.set("replay: no server to talk to", true)
+	case m.conn.dialing:
+		m.flash.set("still connecting…", true)
 	default:
-		m.setFlash("not connected (R reconnects)", true)
+		m.flash.set("not connected (R reconnects)", true)
 	}
 	return nil
 }
@@ -513,7 +474,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	// 1. dialogs
-	if d := m.top(); d != nil {
+	if d := m.dialogs.top(); d != nil {
 		return m.updateDialog(d, msg)
 	}
 	// 2. the recordings picker, the server picker
@@ -559,7 +520,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Global.Reconnect):
 		return m.reconnect()
-	case key.Matches(msg, k.Global.Servers) && m.live:
+	case key.Matches(msg, k.Global.Servers) && m.conn.live:
 		return m.openPicker()
 	case key.Matches(msg, k.Global.ServerLog):
 		return m.toggleLogView(viewServerLog)
@@ -572,10 +533,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.Auth):
 		return m.toggleLogView(viewAuth)
 	case key.Matches(msg, k.Global.LogLevel):
-		m.open(newLevelDialog(m.com, m.srvLog.Level(), m.srvLog.Asked()))
+		m.dialogs.open(newLevelDialog(m.com, m.srvLog.Level(), m.srvLog.Asked()))
 		return nil
 	case key.Matches(msg, k.Global.Conn):
-		m.open(newConnDialog(m.com, m.opts.Config, m.s))
+		m.dialogs.open(newConnDialog(m.com, m.opts.Config, m.s))
 		return nil
 	case key.Matches(msg, k.Global.Roots):
 		m.openRoots()
@@ -612,7 +573,7 @@ func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
-	if d := m.top(); d != nil {
+	if d := m.dialogs.top(); d != nil {
 		return m.updateDialog(d, msg)
 	}
 	switch {
@@ -677,15 +638,15 @@ func (m *Model) quit() tea.Cmd {
 			f.stopFollow()
 		}
 	}
-	if m.feed != nil {
-		m.feed.close()
+	if m.conn.feed != nil {
+		m.conn.feed.close()
 	}
 	return tea.Quit
 }
 
 func (m *Model) cycleTheme() {
 	if m.themeLocked {
-		m.setFlash("NO_COLOR is set: staying monochrome", false)
+		m.flash.set("NO_COLOR is set: staying monochrome", false)
 		return
 	}
 	all := themes.All()
@@ -696,7 +657,7 @@ func (m *Model) cycleTheme() {
 		}
 	}
 	m.restyle()
-	m.setFlash("theme: "+m.theme.Name, false)
+	m.flash.set("theme: "+m.theme.Name, false)
 }
 
 // showSelected previews the browser's selection in the work pane. A
@@ -713,9 +674,9 @@ func (m *Model) toggleKeepalive() {
 	m.log.ToggleKeepalive()
 	m.timeline.SetQuiet(m.log.HideKeepalive())
 	if m.log.HideKeepalive() {
-		m.setFlash("keepalives hidden", false)
+		m.flash.set("keepalives hidden", false)
 	} else {
-		m.setFlash("keepalives shown", false)
+		m.flash.set("keepalives shown", false)
 	}
 }
 
@@ -759,18 +720,18 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 	if e.RPC == mcp.RPCRequest && e.Dir == mcp.DirOut {
 		resp = m.log.AnswerAfter(e.ID, en)
 		if resp == nil {
-			m.setFlash("no answer to this request in the log", true)
+			m.flash.set("no answer to this request in the log", true)
 			return nil
 		}
 		e = &resp.Ev
 	}
 	if e.RPC != mcp.RPCResponse && e.RPC != mcp.RPCErrorResponse {
-		m.setFlash("not a request or an answer", true)
+		m.flash.set("not a request or an answer", true)
 		return nil
 	}
 	msg := session.Decode(e)
 	if msg == nil || !json.Valid(e.Raw) {
-		m.setFlash("unreadable message", true)
+		m.flash.set("unreadable message", true)
 		return nil
 	}
 	var err error
@@ -798,14 +759,14 @@ func (m *Model) cancelByID(id string) tea.Cmd {
 	for _, c := range m.calls {
 		if c.h.ID() == id && c.cancel != nil {
 			c.cancel()
-			m.setFlash(fmt.Sprintf("cancelling %s (id %s)", c.method, strings.Trim(id, `"`)), false)
+			m.flash.set(fmt.Sprintf("cancelling %s (id %s)", c.method, strings.Trim(id, `"`)), false)
 			return nil
 		}
 	}
 	if _, ok := m.s.Requests[id]; ok {
-		m.setFlash("only requests made from this UI can be cancelled", true)
+		m.flash.set("only requests made from this UI can be cancelled", true)
 	} else {
-		m.setFlash("that request is not in flight", true)
+		m.flash.set("that request is not in flight", true)
 	}
 	return nil
 }

@@ -124,7 +124,7 @@ func TestFuzzyFilterAndTabs(t *testing.T) {
 func TestFormIntegrationCallsTool(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	be := &fakeBackend{answers: map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"HELLO"}]}`)}}
-	m.sess = be
+	m.conn.sess = be
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
@@ -137,7 +137,7 @@ func TestFormIntegrationCallsTool(t *testing.T) {
 	}
 	cmd := press(m, "ctrl+r")
 	if m.work.Mode() != work.ModeWait {
-		t.Fatalf("ctrl+r should send (mode %d, flash %q)", m.work.Mode(), m.flash)
+		t.Fatalf("ctrl+r should send (mode %d, flash %q)", m.work.Mode(), m.flash.text)
 	}
 	run(m, cmd)
 	if len(be.calls) != 1 || be.calls[0] != "tools/call" {
@@ -168,15 +168,15 @@ func TestFormIntegrationCallsTool(t *testing.T) {
 func TestInvalidArgumentsAskBeforeSending(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	be := &fakeBackend{}
-	m.sess = be
+	m.conn.sess = be
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter", "ctrl+r")
-	if _, ok := m.top().(*dialog.Confirm); !ok {
+	if _, ok := m.dialogs.top().(*dialog.Confirm); !ok {
 		t.Fatal("an empty required field should ask for confirmation")
 	}
 	press(m, "n")
-	if len(be.calls) != 0 || m.top() != nil {
+	if len(be.calls) != 0 || m.dialogs.top() != nil {
 		t.Fatal("n should cancel")
 	}
 	run(m, press(m, "ctrl+r", "y"))
@@ -188,13 +188,13 @@ func TestInvalidArgumentsAskBeforeSending(t *testing.T) {
 func TestDestructiveToolAsksForConfirmation(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	be := &fakeBackend{}
-	m.sess = be
+	m.conn.sess = be
 	press(m, "/")
 	typeText(m, "delete")
 	press(m, "enter", "enter", "enter") // open the form, open the enum list, pick "users"
 	press(m, "ctrl+r")
-	if _, ok := m.top().(*dialog.Confirm); !ok || !strings.Contains(plain(m), "destructive") {
-		t.Fatalf("want a destructive confirmation, got %T %v", m.top(), m.flash)
+	if _, ok := m.dialogs.top().(*dialog.Confirm); !ok || !strings.Contains(plain(m), "destructive") {
+		t.Fatalf("want a destructive confirmation, got %T %v", m.dialogs.top(), m.flash.text)
 	}
 	run(m, press(m, "y"))
 	if len(be.calls) != 1 {
@@ -214,7 +214,7 @@ func TestCancelInFlightCall(t *testing.T) {
 			m := newTestModel(t, 120, 30, "")
 			m.s.Conn.Info.Era = era.era
 			be := &fakeBackend{block: make(chan struct{})}
-			m.sess = be
+			m.conn.sess = be
 			press(m, "/")
 			typeText(m, "echo")
 			press(m, "enter")
@@ -250,11 +250,11 @@ func TestReplayModeDisablesActions(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter", "ctrl+r")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		press(m, "y")
 	}
-	if m.work.Mode() == work.ModeWait || !strings.Contains(m.flash, "replay") {
-		t.Fatalf("replay should refuse to call (flash %q)", m.flash)
+	if m.work.Mode() == work.ModeWait || !strings.Contains(m.flash.text, "replay") {
+		t.Fatalf("replay should refuse to call (flash %q)", m.flash.text)
 	}
 }
 
@@ -333,7 +333,7 @@ func TestDetailView(t *testing.T) {
 		t.Fatalf("shift+tab: the raw view again:\n%s", s)
 	}
 	press(m, "esc")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("esc should close the detail view")
 	}
 }
@@ -403,8 +403,8 @@ func TestCopyFormats(t *testing.T) {
 			raw = fmt.Sprint(r.Msg)
 		}
 	}
-	if !strings.Contains(m.flash, "sent JSON") {
-		t.Fatalf("copy flash %q", m.flash)
+	if !strings.Contains(m.flash.text, "sent JSON") {
+		t.Fatalf("copy flash %q", m.flash.text)
 	}
 	payload, _ := strings.CutPrefix(strings.TrimSuffix(raw, "\a"), "\x1b]52;c;")
 	if got, _ := base64.StdEncoding.DecodeString(payload); !strings.Contains(string(got), `"jsonrpc": "2.0"`) {
@@ -432,7 +432,7 @@ func TestResultRendering(t *testing.T) {
 		}
 	}
 	be := &fakeBackend{answers: map[string]json.RawMessage{"resources/read": json.RawMessage(`{"contents":[{"uri":"demo://readme.md","text":"# Read me"}]}`)}}
-	m.sess = be
+	m.conn.sess = be
 	run(m, press(m, "o")) // one link: open at once
 	if len(be.calls) != 1 || be.calls[0] != "resources/read" || !strings.Contains(plain(m), "# Read me") {
 		t.Fatalf("open link: %v\n%s", be.calls, plain(m))
@@ -476,8 +476,8 @@ func TestServerRequestSeam(t *testing.T) {
 	msg := listenRequests(f.reqs)()
 	m := newTestModel(t, 100, 30, "")
 	m.update(msg)
-	if _, ok := m.top().(*serverreq.Elicit); !ok {
-		t.Fatalf("no elicitation dialog: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Elicit); !ok {
+		t.Fatalf("no elicitation dialog: %T", m.dialogs.top())
 	}
 	typeText(m, "Ada")
 	press(m, "ctrl+r")
@@ -492,8 +492,8 @@ func TestServerRequestSeam(t *testing.T) {
 		done <- serverreq.Answer{Result: res, Err: err}
 	}()
 	m.update(listenRequests(f.reqs)())
-	if m.top() != nil {
-		t.Fatalf("roots/list opened a dialog: %T", m.top())
+	if m.dialogs.top() != nil {
+		t.Fatalf("roots/list opened a dialog: %T", m.dialogs.top())
 	}
 	a = <-done
 	b, _ = json.Marshal(a.Result)
@@ -519,7 +519,7 @@ func TestMouse(t *testing.T) {
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
 	if !strings.Contains(plain(m), "Event #") {
-		t.Fatalf("second click: %T", m.top())
+		t.Fatalf("second click: %T", m.dialogs.top())
 	}
 	// the wheel scrolls whatever dialog is on top (a low screen: the
 	// event has more lines than fit)
@@ -539,9 +539,9 @@ func TestMouse(t *testing.T) {
 	m.setFocus(paneBrowser)
 	for _, open := range []string{"?", "D", "i"} {
 		press(m, open)
-		d, ok := m.top().(*dialog.Reader)
+		d, ok := m.dialogs.top().(*dialog.Reader)
 		if !ok {
-			t.Fatalf("%s: %T", open, m.top())
+			t.Fatalf("%s: %T", open, m.dialogs.top())
 		}
 		plain(m)
 		m.update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelDown})
@@ -550,11 +550,11 @@ func TestMouse(t *testing.T) {
 		}
 		press(m, "pgdown", "up")
 		plain(m)
-		if d.Offset() < 4 || m.top() != d {
+		if d.Offset() < 4 || m.dialogs.top() != d {
 			t.Fatalf("%s: pgdown up: offset %d", open, d.Offset())
 		}
 		press(m, "esc")
-		if m.top() == d {
+		if m.dialogs.top() == d {
 			t.Fatalf("%s: esc did not close it", open)
 		}
 	}
@@ -571,11 +571,11 @@ func TestHelpOverlayAndShortHelp(t *testing.T) {
 		t.Fatalf("full help:\n%s", s)
 	}
 	press(m, "x")
-	if m.top() == nil {
+	if m.dialogs.top() == nil {
 		t.Fatal("a key the help does not name closed it")
 	}
 	press(m, "?")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("? again did not close the help")
 	}
 }
@@ -725,16 +725,16 @@ func TestHeaderDuringRecovery(t *testing.T) {
 // resources/templates/list went to a server that never offered them.
 func TestListingsFollowTheCapabilities(t *testing.T) {
 	m := newLive(context.Background(), Options{Config: mcp.Config{URL: "http://127.0.0.1:9/mcp"}})
-	m.manual, m.ticking = true, true
+	m.conn.manual, m.ticking = true, true
 	upd(m, tea.WindowSizeMsg{Width: 120, Height: 40})
-	m.dialing = true
+	m.conn.dialing = true
 	// what Dial delivered before returning
-	m.feed.push(mcp.Event{Seq: 1, Time: t0, Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnecting})
-	m.feed.push(mcp.Event{Seq: 2, Time: t0, Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnected, Info: &mcp.ConnInfo{
+	m.conn.feed.push(mcp.Event{Seq: 1, Time: t0, Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnecting})
+	m.conn.feed.push(mcp.Event{Seq: 2, Time: t0, Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnected, Info: &mcp.ConnInfo{
 		Transport: mcp.TransportStdio, Protocol: "2025-11-25", Era: "legacy", Capabilities: json.RawMessage(`{"tools":{"listChanged":true}}`),
 		Server: json.RawMessage(`{"name":"tools-only","version":"1"}`)}})
 	b := &fakeBackend{answers: map[string]json.RawMessage{"tools/list": json.RawMessage(`{"tools":[{"name":"echo"}]}`)}}
-	run(m, upd(m, connectedMsg{gen: m.gen, sess: b})) // before the UI took the events
+	run(m, upd(m, connectedMsg{gen: m.conn.gen, sess: b})) // before the UI took the events
 	if !slices.Equal(b.calls, []string{"tools/list"}) {
 		t.Fatalf("asked a tools-only server for %v", b.calls)
 	}
@@ -758,10 +758,10 @@ func TestTheLogCatchesUp(t *testing.T) {
 		{4 * maxBatch, "", fmt.Sprintf("%d not drawn yet", n-maxBatch)},
 	} {
 		m := newLive(context.Background(), Options{LogWindow: c.window})
-		m.manual, m.ticking = true, true
+		m.conn.manual, m.ticking = true, true
 		upd(m, tea.WindowSizeMsg{Width: 160, Height: 40})
 		for _, e := range evs {
-			m.feed.push(e)
+			m.conn.feed.push(e)
 		}
 		upd(m, feedMsg{})
 		m.focus = paneLog
@@ -783,7 +783,7 @@ func TestTheLogCatchesUp(t *testing.T) {
 func TestTemplateReadExpandsURI(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	be := &fakeBackend{answers: map[string]json.RawMessage{"resources/read": json.RawMessage(`{"contents":[{"uri":"demo://weather/x","text":"sunny"}]}`)}}
-	m.sess = be
+	m.conn.sess = be
 	press(m, "right", "right", "enter")
 	typeText(m, "São Paulo")
 	run(m, press(m, "ctrl+r"))

@@ -22,7 +22,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	if ms.Button != tea.MouseWheelUp && ms.Button != tea.MouseWheelDown {
 		return
 	}
-	if top := m.top(); top != nil {
+	if top := m.dialogs.top(); top != nil {
 		m.updateDialog(top, msg)
 		return
 	}
@@ -65,11 +65,11 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 // clicked.
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	ms := msg.Mouse()
-	if ms.Button != tea.MouseLeft || m.top() != nil || m.picker != nil || m.recs != nil {
+	if ms.Button != tea.MouseLeft || m.dialogs.top() != nil || m.picker != nil || m.recs != nil {
 		return nil
 	}
 	if ms.Y == 0 { // the header: how the connection was detected
-		m.open(newConnDialog(m.com, m.opts.Config, m.s))
+		m.dialogs.open(newConnDialog(m.com, m.opts.Config, m.s))
 		return nil
 	}
 	p, r, ok := m.paneAt(ms.X, ms.Y)

@@ -92,35 +92,6 @@ const maxBatch = 4096
 // the feed meanwhile (the session never waits for the screen).
 const frameEvery = time.Second / 60
 
-// listen waits until the feed has something, and at least frameEvery
-// after the last take, then asks Update to take it (Update re-arms it).
-// An event after a quiet spell is taken at once. It ends with the feed.
-func (m *Model) listen() tea.Cmd {
-	f := m.feed
-	if f == nil || m.listening || m.manual {
-		return nil
-	}
-	m.listening = true
-	next := m.lastTake.Add(frameEvery)
-	return func() tea.Msg {
-		select {
-		case <-f.Ready():
-		case <-f.Done():
-			return nil
-		}
-		if d := time.Until(next); d > 0 {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-			case <-f.Done():
-				return nil
-			}
-		}
-		return feedMsg{}
-	}
-}
-
 // pump feeds a replay's events into the feed, as a session's OnEvent
 // would, until the channel is closed (in a command: it runs for the whole
 // replay).

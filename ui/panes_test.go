@@ -49,14 +49,14 @@ func TestServerLogView(t *testing.T) {
 	assertSafe(t, "server log", screen(m))
 	// enter shows one message in full
 	press(m, "k", "enter")
-	if _, ok := m.top().(*dialog.Reader); !ok || !strings.Contains(plain(m), "connection lost") {
-		t.Fatalf("detail: %T", m.top())
+	if _, ok := m.dialogs.top().(*dialog.Reader); !ok || !strings.Contains(plain(m), "connection lost") {
+		t.Fatalf("detail: %T", m.dialogs.top())
 	}
 	press(m, "esc")
 
 	// L picks a level: the view filters (stderr always shows), the server is asked
 	b := &fakeBackend{}
-	m.sess = b
+	m.conn.sess = b
 	run(m, press(m, "L", "down", "down", "down", "enter")) // warning
 	if m.srvLog.Level() != "warning" || m.srvLog.Asked() != "warning" {
 		t.Fatalf("level: shown %s asked %q", m.srvLog.Level(), m.srvLog.Asked())
@@ -74,8 +74,8 @@ func TestServerLogView(t *testing.T) {
 	// a refused level is reported and not recorded
 	b.errs = map[string]error{"logging/setLevel": &mcp.RPCError{Code: -32601, Message: "Method not found"}}
 	run(m, press(m, "L", "up", "enter"))
-	if m.srvLog.Asked() != "warning" || !m.flashErr {
-		t.Fatalf("refused level: asked %q flash %q", m.srvLog.Asked(), m.flash)
+	if m.srvLog.Asked() != "warning" || !m.flash.err {
+		t.Fatalf("refused level: asked %q flash %q", m.srvLog.Asked(), m.flash.text)
 	}
 	// 1 goes back to the wire log; M toggles too
 	press(m, "1")
@@ -157,8 +157,8 @@ func TestTasksFromEvents(t *testing.T) {
 		}
 	}
 	press(m, "enter")
-	if !strings.Contains(m.flash, "no result yet") {
-		t.Fatalf("enter on a running task: %q", m.flash)
+	if !strings.Contains(m.flash.text, "no result yet") {
+		t.Fatalf("enter on a running task: %q", m.flash.text)
 	}
 	f.resp(43, "tasks/result", `{"content":[{"type":"text","text":"report: 42 rows"}]}`)
 	m.update(eventsMsg(f.evs[len(f.evs)-1:]))
@@ -222,7 +222,7 @@ func taskModel(t *testing.T) (*Model, *taskBackend) {
 	b := &taskBackend{}
 	b.answers = map[string]json.RawMessage{"tools/call": json.RawMessage(`{"task":{"taskId":"t-77","status":"working","createdAt":"a","lastUpdatedAt":"a","ttl":60000,"pollInterval":1000}}`)}
 	b.final = json.RawMessage(`{"content":[{"type":"text","text":"all done"}]}`)
-	m.sess = b
+	m.conn.sess = b
 	return m, b
 }
 
@@ -281,8 +281,8 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	// forbidden: alt+r asks first
 	openTool(t, m, "quick")
 	press(m, "alt+r")
-	if _, ok := m.top().(*dialog.Confirm); !ok {
-		t.Fatalf("alt+r on a forbidden tool did not ask: %T", m.top())
+	if _, ok := m.dialogs.top().(*dialog.Confirm); !ok {
+		t.Fatalf("alt+r on a forbidden tool did not ask: %T", m.dialogs.top())
 	}
 	press(m, "y")
 	if !m.work.Active().(*call).asTask {
@@ -292,8 +292,8 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	m.s.Conn.Info.Era = "modern"
 	openTool(t, m, "slow_report")
 	press(m, "alt+r")
-	if m.work.Active().(*call).asTask || !strings.Contains(m.flash, "the server decides") {
-		t.Fatalf("modern era: asTask %v flash %q", m.work.Active().(*call).asTask, m.flash)
+	if m.work.Active().(*call).asTask || !strings.Contains(m.flash.text, "the server decides") {
+		t.Fatalf("modern era: asTask %v flash %q", m.work.Active().(*call).asTask, m.flash.text)
 	}
 }
 
@@ -336,8 +336,8 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	}
 	// a finished task cannot be cancelled
 	press(m, "x")
-	if len(b.cancelled) != 1 || !strings.Contains(m.flash, "already ended") {
-		t.Fatalf("cancelled an ended task: %v %q", b.cancelled, m.flash)
+	if len(b.cancelled) != 1 || !strings.Contains(m.flash.text, "already ended") {
+		t.Fatalf("cancelled an ended task: %v %q", b.cancelled, m.flash.text)
 	}
 }
 

@@ -31,7 +31,7 @@ func (m *Model) updatePicker(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmd, c)
 	case picker.Leave:
-		if m.sess != nil || m.s.Conn.Info != nil {
+		if m.conn.sess != nil || m.s.Conn.Info != nil {
 			m.picker = nil // back to the current server
 			return cmd
 		}
@@ -63,9 +63,9 @@ func (m *Model) connectTo(e config.Server) tea.Cmd {
 	m.resetServer()
 	m.opts.Config = cfg
 	m.picker = nil
-	m.live = true
+	m.conn.live = true
 	m.layout()
-	m.setFlash("connecting to "+strings.TrimSpace(e.Name)+"…", false)
+	m.flash.set("connecting to "+strings.TrimSpace(e.Name)+"…", false)
 	return m.dial()
 }
 
@@ -87,9 +87,9 @@ func (m *Model) openPicker() tea.Cmd {
 
 // resetServer forgets everything about the current server.
 func (m *Model) resetServer() {
-	if m.sess != nil {
-		old := m.sess
-		m.sess = nil
+	if m.conn.sess != nil {
+		old := m.conn.sess
+		m.conn.sess = nil
 		go old.Close()
 	}
 	for _, c := range m.calls {
@@ -97,10 +97,10 @@ func (m *Model) resetServer() {
 			c.cancel()
 		}
 	}
-	m.gen++
-	m.dialing = false
+	m.conn.gen++
+	m.conn.dialing = false
 	m.calls = nil
-	m.connErr = nil
+	m.conn.err = nil
 	m.s.ForgetServer()
 	m.resub = nil
 	m.br = browser.New(m.com, m.s)

@@ -154,8 +154,8 @@ func TestQueueListQuickActions(t *testing.T) {
 		t.Fatalf("unknown method rejected with %+v", a)
 	}
 	press(m, "enter") // #4 gets the dialog; #1 waits
-	if _, ok := m.top().(*serverreq.Elicit); !ok || !strings.Contains(plain(m), "Request 4") {
-		t.Fatalf("enter did not open #4: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Elicit); !ok || !strings.Contains(plain(m), "Request 4") {
+		t.Fatalf("enter did not open #4: %T", m.dialogs.top())
 	}
 	noAnswer(t, answers[0])
 	if m.pendingRequests() != 2 {
@@ -166,8 +166,8 @@ func TestQueueListQuickActions(t *testing.T) {
 	if got := resultJSON(t, waitAnswer(t, answers[3])); got != `{"action":"decline"}` {
 		t.Fatalf("decline %s", got)
 	}
-	if _, ok := m.top().(*serverreq.Sampling); !ok || m.pendingRequests() != 1 {
-		t.Fatalf("after the answer: %T, %d waiting", m.top(), m.pendingRequests())
+	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok || m.pendingRequests() != 1 {
+		t.Fatalf("after the answer: %T, %d waiting", m.dialogs.top(), m.pendingRequests())
 	}
 }
 
@@ -188,8 +188,8 @@ func TestQueueRules(t *testing.T) {
 	if m.pendingRequests() != 3 {
 		t.Fatalf("%d waiting", m.pendingRequests())
 	}
-	if _, ok := m.top().(*serverreq.Elicit); !ok {
-		t.Fatalf("the elicitations wait: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Elicit); !ok {
+		t.Fatalf("the elicitations wait: %T", m.dialogs.top())
 	}
 	// a rule for elicitation from the list: the same forms as --elicitation
 	press(m, "f3", "r")
@@ -206,8 +206,8 @@ func TestQueueRules(t *testing.T) {
 	}
 	typeText(m, `accept:{"name":"Grace"}`)
 	press(m, "enter")
-	if _, ok := m.top().(*serverreq.List); !ok {
-		t.Fatalf("after a rule, the list is covered by %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.List); !ok {
+		t.Fatalf("after a rule, the list is covered by %T", m.dialogs.top())
 	}
 	for _, i := range []int{1, 3, 5} {
 		if got := resultJSON(t, waitAnswer(t, answers[i])); got != `{"action":"accept","content":{"name":"Grace"}}` {
@@ -220,13 +220,13 @@ func TestQueueRules(t *testing.T) {
 	press(m, "esc")
 	// rules answer what comes next, without a dialog; not a URL to open
 	ch, _, _ := ask(t, m, "sampling/createMessage", samplingParamsFixture, "7")
-	if got := resultJSON(t, answerOf(t, ch)); !strings.Contains(got, `"text":"Paris."`) || m.top() != nil {
-		t.Fatalf("a new request under a rule: %s, %T", got, m.top())
+	if got := resultJSON(t, answerOf(t, ch)); !strings.Contains(got, `"text":"Paris."`) || m.dialogs.top() != nil {
+		t.Fatalf("a new request under a rule: %s, %T", got, m.dialogs.top())
 	}
 	ch, _, _ = ask(t, m, "elicitation/create", urlElicitFixture, "8")
 	noAnswer(t, ch)
-	if _, ok := m.top().(*serverreq.URL); !ok {
-		t.Fatalf("a URL elicitation was not left to the user: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.URL); !ok {
+		t.Fatalf("a URL elicitation was not left to the user: %T", m.dialogs.top())
 	}
 	press(m, "d")
 	answerOf(t, ch)
@@ -238,8 +238,8 @@ func TestQueueRules(t *testing.T) {
 	press(m, "enter", "esc")
 	ch, _, _ = ask(t, m, "sampling/createMessage", samplingParamsFixture, "9")
 	noAnswer(t, ch)
-	if _, ok := m.top().(*serverreq.Sampling); !ok {
-		t.Fatalf("after clearing the rule: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok {
+		t.Fatalf("after clearing the rule: %T", m.dialogs.top())
 	}
 }
 
@@ -253,8 +253,8 @@ func TestNextRequestIgnoresKeysAtFirst(t *testing.T) {
 	m.consentGuard = time.Hour
 	press(m, "ctrl+d")
 	noAnswer(t, answers[1])
-	if !strings.Contains(m.flash, "has just appeared") {
-		t.Fatalf("flash %q", m.flash)
+	if !strings.Contains(m.flash.text, "has just appeared") {
+		t.Fatalf("flash %q", m.flash.text)
 	}
 	m.consentGuard = 0
 	press(m, "ctrl+d")
@@ -268,11 +268,11 @@ func TestQueueListStaysOnTop(t *testing.T) {
 	answers := floodModel(t, m, 3, samplingOrElicit)
 	press(m, "f3", "d") // the shown one, #1
 	waitAnswer(t, answers[0])
-	if _, ok := m.top().(*serverreq.List); !ok {
-		t.Fatalf("the next request covered the list: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.List); !ok {
+		t.Fatalf("the next request covered the list: %T", m.dialogs.top())
 	}
 	press(m, "esc")
-	if _, ok := m.top().(*serverreq.Elicit); !ok {
-		t.Fatalf("under the list: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Elicit); !ok {
+		t.Fatalf("under the list: %T", m.dialogs.top())
 	}
 }

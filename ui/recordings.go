@@ -85,7 +85,7 @@ func (m *Model) replayOpened(msg replayOpenedMsg) tea.Cmd {
 		m.recs.Opened()
 	}
 	if msg.err != nil {
-		m.setFlash("cannot open "+filepath.Base(msg.path)+": "+msg.err.Error(), true)
+		m.flash.set("cannot open "+filepath.Base(msg.path)+": "+msg.err.Error(), true)
 		return nil
 	}
 	if m.quitting || m.recs == nil {
@@ -95,14 +95,14 @@ func (m *Model) replayOpened(msg replayOpenedMsg) tea.Cmd {
 	}
 	m.recs = nil
 	m.replayFile = &openedReplay{r: msg.r, p: msg.p}
-	m.events = msg.p.Events()
-	m.opts.Events, m.opts.Replay, m.opts.ReplayStart = m.events, msg.p, msg.r.Header().Start
-	m.feed = newFeed(m.s, m.opts.LogWindow, nil) // (the lock Update holds is the old one's: none)
+	m.conn.events = msg.p.Events()
+	m.opts.Events, m.opts.Replay, m.opts.ReplayStart = m.conn.events, msg.p, msg.r.Header().Start
+	m.conn.feed = newFeed(m.s, m.opts.LogWindow, nil) // (the lock Update holds is the old one's: none)
 	m.setOrigin(time.Time{})
 	m.startReplayView()
 	m.layout()
-	m.setFlash("replaying "+filepath.Base(msg.path)+" · space pauses · ? lists the keys", false)
-	return tea.Batch(pump(m.events, m.feed), m.listen(), m.tick())
+	m.flash.set("replaying "+filepath.Base(msg.path)+" · space pauses · ? lists the keys", false)
+	return tea.Batch(pump(m.conn.events, m.conn.feed), m.conn.listen(), m.tick())
 }
 
 // openedReplay is a recording the UI opened itself.

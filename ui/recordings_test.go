@@ -132,16 +132,16 @@ func TestRecordingsPickerOpens(t *testing.T) {
 	if !ok || opened.err != nil {
 		t.Fatalf("opening: %#v", msg)
 	}
-	m.manual = true // the test takes from the feed itself
+	m.conn.manual = true // the test takes from the feed itself
 	upd(m, opened)
 	defer m.closeReplay()
 	if m.recs != nil || m.opts.Replay == nil || m.replayFile == nil || m.logView != viewTimeline || !m.opts.ReplayStart.Equal(evs[0].Time) {
 		t.Fatalf("not replaying: picker %v, replay %v, start %v", m.recs != nil, m.opts.Replay, m.opts.ReplayStart)
 	}
-	go pump(m.events, m.feed)()
+	go pump(m.conn.events, m.conn.feed)()
 	for m.log.Len() < len(evs) {
 		select {
-		case <-m.feed.Ready():
+		case <-m.conn.feed.Ready():
 			upd(m, feedMsg{})
 		case <-time.After(10 * time.Second):
 			t.Fatalf("the replay's events stopped at %d", m.log.Len())
@@ -169,8 +169,8 @@ func TestRecordingsPickerOpenFails(t *testing.T) {
 	m.update(recListMsg{list: summaries()})
 	cmd := press(m, "enter")
 	m.update(cmd())
-	if m.recs == nil || m.recs.Opening() != "" || !strings.Contains(m.flash, "cannot open") {
-		t.Fatalf("flash %q", m.flash)
+	if m.recs == nil || m.recs.Opening() != "" || !strings.Contains(m.flash.text, "cannot open") {
+		t.Fatalf("flash %q", m.flash.text)
 	}
 }
 
@@ -196,7 +196,7 @@ func TestRecordingsPickerUnreadable(t *testing.T) {
 	if v := plain(m); !strings.Contains(v, "unreadable: empty.jsonl: not a sonde recording (empty or cut") {
 		t.Fatalf("the unreadable file is not listed with its reason:\n%s", v)
 	}
-	if cmd := press(m, "enter"); cmd != nil || m.recs.Opening() != "" || !strings.Contains(m.flash, "cannot open empty.jsonl: not a sonde recording") {
-		t.Fatalf("enter on an unreadable file: opening %q, flash %q", m.recs.Opening(), m.flash)
+	if cmd := press(m, "enter"); cmd != nil || m.recs.Opening() != "" || !strings.Contains(m.flash.text, "cannot open empty.jsonl: not a sonde recording") {
+		t.Fatalf("enter on an unreadable file: opening %q, flash %q", m.recs.Opening(), m.flash.text)
 	}
 }

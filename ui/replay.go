@@ -86,10 +86,10 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		if cur == store.Instant {
 			next = replaySpeeds[len(replaySpeeds)-1]
 		}
-		m.setFlash(fmt.Sprintf("speed %s", fmtSpeed(r.SetSpeed(next))), false)
+		m.flash.set(fmt.Sprintf("speed %s", fmtSpeed(r.SetSpeed(next))), false)
 	case key.Matches(msg, k.Instant):
 		r.SetSpeed(store.Instant)
-		m.setFlash("speed: instant", false)
+		m.flash.set("speed: instant", false)
 	case key.Matches(msg, k.Step):
 		r.Step()
 	case key.Matches(msg, k.StepBack):

@@ -71,7 +71,7 @@ func (m *Model) takeRequests(msgs []serverRequestMsg) tea.Cmd {
 	for _, msg := range msgs {
 		p := serverreq.NewPending(msg.req, msg.ctx, msg.reply)
 		p.At = m.com.Now // the clock ticks once a second: a live request takes the time itself
-		if m.live {
+		if m.conn.live {
 			p.At = time.Now()
 		}
 		if msg.req.Method == "roots/list" {
@@ -91,9 +91,9 @@ func (m *Model) takeRequests(msgs []serverRequestMsg) tea.Cmd {
 	}
 	switch {
 	case refused > 0:
-		m.setFlash(fmt.Sprintf("refused %d server request(s): %s (the log shows the answers)", refused, lastErr), true)
+		m.flash.set(fmt.Sprintf("refused %d server request(s): %s (the log shows the answers)", refused, lastErr), true)
 	case ruled > 0:
-		m.setFlash(fmt.Sprintf("answered %d server request(s) by your rules (F3 changes them)", ruled), false)
+		m.flash.set(fmt.Sprintf("answered %d server request(s) by your rules (F3 changes them)", ruled), false)
 	}
 	return tea.Batch(append(cmds, m.syncQueue())...)
 }
@@ -107,7 +107,7 @@ func (m *Model) syncQueue() tea.Cmd {
 	if q.Shown != nil && q.Shown.Pending().Answered() {
 		next = true
 		q.Remove(q.Shown.Pending())
-		m.removeDialog(q.Shown)
+		m.dialogs.remove(q.Shown)
 		q.Shown = nil
 	}
 	for q.Shown == nil && !q.Hidden && q.Len() > 0 {
@@ -125,7 +125,7 @@ func (m *Model) dialogFor(p *serverreq.Pending) serverreq.Request {
 	if err != nil {
 		p.Answer(serverreq.Answer{Err: &mcp.RPCError{Code: mcp.CodeInvalidParams, Message: "sonde cannot read this " + p.Req.Method + ": " + err.Error()}})
 		m.queue.Remove(p)
-		m.setFlash("unreadable "+p.Req.Method+": "+err.Error(), true)
+		m.flash.set("unreadable "+p.Req.Method+": "+err.Error(), true)
 		return nil
 	}
 	return d
@@ -141,23 +141,9 @@ func (m *Model) showRequest(d serverreq.Request, guard bool) tea.Cmd {
 		q.ShownAt = time.Now()
 	}
 	if !q.Hidden {
-		m.pushRequestDialog(d)
+		m.dialogs.openRequest(d)
 	}
 	return d.Focus()
-}
-
-// pushRequestDialog puts a request's dialog on top, or under the queue's
-// list and rule editor when they are open (the next request must not
-// cover the list the user is working in).
-func (m *Model) pushRequestDialog(d component.Dialog) {
-	for i, x := range m.dialogs {
-		switch x.(type) {
-		case *serverreq.List, *serverreq.Rule:
-			m.dialogs = slices.Insert(m.dialogs, i, d)
-			return
-		}
-	}
-	m.open(d)
 }
 
 // showQueued gives p the dialog, putting the one shown back in line.
@@ -167,7 +153,7 @@ func (m *Model) showQueued(p *serverreq.Pending) tea.Cmd {
 		if q.Shown.Pending() == p {
 			return nil
 		}
-		m.removeDialog(q.Shown)
+		m.dialogs.remove(q.Shown)
 		q.Shown = nil
 	}
 	d := m.dialogFor(p)
@@ -183,7 +169,7 @@ func (m *Model) showQueued(p *serverreq.Pending) tea.Cmd {
 func (m *Model) nextRequest() tea.Cmd {
 	q := &m.queue
 	if q.Len() < 2 {
-		m.setFlash("no other server request waits", false)
+		m.flash.set("no other server request waits", false)
 		return nil
 	}
 	i := 0
@@ -202,16 +188,16 @@ func (m *Model) toggleRequests() bool {
 	case q.Hidden:
 		q.Hidden = false
 		if q.Shown != nil {
-			m.pushRequestDialog(q.Shown)
+			m.dialogs.openRequest(q.Shown)
 		}
 		m.syncQueue()
 		return true
 	case q.Len() > 0:
 		q.Hidden = true
 		if q.Shown != nil {
-			m.removeDialog(q.Shown)
+			m.dialogs.remove(q.Shown)
 		}
-		m.setFlash(fmt.Sprintf("%d server request(s) wait for you: %s brings them back", q.Len(), m.keys.Queue.Hide.Help().Key), false)
+		m.flash.set(fmt.Sprintf("%d server request(s) wait for you: %s brings them back", q.Len(), m.keys.Queue.Hide.Help().Key), false)
 		return true
 	}
 	return false
@@ -225,7 +211,7 @@ func (m *Model) requestGone(msg serverreq.Gone) tea.Cmd {
 	}
 	msg.P.Answer(serverreq.Answer{Err: context.Canceled}) // unblocks nothing; marks it done
 	m.queue.Remove(msg.P)
-	m.setFlash("the server withdrew its "+msg.P.What()+" before you answered", true)
+	m.flash.set("the server withdrew its "+msg.P.What()+" before you answered", true)
 	return m.syncQueue()
 }
 
@@ -237,10 +223,10 @@ func (m *Model) pendingRequests() int { return m.queue.Len() }
 func (m *Model) setRule(method, rule string) tea.Cmd {
 	n := m.queue.SetRule(method, rule)
 	if rule == "" {
-		m.setFlash("no rule for "+method+": each request waits for you", false)
+		m.flash.set("no rule for "+method+": each request waits for you", false)
 		return nil
 	}
-	m.setFlash(fmt.Sprintf("rule for %s: %s (answered %d waiting)", method, termsafe.Line(rule), n), false)
+	m.flash.set(fmt.Sprintf("rule for %s: %s (answered %d waiting)", method, termsafe.Line(rule), n), false)
 	return m.syncQueue()
 }
 
@@ -249,12 +235,12 @@ func (m *Model) setRule(method, rule string) tea.Cmd {
 func (m *Model) answerAllLikeThis(d serverreq.Request) tea.Cmd {
 	r, ok := d.(serverreq.Ruler)
 	if !ok {
-		m.setFlash("this request's answer cannot be a rule", true)
+		m.flash.set("this request's answer cannot be a rule", true)
 		return nil
 	}
 	rule, err := r.AsRule()
 	if err != nil {
-		m.setFlash(err.Error(), true)
+		m.flash.set(err.Error(), true)
 		return nil
 	}
 	return m.setRule(d.Pending().Req.Method, rule)
@@ -270,12 +256,12 @@ func (m *Model) queueKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return m.toggleRequests(), nil
 	case key.Matches(msg, k.List) && (q.Len() > 0 || q.Rules() > 0 || q.Refused > 0):
 		if !slices.ContainsFunc(m.dialogs, func(d component.Dialog) bool { _, ok := d.(*serverreq.List); return ok }) {
-			m.open(serverreq.NewList(m.reqEnv()))
+			m.dialogs.open(serverreq.NewList(m.reqEnv()))
 		}
 		return true, nil
 	case key.Matches(msg, k.Next) && q.Len() > 0:
 		return true, m.nextRequest()
-	case key.Matches(msg, k.AllLikeThis) && q.Shown != nil && m.top() == q.Shown:
+	case key.Matches(msg, k.AllLikeThis) && q.Shown != nil && m.dialogs.top() == q.Shown:
 		return true, m.answerAllLikeThis(q.Shown)
 	}
 	return false, nil
@@ -285,10 +271,10 @@ func (m *Model) queueKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 // just replaced one the user answered: it was meant for that one.
 func (m *Model) tooSoon() bool {
 	q := &m.queue
-	if q.Shown == nil || m.top() != q.Shown || time.Since(q.ShownAt) >= m.consentGuard {
+	if q.Shown == nil || m.dialogs.top() != q.Shown || time.Since(q.ShownAt) >= m.consentGuard {
 		return false
 	}
-	m.setFlash("a server request has just appeared: keys are ignored for a moment", true)
+	m.flash.set("a server request has just appeared: keys are ignored for a moment", true)
 	return true
 }
 
@@ -328,8 +314,8 @@ func (m *Model) elicitationComplete(id string) {
 	for _, d := range m.dialogs {
 		if w, ok := d.(*serverreq.Wait); ok && w.ID() == id && !w.Done() {
 			if w.Complete() {
-				m.removeDialog(w)
-				m.setFlash("the server says the URL elicitation is complete", false)
+				m.dialogs.remove(w)
+				m.flash.set("the server says the URL elicitation is complete", false)
 			}
 			return
 		}
@@ -341,7 +327,7 @@ func (m *Model) elicitationComplete(id string) {
 func (m *Model) offerURLElicitations(c *call, err error) bool {
 	els := serverreq.URLElicitations(err)
 	for i := len(els) - 1; i >= 0; i-- {
-		m.open(serverreq.NewURL(m.reqEnv(), nil, els[i], &serverreq.Call{Method: c.method, Subject: c.subject, Ref: c}))
+		m.dialogs.open(serverreq.NewURL(m.reqEnv(), nil, els[i], &serverreq.Call{Method: c.method, Subject: c.subject, Ref: c}))
 	}
 	return len(els) > 0
 }
@@ -397,7 +383,7 @@ func systemOpen(u string) error {
 
 func (m *Model) urlOpened(msg urlOpenedMsg) tea.Cmd {
 	if msg.err == nil {
-		m.setFlash("opened "+msg.t.Host+" in your browser", false)
+		m.flash.set("opened "+msg.t.Host+" in your browser", false)
 		return nil
 	}
 	text := "could not open the URL: " + termsafe.Line(msg.err.Error())
@@ -409,7 +395,7 @@ func (m *Model) urlOpened(msg urlOpenedMsg) tea.Cmd {
 			w.OpenFailed(msg.t.Raw, text)
 		}
 	}
-	m.setFlash(text, true)
+	m.flash.set(text, true)
 	return nil
 }
 

@@ -80,8 +80,8 @@ const samplingParamsFixture = `{
 func TestSamplingDialogShowsTheRequestAndSendsTheReply(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	ch, _, _ := ask(t, m, "sampling/createMessage", samplingParamsFixture, "7")
-	if _, ok := m.top().(*serverreq.Sampling); !ok {
-		t.Fatalf("no sampling dialog: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok {
+		t.Fatalf("no sampling dialog: %T", m.dialogs.top())
 	}
 	screen := plain(m)
 	for _, want := range []string{"Sonde Demo Server", "sampling/createMessage (id 7)", "system prompt", "You are a concise assistant.",
@@ -111,7 +111,7 @@ func TestSamplingDialogShowsTheRequestAndSendsTheReply(t *testing.T) {
 	if got != want {
 		t.Fatalf("answer\n got %s\nwant %s", got, want)
 	}
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("the dialog stayed open")
 	}
 }
@@ -138,8 +138,8 @@ func TestSamplingReject(t *testing.T) {
 	// esc asks first; n keeps the dialog
 	ch, _, _ = ask(t, m, "sampling/createMessage", samplingParamsFixture, "4")
 	press(m, "esc")
-	if _, ok := m.top().(*dialog.Confirm); !ok {
-		t.Fatalf("esc did not ask: %T", m.top())
+	if _, ok := m.dialogs.top().(*dialog.Confirm); !ok {
+		t.Fatalf("esc did not ask: %T", m.dialogs.top())
 	}
 	press(m, "n")
 	noAnswer(t, ch)
@@ -147,8 +147,8 @@ func TestSamplingReject(t *testing.T) {
 	if a := answerOf(t, ch); !errors.As(a.Err, &re) || re.Code != -1 {
 		t.Fatalf("esc+y answered %+v", a)
 	}
-	if m.top() != nil {
-		t.Fatalf("dialog left: %T", m.top())
+	if m.dialogs.top() != nil {
+		t.Fatalf("dialog left: %T", m.dialogs.top())
 	}
 }
 
@@ -183,8 +183,8 @@ func TestSamplingRawJSON(t *testing.T) {
 	}
 	replaceText(m, `{"role":"assistant","content":{"type":"text","text":"x"}}`)
 	press(m, "ctrl+r")
-	if _, ok := m.top().(*dialog.Confirm); !ok {
-		t.Fatalf("a result without model was sent without asking: %T", m.top())
+	if _, ok := m.dialogs.top().(*dialog.Confirm); !ok {
+		t.Fatalf("a result without model was sent without asking: %T", m.dialogs.top())
 	}
 	press(m, "y")
 	if got := resultJSON(t, answerOf(t, ch)); got != `{"role":"assistant","content":{"type":"text","text":"x"}}` {
@@ -195,16 +195,16 @@ func TestSamplingRawJSON(t *testing.T) {
 func TestServerWithdrawsARequest(t *testing.T) {
 	m := newTestModel(t, 80, 24, "")
 	_, cancel, cmd := ask(t, m, "sampling/createMessage", samplingParamsFixture, "9")
-	if m.top() == nil {
+	if m.dialogs.top() == nil {
 		t.Fatal("no dialog")
 	}
 	cancel()
 	run(m, cmd)
-	if m.top() != nil {
-		t.Fatalf("the withdrawn request's dialog stayed: %T", m.top())
+	if m.dialogs.top() != nil {
+		t.Fatalf("the withdrawn request's dialog stayed: %T", m.dialogs.top())
 	}
-	if !strings.Contains(m.flash, "withdrew its sampling/createMessage (id 9)") {
-		t.Fatalf("flash %q", m.flash)
+	if !strings.Contains(m.flash.text, "withdrew its sampling/createMessage (id 9)") {
+		t.Fatalf("flash %q", m.flash.text)
 	}
 	// an answered request's watcher ends quietly
 	ch, cancel2, cmd := ask(t, m, "sampling/createMessage", samplingParamsFixture, "10")
@@ -229,8 +229,8 @@ const elicitFormFixture = `{"message":"Tell us about yourself.","requestedSchema
 func TestElicitationFormAcceptDeclineCancel(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	ch, _, _ := ask(t, m, "elicitation/create", elicitFormFixture, "11")
-	if _, ok := m.top().(*serverreq.Elicit); !ok {
-		t.Fatalf("no elicitation dialog: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Elicit); !ok {
+		t.Fatalf("no elicitation dialog: %T", m.dialogs.top())
 	}
 	screen := plain(m)
 	for _, want := range []string{"Sonde Demo Server", "asks you for input", "Tell us about yourself.", "Display name", "Medium", "Blue", "cheese"} {
@@ -240,8 +240,8 @@ func TestElicitationFormAcceptDeclineCancel(t *testing.T) {
 	}
 	// email is required and empty: accepting asks first
 	press(m, "ctrl+r")
-	if _, ok := m.top().(*dialog.Confirm); !ok {
-		t.Fatalf("an invalid answer was sent without asking: %T", m.top())
+	if _, ok := m.dialogs.top().(*dialog.Confirm); !ok {
+		t.Fatalf("an invalid answer was sent without asking: %T", m.dialogs.top())
 	}
 	press(m, "n")
 	noAnswer(t, ch)
@@ -280,8 +280,8 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 	var opened []string
 	m.opener = func(u string) error { opened = append(opened, u); return nil }
 	ch, _, _ := ask(t, m, "elicitation/create", urlElicitFixture, "20")
-	if _, ok := m.top().(*serverreq.URL); !ok {
-		t.Fatalf("no URL dialog: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.URL); !ok {
+		t.Fatalf("no URL dialog: %T", m.dialogs.top())
 	}
 	screen := plain(m)
 	for _, want := range []string{"asks you to open a web page", "host auth.example.com", "https://auth.example.com/login?state=abc", "Open this page to sign in.", "Nothing is opened until you press o"} {
@@ -293,13 +293,13 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 		t.Fatal("opened before consent")
 	}
 	// a key right after the dialog appeared (meant for something else) does not consent
-	m.top().(*serverreq.URL).Guard = time.Hour
+	m.dialogs.top().(*serverreq.URL).Guard = time.Hour
 	run(m, press(m, "o"))
 	noAnswer(t, ch)
-	if len(opened) != 0 || !strings.Contains(m.flash, "just appeared") {
-		t.Fatalf("a key right after the dialog appeared opened the URL: %v %q", opened, m.flash)
+	if len(opened) != 0 || !strings.Contains(m.flash.text, "just appeared") {
+		t.Fatalf("a key right after the dialog appeared opened the URL: %v %q", opened, m.flash.text)
 	}
-	m.top().(*serverreq.URL).Guard = 0
+	m.dialogs.top().(*serverreq.URL).Guard = 0
 	run(m, press(m, "c")) // copying neither answers nor opens
 	noAnswer(t, ch)
 	cmd := press(m, "o")
@@ -310,21 +310,21 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 	if len(opened) != 1 || opened[0] != "https://auth.example.com/login?state=abc" {
 		t.Fatalf("opened %v", opened)
 	}
-	w, ok := m.top().(*serverreq.Wait)
+	w, ok := m.dialogs.top().(*serverreq.Wait)
 	if !ok || !strings.Contains(plain(m), "waiting for notifications/elicitation/complete") {
-		t.Fatalf("no waiting dialog: %T", m.top())
+		t.Fatalf("no waiting dialog: %T", m.dialogs.top())
 	}
 	// another id's completion changes nothing; this one's closes it
 	f := &fx{at: t0}
 	f.note("notifications/elicitation/complete", `{"elicitationId":"other"}`)
 	m.update(eventsMsg(f.evs))
-	if m.top() != w {
+	if m.dialogs.top() != w {
 		t.Fatal("closed by another elicitation's completion")
 	}
 	f.note("notifications/elicitation/complete", `{"elicitationId":"el-1"}`)
 	m.update(eventsMsg(f.evs[1:]))
-	if m.top() != nil {
-		t.Fatalf("the completion did not close the waiting dialog: %T", m.top())
+	if m.dialogs.top() != nil {
+		t.Fatalf("the completion did not close the waiting dialog: %T", m.dialogs.top())
 	}
 }
 
@@ -344,7 +344,7 @@ func TestURLElicitationDeclineCancelAndNoOpener(t *testing.T) {
 	ch, _, _ = ask(t, m, "elicitation/create", urlElicitFixture, "23")
 	run(m, press(m, "o"))
 	answerOf(t, ch)
-	if _, ok := m.top().(*serverreq.Wait); !ok || !strings.Contains(plain(m), "no browser opener") || !strings.Contains(plain(m), "c copies the URL") {
+	if _, ok := m.dialogs.top().(*serverreq.Wait); !ok || !strings.Contains(plain(m), "no browser opener") || !strings.Contains(plain(m), "c copies the URL") {
 		t.Fatalf("no opener not reported:\n%s", plain(m))
 	}
 }
@@ -379,16 +379,16 @@ func TestURLElicitationRequiredError(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	b := &fakeBackend{errs: map[string]error{"tools/call": &mcp.RPCError{Code: -32042, Message: "URL elicitation required",
 		Data: json.RawMessage(`{"elicitations":[{"mode":"url","message":"Authorize the calendar.","url":"https://auth.example.com/cal","elicitationId":"cal-1"}]}`)}}}
-	m.sess = b
+	m.conn.sess = b
 	var opened []string
 	m.opener = func(u string) error { opened = append(opened, u); return nil }
 	m.focus = paneBrowser
 	press(m, "j", "j", "enter") // echo
 	typeText(m, "hi")
 	run(m, press(m, "ctrl+r"))
-	d, ok := m.top().(*serverreq.URL)
+	d, ok := m.dialogs.top().(*serverreq.URL)
 	if !ok {
-		t.Fatalf("no URL dialog for -32042: %T (%s)", m.top(), m.flash)
+		t.Fatalf("no URL dialog for -32042: %T (%s)", m.dialogs.top(), m.flash.text)
 	}
 	if !d.ForCall() || !strings.Contains(plain(m), "before tools/call echo can go on (-32042)") || !strings.Contains(plain(m), "host auth.example.com") {
 		t.Fatalf("dialog:\n%s", plain(m))
@@ -400,9 +400,9 @@ func TestURLElicitationRequiredError(t *testing.T) {
 	f := &fx{at: t0}
 	f.note("notifications/elicitation/complete", `{"elicitationId":"cal-1"}`)
 	m.update(eventsMsg(f.evs))
-	w, ok := m.top().(*serverreq.Wait)
+	w, ok := m.dialogs.top().(*serverreq.Wait)
 	if !ok || !w.Done() || !strings.Contains(plain(m), "enter retries tools/call echo") {
-		t.Fatalf("after completion: %T", m.top())
+		t.Fatalf("after completion: %T", m.dialogs.top())
 	}
 	delete(b.errs, "tools/call")
 	b.answers = map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"hi"}]}`)}
@@ -422,20 +422,20 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m.Update(eventsMsg(demoSession().evs))
 	b := &fakeBackend{}
-	m.sess = b
+	m.conn.sess = b
 	ch, _, _ := ask(t, m, "roots/list", `{}`, "30")
 	got := resultJSON(t, answerOf(t, ch))
 	if !strings.Contains(got, `{"uri":"file://`+dir+`","name":"`+lastElem(dir)+`"}`) || !strings.Contains(got, `{"uri":"file:///srv/data","name":"data"}`) || strings.Contains(got, "~") {
 		t.Fatalf("roots %s", got)
 	}
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("roots/list opened a dialog")
 	}
 
 	run(m, press(m, "F"))
-	d, ok := m.top().(*roots.Dialog)
+	d, ok := m.dialogs.top().(*roots.Dialog)
 	if !ok {
-		t.Fatalf("F did not open the roots: %T", m.top())
+		t.Fatalf("F did not open the roots: %T", m.dialogs.top())
 	}
 	if !strings.Contains(plain(m), "/srv/data  ⚠ not found") || !strings.Contains(plain(m), "asked 1 time") {
 		t.Fatalf("roots dialog:\n%s", plain(m))
@@ -469,7 +469,7 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 		t.Fatalf("no notification on remove: %v", b.notes)
 	}
 	press(m, "esc")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("esc did not close the roots")
 	}
 	ch, _, _ = ask(t, m, "roots/list", `{}`, "")
@@ -482,8 +482,8 @@ func TestRootsAnsweredAndEdited(t *testing.T) {
 	press(m, "F", "a")
 	typeText(m, "/opt")
 	run(m, press(m, "enter"))
-	if len(b.notes) != 2 || !strings.Contains(m.flash, "2026-07-28 has no list_changed") {
-		t.Fatalf("modern era notified: %v (%q)", b.notes, m.flash)
+	if len(b.notes) != 2 || !strings.Contains(m.flash.text, "2026-07-28 has no list_changed") {
+		t.Fatalf("modern era notified: %v (%q)", b.notes, m.flash.text)
 	}
 }
 
@@ -547,11 +547,11 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	if len(m.dialogs) != 1 || !strings.Contains(plain(m), "Sampling request · 1 of 2 waiting · f3 list · f4 next") || !strings.Contains(plain(m), "⚑ 2 server requests · f3") {
 		t.Fatalf("two requests: %d dialogs\n%s", len(m.dialogs), plain(m))
 	}
-	if _, ok := m.top().(*serverreq.Sampling); !ok {
-		t.Fatalf("the oldest request is not shown: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok {
+		t.Fatalf("the oldest request is not shown: %T", m.dialogs.top())
 	}
 	press(m, "f2")
-	if m.top() != nil || !strings.Contains(plain(m), "⚑ 2 request(s) wait · f2") {
+	if m.dialogs.top() != nil || !strings.Contains(plain(m), "⚑ 2 request(s) wait · f2") {
 		t.Fatalf("F2 did not put them aside:\n%s", plain(m))
 	}
 	// the screen underneath works meanwhile
@@ -561,20 +561,20 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	}
 	noAnswer(t, ch)
 	press(m, "f2")
-	if _, ok := m.top().(*serverreq.Sampling); !ok || len(m.dialogs) != 1 {
+	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok || len(m.dialogs) != 1 {
 		t.Fatalf("F2 did not bring them back: %d", len(m.dialogs))
 	}
 	press(m, "f4") // the next one: the elicitation
-	if _, ok := m.top().(*serverreq.Elicit); !ok || len(m.dialogs) != 1 {
-		t.Fatalf("f4 did not show the next request: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Elicit); !ok || len(m.dialogs) != 1 {
+		t.Fatalf("f4 did not show the next request: %T", m.dialogs.top())
 	}
 	press(m, "esc")
 	if got := resultJSON(t, answerOf(t, ch2)); got != `{"action":"cancel"}` {
 		t.Fatalf("cancel %s", got)
 	}
 	// the sampling request is shown again
-	if _, ok := m.top().(*serverreq.Sampling); !ok {
-		t.Fatalf("after the answer: %T", m.top())
+	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok {
+		t.Fatalf("after the answer: %T", m.dialogs.top())
 	}
 	// a withdrawn request leaves the queue while put aside, too
 	press(m, "f2")

@@ -25,7 +25,7 @@ func (m *Model) initRoots() {
 		m.roots.Roots = append(m.roots.Roots, e)
 	}
 	if len(bad) > 0 {
-		m.setFlash("--root: "+strings.Join(bad, "; "), true)
+		m.flash.set("--root: "+strings.Join(bad, "; "), true)
 	}
 }
 
@@ -34,11 +34,11 @@ func (m *Model) initRoots() {
 func (m *Model) rootsChanged() tea.Cmd {
 	cmds := []tea.Cmd{m.checkRoots()}
 	switch {
-	case !m.canAct():
+	case !m.conn.canAct():
 	case m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern":
-		m.setFlash("roots updated; 2026-07-28 has no list_changed notification, the server asks again when it needs them", false)
+		m.flash.set("roots updated; 2026-07-28 has no list_changed notification, the server asks again when it needs them", false)
 	default:
-		sess, ctx := m.sess, m.ctx
+		sess, ctx := m.conn.sess, m.conn.ctx
 		cmds = append(cmds, func() tea.Msg {
 			if err := sess.Notify(ctx, "notifications/roots/list_changed", nil); err != nil {
 				return flashMsg{text: "notifications/roots/list_changed: " + describeErr(err), err: true}
@@ -60,5 +60,5 @@ func (m *Model) checkRoots() tea.Cmd {
 
 // openRoots opens the roots dialog.
 func (m *Model) openRoots() {
-	m.open(roots.New(m.com, m.roots, m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern"))
+	m.dialogs.open(roots.New(m.com, m.roots, m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern"))
 }

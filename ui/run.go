@@ -96,39 +96,39 @@ func Run(ctx context.Context, opts Options) error {
 			m = newLive(ctx, opts)
 			m.opts.Config = base
 			m.connectTo(e) // sets the config; Init dials
-			m.dialing = false
+			m.conn.dialing = false
 		} else {
 			m = newLive(ctx, opts)
 			if opts.Picker || opts.ConfigFile != "" || (opts.Config.URL == "" && len(opts.Config.Command) == 0) {
-				m.live = false
+				m.conn.live = false
 				entries, errs := config.Discover(opts.ConfigFile)
 				m.picker = m.newPicker(entries, errs)
 			}
 		}
 	}
-	if m.reqs != nil { // a model for sessions (not a replay)
+	if m.conn.reqs != nil { // a model for sessions (not a replay)
 		m.savedArgs = config.LoadLastArgs()
 		m.composerHist = config.LoadComposerHistory()
 	}
-	if m.live && m.picker == nil {
+	if m.conn.live && m.picker == nil {
 		// Dial while Bubble Tea sets the terminal up (in tmux that runs
 		// `tmux info` for the colour profile): the first frame with the
 		// server's lists comes that much sooner.
 		if dial := m.dial(); dial != nil {
 			res := make(chan tea.Msg, 1)
 			go func() { res <- dial() }()
-			m.early = func() tea.Msg { return <-res }
+			m.conn.early = func() tea.Msg { return <-res }
 		}
 	}
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
 	_, err := p.Run()
 	m.closeReplay()
-	if m.feed != nil {
-		m.feed.close()
+	if m.conn.feed != nil {
+		m.conn.feed.close()
 	}
-	if m.sess != nil {
-		m.sess.Close()
+	if m.conn.sess != nil {
+		m.conn.sess.Close()
 	}
 	m.closeMock() // after the session that is its client
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {

@@ -86,8 +86,8 @@ func TestOnConnectSeesWhatIsDialled(t *testing.T) {
 	var got []mcp.Config
 	opts := Options{Config: mcp.Config{Bearer: "flag-token", Timeout: time.Second}, OnConnect: func(c mcp.Config) { got = append(got, c) }}
 	m := newLive(context.Background(), opts)
-	defer m.feed.close()
-	m.live = false
+	defer m.conn.feed.close()
+	m.conn.live = false
 	m.picker = m.newPicker([]config.Server{{Name: "picked", Config: mcp.Config{URL: "http://127.0.0.1:1/mcp", Header: map[string][]string{"X-Api-Key": {"entry-key"}}}}}, nil)
 	cmd := press(m, "enter")
 	if len(got) != 0 {

@@ -12,7 +12,7 @@ func TestSaveAsksForTheFileName(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("SONDE_SAVE_DIR", dir)
 	m := newTestModel(t, 120, 40, "")
-	m.sess = &fakeBackend{answers: map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"token=abc"}]}`)}}
+	m.conn.sess = &fakeBackend{answers: map[string]json.RawMessage{"tools/call": json.RawMessage(`{"content":[{"type":"text","text":"token=abc"}]}`)}}
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
@@ -41,8 +41,8 @@ func TestSaveAsksForTheFileName(t *testing.T) {
 	if fi, _ := os.Stat(want); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v, want 0600", fi.Mode().Perm())
 	}
-	if m.top() != nil || !strings.Contains(m.flash, "bytes to "+want) {
-		t.Fatalf("after saving: dialog %T, flash %q", m.top(), m.flash)
+	if m.dialogs.top() != nil || !strings.Contains(m.flash.text, "bytes to "+want) {
+		t.Fatalf("after saving: dialog %T, flash %q", m.dialogs.top(), m.flash.text)
 	}
 	// the same name again: refused, the prompt stays to choose another
 	press(m, "s")
@@ -55,7 +55,7 @@ func TestSaveAsksForTheFileName(t *testing.T) {
 		t.Fatalf("an existing file:\n%s", plain(m))
 	}
 	press(m, "esc")
-	if m.top() != nil {
+	if m.dialogs.top() != nil {
 		t.Fatal("esc should cancel")
 	}
 }
@@ -82,11 +82,11 @@ func TestSaveAnEventFromTheLog(t *testing.T) {
 	press(m, "up", "s")
 	write := press(m, "enter")
 	press(m, "esc")
-	if m.top() != nil || strings.Contains(m.flash, "sonde-event-18-") {
-		t.Fatalf("esc: dialog %T, flash %q", m.top(), m.flash)
+	if m.dialogs.top() != nil || strings.Contains(m.flash.text, "sonde-event-18-") {
+		t.Fatalf("esc: dialog %T, flash %q", m.dialogs.top(), m.flash.text)
 	}
 	run(m, write)
-	if !strings.Contains(m.flash, "saved ") || !strings.Contains(m.flash, "sonde-event-18-") {
-		t.Fatalf("after the write: flash %q", m.flash)
+	if !strings.Contains(m.flash.text, "saved ") || !strings.Contains(m.flash.text, "sonde-event-18-") {
+		t.Fatalf("after the write: flash %q", m.flash.text)
 	}
 }

@@ -34,8 +34,8 @@ func TestPickerAsksAgainForAnUnsavedSecret(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	var got []mcp.Config
 	m := newLive(context.Background(), Options{OnConnect: func(c mcp.Config) { got = append(got, c) }})
-	defer m.feed.close()
-	m.live = false
+	defer m.conn.feed.close()
+	m.conn.live = false
 	m.picker = m.newPicker([]config.Server{{Name: "127.0.0.1:1/mcp", Source: "saved",
 		Config: mcp.Config{URL: "http://127.0.0.1:1/mcp?token=${input:token}&page=2"}, Inputs: map[string]string{"token": ""}}}, nil)
 	run(m, press(m, "enter"))

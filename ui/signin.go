@@ -63,7 +63,7 @@ func (m *Model) listenPrompts() tea.Cmd {
 func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
 	d := signin.New(m.com, p)
 	d.Guard = m.consentGuard
-	m.open(d)
+	m.dialogs.open(d)
 	wait := func() tea.Msg {
 		<-p.Done()
 		return promptEndedMsg{p}
@@ -96,21 +96,21 @@ type refreshedMsg struct{ err error }
 // command.
 func (m *Model) refreshToken() tea.Cmd {
 	r, ok := m.authH.(refresher)
-	if !ok || !m.live {
-		m.setFlash("this session has no sign-in to refresh", true)
+	if !ok || !m.conn.live {
+		m.flash.set("this session has no sign-in to refresh", true)
 		return nil
 	}
-	ctx := m.ctx
-	m.setFlash("refreshing the token…", false)
+	ctx := m.conn.ctx
+	m.flash.set("refreshing the token…", false)
 	return func() tea.Msg { return refreshedMsg{r.Refresh(ctx)} }
 }
 
 func (m *Model) refreshed(msg refreshedMsg) {
 	if msg.err != nil {
-		m.setFlash("refresh: "+termsafe.Line(msg.err.Error()), true)
+		m.flash.set("refresh: "+termsafe.Line(msg.err.Error()), true)
 		return
 	}
-	m.setFlash("token refreshed", false)
+	m.flash.set("token refreshed", false)
 }
 
 // promptEndedMsg: a sign-in no longer waits for the person (an answer
@@ -122,7 +122,7 @@ type promptEndedMsg struct{ p *oauth.Prompt }
 func (m *Model) promptEnded(p *oauth.Prompt) {
 	for _, d := range m.dialogs {
 		if s, ok := d.(*signin.Dialog); ok && s.Prompt() == p {
-			m.removeDialog(d)
+			m.dialogs.remove(d)
 			return
 		}
 	}

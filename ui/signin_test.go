@@ -41,15 +41,15 @@ func startAuthLive(t *testing.T, srv *oauthtest.Server, noBrowser bool, rec *sto
 		return h
 	}
 	m := newLive(ctx, opts)
-	m.manual, m.reqs, m.ticking = true, nil, true
+	m.conn.manual, m.conn.reqs, m.ticking = true, nil, true
 	m.consentGuard = 0
 	m.opener = func(string) error { return nil }
 	l := &live{cmds: newCmds(), t: t, m: m}
 	t.Cleanup(func() {
-		if m.sess != nil {
-			m.sess.Close()
+		if m.conn.sess != nil {
+			m.conn.sess.Close()
 		}
-		m.feed.close()
+		m.conn.feed.close()
 		cancel()
 		close(l.done)
 		l.wg.Wait()
@@ -95,7 +95,7 @@ func (l *live) signInDialog() *signin.Dialog {
 	l.t.Helper()
 	var d *signin.Dialog
 	l.pump("the sign-in dialog", func() bool {
-		d, _ = l.m.top().(*signin.Dialog)
+		d, _ = l.m.dialogs.top().(*signin.Dialog)
 		return d != nil
 	})
 	return d
@@ -142,7 +142,7 @@ func TestSignInFromTheUI(t *testing.T) {
 			if noBrowser {
 				// a wrong paste is refused, and says why
 				l.step(tea.PasteMsg{Content: "http://127.0.0.1:1/elsewhere?code=x"})
-				if l.m.top() != d || !strings.Contains(plain(m), "does not lead to") {
+				if l.m.dialogs.top() != d || !strings.Contains(plain(m), "does not lead to") {
 					t.Fatalf("a wrong paste:\n%s", plain(m))
 				}
 				l.step(tea.PasteMsg{Content: back})
@@ -155,7 +155,7 @@ func TestSignInFromTheUI(t *testing.T) {
 				resp.Body.Close()
 			}
 			l.pump("signed in, connected and listed", func() bool {
-				return m.top() == nil && m.sess != nil && m.br.Loaded(listTools)
+				return m.dialogs.top() == nil && m.conn.sess != nil && m.br.Loaded(listTools)
 			})
 			main := plain(m)
 			if !strings.Contains(main, "whoami") {
@@ -178,7 +178,7 @@ func TestSignInFromTheUI(t *testing.T) {
 			l.press("r")
 			l.pump("the refresh", func() bool {
 				f := &m.s.Auth
-				return len(f.Attempts) == 2 && f.Attempts[1].Done && strings.Contains(m.flash, "refreshed")
+				return len(f.Attempts) == 2 && f.Attempts[1].Done && strings.Contains(m.flash.text, "refreshed")
 			})
 			auth = plain(m)
 			if !strings.Contains(auth, "Refresh 2") || !strings.Contains(auth, "✓ refresh       POST ") || m.s.Auth.Attempts[1].Failed != "" {
@@ -233,7 +233,7 @@ func TestSignInCancelled(t *testing.T) {
 	m := l.m
 	l.signInDialog()
 	l.press("esc")
-	l.pump("the dial's failure", func() bool { return m.connErr != nil && m.top() == nil })
+	l.pump("the dial's failure", func() bool { return m.conn.err != nil && m.dialogs.top() == nil })
 	if !strings.Contains(plain(m), "R retries") {
 		t.Fatalf("no retry offered:\n%s", plain(m))
 	}
@@ -256,7 +256,7 @@ func TestStepUpFromTheUI(t *testing.T) {
 			l := startAuthLive(t, srv, true, nil)
 			m := l.m
 			l.step(tea.PasteMsg{Content: browse(t, l.signInDialog().Prompt().URL)})
-			l.pump("signed in and listed", func() bool { return m.top() == nil && m.sess != nil && m.br.Loaded(listTools) })
+			l.pump("signed in and listed", func() bool { return m.dialogs.top() == nil && m.conn.sess != nil && m.br.Loaded(listTools) })
 			l.open(listTools, "admin")
 			l.press("ctrl+r")
 			d := l.signInDialog()
@@ -286,7 +286,7 @@ func TestSignInFromTheUILegacySSE(t *testing.T) {
 	l := startAuthLive(t, srv, true, nil)
 	m := l.m
 	l.step(tea.PasteMsg{Content: browse(t, l.signInDialog().Prompt().URL)})
-	l.pump("signed in and listed", func() bool { return m.top() == nil && m.sess != nil && m.br.Loaded(listTools) })
+	l.pump("signed in and listed", func() bool { return m.dialogs.top() == nil && m.conn.sess != nil && m.br.Loaded(listTools) })
 	if v := plain(m); !strings.Contains(v, "whoami") || !strings.Contains(v, "signed in "+strings.TrimPrefix(srv.Issuer, "http://")) ||
 		m.s.Conn.Info == nil || m.s.Conn.Info.Transport != mcp.TransportSSE {
 		t.Fatalf("over legacy SSE:\n%s", v)

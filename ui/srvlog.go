@@ -102,44 +102,27 @@ func (m *Model) setLogLevel(level string) tea.Cmd {
 	if m.logView != viewServerLog {
 		m.setLogView(viewServerLog)
 	}
-	if !m.canAct() {
-		m.setFlash("showing "+level+" and above (no server to ask)", false)
+	if !m.conn.canAct() {
+		m.flash.set("showing "+level+" and above (no server to ask)", false)
 		return nil
 	}
 	if !m.capability("logging") && (m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern") {
-		m.setFlash("showing "+level+" and above; the server declares no logging capability, asking anyway", false)
+		m.flash.set("showing "+level+" and above; the server declares no logging capability, asking anyway", false)
 	}
-	return m.askLogLevel(level)
-}
-
-// askLogLevel asks the server for log messages at level and above (in a
-// command).
-func (m *Model) askLogLevel(level string) tea.Cmd {
-	sess, ctx := m.sess, m.ctx
-	return func() tea.Msg {
-		ls, ok := sess.(levelSetter)
-		var err error
-		if ok {
-			err = ls.SetLogLevel(ctx, level)
-		} else {
-			_, err = sess.Call(ctx, "logging/setLevel", map[string]string{"level": level})
-		}
-		e, _ := sess.(interface{ Era() string })
-		return logLevelSetMsg{level: level, err: err, modern: e != nil && e.Era() == "modern"}
-	}
+	return m.conn.askLogLevel(level)
 }
 
 func (m *Model) logLevelSet(msg logLevelSetMsg) {
 	if msg.err != nil {
-		m.setFlash("setting the log level to "+msg.level+": "+describeErr(msg.err), true)
+		m.flash.set("setting the log level to "+msg.level+": "+describeErr(msg.err), true)
 		return
 	}
 	m.srvLog.SetAsked(msg.level)
 	if msg.modern {
-		m.setFlash("log level "+msg.level+": sent with every request (2026-07-28; L changes it)", false)
+		m.flash.set("log level "+msg.level+": sent with every request (2026-07-28; L changes it)", false)
 		return
 	}
-	m.setFlash("log level "+msg.level+" (logging/setLevel)", false)
+	m.flash.set("log level "+msg.level+" (logging/setLevel)", false)
 }
 
 // ---- a scrolling list ----

@@ -43,41 +43,19 @@ type rereadMsg struct {
 // toggleWatch subscribes to the shown resource, or unsubscribes.
 func (m *Model) toggleWatch(r *result) tea.Cmd {
 	if !r.Watchable() {
-		m.setFlash("only a resource that was read can be watched", true)
+		m.flash.set("only a resource that was read can be watched", true)
 		return nil
 	}
-	if !m.canAct() {
+	if !m.conn.canAct() {
 		return m.needServer()
 	}
 	on := !m.s.Subscribed[r.URI]
 	if on {
 		if c := m.serverCapability("resources"); c == nil || string(c["subscribe"]) != "true" {
-			m.setFlash("the server does not declare resources.subscribe; asking anyway", false)
+			m.flash.set("the server does not declare resources.subscribe; asking anyway", false)
 		}
 	}
-	return m.subscribeCmd(r.URI, on)
-}
-
-// subscribeCmd subscribes to uri, or unsubscribes (in a command).
-func (m *Model) subscribeCmd(uri string, on bool) tea.Cmd {
-	sess, ctx := m.sess, m.ctx
-	return func() tea.Msg {
-		var err error
-		if s, ok := sess.(subscriber); ok {
-			if on {
-				err = s.Subscribe(ctx, uri)
-			} else {
-				err = s.Unsubscribe(ctx, uri)
-			}
-		} else {
-			method := "resources/unsubscribe"
-			if on {
-				method = "resources/subscribe"
-			}
-			_, err = sess.Call(ctx, method, map[string]string{"uri": uri})
-		}
-		return subscribedMsg{uri: uri, on: on, err: err}
-	}
+	return m.conn.subscribe(r.URI, on)
 }
 
 // resubscribe renews the user's subscriptions on a new session (R): the
@@ -85,7 +63,7 @@ func (m *Model) subscribeCmd(uri string, on bool) tea.Cmd {
 func (m *Model) resubscribe() tea.Cmd {
 	var cmds []tea.Cmd
 	for _, uri := range m.resub {
-		cmds = append(cmds, m.subscribeCmd(uri, true))
+		cmds = append(cmds, m.conn.subscribe(uri, true))
 	}
 	m.resub = nil
 	return tea.Batch(cmds...)
@@ -100,11 +78,11 @@ func (m *Model) subscribed(msg subscribedMsg) {
 	}
 	switch {
 	case msg.err != nil:
-		m.setFlash(what+termsafe.Line(msg.uri)+" failed: "+describeErr(msg.err), true)
+		m.flash.set(what+termsafe.Line(msg.uri)+" failed: "+describeErr(msg.err), true)
 	case msg.on:
-		m.setFlash(what+termsafe.Line(msg.uri)+": it updates live (w stops)", false)
+		m.flash.set(what+termsafe.Line(msg.uri)+": it updates live (w stops)", false)
 	default:
-		m.setFlash(what+termsafe.Line(msg.uri), false)
+		m.flash.set(what+termsafe.Line(msg.uri), false)
 	}
 }
 
@@ -112,7 +90,7 @@ func (m *Model) subscribed(msg subscribedMsg) {
 // the state): the resource is read again if it is on screen.
 func (m *Model) resourceUpdated(uri string) tea.Cmd {
 	r := m.work.Result()
-	if m.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !m.canAct() {
+	if m.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !m.conn.canAct() {
 		return nil
 	}
 	return m.reread(uri)
@@ -129,7 +107,7 @@ func (m *Model) reread(uri string) tea.Cmd {
 		return nil
 	}
 	m.rereading[uri] = 1
-	sess, ctx := m.sess, m.ctx
+	sess, ctx := m.conn.sess, m.conn.ctx
 	return func() tea.Msg {
 		start := time.Now()
 		raw, err := sess.Call(ctx, "resources/read", map[string]string{"uri": uri})
@@ -145,7 +123,7 @@ func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil {
-		m.setFlash("re-reading "+termsafe.Line(msg.uri)+": "+describeErr(msg.err), true)
+		m.flash.set("re-reading "+termsafe.Line(msg.uri)+": "+describeErr(msg.err), true)
 		return nil
 	}
 	nr := work.NewResult(r.Method, r.Subject, msg.raw, nil, msg.took, r.Output)

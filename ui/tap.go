@@ -57,13 +57,13 @@ type tapScreen struct {
 // handshake once there was one, else the tap's (its address and
 // User-Agent); closed reports a session that ended.
 func (s *tapScreen) name() (name string, closed bool) {
-	defer s.m.lockState()()
+	defer s.m.conn.lockState()()
 	if i := s.m.s.Conn.Info; i != nil {
 		if c := termsafe.Line(mcp.ServerName(i.Client)); c != "" {
-			return c, s.m.closed
+			return c, s.m.conn.closed
 		}
 	}
-	return termsafe.Line(s.client), s.m.closed
+	return termsafe.Line(s.client), s.m.conn.closed
 }
 
 // TapKeyMap is the keys of the session bar.
@@ -88,7 +88,7 @@ func DefaultTapKeyMap() TapKeyMap {
 // Tap takes those keys before the screen).
 func (m *Model) tapHelp() helpGroup {
 	k := DefaultTapKeyMap()
-	return helpGroup{title: "Tapped sessions (the bar on top)", keys: []key.Binding{k.Next, k.Prev}, off: !m.tapped}
+	return helpGroup{title: "Tapped sessions (the bar on top)", keys: []key.Binding{k.Next, k.Prev}, off: !m.conn.tapped}
 }
 
 // NewTap returns the UI of a tap whose clients connect to where. opts
@@ -109,12 +109,12 @@ func NewTap(ctx context.Context, opts Options, where string) *Tap {
 // event too (the recorder). Safe to call from any goroutine.
 func (t *Tap) Session(n int, client string, tee func(mcp.Event)) (push func(mcp.Event), end func()) {
 	m := New(t.ctx, t.opts, nil)
-	m.tapped = true
+	m.conn.tapped = true
 	m.keys.disableLive()
 	m.log.DisableLive()
 	m.tasks.DisableLive()
 	m.auth.DisableLive()
-	m.feed = newFeed(m.s, t.opts.LogWindow, tee)
+	m.conn.feed = newFeed(m.s, t.opts.LogWindow, tee)
 	s := &tapScreen{n: n, client: client, m: m}
 	t.mu.Lock()
 	t.pending = append(t.pending, s)
@@ -123,7 +123,7 @@ func (t *Tap) Session(n int, client string, tee func(mcp.Event)) (push func(mcp.
 	case t.wake <- struct{}{}:
 	default:
 	}
-	f := m.feed
+	f := m.conn.feed
 	return f.Push, f.End
 }
 
@@ -132,7 +132,7 @@ func (t *Tap) Run() error {
 	popts := append([]tea.ProgramOption{tea.WithContext(t.ctx)}, t.opts.ProgramOptions...)
 	_, err := tea.NewProgram(t, popts...).Run()
 	for _, s := range t.screens {
-		s.m.feed.close()
+		s.m.conn.feed.close()
 	}
 	if errors.Is(err, tea.ErrProgramKilled) && t.ctx.Err() != nil {
 		return nil

@@ -93,12 +93,12 @@ func (m *Model) followTask(c *call, h *mcp.Task) tea.Cmd {
 	if h.PollInterval > 0 && t.Poll == 0 {
 		t.Poll = h.PollInterval
 	}
-	tk, ok := m.sess.(tasker)
+	tk, ok := m.conn.sess.(tasker)
 	if !ok {
-		m.setFlash("this session cannot follow tasks", true)
+		m.flash.set("this session cannot follow tasks", true)
 		return nil
 	}
-	ctx, stop := context.WithCancel(m.ctx)
+	ctx, stop := context.WithCancel(m.conn.ctx)
 	m.follow(t.ID).stopFollow = stop
 	handle := *h
 	return tea.Batch(func() tea.Msg {
@@ -135,9 +135,9 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 	}
 	switch {
 	case t.Err != nil:
-		m.setFlash("task "+shortID(t.ID)+" "+t.Status+": "+describeErr(t.Err), true)
+		m.flash.set("task "+shortID(t.ID)+" "+t.Status+": "+describeErr(t.Err), true)
 	default:
-		m.setFlash("task "+shortID(t.ID)+" completed: "+t.Subject+" (enter in the tasks view opens it)", false)
+		m.flash.set("task "+shortID(t.ID)+" completed: "+t.Subject+" (enter in the tasks view opens it)", false)
 	}
 	return nil
 }
@@ -165,34 +165,34 @@ func (m *Model) showTaskResult(t *session.Task) {
 // following it instead.
 func (m *Model) cancelTask(t *session.Task) tea.Cmd {
 	if t.Terminal() {
-		m.setFlash("task "+shortID(t.ID)+" has already ended ("+t.Status+")", true)
+		m.flash.set("task "+shortID(t.ID)+" has already ended ("+t.Status+")", true)
 		return nil
 	}
 	if m.followOf(t).cancelAsked && m.followOf(t).stopFollow != nil {
 		m.followOf(t).stopFollow()
-		m.setFlash("stopped following task "+shortID(t.ID), false)
+		m.flash.set("stopped following task "+shortID(t.ID), false)
 		return nil
 	}
-	if !m.canAct() {
+	if !m.conn.canAct() {
 		return m.needServer()
 	}
-	tk, ok := m.sess.(tasker)
+	tk, ok := m.conn.sess.(tasker)
 	if !ok {
-		m.setFlash("this session cannot cancel tasks", true)
+		m.flash.set("this session cannot cancel tasks", true)
 		return nil
 	}
 	m.follow(t.ID).cancelAsked = true
-	m.setFlash("cancelling task "+shortID(t.ID)+" (tasks/cancel); x again stops following it", false)
-	ctx, id := m.ctx, t.ID
+	m.flash.set("cancelling task "+shortID(t.ID)+" (tasks/cancel); x again stops following it", false)
+	ctx, id := m.conn.ctx, t.ID
 	return func() tea.Msg { return taskCancelMsg{id: id, err: tk.CancelTask(ctx, id)} }
 }
 
 func (m *Model) taskCancelled(msg taskCancelMsg) {
 	if msg.err != nil {
-		m.setFlash("tasks/cancel "+shortID(msg.id)+": "+describeErr(msg.err), true)
+		m.flash.set("tasks/cancel "+shortID(msg.id)+": "+describeErr(msg.err), true)
 		return
 	}
-	m.setFlash("the server accepted cancelling task "+shortID(msg.id), false)
+	m.flash.set("the server accepted cancelling task "+shortID(msg.id), false)
 }
 
 // taskForCall is the task the user's call turned into, if any.
@@ -225,6 +225,6 @@ func (m *Model) openTask(id string) tea.Cmd {
 		m.work.WaitFor(f.call)
 		return m.setFocus(paneWork)
 	}
-	m.setFlash("task "+shortID(t.ID)+" has no result yet", true)
+	m.flash.set("task "+shortID(t.ID)+" has no result yet", true)
 	return nil
 }

@@ -147,12 +147,12 @@ func TestTimelineKeys(t *testing.T) {
 	width := func() time.Duration { from, to := m.timeline.Window(); return to.Sub(from) }
 	whole := width()
 	press(m, "+")
-	if !near(width(), whole/2) || !strings.Contains(m.flash, "wide") {
-		t.Fatalf("+: window %v (whole %v), flash %q", width(), whole, m.flash)
+	if !near(width(), whole/2) || !strings.Contains(m.flash.text, "wide") {
+		t.Fatalf("+: window %v (whole %v), flash %q", width(), whole, m.flash.text)
 	}
 	press(m, "-")
-	if width() != whole || m.flash != "timeline: the whole session" {
-		t.Fatalf("-: window %v, flash %q", width(), m.flash)
+	if width() != whole || m.flash.text != "timeline: the whole session" {
+		t.Fatalf("-: window %v, flash %q", width(), m.flash.text)
 	}
 	press(m, "+", "+", "0")
 	if width() != whole {
@@ -183,7 +183,7 @@ func TestTimelineKeys(t *testing.T) {
 	}
 	press(m, "enter")
 	if !strings.Contains(plain(m), "Event #") || m.logView != viewWire {
-		t.Fatalf("enter: dialog %T, view %d", m.top(), m.logView)
+		t.Fatalf("enter: dialog %T, view %d", m.dialogs.top(), m.logView)
 	}
 	if en := m.log.Selected(); en == nil || en.Ev.ID != "6" || en.Ev.RPC != mcp.RPCRequest {
 		t.Fatalf("the log selects %+v", en)
@@ -216,8 +216,8 @@ func TestTimelineRequestLeftTheLog(t *testing.T) {
 	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m.update(eventsMsg(demoSession().evs))
 	press(m, "W", "g", "enter")
-	if m.top() != nil || m.logView != viewTimeline || !strings.Contains(m.flash, "left the log") {
-		t.Fatalf("dialog %T view %d flash %q", m.top(), m.logView, m.flash)
+	if m.dialogs.top() != nil || m.logView != viewTimeline || !strings.Contains(m.flash.text, "left the log") {
+		t.Fatalf("dialog %T view %d flash %q", m.dialogs.top(), m.logView, m.flash.text)
 	}
 }
 
@@ -243,7 +243,7 @@ func TestTimelineMouse(t *testing.T) {
 	}
 	click(3, first+1)
 	if !strings.Contains(plain(m), "Event #") {
-		t.Fatalf("a second click should open the request, got %T", m.top())
+		t.Fatalf("a second click should open the request, got %T", m.dialogs.top())
 	}
 	press(m, "esc", "4")
 	before := tlCursor(m)

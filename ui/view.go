@@ -87,7 +87,7 @@ func (m *Model) paneRects() [numPanes]rect {
 
 // View implements [tea.Model].
 func (m *Model) View() tea.View {
-	defer m.lockState()()
+	defer m.conn.lockState()()
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
@@ -216,7 +216,7 @@ func (m *Model) header(W int) string {
 	var parts []part
 	parts = append(parts, part{st.Accent.Render("sonde"), 0})
 	parts = append(parts, part{m.stateText(), 0})
-	if m.tapped {
+	if m.conn.tapped {
 		s := st.Warn.Render("⇄ tapped")
 		if m.s.Conn.Info != nil {
 			if c := termsafe.Line(mcp.ServerName(m.s.Conn.Info.Client)); c != "" {
@@ -316,14 +316,14 @@ func (m *Model) stateText() string {
 	switch {
 	case (m.opts.Replay != nil || m.recs != nil) && m.s.Conn.State == "":
 		return st.Muted.Render("○ replay")
-	case !m.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.events != nil && m.picker == nil && m.s.Conn.State == "":
+	case !m.conn.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.conn.events != nil && m.picker == nil && m.s.Conn.State == "":
 		return st.Muted.Render("○ replay")
 	case m.picker != nil && m.s.Conn.State == "":
 		return st.Muted.Render("○ not connected")
 	}
 	switch m.s.Conn.State {
 	case mcp.StateConnected:
-		if !m.live && !m.tapped {
+		if !m.conn.live && !m.conn.tapped {
 			return st.OK.Render("● connected") + st.Muted.Render(" (replay)")
 		}
 		return st.OK.Render("● connected")
@@ -336,10 +336,10 @@ func (m *Model) stateText() string {
 	case mcp.StateError:
 		return st.Err.Render("✗ disconnected") + m.replayNote()
 	}
-	if m.connErr != nil {
+	if m.conn.err != nil {
 		return st.Err.Render("✗ failed")
 	}
-	if m.dialing {
+	if m.conn.dialing {
 		return st.Warn.Render("◌ connecting")
 	}
 	return st.Muted.Render("○ idle")
@@ -347,7 +347,7 @@ func (m *Model) stateText() string {
 
 // replayNote marks a recorded state as such.
 func (m *Model) replayNote() string {
-	if m.live || m.tapped {
+	if m.conn.live || m.conn.tapped {
 		return ""
 	}
 	return m.st.Muted.Render(" (replay)")
@@ -355,12 +355,8 @@ func (m *Model) replayNote() string {
 
 // footer is the help line for what has focus, or a flash message.
 func (m *Model) footer(W int) string {
-	if m.flash != "" {
-		s := m.st.Flash
-		if m.flashErr {
-			s = m.st.FlashErr
-		}
-		return ansi.Truncate(" "+s.Render(m.flash), W, "…")
+	if m.flash.text != "" {
+		return m.flash.view(m.st, W)
 	}
 	return ansi.Truncate(" "+common.HelpLine(m.st, m.withReplay(m.ShortHelp()), W-1), W, "…")
 }
@@ -370,7 +366,7 @@ func (m *Model) footer(W int) string {
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	g := []key.Binding{k.Global.NextPane, k.Global.Help, k.Global.Quit}
-	if d := m.top(); d != nil {
+	if d := m.dialogs.top(); d != nil {
 		return d.ShortHelp()
 	}
 	if m.recs != nil {
@@ -419,7 +415,7 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // withReplay puts the main replay keys first in the help line.
 func (m *Model) withReplay(bs []key.Binding) []key.Binding {
-	if m.opts.Replay == nil || m.top() != nil || m.textFocused() {
+	if m.opts.Replay == nil || m.dialogs.top() != nil || m.textFocused() {
 		return bs
 	}
 	r := m.keys.Replay
@@ -464,7 +460,7 @@ func (m *Model) helpGroups() []helpGroup {
 }
 
 // openHelp opens the full help.
-func (m *Model) openHelp() { m.open(dialog.NewHelp(m.com, m.fullHelp())) }
+func (m *Model) openHelp() { m.dialogs.open(dialog.NewHelp(m.com, m.fullHelp())) }
 
 // fullHelp is the groups of the full help that apply here, with the log
 // filter's syntax at the end.

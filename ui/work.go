@@ -35,7 +35,7 @@ func (c *call) ID() string         { return c.h.ID() }
 
 // syncWork gives the work pane what the root knows (work.Facts).
 func (m *Model) syncWork() {
-	f := work.Facts{CanAct: m.canAct(), Live: m.live, Target: m.opts.Config.Target(), ConnErr: m.connErr,
+	f := work.Facts{CanAct: m.conn.canAct(), Live: m.conn.live, Target: m.opts.Config.Target(), ConnErr: m.conn.err,
 		ToolsOffered: m.br.Offered(listTools), ToolsNote: m.br.Note(listTools), Composable: m.keys.Global.Compose.Enabled()}
 	if c, ok := m.work.Active().(*call); ok {
 		f.Task = m.taskForCall(c)
@@ -66,7 +66,7 @@ func (m *Model) openSelected() tea.Cmd {
 	var sch json.RawMessage
 	switch it.Kind {
 	case listResources:
-		if !m.canAct() {
+		if !m.conn.canAct() {
 			return m.needServer()
 		}
 		cmd := m.startCall("resources/read", it.URI, it, map[string]any{"uri": it.URI})
@@ -128,7 +128,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		}
 		if c != nil && c.cancel != nil {
 			c.cancel()
-			m.setFlash("cancelling "+c.subject+"…", false)
+			m.flash.set("cancelling "+c.subject+"…", false)
 		}
 		return nil, true
 	case work.Back:
@@ -153,11 +153,11 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 			if c, ok := r.Call.(*call); ok && m.offerURLElicitations(c, r.Err) {
 				return nil, true
 			}
-			m.setFlash("no resource links in this result", true)
+			m.flash.set("no resource links in this result", true)
 		case 1:
 			return m.readLink(r.Links[0]), true
 		default:
-			m.open(newLinkDialog(m.com, r.Links))
+			m.dialogs.open(newLinkDialog(m.com, r.Links))
 		}
 		return nil, true
 	case work.Complete:
@@ -168,21 +168,21 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 
 // send makes the call of a submitted form, remembering its arguments.
 func (m *Model) send(a work.Send) tea.Cmd {
-	if !m.canAct() {
+	if !m.conn.canAct() {
 		return m.needServer()
 	}
 	it := a.Item
 	key := argsKey(it)
 	m.lastArgs[key] = a.Args
 	var remember tea.Cmd
-	if m.live {
+	if m.conn.live {
 		remember = saveLastArgsCmd(m.serverKey(), key, a.Args)
 	}
 	modern := m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern"
 	method, subject, params, asTask, err := work.Request(it, a.Args, a.AsTask, modern)
 	switch {
 	case err != nil:
-		m.setFlash(err.Error(), true)
+		m.flash.set(err.Error(), true)
 		return remember
 	case method == "":
 		return remember
@@ -198,7 +198,7 @@ func (m *Model) readLink(l link) tea.Cmd {
 // complete asks the server's completion/complete in a command; the
 // answer goes back to the work pane.
 func (m *Model) complete(a work.Complete) tea.Cmd {
-	sess, ctx := m.sess, m.ctx
+	sess, ctx := m.conn.sess, m.conn.ctx
 	return func() tea.Msg {
 		raw, err := sess.Call(ctx, "completion/complete", a.Params, mcp.WithTimeout(10*time.Second))
 		msg := work.Completed{Seq: a.Seq, Form: a.Form, Path: a.Path, Err: err}

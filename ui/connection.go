@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sonde-mcp/sonde/mcp"
+)
+
+// connection is the root model's plumbing to the server: the context its
+// sessions and commands run under, the session (a live one it dials, a
+// tapped one it is fed, or none in a replay), the feed events reach the
+// state through and the listen command that paces their taking, the dial
+// in flight and its generation, and how the connection ended.
+type connection struct {
+	ctx       context.Context
+	live      bool  // a live session can be (re)dialled
+	tapped    bool  // another client's session, seen through sonde tap (Tap)
+	feed      *feed // live sessions and replays: events reach s through it
+	listening bool  // a listen command is waiting on the feed
+	lastTake  time.Time
+	manual    bool // tests take from the feed themselves: no listen command
+	events    <-chan mcp.Event
+	reqs      <-chan serverRequestMsg
+	sess      Backend
+	dialing   bool
+	early     tea.Cmd // the first dial, started before the program ran: Init waits for it
+	gen       int
+	err       error // the last dial's failure (R retries)
+	closed    bool  // event stream ended
+}
+
+// canAct reports whether actions that need the server are possible.
+func (c *connection) canAct() bool { return c.sess != nil && !c.closed }
+
+// lockState takes the state's lock (the feed's; none without a feed) and
+// returns what releases it (the same feed's, should Update replace it).
+func (c *connection) lockState() (unlock func()) {
+	f := c.feed
+	if f == nil {
+		return func() {}
+	}
+	f.Lock()
+	return f.Unlock
+}
+
+// listen waits until the feed has something, and at least frameEvery
+// after the last take, then asks Update to take it (Update re-arms it).
+// An event after a quiet spell is taken at once. It ends with the feed.
+func (c *connection) listen() tea.Cmd {
+	f := c.feed
+	if f == nil || c.listening || c.manual {
+		return nil
+	}
+	c.listening = true
+	next := c.lastTake.Add(frameEvery)
+	return func() tea.Msg {
+		select {
+		case <-f.Ready():
+		case <-f.Done():
+			return nil
+		}
+		if d := time.Until(next); d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-f.Done():
+				return nil
+			}
+		}
+		return feedMsg{}
+	}
+}
+
+// subscribe subscribes to uri, or unsubscribes (in a command).
+func (c *connection) subscribe(uri string, on bool) tea.Cmd {
+	sess, ctx := c.sess, c.ctx
+	return func() tea.Msg {
+		var err error
+		if s, ok := sess.(subscriber); ok {
+			if on {
+				err = s.Subscribe(ctx, uri)
+			} else {
+				err = s.Unsubscribe(ctx, uri)
+			}
+		} else {
+			method := "resources/unsubscribe"
+			if on {
+				method = "resources/subscribe"
+			}
+			_, err = sess.Call(ctx, method, map[string]string{"uri": uri})
+		}
+		return subscribedMsg{uri: uri, on: on, err: err}
+	}
+}
+
+// askLogLevel asks the server for log messages at level and above (in a
+// command).
+func (c *connection) askLogLevel(level string) tea.Cmd {
+	sess, ctx := c.sess, c.ctx
+	return func() tea.Msg {
+		ls, ok := sess.(levelSetter)
+		var err error
+		if ok {
+			err = ls.SetLogLevel(ctx, level)
+		} else {
+			_, err = sess.Call(ctx, "logging/setLevel", map[string]string{"level": level})
+		}
+		e, _ := sess.(interface{ Era() string })
+		return logLevelSetMsg{level: level, err: err, modern: e != nil && e.Era() == "modern"}
+	}
+}
