@@ -55,7 +55,7 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		}
 		return m.copyCmd(a.f.String(), s, m.log.Keys.Save.Help().Key)
 	case saveas.Ask:
-		d := saveas.New(m.com, a.Item, a.Subject)
+		d := saveas.New(m.look.com, a.Item, a.Subject)
 		m.dialogs.open(d)
 		return d.Init()
 	case detail.Step:
@@ -70,7 +70,7 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		}
 		return nil
 	case detail.Copy:
-		m.dialogs.open(newCopyDialog(m.com, a.Ref.(*entry)))
+		m.dialogs.open(newCopyDialog(m.look.com, a.Ref.(*entry)))
 		return nil
 	case detail.AsResult:
 		return m.showEventAsResult(a.Ref.(*entry))

@@ -22,7 +22,7 @@ func benchTakeIn(tb testing.TB, n int) (*Model, *feed, int) {
 	tb.Helper()
 	m := New(context.Background(), Options{}, nil)
 	m.ticking = true
-	m.consentGuard = 0
+	m.env.consentGuard = 0
 	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.update(eventsMsg(demoSession().evs))
 	f := newFeed(m.s, 0, nil)

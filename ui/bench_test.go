@@ -47,7 +47,7 @@ func BenchmarkFrame(b *testing.B) {
 		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
 			m := New(context.Background(), Options{LogWindow: 200_000}, nil)
 			m.ticking = true
-			m.com.Now = t0
+			m.look.com.Now = t0
 			m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
 			m.update(eventsMsg(demoSession().evs))
 			evs := benchEvents(n, 1000)
@@ -162,7 +162,7 @@ func BenchmarkFrameTimeline(b *testing.B) {
 				for i := 0; i < len(evs); i += maxBatch {
 					m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 				}
-				m.com.Now = evs[len(evs)-1].Time
+				m.look.com.Now = evs[len(evs)-1].Time
 				m.setLogView(viewTimeline)
 				if lanes {
 					m.timeline.Update(keyMsg("p")) // (without the root: no flash in the footer)

@@ -47,7 +47,7 @@ func (m *Model) updateBrowser(msg tea.Msg) tea.Cmd {
 	case browser.Refresh:
 		return tea.Batch(cmd, m.refreshAll(inflight{}))
 	case browser.Schema:
-		m.dialogs.open(newSchemaDialog(m.com, a.Item))
+		m.dialogs.open(newSchemaDialog(m.look.com, a.Item))
 	default:
 		return tea.Batch(cmd, m.act(nil, a))
 	}

@@ -163,7 +163,7 @@ type copiedMsg struct {
 // else OSC 52. what describes the text for the status line; saveKey is
 // the key that saves it to a file instead, when there is one.
 func (m *Model) copyCmd(what, text, saveKey string) tea.Cmd {
-	env := m.clip
+	env := m.env.clip
 	what = fmt.Sprintf("%s (%d bytes)", what, len(text))
 	return func() tea.Msg {
 		msg := copiedMsg{what: what, save: saveKey}

@@ -63,7 +63,7 @@ func (r *rawMark) marked(e *mcp.Event) bool {
 // tools a stream announced, give templates of their own.
 func (m *Model) openComposer(text string) tea.Cmd {
 	if m.compose == nil {
-		m.compose = composer.New(m.com)
+		m.compose = composer.New(m.look.com)
 		m.compose.SetHistory(m.composerHist[m.serverKey()])
 	}
 	var ts []composer.Template

@@ -278,7 +278,7 @@ func TestReplayShowsOfferedTools(t *testing.T) {
 	m := New(context.Background(), Options{}, nil)
 	m.keys.disableLive() // as a replay's model has them
 	m.ticking = true
-	m.com.Now = t0
+	m.look.com.Now = t0
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	f := &fx{at: t0}
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindState, State: mcp.StateConnecting, Text: "http://127.0.0.1:8000/events"})

@@ -19,7 +19,7 @@ func (m *Model) openDoctor(cfg mcp.Config) tea.Cmd {
 		m.flash.set("no server to check", true)
 		return nil
 	}
-	d := doctorui.New(m.com, dr.Options{Config: cfg}, m.doctorRunner)
+	d := doctorui.New(m.look.com, dr.Options{Config: cfg}, m.env.doctorRunner)
 	m.dialogs.open(d)
 	return d.Start()
 }

@@ -42,7 +42,7 @@ func TestDoctorFromConnectionDialog(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	m.opts.Config.URL = "http://127.0.0.1:8080/mcp"
 	f := &fakeDoctor{}
-	m.doctorRunner = f.run
+	m.env.doctorRunner = f.run
 	press(m, "D")
 	if !strings.Contains(plain(m), "d doctor") {
 		t.Fatalf("the connection dialog does not offer the doctor:\n%s", plain(m))
@@ -52,7 +52,7 @@ func TestDoctorFromConnectionDialog(t *testing.T) {
 	if !ok || cmd == nil {
 		t.Fatalf("d opened %T", m.dialogs.top())
 	}
-	m.dialogs.open(newConnDialog(m.com, m.opts.Config, m.s)) // another dialog, over the checklist
+	m.dialogs.open(newConnDialog(m.look.com, m.opts.Config, m.s)) // another dialog, over the checklist
 	feedDoctor(t, m, cmd)
 	if d.Report() == nil || f.target != "http://127.0.0.1:8080/mcp" {
 		t.Fatalf("the run did not reach its checklist under another dialog (report %v, target %q)", d.Report(), f.target)
@@ -71,7 +71,7 @@ func TestDoctorFromConnectionDialog(t *testing.T) {
 func TestDoctorFromPicker(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	f := &fakeDoctor{}
-	m.doctorRunner = f.run
+	m.env.doctorRunner = f.run
 	m.picker = m.newPicker([]config.Server{{Name: "one", Source: "saved", Config: mcp.Config{URL: "http://127.0.0.1:1/a"}},
 		{Name: "two", Source: "saved", Config: mcp.Config{URL: "http://127.0.0.1:2/b"}}}, nil)
 	m.layout()

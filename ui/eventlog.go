@@ -32,9 +32,9 @@ type lipglossStyle = lipgloss.Style
 func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 	switch a := a.(type) {
 	case eventlog.Detail:
-		m.dialogs.open(newDetail(m.com, a.Entry, m.timeline.Related))
+		m.dialogs.open(newDetail(m.look.com, a.Entry, m.timeline.Related))
 	case eventlog.Copy:
-		m.dialogs.open(newCopyDialog(m.com, a.Entry))
+		m.dialogs.open(newCopyDialog(m.look.com, a.Entry))
 	case eventlog.Save:
 		return m.act(nil, detail.SaveEvent(&a.Entry.Ev)), true
 	case eventlog.ShowResult:
@@ -55,7 +55,7 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 			m.flash.set(eventlog.HiddenNote, true)
 			return cmd, true
 		}
-		m.dialogs.open(newDetail(m.com, en, m.timeline.Related))
+		m.dialogs.open(newDetail(m.look.com, en, m.timeline.Related))
 		return cmd, true
 	case timeline.ShowResult:
 		if en := m.spanRequest(a.Span); en != nil {

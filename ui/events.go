@@ -47,8 +47,8 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	m.log.SetBehind(b.Behind)
 	m.log.Skipped(b.Skipped) // gone by while the UI was behind: the recording has them
 	m.log.Append(b.Events)
-	if m.s.Now.After(m.com.Now) {
-		m.com.Now = m.s.Now
+	if m.s.Now.After(m.look.com.Now) {
+		m.look.com.Now = m.s.Now
 	}
 	if b.Ended {
 		m.conn.closed = true
@@ -100,7 +100,7 @@ func (m *Model) rewind() {
 	m.tasks.Reset()
 	m.auth.Reset()
 	if !m.conn.live {
-		m.com.Now = time.Time{} // the replay's clock restarts from the events
+		m.look.com.Now = time.Time{} // the replay's clock restarts from the events
 	}
 	m.layout()
 }

@@ -25,7 +25,7 @@ func (m *Model) initFaults() {
 		m.keys.Global.Faults.SetEnabled(false)
 		return
 	}
-	m.faults = faults.New(m.com, set, len(m.opts.Config.Command) > 0)
+	m.faults = faults.New(m.look.com, set, len(m.opts.Config.Command) > 0)
 }
 
 // doFault carries out the faults pane's actions: turning a fault on or

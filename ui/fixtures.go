@@ -75,7 +75,7 @@ func (m *Model) mockStarted(msg mockStartedMsg) tea.Cmd {
 		return nil
 	}
 	m.recs = nil
-	m.mock = msg.mock
+	m.opened.mock = msg.mock
 	// what newLive makes: a feed that records (the tee) and carries the
 	// server's requests
 	m.conn.live = true
@@ -88,24 +88,16 @@ func (m *Model) mockStarted(msg mockStartedMsg) tea.Cmd {
 	return tea.Batch(cmd, listenRequests(m.conn.reqs), m.conn.listen(), m.tick())
 }
 
-// closeMock stops the mock the UI serves, if any.
-func (m *Model) closeMock() {
-	if o := m.mock; o != nil {
-		m.mock = nil
-		o.close()
-	}
-}
-
 // openRerun asks where to re-run the recording at path (recorded: the
 // target it was recorded against).
 func (m *Model) openRerun(path, recorded string) {
-	m.dialogs.open(rerun.NewTarget(m.com, path, recorded, m.opts.Config))
+	m.dialogs.open(rerun.NewTarget(m.look.com, path, recorded, m.opts.Config))
 }
 
 // openDiff opens the diff of the recordings at a and b (read in its
 // command).
 func (m *Model) openDiff(a, b string) tea.Cmd {
-	d := recdiff.New(m.com, a, b)
+	d := recdiff.New(m.look.com, a, b)
 	m.dialogs.open(d)
 	return d.Start()
 }

@@ -26,7 +26,7 @@ func newFixturesModel(t *testing.T, dir string, opts Options) *Model {
 	opts.ReplayDir = dir
 	opts.Config.Keepalive = -1
 	m := New(context.Background(), opts, nil)
-	m.recs = recordings.New(m.com, dir)
+	m.recs = recordings.New(m.look.com, dir)
 	m.ticking = true
 	m.update(tea.WindowSizeMsg{Width: 140, Height: 44})
 	run(m, listRecordings(dir))
@@ -88,16 +88,16 @@ func TestRecordingsPickerMocks(t *testing.T) {
 		close(m.conn.feed.reqs) // ends the UI's wait for server requests (the session is gone)
 		close(l.done)
 		l.wg.Wait()
-		m.closeMock()
+		m.opened.closeMock()
 	})
 	l.step(msg)
 	m.conn.reqs = nil // the pump takes the server's requests from the feed
-	if m.recs != nil || m.mock == nil || !m.conn.live {
-		t.Fatalf("not attached: picker %v, mock %v, live %v", m.recs != nil, m.mock != nil, m.conn.live)
+	if m.recs != nil || m.opened.mock == nil || !m.conn.live {
+		t.Fatalf("not attached: picker %v, mock %v, live %v", m.recs != nil, m.opened.mock != nil, m.conn.live)
 	}
 	l.pump("connected to the mock and listed", func() bool { return m.conn.sess != nil && m.br.Loaded(listTools) })
-	if m.opts.Config.URL != m.mock.l.URL() || !strings.HasPrefix(m.opts.Config.URL, "http://127.0.0.1:") {
-		t.Fatalf("attached to %q, the mock is at %q", m.opts.Config.URL, m.mock.l.URL())
+	if m.opts.Config.URL != m.opened.mock.l.URL() || !strings.HasPrefix(m.opts.Config.URL, "http://127.0.0.1:") {
+		t.Fatalf("attached to %q, the mock is at %q", m.opts.Config.URL, m.opened.mock.l.URL())
 	}
 	s := plain(m)
 	for _, want := range []string{demo.ToolEcho, "sonde-demo"} {
@@ -111,8 +111,8 @@ func TestRecordingsPickerMocks(t *testing.T) {
 	if n == 0 {
 		t.Error("the mock's session was not recorded (the tee saw nothing)")
 	}
-	url := m.mock.l.URL()
-	m.closeMock()
+	url := m.opened.mock.l.URL()
+	m.opened.closeMock()
 	if _, err := mcp.Dial(context.Background(), mcp.Config{URL: url, Keepalive: -1, Timeout: 2 * time.Second}); err == nil {
 		t.Error("the mock still serves after the UI closed it")
 	}

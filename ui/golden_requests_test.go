@@ -31,7 +31,7 @@ func TestGoldenRequestsAndPanes(t *testing.T) {
 			ask(t, m, "elicitation/create", `{"mode":"url","message":"Sign in to the calendar so the server can read your events.","url":"http://accounts.example.com@auth.example.net/login?state=s3cr3t&next=%2Fhome","elicitationId":"el-1"}`, "20")
 		},
 		"elicit_wait": func(t *testing.T, m *Model) {
-			m.opener = func(string) error { return errNoOpener }
+			m.env.opener = func(string) error { return errNoOpener }
 			ask(t, m, "elicitation/create", urlElicitFixture, "21")
 			run(m, press(m, "o"))
 		},

@@ -124,8 +124,8 @@ var colourSGR = regexp.MustCompile(`\x1b\[[0-9;]*(38|48);`)
 func TestNoColor(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	m := newTestModel(t, 100, 30, "dracula")
-	if m.theme.Name != "mono" {
-		t.Fatalf("theme %q", m.theme.Name)
+	if m.look.theme.Name != "mono" {
+		t.Fatalf("theme %q", m.look.theme.Name)
 	}
 	press(m, "tab", "tab") // the log, whose JSON detail would be highlighted
 	press(m, "enter")
@@ -137,7 +137,7 @@ func TestNoColor(t *testing.T) {
 		t.Fatal("no reverse video: the selection is invisible without colour")
 	}
 	press(m, "esc", "T")
-	if m.theme.Name != "mono" {
+	if m.look.theme.Name != "mono" {
 		t.Fatal("T must not leave monochrome under NO_COLOR")
 	}
 }

@@ -140,12 +140,12 @@ func newTestModel(t testing.TB, w, h int, theme string) *Model {
 	t.Helper()
 	m := New(context.Background(), Options{Theme: theme}, nil)
 	m.ticking = true
-	m.consentGuard = 0
-	m.clip = (&fakeClipboard{}).env() // no clipboard programs: OSC 52
-	m.com.Now = t0
+	m.env.consentGuard = 0
+	m.env.clip = (&fakeClipboard{}).env() // no clipboard programs: OSC 52
+	m.look.com.Now = t0
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	m.Update(eventsMsg(demoSession().evs))
-	m.com.Now = t0.Add(2 * time.Second)
+	m.look.com.Now = t0.Add(2 * time.Second)
 	return m
 }
 

@@ -84,7 +84,7 @@ func attachLive(t *testing.T, ctx context.Context, cancel context.CancelFunc, op
 	t.Helper()
 	m := newLive(ctx, opts)
 	m.conn.manual, m.conn.reqs, m.ticking = true, nil, true // the test pumps the feed itself
-	m.consentGuard = 0
+	m.env.consentGuard = 0
 	l := &live{cmds: newCmds(), t: t, m: m}
 	t.Cleanup(func() {
 		if m.conn.sess != nil {
@@ -241,7 +241,7 @@ func (l *live) result(what string) string {
 	l.pump(what, func() bool {
 		return l.m.work.Mode() == work.ModeResult && l.m.work.Result() != nil && l.m.work.Active() == nil
 	})
-	return strings.Join(l.m.work.Result().Render(200, l.m.st, l.m.hl), "\n")
+	return strings.Join(l.m.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n")
 }
 
 var eras = []struct {
@@ -356,7 +356,7 @@ func TestLiveElicitationURL(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			var mu sync.Mutex
 			var opened []string
-			l.m.opener = func(u string) error {
+			l.m.env.opener = func(u string) error {
 				mu.Lock()
 				opened = append(opened, u)
 				mu.Unlock()
@@ -386,7 +386,7 @@ func TestLiveElicitationURL(t *testing.T) {
 
 func TestLiveURLElicitationRequiredError(t *testing.T) {
 	l := startLive(t, demo.EraLegacy, Options{})
-	l.m.opener = visit
+	l.m.env.opener = visit
 	l.open(listTools, demo.ToolElicitURL)
 	l.press("right") // style: request → error
 	l.press("ctrl+r")
@@ -450,7 +450,7 @@ func TestLiveRoots(t *testing.T) {
 			l.open(listTools, demo.ToolListRoots)
 			l.press("ctrl+r")
 			l.pump("the second result", func() bool {
-				return l.m.work.Mode() == work.ModeResult && strings.Contains(strings.Join(l.m.work.Result().Render(200, l.m.st, l.m.hl), "\n"), "2 root(s)")
+				return l.m.work.Mode() == work.ModeResult && strings.Contains(strings.Join(l.m.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n"), "2 root(s)")
 			})
 		})
 	}
@@ -549,7 +549,7 @@ func TestLiveResourceSubscription(t *testing.T) {
 			l.pump("subscribed", func() bool { return l.m.s.Subscribed[demo.ClockURI] })
 			l.pump("two updates re-read", func() bool {
 				return updates(l.m, demo.ClockURI) >= 2 && len(l.m.rereading) == 0 &&
-					strings.Join(l.m.work.Result().Render(200, l.m.st, l.m.hl), "\n") != first
+					strings.Join(l.m.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n") != first
 			})
 			if !strings.Contains(plain(l.m), "● watching") {
 				t.Fatalf("no watching line:\n%s", plain(l.m))

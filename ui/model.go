@@ -47,16 +47,8 @@ const (
 type Model struct {
 	opts  Options
 	keys  KeyMap
-	st    *Styles
-	com   *common.Common // what components share: m.st and m.hl
-	theme themes.Theme
-	// themeLocked: NO_COLOR is set, the theme cannot be cycled to a colour one.
-	themeLocked bool
-	isDark      bool
-	// doctorRunner runs the doctor's checks (nil: doctor.Run; tests).
-	doctorRunner doctorui.Runner
-	hl           *highlighter
-	clip         clipboardEnv // how copies reach a clipboard (tests replace it)
+	look look        // the theme and the styles drawn with (look.go)
+	env  environment // what tests replace: the clipboard, the URL opener, the doctor (look.go)
 
 	width, height int
 	focus         pane
@@ -107,12 +99,7 @@ type Model struct {
 	queue   serverreq.Queue  // server requests waiting for the user (requests.go)
 	picker  *picker.Pane
 	recs    *recordings.Pane // the recordings picker (sonde replay with no FILE)
-	// replayFile is the recording the recordings picker opened (closed
-	// when the UI ends).
-	replayFile *openedReplay
-	// mock is the recording the recordings picker serves as a mock, the
-	// session attached to it (closed when the UI ends).
-	mock *openedMock
+	opened opened // the recording the recordings picker opened, or serves as a mock (recordings.go)
 
 	// server requests
 	roots *roots.Set
@@ -120,12 +107,6 @@ type Model struct {
 	// resource subscriptions (what is subscribed and updated: in s)
 	resub     []string       // URIs to subscribe to again on the next session (R)
 	rereading map[string]int // 1: a re-read in flight; 2: and another one due
-	// opener opens a URL in a browser (nil: the system's opener; tests
-	// replace it).
-	opener func(url string) error
-	// consentGuard: keys that open a URL are ignored this long after its
-	// dialog appears (tests set 0).
-	consentGuard time.Duration
 
 	flash flashLine // the status line's message (flash.go)
 
@@ -172,11 +153,8 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		opts:        opts,
 		conn:        connection{ctx: ctx, events: events},
 		keys:        DefaultKeyMap(),
-		theme:       th,
-		themeLocked: themes.NoColor(),
-		isDark:      true,
-		hl:          newHighlighter(),
-		clip:        systemClipboard(),
+		look:        look{theme: th, locked: themes.NoColor(), isDark: true, hl: newHighlighter()},
+		env:         environment{clip: systemClipboard(), consentGuard: consentGuard},
 		width:       80,
 		height:      24,
 		s:           st,
@@ -184,16 +162,16 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		lastArgs:    map[string]json.RawMessage{},
 		focus:       paneBrowser,
 	}
-	m.st = NewStyles(m.theme, m.isDark)
-	m.com = &common.Common{Styles: m.st, HL: m.hl, Now: time.Now()}
-	m.log = eventlog.New(m.com, opts.LogWindow)
-	m.srvLog = srvlog.New(m.com)
-	m.work = work.New(m.com, m.s, &m.keys.Work)
-	m.timeline = timeline.New(m.com, m.s)
-	m.br = browser.New(m.com, m.s)
-	m.tasks = tasks.New(m.com, m.s)
+	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
+	m.look.restyle()
+	m.log = eventlog.New(m.look.com, opts.LogWindow)
+	m.srvLog = srvlog.New(m.look.com)
+	m.work = work.New(m.look.com, m.s, &m.keys.Work)
+	m.timeline = timeline.New(m.look.com, m.s)
+	m.br = browser.New(m.look.com, m.s)
+	m.tasks = tasks.New(m.look.com, m.s)
 	m.initFaults()
-	m.auth = authpane.New(m.com, m.s)
+	m.auth = authpane.New(m.look.com, m.s)
 	if events != nil {
 		m.conn.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
 	}
@@ -201,7 +179,6 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		m.startReplayView()
 	}
 	m.roots = &roots.Set{Env: roots.NewEnv()}
-	m.consentGuard = consentGuard
 	m.initRoots()
 	m.layout()
 	return m
@@ -287,8 +264,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.layout()
 		return nil
 	case tea.BackgroundColorMsg:
-		m.isDark = msg.IsDark()
-		m.restyle()
+		m.look.isDark = msg.IsDark()
+		m.look.restyle()
+		m.work.Restyle()
 		return nil
 	case feedMsg:
 		m.conn.listening, m.conn.lastTake = false, time.Now()
@@ -349,7 +327,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tickMsg:
 		m.ticking = false
 		if m.conn.live || m.picker != nil || m.conn.tapped {
-			m.com.Now = time.Time(msg)
+			m.look.com.Now = time.Time(msg)
 		} // a replay's clock is its events' times (set in applyEvents)
 		m.flash.expire()
 		return m.tick()
@@ -417,12 +395,6 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 		cmds = append(cmds, m.updateRecs(msg))
 	}
 	return tea.Batch(cmds...)
-}
-
-func (m *Model) restyle() {
-	m.st = NewStyles(m.theme, m.isDark)
-	m.com.Styles = m.st
-	m.work.Restyle()
 }
 
 func (m *Model) needServer() tea.Cmd {
@@ -516,7 +488,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.toggleZoom()
 		return nil
 	case key.Matches(msg, k.Global.Theme):
-		m.cycleTheme()
+		msg, changed := m.look.cycle()
+		if changed {
+			m.work.Restyle()
+		}
+		m.flash.set(msg, false)
 		return nil
 	case key.Matches(msg, k.Global.Reconnect):
 		return m.reconnect()
@@ -533,10 +509,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.Auth):
 		return m.toggleLogView(viewAuth)
 	case key.Matches(msg, k.Global.LogLevel):
-		m.dialogs.open(newLevelDialog(m.com, m.srvLog.Level(), m.srvLog.Asked()))
+		m.dialogs.open(newLevelDialog(m.look.com, m.srvLog.Level(), m.srvLog.Asked()))
 		return nil
 	case key.Matches(msg, k.Global.Conn):
-		m.dialogs.open(newConnDialog(m.com, m.opts.Config, m.s))
+		m.dialogs.open(newConnDialog(m.look.com, m.opts.Config, m.s))
 		return nil
 	case key.Matches(msg, k.Global.Roots):
 		m.openRoots()
@@ -642,22 +618,6 @@ func (m *Model) quit() tea.Cmd {
 		m.conn.feed.close()
 	}
 	return tea.Quit
-}
-
-func (m *Model) cycleTheme() {
-	if m.themeLocked {
-		m.flash.set("NO_COLOR is set: staying monochrome", false)
-		return
-	}
-	all := themes.All()
-	for i, t := range all {
-		if t.Name == m.theme.Name {
-			m.theme = all[(i+1)%len(all)]
-			break
-		}
-	}
-	m.restyle()
-	m.flash.set("theme: "+m.theme.Name, false)
 }
 
 // showSelected previews the browser's selection in the work pane. A

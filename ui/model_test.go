@@ -453,7 +453,7 @@ func TestLargeResultPages(t *testing.T) {
 	}
 	m.work.ShowResult(r)
 	m.focus = paneWork
-	lines := r.Render(80, m.st, m.hl)
+	lines := r.Render(80, m.look.st, m.look.hl)
 	if len(lines) > work.PageBytes/10 {
 		t.Fatalf("rendered %d lines for one page", len(lines))
 	}
@@ -630,7 +630,7 @@ func (f *fakeReplay) SetSpeed(s float64) float64 {
 func TestReplayControls(t *testing.T) {
 	r := &fakeReplay{st: store.PlayerStatus{Pos: 19, Len: 40, At: 12 * time.Second, Duration: 100 * time.Second, Speed: 1, Playing: true}}
 	m := New(context.Background(), Options{Replay: r}, nil)
-	m.ticking, m.com.Now = true, t0
+	m.ticking, m.look.com.Now = true, t0
 	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m.update(eventsMsg(demoSession().evs))
 	press(m, "space", ">", ">", "<", ".", ",", "N", "E", "}", "{")

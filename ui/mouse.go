@@ -69,7 +69,7 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		return nil
 	}
 	if ms.Y == 0 { // the header: how the connection was detected
-		m.dialogs.open(newConnDialog(m.com, m.opts.Config, m.s))
+		m.dialogs.open(newConnDialog(m.look.com, m.opts.Config, m.s))
 		return nil
 	}
 	p, r, ok := m.paneAt(ms.X, ms.Y)

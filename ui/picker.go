@@ -16,7 +16,7 @@ import (
 
 // newPicker is the picker over the servers found.
 func (m *Model) newPicker(entries []config.Server, errs []error) *picker.Pane {
-	p := picker.New(m.com, entries, errs, m.opts.Config)
+	p := picker.New(m.look.com, entries, errs, m.opts.Config)
 	return p
 }
 
@@ -103,7 +103,7 @@ func (m *Model) resetServer() {
 	m.conn.err = nil
 	m.s.ForgetServer()
 	m.resub = nil
-	m.br = browser.New(m.com, m.s)
+	m.br = browser.New(m.look.com, m.s)
 	m.work.Reset()
 	m.focus = paneBrowser
 }

@@ -250,13 +250,13 @@ func TestNextRequestIgnoresKeysAtFirst(t *testing.T) {
 	answers := floodModel(t, m, 2, samplingOrElicit)
 	press(m, "ctrl+r")
 	waitAnswer(t, answers[0])
-	m.consentGuard = time.Hour
+	m.env.consentGuard = time.Hour
 	press(m, "ctrl+d")
 	noAnswer(t, answers[1])
 	if !strings.Contains(m.flash.text, "has just appeared") {
 		t.Fatalf("flash %q", m.flash.text)
 	}
-	m.consentGuard = 0
+	m.env.consentGuard = 0
 	press(m, "ctrl+d")
 	waitAnswer(t, answers[1])
 }

@@ -94,7 +94,7 @@ func (m *Model) replayOpened(msg replayOpenedMsg) tea.Cmd {
 		return nil
 	}
 	m.recs = nil
-	m.replayFile = &openedReplay{r: msg.r, p: msg.p}
+	m.opened.replayFile = &openedReplay{r: msg.r, p: msg.p}
 	m.conn.events = msg.p.Events()
 	m.opts.Events, m.opts.Replay, m.opts.ReplayStart = m.conn.events, msg.p, msg.r.Header().Start
 	m.conn.feed = newFeed(m.s, m.opts.LogWindow, nil) // (the lock Update holds is the old one's: none)
@@ -111,11 +111,28 @@ type openedReplay struct {
 	p *store.Player
 }
 
+
+// opened is what the recordings picker opened and the root model closes
+// when the UI ends: the recording being replayed (replayFile), and the
+// recording served as a mock with the session attached to it (mock).
+type opened struct {
+	replayFile *openedReplay
+	mock       *openedMock
+}
+
 // closeReplay closes a recording the UI opened (the player first).
-func (m *Model) closeReplay() {
-	if o := m.replayFile; o != nil {
-		m.replayFile = nil
-		o.p.Close()
-		o.r.Close()
+func (o *opened) closeReplay() {
+	if r := o.replayFile; r != nil {
+		o.replayFile = nil
+		r.p.Close()
+		r.r.Close()
+	}
+}
+
+// closeMock stops the mock the UI serves, if any.
+func (o *opened) closeMock() {
+	if mk := o.mock; mk != nil {
+		o.mock = nil
+		mk.close()
 	}
 }

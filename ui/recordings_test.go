@@ -28,7 +28,7 @@ func summaries() []store.Summary {
 func newRecTestModel(t testing.TB, w, h int) *Model {
 	t.Helper()
 	m := New(context.Background(), Options{ReplayDir: "/data/sessions"}, nil)
-	m.recs = recordings.New(m.com, "/data/sessions")
+	m.recs = recordings.New(m.look.com, "/data/sessions")
 	m.ticking = true
 	m.update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
@@ -116,7 +116,7 @@ func TestRecordingsPickerOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := New(context.Background(), Options{ReplayDir: dir, ReplaySpeed: store.Instant}, nil)
-	m.recs = recordings.New(m.com, dir)
+	m.recs = recordings.New(m.look.com, dir)
 	m.ticking = true
 	m.update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	run(m, listRecordings(dir))
@@ -134,8 +134,8 @@ func TestRecordingsPickerOpens(t *testing.T) {
 	}
 	m.conn.manual = true // the test takes from the feed itself
 	upd(m, opened)
-	defer m.closeReplay()
-	if m.recs != nil || m.opts.Replay == nil || m.replayFile == nil || m.logView != viewTimeline || !m.opts.ReplayStart.Equal(evs[0].Time) {
+	defer m.opened.closeReplay()
+	if m.recs != nil || m.opts.Replay == nil || m.opened.replayFile == nil || m.logView != viewTimeline || !m.opts.ReplayStart.Equal(evs[0].Time) {
 		t.Fatalf("not replaying: picker %v, replay %v, start %v", m.recs != nil, m.opts.Replay, m.opts.ReplayStart)
 	}
 	go pump(m.conn.events, m.conn.feed)()
@@ -156,8 +156,8 @@ func TestRecordingsPickerOpens(t *testing.T) {
 			t.Errorf("the replay lacks %q:\n%s", want, s)
 		}
 	}
-	p := m.replayFile.p
-	m.closeReplay()
+	p := m.opened.replayFile.p
+	m.opened.closeReplay()
 	if _, ok := <-p.Events(); ok {
 		t.Fatal("closing the replay should close the player")
 	}

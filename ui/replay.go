@@ -124,7 +124,7 @@ func fmtOffset(d time.Duration) string {
 
 // replayBar is the transport line shown while replaying.
 func (m *Model) replayBar(W int) string {
-	st := m.st
+	st := m.look.st
 	s := m.opts.Replay.Status()
 	icon := st.Accent.Render("⏸")
 	if s.Playing {

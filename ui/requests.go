@@ -38,14 +38,14 @@ const consentGuard = 600 * time.Millisecond
 // reqEnv is what the request dialogs are made with.
 func (m *Model) reqEnv() *serverreq.Env {
 	return &serverreq.Env{
-		C:      m.com,
+		C:      m.look.com,
 		Server: m.serverName(),
 		Cause:  m.requestCause,
 		Queue:  &m.queue,
 		Keys:   m.keys.Queue,
-		Guard:  m.consentGuard,
+		Guard:  m.env.consentGuard,
 		Blocks: func(raw json.RawMessage, w int) []string {
-			return (&work.Result{}).BlockLines(raw, w, m.st, m.hl, m.st.Text)
+			return (&work.Result{}).BlockLines(raw, w, m.look.st, m.look.hl, m.look.st.Text)
 		},
 	}
 }
@@ -70,7 +70,7 @@ func (m *Model) takeRequests(msgs []serverRequestMsg) tea.Cmd {
 	var lastErr string
 	for _, msg := range msgs {
 		p := serverreq.NewPending(msg.req, msg.ctx, msg.reply)
-		p.At = m.com.Now // the clock ticks once a second: a live request takes the time itself
+		p.At = m.look.com.Now // the clock ticks once a second: a live request takes the time itself
 		if m.conn.live {
 			p.At = time.Now()
 		}
@@ -271,7 +271,7 @@ func (m *Model) queueKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 // just replaced one the user answered: it was meant for that one.
 func (m *Model) tooSoon() bool {
 	q := &m.queue
-	if q.Shown == nil || m.dialogs.top() != q.Shown || time.Since(q.ShownAt) >= m.consentGuard {
+	if q.Shown == nil || m.dialogs.top() != q.Shown || time.Since(q.ShownAt) >= m.env.consentGuard {
 		return false
 	}
 	m.flash.set("a server request has just appeared: keys are ignored for a moment", true)
@@ -349,7 +349,7 @@ func (m *Model) openURL(t serverreq.Target) tea.Cmd {
 	if !t.Openable {
 		return nil
 	}
-	open := m.opener
+	open := m.env.opener
 	if open == nil {
 		open = systemOpen
 	}

@@ -278,7 +278,7 @@ const urlElicitFixture = `{"mode":"url","message":"Open this page to sign in.","
 func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	var opened []string
-	m.opener = func(u string) error { opened = append(opened, u); return nil }
+	m.env.opener = func(u string) error { opened = append(opened, u); return nil }
 	ch, _, _ := ask(t, m, "elicitation/create", urlElicitFixture, "20")
 	if _, ok := m.dialogs.top().(*serverreq.URL); !ok {
 		t.Fatalf("no URL dialog: %T", m.dialogs.top())
@@ -330,7 +330,7 @@ func TestURLElicitationOpensOnlyAfterConsent(t *testing.T) {
 
 func TestURLElicitationDeclineCancelAndNoOpener(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
-	m.opener = func(string) error { return errNoOpener }
+	m.env.opener = func(string) error { return errNoOpener }
 	ch, _, _ := ask(t, m, "elicitation/create", urlElicitFixture, "21")
 	press(m, "d")
 	if got := resultJSON(t, answerOf(t, ch)); got != `{"action":"decline"}` {
@@ -366,7 +366,7 @@ func TestURLElicitationWarnings(t *testing.T) {
 	}
 	m := newTestModel(t, 100, 30, "")
 	var opened []string
-	m.opener = func(u string) error { opened = append(opened, u); return nil }
+	m.env.opener = func(u string) error { opened = append(opened, u); return nil }
 	ch, _, _ := ask(t, m, "elicitation/create", `{"mode":"url","message":"x","url":"file:///etc/passwd"}`, "1")
 	run(m, press(m, "o"))
 	noAnswer(t, ch)
@@ -381,7 +381,7 @@ func TestURLElicitationRequiredError(t *testing.T) {
 		Data: json.RawMessage(`{"elicitations":[{"mode":"url","message":"Authorize the calendar.","url":"https://auth.example.com/cal","elicitationId":"cal-1"}]}`)}}}
 	m.conn.sess = b
 	var opened []string
-	m.opener = func(u string) error { opened = append(opened, u); return nil }
+	m.env.opener = func(u string) error { opened = append(opened, u); return nil }
 	m.focus = paneBrowser
 	press(m, "j", "j", "enter") // echo
 	typeText(m, "hi")
@@ -495,7 +495,7 @@ func lastElem(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
 func TestHostileRequestsAndPanes(t *testing.T) {
 	const evil = `\u001b]0;PWNED\u0007\u001b[2J\u001b[H\u009b31m\u202e`
 	m := newTestModel(t, 120, 40, "")
-	m.opener = func(string) error { return nil }
+	m.env.opener = func(string) error { return nil }
 	check := func(what string) {
 		t.Helper()
 		assertSafe(t, what, screen(m))

@@ -60,5 +60,5 @@ func (m *Model) checkRoots() tea.Cmd {
 
 // openRoots opens the roots dialog.
 func (m *Model) openRoots() {
-	m.dialogs.open(roots.New(m.com, m.roots, m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern"))
+	m.dialogs.open(roots.New(m.look.com, m.roots, m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern"))
 }

@@ -84,7 +84,7 @@ func Run(ctx context.Context, opts Options) error {
 		m = New(ctx, opts, opts.Events)
 	case opts.ReplayDir != "":
 		m = New(ctx, opts, nil)
-		m.recs = recordings.New(m.com, opts.ReplayDir)
+		m.recs = recordings.New(m.look.com, opts.ReplayDir)
 	default:
 		if opts.ServerName != "" {
 			e, err := config.Lookup(opts.ConfigFile, opts.ServerName)
@@ -123,14 +123,14 @@ func Run(ctx context.Context, opts Options) error {
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
 	_, err := p.Run()
-	m.closeReplay()
+	m.opened.closeReplay()
 	if m.conn.feed != nil {
 		m.conn.feed.close()
 	}
 	if m.conn.sess != nil {
 		m.conn.sess.Close()
 	}
-	m.closeMock() // after the session that is its client
+	m.opened.closeMock() // after the session that is its client
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}

@@ -20,7 +20,7 @@ func TestConnFactsMaskEnvValues(t *testing.T) {
 	m.opts.Config.Command = []string{"node", "server.js"}
 	m.opts.Config.Env = []string{"API_TOKEN=sk-live-0123456789", "DEBUG=1", "REGION=eu-west-1"}
 	m.opts.Config.EnvPlain = []string{"REGION"}
-	view := ansi.Strip(newConnDialog(m.com, m.opts.Config, m.s).View(120, 40))
+	view := ansi.Strip(newConnDialog(m.look.com, m.opts.Config, m.s).View(120, 40))
 	if strings.Contains(view, "sk-live") || !strings.Contains(view, "API_TOKEN=[REDACTED] DEBUG=[REDACTED] REGION=eu-west-1") {
 		t.Fatalf("env facts:\n%s", view)
 	}

@@ -61,8 +61,8 @@ func (m *Model) listenPrompts() tea.Cmd {
 
 // promptShown opens the sign-in dialog for a prompt.
 func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
-	d := signin.New(m.com, p)
-	d.Guard = m.consentGuard
+	d := signin.New(m.look.com, p)
+	d.Guard = m.env.consentGuard
 	m.dialogs.open(d)
 	wait := func() tea.Msg {
 		<-p.Done()
@@ -74,7 +74,7 @@ func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
 // openSignIn opens a sign-in's URL in a command, with the browser the
 // command line's sign-in uses ($BROWSER, else the system's).
 func (m *Model) openSignIn(u string) tea.Cmd {
-	open := m.opener
+	open := m.env.opener
 	if open == nil {
 		open = oauth.OpenBrowser
 	}

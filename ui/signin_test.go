@@ -42,8 +42,8 @@ func startAuthLive(t *testing.T, srv *oauthtest.Server, noBrowser bool, rec *sto
 	}
 	m := newLive(ctx, opts)
 	m.conn.manual, m.conn.reqs, m.ticking = true, nil, true
-	m.consentGuard = 0
-	m.opener = func(string) error { return nil }
+	m.env.consentGuard = 0
+	m.env.opener = func(string) error { return nil }
 	l := &live{cmds: newCmds(), t: t, m: m}
 	t.Cleanup(func() {
 		if m.conn.sess != nil {

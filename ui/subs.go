@@ -138,7 +138,7 @@ func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
 
 // watchLine is the status line above a watched resource.
 func (m *Model) watchLine(r *result) string {
-	st := m.st
+	st := m.look.st
 	var n int
 	var last time.Time
 	if u := m.s.Updates[r.URI]; u != nil {

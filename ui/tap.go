@@ -312,7 +312,7 @@ func (t *Tap) View() tea.View {
 	}
 	m := t.screens[t.active].m
 	v := m.View()
-	v.Content = t.bar(m.st) + "\n" + v.Content
+	v.Content = t.bar(m.look.st) + "\n" + v.Content
 	v.WindowTitle = "sonde tap — " + v.WindowTitle
 	return v
 }

@@ -80,7 +80,7 @@ type taskCancelMsg struct {
 func (m *Model) followTask(c *call, h *mcp.Task) tea.Cmd {
 	// (the handle's answer event made the task already; this fills in what
 	// a server left out)
-	t := m.s.UpsertTask(h.ID, m.com.Now)
+	t := m.s.UpsertTask(h.ID, m.look.com.Now)
 	m.tasks.Sync()
 	m.follow(t.ID).call = c
 	t.Extension = h.Extension
@@ -128,7 +128,7 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 				t.Status = "cancelled"
 			}
 		}
-		t.Ended = m.com.Now
+		t.Ended = m.look.com.Now
 	}
 	if c := m.followOf(t).call; c != nil && m.work.Active() == work.Call(c) {
 		m.showTaskResult(t)

@@ -11,7 +11,7 @@ func (m *Model) startReplayView() {
 	m.tasks.DisableLive()
 	m.auth.DisableLive()
 	m.timeline.SetReplay(m.opts.Replay, m.opts.ReplayStart)
-	m.com.Now = time.Time{} // the replay's clock is its events' times
+	m.look.com.Now = time.Time{} // the replay's clock is its events' times
 	if !m.opts.ReplayStart.IsZero() {
 		m.setOrigin(m.opts.ReplayStart)
 	}

@@ -38,7 +38,7 @@ func spanFixture(m *Model) {
 	f.add(mcp.Event{Dir: mcp.DirOut, Kind: mcp.KindMessage, RPC: mcp.RPCResponse, ID: `"s1"`, Raw: []byte(`{"jsonrpc":"2.0","id":"s1","result":{}}`)})
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: mcp.KindInfo, ID: "23", ReqMethod: "server/discover", Text: "probe: server/discover (id 23) ended without an answer: HTTP 400"})
 	m.update(eventsMsg(f.evs))
-	m.com.Now = f.at.Add(time.Second)
+	m.look.com.Now = f.at.Add(time.Second)
 }
 
 func spanNamed(m *Model, label string) *session.Span {
@@ -92,20 +92,20 @@ func TestTimelineFromEvents(t *testing.T) {
 	// the open call grows with the clock
 	lat := func() string { return timeline.Latency(w, slow, m.timeline.End()) }
 	before := lat()
-	m.com.Now = m.com.Now.Add(2 * time.Second)
+	m.look.com.Now = m.look.com.Now.Add(2 * time.Second)
 	if after := lat(); after == before || !strings.HasSuffix(after, "…") || !strings.Contains(plain(m), after) {
 		t.Fatalf("open span: %s then %s", before, after)
 	}
 	// a listen stream is open, but not waiting for an answer
-	l := &fx{at: m.com.Now, seq: 800}
+	l := &fx{at: m.look.com.Now, seq: 800}
 	l.req(30, "subscriptions/listen", `{}`)
 	m.update(eventsMsg(l.evs))
 	if lat := timeline.Latency(w, spanNamed(m, "listen #30"), m.timeline.End()); w.Open() != 2 || w.Waiting() != 1 || lat != "listening" {
 		t.Fatalf("with a listen stream: %d open, %d waiting, %q", w.Open(), w.Waiting(), lat)
 	}
 	// the end of the connection cuts what is still open
-	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.com.Now, Seq: 900}})
-	m.com.Now = m.com.Now.Add(time.Minute)
+	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.look.com.Now, Seq: 900}})
+	m.look.com.Now = m.look.com.Now.Add(time.Minute)
 	if l := timeline.Latency(w, slow, m.timeline.End()); l != "cut off" || w.Waiting() != 0 || strings.Contains(m.timeline.Title(), "open") {
 		t.Fatalf("after the connection closed: %q, %d open, title %q", l, w.Waiting(), m.timeline.Title())
 	}
@@ -212,7 +212,7 @@ func tlFollowing(m *Model) bool { return strings.HasSuffix(m.timeline.Title(), "
 // timeline says so.
 func TestTimelineRequestLeftTheLog(t *testing.T) {
 	m := New(context.Background(), Options{LogWindow: 4}, nil)
-	m.ticking, m.com.Now = true, t0
+	m.ticking, m.look.com.Now = true, t0
 	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m.update(eventsMsg(demoSession().evs))
 	press(m, "W", "g", "enter")
@@ -310,7 +310,7 @@ func TestGoldenReplay(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				r := &fakeReplay{st: store.PlayerStatus{Pos: 16, Len: 40, At: 1200 * time.Millisecond, Duration: 4 * time.Second, Speed: 2, Playing: playing}}
 				m := New(context.Background(), Options{Replay: r, ReplayStart: t0}, nil)
-				m.ticking, m.com.Now = true, t0
+				m.ticking, m.look.com.Now = true, t0
 				m.update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 				m.update(eventsMsg(demoSession().evs))
 				spanFixture(m)

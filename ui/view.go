@@ -202,12 +202,12 @@ func (m *Model) paneBox(p pane, r rect) []string {
 		}
 		title += m.otherViews()
 	}
-	return box(m.st, termsafe.Line(title), content, r.w, r.h, focused)
+	return box(m.look.st, termsafe.Line(title), content, r.w, r.h, focused)
 }
 
 // header is the connection status bar.
 func (m *Model) header(W int) string {
-	st := m.st
+	st := m.look.st
 	sep := st.Muted.Render(" │ ")
 	type part struct {
 		s    string
@@ -225,7 +225,7 @@ func (m *Model) header(W int) string {
 		}
 		parts = append(parts, part{s, 0})
 	}
-	if s := m.queue.Header(m.st, m.keys.Queue); s != "" {
+	if s := m.queue.Header(m.look.st, m.keys.Queue); s != "" {
 		parts = append(parts, part{s, 0})
 	}
 	if m.picker != nil {
@@ -252,7 +252,7 @@ func (m *Model) header(W int) string {
 		parts = append(parts, part{st.Text.Render(string(m.s.Conn.Info.Transport)) + " " + st.Accent2.Render(headerEra(m.s.Conn.Info, true)), 2})
 	}
 	if !m.s.Conn.LastIn.IsZero() {
-		now := m.com.Now
+		now := m.look.com.Now
 		if at, ok := m.timeline.Playhead(); ok {
 			now = at // a replay counts from its position, not the wall clock
 		}
@@ -274,7 +274,7 @@ func (m *Model) header(W int) string {
 		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("reconnects %d", m.s.Conn.Reconnects)), 4})
 	}
 	if m.s.Auth.Signed != nil {
-		now := m.com.Now
+		now := m.look.com.Now
 		if at, ok := m.timeline.Playhead(); ok {
 			now = at
 		}
@@ -312,7 +312,7 @@ func (m *Model) header(W int) string {
 }
 
 func (m *Model) stateText() string {
-	st := m.st
+	st := m.look.st
 	switch {
 	case (m.opts.Replay != nil || m.recs != nil) && m.s.Conn.State == "":
 		return st.Muted.Render("○ replay")
@@ -350,15 +350,15 @@ func (m *Model) replayNote() string {
 	if m.conn.live || m.conn.tapped {
 		return ""
 	}
-	return m.st.Muted.Render(" (replay)")
+	return m.look.st.Muted.Render(" (replay)")
 }
 
 // footer is the help line for what has focus, or a flash message.
 func (m *Model) footer(W int) string {
 	if m.flash.text != "" {
-		return m.flash.view(m.st, W)
+		return m.flash.view(m.look.st, W)
 	}
-	return ansi.Truncate(" "+common.HelpLine(m.st, m.withReplay(m.ShortHelp()), W-1), W, "…")
+	return ansi.Truncate(" "+common.HelpLine(m.look.st, m.withReplay(m.ShortHelp()), W-1), W, "…")
 }
 
 // ShortHelp returns the bindings for the help line: what the focused area
@@ -460,7 +460,7 @@ func (m *Model) helpGroups() []helpGroup {
 }
 
 // openHelp opens the full help.
-func (m *Model) openHelp() { m.dialogs.open(dialog.NewHelp(m.com, m.fullHelp())) }
+func (m *Model) openHelp() { m.dialogs.open(dialog.NewHelp(m.look.com, m.fullHelp())) }
 
 // fullHelp is the groups of the full help that apply here, with the log
 // filter's syntax at the end.

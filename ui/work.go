@@ -143,7 +143,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		m.toggleZoom()
 		return nil, true
 	case work.Save:
-		return m.act(nil, saveResult(m.com, a.Result)), true
+		return m.act(nil, saveResult(m.look.com, a.Result)), true
 	case work.Watch:
 		return m.toggleWatch(a.Result), true
 	case work.OpenLinks:
@@ -157,7 +157,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		case 1:
 			return m.readLink(r.Links[0]), true
 		default:
-			m.dialogs.open(newLinkDialog(m.com, r.Links))
+			m.dialogs.open(newLinkDialog(m.look.com, r.Links))
 		}
 		return nil, true
 	case work.Complete:
