@@ -9,6 +9,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
 )
@@ -58,31 +59,110 @@ func (r *rawMark) marked(e *mcp.Event) bool {
 	return r.seqs[e.Seq]
 }
 
+// rawComposer is the root model's raw composer glue: the composer pane
+// (nil until first opened), whether it holds the work pane's place, its
+// history per server (read at start), which log events came back for its
+// last message (mark), and the number of its last send (gen: an older
+// send's answer is dropped).
+type rawComposer struct {
+	pane   *composer.Pane
+	active bool
+	hist   map[string][]string
+	mark   *rawMark
+	gen    int
+}
+
+// ensure makes the composer pane the first time, with the history kept
+// for server.
+func (r *rawComposer) ensure(c *common.Common, server string) {
+	if r.pane == nil {
+		r.pane = composer.New(c)
+		r.pane.SetHistory(r.hist[server])
+	}
+}
+
+// leave gives the work pane back (the draft is kept).
+func (r *rawComposer) leave() {
+	if r.active {
+		r.active = false
+		r.pane.SetFocused(false)
+	}
+}
+
+// sent starts a send after log event from: the outcome waits, and the
+// log's events are marked as they come (a request: its answer by id).
+// It returns the send's number.
+func (r *rawComposer) sent(a composer.Send, from uint64) int {
+	r.gen++
+	r.mark = &rawMark{from: from, waiting: true}
+	if a.Check.Kind == composer.KindRequest {
+		r.mark.id = a.Check.ID
+	}
+	r.pane.SetOutcome(composer.Outcome{Waiting: true, Sent: time.Now()})
+	return r.gen
+}
+
+// done shows what came back for the composer's last message.
+func (r *rawComposer) done(msg rawDoneMsg) {
+	if msg.gen != r.gen || r.pane == nil {
+		return // an older message's, or the composer is gone
+	}
+	o := composer.Outcome{Sent: r.pane.Outcome().Sent, Answer: msg.res.Answer, Events: msg.res.Events}
+	if msg.err != nil {
+		o.Err = describeErr(msg.err)
+	}
+	r.pane.SetOutcome(o)
+	if r.mark != nil {
+		r.mark.waiting = false
+		r.mark.seqs = map[uint64]bool{}
+		for _, e := range msg.res.Events {
+			r.mark.seqs[e.Seq] = true
+		}
+		if a := msg.res.Answer; a != nil {
+			r.mark.seqs[a.Seq] = true
+		}
+	}
+}
+
+// saveHistory keeps the composer's history for server, and on disk for
+// a live session (in a command, see config.SaveComposerHistory).
+func (r *rawComposer) saveHistory(server string, live bool) tea.Cmd {
+	hist := r.pane.History()
+	if r.hist == nil {
+		r.hist = map[string][]string{}
+	}
+	r.hist[server] = hist
+	if !live || server == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		config.SaveComposerHistory(server, hist)
+		return nil
+	}
+}
+
 // openComposer shows the composer in the work pane with the keys; text
 // (a message from the log) replaces its draft. The selected tool, or the
 // tools a stream announced, give templates of their own.
 func (m *Model) openComposer(text string) tea.Cmd {
-	if m.compose == nil {
-		m.compose = composer.New(m.look.com)
-		m.compose.SetHistory(m.composerHist[m.serverKey()])
-	}
+	m.raw.ensure(m.look.com, m.serverKey())
 	var ts []composer.Template
 	if it := m.br.Selected(); it != nil && it.Kind == listTools {
 		ts = composer.ToolTemplates(it.Name, it.InputSchema)
 	}
-	m.compose.AddTemplates(ts)
+	m.raw.pane.AddTemplates(ts)
 	var meta json.RawMessage
 	if rs, ok := m.conn.sess.(rawSender); ok && m.conn.canAct() {
 		meta = rs.RequestMeta() // a 2026-07-28 server answers no request without it
 	}
-	m.compose.SetRequestMeta(meta)
-	m.composing = true
-	m.compose.SetSize(m.work.Size())
-	m.compose.Open(text)
+	m.raw.pane.SetRequestMeta(meta)
+	m.raw.active = true
+	m.raw.pane.SetSize(m.work.Size())
+	m.raw.pane.Open(text)
 	if m.focus != paneWork {
 		return m.setFocus(paneWork) // which gives the composer the keys
 	}
-	m.compose.SetFocused(true)
+	m.raw.pane.SetFocused(true)
 	return nil
 }
 
@@ -93,33 +173,25 @@ func (m *Model) composeCall(it *item) tea.Cmd {
 	cmd := m.openComposer("")
 	ts := composer.ToolTemplates(it.Name, it.InputSchema)
 	ts[0], ts[1] = ts[1], ts[0]
-	m.compose.AddTemplates(ts)
-	m.compose.UseTemplate(0)
+	m.raw.pane.AddTemplates(ts)
+	m.raw.pane.UseTemplate(0)
 	return cmd
 }
 
 // composerKey gives a key (or a paste, a cursor blink) to the composer;
 // Model.do carries out what it asks (composerAction).
-func (m *Model) composerKey(msg tea.Msg) tea.Cmd { return m.updatePane(m.compose, msg) }
+func (m *Model) composerKey(msg tea.Msg) tea.Cmd { return m.updatePane(m.raw.pane, msg) }
 
 // composerAction carries out one of the composer's own actions.
 func (m *Model) composerAction(a component.Action) (tea.Cmd, bool) {
 	switch a := a.(type) {
 	case composer.Leave:
-		m.leaveComposer()
+		m.raw.leave()
 		return nil, true
 	case composer.Send:
-		return tea.Batch(m.sendRaw(a), m.saveComposerHistory()), true
+		return tea.Batch(m.sendRaw(a), m.raw.saveHistory(m.serverKey(), m.conn.live)), true
 	}
 	return nil, false
-}
-
-// leaveComposer gives the work pane back (the draft is kept).
-func (m *Model) leaveComposer() {
-	if m.composing {
-		m.composing = false
-		m.compose.SetFocused(false)
-	}
 }
 
 // sendRaw sends the composer's message in a command. What comes back is
@@ -127,64 +199,19 @@ func (m *Model) leaveComposer() {
 func (m *Model) sendRaw(a composer.Send) tea.Cmd {
 	rs, ok := m.conn.sess.(rawSender)
 	if !m.conn.canAct() || !ok {
-		m.compose.SetOutcome(composer.Outcome{Sent: time.Now(), Err: "no live session to send it to"})
+		m.raw.pane.SetOutcome(composer.Outcome{Sent: time.Now(), Err: "no live session to send it to"})
 		return m.needServer()
 	}
-	m.rawGen++
-	gen := m.rawGen
 	var from uint64
 	if en := m.log.Last(); en != nil {
 		from = en.Ev.Seq
 	}
-	m.mark = &rawMark{from: from, waiting: true}
-	if a.Check.Kind == composer.KindRequest {
-		m.mark.id = a.Check.ID
-	}
-	m.log.SetMark(m.mark.marked)
-	m.compose.SetOutcome(composer.Outcome{Waiting: true, Sent: time.Now()})
+	gen := m.raw.sent(a, from)
+	m.log.SetMark(m.raw.mark.marked)
 	ctx, wait, msg := m.conn.ctx, m.opts.RawWait, a.Message
 	return func() tea.Msg {
 		res, err := rs.SendRaw(ctx, msg, wait)
 		return rawDoneMsg{gen: gen, res: res, err: err}
-	}
-}
-
-// rawDone shows what came back for the composer's last message.
-func (m *Model) rawDone(msg rawDoneMsg) {
-	if msg.gen != m.rawGen || m.compose == nil {
-		return // an older message's, or the composer is gone
-	}
-	o := composer.Outcome{Sent: m.compose.Outcome().Sent, Answer: msg.res.Answer, Events: msg.res.Events}
-	if msg.err != nil {
-		o.Err = describeErr(msg.err)
-	}
-	m.compose.SetOutcome(o)
-	if m.mark != nil {
-		m.mark.waiting = false
-		m.mark.seqs = map[uint64]bool{}
-		for _, e := range msg.res.Events {
-			m.mark.seqs[e.Seq] = true
-		}
-		if a := msg.res.Answer; a != nil {
-			m.mark.seqs[a.Seq] = true
-		}
-	}
-}
-
-// saveComposerHistory keeps the composer's history for this server (in a
-// command, see config.SaveComposerHistory).
-func (m *Model) saveComposerHistory() tea.Cmd {
-	server, hist := m.serverKey(), m.compose.History()
-	if m.composerHist == nil {
-		m.composerHist = map[string][]string{}
-	}
-	m.composerHist[server] = hist
-	if !m.conn.live || server == "" {
-		return nil
-	}
-	return func() tea.Msg {
-		config.SaveComposerHistory(server, hist)
-		return nil
 	}
 }
 

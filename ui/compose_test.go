@@ -89,7 +89,7 @@ func TestComposerSplitServer(t *testing.T) {
 	}
 	l.press("K")
 	l.press(":")
-	if !m.composing || !strings.Contains(plain(m), "Composer") {
+	if !m.raw.active || !strings.Contains(plain(m), "Composer") {
 		t.Fatalf("':' opens no composer:\n%s", plain(m))
 	}
 	l.typeText(`{"jsonrpc":"2.0","id":"c9","method":"add","params":{"a":2,"b":`)
@@ -101,8 +101,8 @@ func TestComposerSplitServer(t *testing.T) {
 		t.Fatalf("verdict:\n%s", plain(m))
 	}
 	l.press("ctrl+s")
-	l.pump("the answer", func() bool { return m.compose.Outcome().Answer != nil })
-	if a := m.compose.Outcome().Answer; !strings.Contains(string(a.Raw), `"sum":5`) {
+	l.pump("the answer", func() bool { return m.raw.pane.Outcome().Answer != nil })
+	if a := m.raw.pane.Outcome().Answer; !strings.Contains(string(a.Raw), `"sum":5`) {
 		t.Fatalf("answer %s", a.Raw)
 	}
 	screen := plain(m)
@@ -120,7 +120,7 @@ func TestComposerSplitServer(t *testing.T) {
 		t.Fatalf("history file: %v %v", fi, err)
 	}
 	l.press("esc")
-	if m.composing || strings.Contains(plain(m), "Composer") {
+	if m.raw.active || strings.Contains(plain(m), "Composer") {
 		t.Fatal("esc leaves the composer open")
 	}
 }
@@ -141,18 +141,18 @@ func TestComposerEventNamedServer(t *testing.T) {
 	m.setFocus(paneBrowser)
 	m.br.Select(0) // add
 	l.press("enter")
-	if !m.composing || !strings.Contains(m.compose.Value(), `"session_id": "{session}", "tool": "add", "args": {"a": 0, "b": 0}`) {
-		t.Fatalf("enter on an offered tool: composing %v, %q", m.composing, m.compose.Value())
+	if !m.raw.active || !strings.Contains(m.raw.pane.Value(), `"session_id": "{session}", "tool": "add", "args": {"a": 0, "b": 0}`) {
+		t.Fatalf("enter on an offered tool: composing %v, %q", m.raw.active, m.raw.pane.Value())
 	}
-	m.compose.Open(`{"session_id":"{session}","tool":"add","args":{"a":40,"b":2}}`)
+	m.raw.pane.Open(`{"session_id":"{session}","tool":"add","args":{"a":40,"b":2}}`)
 	l.press("ctrl+s")
-	l.pump("the events that followed", func() bool { return !m.compose.Outcome().Waiting && !m.compose.Outcome().Sent.IsZero() })
+	l.pump("the events that followed", func() bool { return !m.raw.pane.Outcome().Waiting && !m.raw.pane.Outcome().Sent.IsZero() })
 	var result bool
-	for _, e := range m.compose.Outcome().Events {
+	for _, e := range m.raw.pane.Outcome().Events {
 		result = result || e.SSEEvent == "result" && string(e.Raw) == `{"result":42,"tool":"add"}`
 	}
 	if !result {
-		t.Fatalf("events %+v", m.compose.Outcome().Events)
+		t.Fatalf("events %+v", m.raw.pane.Outcome().Events)
 	}
 	screen = plain(m)
 	if !strings.Contains(screen, `sse:result  {"result":42,"tool":"add"}`) {
@@ -186,21 +186,21 @@ func TestComposerEditAndResend(t *testing.T) {
 		ID     json.RawMessage
 		Method string
 	}
-	if !m.composing || json.Unmarshal([]byte(m.compose.Value()), &msg) != nil || msg.Method != "tools/list" {
-		t.Fatalf("e: composing %v, %q", m.composing, m.compose.Value())
+	if !m.raw.active || json.Unmarshal([]byte(m.raw.pane.Value()), &msg) != nil || msg.Method != "tools/list" {
+		t.Fatalf("e: composing %v, %q", m.raw.active, m.raw.pane.Value())
 	}
 	l.press("ctrl+s")
-	l.pump("the answer", func() bool { return m.compose.Outcome().Answer != nil })
-	if a := m.compose.Outcome().Answer; a.ID != string(msg.ID) || !strings.Contains(string(a.Raw), `"input_schema"`) {
+	l.pump("the answer", func() bool { return m.raw.pane.Outcome().Answer != nil })
+	if a := m.raw.pane.Outcome().Answer; a.ID != string(msg.ID) || !strings.Contains(string(a.Raw), `"input_schema"`) {
 		t.Fatalf("answer %s %s", a.ID, a.Raw)
 	}
 	// e on what is not a message sonde sent says so
 	m.setFocus(paneLog)
 	m.log.Select(m.log.Entries()[0]) // the connecting state
-	m.composing = false
+	m.raw.active = false
 	l.press("e")
-	if m.composing || !strings.Contains(m.flash.text, "select a message sonde sent") {
-		t.Fatalf("e on a state: composing %v, flash %q", m.composing, m.flash.text)
+	if m.raw.active || !strings.Contains(m.flash.text, "select a message sonde sent") {
+		t.Fatalf("e on a state: composing %v, flash %q", m.raw.active, m.flash.text)
 	}
 }
 
@@ -209,7 +209,7 @@ func TestComposerNotInReplay(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	m.keys.disableLive()
 	press(m, ":")
-	if m.composing {
+	if m.raw.active {
 		t.Fatal("the composer opened in a replay")
 	}
 }
@@ -258,16 +258,16 @@ func TestComposerModernServer(t *testing.T) {
 	l := startLive(t, demo.EraModern, Options{})
 	m := l.m
 	l.press(":")
-	for i := 0; i < 20 && m.compose.Check().Method != "tools/list"; i++ {
+	for i := 0; i < 20 && m.raw.pane.Check().Method != "tools/list"; i++ {
 		l.press("ctrl+t")
 	}
-	if c := m.compose.Check(); c.Method != "tools/list" || !strings.Contains(m.compose.Value(), mcp.MetaProtocolVersion) {
-		t.Fatalf("template: %+v %s", c, m.compose.Value())
+	if c := m.raw.pane.Check(); c.Method != "tools/list" || !strings.Contains(m.raw.pane.Value(), mcp.MetaProtocolVersion) {
+		t.Fatalf("template: %+v %s", c, m.raw.pane.Value())
 	}
 	l.press("ctrl+s")
-	l.pump("the answer", func() bool { return m.compose.Outcome().Answer != nil || m.compose.Outcome().Err != "" })
-	if a := m.compose.Outcome().Answer; a == nil || a.RPC != mcp.RPCResponse || !strings.Contains(string(a.Raw), `"get_weather"`) {
-		t.Fatalf("outcome %+v", m.compose.Outcome())
+	l.pump("the answer", func() bool { return m.raw.pane.Outcome().Answer != nil || m.raw.pane.Outcome().Err != "" })
+	if a := m.raw.pane.Outcome().Answer; a == nil || a.RPC != mcp.RPCResponse || !strings.Contains(string(a.Raw), `"get_weather"`) {
+		t.Fatalf("outcome %+v", m.raw.pane.Outcome())
 	}
 }
 
@@ -295,7 +295,7 @@ func TestReplayShowsOfferedTools(t *testing.T) {
 	}
 	m.setFocus(paneBrowser)
 	press(m, "enter")
-	if m.composing {
+	if m.raw.active {
 		t.Fatal("enter on an announced tool opened the composer in a replay")
 	}
 	f.evs = nil

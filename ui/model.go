@@ -21,7 +21,6 @@ import (
 	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
-	"github.com/sonde-mcp/sonde/ui/pane/composer"
 	"github.com/sonde-mcp/sonde/ui/pane/eventlog"
 	"github.com/sonde-mcp/sonde/ui/pane/faults"
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
@@ -45,8 +44,8 @@ const (
 // Model is the root (and only) tea.Model. Panes are plain structs driven
 // by it; dialogs are an overlay stack on top.
 type Model struct {
-	opts  Options
-	keys  KeyMap
+	opts Options
+	keys KeyMap
 	look look        // the theme and the styles drawn with (look.go)
 	env  environment // what tests replace: the clipboard, the URL opener, the doctor (look.go)
 
@@ -83,23 +82,15 @@ type Model struct {
 	// savedArgs are the arguments remembered from earlier sessions, per
 	// server (live sessions only).
 	savedArgs map[string]map[string]json.RawMessage
-	// compose is the raw composer (nil until first opened; compose.go); it
-	// takes the work pane's place while composing. composerHist is its
-	// history per server, read at start. mark says which log events came
-	// back for its last message; rawGen numbers its sends.
-	compose      *composer.Pane
-	composing    bool
-	composerHist map[string][]string
-	mark         *rawMark
-	rawGen       int
+	raw       rawComposer // the raw composer and what its sends left (compose.go)
 
-	dialogs dialogStack // dialogstack.go
+	dialogs dialogStack      // dialogstack.go
 	asker   *promptAsker     // sign-ins waiting for the person (signin.go)
 	authH   mcp.OAuthHandler // the session's sign-in, if any (signin.go)
 	queue   serverreq.Queue  // server requests waiting for the user (requests.go)
 	picker  *picker.Pane
 	recs    *recordings.Pane // the recordings picker (sonde replay with no FILE)
-	opened opened // the recording the recordings picker opened, or serves as a mock (recordings.go)
+	opened  opened           // the recording the recordings picker opened, or serves as a mock (recordings.go)
 
 	// server requests
 	roots *roots.Set
@@ -150,17 +141,17 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	}
 	st := session.New()
 	m := &Model{
-		opts:        opts,
-		conn:        connection{ctx: ctx, events: events},
-		keys:        DefaultKeyMap(),
-		look:        look{theme: th, locked: themes.NoColor(), isDark: true, hl: newHighlighter()},
-		env:         environment{clip: systemClipboard(), consentGuard: consentGuard},
-		width:       80,
-		height:      24,
-		s:           st,
-		follows:     map[string]*taskFollow{},
-		lastArgs:    map[string]json.RawMessage{},
-		focus:       paneBrowser,
+		opts:     opts,
+		conn:     connection{ctx: ctx, events: events},
+		keys:     DefaultKeyMap(),
+		look:     look{theme: th, locked: themes.NoColor(), isDark: true, hl: newHighlighter()},
+		env:      environment{clip: systemClipboard(), consentGuard: consentGuard},
+		width:    80,
+		height:   24,
+		s:        st,
+		follows:  map[string]*taskFollow{},
+		lastArgs: map[string]json.RawMessage{},
+		focus:    paneBrowser,
 	}
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
@@ -358,7 +349,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
 	case rawDoneMsg:
-		m.rawDone(msg)
+		m.raw.done(msg)
 		return nil
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
@@ -385,7 +376,7 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 	if m.work.Typing() {
 		cmds = append(cmds, m.updatePane(m.work, msg))
 	}
-	if m.composing && m.compose.Focused() {
+	if m.raw.active && m.raw.pane.Focused() {
 		cmds = append(cmds, m.composerKey(msg)) // its cursor blinks
 	}
 	if m.picker != nil {
@@ -424,7 +415,7 @@ func (m *Model) textFocused() bool {
 		return true
 	case m.focus == paneBrowser && m.br.Typing():
 		return true
-	case m.focus == paneWork && m.composing:
+	case m.focus == paneWork && m.raw.active:
 		return true // the composer's editor
 	case m.focus == paneWork && m.work.Typing():
 		return true // the form owns all keys but esc and ctrl-bindings it does not use
@@ -536,7 +527,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 // everything except the keys that leave it.
 func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case m.focus == paneWork && m.composing:
+	case m.focus == paneWork && m.raw.active:
 		return m.composerKey(msg)
 	case m.focus == paneLog && m.log.Filtering():
 		return m.updatePane(m.log, msg)
@@ -561,7 +552,7 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return m.updatePane(m.log, msg)
 	case m.focus == paneBrowser && m.br.Typing():
 		return m.updateBrowser(msg)
-	case m.focus == paneWork && m.composing:
+	case m.focus == paneWork && m.raw.active:
 		return m.composerKey(msg)
 	case m.focus == paneWork && m.work.Typing():
 		return m.updatePane(m.work, msg)
@@ -587,8 +578,8 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 	if m.zoom {
 		m.layout()
 	}
-	if m.compose != nil && m.composing {
-		m.compose.SetFocused(p == paneWork) // the keys go back to the draft
+	if m.raw.pane != nil && m.raw.active {
+		m.raw.pane.SetFocused(p == paneWork) // the keys go back to the draft
 	}
 	if p == paneWork {
 		return m.work.Focus()

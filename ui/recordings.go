@@ -111,7 +111,6 @@ type openedReplay struct {
 	p *store.Player
 }
 
-
 // opened is what the recordings picker opened and the root model closes
 // when the UI ends: the recording being replayed (replayFile), and the
 // recording served as a mock with the session attached to it (mock).

@@ -108,7 +108,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if m.conn.reqs != nil { // a model for sessions (not a replay)
 		m.savedArgs = config.LoadLastArgs()
-		m.composerHist = config.LoadComposerHistory()
+		m.raw.hist = config.LoadComposerHistory()
 	}
 	if m.conn.live && m.picker == nil {
 		// Dial while Bubble Tea sets the terminal up (in tmux that runs

@@ -163,10 +163,10 @@ func (m *Model) paneBox(p pane, r rect) []string {
 		content = strings.Split(m.br.View(max(1, r.w-2), max(1, r.h-2)), "\n")
 	case paneWork:
 		w, h := m.work.Size()
-		if m.composing {
-			m.compose.SetFocused(focused)
-			title = m.compose.Title()
-			content = strings.Split(m.compose.View(w, h), "\n")
+		if m.raw.active {
+			m.raw.pane.SetFocused(focused)
+			title = m.raw.pane.Title()
+			content = strings.Split(m.raw.pane.View(w, h), "\n")
 			break
 		}
 		m.syncWork()
@@ -399,8 +399,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return slices.Concat(m.log.ShortHelp(), []key.Binding{k.Log.Views}, g)
 	case paneWork:
-		if m.composing {
-			return append(m.compose.ShortHelp(), g...)
+		if m.raw.active {
+			return append(m.raw.pane.ShortHelp(), g...)
 		}
 		m.syncWork()
 		if m.work.Typing() {

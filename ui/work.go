@@ -62,7 +62,7 @@ func (m *Model) openSelected() tea.Cmd {
 		}
 		return m.composeCall(it)
 	}
-	m.leaveComposer() // the work pane is the item's again
+	m.raw.leave() // the work pane is the item's again
 	var sch json.RawMessage
 	switch it.Kind {
 	case listResources:
