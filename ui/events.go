@@ -320,9 +320,7 @@ func (m *Model) startCallAs(method, subject string, it *item, params any, asTask
 	}
 	raw, _ := json.Marshal(params)
 	ctx, cancel := context.WithCancel(m.conn.ctx)
-	m.callSeq++
-	c := &call{n: m.callSeq, method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask, h: new(mcp.Handle)}
-	m.calls = append(m.calls, c)
+	c := m.calls.add(&call{method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask, h: new(mcp.Handle)})
 	m.work.WaitFor(c)
 	sess := m.conn.sess
 	return tea.Batch(func() tea.Msg {
@@ -338,12 +336,7 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	c.done = true
 	// (how its request ended is in the state already: a call returns
 	// only after its events were delivered)
-	for i, x := range m.calls {
-		if x == c {
-			m.calls = append(m.calls[:i], m.calls[i+1:]...)
-			break
-		}
-	}
+	m.calls.returned(c)
 	if msg.err == nil && c.method == "tools/call" {
 		if h, ok := mcp.TaskOf(msg.result); ok {
 			m.flash.set(fmt.Sprintf("%s became task %s (%s); following it · t lists the tasks", c.subject, shortID(h.ID), termsafe.Line(h.Status)), false)

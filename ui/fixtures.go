@@ -81,7 +81,7 @@ func (m *Model) mockStarted(msg mockStartedMsg) tea.Cmd {
 	m.conn.live = true
 	m.conn.feed = newFeed(m.s, m.opts.LogWindow, m.opts.Tee)
 	m.conn.reqs = m.conn.feed.reqs
-	m.savedArgs = msg.savedArgs
+	m.calls.savedArgs = msg.savedArgs
 	name := "mock of " + filepath.Base(msg.path)
 	cmd := m.connectTo(config.Server{Name: name, Source: "mock", Config: mcp.Config{URL: msg.mock.l.URL()}})
 	m.flash.set("serving "+filepath.Base(msg.path)+" as a mock at "+msg.mock.l.URL()+"; connecting…", false)

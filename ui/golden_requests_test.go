@@ -37,7 +37,7 @@ func TestGoldenRequestsAndPanes(t *testing.T) {
 		},
 		"url_required": func(t *testing.T, m *Model) {
 			c := &call{method: "tools/call", subject: "echo", params: json.RawMessage(`{"name":"echo","arguments":{"text":"hi"}}`)}
-			m.calls = append(m.calls, c)
+			m.calls.inFlight = append(m.calls.inFlight, c)
 			m.work.WaitFor(c)
 			m.callDone(callDoneMsg{call: c, took: 3200 * time.Microsecond, err: &mcp.RPCError{Code: -32042, Message: "URL elicitation required",
 				Data: json.RawMessage(`{"elicitations":[{"mode":"url","message":"Authorize the calendar.","url":"https://auth.example.com/cal","elicitationId":"cal-1"}]}`)}})

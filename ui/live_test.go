@@ -698,9 +698,9 @@ func TestLiveCancelFromTheLogCancelsThatCall(t *testing.T) {
 	m := l.m
 	args := map[string]any{"name": demo.ToolLongRunning, "arguments": map[string]any{"durationMs": 20000, "steps": 2}}
 	cmdA := m.startCall("tools/call", demo.ToolLongRunning, nil, args)
-	a := m.calls[len(m.calls)-1]
+	a := m.calls.inFlight[len(m.calls.inFlight)-1]
 	cmdB := m.startCall("tools/call", demo.ToolLongRunning, nil, args)
-	b := m.calls[len(m.calls)-1]
+	b := m.calls.inFlight[len(m.calls.inFlight)-1]
 	calls := func() int {
 		n := 0
 		for _, f := range m.s.Requests {

@@ -71,18 +71,12 @@ type Model struct {
 	br       *browser.Pane
 	work     *work.Pane
 
-	tasks   *tasks.Pane
-	faults  *faults.Pane // with --fault: the faults pane (nil without)
-	auth    *authpane.Pane
-	follows map[string]*taskFollow // tasks the UI follows (live), by id
+	tasks  *tasks.Pane
+	faults *faults.Pane // with --fault: the faults pane (nil without)
+	auth   *authpane.Pane
 
-	calls    []*call // calls the user made that have not returned
-	callSeq  int
-	lastArgs map[string]json.RawMessage
-	// savedArgs are the arguments remembered from earlier sessions, per
-	// server (live sessions only).
-	savedArgs map[string]map[string]json.RawMessage
-	raw       rawComposer // the raw composer and what its sends left (compose.go)
+	calls userCalls   // what the user asked of the server: calls, their arguments, followed tasks (calls.go)
+	raw   rawComposer // the raw composer and what its sends left (compose.go)
 
 	dialogs dialogStack      // dialogstack.go
 	asker   *promptAsker     // sign-ins waiting for the person (signin.go)
@@ -141,17 +135,16 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	}
 	st := session.New()
 	m := &Model{
-		opts:     opts,
-		conn:     connection{ctx: ctx, events: events},
-		keys:     DefaultKeyMap(),
-		look:     look{theme: th, locked: themes.NoColor(), isDark: true, hl: newHighlighter()},
-		env:      environment{clip: systemClipboard(), consentGuard: consentGuard},
-		width:    80,
-		height:   24,
-		s:        st,
-		follows:  map[string]*taskFollow{},
-		lastArgs: map[string]json.RawMessage{},
-		focus:    paneBrowser,
+		opts:   opts,
+		conn:   connection{ctx: ctx, events: events},
+		keys:   DefaultKeyMap(),
+		look:   look{theme: th, locked: themes.NoColor(), isDark: true, hl: newHighlighter()},
+		env:    environment{clip: systemClipboard(), consentGuard: consentGuard},
+		width:  80,
+		height: 24,
+		s:      st,
+		calls:  userCalls{follows: map[string]*taskFollow{}, lastArgs: map[string]json.RawMessage{}},
+		focus:  paneBrowser,
 	}
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
@@ -216,7 +209,7 @@ func (m *Model) tick() tea.Cmd {
 	}
 	m.ticking = true
 	d := time.Second
-	if len(m.s.Requests) > 0 || len(m.calls) > 0 || m.opts.Replay != nil {
+	if len(m.s.Requests) > 0 || len(m.calls.inFlight) > 0 || m.opts.Replay != nil {
 		d = 200 * time.Millisecond
 	}
 	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
@@ -595,16 +588,7 @@ func (m *Model) toggleZoom() {
 
 func (m *Model) quit() tea.Cmd {
 	m.quitting = true
-	for _, c := range m.calls {
-		if c.cancel != nil {
-			c.cancel()
-		}
-	}
-	for _, f := range m.follows {
-		if f.stopFollow != nil {
-			f.stopFollow()
-		}
-	}
+	m.calls.stop()
 	if m.conn.feed != nil {
 		m.conn.feed.close()
 	}
@@ -707,12 +691,10 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 
 // cancelByID cancels the user's call whose JSON-RPC id is id.
 func (m *Model) cancelByID(id string) tea.Cmd {
-	for _, c := range m.calls {
-		if c.h.ID() == id && c.cancel != nil {
-			c.cancel()
-			m.flash.set(fmt.Sprintf("cancelling %s (id %s)", c.method, strings.Trim(id, `"`)), false)
-			return nil
-		}
+	if c := m.calls.byID(id); c != nil {
+		c.cancel()
+		m.flash.set(fmt.Sprintf("cancelling %s (id %s)", c.method, strings.Trim(id, `"`)), false)
+		return nil
 	}
 	if _, ok := m.s.Requests[id]; ok {
 		m.flash.set("only requests made from this UI can be cancelled", true)

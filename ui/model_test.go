@@ -584,7 +584,7 @@ func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	saveLastArgsCmd("sonde-demo", "tools:echo", json.RawMessage(`{"text":"again"}`))()
 	m := newTestModel(t, 100, 30, "")
-	m.savedArgs = config.LoadLastArgs()
+	m.calls.savedArgs = config.LoadLastArgs()
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")

@@ -260,7 +260,7 @@ func TestTaskAugmentedCalls(t *testing.T) {
 		t.Fatalf("awaited %v", b.awaited)
 	}
 	tk := m.s.Task("t-77")
-	if tk == nil || m.followOf(tk).call != c || !tk.Done || tk.Status != "completed" {
+	if tk == nil || m.calls.followOf(tk).call != c || !tk.Done || tk.Status != "completed" {
 		t.Fatalf("task %+v", tk)
 	}
 	if m.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "all done") || !strings.Contains(plain(m), "slow_report · task t-77") {
@@ -319,10 +319,10 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	}
 	// x in the work pane cancels the task, not the (finished) request
 	stopped := false
-	m.follow(tk.ID).stopFollow = func() { stopped = true }
+	m.calls.follow(tk.ID).stopFollow = func() { stopped = true }
 	m.focus = paneWork
 	run(m, press(m, "x"))
-	if len(b.cancelled) != 1 || b.cancelled[0] != "t-77" || !m.followOf(tk).cancelAsked {
+	if len(b.cancelled) != 1 || b.cancelled[0] != "t-77" || !m.calls.followOf(tk).cancelAsked {
 		t.Fatalf("cancelled %v", b.cancelled)
 	}
 	// x again (the server did not stop it): sonde stops following

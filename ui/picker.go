@@ -92,14 +92,9 @@ func (m *Model) resetServer() {
 		m.conn.sess = nil
 		go old.Close()
 	}
-	for _, c := range m.calls {
-		if c.cancel != nil {
-			c.cancel()
-		}
-	}
+	m.calls.cancelAll()
 	m.conn.gen++
 	m.conn.dialing = false
-	m.calls = nil
 	m.conn.err = nil
 	m.s.ForgetServer()
 	m.resub = nil

@@ -107,7 +107,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	if m.conn.reqs != nil { // a model for sessions (not a replay)
-		m.savedArgs = config.LoadLastArgs()
+		m.calls.savedArgs = config.LoadLastArgs()
 		m.raw.hist = config.LoadComposerHistory()
 	}
 	if m.conn.live && m.picker == nil {

@@ -29,24 +29,6 @@ type taskFollow struct {
 	cancelAsked bool
 }
 
-// followOf is the UI's record of a task (zero when it does not follow it).
-func (m *Model) followOf(t *session.Task) taskFollow {
-	if f := m.follows[t.ID]; f != nil {
-		return *f
-	}
-	return taskFollow{}
-}
-
-// follow returns the UI's record of a task it follows, adding one.
-func (m *Model) follow(id string) *taskFollow {
-	f := m.follows[id]
-	if f == nil {
-		f = &taskFollow{}
-		m.follows[id] = f
-	}
-	return f
-}
-
 // ---- following a task (live) ----
 
 // tasker is the part of a live session that follows tasks;
@@ -82,7 +64,7 @@ func (m *Model) followTask(c *call, h *mcp.Task) tea.Cmd {
 	// a server left out)
 	t := m.s.UpsertTask(h.ID, m.look.com.Now)
 	m.tasks.Sync()
-	m.follow(t.ID).call = c
+	m.calls.follow(t.ID).call = c
 	t.Extension = h.Extension
 	if t.Method == "" {
 		t.Method, t.Subject = c.method, c.subject
@@ -99,7 +81,7 @@ func (m *Model) followTask(c *call, h *mcp.Task) tea.Cmd {
 		return nil
 	}
 	ctx, stop := context.WithCancel(m.conn.ctx)
-	m.follow(t.ID).stopFollow = stop
+	m.calls.follow(t.ID).stopFollow = stop
 	handle := *h
 	return tea.Batch(func() tea.Msg {
 		defer stop()
@@ -113,7 +95,7 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 	if t == nil {
 		return nil
 	}
-	m.follow(t.ID).stopFollow = nil
+	m.calls.follow(t.ID).stopFollow = nil
 	if !t.Done || msg.result != nil || msg.err != nil {
 		t.Result, t.Err, t.Done = msg.result, msg.err, true
 	}
@@ -124,13 +106,13 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 		t.Status = "completed"
 		if msg.err != nil {
 			t.Status = "failed"
-			if m.followOf(t).cancelAsked {
+			if m.calls.followOf(t).cancelAsked {
 				t.Status = "cancelled"
 			}
 		}
 		t.Ended = m.look.com.Now
 	}
-	if c := m.followOf(t).call; c != nil && m.work.Active() == work.Call(c) {
+	if c := m.calls.followOf(t).call; c != nil && m.work.Active() == work.Call(c) {
 		m.showTaskResult(t)
 	}
 	switch {
@@ -145,8 +127,8 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 // showTaskResult opens a finished task's result in the work pane.
 func (m *Model) showTaskResult(t *session.Task) {
 	var out json.RawMessage
-	if m.followOf(t).call != nil && m.followOf(t).call.item != nil {
-		out = m.followOf(t).call.item.OutputSchema
+	if m.calls.followOf(t).call != nil && m.calls.followOf(t).call.item != nil {
+		out = m.calls.followOf(t).call.item.OutputSchema
 	} else if it := m.br.Find(listTools, t.Subject); it != nil {
 		out = it.OutputSchema
 	}
@@ -155,7 +137,7 @@ func (m *Model) showTaskResult(t *session.Task) {
 		took = 0
 	}
 	r := work.NewResult(t.Method, termsafe.Line(t.Subject)+" · task "+shortID(t.ID), t.Result, t.Err, took, out)
-	if c := m.followOf(t).call; c != nil {
+	if c := m.calls.followOf(t).call; c != nil {
 		r.Call = c
 	}
 	m.work.ShowResult(r)
@@ -168,8 +150,8 @@ func (m *Model) cancelTask(t *session.Task) tea.Cmd {
 		m.flash.set("task "+shortID(t.ID)+" has already ended ("+t.Status+")", true)
 		return nil
 	}
-	if m.followOf(t).cancelAsked && m.followOf(t).stopFollow != nil {
-		m.followOf(t).stopFollow()
+	if m.calls.followOf(t).cancelAsked && m.calls.followOf(t).stopFollow != nil {
+		m.calls.followOf(t).stopFollow()
 		m.flash.set("stopped following task "+shortID(t.ID), false)
 		return nil
 	}
@@ -181,7 +163,7 @@ func (m *Model) cancelTask(t *session.Task) tea.Cmd {
 		m.flash.set("this session cannot cancel tasks", true)
 		return nil
 	}
-	m.follow(t.ID).cancelAsked = true
+	m.calls.follow(t.ID).cancelAsked = true
 	m.flash.set("cancelling task "+shortID(t.ID)+" (tasks/cancel); x again stops following it", false)
 	ctx, id := m.conn.ctx, t.ID
 	return func() tea.Msg { return taskCancelMsg{id: id, err: tk.CancelTask(ctx, id)} }
@@ -195,19 +177,6 @@ func (m *Model) taskCancelled(msg taskCancelMsg) {
 	m.flash.set("the server accepted cancelling task "+shortID(msg.id), false)
 }
 
-// taskForCall is the task the user's call turned into, if any.
-func (m *Model) taskForCall(c *call) *session.Task {
-	if c == nil {
-		return nil
-	}
-	for _, t := range m.s.Tasks {
-		if m.followOf(t).call == c {
-			return t
-		}
-	}
-	return nil
-}
-
 // ---- the view ----
 
 // openTask shows task id's result in the work pane, or the call still
@@ -217,7 +186,7 @@ func (m *Model) openTask(id string) tea.Cmd {
 	if t == nil {
 		return nil
 	}
-	switch f := m.followOf(t); {
+	switch f := m.calls.followOf(t); {
 	case t.Done:
 		m.showTaskResult(t)
 		return m.setFocus(paneWork)

@@ -38,7 +38,7 @@ func (m *Model) syncWork() {
 	f := work.Facts{CanAct: m.conn.canAct(), Live: m.conn.live, Target: m.opts.Config.Target(), ConnErr: m.conn.err,
 		ToolsOffered: m.br.Offered(listTools), ToolsNote: m.br.Note(listTools), Composable: m.keys.Global.Compose.Enabled()}
 	if c, ok := m.work.Active().(*call); ok {
-		f.Task = m.taskForCall(c)
+		f.Task = m.calls.taskOf(c, m.s.Tasks)
 	}
 	if r := m.work.Result(); r != nil && m.work.Mode() == work.ModeResult {
 		f.Watch = m.watchLine(r)
@@ -85,10 +85,7 @@ func (m *Model) openSelected() tea.Cmd {
 	default:
 		return nil
 	}
-	initial := m.lastArgs[argsKey(it)]
-	if initial == nil && m.savedArgs != nil {
-		initial = m.savedArgs[m.serverKey()][argsKey(it)]
-	}
+	initial := m.calls.argsFor(m.serverKey(), argsKey(it))
 	m.syncWork()
 	a, cmd, opened := m.work.OpenForm(it, sch, initial)
 	if opened {
@@ -123,7 +120,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		return tea.Batch(cmd, m.act(nil, act)), true
 	case work.Cancel:
 		c, _ := a.Call.(*call)
-		if t := m.taskForCall(c); t != nil {
+		if t := m.calls.taskOf(c, m.s.Tasks); t != nil {
 			return m.cancelTask(t), true
 		}
 		if c != nil && c.cancel != nil {
@@ -173,7 +170,7 @@ func (m *Model) send(a work.Send) tea.Cmd {
 	}
 	it := a.Item
 	key := argsKey(it)
-	m.lastArgs[key] = a.Args
+	m.calls.lastArgs[key] = a.Args
 	var remember tea.Cmd
 	if m.conn.live {
 		remember = saveLastArgsCmd(m.serverKey(), key, a.Args)
