@@ -53,20 +53,20 @@ func (m *Model) do(a component.Action) tea.Cmd {
 			m.flash.set(err.Error(), true)
 			return nil
 		}
-		return m.copyCmd(a.f.String(), s, m.log.Keys.Save.Help().Key)
+		return m.copyCmd(a.f.String(), s, m.panes.log.Keys.Save.Help().Key)
 	case saveas.Ask:
 		d := saveas.New(m.look.com, a.Item, a.Subject)
 		m.dialogs.open(d)
 		return d.Init()
 	case detail.Step:
-		m.log.Move(a.By)
-		if en := m.log.Selected(); en != nil {
+		m.panes.log.Move(a.By)
+		if en := m.panes.log.Selected(); en != nil {
 			a.Dialog.Show(detailEntry(en))
 		}
 		return nil
 	case detail.Pair:
 		if m.jumpToPair() {
-			a.Dialog.Show(detailEntry(m.log.Selected()))
+			a.Dialog.Show(detailEntry(m.panes.log.Selected()))
 		}
 		return nil
 	case detail.Copy:

@@ -133,7 +133,7 @@ func ingestOnce(b *testing.B, cfg mcp.Config, flood benchdata.Flood, tui bool) i
 				m.View()
 				exec(cmd)
 				m.conn.feed.Lock() // the model's: read as Update does
-				was, got := m.log.Behind(), m.log.Len()+int(m.log.Evicted())
+				was, got := m.panes.log.Behind(), m.panes.log.Len()+int(m.panes.log.Evicted())
 				m.conn.feed.Unlock()
 				mu.Lock()
 				behind, taken, drawnAt = max(behind, was), got, time.Now()

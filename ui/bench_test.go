@@ -55,8 +55,8 @@ func BenchmarkFrame(b *testing.B) {
 				m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 			}
 			m.focus = paneLog
-			if m.log.Len() < n {
-				b.Fatalf("log holds %d", m.log.Len())
+			if m.panes.log.Len() < n {
+				b.Fatalf("log holds %d", m.panes.log.Len())
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -79,7 +79,7 @@ func BenchmarkFrameFiltered(b *testing.B) {
 			for i := 0; i < len(evs); i += maxBatch {
 				m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 			}
-			m.log.SetFilter("method:tools/call dir:in")
+			m.panes.log.SetFilter("method:tools/call dir:in")
 			more := benchEvents(b.N+1, uint64(1000+n))
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -131,11 +131,11 @@ func BenchmarkBurst(b *testing.B) {
 			batches++
 		}
 		elapsed := time.Since(start)
-		if got := m.log.Len() + int(m.log.Evicted()); got != total {
+		if got := m.panes.log.Len() + int(m.panes.log.Evicted()); got != total {
 			b.Fatalf("got %d events", got)
 		}
-		if m.log.Len() > window {
-			b.Fatalf("log holds %d > window %d", m.log.Len(), window)
+		if m.panes.log.Len() > window {
+			b.Fatalf("log holds %d > window %d", m.panes.log.Len(), window)
 		}
 		runtime.GC()
 		var ms runtime.MemStats
@@ -165,7 +165,7 @@ func BenchmarkFrameTimeline(b *testing.B) {
 				m.look.com.Now = evs[len(evs)-1].Time
 				m.setLogView(viewTimeline)
 				if lanes {
-					m.timeline.Update(keyMsg("p")) // (without the root: no flash in the footer)
+					m.panes.timeline.Update(keyMsg("p")) // (without the root: no flash in the footer)
 				}
 				b.ReportAllocs()
 				b.ResetTimer()

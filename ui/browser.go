@@ -38,7 +38,7 @@ func nextCursor(raw json.RawMessage) string {
 // updateBrowser routes a message to the browser and carries out what it
 // asks.
 func (m *Model) updateBrowser(msg tea.Msg) tea.Cmd {
-	a, cmd := m.br.Update(msg)
+	a, cmd := m.panes.br.Update(msg)
 	switch a := a.(type) {
 	case browser.Show:
 		m.showSelected()

@@ -147,7 +147,7 @@ func (r *rawComposer) saveHistory(server string, live bool) tea.Cmd {
 func (m *Model) openComposer(text string) tea.Cmd {
 	m.raw.ensure(m.look.com, m.serverKey())
 	var ts []composer.Template
-	if it := m.br.Selected(); it != nil && it.Kind == listTools {
+	if it := m.panes.br.Selected(); it != nil && it.Kind == listTools {
 		ts = composer.ToolTemplates(it.Name, it.InputSchema)
 	}
 	m.raw.pane.AddTemplates(ts)
@@ -157,7 +157,7 @@ func (m *Model) openComposer(text string) tea.Cmd {
 	}
 	m.raw.pane.SetRequestMeta(meta)
 	m.raw.active = true
-	m.raw.pane.SetSize(m.work.Size())
+	m.raw.pane.SetSize(m.panes.work.Size())
 	m.raw.pane.Open(text)
 	if m.focus != paneWork {
 		return m.setFocus(paneWork) // which gives the composer the keys
@@ -203,11 +203,11 @@ func (m *Model) sendRaw(a composer.Send) tea.Cmd {
 		return m.needServer()
 	}
 	var from uint64
-	if en := m.log.Last(); en != nil {
+	if en := m.panes.log.Last(); en != nil {
 		from = en.Ev.Seq
 	}
 	gen := m.raw.sent(a, from)
-	m.log.SetMark(m.raw.mark.marked)
+	m.panes.log.SetMark(m.raw.mark.marked)
 	ctx, wait, msg := m.conn.ctx, m.opts.RawWait, a.Message
 	return func() tea.Msg {
 		res, err := rs.SendRaw(ctx, msg, wait)

@@ -39,7 +39,7 @@ func startOffSpecWith(t *testing.T, events bool, o demo.OffSpecOptions, rules []
 		cfg.URL, cfg.Endpoint = r.EventsURL, demo.EventsEndpoint
 	}
 	l := attachLive(t, ctx, cancel, Options{Config: cfg, RawWait: 300 * time.Millisecond}, func() { r.Close() })
-	l.pump("connected and listed", func() bool { return l.m.conn.sess != nil && l.m.br.Loaded(listTools) && len(l.m.s.Requests) == 0 })
+	l.pump("connected and listed", func() bool { return l.m.conn.sess != nil && l.m.panes.br.Loaded(listTools) && len(l.m.s.Requests) == 0 })
 	return l
 }
 
@@ -66,10 +66,10 @@ func markedIn(screen string) []string {
 func TestComposerSplitServer(t *testing.T) {
 	l := startOffSpecLive(t, false)
 	m := l.m
-	if len(m.br.Items(listTools)) != 2 || m.br.Offered(listTools) {
-		t.Fatalf("tools %d, offered %v\n%s", len(m.br.Items(listTools)), m.br.Offered(listTools), plain(m))
+	if len(m.panes.br.Items(listTools)) != 2 || m.panes.br.Offered(listTools) {
+		t.Fatalf("tools %d, offered %v\n%s", len(m.panes.br.Items(listTools)), m.panes.br.Offered(listTools), plain(m))
 	}
-	if it := m.br.Items(listTools)[1]; it.Name != "add" || !strings.Contains(string(it.InputSchema), `"b"`) {
+	if it := m.panes.br.Items(listTools)[1]; it.Name != "add" || !strings.Contains(string(it.InputSchema), `"b"`) {
 		t.Fatalf("add's schema: %+v", it)
 	}
 	l.pump("keepalives", func() bool { return m.s.Conn.KeepaliveIn >= 2 })
@@ -132,14 +132,14 @@ func TestComposerSplitServer(t *testing.T) {
 func TestComposerEventNamedServer(t *testing.T) {
 	l := startOffSpecLive(t, true)
 	m := l.m
-	l.pump("the announced tools", func() bool { return m.br.Offered(listTools) && len(m.br.Items(listTools)) == 2 })
+	l.pump("the announced tools", func() bool { return m.panes.br.Offered(listTools) && len(m.panes.br.Items(listTools)) == 2 })
 	screen := plain(m)
 	if !strings.Contains(screen, "Tools 2*") || !strings.Contains(screen, "* from the stream's event: tools") ||
 		!strings.Contains(screen, "enter: the composer") {
 		t.Fatalf("the offered list is not marked:\n%s", screen)
 	}
 	m.setFocus(paneBrowser)
-	m.br.Select(0) // add
+	m.panes.br.Select(0) // add
 	l.press("enter")
 	if !m.raw.active || !strings.Contains(m.raw.pane.Value(), `"session_id": "{session}", "tool": "add", "args": {"a": 0, "b": 0}`) {
 		t.Fatalf("enter on an offered tool: composing %v, %q", m.raw.active, m.raw.pane.Value())
@@ -180,7 +180,7 @@ func TestComposerEditAndResend(t *testing.T) {
 	l := startOffSpecLive(t, false)
 	m := l.m
 	m.setFocus(paneLog)
-	m.log.Select(m.log.Find(func(e *mcp.Event) bool { return e.Dir == mcp.DirOut && e.Method == "tools/list" }))
+	m.panes.log.Select(m.panes.log.Find(func(e *mcp.Event) bool { return e.Dir == mcp.DirOut && e.Method == "tools/list" }))
 	l.press("e")
 	var msg struct {
 		ID     json.RawMessage
@@ -196,7 +196,7 @@ func TestComposerEditAndResend(t *testing.T) {
 	}
 	// e on what is not a message sonde sent says so
 	m.setFocus(paneLog)
-	m.log.Select(m.log.Entries()[0]) // the connecting state
+	m.panes.log.Select(m.panes.log.Entries()[0]) // the connecting state
 	m.raw.active = false
 	l.press("e")
 	if m.raw.active || !strings.Contains(m.flash.text, "select a message sonde sent") {
@@ -302,7 +302,7 @@ func TestReplayShowsOfferedTools(t *testing.T) {
 	f.req(2, "tools/list", "")
 	f.resp(2, "tools/list", fixtureTools)
 	m.Update(eventsMsg(f.evs))
-	if screen := plain(m); m.br.Offered(listTools) || !strings.Contains(screen, "Tools 4") || strings.Contains(screen, "shout") {
+	if screen := plain(m); m.panes.br.Offered(listTools) || !strings.Contains(screen, "Tools 4") || strings.Contains(screen, "shout") {
 		t.Fatalf("a listing does not replace the announced tools:\n%s", screen)
 	}
 }

@@ -42,7 +42,7 @@ func (m *Model) copyText(en *entry, f copyFormat) (string, error) {
 		if e.ID == "" || e.Dir != mcp.DirIn {
 			return "", errors.New("select a request sonde sent (or its answer) to copy it as a command")
 		}
-		req = m.log.RequestBefore(e.ID, en)
+		req = m.panes.log.RequestBefore(e.ID, en)
 		if req == nil {
 			return "", errors.New("the request for this answer is no longer in the log")
 		}

@@ -26,12 +26,12 @@ func TestDeepSchemaIsBounded(t *testing.T) {
 	f.req(50, "tools/list", "")
 	f.resp(50, "tools/list", `{"tools":[{"name":"deep","inputSchema":{"type":"object","properties":{"x":{"type":"array","default":`+deep+`}}}}]}`)
 	m.Update(eventsMsg(f.evs))
-	m.br.SetTab(listTools)
-	m.br.SetFilter("")
+	m.panes.br.SetTab(listTools)
+	m.panes.br.SetFilter("")
 	found := false
-	for i, mt := range m.br.Shown() {
+	for i, mt := range m.panes.br.Shown() {
 		if mt.Name == "deep" {
-			m.br.Select(i)
+			m.panes.br.Select(i)
 			found = true
 		}
 	}

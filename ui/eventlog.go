@@ -32,7 +32,7 @@ type lipglossStyle = lipgloss.Style
 func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 	switch a := a.(type) {
 	case eventlog.Detail:
-		m.dialogs.open(newDetail(m.look.com, a.Entry, m.timeline.Related))
+		m.dialogs.open(newDetail(m.look.com, a.Entry, m.panes.timeline.Related))
 	case eventlog.Copy:
 		m.dialogs.open(newCopyDialog(m.look.com, a.Entry))
 	case eventlog.Save:
@@ -51,11 +51,11 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 			return nil, true
 		}
 		cmd := m.setLogView(viewWire)
-		if !m.log.Select(en) {
+		if !m.panes.log.Select(en) {
 			m.flash.set(eventlog.HiddenNote, true)
 			return cmd, true
 		}
-		m.dialogs.open(newDetail(m.look.com, en, m.timeline.Related))
+		m.dialogs.open(newDetail(m.look.com, en, m.panes.timeline.Related))
 		return cmd, true
 	case timeline.ShowResult:
 		if en := m.spanRequest(a.Span); en != nil {
@@ -70,7 +70,7 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 // spanRequest finds a span's request in the log (nil, with a note, when
 // it has left the log's window).
 func (m *Model) spanRequest(s session.Span) *entry {
-	en := m.log.Find(func(e *mcp.Event) bool {
+	en := m.panes.log.Find(func(e *mcp.Event) bool {
 		return e.Seq == s.StartSeq && e.RPC == mcp.RPCRequest && e.ID == s.ID && e.Dir == s.Dir
 	})
 	if en == nil {

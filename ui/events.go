@@ -44,9 +44,9 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	if ch.Reset {
 		m.rewind()
 	}
-	m.log.SetBehind(b.Behind)
-	m.log.Skipped(b.Skipped) // gone by while the UI was behind: the recording has them
-	m.log.Append(b.Events)
+	m.panes.log.SetBehind(b.Behind)
+	m.panes.log.Skipped(b.Skipped) // gone by while the UI was behind: the recording has them
+	m.panes.log.Append(b.Events)
 	if m.s.Now.After(m.look.com.Now) {
 		m.look.com.Now = m.s.Now
 	}
@@ -54,17 +54,14 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 		m.conn.closed = true
 	}
 	if ch.Connected || ch.Reset {
-		m.br.SyncSupported()
+		m.panes.br.SyncSupported()
 	}
 	for k := listKind(0); k < numLists; k++ {
 		if ch.Lists[k] {
 			m.applyListing(k)
 		}
 	}
-	m.srvLog.Sync(&m.s.Log)
-	m.tasks.Sync()
-	m.auth.Sync()
-	m.timeline.Sync()
+	m.panes.sync(m.s)
 	var cmds []tea.Cmd
 	if m.conn.canAct() {
 		for k, yes := range ch.Relist {
@@ -89,16 +86,8 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 // settings (filter, keepalive toggle, selected list). The state was reset
 // by the rewind event itself.
 func (m *Model) rewind() {
-	m.log.Reset()
-	m.br.Reset()
-	if m.work.Mode() != work.ModeForm {
-		m.work.Reset()
-	}
-	m.srvLog.Reset()
-	m.timeline.Reset()
+	m.panes.reset()
 	m.setOrigin(m.opts.ReplayStart)
-	m.tasks.Reset()
-	m.auth.Reset()
 	if !m.conn.live {
 		m.look.com.Now = time.Time{} // the replay's clock restarts from the events
 	}
@@ -108,14 +97,14 @@ func (m *Model) rewind() {
 // applyListing shows a listing in the browser (a page arrived; see
 // browser.Pane.Sync) and keeps the work pane on the fresh item.
 func (m *Model) applyListing(k listKind) {
-	items, ok := m.br.Sync(k, m.conn.live)
+	items, ok := m.panes.br.Sync(k, m.conn.live)
 	if !ok {
 		return
 	}
 	// keep an open form/info pointing at the fresh item
-	if t := m.work.Target(); t != nil && t.Kind == k {
+	if t := m.panes.work.Target(); t != nil && t.Kind == k {
 		for _, it := range items {
-			m.work.Refresh(it)
+			m.panes.work.Refresh(it)
 		}
 	}
 	m.showSelected()
@@ -206,7 +195,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 	m.conn.sess = msg.sess
 	// The session's events up to `connected` reached the state before
 	// Dial returned: the listings follow its capabilities.
-	m.br.SyncSupported()
+	m.panes.br.SyncSupported()
 	return tea.Batch(m.refreshAll(msg.lists), m.restoreLogLevel(msg.sess), m.resubscribe())
 }
 
@@ -216,13 +205,13 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 // level, so sonde asks for info until the user picks one: costless (it
 // rides in _meta) and the only way to see any log at all.
 func (m *Model) restoreLogLevel(sess Backend) tea.Cmd {
-	level := m.srvLog.Asked()
+	level := m.panes.srvLog.Asked()
 	if level == "" {
 		if e, ok := sess.(interface{ Era() string }); !ok || e.Era() != "modern" {
 			return nil
 		}
 		level = "info"
-		if shown := m.srvLog.Level(); levelIndex(shown) > levelIndex(level) {
+		if shown := m.panes.srvLog.Level(); levelIndex(shown) > levelIndex(level) {
 			level = shown
 		}
 	}
@@ -257,14 +246,14 @@ func (m *Model) refreshAll(started inflight) tea.Cmd {
 	offered := browser.Supported(m.s) // only what the server declared
 	for k := listKind(0); k < numLists; k++ {
 		switch {
-		case offered[k] && started[k] != nil && !m.br.Loading(k):
-			m.br.SetLoading(k, true)
+		case offered[k] && started[k] != nil && !m.panes.br.Loading(k):
+			m.panes.br.SetLoading(k, true)
 			ch := started[k]
 			cmds = append(cmds, func() tea.Msg { return <-ch })
 		case offered[k]:
 			cmds = append(cmds, m.listAll(k))
 		default:
-			m.br.SetEmpty(k)
+			m.panes.br.SetEmpty(k)
 		}
 	}
 	return tea.Batch(cmds...)
@@ -273,10 +262,10 @@ func (m *Model) refreshAll(started inflight) tea.Cmd {
 // listAll fetches every page of a list; the pages land in the browser
 // through the events.
 func (m *Model) listAll(k listKind) tea.Cmd {
-	if m.br.Loading(k) {
+	if m.panes.br.Loading(k) {
 		return nil
 	}
-	m.br.SetLoading(k, true)
+	m.panes.br.SetLoading(k, true)
 	sess, ctx := m.conn.sess, m.conn.ctx
 	return func() tea.Msg { return listPages(ctx, sess, k) }
 }
@@ -321,7 +310,7 @@ func (m *Model) startCallAs(method, subject string, it *item, params any, asTask
 	raw, _ := json.Marshal(params)
 	ctx, cancel := context.WithCancel(m.conn.ctx)
 	c := m.calls.add(&call{method: method, subject: termsafe.Line(subject), item: it, params: raw, start: time.Now(), cancel: cancel, asTask: asTask, h: new(mcp.Handle)})
-	m.work.WaitFor(c)
+	m.panes.work.WaitFor(c)
 	sess := m.conn.sess
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
@@ -360,8 +349,8 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 		json.Unmarshal(c.params, &p)
 		r.URI = p.URI
 	}
-	if m.work.Active() == work.Call(c) {
-		m.work.ShowResult(r)
+	if m.panes.work.Active() == work.Call(c) {
+		m.panes.work.ShowResult(r)
 	}
 	if m.offerURLElicitations(c, err) {
 		m.flash.set(c.subject+": the server needs you to open a URL first (-32042)", true)

@@ -25,7 +25,7 @@ func (m *Model) initFaults() {
 		m.keys.Global.Faults.SetEnabled(false)
 		return
 	}
-	m.faults = faults.New(m.look.com, set, len(m.opts.Config.Command) > 0)
+	m.panes.faults = faults.New(m.look.com, set, len(m.opts.Config.Command) > 0)
 }
 
 // doFault carries out the faults pane's actions: turning a fault on or
@@ -53,7 +53,7 @@ func (m *Model) doFault(a component.Action) tea.Cmd {
 
 // faultsView names the faults view in the log pane's title.
 func (m *Model) faultsView() string {
-	if m.faults == nil || m.logView == viewFaults {
+	if m.panes.faults == nil || m.panes.logView == viewFaults {
 		return ""
 	}
 	on := 0
@@ -67,9 +67,9 @@ func (m *Model) faultsView() string {
 
 // faultsHelp is the faults pane's group of the full help.
 func (m *Model) faultsHelp() helpGroup {
-	g := helpGroup{title: "Faults (" + m.keys.Global.Faults.Help().Key + ")", off: m.faults == nil}
-	if m.faults != nil {
-		g.keys = slices.Concat(m.faults.FullHelp()[1:]...)
+	g := helpGroup{title: "Faults (" + m.keys.Global.Faults.Help().Key + ")", off: m.panes.faults == nil}
+	if m.panes.faults != nil {
+		g.keys = slices.Concat(m.panes.faults.FullHelp()[1:]...)
 	}
 	return g
 }

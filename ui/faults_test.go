@@ -44,11 +44,13 @@ func TestLiveFaultsPane(t *testing.T) {
 	// refresh the lists: prompts/list gets the 503
 	l.step(ct.Key("alt+1"))
 	l.press("r")
-	l.pump("the injected 503", func() bool { return added.Hits() == 1 && l.m.br.Loaded(listPrompts) && !l.m.br.Loading(listPrompts) })
+	l.pump("the injected 503", func() bool {
+		return added.Hits() == 1 && l.m.panes.br.Loaded(listPrompts) && !l.m.panes.br.Loading(listPrompts)
+	})
 	l.step(ct.Key("alt+3"))
 	l.press("1")
 	l.pump("the fault event in the log", func() bool {
-		for _, en := range l.m.log.Entries() {
+		for _, en := range l.m.panes.log.Entries() {
 			if en.Ev.Kind == mcp.KindFault {
 				return true
 			}
@@ -75,7 +77,7 @@ func TestLiveFaultsPane(t *testing.T) {
 	l.step(ct.Key("alt+1"))
 	l.press("r")
 	l.pump("prompts listed again", func() bool {
-		return l.m.br.Loaded(listPrompts) && !l.m.br.Loading(listPrompts) && l.m.br.Err(listPrompts) == ""
+		return l.m.panes.br.Loaded(listPrompts) && !l.m.panes.br.Loading(listPrompts) && l.m.panes.br.Err(listPrompts) == ""
 	})
 	if added.Hits() != 1 {
 		t.Fatalf("%d hits; the fault was off", added.Hits())

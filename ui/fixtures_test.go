@@ -95,7 +95,7 @@ func TestRecordingsPickerMocks(t *testing.T) {
 	if m.recs != nil || m.opened.mock == nil || !m.conn.live {
 		t.Fatalf("not attached: picker %v, mock %v, live %v", m.recs != nil, m.opened.mock != nil, m.conn.live)
 	}
-	l.pump("connected to the mock and listed", func() bool { return m.conn.sess != nil && m.br.Loaded(listTools) })
+	l.pump("connected to the mock and listed", func() bool { return m.conn.sess != nil && m.panes.br.Loaded(listTools) })
 	if m.opts.Config.URL != m.opened.mock.l.URL() || !strings.HasPrefix(m.opts.Config.URL, "http://127.0.0.1:") {
 		t.Fatalf("attached to %q, the mock is at %q", m.opts.Config.URL, m.opened.mock.l.URL())
 	}

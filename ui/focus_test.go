@@ -58,12 +58,12 @@ func TestPaneJumpKeys(t *testing.T) {
 	if got := focusedPane(t, m); got != "Log" {
 		t.Fatalf("alt+3 from the form focused %q", got)
 	}
-	if v, _ := m.work.Form().Value(); string(v) != `{"text":"hi"}` {
+	if v, _ := m.panes.work.Form().Value(); string(v) != `{"text":"hi"}` {
 		t.Fatalf("the jump typed into the form: %s", v)
 	}
 	m.update(altKey('2'))
 	typeText(m, "!")
-	if v, _ := m.work.Form().Value(); string(v) != `{"text":"hi!"}` {
+	if v, _ := m.panes.work.Form().Value(); string(v) != `{"text":"hi!"}` {
 		t.Fatalf("alt+2 did not go back into the form: %s", v)
 	}
 	// from the fuzzy filter: the filter stays, typing no longer goes there
@@ -103,7 +103,7 @@ func TestZoomInsideAForm(t *testing.T) {
 	if !strings.Contains(plain(m), "Browse") {
 		t.Fatal("z in a text field zoomed")
 	}
-	if v, _ := m.work.Form().Value(); !strings.Contains(string(v), `"name":"z"`) {
+	if v, _ := m.panes.work.Form().Value(); !strings.Contains(string(v), `"name":"z"`) {
 		t.Fatalf("z did not reach the text field: %s", v)
 	}
 }
@@ -125,7 +125,7 @@ func TestEscFromResultDoesNotLandKeysInTheForm(t *testing.T) {
 		t.Fatalf("esc from the result does not show the form:\n%s", plain(m))
 	}
 	typeText(m, "jk")
-	if v, _ := m.work.Form().Value(); string(v) != `{"text":"hello"}` {
+	if v, _ := m.panes.work.Form().Value(); string(v) != `{"text":"hello"}` {
 		t.Fatalf("keys after esc landed in the form: %s", v)
 	}
 	if got := focusedPane(t, m); got != "Browse" {
@@ -134,7 +134,7 @@ func TestEscFromResultDoesNotLandKeysInTheForm(t *testing.T) {
 	// enter on the tool is back in the form, as it was
 	press(m, "enter")
 	typeText(m, "!")
-	if v, _ := m.work.Form().Value(); string(v) != `{"text":"hello!"}` {
+	if v, _ := m.panes.work.Form().Value(); string(v) != `{"text":"hello!"}` {
 		t.Fatalf("the form did not come back as it was: %s", v)
 	}
 }

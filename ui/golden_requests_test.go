@@ -38,7 +38,7 @@ func TestGoldenRequestsAndPanes(t *testing.T) {
 		"url_required": func(t *testing.T, m *Model) {
 			c := &call{method: "tools/call", subject: "echo", params: json.RawMessage(`{"name":"echo","arguments":{"text":"hi"}}`)}
 			m.calls.inFlight = append(m.calls.inFlight, c)
-			m.work.WaitFor(c)
+			m.panes.work.WaitFor(c)
 			m.callDone(callDoneMsg{call: c, took: 3200 * time.Microsecond, err: &mcp.RPCError{Code: -32042, Message: "URL elicitation required",
 				Data: json.RawMessage(`{"elicitations":[{"mode":"url","message":"Authorize the calendar.","url":"https://auth.example.com/cal","elicitationId":"cal-1"}]}`)}})
 		},
@@ -79,7 +79,7 @@ func TestGoldenRequestsAndPanes(t *testing.T) {
 			typeText(m, "Long text")
 			press(m, "tab")
 			typeText(m, "b")
-			m.work.Form().SetSuggestions("/style", []string{"brief", "bullet-points"}, 0, false)
+			m.panes.work.Form().SetSuggestions("/style", []string{"brief", "bullet-points"}, 0, false)
 		},
 	}
 	for name, setup := range screens {

@@ -77,30 +77,30 @@ func TestHostileServer(t *testing.T) {
 		assertSafe(t, what+" (title)", m.View().WindowTitle)
 	}
 	check("after connecting")
-	if n := len(m.br.Items(listTools)); n < 8 {
+	if n := len(m.panes.br.Items(listTools)); n < 8 {
 		t.Fatalf("only %d hostile tools listed", n)
 	}
 
 	// every list, every item's details, and its schema dialog
 	for k := listKind(0); k < numLists; k++ {
-		m.br.SetTab(k)
-		for i := range m.br.Shown() {
-			m.br.Select(i)
+		m.panes.br.SetTab(k)
+		for i := range m.panes.br.Shown() {
+			m.panes.br.Select(i)
 			m.showSelected()
 			check("browsing " + k.Title())
 			press(m, "i")
-			check("schema of " + m.br.Selected().Name)
+			check("schema of " + m.panes.br.Selected().Name)
 			press(m, "esc")
 		}
 	}
 
 	// call the hostile tools through their forms
-	m.br.SetTab(listTools)
+	m.panes.br.SetTab(listTools)
 	for _, name := range []string{hostile.ToolResult, hostile.ToolError, hostile.ToolRPCError} {
-		m.br.SetFilter("")
-		for i, mt := range m.br.Shown() {
+		m.panes.br.SetFilter("")
+		for i, mt := range m.panes.br.Shown() {
 			if mt.Name == name {
-				m.br.Select(i)
+				m.panes.br.Select(i)
 			}
 		}
 		m.focus = paneBrowser
@@ -113,8 +113,8 @@ func TestHostileServer(t *testing.T) {
 		}
 		run(m, cmd)
 		drain(m)
-		if m.work.Mode() != work.ModeResult {
-			t.Fatalf("%s: no result shown (mode %d)", name, m.work.Mode())
+		if m.panes.work.Mode() != work.ModeResult {
+			t.Fatalf("%s: no result shown (mode %d)", name, m.panes.work.Mode())
 		}
 		check("result of " + name)
 		press(m, "s")
@@ -123,9 +123,9 @@ func TestHostileServer(t *testing.T) {
 	}
 
 	// the elicitation request comes through the dialog seam
-	for i, mt := range m.br.Shown() {
+	for i, mt := range m.panes.br.Shown() {
 		if mt.Name == hostile.ToolElicit {
-			m.br.Select(i)
+			m.panes.br.Select(i)
 		}
 	}
 	m.focus = paneBrowser
@@ -166,12 +166,12 @@ func TestHostileServer(t *testing.T) {
 
 	// read every resource and get every prompt
 	for _, k := range []listKind{listResources, listPrompts} {
-		m.br.SetTab(k)
-		for i := range m.br.Shown() {
-			m.br.Select(i)
+		m.panes.br.SetTab(k)
+		for i := range m.panes.br.Shown() {
+			m.panes.br.Select(i)
 			m.focus = paneBrowser
 			cmd := press(m, "enter")
-			if m.work.Mode() == work.ModeForm {
+			if m.panes.work.Mode() == work.ModeForm {
 				cmd = press(m, "ctrl+r")
 				if m.dialogs.top() != nil {
 					cmd = press(m, "y")
@@ -185,8 +185,8 @@ func TestHostileServer(t *testing.T) {
 
 	// every event of the log in every detail view, and the copy formats
 	m.focus = paneLog
-	for _, en := range m.log.Entries() {
-		if !m.log.Select(en) {
+	for _, en := range m.panes.log.Entries() {
+		if !m.panes.log.Select(en) {
 			continue // hidden by the filter
 		}
 		check("log line")
@@ -197,7 +197,7 @@ func TestHostileServer(t *testing.T) {
 		}
 		press(m, "esc")
 		for _, f := range []copyFormat{copyJSON, copyCurl, copySonde} {
-			if s, err := m.copyText(m.log.Selected(), f); err == nil {
+			if s, err := m.copyText(m.panes.log.Selected(), f); err == nil {
 				assertSafe(t, "copy "+f.String(), s)
 			}
 		}

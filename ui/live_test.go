@@ -71,9 +71,9 @@ func startLiveAt(t *testing.T, era demo.Era, opts Options, at func(*demo.Running
 		// loading: the listings' ends are in (they start with the dial, so
 		// their answers can be in before connected is; a refresh while a
 		// listing is still loading asks nothing)
-		return m.conn.sess != nil && m.br.Loaded(listTools) && m.br.Loaded(listPrompts) && m.br.Loaded(listResources) && len(m.s.Requests) == 0 &&
-			!m.br.Loading(listTools) && !m.br.Loading(listResources) && !m.br.Loading(listTemplates) && !m.br.Loading(listPrompts) &&
-			(m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern" || m.srvLog.Asked() != "") // the level asked at connect
+		return m.conn.sess != nil && m.panes.br.Loaded(listTools) && m.panes.br.Loaded(listPrompts) && m.panes.br.Loaded(listResources) && len(m.s.Requests) == 0 &&
+			!m.panes.br.Loading(listTools) && !m.panes.br.Loading(listResources) && !m.panes.br.Loading(listTemplates) && !m.panes.br.Loading(listPrompts) &&
+			(m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern" || m.panes.srvLog.Asked() != "") // the level asked at connect
 	})
 	return l
 }
@@ -204,7 +204,7 @@ func (l *live) flush() {
 	l.t.Helper()
 	answers := func() int {
 		n := 0
-		for _, en := range l.m.log.Entries() {
+		for _, en := range l.m.panes.log.Entries() {
 			if en.Ev.Dir == mcp.DirIn && en.Ev.ReqMethod == "ping" {
 				n++
 			}
@@ -223,11 +223,11 @@ func (l *live) open(k listKind, name string) {
 	l.t.Helper()
 	m := l.m
 	m.setFocus(paneBrowser)
-	m.br.SetTab(k)
-	m.br.SetFilter("")
-	for i, mt := range m.br.Shown() {
+	m.panes.br.SetTab(k)
+	m.panes.br.SetFilter("")
+	for i, mt := range m.panes.br.Shown() {
 		if mt.Name == name || mt.URI == name {
-			m.br.Select(i)
+			m.panes.br.Select(i)
 			l.press("enter")
 			return
 		}
@@ -239,9 +239,9 @@ func (l *live) open(k listKind, name string) {
 func (l *live) result(what string) string {
 	l.t.Helper()
 	l.pump(what, func() bool {
-		return l.m.work.Mode() == work.ModeResult && l.m.work.Result() != nil && l.m.work.Active() == nil
+		return l.m.panes.work.Mode() == work.ModeResult && l.m.panes.work.Result() != nil && l.m.panes.work.Active() == nil
 	})
-	return strings.Join(l.m.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n")
+	return strings.Join(l.m.panes.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n")
 }
 
 var eras = []struct {
@@ -391,8 +391,8 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 	l.press("right") // style: request → error
 	l.press("ctrl+r")
 	l.pump("the -32042 URL dialog", func() bool { d, ok := l.m.dialogs.top().(*serverreq.URL); return ok && d.ForCall() })
-	if l.m.work.Result() == nil || !strings.Contains(describeErr(l.m.work.Result().Err), "32042") {
-		t.Fatalf("the error is not in the result view: %+v", l.m.work.Result())
+	if l.m.panes.work.Result() == nil || !strings.Contains(describeErr(l.m.panes.work.Result().Err), "32042") {
+		t.Fatalf("the error is not in the result view: %+v", l.m.panes.work.Result())
 	}
 	l.press("o")
 	l.pump("the completion", func() bool { w, ok := l.m.dialogs.top().(*serverreq.Wait); return ok && w.Done() })
@@ -400,7 +400,7 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 		t.Fatalf("no retry offered:\n%s", plain(l.m))
 	}
 	calls := 0
-	for _, en := range l.m.log.Entries() {
+	for _, en := range l.m.panes.log.Entries() {
 		if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "tools/call" {
 			calls++
 		}
@@ -408,7 +408,7 @@ func TestLiveURLElicitationRequiredError(t *testing.T) {
 	l.press("enter")
 	l.pump("the retry", func() bool {
 		n := 0
-		for _, en := range l.m.log.Entries() {
+		for _, en := range l.m.panes.log.Entries() {
 			if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "tools/call" {
 				n++
 			}
@@ -437,7 +437,7 @@ func TestLiveRoots(t *testing.T) {
 			l.press("enter", "esc")
 			if e.era == demo.EraLegacy {
 				l.pump("notifications/roots/list_changed", func() bool {
-					for _, en := range l.m.log.Entries() {
+					for _, en := range l.m.panes.log.Entries() {
 						if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "notifications/roots/list_changed" {
 							return true
 						}
@@ -450,7 +450,7 @@ func TestLiveRoots(t *testing.T) {
 			l.open(listTools, demo.ToolListRoots)
 			l.press("ctrl+r")
 			l.pump("the second result", func() bool {
-				return l.m.work.Mode() == work.ModeResult && strings.Contains(strings.Join(l.m.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n"), "2 root(s)")
+				return l.m.panes.work.Mode() == work.ModeResult && strings.Contains(strings.Join(l.m.panes.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n"), "2 root(s)")
 			})
 		})
 	}
@@ -462,7 +462,7 @@ func TestLiveServerLogAndLevel(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			// ask for everything first: servers may start above debug
 			l.press("L", "home", "enter")
-			l.pump("the level", func() bool { return l.m.srvLog.Asked() == "debug" })
+			l.pump("the level", func() bool { return l.m.panes.srvLog.Asked() == "debug" })
 			l.open(listTools, demo.ToolEmitLogs)
 			l.press("ctrl+r")
 			l.result("the emit_logs result")
@@ -471,7 +471,7 @@ func TestLiveServerLogAndLevel(t *testing.T) {
 				t.Fatal("no debug message after asking for debug")
 			}
 			l.press("M")
-			if l.m.logView != viewServerLog || !strings.Contains(plain(l.m), "hello from emit_logs") {
+			if l.m.panes.logView != viewServerLog || !strings.Contains(plain(l.m), "hello from emit_logs") {
 				t.Fatalf("server log view:\n%s", plain(l.m))
 			}
 			// warning and above: the view filters and the server is asked
@@ -480,9 +480,9 @@ func TestLiveServerLogAndLevel(t *testing.T) {
 				l.press("down")
 			}
 			l.press("enter")
-			l.pump("the new level", func() bool { return l.m.srvLog.Asked() == "warning" })
-			if strings.Contains(plain(l.m), "] debug") || l.m.srvLog.Shown() >= l.m.s.Log.Len() {
-				t.Fatalf("the view still shows lower levels (%d of %d)", l.m.srvLog.Shown(), l.m.s.Log.Len())
+			l.pump("the new level", func() bool { return l.m.panes.srvLog.Asked() == "warning" })
+			if strings.Contains(plain(l.m), "] debug") || l.m.panes.srvLog.Shown() >= l.m.s.Log.Len() {
+				t.Fatalf("the view still shows lower levels (%d of %d)", l.m.panes.srvLog.Shown(), l.m.s.Log.Len())
 			}
 			before := l.read(func() int { return countLevel(l.m, "debug") })
 			l.m.setFocus(paneWork)
@@ -514,20 +514,20 @@ func TestLiveListChanged(t *testing.T) {
 	for _, e := range eras {
 		t.Run(e.name, func(t *testing.T) {
 			l := startLive(t, e.era, Options{})
-			has := func() bool { return l.m.br.Find(listTools, demo.ToolSurprise) != nil }
+			has := func() bool { return l.m.panes.br.Find(listTools, demo.ToolSurprise) != nil }
 			if has() {
 				t.Fatal("the surprise tool is there from the start")
 			}
 			l.open(listTools, demo.ToolManageExtras)
-			if err := l.m.work.Form().SetValue([]byte(`{"action":"add","kinds":["tool","prompt","resource"]}`)); err != nil {
+			if err := l.m.panes.work.Form().SetValue([]byte(`{"action":"add","kinds":["tool","prompt","resource"]}`)); err != nil {
 				t.Fatal(err)
 			}
 			l.press("ctrl+r")
 			l.result("the manage_extras result")
 			l.pump("the browser refreshed on tools/list_changed", has)
-			l.pump("… prompts/list_changed", func() bool { return l.m.br.Find(listPrompts, demo.PromptSurprise) != nil })
+			l.pump("… prompts/list_changed", func() bool { return l.m.panes.br.Find(listPrompts, demo.PromptSurprise) != nil })
 			l.pump("… resources/list_changed", func() bool {
-				for _, it := range l.m.br.Items(listResources) {
+				for _, it := range l.m.panes.br.Items(listResources) {
 					if strings.Contains(it.URI, "surprise") {
 						return true
 					}
@@ -549,7 +549,7 @@ func TestLiveResourceSubscription(t *testing.T) {
 			l.pump("subscribed", func() bool { return l.m.s.Subscribed[demo.ClockURI] })
 			l.pump("two updates re-read", func() bool {
 				return updates(l.m, demo.ClockURI) >= 2 && len(l.m.rereading) == 0 &&
-					strings.Join(l.m.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n") != first
+					strings.Join(l.m.panes.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n") != first
 			})
 			if !strings.Contains(plain(l.m), "● watching") {
 				t.Fatalf("no watching line:\n%s", plain(l.m))
@@ -590,7 +590,7 @@ func TestLiveCompletions(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			l := startLive(t, e.era, Options{})
 			l.open(listPrompts, demo.PromptPlanTrip)
-			f := l.m.work.Form()
+			f := l.m.panes.work.Form()
 			for path, _, _ := f.FocusedText(); path != "/country"; path, _, _ = f.FocusedText() {
 				l.press("tab")
 			}
@@ -623,7 +623,7 @@ func TestLiveCompletions(t *testing.T) {
 			l.m.setFocus(paneWork)
 			l.press("esc")
 			l.open(listTemplates, demo.WeatherTemplate)
-			f = l.m.work.Form()
+			f = l.m.panes.work.Form()
 			l.typeText("par")
 			l.pump("template completions", func() bool { return contains(f.Suggestions(), "Paris") })
 		})
@@ -643,7 +643,7 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 	// 2026-07-28: a server logs only to requests that carry a level, so
 	// sonde asks for info until the user picks one
 	l := startLive(t, demo.EraModern, Options{})
-	l.pump("info asked", func() bool { return l.m.srvLog.Asked() == "info" })
+	l.pump("info asked", func() bool { return l.m.panes.srvLog.Asked() == "info" })
 	l.open(listTools, demo.ToolEmitLogs)
 	l.press("ctrl+r")
 	l.result("emit_logs")
@@ -656,7 +656,7 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 	l = startLive(t, demo.EraLegacy, Options{})
 	setLevels := func() int {
 		n := 0
-		for _, en := range l.m.log.Entries() {
+		for _, en := range l.m.panes.log.Entries() {
 			if en.Ev.Dir == mcp.DirOut && en.Ev.Method == "logging/setLevel" {
 				n++
 			}
@@ -664,11 +664,11 @@ func TestLiveLogLevelAtConnectAndReconnect(t *testing.T) {
 		return n
 	}
 	l.flush()
-	if l.m.srvLog.Asked() != "" || setLevels() != 0 {
-		t.Fatalf("a legacy session was asked for a level unasked: %q", l.m.srvLog.Asked())
+	if l.m.panes.srvLog.Asked() != "" || setLevels() != 0 {
+		t.Fatalf("a legacy session was asked for a level unasked: %q", l.m.panes.srvLog.Asked())
 	}
 	l.press("L", "down", "down", "down", "enter")
-	l.pump("warning asked", func() bool { return l.m.srvLog.Asked() == "warning" && setLevels() == 1 })
+	l.pump("warning asked", func() bool { return l.m.panes.srvLog.Asked() == "warning" && setLevels() == 1 })
 	l.m.setFocus(paneBrowser)
 	old := l.m.conn.sess
 	l.press("R")
@@ -718,12 +718,12 @@ func TestLiveCancelFromTheLogCancelsThatCall(t *testing.T) {
 	// select B's request (the first tools/call in the log) and cancel it
 	m.setLogView(viewWire)
 	m.setFocus(paneLog)
-	for _, en := range m.log.Entries() {
-		if en.Ev.Method == "tools/call" && en.Ev.RPC == mcp.RPCRequest && m.log.Select(en) {
+	for _, en := range m.panes.log.Entries() {
+		if en.Ev.Method == "tools/call" && en.Ev.RPC == mcp.RPCRequest && m.panes.log.Select(en) {
 			break
 		}
 	}
-	if id := m.log.Selected().Ev.ID; id != b.h.ID() {
+	if id := m.panes.log.Selected().Ev.ID; id != b.h.ID() {
 		t.Fatalf("the first tools/call request is %s, B's is %s", id, b.h.ID())
 	}
 	l.press("x")
@@ -806,8 +806,8 @@ func TestDialStartsListings(t *testing.T) {
 	}
 	run(upd(m, msg))
 	upd(m, feedMsg{}) // the listing's events
-	if !m.br.Loaded(listTools) || m.br.Loading(listTools) || len(m.br.Items(listTools)) == 0 {
-		t.Errorf("tools after connected: loaded %v, loading %v, %d items", m.br.Loaded(listTools), m.br.Loading(listTools), len(m.br.Items(listTools)))
+	if !m.panes.br.Loaded(listTools) || m.panes.br.Loading(listTools) || len(m.panes.br.Items(listTools)) == 0 {
+		t.Errorf("tools after connected: loaded %v, loading %v, %d items", m.panes.br.Loaded(listTools), m.panes.br.Loading(listTools), len(m.panes.br.Items(listTools)))
 	}
 	if n := count(); n != 1 {
 		t.Errorf("%d tools/list requests, want 1 (connected listed again)", n)

@@ -19,15 +19,8 @@ import (
 	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	"github.com/sonde-mcp/sonde/ui/dialog/saveas"
 	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
-	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
-	"github.com/sonde-mcp/sonde/ui/pane/browser"
-	"github.com/sonde-mcp/sonde/ui/pane/eventlog"
-	"github.com/sonde-mcp/sonde/ui/pane/faults"
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
 	"github.com/sonde-mcp/sonde/ui/pane/recordings"
-	"github.com/sonde-mcp/sonde/ui/pane/srvlog"
-	"github.com/sonde-mcp/sonde/ui/pane/tasks"
-	"github.com/sonde-mcp/sonde/ui/pane/timeline"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
@@ -64,16 +57,7 @@ type Model struct {
 
 	ticking bool
 
-	log      *eventlog.Pane
-	logView  logView // what the log pane shows
-	srvLog   *srvlog.Pane
-	timeline *timeline.Pane
-	br       *browser.Pane
-	work     *work.Pane
-
-	tasks  *tasks.Pane
-	faults *faults.Pane // with --fault: the faults pane (nil without)
-	auth   *authpane.Pane
+	panes paneSet // the panes and which view the bottom one shows (panes.go)
 
 	calls userCalls   // what the user asked of the server: calls, their arguments, followed tasks (calls.go)
 	raw   rawComposer // the raw composer and what its sends left (compose.go)
@@ -148,14 +132,8 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	}
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
-	m.log = eventlog.New(m.look.com, opts.LogWindow)
-	m.srvLog = srvlog.New(m.look.com)
-	m.work = work.New(m.look.com, m.s, &m.keys.Work)
-	m.timeline = timeline.New(m.look.com, m.s)
-	m.br = browser.New(m.look.com, m.s)
-	m.tasks = tasks.New(m.look.com, m.s)
+	m.panes = newPaneSet(m.look.com, m.s, opts.LogWindow, &m.keys.Work)
 	m.initFaults()
-	m.auth = authpane.New(m.look.com, m.s)
 	if events != nil {
 		m.conn.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
 	}
@@ -250,7 +228,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		m.look.isDark = msg.IsDark()
 		m.look.restyle()
-		m.work.Restyle()
+		m.panes.work.Restyle()
 		return nil
 	case feedMsg:
 		m.conn.listening, m.conn.lastTake = false, time.Now()
@@ -288,7 +266,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case rereadMsg:
 		return m.rereadDone(msg)
 	case work.CompleteDue, work.Completed:
-		return m.updatePane(m.work, msg)
+		return m.updatePane(m.panes.work, msg)
 	case taskDoneMsg:
 		return m.taskDone(msg)
 	case taskCancelMsg:
@@ -297,10 +275,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case connectedMsg:
 		return m.connected(msg)
 	case listDoneMsg:
-		m.br.SetLoading(msg.kind, false)
+		m.panes.br.SetLoading(msg.kind, false)
 		if msg.err != nil {
 			// (its request ended in the state through its events)
-			m.br.Failed(msg.kind, termsafe.Line(describeErr(msg.err)))
+			m.panes.br.Failed(msg.kind, termsafe.Line(describeErr(msg.err)))
 			if m.s.Offered[msg.kind].Loaded {
 				m.applyListing(msg.kind) // what the stream announced
 			}
@@ -360,14 +338,14 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 		return m.updateDialog(d, msg)
 	}
 	var cmds []tea.Cmd
-	if m.log.Filtering() {
-		cmds = append(cmds, m.updatePane(m.log, msg))
+	if m.panes.log.Filtering() {
+		cmds = append(cmds, m.updatePane(m.panes.log, msg))
 	}
-	if m.br.Typing() {
+	if m.panes.br.Typing() {
 		cmds = append(cmds, m.updateBrowser(msg))
 	}
-	if m.work.Typing() {
-		cmds = append(cmds, m.updatePane(m.work, msg))
+	if m.panes.work.Typing() {
+		cmds = append(cmds, m.updatePane(m.panes.work, msg))
 	}
 	if m.raw.active && m.raw.pane.Focused() {
 		cmds = append(cmds, m.composerKey(msg)) // its cursor blinks
@@ -404,13 +382,13 @@ func (m *Model) textFocused() bool {
 		return true // the filter
 	case m.picker != nil:
 		return m.picker.Typing()
-	case m.focus == paneLog && m.log.Filtering() && m.logView == viewWire:
+	case m.focus == paneLog && m.panes.log.Filtering() && m.panes.logView == viewWire:
 		return true
-	case m.focus == paneBrowser && m.br.Typing():
+	case m.focus == paneBrowser && m.panes.br.Typing():
 		return true
 	case m.focus == paneWork && m.raw.active:
 		return true // the composer's editor
-	case m.focus == paneWork && m.work.Typing():
+	case m.focus == paneWork && m.panes.work.Typing():
 		return true // the form owns all keys but esc and ctrl-bindings it does not use
 	}
 	return false
@@ -474,7 +452,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.Theme):
 		msg, changed := m.look.cycle()
 		if changed {
-			m.work.Restyle()
+			m.panes.work.Restyle()
 		}
 		m.flash.set(msg, false)
 		return nil
@@ -488,12 +466,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.toggleLogView(viewTasks)
 	case key.Matches(msg, k.Global.Timeline):
 		return m.toggleLogView(viewTimeline)
-	case key.Matches(msg, k.Global.Faults) && m.faults != nil:
+	case key.Matches(msg, k.Global.Faults) && m.panes.faults != nil:
 		return m.toggleLogView(viewFaults)
 	case key.Matches(msg, k.Global.Auth):
 		return m.toggleLogView(viewAuth)
 	case key.Matches(msg, k.Global.LogLevel):
-		m.dialogs.open(newLevelDialog(m.look.com, m.srvLog.Level(), m.srvLog.Asked()))
+		m.dialogs.open(newLevelDialog(m.look.com, m.panes.srvLog.Level(), m.panes.srvLog.Asked()))
 		return nil
 	case key.Matches(msg, k.Global.Conn):
 		m.dialogs.open(newConnDialog(m.look.com, m.opts.Config, m.s))
@@ -509,7 +487,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case paneBrowser:
 		return m.updateBrowser(msg)
 	case paneWork:
-		return m.updatePane(m.work, msg)
+		return m.updatePane(m.panes.work, msg)
 	case paneLog:
 		return m.logKey(msg)
 	}
@@ -522,12 +500,12 @@ func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.focus == paneWork && m.raw.active:
 		return m.composerKey(msg)
-	case m.focus == paneLog && m.log.Filtering():
-		return m.updatePane(m.log, msg)
-	case m.focus == paneBrowser && m.br.Typing():
+	case m.focus == paneLog && m.panes.log.Filtering():
+		return m.updatePane(m.panes.log, msg)
+	case m.focus == paneBrowser && m.panes.br.Typing():
 		return m.updateBrowser(msg)
-	case m.focus == paneWork && m.work.Typing():
-		return m.updatePane(m.work, msg)
+	case m.focus == paneWork && m.panes.work.Typing():
+		return m.updatePane(m.panes.work, msg)
 	}
 	return nil
 }
@@ -541,14 +519,14 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return m.updateRecs(msg)
 	case m.picker != nil:
 		return m.updatePicker(msg)
-	case m.focus == paneLog && m.log.Filtering():
-		return m.updatePane(m.log, msg)
-	case m.focus == paneBrowser && m.br.Typing():
+	case m.focus == paneLog && m.panes.log.Filtering():
+		return m.updatePane(m.panes.log, msg)
+	case m.focus == paneBrowser && m.panes.br.Typing():
 		return m.updateBrowser(msg)
 	case m.focus == paneWork && m.raw.active:
 		return m.composerKey(msg)
-	case m.focus == paneWork && m.work.Typing():
-		return m.updatePane(m.work, msg)
+	case m.focus == paneWork && m.panes.work.Typing():
+		return m.updatePane(m.panes.work, msg)
 	}
 	return nil
 }
@@ -558,13 +536,13 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 		return nil
 	}
 	if m.focus == paneWork {
-		m.work.Blur()
+		m.panes.work.Blur()
 	}
 	// a filter being typed is kept as it is when its pane loses focus
 	// (coming back does not land keys in it)
-	m.br.Blur()
-	if m.log.Filtering() {
-		m.log.StopFiltering()
+	m.panes.br.Blur()
+	if m.panes.log.Filtering() {
+		m.panes.log.StopFiltering()
 		m.layout()
 	}
 	m.focus = p
@@ -575,7 +553,7 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 		m.raw.pane.SetFocused(p == paneWork) // the keys go back to the draft
 	}
 	if p == paneWork {
-		return m.work.Focus()
+		return m.panes.work.Focus()
 	}
 	return nil
 }
@@ -600,15 +578,15 @@ func (m *Model) quit() tea.Cmd {
 // the pane while it has focus; otherwise a form gives way to the preview
 // (enter on its item brings it back as it was).
 func (m *Model) showSelected() {
-	m.work.Preview(m.br.Selected(), m.focus == paneWork)
+	m.panes.work.Preview(m.panes.br.Selected(), m.focus == paneWork)
 }
 
 // toggleKeepalive hides or shows keepalive traffic in the log and the
 // timeline.
 func (m *Model) toggleKeepalive() {
-	m.log.ToggleKeepalive()
-	m.timeline.SetQuiet(m.log.HideKeepalive())
-	if m.log.HideKeepalive() {
+	m.panes.log.ToggleKeepalive()
+	m.panes.timeline.SetQuiet(m.panes.log.HideKeepalive())
+	if m.panes.log.HideKeepalive() {
 		m.flash.set("keepalives hidden", false)
 	} else {
 		m.flash.set("keepalives shown", false)
@@ -619,25 +597,13 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Log.Views) {
 		return m.setLogView(logView(msg.String()[0] - '1'))
 	}
-	switch m.logView {
-	case viewServerLog:
-		return m.updatePane(m.srvLog, msg)
-	case viewTasks:
-		return m.updatePane(m.tasks, msg)
-	case viewFaults:
-		return m.updatePane(m.faults, msg)
-	case viewAuth:
-		return m.updatePane(m.auth, msg)
-	case viewTimeline:
-		return m.updatePane(m.timeline, msg)
-	}
-	return m.updatePane(m.log, msg)
+	return m.updatePane(m.panes.bottom(), msg)
 }
 
 // jumpToPair moves the log cursor from a request to its answer or back;
 // it says why when it cannot.
 func (m *Model) jumpToPair() bool {
-	if a := m.log.Pair(); a != nil {
+	if a := m.panes.log.Pair(); a != nil {
 		m.act(nil, a)
 		return false
 	}
@@ -653,7 +619,7 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 	e := &en.Ev
 	resp := en
 	if e.RPC == mcp.RPCRequest && e.Dir == mcp.DirOut {
-		resp = m.log.AnswerAfter(e.ID, en)
+		resp = m.panes.log.AnswerAfter(e.ID, en)
 		if resp == nil {
 			m.flash.set("no answer to this request in the log", true)
 			return nil
@@ -675,17 +641,17 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 	}
 	subject := ""
 	var out json.RawMessage
-	if req := m.log.RequestBefore(e.ID, resp); req != nil {
+	if req := m.panes.log.RequestBefore(e.ID, resp); req != nil {
 		if rm := session.Decode(&req.Ev); rm != nil {
 			subject = rm.Subject()
 		}
 		if e.ReqMethod == "tools/call" {
-			if it := m.br.Find(listTools, subject); it != nil {
+			if it := m.panes.br.Find(listTools, subject); it != nil {
 				out = it.OutputSchema
 			}
 		}
 	}
-	m.work.ShowResult(work.NewResult(e.ReqMethod, termsafe.Line(subject), msg.Result, err, e.Latency, out))
+	m.panes.work.ShowResult(work.NewResult(e.ReqMethod, termsafe.Line(subject), msg.Result, err, e.Latency, out))
 	return m.setFocus(paneWork)
 }
 

@@ -25,11 +25,11 @@ import (
 
 func TestEventsBuildBrowsersAndHeader(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
-	if got := len(m.br.Items(listTools)); got != 4 {
+	if got := len(m.panes.br.Items(listTools)); got != 4 {
 		t.Fatalf("tools = %d, want 4", got)
 	}
-	if len(m.br.Items(listResources)) != 2 || len(m.br.Items(listTemplates)) != 1 || len(m.br.Items(listPrompts)) != 1 {
-		t.Fatalf("lists: %d %d %d", len(m.br.Items(listResources)), len(m.br.Items(listTemplates)), len(m.br.Items(listPrompts)))
+	if len(m.panes.br.Items(listResources)) != 2 || len(m.panes.br.Items(listTemplates)) != 1 || len(m.panes.br.Items(listPrompts)) != 1 {
+		t.Fatalf("lists: %d %d %d", len(m.panes.br.Items(listResources)), len(m.panes.br.Items(listTemplates)), len(m.panes.br.Items(listPrompts)))
 	}
 	if m.s.Conn.State != mcp.StateConnected || m.server().name != "sonde-demo" {
 		t.Fatalf("state %q server %+v", m.s.Conn.State, m.server())
@@ -57,7 +57,7 @@ func TestListPagesAppend(t *testing.T) {
 	f.resp(51, "tools/list", `{"tools":[{"name":"b"}]}`)
 	m.update(eventsMsg(f.evs))
 	var names []string
-	for _, it := range m.br.Items(listTools) {
+	for _, it := range m.panes.br.Items(listTools) {
 		names = append(names, it.Name)
 	}
 	if strings.Join(names, ",") != "a,b" {
@@ -85,11 +85,11 @@ func TestFocusCycleAndKeysToTextFieldsFirst(t *testing.T) {
 	// "/" opens the fuzzy filter; then "q" is text, not quit.
 	press(m, "/")
 	typeText(m, "qz")
-	if m.quitting || m.br.Filter() != "qz" {
-		t.Fatalf("q went to the global quit (filter %q)", m.br.Filter())
+	if m.quitting || m.panes.br.Filter() != "qz" {
+		t.Fatalf("q went to the global quit (filter %q)", m.panes.br.Filter())
 	}
 	press(m, "esc")
-	if m.br.Filter() != "" || m.br.Typing() {
+	if m.panes.br.Filter() != "" || m.panes.br.Typing() {
 		t.Fatal("esc should clear and leave the filter")
 	}
 	if cmd := press(m, "q"); cmd == nil || !m.quitting {
@@ -101,22 +101,22 @@ func TestFuzzyFilterAndTabs(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	press(m, "/")
 	typeText(m, "wthr")
-	if shown := m.br.Shown(); len(shown) != 1 || shown[0].Name != "get_weather" {
+	if shown := m.panes.br.Shown(); len(shown) != 1 || shown[0].Name != "get_weather" {
 		t.Fatalf("fuzzy wthr: %v", shown)
 	}
 	press(m, "down") // leaves the field, moves the cursor
-	if m.br.Typing() {
+	if m.panes.br.Typing() {
 		t.Fatal("down should leave the filter field")
 	}
-	if m.work.Mode() != work.ModeItem || m.work.Target().Name != "get_weather" {
-		t.Fatalf("work pane shows %v", m.work.Mode())
+	if m.panes.work.Mode() != work.ModeItem || m.panes.work.Target().Name != "get_weather" {
+		t.Fatalf("work pane shows %v", m.panes.work.Mode())
 	}
 	press(m, "esc", "2")
-	if m.br.Tab() != listResources || m.br.Selected().URI != "demo://readme.md" {
-		t.Fatalf("tab 2: %v", m.br.Tab())
+	if m.panes.br.Tab() != listResources || m.panes.br.Selected().URI != "demo://readme.md" {
+		t.Fatalf("tab 2: %v", m.panes.br.Tab())
 	}
 	press(m, "right")
-	if m.br.Tab() != listTemplates {
+	if m.panes.br.Tab() != listTemplates {
 		t.Fatal("right should go to templates")
 	}
 }
@@ -128,16 +128,16 @@ func TestFormIntegrationCallsTool(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
-	if m.work.Mode() != work.ModeForm || m.focus != paneWork {
-		t.Fatalf("enter should open the form (mode %d focus %d)", m.work.Mode(), m.focus)
+	if m.panes.work.Mode() != work.ModeForm || m.focus != paneWork {
+		t.Fatalf("enter should open the form (mode %d focus %d)", m.panes.work.Mode(), m.focus)
 	}
 	typeText(m, "hello q") // q is text here
 	if m.quitting {
 		t.Fatal("q quit from inside a form")
 	}
 	cmd := press(m, "ctrl+r")
-	if m.work.Mode() != work.ModeWait {
-		t.Fatalf("ctrl+r should send (mode %d, flash %q)", m.work.Mode(), m.flash.text)
+	if m.panes.work.Mode() != work.ModeWait {
+		t.Fatalf("ctrl+r should send (mode %d, flash %q)", m.panes.work.Mode(), m.flash.text)
 	}
 	run(m, cmd)
 	if len(be.calls) != 1 || be.calls[0] != "tools/call" {
@@ -151,15 +151,15 @@ func TestFormIntegrationCallsTool(t *testing.T) {
 	if p.Name != "echo" || string(p.Arguments) != `{"text":"hello q"}` {
 		t.Fatalf("params %s", be.params[0])
 	}
-	if m.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "HELLO") {
+	if m.panes.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "HELLO") {
 		t.Fatalf("result not shown:\n%s", plain(m))
 	}
 	// the arguments are remembered for the next form
 	press(m, "esc")
-	if m.work.Mode() != work.ModeForm {
+	if m.panes.work.Mode() != work.ModeForm {
 		t.Fatal("esc from a result goes back to the form")
 	}
-	v, _ := m.work.Form().Value()
+	v, _ := m.panes.work.Form().Value()
 	if string(v) != `{"text":"hello q"}` {
 		t.Fatalf("form value after going back: %s", v)
 	}
@@ -220,7 +220,7 @@ func TestCancelInFlightCall(t *testing.T) {
 			press(m, "enter")
 			typeText(m, "x")
 			cmd := press(m, "ctrl+r")
-			c := m.work.Active().(*call)
+			c := m.panes.work.Active().(*call)
 			if c == nil {
 				t.Fatal("no active call")
 			}
@@ -253,37 +253,37 @@ func TestReplayModeDisablesActions(t *testing.T) {
 	if m.dialogs.top() != nil {
 		press(m, "y")
 	}
-	if m.work.Mode() == work.ModeWait || !strings.Contains(m.flash.text, "replay") {
+	if m.panes.work.Mode() == work.ModeWait || !strings.Contains(m.flash.text, "replay") {
 		t.Fatalf("replay should refuse to call (flash %q)", m.flash.text)
 	}
 }
 
 func TestLogFilterAndKeepaliveToggle(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
-	total := m.log.Shown()
+	total := m.panes.log.Shown()
 	press(m, "tab", "tab") // log
 	press(m, "K")
-	if !m.log.HideKeepalive() || m.log.Shown() != total-4 {
-		t.Fatalf("hide keepalives: %d of %d visible", m.log.Shown(), total)
+	if !m.panes.log.HideKeepalive() || m.panes.log.Shown() != total-4 {
+		t.Fatalf("hide keepalives: %d of %d visible", m.panes.log.Shown(), total)
 	}
 	press(m, "K")
-	if m.log.Shown() != total {
+	if m.panes.log.Shown() != total {
 		t.Fatal("K again should show keepalives")
 	}
 	press(m, "/")
 	typeText(m, "method:tools/call")
-	if m.log.Shown() != 2 {
-		t.Fatalf("method:tools/call matched %d, want request and answer", m.log.Shown())
+	if m.panes.log.Shown() != 2 {
+		t.Fatalf("method:tools/call matched %d, want request and answer", m.panes.log.Shown())
 	}
 	press(m, "enter")
-	if m.log.Filtering() || m.log.Filter() != "method:tools/call" {
+	if m.panes.log.Filtering() || m.panes.log.Filter() != "method:tools/call" {
 		t.Fatal("enter should keep the filter and leave the field")
 	}
 	if !strings.Contains(plain(m), "filter: method:tools/call") {
 		t.Fatal("the filter line is not shown")
 	}
 	press(m, "esc")
-	if m.log.Shown() != total {
+	if m.panes.log.Shown() != total {
 		t.Fatal("esc should clear the filter")
 	}
 }
@@ -291,22 +291,22 @@ func TestLogFilterAndKeepaliveToggle(t *testing.T) {
 func TestLogFollowAndNavigation(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
 	press(m, "tab", "tab")
-	if !m.log.Following() || m.log.Selected() != m.log.Last() {
+	if !m.panes.log.Following() || m.panes.log.Selected() != m.panes.log.Last() {
 		t.Fatal("log should start following")
 	}
 	press(m, "up")
-	if m.log.Following() {
+	if m.panes.log.Following() {
 		t.Fatal("moving up should stop following")
 	}
-	before := m.log.Selected()
+	before := m.panes.log.Selected()
 	f := &fx{at: t0.Add(time.Minute), seq: 200}
 	f.note("notifications/message", `{"level":"info","data":"x"}`)
 	m.update(eventsMsg(f.evs))
-	if m.log.Selected() != before {
+	if m.panes.log.Selected() != before {
 		t.Fatal("a new event moved the cursor while not following")
 	}
 	press(m, "f")
-	if !m.log.Following() || m.log.Selected() != m.log.Last() {
+	if !m.panes.log.Following() || m.panes.log.Selected() != m.panes.log.Last() {
 		t.Fatal("f should follow again")
 	}
 }
@@ -342,7 +342,7 @@ func TestCopyFormats(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	m.opts.Config = mcp.Config{URL: "http://127.0.0.1:8080/mcp", Bearer: "s3cret"}
 	var call, answer *entry
-	for _, en := range m.log.Entries() {
+	for _, en := range m.panes.log.Entries() {
 		if en.Ev.Method == "tools/call" {
 			call = en
 		}
@@ -420,8 +420,8 @@ func TestResultRendering(t *testing.T) {
 		{"type":"resource","resource":{"uri":"demo://x.txt","mimeType":"text/plain","text":"embedded text"}},
 		{"type":"hologram","data":"?"}],
 		"structuredContent":{"city":"Paris","temperature":"warm"}}`)
-	it := m.br.Find(listTools, "get_weather")
-	m.work.ShowResult(work.NewResult("tools/call", "get_weather", raw, nil, 0, it.OutputSchema))
+	it := m.panes.br.Find(listTools, "get_weather")
+	m.panes.work.ShowResult(work.NewResult("tools/call", "get_weather", raw, nil, 0, it.OutputSchema))
 	m.focus = paneWork
 	m.zoom = true
 	m.layout()
@@ -451,7 +451,7 @@ func TestLargeResultPages(t *testing.T) {
 	if r.Pages < 100 {
 		t.Fatalf("pages = %d", r.Pages)
 	}
-	m.work.ShowResult(r)
+	m.panes.work.ShowResult(r)
 	m.focus = paneWork
 	lines := r.Render(80, m.look.st, m.look.hl)
 	if len(lines) > work.PageBytes/10 {
@@ -507,13 +507,13 @@ func TestMouse(t *testing.T) {
 	rs := m.paneRects()
 	r := rs[paneLog]
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
-	if m.focus != paneLog || m.log.Following() {
+	if m.focus != paneLog || m.panes.log.Following() {
 		t.Fatalf("click should focus the log and select a row (focus %d)", m.focus)
 	}
 	b := rs[paneBrowser]
 	m.update(tea.MouseWheelMsg{X: b.x + 2, Y: b.y + 3, Button: tea.MouseWheelDown})
-	if m.br.Selected() != m.br.Items(listTools)[1] {
-		t.Fatalf("wheel over the browser should move it (selected %s)", m.br.Selected().Name)
+	if m.panes.br.Selected() != m.panes.br.Items(listTools)[1] {
+		t.Fatalf("wheel over the browser should move it (selected %s)", m.panes.br.Selected().Name)
 	}
 	// clicking the selected log row again opens its detail
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
@@ -588,7 +588,7 @@ func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
-	v, _ := m.work.Form().Value()
+	v, _ := m.panes.work.Form().Value()
 	if string(v) != `{"text":"again"}` {
 		t.Fatalf("form starts with %s", v)
 	}
@@ -596,15 +596,15 @@ func TestLastArgumentsRememberedAcrossSessions(t *testing.T) {
 
 func TestReplayRewindForgetsEverything(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
-	m.log.SetFilter("kind:message")
+	m.panes.log.SetFilter("kind:message")
 	f := &fx{at: t0.Add(time.Minute), seq: 500}
 	f.add(mcp.Event{Dir: mcp.DirMeta, Kind: store.KindRewind, Text: "replay moved to event 3 of 20"})
 	f.req(1, "initialize", `{}`)
 	m.update(eventsMsg(f.evs))
-	if m.log.Len() != 2 || len(m.br.Items(listTools)) != 0 || m.s.Conn.State != "" {
-		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.log.Len(), len(m.br.Items(listTools)), m.s.Conn.State)
+	if m.panes.log.Len() != 2 || len(m.panes.br.Items(listTools)) != 0 || m.s.Conn.State != "" {
+		t.Fatalf("after a rewind: %d events, %d tools, state %q", m.panes.log.Len(), len(m.panes.br.Items(listTools)), m.s.Conn.State)
 	}
-	if m.log.Filter() != "kind:message" || m.log.Shown() != 1 {
+	if m.panes.log.Filter() != "kind:message" || m.panes.log.Shown() != 1 {
 		t.Fatal("the filter should survive a rewind")
 	}
 }
@@ -657,11 +657,11 @@ func TestJumpBetweenRequestAndAnswer(t *testing.T) {
 	press(m, "tab", "tab", "/")
 	typeText(m, "method:tools/call")
 	press(m, "enter", "%")
-	if m.log.Selected().Ev.RPC != mcp.RPCRequest {
+	if m.panes.log.Selected().Ev.RPC != mcp.RPCRequest {
 		t.Fatal("% from the answer should select the request")
 	}
 	press(m, "%")
-	if m.log.Selected().Ev.RPC != mcp.RPCResponse {
+	if m.panes.log.Selected().Ev.RPC != mcp.RPCResponse {
 		t.Fatal("% from the request should select the answer")
 	}
 }
@@ -739,7 +739,7 @@ func TestListingsFollowTheCapabilities(t *testing.T) {
 		t.Fatalf("asked a tools-only server for %v", b.calls)
 	}
 	upd(m, feedMsg{})
-	if tabs := ansi.Strip(m.br.View(100, 20)); !strings.Contains(tabs, "Resources – Templates – Prompts –") || strings.Contains(tabs, "Tools –") {
+	if tabs := ansi.Strip(m.panes.br.View(100, 20)); !strings.Contains(tabs, "Resources – Templates – Prompts –") || strings.Contains(tabs, "Tools –") {
 		t.Fatalf("the browser offers:\n%s", tabs)
 	}
 }
@@ -769,11 +769,11 @@ func TestTheLogCatchesUp(t *testing.T) {
 		if !strings.Contains(title, c.older) || !strings.Contains(title, c.ahead) || m.s.Conn.KeepaliveIn != n/4 {
 			t.Fatalf("window %d: log title %q, %d keepalives in the state", c.window, title, m.s.Conn.KeepaliveIn)
 		}
-		for m.log.Behind() > 0 {
+		for m.panes.log.Behind() > 0 {
 			upd(m, feedMsg{})
 		}
-		if s := plain(m); strings.Contains(s, "not drawn yet") || m.log.Len() != min(c.window, n) {
-			t.Fatalf("window %d: caught up to %d events", c.window, m.log.Len())
+		if s := plain(m); strings.Contains(s, "not drawn yet") || m.panes.log.Len() != min(c.window, n) {
+			t.Fatalf("window %d: caught up to %d events", c.window, m.panes.log.Len())
 		}
 	}
 }

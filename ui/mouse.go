@@ -42,22 +42,14 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	case paneBrowser:
 		m.updateBrowser(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 	case paneLog:
-		switch m.logView {
-		case viewServerLog:
-			m.srvLog.Update(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
-		case viewTasks:
-			m.updatePane(m.tasks, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
-		case viewFaults:
-			m.updatePane(m.faults, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
-		case viewAuth:
-			m.updatePane(m.auth, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
-		case viewTimeline:
-			m.updatePane(m.timeline, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
-		default:
-			m.updatePane(m.log, tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
+		wheel := tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button}
+		if m.panes.logView == viewServerLog {
+			m.panes.srvLog.Update(wheel) // (it asks nothing of a wheel)
+		} else {
+			m.updatePane(m.panes.bottom(), wheel)
 		}
 	case paneWork:
-		m.work.Update(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
+		m.panes.work.Update(tea.MouseWheelMsg{X: ms.X - r.x - 1, Y: ms.Y - r.y - 1, Button: ms.Button})
 	}
 }
 
@@ -81,28 +73,12 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	x, y := ms.X-r.x-1, ms.Y-r.y-1
 	switch p {
 	case paneBrowser:
-		m.br.SetFocused(p == prev) // a second click opens
+		m.panes.br.SetFocused(p == prev) // a second click opens
 		return tea.Batch(cmd, m.updateBrowser(tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 	case paneLog:
-		switch m.logView {
-		case viewServerLog:
-			m.srvLog.SetFocused(p == prev)
-			return tea.Batch(cmd, m.updatePane(m.srvLog, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
-		case viewTasks:
-			m.tasks.SetFocused(p == prev)
-			return tea.Batch(cmd, m.updatePane(m.tasks, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
-		case viewFaults:
-			m.faults.SetFocused(p == prev)
-			return tea.Batch(cmd, m.updatePane(m.faults, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
-		case viewAuth:
-			m.auth.SetFocused(p == prev)
-			return tea.Batch(cmd, m.updatePane(m.auth, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
-		case viewTimeline:
-			m.timeline.SetFocused(p == prev)
-			return tea.Batch(cmd, m.updatePane(m.timeline, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
-		}
-		m.log.SetFocused(p == prev)
-		return tea.Batch(cmd, m.updatePane(m.log, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
+		b := m.panes.bottom()
+		b.SetFocused(p == prev) // a second click opens
+		return tea.Batch(cmd, m.updatePane(b, tea.MouseClickMsg{X: x, Y: y, Button: ms.Button}))
 	}
 	return cmd
 }

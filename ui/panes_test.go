@@ -36,8 +36,8 @@ func TestServerLogView(t *testing.T) {
 		t.Fatalf("%d entries", n)
 	}
 	press(m, "M")
-	if m.logView != viewServerLog || m.focus != paneLog {
-		t.Fatalf("M: view %d focus %d", m.logView, m.focus)
+	if m.panes.logView != viewServerLog || m.focus != paneLog {
+		t.Fatalf("M: view %d focus %d", m.panes.logView, m.focus)
 	}
 	s := plain(m)
 	for _, want := range []string{"Server log 6 · ≥debug", "debug     demo.calls tools/call echo", "info      demo hello  {\"seq\":1}",
@@ -58,8 +58,8 @@ func TestServerLogView(t *testing.T) {
 	b := &fakeBackend{}
 	m.conn.sess = b
 	run(m, press(m, "L", "down", "down", "down", "enter")) // warning
-	if m.srvLog.Level() != "warning" || m.srvLog.Asked() != "warning" {
-		t.Fatalf("level: shown %s asked %q", m.srvLog.Level(), m.srvLog.Asked())
+	if m.panes.srvLog.Level() != "warning" || m.panes.srvLog.Asked() != "warning" {
+		t.Fatalf("level: shown %s asked %q", m.panes.srvLog.Level(), m.panes.srvLog.Asked())
 	}
 	if len(b.calls) != 1 || b.calls[0] != "logging/setLevel" || string(b.params[0]) != `{"level":"warning"}` {
 		t.Fatalf("calls %v %s", b.calls, b.params)
@@ -74,16 +74,16 @@ func TestServerLogView(t *testing.T) {
 	// a refused level is reported and not recorded
 	b.errs = map[string]error{"logging/setLevel": &mcp.RPCError{Code: -32601, Message: "Method not found"}}
 	run(m, press(m, "L", "up", "enter"))
-	if m.srvLog.Asked() != "warning" || !m.flash.err {
-		t.Fatalf("refused level: asked %q flash %q", m.srvLog.Asked(), m.flash.text)
+	if m.panes.srvLog.Asked() != "warning" || !m.flash.err {
+		t.Fatalf("refused level: asked %q flash %q", m.panes.srvLog.Asked(), m.flash.text)
 	}
 	// 1 goes back to the wire log; M toggles too
 	press(m, "1")
-	if m.logView != viewWire {
+	if m.panes.logView != viewWire {
 		t.Fatal("1 did not show the wire log")
 	}
 	press(m, "M", "M")
-	if m.logView != viewWire {
+	if m.panes.logView != viewWire {
 		t.Fatal("M twice did not come back to the wire log")
 	}
 }
@@ -101,7 +101,7 @@ func TestServerLogIsBounded(t *testing.T) {
 	for i := 0; i < len(f.evs); i += maxBatch {
 		m.update(eventsMsg(f.evs[i:min(len(f.evs), i+maxBatch)]))
 	}
-	l := m.srvLog
+	l := m.panes.srvLog
 	if n := l.Shown(); n < session.MaxServerLog || n != m.s.Log.Len() {
 		t.Fatalf("%d shown, the log holds %d", n, m.s.Log.Len())
 	}
@@ -166,7 +166,7 @@ func TestTasksFromEvents(t *testing.T) {
 		t.Fatalf("after tasks/result: %+v\n%s", tk, plain(m))
 	}
 	press(m, "enter")
-	if m.work.Mode() != work.ModeResult || m.focus != paneWork || !strings.Contains(plain(m), "report: 42 rows") || !strings.Contains(plain(m), "task t-report-1") {
+	if m.panes.work.Mode() != work.ModeResult || m.focus != paneWork || !strings.Contains(plain(m), "report: 42 rows") || !strings.Contains(plain(m), "task t-report-1") {
 		t.Fatalf("enter on a finished task:\n%s", plain(m))
 	}
 }
@@ -229,10 +229,10 @@ func taskModel(t *testing.T) (*Model, *taskBackend) {
 func openTool(t *testing.T, m *Model, name string) {
 	t.Helper()
 	m.setFocus(paneBrowser)
-	m.br.SetTab(listTools)
-	for i, mt := range m.br.Shown() {
+	m.panes.br.SetTab(listTools)
+	for i, mt := range m.panes.br.Shown() {
 		if mt.Name == name {
-			m.br.Select(i)
+			m.panes.br.Select(i)
 			press(m, "enter")
 			return
 		}
@@ -242,7 +242,7 @@ func openTool(t *testing.T, m *Model, name string) {
 
 func TestTaskAugmentedCalls(t *testing.T) {
 	m, b := taskModel(t)
-	if it := m.br.Find(listTools, "slow_report"); it.TaskSupport != "required" {
+	if it := m.panes.br.Find(listTools, "slow_report"); it.TaskSupport != "required" {
 		t.Fatalf("taskSupport %q", it.TaskSupport)
 	}
 	// required: every call is a task; the final result opens in the work pane
@@ -251,7 +251,7 @@ func TestTaskAugmentedCalls(t *testing.T) {
 		t.Errorf("the help line does not offer alt+r:\n%s", plain(m))
 	}
 	cmd := press(m, "ctrl+r")
-	c := m.work.Active().(*call)
+	c := m.panes.work.Active().(*call)
 	if c == nil || !c.asTask {
 		t.Fatalf("a required-task tool was not called as a task: %+v", c)
 	}
@@ -263,19 +263,19 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	if tk == nil || m.calls.followOf(tk).call != c || !tk.Done || tk.Status != "completed" {
 		t.Fatalf("task %+v", tk)
 	}
-	if m.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "all done") || !strings.Contains(plain(m), "slow_report · task t-77") {
+	if m.panes.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "all done") || !strings.Contains(plain(m), "slow_report · task t-77") {
 		t.Fatalf("final result not shown:\n%s", plain(m))
 	}
 
 	// optional: ctrl+r calls normally, alt+r as a task
 	openTool(t, m, "maybe_slow")
 	press(m, "ctrl+r")
-	if m.work.Active().(*call).asTask {
+	if m.panes.work.Active().(*call).asTask {
 		t.Fatal("an optional-task tool became a task without asking")
 	}
 	openTool(t, m, "maybe_slow")
 	press(m, "alt+r")
-	if !m.work.Active().(*call).asTask {
+	if !m.panes.work.Active().(*call).asTask {
 		t.Fatal("alt+r did not ask for a task")
 	}
 	// forbidden: alt+r asks first
@@ -285,15 +285,15 @@ func TestTaskAugmentedCalls(t *testing.T) {
 		t.Fatalf("alt+r on a forbidden tool did not ask: %T", m.dialogs.top())
 	}
 	press(m, "y")
-	if !m.work.Active().(*call).asTask {
+	if !m.panes.work.Active().(*call).asTask {
 		t.Fatal("confirmed task call was not a task")
 	}
 	// 2026-07-28: the server decides
 	m.s.Conn.Info.Era = "modern"
 	openTool(t, m, "slow_report")
 	press(m, "alt+r")
-	if m.work.Active().(*call).asTask || !strings.Contains(m.flash.text, "the server decides") {
-		t.Fatalf("modern era: asTask %v flash %q", m.work.Active().(*call).asTask, m.flash.text)
+	if m.panes.work.Active().(*call).asTask || !strings.Contains(m.flash.text, "the server decides") {
+		t.Fatalf("modern era: asTask %v flash %q", m.panes.work.Active().(*call).asTask, m.flash.text)
 	}
 }
 
@@ -301,14 +301,14 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	m, b := taskModel(t)
 	openTool(t, m, "slow_report")
 	press(m, "ctrl+r")
-	c := m.work.Active().(*call)
+	c := m.panes.work.Active().(*call)
 	// the call came back as a task; following it has not ended yet
 	h, _ := mcp.TaskOf(b.answers["tools/call"])
 	m.callDone(callDoneMsg{call: c, result: b.answers["tools/call"]})
 	m.followTask(c, h) // not run: the task stays in flight
 	tk := m.s.Task("t-77")
-	if m.work.Mode() != work.ModeWait || m.work.Active() != c {
-		t.Fatalf("the work pane left the call: mode %d", m.work.Mode())
+	if m.panes.work.Mode() != work.ModeWait || m.panes.work.Active() != c {
+		t.Fatalf("the work pane left the call: mode %d", m.panes.work.Mode())
 	}
 	tk.StatusMessage, tk.HasProgress, tk.Progress, tk.Total = "halfway", true, 1, 2
 	s := plain(m)

@@ -98,7 +98,7 @@ func (m *Model) resetServer() {
 	m.conn.err = nil
 	m.s.ForgetServer()
 	m.resub = nil
-	m.br = browser.New(m.look.com, m.s)
-	m.work.Reset()
+	m.panes.br = browser.New(m.look.com, m.s)
+	m.panes.work.Reset()
 	m.focus = paneBrowser
 }

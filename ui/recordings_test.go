@@ -135,20 +135,20 @@ func TestRecordingsPickerOpens(t *testing.T) {
 	m.conn.manual = true // the test takes from the feed itself
 	upd(m, opened)
 	defer m.opened.closeReplay()
-	if m.recs != nil || m.opts.Replay == nil || m.opened.replayFile == nil || m.logView != viewTimeline || !m.opts.ReplayStart.Equal(evs[0].Time) {
+	if m.recs != nil || m.opts.Replay == nil || m.opened.replayFile == nil || m.panes.logView != viewTimeline || !m.opts.ReplayStart.Equal(evs[0].Time) {
 		t.Fatalf("not replaying: picker %v, replay %v, start %v", m.recs != nil, m.opts.Replay, m.opts.ReplayStart)
 	}
 	go pump(m.conn.events, m.conn.feed)()
-	for m.log.Len() < len(evs) {
+	for m.panes.log.Len() < len(evs) {
 		select {
 		case <-m.conn.feed.Ready():
 			upd(m, feedMsg{})
 		case <-time.After(10 * time.Second):
-			t.Fatalf("the replay's events stopped at %d", m.log.Len())
+			t.Fatalf("the replay's events stopped at %d", m.panes.log.Len())
 		}
 	}
-	if len(m.br.Items(listTools)) != 4 || len(m.timeline.Spans()) != 7 {
-		t.Fatalf("replayed: %d tools, %d spans", len(m.br.Items(listTools)), len(m.timeline.Spans()))
+	if len(m.panes.br.Items(listTools)) != 4 || len(m.panes.timeline.Spans()) != 7 {
+		t.Fatalf("replayed: %d tools, %d spans", len(m.panes.br.Items(listTools)), len(m.panes.timeline.Spans()))
 	}
 	s := plain(m)
 	for _, want := range []string{"Timeline 7", "→ tools/call echo #6", fmt.Sprintf("event %d", len(evs))} {

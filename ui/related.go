@@ -8,5 +8,5 @@ import "github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 // requestCause says which call a waiting server request came during, and
 // how long after it started: "during → tools/call echo #7, +120ms".
 func (m *Model) requestCause(p *serverreq.Pending) string {
-	return m.timeline.Cause(string(p.Req.ID), p.Req.Via, p.At)
+	return m.panes.timeline.Cause(string(p.Req.ID), p.Req.Via, p.At)
 }

@@ -410,8 +410,8 @@ func TestURLElicitationRequiredError(t *testing.T) {
 	if n := len(b.calls); n != 2 || string(b.params[0]) != string(b.params[1]) {
 		t.Fatalf("retry: %d calls %s", n, b.params)
 	}
-	if m.work.Mode() != work.ModeResult || m.work.Result().Err != nil {
-		t.Fatalf("retry result not shown: mode %d", m.work.Mode())
+	if m.panes.work.Mode() != work.ModeResult || m.panes.work.Result().Err != nil {
+		t.Fatalf("retry result not shown: mode %d", m.panes.work.Mode())
 	}
 }
 
@@ -535,7 +535,7 @@ func TestHostileRequestsAndPanes(t *testing.T) {
 	press(m, "esc")
 	m.setFocus(paneBrowser)
 	press(m, "4", "enter")
-	m.work.Form().SetSuggestions("/text", []string{"s\x1b[2J\x07uggestion"}, 0, false)
+	m.panes.work.Form().SetSuggestions("/text", []string{"s\x1b[2J\x07uggestion"}, 0, false)
 	check("suggestions")
 }
 
@@ -556,7 +556,7 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	}
 	// the screen underneath works meanwhile
 	press(m, "tab", "tab", "k")
-	if m.focus != paneLog || m.log.Following() {
+	if m.focus != paneLog || m.panes.log.Following() {
 		t.Fatal("keys did not reach the panes")
 	}
 	noAnswer(t, ch)

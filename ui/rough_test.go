@@ -77,7 +77,7 @@ func TestLargeTextPagesAreWholeLines(t *testing.T) {
 	}
 	raw, _ := json.Marshal(map[string]any{"content": []any{map[string]any{"type": "text", "text": b.String()}}})
 	m := newTestModel(t, 120, 40, "")
-	m.work.ShowResult(work.NewResult("tools/call", "large_text", raw, nil, 0, nil))
+	m.panes.work.ShowResult(work.NewResult("tools/call", "large_text", raw, nil, 0, nil))
 	m.update(altKey('2'))
 	press(m, "]")
 	if !regexp.MustCompile(`│line \d{6} x+`).MatchString(plain(m)) || regexp.MustCompile(`│x+ *│`).MatchString(plain(m)) {
@@ -134,7 +134,7 @@ func TestResultShowsContentAnnotations(t *testing.T) {
 	  {"type":"text","text":"for your eyes","annotations":{"audience":["user"],"priority":0.9,"lastModified":"2026-11-20T10:00:00Z"}},
 	  {"type":"text","text":"plain"},
 	  {"type":"text","text":"odd","annotations":{"audience":"everyone"}}]}`)
-	m.work.ShowResult(work.NewResult("tools/call", "x", raw, nil, 0, nil))
+	m.panes.work.ShowResult(work.NewResult("tools/call", "x", raw, nil, 0, nil))
 	s := plain(m)
 	if !strings.Contains(s, "for user · priority 0.9 · modified 2026-11-20T10:00:00Z") {
 		t.Fatalf("annotations not shown:\n%s", s)

@@ -155,7 +155,7 @@ func TestSignInFromTheUI(t *testing.T) {
 				resp.Body.Close()
 			}
 			l.pump("signed in, connected and listed", func() bool {
-				return m.dialogs.top() == nil && m.conn.sess != nil && m.br.Loaded(listTools)
+				return m.dialogs.top() == nil && m.conn.sess != nil && m.panes.br.Loaded(listTools)
 			})
 			main := plain(m)
 			if !strings.Contains(main, "whoami") {
@@ -186,9 +186,9 @@ func TestSignInFromTheUI(t *testing.T) {
 			}
 			screens = append(screens, auth)
 			// every step's requests and answers, whole
-			m.auth.Sync()
+			m.panes.auth.Sync()
 			l.press("g")
-			for range m.auth.Len() {
+			for range m.panes.auth.Len() {
 				l.press("enter")
 				screens = append(screens, plain(m))
 				l.press("esc", "j")
@@ -256,7 +256,7 @@ func TestStepUpFromTheUI(t *testing.T) {
 			l := startAuthLive(t, srv, true, nil)
 			m := l.m
 			l.step(tea.PasteMsg{Content: browse(t, l.signInDialog().Prompt().URL)})
-			l.pump("signed in and listed", func() bool { return m.dialogs.top() == nil && m.conn.sess != nil && m.br.Loaded(listTools) })
+			l.pump("signed in and listed", func() bool { return m.dialogs.top() == nil && m.conn.sess != nil && m.panes.br.Loaded(listTools) })
 			l.open(listTools, "admin")
 			l.press("ctrl+r")
 			d := l.signInDialog()
@@ -286,7 +286,7 @@ func TestSignInFromTheUILegacySSE(t *testing.T) {
 	l := startAuthLive(t, srv, true, nil)
 	m := l.m
 	l.step(tea.PasteMsg{Content: browse(t, l.signInDialog().Prompt().URL)})
-	l.pump("signed in and listed", func() bool { return m.dialogs.top() == nil && m.conn.sess != nil && m.br.Loaded(listTools) })
+	l.pump("signed in and listed", func() bool { return m.dialogs.top() == nil && m.conn.sess != nil && m.panes.br.Loaded(listTools) })
 	if v := plain(m); !strings.Contains(v, "whoami") || !strings.Contains(v, "signed in "+strings.TrimPrefix(srv.Issuer, "http://")) ||
 		m.s.Conn.Info == nil || m.s.Conn.Info.Transport != mcp.TransportSSE {
 		t.Fatalf("over legacy SSE:\n%s", v)

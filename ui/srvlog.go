@@ -46,16 +46,16 @@ func levelIndex(l string) int { return session.LevelIndex(l) }
 // setLogView switches the log pane's view and gives it the focus.
 func (m *Model) setLogView(v logView) tea.Cmd {
 	if v != viewWire {
-		m.log.StopFiltering()
+		m.panes.log.StopFiltering()
 	}
-	m.logView = v
+	m.panes.logView = v
 	m.layout()
 	return m.setFocus(paneLog)
 }
 
 // toggleLogView shows v, or the wire log if v is showing and focused.
 func (m *Model) toggleLogView(v logView) tea.Cmd {
-	if m.logView == v && m.focus == paneLog {
+	if m.panes.logView == v && m.focus == paneLog {
 		return m.setLogView(viewWire)
 	}
 	return m.setLogView(v)
@@ -98,8 +98,8 @@ type logLevelSetMsg struct {
 
 // setLogLevel filters the server log at level and asks the server for it.
 func (m *Model) setLogLevel(level string) tea.Cmd {
-	m.srvLog.SetLevel(level)
-	if m.logView != viewServerLog {
+	m.panes.srvLog.SetLevel(level)
+	if m.panes.logView != viewServerLog {
 		m.setLogView(viewServerLog)
 	}
 	if !m.conn.canAct() {
@@ -117,7 +117,7 @@ func (m *Model) logLevelSet(msg logLevelSetMsg) {
 		m.flash.set("setting the log level to "+msg.level+": "+describeErr(msg.err), true)
 		return
 	}
-	m.srvLog.SetAsked(msg.level)
+	m.panes.srvLog.SetAsked(msg.level)
 	if msg.modern {
 		m.flash.set("log level "+msg.level+": sent with every request (2026-07-28; L changes it)", false)
 		return
@@ -209,7 +209,7 @@ func (s *scroller) clickRow(y, n int) bool {
 func (m *Model) otherViews() string {
 	var parts []string
 	for v := logView(0); v < numViews; v++ {
-		if v == m.logView {
+		if v == m.panes.logView {
 			continue
 		}
 		if v == viewAuth && len(m.s.Auth.Attempts) == 0 {
@@ -230,7 +230,7 @@ func (m *Model) otherViews() string {
 				s += fmt.Sprintf(" %d", n)
 			}
 		case viewTimeline:
-			if n := m.timeline.Waiting(); n > 0 {
+			if n := m.panes.timeline.Waiting(); n > 0 {
 				s += fmt.Sprintf(" %d open", n)
 			}
 		}

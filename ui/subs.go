@@ -89,8 +89,8 @@ func (m *Model) subscribed(msg subscribedMsg) {
 // resourceUpdated handles notifications/resources/updated (counted in
 // the state): the resource is read again if it is on screen.
 func (m *Model) resourceUpdated(uri string) tea.Cmd {
-	r := m.work.Result()
-	if m.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !m.conn.canAct() {
+	r := m.panes.work.Result()
+	if m.panes.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !m.conn.canAct() {
 		return nil
 	}
 	return m.reread(uri)
@@ -118,8 +118,8 @@ func (m *Model) reread(uri string) tea.Cmd {
 func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
 	again := m.rereading[msg.uri] > 1
 	delete(m.rereading, msg.uri)
-	r := m.work.Result()
-	if m.work.Mode() != work.ModeResult || r == nil || r.URI != msg.uri {
+	r := m.panes.work.Result()
+	if m.panes.work.Mode() != work.ModeResult || r == nil || r.URI != msg.uri {
 		return nil
 	}
 	if msg.err != nil {
@@ -129,7 +129,7 @@ func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
 	nr := work.NewResult(r.Method, r.Subject, msg.raw, nil, msg.took, r.Output)
 	nr.Call, nr.URI = r.Call, r.URI
 	nr.Page = min(r.Page, nr.Pages-1)
-	m.work.ReplaceResult(nr) // in place: the offset stays
+	m.panes.work.ReplaceResult(nr) // in place: the offset stays
 	if again {
 		return m.reread(msg.uri)
 	}

@@ -111,9 +111,9 @@ func (t *Tap) Session(n int, client string, tee func(mcp.Event)) (push func(mcp.
 	m := New(t.ctx, t.opts, nil)
 	m.conn.tapped = true
 	m.keys.disableLive()
-	m.log.DisableLive()
-	m.tasks.DisableLive()
-	m.auth.DisableLive()
+	m.panes.log.DisableLive()
+	m.panes.tasks.DisableLive()
+	m.panes.auth.DisableLive()
 	m.conn.feed = newFeed(m.s, t.opts.LogWindow, tee)
 	s := &tapScreen{n: n, client: client, m: m}
 	t.mu.Lock()

@@ -63,7 +63,7 @@ func (m *Model) followTask(c *call, h *mcp.Task) tea.Cmd {
 	// (the handle's answer event made the task already; this fills in what
 	// a server left out)
 	t := m.s.UpsertTask(h.ID, m.look.com.Now)
-	m.tasks.Sync()
+	m.panes.tasks.Sync()
 	m.calls.follow(t.ID).call = c
 	t.Extension = h.Extension
 	if t.Method == "" {
@@ -112,7 +112,7 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 		}
 		t.Ended = m.look.com.Now
 	}
-	if c := m.calls.followOf(t).call; c != nil && m.work.Active() == work.Call(c) {
+	if c := m.calls.followOf(t).call; c != nil && m.panes.work.Active() == work.Call(c) {
 		m.showTaskResult(t)
 	}
 	switch {
@@ -129,7 +129,7 @@ func (m *Model) showTaskResult(t *session.Task) {
 	var out json.RawMessage
 	if m.calls.followOf(t).call != nil && m.calls.followOf(t).call.item != nil {
 		out = m.calls.followOf(t).call.item.OutputSchema
-	} else if it := m.br.Find(listTools, t.Subject); it != nil {
+	} else if it := m.panes.br.Find(listTools, t.Subject); it != nil {
 		out = it.OutputSchema
 	}
 	took := t.Ended.Sub(t.Seen)
@@ -140,7 +140,7 @@ func (m *Model) showTaskResult(t *session.Task) {
 	if c := m.calls.followOf(t).call; c != nil {
 		r.Call = c
 	}
-	m.work.ShowResult(r)
+	m.panes.work.ShowResult(r)
 }
 
 // cancelTask asks the server to cancel a task; asked twice, sonde stops
@@ -191,7 +191,7 @@ func (m *Model) openTask(id string) tea.Cmd {
 		m.showTaskResult(t)
 		return m.setFocus(paneWork)
 	case f.call != nil && !f.call.done || f.call != nil && f.stopFollow != nil:
-		m.work.WaitFor(f.call)
+		m.panes.work.WaitFor(f.call)
 		return m.setFocus(paneWork)
 	}
 	m.flash.set("task "+shortID(t.ID)+" has no result yet", true)

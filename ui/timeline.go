@@ -5,12 +5,10 @@ import "time"
 // startReplayView shows the timeline in a replay: the bottom pane opens on
 // it, its axis starting at the recording's start.
 func (m *Model) startReplayView() {
-	m.logView = viewTimeline
+	m.panes.logView = viewTimeline
 	m.keys.disableLive()
-	m.log.DisableLive()
-	m.tasks.DisableLive()
-	m.auth.DisableLive()
-	m.timeline.SetReplay(m.opts.Replay, m.opts.ReplayStart)
+	m.panes.disableLive()
+	m.panes.timeline.SetReplay(m.opts.Replay, m.opts.ReplayStart)
 	m.look.com.Now = time.Time{} // the replay's clock is its events' times
 	if !m.opts.ReplayStart.IsZero() {
 		m.setOrigin(m.opts.ReplayStart)

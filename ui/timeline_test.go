@@ -42,8 +42,8 @@ func spanFixture(m *Model) {
 }
 
 func spanNamed(m *Model, label string) *session.Span {
-	for i := range m.timeline.Spans() {
-		s := &m.timeline.Spans()[i]
+	for i := range m.panes.timeline.Spans() {
+		s := &m.panes.timeline.Spans()[i]
 		if strings.Contains(timeline.SpanLabel(s, 200), label) {
 			return s
 		}
@@ -57,7 +57,7 @@ func TestTimelineFromEvents(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	spanFixture(m)
 	w := &m.s.Timeline
-	if n := len(m.timeline.Spans()); n != 12 {
+	if n := len(m.panes.timeline.Spans()); n != 12 {
 		t.Fatalf("%d spans, want 12", n)
 	}
 	slow, broken, read := spanNamed(m, "slow #20"), spanNamed(m, "broken #21"), spanNamed(m, "readme.md #22")
@@ -79,8 +79,8 @@ func TestTimelineFromEvents(t *testing.T) {
 	}
 	press(m, "W")
 	s := plain(m)
-	brokenLat := timeline.Latency(w, broken, m.timeline.End())
-	readLat := timeline.Latency(w, read, m.timeline.End())
+	brokenLat := timeline.Latency(w, broken, m.panes.timeline.End())
+	readLat := timeline.Latency(w, read, m.panes.timeline.End())
 	if !strings.HasPrefix(brokenLat, "✗ ") || !strings.HasPrefix(readLat, "⊘ ") {
 		t.Fatalf("latencies %q %q", brokenLat, readLat)
 	}
@@ -90,7 +90,7 @@ func TestTimelineFromEvents(t *testing.T) {
 		}
 	}
 	// the open call grows with the clock
-	lat := func() string { return timeline.Latency(w, slow, m.timeline.End()) }
+	lat := func() string { return timeline.Latency(w, slow, m.panes.timeline.End()) }
 	before := lat()
 	m.look.com.Now = m.look.com.Now.Add(2 * time.Second)
 	if after := lat(); after == before || !strings.HasSuffix(after, "…") || !strings.Contains(plain(m), after) {
@@ -100,19 +100,19 @@ func TestTimelineFromEvents(t *testing.T) {
 	l := &fx{at: m.look.com.Now, seq: 800}
 	l.req(30, "subscriptions/listen", `{}`)
 	m.update(eventsMsg(l.evs))
-	if lat := timeline.Latency(w, spanNamed(m, "listen #30"), m.timeline.End()); w.Open() != 2 || w.Waiting() != 1 || lat != "listening" {
+	if lat := timeline.Latency(w, spanNamed(m, "listen #30"), m.panes.timeline.End()); w.Open() != 2 || w.Waiting() != 1 || lat != "listening" {
 		t.Fatalf("with a listen stream: %d open, %d waiting, %q", w.Open(), w.Waiting(), lat)
 	}
 	// the end of the connection cuts what is still open
 	m.update(eventsMsg{{Kind: mcp.KindState, State: mcp.StateClosed, Dir: mcp.DirMeta, Time: m.look.com.Now, Seq: 900}})
 	m.look.com.Now = m.look.com.Now.Add(time.Minute)
-	if l := timeline.Latency(w, slow, m.timeline.End()); l != "cut off" || w.Waiting() != 0 || strings.Contains(m.timeline.Title(), "open") {
-		t.Fatalf("after the connection closed: %q, %d open, title %q", l, w.Waiting(), m.timeline.Title())
+	if l := timeline.Latency(w, slow, m.panes.timeline.End()); l != "cut off" || w.Waiting() != 0 || strings.Contains(m.panes.timeline.Title(), "open") {
+		t.Fatalf("after the connection closed: %q, %d open, title %q", l, w.Waiting(), m.panes.timeline.Title())
 	}
 	// a rewind forgets the spans (the replay rebuilds them)
 	m.update(eventsMsg{{Kind: store.KindRewind, Time: t0, Dir: mcp.DirMeta}})
-	if len(m.timeline.Spans()) != 0 || w.Peak() != 0 || len(w.Ticks()) != 0 {
-		t.Fatalf("after a rewind: %d spans", len(m.timeline.Spans()))
+	if len(m.panes.timeline.Spans()) != 0 || w.Peak() != 0 || len(w.Ticks()) != 0 {
+		t.Fatalf("after a rewind: %d spans", len(m.panes.timeline.Spans()))
 	}
 }
 
@@ -123,18 +123,18 @@ func TestTimelineKeys(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	spanFixture(m)
 	press(m, "W")
-	if m.logView != viewTimeline || m.focus != paneLog {
-		t.Fatalf("W: view %d focus %d", m.logView, m.focus)
+	if m.panes.logView != viewTimeline || m.focus != paneLog {
+		t.Fatalf("W: view %d focus %d", m.panes.logView, m.focus)
 	}
 	press(m, "W")
-	if m.logView != viewWire {
+	if m.panes.logView != viewWire {
 		t.Fatal("W again should go back to the wire log")
 	}
 	press(m, "4")
-	if m.logView != viewTimeline {
+	if m.panes.logView != viewTimeline {
 		t.Fatal("4 should show the timeline")
 	}
-	n := len(m.timeline.Spans())
+	n := len(m.panes.timeline.Spans())
 	if tlCursor(m) != n-1 || !tlFollowing(m) {
 		t.Fatalf("follows the newest: cursor %d of %d", tlCursor(m), n)
 	}
@@ -144,7 +144,7 @@ func TestTimelineKeys(t *testing.T) {
 	}
 	// zoom in around the selected request, then out to the whole session
 	// (the pane's tests look at the window closely)
-	width := func() time.Duration { from, to := m.timeline.Window(); return to.Sub(from) }
+	width := func() time.Duration { from, to := m.panes.timeline.Window(); return to.Sub(from) }
 	whole := width()
 	press(m, "+")
 	if !near(width(), whole/2) || !strings.Contains(m.flash.text, "wide") {
@@ -160,11 +160,11 @@ func TestTimelineKeys(t *testing.T) {
 	}
 	// lanes
 	press(m, "p")
-	if !strings.Contains(m.timeline.Title(), "lanes") || !strings.Contains(plain(m), "lane 3") {
+	if !strings.Contains(m.panes.timeline.Title(), "lanes") || !strings.Contains(plain(m), "lane 3") {
 		t.Fatalf("p: lanes\n%s", plain(m))
 	}
 	press(m, "p")
-	if strings.Contains(m.timeline.Title(), "lanes") {
+	if strings.Contains(m.panes.timeline.Title(), "lanes") {
 		t.Fatal("p again: a row per request")
 	}
 	// follow
@@ -178,27 +178,27 @@ func TestTimelineKeys(t *testing.T) {
 	}
 	// enter: the request in the wire log, in detail
 	press(m, "g", "j", "j", "j", "j", "j") // tools/call echo #6
-	if s := m.timeline.Selected(); s == nil || s.ID != "6" {
+	if s := m.panes.timeline.Selected(); s == nil || s.ID != "6" {
 		t.Fatalf("selected %+v", s)
 	}
 	press(m, "enter")
-	if !strings.Contains(plain(m), "Event #") || m.logView != viewWire {
-		t.Fatalf("enter: dialog %T, view %d", m.dialogs.top(), m.logView)
+	if !strings.Contains(plain(m), "Event #") || m.panes.logView != viewWire {
+		t.Fatalf("enter: dialog %T, view %d", m.dialogs.top(), m.panes.logView)
 	}
-	if en := m.log.Selected(); en == nil || en.Ev.ID != "6" || en.Ev.RPC != mcp.RPCRequest {
+	if en := m.panes.log.Selected(); en == nil || en.Ev.ID != "6" || en.Ev.RPC != mcp.RPCRequest {
 		t.Fatalf("the log selects %+v", en)
 	}
 	press(m, "esc", "4", "v")
-	if m.work.Mode() != work.ModeResult || m.work.Result() == nil || m.work.Result().Subject != "echo" || m.focus != paneWork {
-		t.Fatalf("v: work mode %d", m.work.Mode())
+	if m.panes.work.Mode() != work.ModeResult || m.panes.work.Result() == nil || m.panes.work.Result().Subject != "echo" || m.focus != paneWork {
+		t.Fatalf("v: work mode %d", m.panes.work.Mode())
 	}
 }
 
 // tlCursor is the index of the timeline's selected request.
 func tlCursor(m *Model) int {
-	spans := m.timeline.Spans()
+	spans := m.panes.timeline.Spans()
 	for i := range spans {
-		if &spans[i] == m.timeline.Selected() {
+		if &spans[i] == m.panes.timeline.Selected() {
 			return i
 		}
 	}
@@ -206,7 +206,7 @@ func tlCursor(m *Model) int {
 }
 
 // tlFollowing reports whether the timeline follows the newest request.
-func tlFollowing(m *Model) bool { return strings.HasSuffix(m.timeline.Title(), " · follow") }
+func tlFollowing(m *Model) bool { return strings.HasSuffix(m.panes.timeline.Title(), " · follow") }
 
 // A request that has left the log's window cannot be jumped to; the
 // timeline says so.
@@ -216,8 +216,8 @@ func TestTimelineRequestLeftTheLog(t *testing.T) {
 	m.update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m.update(eventsMsg(demoSession().evs))
 	press(m, "W", "g", "enter")
-	if m.dialogs.top() != nil || m.logView != viewTimeline || !strings.Contains(m.flash.text, "left the log") {
-		t.Fatalf("dialog %T view %d flash %q", m.dialogs.top(), m.logView, m.flash.text)
+	if m.dialogs.top() != nil || m.panes.logView != viewTimeline || !strings.Contains(m.flash.text, "left the log") {
+		t.Fatalf("dialog %T view %d flash %q", m.dialogs.top(), m.panes.logView, m.flash.text)
 	}
 }
 
@@ -263,12 +263,12 @@ func TestTimelineBounded(t *testing.T) {
 	for i := 0; i < len(evs); i += maxBatch {
 		m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 	}
-	if n := len(m.timeline.Spans()); n > session.MaxSpans+max(64, session.MaxSpans/4) || n < session.MaxSpans {
+	if n := len(m.panes.timeline.Spans()); n > session.MaxSpans+max(64, session.MaxSpans/4) || n < session.MaxSpans {
 		t.Fatalf("%d spans kept", n)
 	}
 	press(m, "W")
-	w, h := m.log.Size()
-	if got := len(strings.Split(m.timeline.View(w, h), "\n")); got > h {
+	w, h := m.panes.log.Size()
+	if got := len(strings.Split(m.panes.timeline.View(w, h), "\n")); got > h {
 		t.Fatalf("%d lines for %d rows", got, h)
 	}
 	press(m, "g")
@@ -314,7 +314,7 @@ func TestGoldenReplay(t *testing.T) {
 				m.update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 				m.update(eventsMsg(demoSession().evs))
 				spanFixture(m)
-				if m.logView != viewTimeline {
+				if m.panes.logView != viewTimeline {
 					t.Fatal("a replay opens on the timeline")
 				}
 				requireScreen(t, m)
@@ -341,7 +341,7 @@ func TestTimelineKeepaliveToggle(t *testing.T) {
 		t.Fatalf("the ping is not in the timeline:\n%s", plain(m))
 	}
 	// select "second", then hide keepalives
-	for m.timeline.Selected() == nil || !strings.Contains(timeline.SpanLabel(m.timeline.Selected(), 200), "second") {
+	for m.panes.timeline.Selected() == nil || !strings.Contains(timeline.SpanLabel(m.panes.timeline.Selected(), 200), "second") {
 		before := tlCursor(m)
 		press(m, "down")
 		if tlCursor(m) == before {
@@ -349,10 +349,10 @@ func TestTimelineKeepaliveToggle(t *testing.T) {
 		}
 	}
 	press(m, "K")
-	if !m.log.HideKeepalive() || spanNamed(m, "ping #31") != nil || strings.Contains(plain(m), "ping #31") {
+	if !m.panes.log.HideKeepalive() || spanNamed(m, "ping #31") != nil || strings.Contains(plain(m), "ping #31") {
 		t.Fatalf("K did not hide the ping:\n%s", plain(m))
 	}
-	if sel := m.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "second") {
+	if sel := m.panes.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "second") {
 		t.Fatalf("selection moved to %+v", sel)
 	}
 	if spanNamed(m, "first #30") == nil {
@@ -365,7 +365,7 @@ func TestTimelineKeepaliveToggle(t *testing.T) {
 		t.Fatal("a new ping shows while keepalives are hidden")
 	}
 	press(m, "K")
-	if m.log.HideKeepalive() || spanNamed(m, "ping #31") == nil || spanNamed(m, "ping #33") == nil {
+	if m.panes.log.HideKeepalive() || spanNamed(m, "ping #31") == nil || spanNamed(m, "ping #33") == nil {
 		t.Fatalf("K did not bring the pings back:\n%s", plain(m))
 	}
 }
@@ -384,7 +384,7 @@ func TestTimelineKeepaliveToggleAfterReconnect(t *testing.T) {
 	g.req(3, "tools/call", `{"name":"latest"}`).resp(3, "tools/call", `{"content":[]}`)
 	m.update(eventsMsg(g.evs))
 	press(m, "W")
-	for m.timeline.Selected() == nil || !strings.Contains(timeline.SpanLabel(m.timeline.Selected(), 200), "after #2") {
+	for m.panes.timeline.Selected() == nil || !strings.Contains(timeline.SpanLabel(m.panes.timeline.Selected(), 200), "after #2") {
 		before := tlCursor(m)
 		press(m, "up")
 		if tlCursor(m) == before {
@@ -395,11 +395,11 @@ func TestTimelineKeepaliveToggleAfterReconnect(t *testing.T) {
 		t.Fatal("the selection follows the newest: the test needs a fixed one")
 	}
 	press(m, "K")
-	if sel := m.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "after #2") {
+	if sel := m.panes.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "after #2") {
 		t.Fatalf("selection moved to %+v", sel)
 	}
 	press(m, "K")
-	if sel := m.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "after #2") {
+	if sel := m.panes.timeline.Selected(); sel == nil || !strings.Contains(timeline.SpanLabel(sel, 200), "after #2") {
 		t.Fatalf("selection moved to %+v after showing keepalives again", sel)
 	}
 }

@@ -47,7 +47,7 @@ func (m *Model) paneRects() [numPanes]rect {
 		for p := range r {
 			r[p] = rect{0, top, W, bodyH}
 		}
-	case W >= 160 && m.logView != viewTimeline:
+	case W >= 160 && m.panes.logView != viewTimeline:
 		bw := max(32, W*22/100)
 		ww := (W - bw) * 45 / 100
 		r[paneBrowser] = rect{0, top, bw, bodyH}
@@ -56,7 +56,7 @@ func (m *Model) paneRects() [numPanes]rect {
 	default:
 		logH := max(5, bodyH*2/5)
 		switch {
-		case m.logView == viewTimeline:
+		case m.panes.logView == viewTimeline:
 			logH = max(4, bodyH/2)
 		case bodyH < 16:
 			logH = max(4, bodyH/3)
@@ -70,12 +70,7 @@ func (m *Model) paneRects() [numPanes]rect {
 		r[paneWork] = rect{bw, top, W - bw, upH}
 		r[paneLog] = rect{0, top + upH, W, logH}
 	}
-	in := func(x rect) (int, int) { return max(1, x.w-2), max(1, x.h-2) }
-	m.br.SetSize(in(r[paneBrowser]))
-	m.work.SetSize(in(r[paneWork]))
-	lw, lh := in(r[paneLog])
-	m.log.SetSize(lw, lh)
-	m.timeline.SetSize(lw, lh)
+	m.panes.resize(r)
 	if m.picker != nil {
 		m.picker.SetSize(W, bodyH)
 	}
@@ -158,11 +153,11 @@ func (m *Model) paneBox(p pane, r rect) []string {
 	var content []string
 	switch p {
 	case paneBrowser:
-		m.br.SetFocused(focused)
-		title = m.br.Title()
-		content = strings.Split(m.br.View(max(1, r.w-2), max(1, r.h-2)), "\n")
+		m.panes.br.SetFocused(focused)
+		title = m.panes.br.Title()
+		content = strings.Split(m.panes.br.View(max(1, r.w-2), max(1, r.h-2)), "\n")
 	case paneWork:
-		w, h := m.work.Size()
+		w, h := m.panes.work.Size()
 		if m.raw.active {
 			m.raw.pane.SetFocused(focused)
 			title = m.raw.pane.Title()
@@ -170,36 +165,14 @@ func (m *Model) paneBox(p pane, r rect) []string {
 			break
 		}
 		m.syncWork()
-		m.work.SetFocused(focused)
-		title = m.work.Title()
-		content = strings.Split(m.work.View(w, h), "\n")
+		m.panes.work.SetFocused(focused)
+		title = m.panes.work.Title()
+		content = strings.Split(m.panes.work.View(w, h), "\n")
 	case paneLog:
-		switch m.logView {
-		case viewServerLog:
-			m.srvLog.SetFocused(focused)
-			title = m.srvLog.Title()
-			content = strings.Split(m.srvLog.View(m.log.Size()), "\n")
-		case viewTasks:
-			m.tasks.SetFocused(focused)
-			title = m.tasks.Title()
-			content = strings.Split(m.tasks.View(m.log.Size()), "\n")
-		case viewFaults:
-			m.faults.SetFocused(focused)
-			title = m.faults.Title()
-			content = strings.Split(m.faults.View(m.log.Size()), "\n")
-		case viewAuth:
-			m.auth.SetFocused(focused)
-			title = m.auth.Title()
-			content = strings.Split(m.auth.View(m.log.Size()), "\n")
-		case viewTimeline:
-			m.timeline.SetFocused(focused)
-			title = m.timeline.Title()
-			content = strings.Split(m.timeline.View(m.log.Size()), "\n")
-		default:
-			m.log.SetFocused(focused)
-			title = m.log.Title()
-			content = strings.Split(m.log.View(m.log.Size()), "\n")
-		}
+		b := m.panes.bottom()
+		b.SetFocused(focused)
+		title = b.Title()
+		content = strings.Split(b.View(m.panes.log.Size()), "\n")
 		title += m.otherViews()
 	}
 	return box(m.look.st, termsafe.Line(title), content, r.w, r.h, focused)
@@ -253,7 +226,7 @@ func (m *Model) header(W int) string {
 	}
 	if !m.s.Conn.LastIn.IsZero() {
 		now := m.look.com.Now
-		if at, ok := m.timeline.Playhead(); ok {
+		if at, ok := m.panes.timeline.Playhead(); ok {
 			now = at // a replay counts from its position, not the wall clock
 		}
 		age := now.Sub(m.s.Conn.LastIn)
@@ -275,7 +248,7 @@ func (m *Model) header(W int) string {
 	}
 	if m.s.Auth.Signed != nil {
 		now := m.look.com.Now
-		if at, ok := m.timeline.Playhead(); ok {
+		if at, ok := m.panes.timeline.Playhead(); ok {
 			now = at
 		}
 		who, detail := authpane.Header(st, m.s.Auth.Signed, now)
@@ -377,36 +350,36 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	switch m.focus {
 	case paneBrowser:
-		if m.br.Typing() {
-			return m.br.ShortHelp()
+		if m.panes.br.Typing() {
+			return m.panes.br.ShortHelp()
 		}
-		return append(m.br.ShortHelp(), g...)
+		return append(m.panes.br.ShortHelp(), g...)
 	case paneLog:
-		if m.log.Filtering() {
-			return m.log.ShortHelp()
+		if m.panes.log.Filtering() {
+			return m.panes.log.ShortHelp()
 		}
-		switch m.logView {
+		switch m.panes.logView {
 		case viewServerLog:
-			return slices.Concat([]key.Binding{k.Global.LogLevel}, m.srvLog.ShortHelp(), []key.Binding{k.Log.Views}, g)
+			return slices.Concat([]key.Binding{k.Global.LogLevel}, m.panes.srvLog.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		case viewTasks:
-			return slices.Concat(m.tasks.ShortHelp(), []key.Binding{k.Log.Views}, g)
+			return slices.Concat(m.panes.tasks.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		case viewFaults:
-			return slices.Concat(m.faults.ShortHelp(), []key.Binding{k.Global.Faults, k.Log.Views}, g)
+			return slices.Concat(m.panes.faults.ShortHelp(), []key.Binding{k.Global.Faults, k.Log.Views}, g)
 		case viewAuth:
-			return slices.Concat(m.auth.ShortHelp(), []key.Binding{k.Log.Views}, g)
+			return slices.Concat(m.panes.auth.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		case viewTimeline:
-			return slices.Concat(m.timeline.ShortHelp(), []key.Binding{k.Log.Views}, g)
+			return slices.Concat(m.panes.timeline.ShortHelp(), []key.Binding{k.Log.Views}, g)
 		}
-		return slices.Concat(m.log.ShortHelp(), []key.Binding{k.Log.Views}, g)
+		return slices.Concat(m.panes.log.ShortHelp(), []key.Binding{k.Log.Views}, g)
 	case paneWork:
 		if m.raw.active {
 			return append(m.raw.pane.ShortHelp(), g...)
 		}
 		m.syncWork()
-		if m.work.Typing() {
-			return append(m.work.ShortHelp(), k.Filter.HelpInput)
+		if m.panes.work.Typing() {
+			return append(m.panes.work.ShortHelp(), k.Filter.HelpInput)
 		}
-		if bs := m.work.ShortHelp(); len(bs) > 0 {
+		if bs := m.panes.work.ShortHelp(); len(bs) > 0 {
 			return append(bs, g...)
 		}
 	}
@@ -440,15 +413,15 @@ func (m *Model) helpGroups() []helpGroup {
 	return []helpGroup{
 		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Panes, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Auth, k.Global.Faults, k.Global.Roots, k.Global.Conn, k.Global.Compose, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
 		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
-		{title: "Browser (left)", keys: m.br.Keys.Bindings()},
-		{title: "Event log", keys: append([]key.Binding{k.Log.Views}, m.log.FullHelp()[1]...)},
-		{title: "Server log (" + k.Global.ServerLog.Help().Key + ")", keys: slices.Concat(m.srvLog.FullHelp()[1:]...)},
-		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.tasks.FullHelp()[1:]...)},
+		{title: "Browser (left)", keys: m.panes.br.Keys.Bindings()},
+		{title: "Event log", keys: append([]key.Binding{k.Log.Views}, m.panes.log.FullHelp()[1]...)},
+		{title: "Server log (" + k.Global.ServerLog.Help().Key + ")", keys: slices.Concat(m.panes.srvLog.FullHelp()[1:]...)},
+		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.panes.tasks.FullHelp()[1:]...)},
 		m.faultsHelp(),
-		{title: "Auth (" + k.Global.Auth.Help().Key + ")", keys: slices.Concat(m.auth.FullHelp()[1:]...)},
+		{title: "Auth (" + k.Global.Auth.Help().Key + ")", keys: slices.Concat(m.panes.auth.FullHelp()[1:]...)},
 		m.tapHelp(),
 		{title: "Filter fields (/)", keys: []key.Binding{k.Filter.Clear, k.Filter.Done, k.Filter.Leave, k.Filter.HelpInput}},
-		{title: "Timeline", keys: slices.Concat(m.timeline.FullHelp()[1:]...)},
+		{title: "Timeline", keys: slices.Concat(m.panes.timeline.FullHelp()[1:]...)},
 		{title: "Work pane", keys: k.Work.Groups()},
 		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
 		{title: "Composer (" + k.Global.Compose.Help().Key + ")", live: true, keys: composer.DefaultKeyMap().FullHelp()[0]},

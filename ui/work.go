@@ -36,25 +36,25 @@ func (c *call) ID() string         { return c.h.ID() }
 // syncWork gives the work pane what the root knows (work.Facts).
 func (m *Model) syncWork() {
 	f := work.Facts{CanAct: m.conn.canAct(), Live: m.conn.live, Target: m.opts.Config.Target(), ConnErr: m.conn.err,
-		ToolsOffered: m.br.Offered(listTools), ToolsNote: m.br.Note(listTools), Composable: m.keys.Global.Compose.Enabled()}
-	if c, ok := m.work.Active().(*call); ok {
+		ToolsOffered: m.panes.br.Offered(listTools), ToolsNote: m.panes.br.Note(listTools), Composable: m.keys.Global.Compose.Enabled()}
+	if c, ok := m.panes.work.Active().(*call); ok {
 		f.Task = m.calls.taskOf(c, m.s.Tasks)
 	}
-	if r := m.work.Result(); r != nil && m.work.Mode() == work.ModeResult {
+	if r := m.panes.work.Result(); r != nil && m.panes.work.Mode() == work.ModeResult {
 		f.Watch = m.watchLine(r)
 		f.URLs = len(urlElicitationsOf(r.Err))
 	}
-	m.work.SetFacts(f)
+	m.panes.work.SetFacts(f)
 }
 
 // openSelected opens the selected item: a form for tools, prompts and
 // templates; resources are read at once.
 func (m *Model) openSelected() tea.Cmd {
-	it := m.br.Selected()
+	it := m.panes.br.Selected()
 	if it == nil {
 		return nil
 	}
-	if m.br.Offered(it.Kind) {
+	if m.panes.br.Offered(it.Kind) {
 		// a tool the stream announced: how the server takes a call is
 		// its own business, so the composer offers the usual shapes
 		if !m.keys.Global.Compose.Enabled() {
@@ -87,7 +87,7 @@ func (m *Model) openSelected() tea.Cmd {
 	}
 	initial := m.calls.argsFor(m.serverKey(), argsKey(it))
 	m.syncWork()
-	a, cmd, opened := m.work.OpenForm(it, sch, initial)
+	a, cmd, opened := m.panes.work.OpenForm(it, sch, initial)
 	if opened {
 		m.layout()
 		m.focus = paneWork
@@ -116,7 +116,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		return m.send(a), true
 	case work.Confirmed:
 		m.syncWork()
-		act, cmd := m.work.Submit(true, a.AsTask)
+		act, cmd := m.panes.work.Submit(true, a.AsTask)
 		return tea.Batch(cmd, m.act(nil, act)), true
 	case work.Cancel:
 		c, _ := a.Call.(*call)
@@ -188,7 +188,7 @@ func (m *Model) send(a work.Send) tea.Cmd {
 }
 
 func (m *Model) readLink(l link) tea.Cmd {
-	m.work.FollowLink()
+	m.panes.work.FollowLink()
 	return m.startCall("resources/read", l.URI, nil, map[string]any{"uri": l.URI})
 }
 
