@@ -196,7 +196,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 	// The session's events up to `connected` reached the state before
 	// Dial returned: the listings follow its capabilities.
 	m.panes.br.SyncSupported()
-	return tea.Batch(m.refreshAll(msg.lists), m.restoreLogLevel(msg.sess), m.resubscribe())
+	return tea.Batch(m.refreshAll(msg.lists), m.restoreLogLevel(msg.sess), m.subs.renew(&m.conn))
 }
 
 // restoreLogLevel asks a new session for the log level the user picked
@@ -227,10 +227,7 @@ func (m *Model) reconnect() tea.Cmd {
 		m.conn.sess = nil
 		go old.Close()
 	}
-	m.resub = m.resub[:0] // subscribed again on the new session
-	for uri := range m.s.Subscribed {
-		m.resub = append(m.resub, uri)
-	}
+	m.subs.remember(m.s.Subscribed) // subscribed again on the new session
 	m.conn.dialing = false
 	m.flash.set("reconnecting…", false)
 	return m.dial()

@@ -548,7 +548,7 @@ func TestLiveResourceSubscription(t *testing.T) {
 			l.press("w")
 			l.pump("subscribed", func() bool { return l.m.s.Subscribed[demo.ClockURI] })
 			l.pump("two updates re-read", func() bool {
-				return updates(l.m, demo.ClockURI) >= 2 && len(l.m.rereading) == 0 &&
+				return updates(l.m, demo.ClockURI) >= 2 && len(l.m.subs.rereading) == 0 &&
 					strings.Join(l.m.panes.work.Result().Render(200, l.m.look.st, l.m.look.hl), "\n") != first
 			})
 			if !strings.Contains(plain(l.m), "● watching") {

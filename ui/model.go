@@ -73,9 +73,7 @@ type Model struct {
 	// server requests
 	roots *roots.Set
 
-	// resource subscriptions (what is subscribed and updated: in s)
-	resub     []string       // URIs to subscribe to again on the next session (R)
-	rereading map[string]int // 1: a re-read in flight; 2: and another one due
+	subs subscriptions // re-subscribing on a new session, re-reading updated resources (subs.go)
 
 	flash flashLine // the status line's message (flash.go)
 
@@ -261,7 +259,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.logLevelSet(msg)
 		return nil
 	case subscribedMsg:
-		m.subscribed(msg)
+		m.flash.set(msg.outcome())
 		return nil
 	case rereadMsg:
 		return m.rereadDone(msg)

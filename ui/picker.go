@@ -97,7 +97,7 @@ func (m *Model) resetServer() {
 	m.conn.dialing = false
 	m.conn.err = nil
 	m.s.ForgetServer()
-	m.resub = nil
+	m.subs.resub = nil
 	m.panes.br = browser.New(m.look.com, m.s)
 	m.panes.work.Reset()
 	m.focus = paneBrowser

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
@@ -30,6 +31,101 @@ type subscribedMsg struct {
 	uri string
 	on  bool
 	err error
+}
+
+// subscriptions is what the root model keeps of the user's resource
+// subscriptions beyond what the state folds (what is subscribed and
+// updated is in session.State): the URIs to subscribe to again on the
+// next session (R), and the re-reads of updated resources in flight.
+type subscriptions struct {
+	resub     []string       // URIs to subscribe to again on the next session
+	rereading map[string]int // 1: a re-read in flight; 2: and another one due
+}
+
+// remember keeps what is subscribed now, to subscribe to it again on the
+// next session.
+func (s *subscriptions) remember(subscribed map[string]bool) {
+	s.resub = s.resub[:0]
+	for uri := range subscribed {
+		s.resub = append(s.resub, uri)
+	}
+}
+
+// renew subscribes again on a new session (c) to what was subscribed
+// before it (R): the state shows them again when the new session says
+// yes.
+func (s *subscriptions) renew(c *connection) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, uri := range s.resub {
+		cmds = append(cmds, c.subscribe(uri, true))
+	}
+	s.resub = nil
+	return tea.Batch(cmds...)
+}
+
+// reread reads a resource again through c; one read at a time per
+// resource, and one more if updates arrived meanwhile.
+func (s *subscriptions) reread(c *connection, uri string) tea.Cmd {
+	if s.rereading == nil {
+		s.rereading = map[string]int{}
+	}
+	if s.rereading[uri] > 0 {
+		s.rereading[uri] = 2 // read again when this one is back
+		return nil
+	}
+	s.rereading[uri] = 1
+	sess, ctx := c.sess, c.ctx
+	return func() tea.Msg {
+		start := time.Now()
+		raw, err := sess.Call(ctx, "resources/read", map[string]string{"uri": uri})
+		return rereadMsg{uri: uri, raw: raw, err: err, took: time.Since(start)}
+	}
+}
+
+// readBack ends a re-read of uri; it says whether updates came meanwhile
+// (read it again).
+func (s *subscriptions) readBack(uri string) (again bool) {
+	again = s.rereading[uri] > 1
+	delete(s.rereading, uri)
+	return again
+}
+
+// outcome is what the status line says of a subscribe or unsubscribe
+// (what is subscribed is in the state, from the events), and whether it
+// failed.
+func (msg subscribedMsg) outcome() (string, bool) {
+	what := "unsubscribed from "
+	if msg.on {
+		what = "subscribed to "
+	}
+	switch {
+	case msg.err != nil:
+		return what + termsafe.Line(msg.uri) + " failed: " + describeErr(msg.err), true
+	case msg.on:
+		return what + termsafe.Line(msg.uri) + ": it updates live (w stops)", false
+	}
+	return what + termsafe.Line(msg.uri), false
+}
+
+// watchLine is the status line above a watched resource r (st: the
+// styles; s: the state, which counts its updates).
+func watchLine(st *Styles, s *session.State, r *result) string {
+	var n int
+	var last time.Time
+	if u := s.Updates[r.URI]; u != nil {
+		n, last = u.Count, u.Last
+	}
+	switch {
+	case s.Subscribed[r.URI]:
+		line := st.OK.Render("● watching") + st.Muted.Render(" (w stops)")
+		if n > 0 {
+			line += st.Muted.Render(fmt.Sprintf(" · updated %d× · last %s", n, last.Format("15:04:05")))
+		}
+		return line
+	case n > 0:
+		return st.Muted.Render(fmt.Sprintf("updated %d× (w watches it live)", n))
+	}
+	return ""
 }
 
 // rereadMsg is a resource read again after an update.
@@ -58,34 +154,6 @@ func (m *Model) toggleWatch(r *result) tea.Cmd {
 	return m.conn.subscribe(r.URI, on)
 }
 
-// resubscribe renews the user's subscriptions on a new session (R): the
-// state shows them again when the new session says yes.
-func (m *Model) resubscribe() tea.Cmd {
-	var cmds []tea.Cmd
-	for _, uri := range m.resub {
-		cmds = append(cmds, m.conn.subscribe(uri, true))
-	}
-	m.resub = nil
-	return tea.Batch(cmds...)
-}
-
-// subscribed reports a subscribe or unsubscribe (what is subscribed is in
-// the state, from the events).
-func (m *Model) subscribed(msg subscribedMsg) {
-	what := "unsubscribed from "
-	if msg.on {
-		what = "subscribed to "
-	}
-	switch {
-	case msg.err != nil:
-		m.flash.set(what+termsafe.Line(msg.uri)+" failed: "+describeErr(msg.err), true)
-	case msg.on:
-		m.flash.set(what+termsafe.Line(msg.uri)+": it updates live (w stops)", false)
-	default:
-		m.flash.set(what+termsafe.Line(msg.uri), false)
-	}
-}
-
 // resourceUpdated handles notifications/resources/updated (counted in
 // the state): the resource is read again if it is on screen.
 func (m *Model) resourceUpdated(uri string) tea.Cmd {
@@ -93,31 +161,11 @@ func (m *Model) resourceUpdated(uri string) tea.Cmd {
 	if m.panes.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !m.conn.canAct() {
 		return nil
 	}
-	return m.reread(uri)
-}
-
-// reread reads a resource again; one read at a time per resource, and one
-// more if updates arrived meanwhile.
-func (m *Model) reread(uri string) tea.Cmd {
-	if m.rereading == nil {
-		m.rereading = map[string]int{}
-	}
-	if m.rereading[uri] > 0 {
-		m.rereading[uri] = 2 // read again when this one is back
-		return nil
-	}
-	m.rereading[uri] = 1
-	sess, ctx := m.conn.sess, m.conn.ctx
-	return func() tea.Msg {
-		start := time.Now()
-		raw, err := sess.Call(ctx, "resources/read", map[string]string{"uri": uri})
-		return rereadMsg{uri: uri, raw: raw, err: err, took: time.Since(start)}
-	}
+	return m.subs.reread(&m.conn, uri)
 }
 
 func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
-	again := m.rereading[msg.uri] > 1
-	delete(m.rereading, msg.uri)
+	again := m.subs.readBack(msg.uri)
 	r := m.panes.work.Result()
 	if m.panes.work.Mode() != work.ModeResult || r == nil || r.URI != msg.uri {
 		return nil
@@ -131,28 +179,7 @@ func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
 	nr.Page = min(r.Page, nr.Pages-1)
 	m.panes.work.ReplaceResult(nr) // in place: the offset stays
 	if again {
-		return m.reread(msg.uri)
+		return m.subs.reread(&m.conn, msg.uri)
 	}
 	return nil
-}
-
-// watchLine is the status line above a watched resource.
-func (m *Model) watchLine(r *result) string {
-	st := m.look.st
-	var n int
-	var last time.Time
-	if u := m.s.Updates[r.URI]; u != nil {
-		n, last = u.Count, u.Last
-	}
-	switch {
-	case m.s.Subscribed[r.URI]:
-		s := st.OK.Render("● watching") + st.Muted.Render(" (w stops)")
-		if n > 0 {
-			s += st.Muted.Render(fmt.Sprintf(" · updated %d× · last %s", n, last.Format("15:04:05")))
-		}
-		return s
-	case n > 0:
-		return st.Muted.Render(fmt.Sprintf("updated %d× (w watches it live)", n))
-	}
-	return ""
 }

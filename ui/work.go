@@ -41,7 +41,7 @@ func (m *Model) syncWork() {
 		f.Task = m.calls.taskOf(c, m.s.Tasks)
 	}
 	if r := m.panes.work.Result(); r != nil && m.panes.work.Mode() == work.ModeResult {
-		f.Watch = m.watchLine(r)
+		f.Watch = watchLine(m.look.st, m.s, r)
 		f.URLs = len(urlElicitationsOf(r.Err))
 	}
 	m.panes.work.SetFacts(f)
