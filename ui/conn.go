@@ -131,22 +131,22 @@ func connLines(c *common.Common, cfg mcp.Config, s *session.State, iw int) []str
 	return lines
 }
 
-// capability reports whether the server declared a capability (a
+// capability reports whether the server declared a capability in s (a
 // top-level member of its capabilities).
-func (m *Model) capability(name string) bool {
-	if m.s.Conn.Info == nil {
+func capability(s *session.State, name string) bool {
+	if s.Conn.Info == nil {
 		return false
 	}
-	_, ok := jsonObject(m.s.Conn.Info.Capabilities)[name]
+	_, ok := jsonObject(s.Conn.Info.Capabilities)[name]
 	return ok
 }
 
-// serverCapability returns a server capability's object, or nil.
-func (m *Model) serverCapability(name string) map[string]json.RawMessage {
-	if m.s.Conn.Info == nil {
+// serverCapability returns a server capability's object in s, or nil.
+func serverCapability(s *session.State, name string) map[string]json.RawMessage {
+	if s.Conn.Info == nil {
 		return nil
 	}
-	return jsonObject(jsonObject(m.s.Conn.Info.Capabilities)[name])
+	return jsonObject(jsonObject(s.Conn.Info.Capabilities)[name])
 }
 
 // jsonObject decodes raw as an object, leniently (nil on failure).

@@ -87,7 +87,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 // by the rewind event itself.
 func (m *Model) rewind() {
 	m.panes.reset()
-	m.setOrigin(m.opts.ReplayStart)
+	setOrigin(m.s, m.opts.ReplayStart)
 	if !m.conn.live {
 		m.look.com.Now = time.Time{} // the replay's clock restarts from the events
 	}
@@ -335,7 +335,7 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	}
 	err := msg.err
 	if err == context.Canceled {
-		err = cancelledError{byClosing: m.cancelsByClosing()}
+		err = cancelledError{byClosing: cancelsByClosing(m.s)}
 	}
 	r := work.NewResult(c.method, c.subject, msg.result, err, msg.took, out)
 	r.Call = c
@@ -375,8 +375,8 @@ func (e cancelledError) Error() string {
 	return "cancelled by you (sonde sent notifications/cancelled)"
 }
 
-// cancelsByClosing reports whether this connection cancels a request by
-// closing its response stream rather than with notifications/cancelled.
-func (m *Model) cancelsByClosing() bool {
-	return m.s.Conn.Info != nil && mcp.CancelsByClosing(*m.s.Conn.Info)
+// cancelsByClosing reports whether the connection in s cancels a request
+// by closing its response stream rather than with notifications/cancelled.
+func cancelsByClosing(s *session.State) bool {
+	return s.Conn.Info != nil && mcp.CancelsByClosing(*s.Conn.Info)
 }

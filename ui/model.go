@@ -84,9 +84,6 @@ type serverIdent struct {
 	name, version, title string
 }
 
-// server is the server's name, version and title, terminal-safe.
-func (m *Model) server() serverIdent { return serverOf(m.s) }
-
 // serverOf is the server's name, version and title in s, terminal-safe.
 func serverOf(s *session.State) serverIdent {
 	impl := s.Conn.Server
@@ -199,11 +196,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// setOrigin sets the zero of the timelines' axis (a replay: the
+// setOrigin sets the zero of the timelines' axis in s (a replay: the
 // recording's start).
-func (m *Model) setOrigin(at time.Time) {
-	m.s.Timeline.SetOrigin(at)
-	m.s.Quiet.SetOrigin(at)
+func setOrigin(s *session.State, at time.Time) {
+	s.Timeline.SetOrigin(at)
+	s.Quiet.SetOrigin(at)
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {

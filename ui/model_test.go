@@ -31,8 +31,8 @@ func TestEventsBuildBrowsersAndHeader(t *testing.T) {
 	if len(m.panes.br.Items(listResources)) != 2 || len(m.panes.br.Items(listTemplates)) != 1 || len(m.panes.br.Items(listPrompts)) != 1 {
 		t.Fatalf("lists: %d %d %d", len(m.panes.br.Items(listResources)), len(m.panes.br.Items(listTemplates)), len(m.panes.br.Items(listPrompts)))
 	}
-	if m.s.Conn.State != mcp.StateConnected || m.server().name != "sonde-demo" {
-		t.Fatalf("state %q server %+v", m.s.Conn.State, m.server())
+	if m.s.Conn.State != mcp.StateConnected || serverOf(m.s).name != "sonde-demo" {
+		t.Fatalf("state %q server %+v", m.s.Conn.State, serverOf(m.s))
 	}
 	if m.s.Conn.KeepaliveIn != 2 || m.s.Conn.KeepaliveOut != 1 || m.s.Conn.PingRTT == 0 {
 		t.Fatalf("keepalives in %d out %d rtt %v", m.s.Conn.KeepaliveIn, m.s.Conn.KeepaliveOut, m.s.Conn.PingRTT)

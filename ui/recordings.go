@@ -98,7 +98,7 @@ func (m *Model) replayOpened(msg replayOpenedMsg) tea.Cmd {
 	m.conn.events = msg.p.Events()
 	m.opts.Events, m.opts.Replay, m.opts.ReplayStart = m.conn.events, msg.p, msg.r.Header().Start
 	m.conn.feed = newFeed(m.s, m.opts.LogWindow, nil) // (the lock Update holds is the old one's: none)
-	m.setOrigin(time.Time{})
+	setOrigin(m.s, time.Time{})
 	m.startReplayView()
 	m.layout()
 	m.flash.set("replaying "+filepath.Base(msg.path)+" · space pauses · ? lists the keys", false)

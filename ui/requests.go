@@ -52,7 +52,7 @@ func (m *Model) reqEnv() *serverreq.Env {
 
 // serverName is how dialogs name the server that asks.
 func (m *Model) serverName() string {
-	if n := firstNonEmpty(m.server().title, m.server().name); n != "" {
+	if n := firstNonEmpty(serverOf(m.s).title, serverOf(m.s).name); n != "" {
 		return n
 	}
 	if t := m.opts.Config.Target(); t != "" {

@@ -106,7 +106,7 @@ func (m *Model) setLogLevel(level string) tea.Cmd {
 		m.flash.set("showing "+level+" and above (no server to ask)", false)
 		return nil
 	}
-	if !m.capability("logging") && (m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern") {
+	if !capability(m.s, "logging") && (m.s.Conn.Info == nil || m.s.Conn.Info.Era != "modern") {
 		m.flash.set("showing "+level+" and above; the server declares no logging capability, asking anyway", false)
 	}
 	return m.conn.askLogLevel(level)

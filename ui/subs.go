@@ -147,7 +147,7 @@ func (m *Model) toggleWatch(r *result) tea.Cmd {
 	}
 	on := !m.s.Subscribed[r.URI]
 	if on {
-		if c := m.serverCapability("resources"); c == nil || string(c["subscribe"]) != "true" {
+		if c := serverCapability(m.s, "resources"); c == nil || string(c["subscribe"]) != "true" {
 			m.flash.set("the server does not declare resources.subscribe; asking anyway", false)
 		}
 	}

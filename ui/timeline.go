@@ -11,6 +11,6 @@ func (m *Model) startReplayView() {
 	m.panes.timeline.SetReplay(m.opts.Replay, m.opts.ReplayStart)
 	m.look.com.Now = time.Time{} // the replay's clock is its events' times
 	if !m.opts.ReplayStart.IsZero() {
-		m.setOrigin(m.opts.ReplayStart)
+		setOrigin(m.s, m.opts.ReplayStart)
 	}
 }

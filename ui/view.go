@@ -87,7 +87,7 @@ func (m *Model) View() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	title := "sonde"
-	if n := firstNonEmpty(m.server().title, m.server().name); n != "" {
+	if n := firstNonEmpty(serverOf(m.s).title, serverOf(m.s).name); n != "" {
 		title += " — " + n
 	}
 	v.WindowTitle = title
@@ -207,14 +207,14 @@ func (m *Model) header(W int) string {
 	if m.recs != nil {
 		parts = append(parts, part{st.Text.Render("choose a recording"), 0})
 	}
-	if m.server().name != "" {
-		s := st.Text.Bold(true).Render(m.server().name)
-		if m.server().version != "" {
-			s += " " + st.Muted.Render(m.server().version)
+	if serverOf(m.s).name != "" {
+		s := st.Text.Bold(true).Render(serverOf(m.s).name)
+		if serverOf(m.s).version != "" {
+			s += " " + st.Muted.Render(serverOf(m.s).version)
 		}
 		parts = append(parts, part{s, 1})
-		if m.server().title != "" && m.server().title != m.server().name {
-			parts = append(parts, part{st.Text.Render("“" + m.server().title + "”"), 8})
+		if serverOf(m.s).title != "" && serverOf(m.s).title != serverOf(m.s).name {
+			parts = append(parts, part{st.Text.Render("“" + serverOf(m.s).title + "”"), 8})
 		}
 	}
 	eraPart := -1

@@ -103,8 +103,8 @@ func argsKey(it *item) string {
 // serverKey names the server for remembered arguments: its name, else the
 // target.
 func (m *Model) serverKey() string {
-	if m.server().name != "" {
-		return m.server().name
+	if serverOf(m.s).name != "" {
+		return serverOf(m.s).name
 	}
 	return m.opts.Config.Target()
 }
