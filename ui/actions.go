@@ -90,7 +90,7 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	case authpane.Refresh:
 		return m.refreshToken()
 	case signin.Open:
-		return m.openSignIn(a.URL)
+		return m.env.openSignIn(a.URL)
 	case dialog.Key:
 		return m.connDialogKey(a)
 	}

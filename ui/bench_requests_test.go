@@ -37,7 +37,7 @@ func benchTakeIn(tb testing.TB, n int) (*Model, *feed, int) {
 	}
 	frames := 0
 	listenCmd := listenRequests(f.reqs)
-	for m.pendingRequests() < n {
+	for m.requests.pending() < n {
 		m.update(listenCmd())
 		_ = m.Render()
 		frames++
@@ -87,8 +87,8 @@ func BenchmarkKeyWithRequests(b *testing.B) {
 				_ = m.Render()
 			}
 			b.StopTimer()
-			if m.pendingRequests() != n {
-				b.Fatalf("%d requests wait, want %d", m.pendingRequests(), n)
+			if m.requests.pending() != n {
+				b.Fatalf("%d requests wait, want %d", m.requests.pending(), n)
 			}
 		})
 	}

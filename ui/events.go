@@ -74,7 +74,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 		cmds = append(cmds, m.resourceUpdated(uri))
 	}
 	for _, id := range ch.ElicitationsComplete {
-		m.elicitationComplete(id)
+		m.requests.elicitationComplete(id)
 	}
 	if len(m.s.Requests) > 0 {
 		cmds = append(cmds, m.tick())
@@ -349,7 +349,7 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	if m.panes.work.Active() == work.Call(c) {
 		m.panes.work.ShowResult(r)
 	}
-	if m.offerURLElicitations(c, err) {
+	if m.requests.offerURLs(c, err) {
 		m.flash.set(c.subject+": the server needs you to open a URL first (-32042)", true)
 		return nil
 	}

@@ -62,13 +62,13 @@ type Model struct {
 	calls userCalls   // what the user asked of the server: calls, their arguments, followed tasks (calls.go)
 	raw   rawComposer // the raw composer and what its sends left (compose.go)
 
-	dialogs dialogStack      // dialogstack.go
-	asker   *promptAsker     // sign-ins waiting for the person (signin.go)
-	authH   mcp.OAuthHandler // the session's sign-in, if any (signin.go)
-	queue   serverreq.Queue  // server requests waiting for the user (requests.go)
-	picker  *picker.Pane
-	recs    *recordings.Pane // the recordings picker (sonde replay with no FILE)
-	opened  opened           // the recording the recordings picker opened, or serves as a mock (recordings.go)
+	dialogs  dialogStack      // dialogstack.go
+	asker    *promptAsker     // sign-ins waiting for the person (signin.go)
+	authH    mcp.OAuthHandler // the session's sign-in, if any (signin.go)
+	requests requestDesk      // server requests waiting for the user (requests.go)
+	picker   *picker.Pane
+	recs     *recordings.Pane // the recordings picker (sonde replay with no FILE)
+	opened   opened           // the recording the recordings picker opened, or serves as a mock (recordings.go)
 
 	// server requests
 	roots *roots.Set
@@ -135,6 +135,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	if opts.Replay != nil {
 		m.startReplayView()
 	}
+	m.requests = requestDesk{dialogs: &m.dialogs, flash: &m.flash, newEnv: m.reqEnv, keys: &m.keys.Queue, guard: &m.env.consentGuard}
 	m.roots = &roots.Set{Env: roots.NewEnv()}
 	m.initRoots()
 	m.layout()
@@ -207,8 +208,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	cmd := m.route(msg)
 	// whatever answered the request shown (a key, a rule, the server
 	// withdrawing it), the next one gets the dialog
-	if q := &m.queue; q.Shown != nil && q.Shown.Pending().Answered() {
-		return tea.Batch(cmd, m.syncQueue())
+	if q := &m.requests.queue; q.Shown != nil && q.Shown.Pending().Answered() {
+		return tea.Batch(cmd, m.requests.sync())
 	}
 	return cmd
 }
@@ -238,7 +239,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case serverRequestsMsg:
 		return tea.Batch(m.takeRequests(msg), listenRequests(m.conn.reqs))
 	case serverreq.Gone:
-		return m.requestGone(msg)
+		return m.requests.gone(msg)
 	case promptMsg:
 		return m.promptShown(msg.p)
 	case refreshedMsg:
@@ -251,7 +252,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.roots.Missing = msg.missing
 		return nil
 	case urlOpenedMsg:
-		return m.urlOpened(msg)
+		return m.requests.urlOpened(msg)
 	case logLevelSetMsg:
 		m.logLevelSet(msg)
 		return nil
@@ -396,10 +397,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	// 0. the queue of server requests: put aside, list, next, rules; a
 	// request dialog that has just appeared ignores keys for a moment
-	if ok, cmd := m.queueKey(msg); ok {
+	if ok, cmd := m.requests.key(msg); ok {
 		return cmd
 	}
-	if m.tooSoon() {
+	if m.requests.tooSoon() {
 		return nil
 	}
 	// 1. dialogs

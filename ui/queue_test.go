@@ -107,8 +107,8 @@ func TestQueueRefusesBeyondItsLength(t *testing.T) {
 		}
 	}
 	noAnswer(t, answers[serverreq.MaxQueued-1])
-	if m.pendingRequests() != serverreq.MaxQueued {
-		t.Fatalf("%d waiting", m.pendingRequests())
+	if m.requests.pending() != serverreq.MaxQueued {
+		t.Fatalf("%d waiting", m.requests.pending())
 	}
 	if s := plain(m); !strings.Contains(s, "3 refused") {
 		t.Fatalf("the header does not say so:\n%s", s)
@@ -118,8 +118,8 @@ func TestQueueRefusesBeyondItsLength(t *testing.T) {
 	big := `{"messages":[{"role":"user","content":{"type":"text","text":"` + strings.Repeat("x", serverreq.MaxRequestBytes) + `"}}]}`
 	answers = floodModel(t, m, 1, func(int) (string, string) { return "sampling/createMessage", big })
 	var re *mcp.RPCError
-	if a := <-answers[0]; !errors.As(a.Err, &re) || !strings.Contains(re.Message, "bytes") || m.pendingRequests() != 0 {
-		t.Fatalf("a %d-byte request: %+v, %d waiting", len(big), a, m.pendingRequests())
+	if a := <-answers[0]; !errors.As(a.Err, &re) || !strings.Contains(re.Message, "bytes") || m.requests.pending() != 0 {
+		t.Fatalf("a %d-byte request: %+v, %d waiting", len(big), a, m.requests.pending())
 	}
 }
 
@@ -158,16 +158,16 @@ func TestQueueListQuickActions(t *testing.T) {
 		t.Fatalf("enter did not open #4: %T", m.dialogs.top())
 	}
 	noAnswer(t, answers[0])
-	if m.pendingRequests() != 2 {
-		t.Fatalf("%d waiting", m.pendingRequests())
+	if m.requests.pending() != 2 {
+		t.Fatalf("%d waiting", m.requests.pending())
 	}
 	// answering the shown one shows the oldest left
 	press(m, "ctrl+d")
 	if got := resultJSON(t, waitAnswer(t, answers[3])); got != `{"action":"decline"}` {
 		t.Fatalf("decline %s", got)
 	}
-	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok || m.pendingRequests() != 1 {
-		t.Fatalf("after the answer: %T, %d waiting", m.dialogs.top(), m.pendingRequests())
+	if _, ok := m.dialogs.top().(*serverreq.Sampling); !ok || m.requests.pending() != 1 {
+		t.Fatalf("after the answer: %T, %d waiting", m.dialogs.top(), m.requests.pending())
 	}
 }
 
@@ -185,8 +185,8 @@ func TestQueueRules(t *testing.T) {
 			t.Fatalf("request %d: %s", i, got)
 		}
 	}
-	if m.pendingRequests() != 3 {
-		t.Fatalf("%d waiting", m.pendingRequests())
+	if m.requests.pending() != 3 {
+		t.Fatalf("%d waiting", m.requests.pending())
 	}
 	if _, ok := m.dialogs.top().(*serverreq.Elicit); !ok {
 		t.Fatalf("the elicitations wait: %T", m.dialogs.top())

@@ -580,8 +580,8 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	press(m, "f2")
 	cancel()
 	run(m, cmd)
-	if m.pendingRequests() != 0 || strings.Contains(plain(m), "wait · f2") {
-		t.Fatalf("the withdrawn request stayed: %d", m.pendingRequests())
+	if m.requests.pending() != 0 || strings.Contains(plain(m), "wait · f2") {
+		t.Fatalf("the withdrawn request stayed: %d", m.requests.pending())
 	}
 }
 

@@ -71,17 +71,6 @@ func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
 	return tea.Batch(wait, m.listenPrompts())
 }
 
-// openSignIn opens a sign-in's URL in a command, with the browser the
-// command line's sign-in uses ($BROWSER, else the system's).
-func (m *Model) openSignIn(u string) tea.Cmd {
-	open := m.env.opener
-	if open == nil {
-		open = oauth.OpenBrowser
-	}
-	t := serverreq.ParseTarget(u)
-	return func() tea.Msg { return urlOpenedMsg{t: t, err: open(u)} }
-}
-
 // refresher is the part of a sign-in that refreshes its token now;
 // *oauth.Handler implements it.
 type refresher interface {
@@ -126,4 +115,15 @@ func (m *Model) promptEnded(p *oauth.Prompt) {
 			return
 		}
 	}
+}
+
+// openSignIn opens a sign-in's URL in a command, with the browser the
+// command line's sign-in uses ($BROWSER, else the system's).
+func (e *environment) openSignIn(u string) tea.Cmd {
+	open := e.opener
+	if open == nil {
+		open = oauth.OpenBrowser
+	}
+	t := serverreq.ParseTarget(u)
+	return func() tea.Msg { return urlOpenedMsg{t: t, err: open(u)} }
 }

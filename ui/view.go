@@ -198,7 +198,7 @@ func (m *Model) header(W int) string {
 		}
 		parts = append(parts, part{s, 0})
 	}
-	if s := m.queue.Header(m.look.st, m.keys.Queue); s != "" {
+	if s := m.requests.queue.Header(m.look.st, m.keys.Queue); s != "" {
 		parts = append(parts, part{s, 0})
 	}
 	if m.picker != nil {

@@ -147,7 +147,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		r := a.Result
 		switch len(r.Links) {
 		case 0:
-			if c, ok := r.Call.(*call); ok && m.offerURLElicitations(c, r.Err) {
+			if c, ok := r.Call.(*call); ok && m.requests.offerURLs(c, r.Err) {
 				return nil, true
 			}
 			m.flash.set("no resource links in this result", true)
