@@ -54,7 +54,7 @@ func BenchmarkFrame(b *testing.B) {
 			for i := 0; i < len(evs); i += maxBatch {
 				m.update(eventsMsg(evs[i:min(len(evs), i+maxBatch)]))
 			}
-			m.focus = paneLog
+			m.screen.focus = paneLog
 			if m.panes.log.Len() < n {
 				b.Fatalf("log holds %d", m.panes.log.Len())
 			}

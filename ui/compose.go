@@ -159,7 +159,7 @@ func (m *Model) openComposer(text string) tea.Cmd {
 	m.raw.active = true
 	m.raw.pane.SetSize(m.panes.work.Size())
 	m.raw.pane.Open(text)
-	if m.focus != paneWork {
+	if m.screen.focus != paneWork {
 		return m.setFocus(paneWork) // which gives the composer the keys
 	}
 	m.raw.pane.SetFocused(true)

@@ -38,7 +38,7 @@ func TestDeepSchemaIsBounded(t *testing.T) {
 	if !found {
 		t.Fatal("the deep tool is not listed")
 	}
-	m.focus = paneBrowser
+	m.screen.focus = paneBrowser
 	n := allocated(func() {
 		m.showSelected()
 		m.Render()

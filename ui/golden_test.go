@@ -75,7 +75,7 @@ func TestGoldenScreens(t *testing.T) {
 			m.panes.work.ShowResult(work.NewResult("tools/call", "get_weather",
 				json.RawMessage(`{"content":[{"type":"text","text":"Sunny, 21 °C in Paris."},{"type":"resource_link","uri":"demo://weather/Paris","name":"paris"}],"structuredContent":{"city":"Paris","temperature":21}}`),
 				nil, 3200000, m.panes.br.Find(listTools, "get_weather").OutputSchema))
-			m.focus = paneWork
+			m.screen.focus = paneWork
 		},
 		"detail": func(m *Model) {
 			press(m, "tab", "tab", "/")

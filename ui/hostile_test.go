@@ -103,7 +103,7 @@ func TestHostileServer(t *testing.T) {
 				m.panes.br.Select(i)
 			}
 		}
-		m.focus = paneBrowser
+		m.screen.focus = paneBrowser
 		press(m, "enter")
 		check("form of " + name)
 		cmd := press(m, "ctrl+r")
@@ -128,7 +128,7 @@ func TestHostileServer(t *testing.T) {
 			m.panes.br.Select(i)
 		}
 	}
-	m.focus = paneBrowser
+	m.screen.focus = paneBrowser
 	press(m, "enter")
 	cmd := press(m, "ctrl+r")
 	if m.dialogs.top() != nil {
@@ -169,7 +169,7 @@ func TestHostileServer(t *testing.T) {
 		m.panes.br.SetTab(k)
 		for i := range m.panes.br.Shown() {
 			m.panes.br.Select(i)
-			m.focus = paneBrowser
+			m.screen.focus = paneBrowser
 			cmd := press(m, "enter")
 			if m.panes.work.Mode() == work.ModeForm {
 				cmd = press(m, "ctrl+r")
@@ -184,7 +184,7 @@ func TestHostileServer(t *testing.T) {
 	}
 
 	// every event of the log in every detail view, and the copy formats
-	m.focus = paneLog
+	m.screen.focus = paneLog
 	for _, en := range m.panes.log.Entries() {
 		if !m.panes.log.Select(en) {
 			continue // hidden by the filter

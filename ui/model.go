@@ -42,9 +42,7 @@ type Model struct {
 	look look        // the theme and the styles drawn with (look.go)
 	env  environment // what tests replace: the clipboard, the URL opener, the doctor (look.go)
 
-	width, height int
-	focus         pane
-	zoom          bool
+	screen screenLayout // the terminal's size, the focused pane, zoom (screen.go)
 
 	// s is what the events say about the server, folded (the
 	// connection, requests in flight, listings, tasks, server log,
@@ -119,11 +117,9 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		keys:   DefaultKeyMap(),
 		look:   look{theme: th, locked: themes.NoColor(), isDark: true, hl: newHighlighter()},
 		env:    environment{clip: systemClipboard(), consentGuard: consentGuard},
-		width:  80,
-		height: 24,
+		screen: screenLayout{width: 80, height: 24, focus: paneBrowser},
 		s:      st,
 		calls:  userCalls{follows: map[string]*taskFollow{}, lastArgs: map[string]json.RawMessage{}},
-		focus:  paneBrowser,
 	}
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
@@ -218,7 +214,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	m.syncWork()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.width, m.height = msg.Width, msg.Height
+		m.screen.width, m.screen.height = msg.Width, msg.Height
 		m.layout()
 		return nil
 	case tea.BackgroundColorMsg:
@@ -378,13 +374,13 @@ func (m *Model) textFocused() bool {
 		return true // the filter
 	case m.picker != nil:
 		return m.picker.Typing()
-	case m.focus == paneLog && m.panes.log.Filtering() && m.panes.logView == viewWire:
+	case m.screen.focus == paneLog && m.panes.log.Filtering() && m.panes.logView == viewWire:
 		return true
-	case m.focus == paneBrowser && m.panes.br.Typing():
+	case m.screen.focus == paneBrowser && m.panes.br.Typing():
 		return true
-	case m.focus == paneWork && m.raw.active:
+	case m.screen.focus == paneWork && m.raw.active:
 		return true // the composer's editor
-	case m.focus == paneWork && m.panes.work.Typing():
+	case m.screen.focus == paneWork && m.panes.work.Typing():
 		return true // the form owns all keys but esc and ctrl-bindings it does not use
 	}
 	return false
@@ -439,9 +435,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.openHelp()
 		return nil
 	case key.Matches(msg, k.Global.NextPane):
-		return m.setFocus((m.focus + 1) % numPanes)
+		return m.setFocus((m.screen.focus + 1) % numPanes)
 	case key.Matches(msg, k.Global.PrevPane):
-		return m.setFocus((m.focus + numPanes - 1) % numPanes)
+		return m.setFocus((m.screen.focus + numPanes - 1) % numPanes)
 	case key.Matches(msg, k.Global.Zoom):
 		m.toggleZoom()
 		return nil
@@ -479,7 +475,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openComposer("")
 	}
 	// 6. the focused pane
-	switch m.focus {
+	switch m.screen.focus {
 	case paneBrowser:
 		return m.updateBrowser(msg)
 	case paneWork:
@@ -494,13 +490,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 // everything except the keys that leave it.
 func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case m.focus == paneWork && m.raw.active:
+	case m.screen.focus == paneWork && m.raw.active:
 		return m.composerKey(msg)
-	case m.focus == paneLog && m.panes.log.Filtering():
+	case m.screen.focus == paneLog && m.panes.log.Filtering():
 		return m.updatePane(m.panes.log, msg)
-	case m.focus == paneBrowser && m.panes.br.Typing():
+	case m.screen.focus == paneBrowser && m.panes.br.Typing():
 		return m.updateBrowser(msg)
-	case m.focus == paneWork && m.panes.work.Typing():
+	case m.screen.focus == paneWork && m.panes.work.Typing():
 		return m.updatePane(m.panes.work, msg)
 	}
 	return nil
@@ -515,23 +511,23 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return m.updateRecs(msg)
 	case m.picker != nil:
 		return m.updatePicker(msg)
-	case m.focus == paneLog && m.panes.log.Filtering():
+	case m.screen.focus == paneLog && m.panes.log.Filtering():
 		return m.updatePane(m.panes.log, msg)
-	case m.focus == paneBrowser && m.panes.br.Typing():
+	case m.screen.focus == paneBrowser && m.panes.br.Typing():
 		return m.updateBrowser(msg)
-	case m.focus == paneWork && m.raw.active:
+	case m.screen.focus == paneWork && m.raw.active:
 		return m.composerKey(msg)
-	case m.focus == paneWork && m.panes.work.Typing():
+	case m.screen.focus == paneWork && m.panes.work.Typing():
 		return m.updatePane(m.panes.work, msg)
 	}
 	return nil
 }
 
 func (m *Model) setFocus(p pane) tea.Cmd {
-	if m.focus == p || p < 0 || p >= numPanes {
+	if m.screen.focus == p || p < 0 || p >= numPanes {
 		return nil
 	}
-	if m.focus == paneWork {
+	if m.screen.focus == paneWork {
 		m.panes.work.Blur()
 	}
 	// a filter being typed is kept as it is when its pane loses focus
@@ -541,8 +537,8 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 		m.panes.log.StopFiltering()
 		m.layout()
 	}
-	m.focus = p
-	if m.zoom {
+	m.screen.focus = p
+	if m.screen.zoom {
 		m.layout()
 	}
 	if m.raw.pane != nil && m.raw.active {
@@ -556,7 +552,7 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 
 // toggleZoom gives the focused pane the whole body, or gives it back.
 func (m *Model) toggleZoom() {
-	m.zoom = !m.zoom
+	m.screen.zoom = !m.screen.zoom
 	m.layout()
 }
 
@@ -574,7 +570,7 @@ func (m *Model) quit() tea.Cmd {
 // the pane while it has focus; otherwise a form gives way to the preview
 // (enter on its item brings it back as it was).
 func (m *Model) showSelected() {
-	m.panes.work.Preview(m.panes.br.Selected(), m.focus == paneWork)
+	m.panes.work.Preview(m.panes.br.Selected(), m.screen.focus == paneWork)
 }
 
 // toggleKeepalive hides or shows keepalive traffic in the log and the

@@ -67,20 +67,20 @@ func TestListPagesAppend(t *testing.T) {
 
 func TestFocusCycleAndKeysToTextFieldsFirst(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
-	if m.focus != paneBrowser {
+	if m.screen.focus != paneBrowser {
 		t.Fatal("browser should start focused")
 	}
 	press(m, "tab")
-	if m.focus != paneWork {
-		t.Fatalf("focus %d after tab", m.focus)
+	if m.screen.focus != paneWork {
+		t.Fatalf("focus %d after tab", m.screen.focus)
 	}
 	press(m, "tab")
-	if m.focus != paneLog {
-		t.Fatalf("focus %d after 2 tabs", m.focus)
+	if m.screen.focus != paneLog {
+		t.Fatalf("focus %d after 2 tabs", m.screen.focus)
 	}
 	press(m, "shift+tab", "shift+tab")
-	if m.focus != paneBrowser {
-		t.Fatalf("focus %d after shift+tab twice", m.focus)
+	if m.screen.focus != paneBrowser {
+		t.Fatalf("focus %d after shift+tab twice", m.screen.focus)
 	}
 	// "/" opens the fuzzy filter; then "q" is text, not quit.
 	press(m, "/")
@@ -128,8 +128,8 @@ func TestFormIntegrationCallsTool(t *testing.T) {
 	press(m, "/")
 	typeText(m, "echo")
 	press(m, "enter")
-	if m.panes.work.Mode() != work.ModeForm || m.focus != paneWork {
-		t.Fatalf("enter should open the form (mode %d focus %d)", m.panes.work.Mode(), m.focus)
+	if m.panes.work.Mode() != work.ModeForm || m.screen.focus != paneWork {
+		t.Fatalf("enter should open the form (mode %d focus %d)", m.panes.work.Mode(), m.screen.focus)
 	}
 	typeText(m, "hello q") // q is text here
 	if m.quitting {
@@ -422,8 +422,8 @@ func TestResultRendering(t *testing.T) {
 		"structuredContent":{"city":"Paris","temperature":"warm"}}`)
 	it := m.panes.br.Find(listTools, "get_weather")
 	m.panes.work.ShowResult(work.NewResult("tools/call", "get_weather", raw, nil, 0, it.OutputSchema))
-	m.focus = paneWork
-	m.zoom = true
+	m.screen.focus = paneWork
+	m.screen.zoom = true
 	m.layout()
 	s := plain(m)
 	for _, want := range []string{"plain words", "[image] image/png", "2×3 png", "[resource link] → demo://readme.md", "embedded text", "[hologram] unknown content type", "outputSchema violation", "/temperature"} {
@@ -452,7 +452,7 @@ func TestLargeResultPages(t *testing.T) {
 		t.Fatalf("pages = %d", r.Pages)
 	}
 	m.panes.work.ShowResult(r)
-	m.focus = paneWork
+	m.screen.focus = paneWork
 	lines := r.Render(80, m.look.st, m.look.hl)
 	if len(lines) > work.PageBytes/10 {
 		t.Fatalf("rendered %d lines for one page", len(lines))
@@ -504,11 +504,11 @@ func TestServerRequestSeam(t *testing.T) {
 
 func TestMouse(t *testing.T) {
 	m := newTestModel(t, 100, 30, "")
-	rs := m.paneRects()
+	rs := m.layout()
 	r := rs[paneLog]
 	m.update(tea.MouseClickMsg{X: r.x + 3, Y: r.y + 2, Button: tea.MouseLeft})
-	if m.focus != paneLog || m.panes.log.Following() {
-		t.Fatalf("click should focus the log and select a row (focus %d)", m.focus)
+	if m.screen.focus != paneLog || m.panes.log.Following() {
+		t.Fatalf("click should focus the log and select a row (focus %d)", m.screen.focus)
 	}
 	b := rs[paneBrowser]
 	m.update(tea.MouseWheelMsg{X: b.x + 2, Y: b.y + 3, Button: tea.MouseWheelDown})
@@ -764,7 +764,7 @@ func TestTheLogCatchesUp(t *testing.T) {
 			m.conn.feed.push(e)
 		}
 		upd(m, feedMsg{})
-		m.focus = paneLog
+		m.screen.focus = paneLog
 		title := strings.SplitN(strings.SplitN(plain(m), "Log ", 2)[1], "\n", 2)[0]
 		if !strings.Contains(title, c.older) || !strings.Contains(title, c.ahead) || m.s.Conn.KeepaliveIn != n/4 {
 			t.Fatalf("window %d: log title %q, %d keepalives in the state", c.window, title, m.s.Conn.KeepaliveIn)

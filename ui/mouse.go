@@ -2,20 +2,6 @@ package ui
 
 import tea "charm.land/bubbletea/v2"
 
-// paneAt returns the pane under screen position (x, y).
-func (m *Model) paneAt(x, y int) (pane, rect, bool) {
-	rs := m.paneRects()
-	if m.zoom {
-		return m.focus, rs[m.focus], rs[m.focus].contains(x, y)
-	}
-	for p := pane(0); p < numPanes; p++ {
-		if rs[p].contains(x, y) {
-			return p, rs[p], true
-		}
-	}
-	return 0, rect{}, false
-}
-
 // handleWheel scrolls the pane under the pointer (or the top dialog).
 func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	ms := msg.Mouse()
@@ -34,7 +20,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		m.updatePicker(msg)
 		return
 	}
-	p, r, ok := m.paneAt(ms.X, ms.Y)
+	p, r, ok := m.screen.paneAt(m.layout(), ms.X, ms.Y)
 	if !ok {
 		return
 	}
@@ -64,11 +50,11 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		m.dialogs.open(newConnDialog(m.look.com, m.opts.Config, m.s))
 		return nil
 	}
-	p, r, ok := m.paneAt(ms.X, ms.Y)
+	p, r, ok := m.screen.paneAt(m.layout(), ms.X, ms.Y)
 	if !ok {
 		return nil
 	}
-	prev := m.focus
+	prev := m.screen.focus
 	cmd := m.setFocus(p)
 	x, y := ms.X-r.x-1, ms.Y-r.y-1
 	switch p {

@@ -36,8 +36,8 @@ func TestServerLogView(t *testing.T) {
 		t.Fatalf("%d entries", n)
 	}
 	press(m, "M")
-	if m.panes.logView != viewServerLog || m.focus != paneLog {
-		t.Fatalf("M: view %d focus %d", m.panes.logView, m.focus)
+	if m.panes.logView != viewServerLog || m.screen.focus != paneLog {
+		t.Fatalf("M: view %d focus %d", m.panes.logView, m.screen.focus)
 	}
 	s := plain(m)
 	for _, want := range []string{"Server log 6 · ≥debug", "debug     demo.calls tools/call echo", "info      demo hello  {\"seq\":1}",
@@ -166,7 +166,7 @@ func TestTasksFromEvents(t *testing.T) {
 		t.Fatalf("after tasks/result: %+v\n%s", tk, plain(m))
 	}
 	press(m, "enter")
-	if m.panes.work.Mode() != work.ModeResult || m.focus != paneWork || !strings.Contains(plain(m), "report: 42 rows") || !strings.Contains(plain(m), "task t-report-1") {
+	if m.panes.work.Mode() != work.ModeResult || m.screen.focus != paneWork || !strings.Contains(plain(m), "report: 42 rows") || !strings.Contains(plain(m), "task t-report-1") {
 		t.Fatalf("enter on a finished task:\n%s", plain(m))
 	}
 }
@@ -320,7 +320,7 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	// x in the work pane cancels the task, not the (finished) request
 	stopped := false
 	m.calls.follow(tk.ID).stopFollow = func() { stopped = true }
-	m.focus = paneWork
+	m.screen.focus = paneWork
 	run(m, press(m, "x"))
 	if len(b.cancelled) != 1 || b.cancelled[0] != "t-77" || !m.calls.followOf(tk).cancelAsked {
 		t.Fatalf("cancelled %v", b.cancelled)

@@ -100,5 +100,5 @@ func (m *Model) resetServer() {
 	m.subs.resub = nil
 	m.panes.br = browser.New(m.look.com, m.s)
 	m.panes.work.Reset()
-	m.focus = paneBrowser
+	m.screen.focus = paneBrowser
 }

@@ -382,7 +382,7 @@ func TestURLElicitationRequiredError(t *testing.T) {
 	m.conn.sess = b
 	var opened []string
 	m.env.opener = func(u string) error { opened = append(opened, u); return nil }
-	m.focus = paneBrowser
+	m.screen.focus = paneBrowser
 	press(m, "j", "j", "enter") // echo
 	typeText(m, "hi")
 	run(m, press(m, "ctrl+r"))
@@ -556,7 +556,7 @@ func TestRequestsCanBePutAside(t *testing.T) {
 	}
 	// the screen underneath works meanwhile
 	press(m, "tab", "tab", "k")
-	if m.focus != paneLog || m.panes.log.Following() {
+	if m.screen.focus != paneLog || m.panes.log.Following() {
 		t.Fatal("keys did not reach the panes")
 	}
 	noAnswer(t, ch)

@@ -55,7 +55,7 @@ func (m *Model) setLogView(v logView) tea.Cmd {
 
 // toggleLogView shows v, or the wire log if v is showing and focused.
 func (m *Model) toggleLogView(v logView) tea.Cmd {
-	if m.panes.logView == v && m.focus == paneLog {
+	if m.panes.logView == v && m.screen.focus == paneLog {
 		return m.setLogView(viewWire)
 	}
 	return m.setLogView(v)

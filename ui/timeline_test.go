@@ -123,8 +123,8 @@ func TestTimelineKeys(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	spanFixture(m)
 	press(m, "W")
-	if m.panes.logView != viewTimeline || m.focus != paneLog {
-		t.Fatalf("W: view %d focus %d", m.panes.logView, m.focus)
+	if m.panes.logView != viewTimeline || m.screen.focus != paneLog {
+		t.Fatalf("W: view %d focus %d", m.panes.logView, m.screen.focus)
 	}
 	press(m, "W")
 	if m.panes.logView != viewWire {
@@ -189,7 +189,7 @@ func TestTimelineKeys(t *testing.T) {
 		t.Fatalf("the log selects %+v", en)
 	}
 	press(m, "esc", "4", "v")
-	if m.panes.work.Mode() != work.ModeResult || m.panes.work.Result() == nil || m.panes.work.Result().Subject != "echo" || m.focus != paneWork {
+	if m.panes.work.Mode() != work.ModeResult || m.panes.work.Result() == nil || m.panes.work.Result().Subject != "echo" || m.screen.focus != paneWork {
 		t.Fatalf("v: work mode %d", m.panes.work.Mode())
 	}
 }
@@ -227,7 +227,7 @@ func TestTimelineMouse(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	spanFixture(m)
 	press(m, "W")
-	r := m.paneRects()[paneLog]
+	r := m.layout()[paneLog]
 	// the first request's row: after the axis and the notifications
 	first := slices.IndexFunc(strings.Split(plain(m), "\n"), func(l string) bool { return strings.Contains(l, "│notifications") })
 	if first < 0 {

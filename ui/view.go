@@ -25,52 +25,13 @@ type rect struct{ x, y, w, h int }
 
 func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h }
 
-// layout computes the pane boxes for the terminal size: three columns on
-// wide terminals, browser and work side by side over the log otherwise;
-// zoom gives the focused pane everything. The timeline wants width more
-// than height: while the bottom pane shows it, it spans the whole width
-// (even on wide terminals) and takes half the height.
-func (m *Model) layout() {
-	m.paneRects() // sizes the panes as a side effect
-}
-
-func (m *Model) paneRects() [numPanes]rect {
-	var r [numPanes]rect
-	top := 1 // header
-	bodyH := max(3, m.height-2)
-	if m.opts.Replay != nil {
-		bodyH = max(3, bodyH-1) // the transport bar
-	}
-	W := max(20, m.width)
-	switch {
-	case m.zoom:
-		for p := range r {
-			r[p] = rect{0, top, W, bodyH}
-		}
-	case W >= 160 && m.panes.logView != viewTimeline:
-		bw := max(32, W*22/100)
-		ww := (W - bw) * 45 / 100
-		r[paneBrowser] = rect{0, top, bw, bodyH}
-		r[paneWork] = rect{bw, top, ww, bodyH}
-		r[paneLog] = rect{bw + ww, top, W - bw - ww, bodyH}
-	default:
-		logH := max(5, bodyH*2/5)
-		switch {
-		case m.panes.logView == viewTimeline:
-			logH = max(4, bodyH/2)
-		case bodyH < 16:
-			logH = max(4, bodyH/3)
-		}
-		upH := bodyH - logH
-		bw := max(26, W*34/100)
-		if W < 60 {
-			bw = W / 2
-		}
-		r[paneBrowser] = rect{0, top, bw, upH}
-		r[paneWork] = rect{bw, top, W - bw, upH}
-		r[paneLog] = rect{0, top + upH, W, logH}
-	}
+// layout sizes the panes for the screen (screen.rects) and returns their
+// boxes.
+func (m *Model) layout() [numPanes]rect {
+	replay := m.opts.Replay != nil
+	r := m.screen.rects(replay, m.panes.logView == viewTimeline)
 	m.panes.resize(r)
+	W, bodyH := m.screen.body(replay)
 	if m.picker != nil {
 		m.picker.SetSize(W, bodyH)
 	}
@@ -100,7 +61,7 @@ func (m *Model) Render() string {
 	if m.quitting {
 		return ""
 	}
-	W, H := max(20, m.width), max(5, m.height)
+	W, H := max(20, m.screen.width), max(5, m.screen.height)
 	lines := make([]string, 0, H)
 	lines = append(lines, m.header(W))
 	switch {
@@ -109,10 +70,10 @@ func (m *Model) Render() string {
 	case m.picker != nil:
 		lines = append(lines, m.picker.Lines()...)
 	default:
-		rs := m.paneRects()
+		rs := m.layout()
 		body := make([]string, max(0, H-2))
 		for p := pane(0); p < numPanes; p++ {
-			if m.zoom && p != m.focus {
+			if m.screen.zoom && p != m.screen.focus {
 				continue
 			}
 			r := rs[p]
@@ -148,7 +109,7 @@ func (m *Model) Render() string {
 }
 
 func (m *Model) paneBox(p pane, r rect) []string {
-	focused := p == m.focus && m.picker == nil
+	focused := p == m.screen.focus && m.picker == nil
 	var title string
 	var content []string
 	switch p {
@@ -348,7 +309,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.picker != nil {
 		return m.picker.ShortHelp()
 	}
-	switch m.focus {
+	switch m.screen.focus {
 	case paneBrowser:
 		if m.panes.br.Typing() {
 			return m.panes.br.ShortHelp()

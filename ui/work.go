@@ -90,7 +90,7 @@ func (m *Model) openSelected() tea.Cmd {
 	a, cmd, opened := m.panes.work.OpenForm(it, sch, initial)
 	if opened {
 		m.layout()
-		m.focus = paneWork
+		m.screen.focus = paneWork
 	}
 	return tea.Batch(cmd, m.act(nil, a))
 }
