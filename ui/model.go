@@ -133,7 +133,9 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	}
 	m.requests = requestDesk{dialogs: &m.dialogs, flash: &m.flash, newEnv: m.reqEnv, keys: &m.keys.Queue, guard: &m.env.consentGuard}
 	m.roots = &roots.Set{Env: roots.NewEnv()}
-	m.initRoots()
+	if bad := seedRoots(m.roots, opts.Roots); bad != "" {
+		m.flash.set("--root: "+bad, true)
+	}
 	m.layout()
 	return m
 }
@@ -153,7 +155,7 @@ func newLive(ctx context.Context, opts Options) *Model {
 // before the program starts the model.
 func (m *Model) Init() tea.Cmd {
 	defer m.conn.lockState()()
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.conn.listen(), listenRequests(m.conn.reqs), m.listenPrompts(), m.tick()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.conn.listen(), listenRequests(m.conn.reqs), m.asker.listen(), m.tick()}
 	if !m.conn.live {
 		cmds = append(cmds, pump(m.conn.events, m.conn.feed))
 	}
@@ -239,10 +241,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case promptMsg:
 		return m.promptShown(msg.p)
 	case refreshedMsg:
-		m.refreshed(msg)
+		m.flash.set(msg.outcome())
 		return nil
 	case promptEndedMsg:
-		m.promptEnded(msg.p)
+		m.dialogs.closePrompt(msg.p)
 		return nil
 	case rootsCheckedMsg:
 		m.roots.Missing = msg.missing
@@ -262,7 +264,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case taskDoneMsg:
 		return m.taskDone(msg)
 	case taskCancelMsg:
-		m.taskCancelled(msg)
+		m.flash.set(msg.outcome())
 		return nil
 	case connectedMsg:
 		return m.connected(msg)
@@ -470,7 +472,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Global.Roots):
 		m.openRoots()
-		return m.checkRoots()
+		return checkRoots(m.roots)
 	case key.Matches(msg, k.Global.Compose):
 		return m.openComposer("")
 	}

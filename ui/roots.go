@@ -12,27 +12,25 @@ import (
 // see: from --root, edited in the roots dialog (F), answering roots/list
 // without asking. This file is what the root model does with them.
 
-// initRoots seeds the roots from Options.Roots; entries that cannot be
-// turned into roots are reported in the footer.
-func (m *Model) initRoots() {
-	var bad []string
-	for _, r := range m.opts.Roots {
-		e, err := m.roots.Env.Make(r, "")
+// seedRoots adds the roots of Options.Roots (paths) to set; it says which
+// entries cannot be turned into roots ("" when all can), for the footer.
+func seedRoots(set *roots.Set, paths []string) (bad string) {
+	var bads []string
+	for _, r := range paths {
+		e, err := set.Env.Make(r, "")
 		if err != nil {
-			bad = append(bad, r+": "+err.Error())
+			bads = append(bads, r+": "+err.Error())
 			continue
 		}
-		m.roots.Roots = append(m.roots.Roots, e)
+		set.Roots = append(set.Roots, e)
 	}
-	if len(bad) > 0 {
-		m.flash.set("--root: "+strings.Join(bad, "; "), true)
-	}
+	return strings.Join(bads, "; ")
 }
 
 // rootsChanged tells the server the roots changed (legacy eras only) and
 // checks the new paths exist.
 func (m *Model) rootsChanged() tea.Cmd {
-	cmds := []tea.Cmd{m.checkRoots()}
+	cmds := []tea.Cmd{checkRoots(m.roots)}
 	switch {
 	case !m.conn.canAct():
 	case m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern":
@@ -52,9 +50,9 @@ func (m *Model) rootsChanged() tea.Cmd {
 // rootsCheckedMsg says which roots do not exist on this machine.
 type rootsCheckedMsg struct{ missing map[string]bool }
 
-// checkRoots stats every file:// root (in a command).
-func (m *Model) checkRoots() tea.Cmd {
-	list := append([]roots.Root(nil), m.roots.Roots...)
+// checkRoots stats every file:// root of set (in a command).
+func checkRoots(set *roots.Set) tea.Cmd {
+	list := append([]roots.Root(nil), set.Roots...)
 	return func() tea.Msg { return rootsCheckedMsg{missing: roots.Missing(list)} }
 }
 

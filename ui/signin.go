@@ -43,9 +43,9 @@ func (a *promptAsker) Ask(p *oauth.Prompt) {
 // promptMsg is a sign-in waiting for the person.
 type promptMsg struct{ p *oauth.Prompt }
 
-// listenPrompts waits for the next sign-in prompt (Update re-arms it).
-func (m *Model) listenPrompts() tea.Cmd {
-	a := m.asker
+// listen waits for the next sign-in prompt (Update re-arms it; none
+// without an asker).
+func (a *promptAsker) listen() tea.Cmd {
 	if a == nil {
 		return nil
 	}
@@ -68,7 +68,7 @@ func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
 		<-p.Done()
 		return promptEndedMsg{p}
 	}
-	return tea.Batch(wait, m.listenPrompts())
+	return tea.Batch(wait, m.asker.listen())
 }
 
 // refresher is the part of a sign-in that refreshes its token now;
@@ -94,24 +94,25 @@ func (m *Model) refreshToken() tea.Cmd {
 	return func() tea.Msg { return refreshedMsg{r.Refresh(ctx)} }
 }
 
-func (m *Model) refreshed(msg refreshedMsg) {
+// outcome is what the status line says of a refresh, and whether it
+// failed.
+func (msg refreshedMsg) outcome() (string, bool) {
 	if msg.err != nil {
-		m.flash.set("refresh: "+termsafe.Line(msg.err.Error()), true)
-		return
+		return "refresh: " + termsafe.Line(msg.err.Error()), true
 	}
-	m.flash.set("token refreshed", false)
+	return "token refreshed", false
 }
 
 // promptEndedMsg: a sign-in no longer waits for the person (an answer
 // came, it was cancelled, it timed out, or the session ended).
 type promptEndedMsg struct{ p *oauth.Prompt }
 
-// promptEnded closes the dialog of a sign-in that no longer waits,
+// closePrompt closes the dialog of a sign-in that no longer waits,
 // wherever it is on the stack.
-func (m *Model) promptEnded(p *oauth.Prompt) {
-	for _, d := range m.dialogs {
+func (ds *dialogStack) closePrompt(p *oauth.Prompt) {
+	for _, d := range *ds {
 		if s, ok := d.(*signin.Dialog); ok && s.Prompt() == p {
-			m.dialogs.remove(d)
+			ds.remove(d)
 			return
 		}
 	}

@@ -55,7 +55,7 @@ func startAuthLive(t *testing.T, srv *oauthtest.Server, noBrowser bool, rec *sto
 		l.wg.Wait()
 	})
 	upd(m, tea.WindowSizeMsg{Width: 140, Height: 40})
-	l.async(m.listenPrompts())
+	l.async(m.asker.listen())
 	l.async(m.dial())
 	return l
 }

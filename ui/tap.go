@@ -86,9 +86,9 @@ func DefaultTapKeyMap() TapKeyMap {
 
 // tapHelp is the session bar's group of a tapped screen's full help (the
 // Tap takes those keys before the screen).
-func (m *Model) tapHelp() helpGroup {
+func tapHelp(tapped bool) helpGroup {
 	k := DefaultTapKeyMap()
-	return helpGroup{title: "Tapped sessions (the bar on top)", keys: []key.Binding{k.Next, k.Prev}, off: !m.conn.tapped}
+	return helpGroup{title: "Tapped sessions (the bar on top)", keys: []key.Binding{k.Next, k.Prev}, off: !tapped}
 }
 
 // NewTap returns the UI of a tap whose clients connect to where. opts

@@ -169,12 +169,13 @@ func (m *Model) cancelTask(t *session.Task) tea.Cmd {
 	return func() tea.Msg { return taskCancelMsg{id: id, err: tk.CancelTask(ctx, id)} }
 }
 
-func (m *Model) taskCancelled(msg taskCancelMsg) {
+// outcome is what the status line says of asking to cancel a task, and
+// whether it failed.
+func (msg taskCancelMsg) outcome() (string, bool) {
 	if msg.err != nil {
-		m.flash.set("tasks/cancel "+shortID(msg.id)+": "+describeErr(msg.err), true)
-		return
+		return "tasks/cancel " + shortID(msg.id) + ": " + describeErr(msg.err), true
 	}
-	m.flash.set("the server accepted cancelling task "+shortID(msg.id), false)
+	return "the server accepted cancelling task " + shortID(msg.id), false
 }
 
 // ---- the view ----

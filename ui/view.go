@@ -380,7 +380,7 @@ func (m *Model) helpGroups() []helpGroup {
 		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.panes.tasks.FullHelp()[1:]...)},
 		m.faultsHelp(),
 		{title: "Auth (" + k.Global.Auth.Help().Key + ")", keys: slices.Concat(m.panes.auth.FullHelp()[1:]...)},
-		m.tapHelp(),
+		tapHelp(m.conn.tapped),
 		{title: "Filter fields (/)", keys: []key.Binding{k.Filter.Clear, k.Filter.Done, k.Filter.Leave, k.Filter.HelpInput}},
 		{title: "Timeline", keys: slices.Concat(m.panes.timeline.FullHelp()[1:]...)},
 		{title: "Work pane", keys: k.Work.Groups()},
@@ -404,7 +404,7 @@ func (m *Model) fullHelp() []common.HelpGroup {
 		out = append(out, common.HelpGroup{Title: "Recordings", Keys: m.recs.FullHelp()[0]})
 	}
 	for _, g := range m.helpGroups() {
-		if m.shown(g) {
+		if g.shown(m.opts.Replay != nil) {
 			out = append(out, common.HelpGroup{Title: g.title, Keys: g.keys})
 		}
 	}
@@ -415,8 +415,7 @@ func (m *Model) fullHelp() []common.HelpGroup {
 
 // shown reports whether a help group applies: replay keys only in a
 // replay, the server's requests never there.
-func (m *Model) shown(g helpGroup) bool {
-	replaying := m.opts.Replay != nil
+func (g helpGroup) shown(replaying bool) bool {
 	return !(g.off || g.replay && !replaying || g.live && replaying)
 }
 
@@ -425,7 +424,7 @@ func (m *Model) shown(g helpGroup) bool {
 func (m *Model) FullHelp() [][]key.Binding {
 	var out [][]key.Binding
 	for _, g := range m.helpGroups() {
-		if !m.shown(g) {
+		if !g.shown(m.opts.Replay != nil) {
 			continue
 		}
 		var keys []key.Binding
