@@ -28,8 +28,9 @@ type connection struct {
 	dialing   bool
 	early     tea.Cmd // the first dial, started before the program ran: Init waits for it
 	gen       int
-	err       error // the last dial's failure (R retries)
-	closed    bool  // event stream ended
+	err       error            // the last dial's failure (R retries)
+	closed    bool             // event stream ended
+	signIn    mcp.OAuthHandler // the session's sign-in, if any (signin.go)
 }
 
 // canAct reports whether actions that need the server are possible.

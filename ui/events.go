@@ -185,7 +185,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 		}
 		return nil
 	}
-	m.authH = msg.auth
+	m.conn.signIn = msg.auth
 	m.conn.dialing = false
 	if msg.err != nil {
 		m.conn.err = msg.err

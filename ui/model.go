@@ -60,10 +60,9 @@ type Model struct {
 	calls userCalls   // what the user asked of the server: calls, their arguments, followed tasks (calls.go)
 	raw   rawComposer // the raw composer and what its sends left (compose.go)
 
-	dialogs  dialogStack      // dialogstack.go
-	asker    *promptAsker     // sign-ins waiting for the person (signin.go)
-	authH    mcp.OAuthHandler // the session's sign-in, if any (signin.go)
-	requests requestDesk      // server requests waiting for the user (requests.go)
+	dialogs  dialogStack  // dialogstack.go
+	asker    *promptAsker // sign-ins waiting for the person (signin.go)
+	requests requestDesk  // server requests waiting for the user (requests.go)
 	picker   *picker.Pane
 	recs     *recordings.Pane // the recordings picker (sonde replay with no FILE)
 	opened   opened           // the recording the recordings picker opened, or serves as a mock (recordings.go)

@@ -84,7 +84,7 @@ type refreshedMsg struct{ err error }
 // refreshToken redeems the refresh token now (the auth view's r), in a
 // command.
 func (m *Model) refreshToken() tea.Cmd {
-	r, ok := m.authH.(refresher)
+	r, ok := m.conn.signIn.(refresher)
 	if !ok || !m.conn.live {
 		m.flash.set("this session has no sign-in to refresh", true)
 		return nil
