@@ -53,7 +53,7 @@ func (m *Model) do(a component.Action) tea.Cmd {
 			m.flash.set(err.Error(), true)
 			return nil
 		}
-		return m.copyCmd(a.f.String(), s, m.panes.log.Keys.Save.Help().Key)
+		return m.env.copy(a.f.String(), s, m.panes.log.Keys.Save.Help().Key)
 	case saveas.Ask:
 		d := saveas.New(m.look.com, a.Item, a.Subject)
 		m.dialogs.open(d)

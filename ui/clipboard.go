@@ -159,11 +159,11 @@ type copiedMsg struct {
 	failed []string
 }
 
-// copyCmd puts text on a clipboard: the first local program that works,
+// copy puts text on a clipboard: the first local program that works,
 // else OSC 52. what describes the text for the status line; saveKey is
 // the key that saves it to a file instead, when there is one.
-func (m *Model) copyCmd(what, text, saveKey string) tea.Cmd {
-	env := m.env.clip
+func (e *environment) copy(what, text, saveKey string) tea.Cmd {
+	env := e.clip
 	what = fmt.Sprintf("%s (%d bytes)", what, len(text))
 	return func() tea.Msg {
 		msg := copiedMsg{what: what, save: saveKey}
@@ -185,20 +185,18 @@ func (m *Model) copyCmd(what, text, saveKey string) tea.Cmd {
 	}
 }
 
-// copied reports a copy honestly: a program's success is a copy; OSC 52
-// is only sent, since no terminal confirms it.
-func (m *Model) copied(msg copiedMsg) tea.Cmd {
+// report says how a copy went, honestly: a program's success is a copy;
+// OSC 52 is only sent, since no terminal confirms it (and cmd sends it).
+func (msg copiedMsg) report() (text string, cmd tea.Cmd) {
 	if msg.osc == "" {
-		m.flash.set("copied "+msg.what+" "+msg.how, false)
-		return nil
+		return "copied " + msg.what + " " + msg.how, nil
 	}
-	text := "sent " + msg.what + " " + msg.how
+	text = "sent " + msg.what + " " + msg.how
 	if msg.save != "" {
 		text += " · " + msg.save + " saves it to a file"
 	}
 	if len(msg.failed) > 0 {
 		text += " · " + strings.Join(msg.failed, "; ")
 	}
-	m.flash.set(text, false)
-	return tea.Raw(msg.osc)
+	return text, tea.Raw(msg.osc)
 }

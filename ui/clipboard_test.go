@@ -50,7 +50,7 @@ func copyResult(t *testing.T, f *fakeClipboard) (flash, raw string) {
 	t.Helper()
 	m := newTestModel(t, 120, 40, "")
 	m.env.clip = f.env()
-	for _, msg := range run(m, m.copyCmd("the result", `{"a":1}`, "s")) {
+	for _, msg := range run(m, m.env.copy("the result", `{"a":1}`, "s")) {
 		if r, ok := msg.(tea.RawMsg); ok {
 			raw += r.Msg.(string)
 		}

@@ -145,7 +145,7 @@ func (r *rawComposer) saveHistory(server string, live bool) tea.Cmd {
 // (a message from the log) replaces its draft. The selected tool, or the
 // tools a stream announced, give templates of their own.
 func (m *Model) openComposer(text string) tea.Cmd {
-	m.raw.ensure(m.look.com, m.serverKey())
+	m.raw.ensure(m.look.com, serverKey(m.s, m.opts.Config))
 	var ts []composer.Template
 	if it := m.panes.br.Selected(); it != nil && it.Kind == listTools {
 		ts = composer.ToolTemplates(it.Name, it.InputSchema)
@@ -178,10 +178,6 @@ func (m *Model) composeCall(it *item) tea.Cmd {
 	return cmd
 }
 
-// composerKey gives a key (or a paste, a cursor blink) to the composer;
-// Model.do carries out what it asks (composerAction).
-func (m *Model) composerKey(msg tea.Msg) tea.Cmd { return m.updatePane(m.raw.pane, msg) }
-
 // composerAction carries out one of the composer's own actions.
 func (m *Model) composerAction(a component.Action) (tea.Cmd, bool) {
 	switch a := a.(type) {
@@ -189,7 +185,7 @@ func (m *Model) composerAction(a component.Action) (tea.Cmd, bool) {
 		m.raw.leave()
 		return nil, true
 	case composer.Send:
-		return tea.Batch(m.sendRaw(a), m.raw.saveHistory(m.serverKey(), m.conn.live)), true
+		return tea.Batch(m.sendRaw(a), m.raw.saveHistory(serverKey(m.s, m.opts.Config), m.conn.live)), true
 	}
 	return nil, false
 }

@@ -115,7 +115,7 @@ func TestComposerSplitServer(t *testing.T) {
 	if ms := marked(m); len(ms) != 2 || !strings.Contains(ms[0], "→") || !strings.Contains(ms[1], "←") {
 		t.Fatalf("marked lines: %q\n%s", ms, screen)
 	}
-	l.pump("the history on disk", func() bool { return len(config.LoadComposerHistory()[m.serverKey()]) == 1 })
+	l.pump("the history on disk", func() bool { return len(config.LoadComposerHistory()[serverKey(m.s, m.opts.Config)]) == 1 })
 	if fi, err := os.Stat(config.ComposerHistoryPath()); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("history file: %v %v", fi, err)
 	}

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/oauth"
 )
 
 // connection is the root model's plumbing to the server: the context its
@@ -31,6 +32,7 @@ type connection struct {
 	err       error            // the last dial's failure (R retries)
 	closed    bool             // event stream ended
 	signIn    mcp.OAuthHandler // the session's sign-in, if any (signin.go)
+	asker     *promptAsker     // sign-ins waiting for the person (signin.go)
 }
 
 // canAct reports whether actions that need the server are possible.
@@ -112,5 +114,42 @@ func (c *connection) askLogLevel(level string) tea.Cmd {
 		}
 		e, _ := sess.(interface{ Era() string })
 		return logLevelSetMsg{level: level, err: err, modern: e != nil && e.Era() == "modern"}
+	}
+}
+
+// dial connects to opts.Config in a command; events flow while it runs.
+func (c *connection) dial(opts *Options) tea.Cmd {
+	if !c.live || c.dialing {
+		return nil
+	}
+	c.gen++
+	gen := c.gen
+	c.dialing = true
+	c.err = nil
+	cfg := opts.Config
+	cfg.OnEvent = c.feed.push
+	cfg.Handler = c.feed.handle
+	cfg.Listen = true // list_changed (and subscriptions) in the 2026-07-28 era
+	cfg.Tasks = true  // the UI follows tasks (the 2026 tasks extension)
+	if len(cfg.Capabilities) == 0 {
+		cfg.Capabilities = uiCapabilities
+	}
+	ctx, onConnect, oauthFor, ask := c.ctx, opts.OnConnect, opts.OAuthFor, c.asker
+	return func() tea.Msg {
+		if onConnect != nil {
+			onConnect(cfg) // before the first event of the session
+		}
+		if oauthFor != nil && cfg.URL != "" {
+			var a oauth.Asker
+			if ask != nil {
+				a = ask
+			}
+			cfg.OAuth = oauthFor(cfg, a)
+		}
+		sess, err := mcp.Dial(ctx, cfg)
+		if err != nil {
+			return connectedMsg{gen: gen, err: err, auth: cfg.OAuth}
+		}
+		return connectedMsg{gen: gen, sess: sess, lists: startListings(ctx, sess), auth: cfg.OAuth}
 	}
 }

@@ -56,7 +56,7 @@ func (m *Model) act(from component.Dialog, a component.Action) tea.Cmd {
 		m.flash.set(a.Text, a.Err)
 		return nil
 	case component.Copy:
-		return m.copyCmd(a.What, a.Text, a.SaveKey)
+		return m.env.copy(a.What, a.Text, a.SaveKey)
 	}
 	return m.do(a)
 }

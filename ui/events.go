@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
-	"github.com/sonde-mcp/sonde/oauth"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
@@ -117,43 +116,6 @@ func (m *Model) applyListing(k listKind) {
 // tool_use reply is written as JSON) and elicitation in form and URL mode.
 var uiCapabilities = json.RawMessage(`{"roots":{"listChanged":true},"sampling":{"tools":{}},"elicitation":{"form":{},"url":{}}}`)
 
-// dial connects in a command; events flow while it runs.
-func (m *Model) dial() tea.Cmd {
-	if !m.conn.live || m.conn.dialing {
-		return nil
-	}
-	m.conn.gen++
-	gen := m.conn.gen
-	m.conn.dialing = true
-	m.conn.err = nil
-	cfg := m.opts.Config
-	cfg.OnEvent = m.conn.feed.push
-	cfg.Handler = m.conn.feed.handle
-	cfg.Listen = true // list_changed (and subscriptions) in the 2026-07-28 era
-	cfg.Tasks = true  // the UI follows tasks (the 2026 tasks extension)
-	if len(cfg.Capabilities) == 0 {
-		cfg.Capabilities = uiCapabilities
-	}
-	ctx, onConnect, oauthFor, ask := m.conn.ctx, m.opts.OnConnect, m.opts.OAuthFor, m.asker
-	return func() tea.Msg {
-		if onConnect != nil {
-			onConnect(cfg) // before the first event of the session
-		}
-		if oauthFor != nil && cfg.URL != "" {
-			var a oauth.Asker
-			if ask != nil {
-				a = ask
-			}
-			cfg.OAuth = oauthFor(cfg, a)
-		}
-		sess, err := mcp.Dial(ctx, cfg)
-		if err != nil {
-			return connectedMsg{gen: gen, err: err, auth: cfg.OAuth}
-		}
-		return connectedMsg{gen: gen, sess: sess, lists: startListings(ctx, sess), auth: cfg.OAuth}
-	}
-}
-
 // inflight holds, per list, the outcome of a listing already under way
 // (nil: none).
 type inflight [numLists]<-chan listDoneMsg
@@ -230,7 +192,7 @@ func (m *Model) reconnect() tea.Cmd {
 	m.subs.remember(m.s.Subscribed) // subscribed again on the new session
 	m.conn.dialing = false
 	m.flash.set("reconnecting…", false)
-	return m.dial()
+	return m.conn.dial(&m.opts)
 }
 
 // refreshAll lists everything the server offers; a listing already under

@@ -61,7 +61,7 @@ func TestHostileServer(t *testing.T) {
 	m := newLive(ctx, Options{Config: mcp.Config{URL: srv.URL, Keepalive: -1}})
 	m.conn.manual, m.ticking = true, true // the test drives the feed itself
 	upd(m, tea.WindowSizeMsg{Width: 120, Height: 40})
-	run(m, m.dial())
+	run(m, m.conn.dial(&m.opts))
 	defer func() {
 		if m.conn.sess != nil {
 			m.conn.sess.Close()

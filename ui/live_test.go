@@ -97,7 +97,7 @@ func attachLive(t *testing.T, ctx context.Context, cancel context.CancelFunc, op
 		stop()
 	})
 	upd(m, tea.WindowSizeMsg{Width: 120, Height: 40})
-	l.async(m.dial())
+	l.async(m.conn.dial(&m.opts))
 	return l
 }
 
@@ -782,7 +782,7 @@ func TestDialStartsListings(t *testing.T) {
 	m := newLive(ctx, Options{Config: mcp.Config{URL: front.URL + target.Path, Keepalive: -1}})
 	m.conn.manual, m.conn.reqs, m.ticking = true, nil, true
 	defer m.conn.feed.close()
-	msg := m.dial()().(connectedMsg)
+	msg := m.conn.dial(&m.opts)().(connectedMsg)
 	if msg.err != nil {
 		t.Fatal(msg.err)
 	}

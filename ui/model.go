@@ -60,9 +60,8 @@ type Model struct {
 	calls userCalls   // what the user asked of the server: calls, their arguments, followed tasks (calls.go)
 	raw   rawComposer // the raw composer and what its sends left (compose.go)
 
-	dialogs  dialogStack  // dialogstack.go
-	asker    *promptAsker // sign-ins waiting for the person (signin.go)
-	requests requestDesk  // server requests waiting for the user (requests.go)
+	dialogs  dialogStack // dialogstack.go
+	requests requestDesk // server requests waiting for the user (requests.go)
 	picker   *picker.Pane
 	recs     *recordings.Pane // the recordings picker (sonde replay with no FILE)
 	opened   opened           // the recording the recordings picker opened, or serves as a mock (recordings.go)
@@ -145,7 +144,7 @@ func newLive(ctx context.Context, opts Options) *Model {
 	m.conn.live = true
 	m.conn.feed = newFeed(m.s, opts.LogWindow, opts.Tee)
 	m.conn.reqs = m.conn.feed.reqs
-	m.asker = newPromptAsker(ctx)
+	m.conn.asker = newPromptAsker(ctx)
 	return m
 }
 
@@ -154,7 +153,7 @@ func newLive(ctx context.Context, opts Options) *Model {
 // before the program starts the model.
 func (m *Model) Init() tea.Cmd {
 	defer m.conn.lockState()()
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.conn.listen(), listenRequests(m.conn.reqs), m.asker.listen(), m.tick()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.conn.listen(), listenRequests(m.conn.reqs), m.conn.asker.listen(), m.tick()}
 	if !m.conn.live {
 		cmds = append(cmds, pump(m.conn.events, m.conn.feed))
 	}
@@ -169,7 +168,7 @@ func (m *Model) Init() tea.Cmd {
 		m.conn.early = nil
 	}
 	if m.conn.live {
-		cmds = append(cmds, m.dial())
+		cmds = append(cmds, m.conn.dial(&m.opts))
 	}
 	return tea.Batch(cmds...)
 }
@@ -290,7 +289,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.flash.set(msg.text, msg.err)
 		return nil
 	case copiedMsg:
-		return m.copied(msg)
+		text, cmd := msg.report()
+		m.flash.set(text, false)
+		return cmd
 	case saveas.Saved:
 		return m.updateDialog(msg.For(), msg) // even a cancelled prompt says the file was written
 	case pickerMsg:
@@ -341,7 +342,7 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 		cmds = append(cmds, m.updatePane(m.panes.work, msg))
 	}
 	if m.raw.active && m.raw.pane.Focused() {
-		cmds = append(cmds, m.composerKey(msg)) // its cursor blinks
+		cmds = append(cmds, m.updatePane(m.raw.pane, msg)) // its cursor blinks
 	}
 	if m.picker != nil {
 		cmds = append(cmds, m.updatePicker(msg))
@@ -440,7 +441,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.PrevPane):
 		return m.setFocus((m.screen.focus + numPanes - 1) % numPanes)
 	case key.Matches(msg, k.Global.Zoom):
-		m.toggleZoom()
+		m.screen.zoom = !m.screen.zoom
+		m.layout()
 		return nil
 	case key.Matches(msg, k.Global.Theme):
 		msg, changed := m.look.cycle()
@@ -492,7 +494,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.screen.focus == paneWork && m.raw.active:
-		return m.composerKey(msg)
+		return m.updatePane(m.raw.pane, msg)
 	case m.screen.focus == paneLog && m.panes.log.Filtering():
 		return m.updatePane(m.panes.log, msg)
 	case m.screen.focus == paneBrowser && m.panes.br.Typing():
@@ -517,7 +519,7 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	case m.screen.focus == paneBrowser && m.panes.br.Typing():
 		return m.updateBrowser(msg)
 	case m.screen.focus == paneWork && m.raw.active:
-		return m.composerKey(msg)
+		return m.updatePane(m.raw.pane, msg)
 	case m.screen.focus == paneWork && m.panes.work.Typing():
 		return m.updatePane(m.panes.work, msg)
 	}
@@ -549,12 +551,6 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 		return m.panes.work.Focus()
 	}
 	return nil
-}
-
-// toggleZoom gives the focused pane the whole body, or gives it back.
-func (m *Model) toggleZoom() {
-	m.screen.zoom = !m.screen.zoom
-	m.layout()
 }
 
 func (m *Model) quit() tea.Cmd {

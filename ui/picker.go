@@ -66,7 +66,7 @@ func (m *Model) connectTo(e config.Server) tea.Cmd {
 	m.conn.live = true
 	m.layout()
 	m.flash.set("connecting to "+strings.TrimSpace(e.Name)+"…", false)
-	return m.dial()
+	return m.conn.dial(&m.opts)
 }
 
 // pickerMsg carries the servers found on disk to the picker.

@@ -5,8 +5,8 @@ import "github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 // Server requests under the calls that caused them: the words for it are
 // the timeline pane's (timeline.Pane.Cause, Related).
 
-// requestCause says which call a waiting server request came during, and
+// cause says which call a waiting server request came during, and
 // how long after it started: "during → tools/call echo #7, +120ms".
-func (m *Model) requestCause(p *serverreq.Pending) string {
-	return m.panes.timeline.Cause(string(p.Req.ID), p.Req.Via, p.At)
+func (p *paneSet) cause(r *serverreq.Pending) string {
+	return p.timeline.Cause(string(r.Req.ID), r.Req.Via, r.At)
 }

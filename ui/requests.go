@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
@@ -54,8 +55,8 @@ type requestDesk struct {
 func (m *Model) reqEnv() *serverreq.Env {
 	return &serverreq.Env{
 		C:      m.look.com,
-		Server: m.serverName(),
-		Cause:  m.requestCause,
+		Server: serverName(m.s, m.opts.Config),
+		Cause:  m.panes.cause,
 		Queue:  &m.requests.queue,
 		Keys:   m.keys.Queue,
 		Guard:  m.env.consentGuard,
@@ -65,12 +66,13 @@ func (m *Model) reqEnv() *serverreq.Env {
 	}
 }
 
-// serverName is how dialogs name the server that asks.
-func (m *Model) serverName() string {
-	if n := firstNonEmpty(serverOf(m.s).title, serverOf(m.s).name); n != "" {
+// serverName is how dialogs name the server that asks: its title or name
+// in s, else the target of cfg.
+func serverName(s *session.State, cfg mcp.Config) string {
+	if n := firstNonEmpty(serverOf(s).title, serverOf(s).name); n != "" {
 		return n
 	}
-	if t := m.opts.Config.Target(); t != "" {
+	if t := cfg.Target(); t != "" {
 		return termsafe.Line(t)
 	}
 	return "the server"

@@ -114,7 +114,7 @@ func Run(ctx context.Context, opts Options) error {
 		// Dial while Bubble Tea sets the terminal up (in tmux that runs
 		// `tmux info` for the colour profile): the first frame with the
 		// server's lists comes that much sooner.
-		if dial := m.dial(); dial != nil {
+		if dial := m.conn.dial(&m.opts); dial != nil {
 			res := make(chan tea.Msg, 1)
 			go func() { res <- dial() }()
 			m.conn.early = func() tea.Msg { return <-res }

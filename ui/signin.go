@@ -68,7 +68,7 @@ func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
 		<-p.Done()
 		return promptEndedMsg{p}
 	}
-	return tea.Batch(wait, m.asker.listen())
+	return tea.Batch(wait, m.conn.asker.listen())
 }
 
 // refresher is the part of a sign-in that refreshes its token now;

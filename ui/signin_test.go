@@ -55,8 +55,8 @@ func startAuthLive(t *testing.T, srv *oauthtest.Server, noBrowser bool, rec *sto
 		l.wg.Wait()
 	})
 	upd(m, tea.WindowSizeMsg{Width: 140, Height: 40})
-	l.async(m.asker.listen())
-	l.async(m.dial())
+	l.async(m.conn.asker.listen())
+	l.async(m.conn.dial(&m.opts))
 	return l
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/schema"
+	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
@@ -85,7 +86,7 @@ func (m *Model) openSelected() tea.Cmd {
 	default:
 		return nil
 	}
-	initial := m.calls.argsFor(m.serverKey(), argsKey(it))
+	initial := m.calls.argsFor(serverKey(m.s, m.opts.Config), argsKey(it))
 	m.syncWork()
 	a, cmd, opened := m.panes.work.OpenForm(it, sch, initial)
 	if opened {
@@ -100,13 +101,13 @@ func argsKey(it *item) string {
 	return fmt.Sprintf("%s:%s%s", strings.ToLower(it.Kind.Title()), it.Name, it.URI)
 }
 
-// serverKey names the server for remembered arguments: its name, else the
-// target.
-func (m *Model) serverKey() string {
-	if serverOf(m.s).name != "" {
-		return serverOf(m.s).name
+// serverKey names the server for remembered arguments: its name in s,
+// else the target of cfg.
+func serverKey(s *session.State, cfg mcp.Config) string {
+	if serverOf(s).name != "" {
+		return serverOf(s).name
 	}
-	return m.opts.Config.Target()
+	return cfg.Target()
 }
 
 // workAction carries out one of the work pane's own actions.
@@ -137,7 +138,8 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 	case work.OpenItem:
 		return m.openSelected(), true
 	case work.Zoom:
-		m.toggleZoom()
+		m.screen.zoom = !m.screen.zoom
+		m.layout()
 		return nil, true
 	case work.Save:
 		return m.act(nil, saveResult(m.look.com, a.Result)), true
@@ -173,7 +175,7 @@ func (m *Model) send(a work.Send) tea.Cmd {
 	m.calls.lastArgs[key] = a.Args
 	var remember tea.Cmd
 	if m.conn.live {
-		remember = saveLastArgsCmd(m.serverKey(), key, a.Args)
+		remember = saveLastArgsCmd(serverKey(m.s, m.opts.Config), key, a.Args)
 	}
 	modern := m.s.Conn.Info != nil && m.s.Conn.Info.Era == "modern"
 	method, subject, params, asTask, err := work.Request(it, a.Args, a.AsTask, modern)
