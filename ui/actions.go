@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/sonde-mcp/sonde/fault"
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/dialog/detail"
@@ -84,7 +85,11 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		}
 		return nil
 	case faults.Toggle, faults.Add:
-		return m.doFault(a)
+		set, _ := m.opts.Config.Faults.(*fault.Set)
+		if text := doFault(set, a); text != "" {
+			m.flash.set(text, false)
+		}
+		return nil
 	case roots.Changed:
 		return m.rootsChanged()
 	case authpane.Refresh:

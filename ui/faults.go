@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"slices"
 
-	tea "charm.land/bubbletea/v2"
+	"charm.land/bubbles/v2/key"
 
 	"github.com/sonde-mcp/sonde/fault"
+	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/pane/faults"
 )
@@ -17,22 +19,20 @@ import (
 // (Config.Faults, given by the command line): sonde's own connection or
 // the tap's.
 
-// initFaults makes the faults pane when the connection has faults; its
-// key is off otherwise.
-func (m *Model) initFaults() {
-	set, ok := m.opts.Config.Faults.(*fault.Set)
+// newFaults makes the faults pane when the connection (cfg) has faults;
+// nil otherwise (and the root turns its key off).
+func newFaults(c *common.Common, cfg mcp.Config) *faults.Pane {
+	set, ok := cfg.Faults.(*fault.Set)
 	if !ok || set == nil {
-		m.keys.Global.Faults.SetEnabled(false)
-		return
+		return nil
 	}
-	m.panes.faults = faults.New(m.look.com, set, len(m.opts.Config.Command) > 0)
+	return faults.New(c, set, len(cfg.Command) > 0)
 }
 
-// doFault carries out the faults pane's actions: turning a fault on or
-// off, adding one. What is under way (a held request, an open stream's
-// timer) finishes as it began.
-func (m *Model) doFault(a component.Action) tea.Cmd {
-	set, _ := m.opts.Config.Faults.(*fault.Set)
+// doFault carries out the faults pane's actions on set: turning a fault
+// on or off, adding one; it says what it did ("": nothing). What is under
+// way (a held request, an open stream's timer) finishes as it began.
+func doFault(set *fault.Set, a component.Action) string {
 	switch a := a.(type) {
 	case faults.Toggle:
 		a.Fault.SetEnabled(a.On)
@@ -40,36 +40,38 @@ func (m *Model) doFault(a component.Action) tea.Cmd {
 		if a.On {
 			state = "on"
 		}
-		m.flash.set("fault "+termsafe.Line(a.Fault.Spec.String())+" "+state, false)
+		return "fault " + termsafe.Line(a.Fault.Spec.String()) + " " + state
 	case faults.Add:
 		if set == nil {
-			return nil
+			return ""
 		}
 		set.Add(a.Spec)
-		m.flash.set("fault "+termsafe.Line(a.Spec.String())+" added, on", false)
+		return "fault " + termsafe.Line(a.Spec.String()) + " added, on"
 	}
-	return nil
+	return ""
 }
 
-// faultsView names the faults view in the log pane's title.
-func (m *Model) faultsView() string {
-	if m.panes.faults == nil || m.panes.logView == viewFaults {
+// faultsView names the faults view in the log pane's title (set: the
+// connection's faults; k: the key that shows them).
+func (p *paneSet) faultsView(set any, k key.Binding) string {
+	if p.faults == nil || p.logView == viewFaults {
 		return ""
 	}
 	on := 0
-	for _, f := range m.opts.Config.Faults.(*fault.Set).Faults() {
+	for _, f := range set.(*fault.Set).Faults() {
 		if f.Enabled() {
 			on++
 		}
 	}
-	return fmt.Sprintf("%s Faults %d on", m.keys.Global.Faults.Help().Key, on)
+	return fmt.Sprintf("%s Faults %d on", k.Help().Key, on)
 }
 
-// faultsHelp is the faults pane's group of the full help.
-func (m *Model) faultsHelp() helpGroup {
-	g := helpGroup{title: "Faults (" + m.keys.Global.Faults.Help().Key + ")", off: m.panes.faults == nil}
-	if m.panes.faults != nil {
-		g.keys = slices.Concat(m.panes.faults.FullHelp()[1:]...)
+// faultsHelp is the faults pane's group of the full help (k: the key
+// that shows it; p: the pane, nil without --fault).
+func faultsHelp(k key.Binding, p *faults.Pane) helpGroup {
+	g := helpGroup{title: "Faults (" + k.Help().Key + ")", off: p == nil}
+	if p != nil {
+		g.keys = slices.Concat(p.FullHelp()[1:]...)
 	}
 	return g
 }

@@ -122,7 +122,9 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
 	m.panes = newPaneSet(m.look.com, m.s, opts.LogWindow, &m.keys.Work)
-	m.initFaults()
+	if m.panes.faults = newFaults(m.look.com, opts.Config); m.panes.faults == nil {
+		m.keys.Global.Faults.SetEnabled(false)
+	}
 	if events != nil {
 		m.conn.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
 	}

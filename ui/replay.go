@@ -123,9 +123,7 @@ func fmtOffset(d time.Duration) string {
 }
 
 // replayBar is the transport line shown while replaying.
-func (m *Model) replayBar(W int) string {
-	st := m.look.st
-	s := m.opts.Replay.Status()
+func replayBar(st *Styles, s store.PlayerStatus, W int) string {
 	icon := st.Accent.Render("⏸")
 	if s.Playing {
 		icon = st.OK.Render("▶")

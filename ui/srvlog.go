@@ -204,40 +204,40 @@ func (s *scroller) clickRow(y, n int) bool {
 	return true
 }
 
-// otherViews names the log pane's other views, with what is new in them,
-// for the pane's title.
-func (m *Model) otherViews() string {
+// otherViews names the bottom pane's other views, with what is new in
+// them in st, for the pane's title (faultsView: the faults view's name).
+func (p *paneSet) otherViews(st *session.State, faultsView string) string {
 	var parts []string
 	for v := logView(0); v < numViews; v++ {
-		if v == m.panes.logView {
+		if v == p.logView {
 			continue
 		}
-		if v == viewAuth && len(m.s.Auth.Attempts) == 0 {
+		if v == viewAuth && len(st.Auth.Attempts) == 0 {
 			continue // no sign-in: nothing to see there (5 and A still show it)
 		}
 		s := fmt.Sprintf("%d %s", v+1, v.name())
 		switch v {
 		case viewServerLog:
-			if n := m.s.Log.Len(); n > 0 {
+			if n := st.Log.Len(); n > 0 {
 				s += fmt.Sprintf(" %d", n)
 			}
 		case viewTasks:
-			if n := len(m.s.Tasks); n > 0 {
+			if n := len(st.Tasks); n > 0 {
 				s += fmt.Sprintf(" %d", n)
 			}
 		case viewAuth:
-			if n := len(m.s.Auth.Attempts); n > 0 {
+			if n := len(st.Auth.Attempts); n > 0 {
 				s += fmt.Sprintf(" %d", n)
 			}
 		case viewTimeline:
-			if n := m.panes.timeline.Waiting(); n > 0 {
+			if n := p.timeline.Waiting(); n > 0 {
 				s += fmt.Sprintf(" %d open", n)
 			}
 		}
 		parts = append(parts, s)
 	}
-	if s := m.faultsView(); s != "" {
-		parts = append(parts, s)
+	if faultsView != "" {
+		parts = append(parts, faultsView)
 	}
 	return "  │ " + strings.Join(parts, " · ")
 }

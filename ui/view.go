@@ -98,7 +98,7 @@ func (m *Model) Render() string {
 	}
 	lines = lines[:bottom]
 	if transport {
-		lines = append(lines, m.replayBar(W))
+		lines = append(lines, replayBar(m.look.st, m.opts.Replay.Status(), W))
 	}
 	lines = append(lines, m.footer(W))
 	out := strings.Join(lines, "\n")
@@ -134,7 +134,7 @@ func (m *Model) paneBox(p pane, r rect) []string {
 		b.SetFocused(focused)
 		title = b.Title()
 		content = strings.Split(b.View(m.panes.log.Size()), "\n")
-		title += m.otherViews()
+		title += m.panes.otherViews(m.s, m.panes.faultsView(m.opts.Config.Faults, m.keys.Global.Faults))
 	}
 	return box(m.look.st, termsafe.Line(title), content, r.w, r.h, focused)
 }
@@ -378,7 +378,7 @@ func (m *Model) helpGroups() []helpGroup {
 		{title: "Event log", keys: append([]key.Binding{k.Log.Views}, m.panes.log.FullHelp()[1]...)},
 		{title: "Server log (" + k.Global.ServerLog.Help().Key + ")", keys: slices.Concat(m.panes.srvLog.FullHelp()[1:]...)},
 		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.panes.tasks.FullHelp()[1:]...)},
-		m.faultsHelp(),
+		faultsHelp(m.keys.Global.Faults, m.panes.faults),
 		{title: "Auth (" + k.Global.Auth.Help().Key + ")", keys: slices.Concat(m.panes.auth.FullHelp()[1:]...)},
 		tapHelp(m.conn.tapped),
 		{title: "Filter fields (/)", keys: []key.Binding{k.Filter.Clear, k.Filter.Done, k.Filter.Leave, k.Filter.HelpInput}},
