@@ -66,7 +66,9 @@ func (m *Model) do(a component.Action) tea.Cmd {
 		}
 		return nil
 	case detail.Pair:
-		if m.jumpToPair() {
+		if pair := m.panes.log.Pair(); pair != nil {
+			m.act(nil, pair) // the log moves to the other end, and shows it
+		} else {
 			a.Dialog.Show(detailEntry(m.panes.log.Selected()))
 		}
 		return nil
@@ -97,7 +99,9 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	case signin.Open:
 		return m.env.openSignIn(a.URL)
 	case dialog.Key:
-		return m.connDialogKey(a)
+		if a.Binding.Help() == doctorKey.Help() { // the connection dialog's d
+			return m.openDoctor(m.opts.Config)
+		}
 	}
 	return nil
 }

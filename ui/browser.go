@@ -41,7 +41,7 @@ func (m *Model) updateBrowser(msg tea.Msg) tea.Cmd {
 	a, cmd := m.panes.br.Update(msg)
 	switch a := a.(type) {
 	case browser.Show:
-		m.showSelected()
+		m.panes.preview(m.screen.focus == paneWork)
 	case browser.Open:
 		return tea.Batch(cmd, m.openSelected())
 	case browser.Refresh:

@@ -40,7 +40,7 @@ func TestDeepSchemaIsBounded(t *testing.T) {
 	}
 	m.screen.focus = paneBrowser
 	n := allocated(func() {
-		m.showSelected()
+		m.panes.preview(m.screen.focus == paneWork)
 		m.Render()
 		press(m, "i")
 		m.Render()

@@ -51,3 +51,6 @@ func (ds *dialogStack) openRequest(d component.Dialog) {
 	}
 	ds.open(d)
 }
+
+// holds reports whether d is on the stack (covered or not).
+func (ds dialogStack) holds(d component.Dialog) bool { return slices.Contains(ds, d) }

@@ -5,7 +5,6 @@ import (
 
 	dr "github.com/sonde-mcp/sonde/doctor"
 	"github.com/sonde-mcp/sonde/mcp"
-	"github.com/sonde-mcp/sonde/ui/dialog"
 	doctorui "github.com/sonde-mcp/sonde/ui/dialog/doctor"
 )
 
@@ -22,24 +21,4 @@ func (m *Model) openDoctor(cfg mcp.Config) tea.Cmd {
 	d := doctorui.New(m.look.com, dr.Options{Config: cfg}, m.env.doctorRunner)
 	m.dialogs.open(d)
 	return d.Start()
-}
-
-// doctorMsg hands a run's progress to its checklist, wherever it is on
-// the stack (another dialog may cover it); a closed one's is dropped.
-func (m *Model) doctorMsg(msg doctorui.Msg) tea.Cmd {
-	for _, d := range m.dialogs {
-		if d == msg.For() {
-			return m.updateDialog(d, msg)
-		}
-	}
-	return nil
-}
-
-// connDialogKey handles the keys the connection dialog leaves to the
-// root.
-func (m *Model) connDialogKey(k dialog.Key) tea.Cmd {
-	if k.Binding.Help() == doctorKey.Help() {
-		return m.openDoctor(m.opts.Config)
-	}
-	return nil
 }

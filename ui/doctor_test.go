@@ -72,7 +72,7 @@ func TestDoctorFromPicker(t *testing.T) {
 	m := newTestModel(t, 120, 40, "")
 	f := &fakeDoctor{}
 	m.env.doctorRunner = f.run
-	m.picker = m.newPicker([]config.Server{{Name: "one", Source: "saved", Config: mcp.Config{URL: "http://127.0.0.1:1/a"}},
+	m.picker = newPicker(m.look.com, m.opts.Config, []config.Server{{Name: "one", Source: "saved", Config: mcp.Config{URL: "http://127.0.0.1:1/a"}},
 		{Name: "two", Source: "saved", Config: mcp.Config{URL: "http://127.0.0.1:2/b"}}}, nil)
 	m.layout()
 	if !strings.Contains(plain(m), "d doctor") {

@@ -44,7 +44,11 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 	case eventlog.Cancel:
 		return m.cancelByID(a.ID), true
 	case eventlog.ToggleKeepalive, timeline.ToggleKeepalive:
-		m.toggleKeepalive()
+		if m.panes.toggleKeepalive() {
+			m.flash.set("keepalives hidden", false)
+		} else {
+			m.flash.set("keepalives shown", false)
+		}
 	case timeline.Open:
 		en := m.spanRequest(a.Span)
 		if en == nil {

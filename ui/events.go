@@ -106,7 +106,7 @@ func (m *Model) applyListing(k listKind) {
 			m.panes.work.Refresh(it)
 		}
 	}
-	m.showSelected()
+	m.panes.preview(m.screen.focus == paneWork)
 }
 
 // ---- talking to the server ----

@@ -11,8 +11,6 @@ import (
 	"github.com/sonde-mcp/sonde/fixture"
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/store"
-	"github.com/sonde-mcp/sonde/ui/dialog/recdiff"
-	"github.com/sonde-mcp/sonde/ui/dialog/rerun"
 )
 
 // Recordings as fixtures, from the recordings picker: mock one (the mock
@@ -86,18 +84,4 @@ func (m *Model) mockStarted(msg mockStartedMsg) tea.Cmd {
 	cmd := m.connectTo(config.Server{Name: name, Source: "mock", Config: mcp.Config{URL: msg.mock.l.URL()}})
 	m.flash.set("serving "+filepath.Base(msg.path)+" as a mock at "+msg.mock.l.URL()+"; connecting…", false)
 	return tea.Batch(cmd, listenRequests(m.conn.reqs), m.conn.listen(), m.tick())
-}
-
-// openRerun asks where to re-run the recording at path (recorded: the
-// target it was recorded against).
-func (m *Model) openRerun(path, recorded string) {
-	m.dialogs.open(rerun.NewTarget(m.look.com, path, recorded, m.opts.Config))
-}
-
-// openDiff opens the diff of the recordings at a and b (read in its
-// command).
-func (m *Model) openDiff(a, b string) tea.Cmd {
-	d := recdiff.New(m.look.com, a, b)
-	m.dialogs.open(d)
-	return d.Start()
 }

@@ -91,7 +91,7 @@ func TestGoldenScreens(t *testing.T) {
 			press(m, "4")
 		},
 		"picker": func(m *Model) {
-			m.picker = m.newPicker([]config.Server{
+			m.picker = newPicker(m.look.com, m.opts.Config, []config.Server{
 				{Name: "everything", Source: "Claude Desktop", Config: mustTarget("npx -y @modelcontextprotocol/server-everything")},
 				{Name: "gateway", Source: ".mcp.json", Config: mustTarget("http://localhost:4444/servers/2/sse")},
 			}, nil)

@@ -86,7 +86,7 @@ func TestHostileServer(t *testing.T) {
 		m.panes.br.SetTab(k)
 		for i := range m.panes.br.Shown() {
 			m.panes.br.Select(i)
-			m.showSelected()
+			m.panes.preview(m.screen.focus == paneWork)
 			check("browsing " + k.Title())
 			press(m, "i")
 			check("schema of " + m.panes.br.Selected().Name)

@@ -252,7 +252,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case urlOpenedMsg:
 		return m.requests.urlOpened(msg)
 	case logLevelSetMsg:
-		m.logLevelSet(msg)
+		if msg.err == nil {
+			m.panes.srvLog.SetAsked(msg.level)
+		}
+		m.flash.set(msg.outcome())
 		return nil
 	case subscribedMsg:
 		m.flash.set(msg.outcome())
@@ -297,7 +300,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case saveas.Saved:
 		return m.updateDialog(msg.For(), msg) // even a cancelled prompt says the file was written
 	case pickerMsg:
-		m.picker = m.newPicker(msg.entries, msg.errs)
+		m.picker = newPicker(m.look.com, m.opts.Config, msg.entries, msg.errs)
 		m.layout()
 		return nil
 	case recListMsg:
@@ -310,7 +313,12 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case mockStartedMsg:
 		return m.mockStarted(msg)
 	case doctorui.Msg:
-		return m.doctorMsg(msg)
+		// (to its checklist, wherever it is on the stack: another dialog
+		// may cover it; a closed one's is dropped)
+		if d := msg.For(); m.dialogs.holds(d) {
+			return m.updateDialog(d, msg)
+		}
+		return nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.PasteMsg:
@@ -564,41 +572,11 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
-// showSelected previews the browser's selection in the work pane. A
-// result or a call in flight is pinned there until esc, and a form keeps
-// the pane while it has focus; otherwise a form gives way to the preview
-// (enter on its item brings it back as it was).
-func (m *Model) showSelected() {
-	m.panes.work.Preview(m.panes.br.Selected(), m.screen.focus == paneWork)
-}
-
-// toggleKeepalive hides or shows keepalive traffic in the log and the
-// timeline.
-func (m *Model) toggleKeepalive() {
-	m.panes.log.ToggleKeepalive()
-	m.panes.timeline.SetQuiet(m.panes.log.HideKeepalive())
-	if m.panes.log.HideKeepalive() {
-		m.flash.set("keepalives hidden", false)
-	} else {
-		m.flash.set("keepalives shown", false)
-	}
-}
-
 func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Log.Views) {
 		return m.setLogView(logView(msg.String()[0] - '1'))
 	}
 	return m.updatePane(m.panes.bottom(), msg)
-}
-
-// jumpToPair moves the log cursor from a request to its answer or back;
-// it says why when it cannot.
-func (m *Model) jumpToPair() bool {
-	if a := m.panes.log.Pair(); a != nil {
-		m.act(nil, a)
-		return false
-	}
-	return true
 }
 
 // ---- actions on the log ----

@@ -102,3 +102,18 @@ func (p *paneSet) disableLive() {
 	p.tasks.DisableLive()
 	p.auth.DisableLive()
 }
+
+// preview shows the browser's selection in the work pane (workFocused:
+// the work pane has the focus).
+func (p *paneSet) preview(workFocused bool) {
+	p.work.Preview(p.br.Selected(), workFocused)
+}
+
+// toggleKeepalive hides the keepalives in the log and the timeline, or
+// shows them again; it says whether they are hidden now.
+func (p *paneSet) toggleKeepalive() (hidden bool) {
+	p.log.ToggleKeepalive()
+	hidden = p.log.HideKeepalive()
+	p.timeline.SetQuiet(hidden)
+	return hidden
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
+	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/picker"
 )
@@ -15,9 +16,8 @@ import (
 // with its choices.
 
 // newPicker is the picker over the servers found.
-func (m *Model) newPicker(entries []config.Server, errs []error) *picker.Pane {
-	p := picker.New(m.look.com, entries, errs, m.opts.Config)
-	return p
+func newPicker(c *common.Common, cfg mcp.Config, entries []config.Server, errs []error) *picker.Pane {
+	return picker.New(c, entries, errs, cfg)
 }
 
 // updatePicker routes a message to the picker and carries out what it asks.

@@ -7,6 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/store"
+	"github.com/sonde-mcp/sonde/ui/dialog/recdiff"
+	"github.com/sonde-mcp/sonde/ui/dialog/rerun"
 	"github.com/sonde-mcp/sonde/ui/pane/recordings"
 )
 
@@ -66,9 +68,12 @@ func (m *Model) updateRecs(msg tea.Msg) tea.Cmd {
 	case recordings.Mock:
 		return tea.Batch(cmd, startMock(a.Path))
 	case recordings.Rerun:
-		m.openRerun(a.Path, a.Target)
+		// ask where to re-run it (a.Target: what it was recorded against)
+		m.dialogs.open(rerun.NewTarget(m.look.com, a.Path, a.Target, m.opts.Config))
 	case recordings.Diff:
-		return tea.Batch(cmd, m.openDiff(a.A, a.B))
+		d := recdiff.New(m.look.com, a.A, a.B) // (read in its command)
+		m.dialogs.open(d)
+		return tea.Batch(cmd, d.Start())
 	case recordings.Leave:
 		return tea.Batch(cmd, m.quit())
 	case recordings.Help:

@@ -102,7 +102,7 @@ func Run(ctx context.Context, opts Options) error {
 			if opts.Picker || opts.ConfigFile != "" || (opts.Config.URL == "" && len(opts.Config.Command) == 0) {
 				m.conn.live = false
 				entries, errs := config.Discover(opts.ConfigFile)
-				m.picker = m.newPicker(entries, errs)
+				m.picker = newPicker(m.look.com, m.opts.Config, entries, errs)
 			}
 		}
 	}

@@ -88,7 +88,7 @@ func TestOnConnectSeesWhatIsDialled(t *testing.T) {
 	m := newLive(context.Background(), opts)
 	defer m.conn.feed.close()
 	m.conn.live = false
-	m.picker = m.newPicker([]config.Server{{Name: "picked", Config: mcp.Config{URL: "http://127.0.0.1:1/mcp", Header: map[string][]string{"X-Api-Key": {"entry-key"}}}}}, nil)
+	m.picker = newPicker(m.look.com, m.opts.Config, []config.Server{{Name: "picked", Config: mcp.Config{URL: "http://127.0.0.1:1/mcp", Header: map[string][]string{"X-Api-Key": {"entry-key"}}}}}, nil)
 	cmd := press(m, "enter")
 	if len(got) != 0 {
 		t.Fatal("OnConnect ran in Update: it belongs in the dialling command")

@@ -36,7 +36,7 @@ func TestPickerAsksAgainForAnUnsavedSecret(t *testing.T) {
 	m := newLive(context.Background(), Options{OnConnect: func(c mcp.Config) { got = append(got, c) }})
 	defer m.conn.feed.close()
 	m.conn.live = false
-	m.picker = m.newPicker([]config.Server{{Name: "127.0.0.1:1/mcp", Source: "saved",
+	m.picker = newPicker(m.look.com, m.opts.Config, []config.Server{{Name: "127.0.0.1:1/mcp", Source: "saved",
 		Config: mcp.Config{URL: "http://127.0.0.1:1/mcp?token=${input:token}&page=2"}, Inputs: map[string]string{"token": ""}}}, nil)
 	run(m, press(m, "enter"))
 	if len(got) != 0 {

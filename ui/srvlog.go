@@ -112,17 +112,16 @@ func (m *Model) setLogLevel(level string) tea.Cmd {
 	return m.conn.askLogLevel(level)
 }
 
-func (m *Model) logLevelSet(msg logLevelSetMsg) {
+// outcome is what the status line says of asking for a log level, and
+// whether it failed.
+func (msg logLevelSetMsg) outcome() (string, bool) {
 	if msg.err != nil {
-		m.flash.set("setting the log level to "+msg.level+": "+describeErr(msg.err), true)
-		return
+		return "setting the log level to " + msg.level + ": " + describeErr(msg.err), true
 	}
-	m.panes.srvLog.SetAsked(msg.level)
 	if msg.modern {
-		m.flash.set("log level "+msg.level+": sent with every request (2026-07-28; L changes it)", false)
-		return
+		return "log level " + msg.level + ": sent with every request (2026-07-28; L changes it)", false
 	}
-	m.flash.set("log level "+msg.level+" (logging/setLevel)", false)
+	return "log level " + msg.level + " (logging/setLevel)", false
 }
 
 // ---- a scrolling list ----

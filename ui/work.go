@@ -132,7 +132,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 	case work.Back:
 		cmd := m.setFocus(paneBrowser)
 		if a.Preview {
-			m.showSelected()
+			m.panes.preview(m.screen.focus == paneWork)
 		}
 		return cmd, true
 	case work.OpenItem:
