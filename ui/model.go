@@ -34,15 +34,14 @@ const (
 	numPanes
 )
 
-// Model is the root (and only) tea.Model. Panes are plain structs driven
-// by it; dialogs are an overlay stack on top.
+// Model is the root (and only) tea.Model. It composes components (the
+// panes, the dialogs on their stack) and routes messages to them; each of
+// its concerns is a small type of its own, with the methods that touch
+// only it: what is left here is what needs several of them (routing,
+// carrying out the components' actions, drawing the frame).
 type Model struct {
 	opts Options
 	keys KeyMap
-	look look        // the theme and the styles drawn with (look.go)
-	env  environment // what tests replace: the clipboard, the URL opener, the doctor (look.go)
-
-	screen screenLayout // the terminal's size, the focused pane, zoom (screen.go)
 
 	// s is what the events say about the server, folded (the
 	// connection, requests in flight, listings, tasks, server log,
@@ -51,28 +50,23 @@ type Model struct {
 	// View).
 	s *session.State
 
-	conn connection // the session events come from, and its plumbing (connection.go)
-
-	ticking bool
-
-	panes paneSet // the panes and which view the bottom one shows (panes.go)
-
-	calls userCalls   // what the user asked of the server: calls, their arguments, followed tasks (calls.go)
-	raw   rawComposer // the raw composer and what its sends left (compose.go)
-
-	dialogs  dialogStack // dialogstack.go
-	requests requestDesk // server requests waiting for the user (requests.go)
-	picker   *picker.Pane
+	conn     connection       // the session (dialled, tapped or none), its feed, the dial (connection.go)
+	look     look             // the theme, the styles and the highlighter (look.go)
+	env      environment      // what tests replace: the clipboard, the URL opener, the doctor (look.go)
+	screen   screenLayout     // the terminal's size, the focused pane, zoom; where the panes go (screen.go)
+	panes    paneSet          // the panes and which view the bottom one shows (panes.go)
+	dialogs  dialogStack      // the dialogs over the panes (dialogstack.go)
+	flash    flashLine        // the status line's message (flash.go)
+	calls    userCalls        // the user's calls, their arguments, the tasks followed (calls.go)
+	raw      rawComposer      // the raw composer and what its sends left (compose.go)
+	requests requestDesk      // server requests waiting for the user (requests.go)
+	subs     subscriptions    // subscribing again on a new session, re-reading updated resources (subs.go)
+	roots    *roots.Set       // the roots the server may see (roots.go)
+	picker   *picker.Pane     // the server picker (picker.go), nil when not choosing
 	recs     *recordings.Pane // the recordings picker (sonde replay with no FILE)
 	opened   opened           // the recording the recordings picker opened, or serves as a mock (recordings.go)
 
-	// server requests
-	roots *roots.Set
-
-	subs subscriptions // re-subscribing on a new session, re-reading updated resources (subs.go)
-
-	flash flashLine // the status line's message (flash.go)
-
+	ticking  bool // a tick is scheduled
 	quitting bool
 }
 
