@@ -251,14 +251,9 @@ func listPages(ctx context.Context, sess Backend, k listKind) listDoneMsg {
 }
 
 // startCall sends a request for the user and shows its progress in the
-// work pane.
-func (m *Model) startCall(method, subject string, it *item, params any) tea.Cmd {
-	return m.startCallAs(method, subject, it, params, false)
-}
-
-// startCallAs is startCall; asTask asks for a task-augmented call
-// (2025-11-25 params.task).
-func (m *Model) startCallAs(method, subject string, it *item, params any, asTask bool) tea.Cmd {
+// work pane; asTask asks for a task-augmented call (2025-11-25
+// params.task).
+func (m *Model) startCall(method, subject string, it *item, params any, asTask bool) tea.Cmd {
 	if !m.conn.canAct() {
 		return m.needServer()
 	}

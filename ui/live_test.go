@@ -697,9 +697,9 @@ func TestLiveCancelFromTheLogCancelsThatCall(t *testing.T) {
 	l := startLive(t, demo.EraLegacy, Options{})
 	m := l.m
 	args := map[string]any{"name": demo.ToolLongRunning, "arguments": map[string]any{"durationMs": 20000, "steps": 2}}
-	cmdA := m.startCall("tools/call", demo.ToolLongRunning, nil, args)
+	cmdA := m.startCall("tools/call", demo.ToolLongRunning, nil, args, false)
 	a := m.calls.inFlight[len(m.calls.inFlight)-1]
-	cmdB := m.startCall("tools/call", demo.ToolLongRunning, nil, args)
+	cmdB := m.startCall("tools/call", demo.ToolLongRunning, nil, args, false)
 	b := m.calls.inFlight[len(m.calls.inFlight)-1]
 	calls := func() int {
 		n := 0

@@ -229,7 +229,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case eventsMsg:
 		return m.applyEvents(msg)
 	case serverRequestsMsg:
-		return tea.Batch(m.takeRequests(msg), listenRequests(m.conn.reqs))
+		return tea.Batch(m.requests.take(msg, m.roots, m.conn.live, m.look.com.Now), listenRequests(m.conn.reqs))
 	case serverreq.Gone:
 		return m.requests.gone(msg)
 	case promptMsg:

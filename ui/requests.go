@@ -17,6 +17,7 @@ import (
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/component"
+	"github.com/sonde-mcp/sonde/ui/dialog/roots"
 	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
@@ -78,43 +79,6 @@ func serverName(s *session.State, cfg mcp.Config) string {
 	return "the server"
 }
 
-// takeRequests takes in a batch of server requests: roots/list is
-// answered at once, a request a rule covers is answered by it, the rest
-// wait in the queue (or are refused when it is full).
-func (m *Model) takeRequests(msgs []serverRequestMsg) tea.Cmd {
-	var cmds []tea.Cmd
-	refused, ruled := 0, 0
-	var lastErr string
-	for _, msg := range msgs {
-		p := serverreq.NewPending(msg.req, msg.ctx, msg.reply)
-		p.At = m.look.com.Now // the clock ticks once a second: a live request takes the time itself
-		if m.conn.live {
-			p.At = time.Now()
-		}
-		if msg.req.Method == "roots/list" {
-			p.Answer(serverreq.Answer{Result: m.roots.Result()})
-			m.roots.Asked++
-			continue
-		}
-		switch wasRuled, err := m.requests.queue.Take(p); {
-		case wasRuled:
-			ruled++
-		case err != nil:
-			refused++
-			lastErr = err.Error()
-		default:
-			cmds = append(cmds, p.Watch())
-		}
-	}
-	switch {
-	case refused > 0:
-		m.flash.set(fmt.Sprintf("refused %d server request(s): %s (the log shows the answers)", refused, lastErr), true)
-	case ruled > 0:
-		m.flash.set(fmt.Sprintf("answered %d server request(s) by your rules (F3 changes them)", ruled), false)
-	}
-	return tea.Batch(append(cmds, m.requests.sync())...)
-}
-
 // requestAction carries out an action of the request dialogs; it reports
 // whether a was one.
 func (m *Model) requestAction(a component.Action) (tea.Cmd, bool) {
@@ -125,7 +89,7 @@ func (m *Model) requestAction(a component.Action) (tea.Cmd, bool) {
 		return m.env.openURL(a.T), true
 	case serverreq.Retry:
 		c := a.Call.Ref.(*call)
-		return m.startCallAs(c.method, c.subject, c.item, json.RawMessage(c.params), c.asTask), true
+		return m.startCall(c.method, c.subject, c.item, json.RawMessage(c.params), c.asTask), true
 	case serverreq.ShowRequest:
 		return m.requests.showQueued(a.P), true
 	case serverreq.Dropped:
@@ -417,4 +381,41 @@ func (e *environment) openURL(t serverreq.Target) tea.Cmd {
 		open = systemOpen
 	}
 	return func() tea.Msg { return urlOpenedMsg{t: t, err: open(t.Raw)} }
+}
+
+// take takes in a batch of server requests: roots/list is answered at
+// once from rs, a request a rule covers is answered by it, the rest
+// wait in the queue (or are refused when it is full).
+func (r *requestDesk) take(msgs []serverRequestMsg, rs *roots.Set, live bool, now time.Time) tea.Cmd {
+	var cmds []tea.Cmd
+	refused, ruled := 0, 0
+	var lastErr string
+	for _, msg := range msgs {
+		p := serverreq.NewPending(msg.req, msg.ctx, msg.reply)
+		p.At = now // the clock ticks once a second: a live request takes the time itself
+		if live {
+			p.At = time.Now()
+		}
+		if msg.req.Method == "roots/list" {
+			p.Answer(serverreq.Answer{Result: rs.Result()})
+			rs.Asked++
+			continue
+		}
+		switch wasRuled, err := r.queue.Take(p); {
+		case wasRuled:
+			ruled++
+		case err != nil:
+			refused++
+			lastErr = err.Error()
+		default:
+			cmds = append(cmds, p.Watch())
+		}
+	}
+	switch {
+	case refused > 0:
+		r.flash.set(fmt.Sprintf("refused %d server request(s): %s (the log shows the answers)", refused, lastErr), true)
+	case ruled > 0:
+		r.flash.set(fmt.Sprintf("answered %d server request(s) by your rules (F3 changes them)", ruled), false)
+	}
+	return tea.Batch(append(cmds, r.sync())...)
 }

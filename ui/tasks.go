@@ -10,6 +10,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
@@ -113,7 +114,7 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 		t.Ended = m.look.com.Now
 	}
 	if c := m.calls.followOf(t).call; c != nil && m.panes.work.Active() == work.Call(c) {
-		m.showTaskResult(t)
+		m.panes.work.ShowResult(taskResult(t, m.calls.followOf(t).call, m.panes.br))
 	}
 	switch {
 	case t.Err != nil:
@@ -122,25 +123,6 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 		m.flash.set("task "+shortID(t.ID)+" completed: "+t.Subject+" (enter in the tasks view opens it)", false)
 	}
 	return nil
-}
-
-// showTaskResult opens a finished task's result in the work pane.
-func (m *Model) showTaskResult(t *session.Task) {
-	var out json.RawMessage
-	if m.calls.followOf(t).call != nil && m.calls.followOf(t).call.item != nil {
-		out = m.calls.followOf(t).call.item.OutputSchema
-	} else if it := m.panes.br.Find(listTools, t.Subject); it != nil {
-		out = it.OutputSchema
-	}
-	took := t.Ended.Sub(t.Seen)
-	if t.Ended.IsZero() {
-		took = 0
-	}
-	r := work.NewResult(t.Method, termsafe.Line(t.Subject)+" · task "+shortID(t.ID), t.Result, t.Err, took, out)
-	if c := m.calls.followOf(t).call; c != nil {
-		r.Call = c
-	}
-	m.panes.work.ShowResult(r)
 }
 
 // cancelTask asks the server to cancel a task; asked twice, sonde stops
@@ -189,7 +171,7 @@ func (m *Model) openTask(id string) tea.Cmd {
 	}
 	switch f := m.calls.followOf(t); {
 	case t.Done:
-		m.showTaskResult(t)
+		m.panes.work.ShowResult(taskResult(t, m.calls.followOf(t).call, m.panes.br))
 		return m.setFocus(paneWork)
 	case f.call != nil && !f.call.done || f.call != nil && f.stopFollow != nil:
 		m.panes.work.WaitFor(f.call)
@@ -197,4 +179,25 @@ func (m *Model) openTask(id string) tea.Cmd {
 	}
 	m.flash.set("task "+shortID(t.ID)+" has no result yet", true)
 	return nil
+}
+
+// taskResult is a finished task's result for the work pane; c is the
+// user's call that became the task (nil: a task the UI did not start),
+// whose tool, else the browser's (br), gives the output schema.
+func taskResult(t *session.Task, c *call, br *browser.Pane) *work.Result {
+	var out json.RawMessage
+	if c != nil && c.item != nil {
+		out = c.item.OutputSchema
+	} else if it := br.Find(listTools, t.Subject); it != nil {
+		out = it.OutputSchema
+	}
+	took := t.Ended.Sub(t.Seen)
+	if t.Ended.IsZero() {
+		took = 0
+	}
+	r := work.NewResult(t.Method, termsafe.Line(t.Subject)+" · task "+shortID(t.ID), t.Result, t.Err, took, out)
+	if c != nil {
+		r.Call = c
+	}
+	return r
 }

@@ -70,7 +70,7 @@ func (m *Model) openSelected() tea.Cmd {
 		if !m.conn.canAct() {
 			return m.needServer()
 		}
-		cmd := m.startCall("resources/read", it.URI, it, map[string]any{"uri": it.URI})
+		cmd := m.startCall("resources/read", it.URI, it, map[string]any{"uri": it.URI}, false)
 		// the keys that act on what was read (w, s, c) work at once
 		return tea.Batch(cmd, m.setFocus(paneWork))
 	case listTools:
@@ -186,12 +186,12 @@ func (m *Model) send(a work.Send) tea.Cmd {
 	case method == "":
 		return remember
 	}
-	return tea.Batch(remember, m.startCallAs(method, subject, it, params, asTask))
+	return tea.Batch(remember, m.startCall(method, subject, it, params, asTask))
 }
 
 func (m *Model) readLink(l link) tea.Cmd {
 	m.panes.work.FollowLink()
-	return m.startCall("resources/read", l.URI, nil, map[string]any{"uri": l.URI})
+	return m.startCall("resources/read", l.URI, nil, map[string]any{"uri": l.URI}, false)
 }
 
 // complete asks the server's completion/complete in a command; the
