@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -9,14 +8,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/dialog/detail"
 	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"github.com/sonde-mcp/sonde/ui/form"
-	authpane "github.com/sonde-mcp/sonde/ui/pane/auth"
 	"github.com/sonde-mcp/sonde/ui/pane/composer"
 )
 
@@ -141,150 +138,20 @@ func (m *Model) paneBox(p pane, r rect) []string {
 
 // header is the connection status bar.
 func (m *Model) header(W int) string {
-	st := m.look.st
-	sep := st.Muted.Render(" │ ")
-	type part struct {
-		s    string
-		prio int // lower survives longer
+	now := m.look.com.Now
+	if at, ok := m.panes.timeline.Playhead(); ok {
+		now = at // a replay counts from its position, not the wall clock
 	}
-	var parts []part
-	parts = append(parts, part{st.Accent.Render("sonde"), 0})
-	parts = append(parts, part{m.stateText(), 0})
-	if m.conn.tapped {
-		s := st.Warn.Render("⇄ tapped")
-		if m.s.Conn.Info != nil {
-			if c := termsafe.Line(mcp.ServerName(m.s.Conn.Info.Client)); c != "" {
-				s += st.Muted.Render(" client ") + st.Text.Render(c)
-			}
-		}
-		parts = append(parts, part{s, 0})
-	}
-	if s := m.requests.queue.Header(m.look.st, m.keys.Queue); s != "" {
-		parts = append(parts, part{s, 0})
-	}
-	if m.picker != nil {
-		parts = append(parts, part{st.Text.Render("choose a server"), 0})
-	}
-	if m.recs != nil {
-		parts = append(parts, part{st.Text.Render("choose a recording"), 0})
-	}
-	if serverOf(m.s).name != "" {
-		s := st.Text.Bold(true).Render(serverOf(m.s).name)
-		if serverOf(m.s).version != "" {
-			s += " " + st.Muted.Render(serverOf(m.s).version)
-		}
-		parts = append(parts, part{s, 1})
-		if serverOf(m.s).title != "" && serverOf(m.s).title != serverOf(m.s).name {
-			parts = append(parts, part{st.Text.Render("“" + serverOf(m.s).title + "”"), 8})
-		}
-	}
-	eraPart := -1
-	if m.s.Conn.Info != nil {
-		// the era and version; the session id (priority 6) goes before
-		// them when space is short
-		eraPart = len(parts)
-		parts = append(parts, part{st.Text.Render(string(m.s.Conn.Info.Transport)) + " " + st.Accent2.Render(headerEra(m.s.Conn.Info, true)), 2})
-	}
-	if !m.s.Conn.LastIn.IsZero() {
-		now := m.look.com.Now
-		if at, ok := m.panes.timeline.Playhead(); ok {
-			now = at // a replay counts from its position, not the wall clock
-		}
-		age := now.Sub(m.s.Conn.LastIn)
-		if age < 0 {
-			age = 0
-		}
-		parts = append(parts, part{st.Muted.Render("last byte ") + st.Text.Render(shortDur(age)), 3})
-	}
-	if m.recs == nil && m.picker == nil { // not while choosing a server or a recording
-		parts = append(parts, part{st.Muted.Render("keepalive ") + st.In.Render(fmt.Sprintf("↓%d", m.s.Conn.KeepaliveIn)) + " " + st.Out.Render(fmt.Sprintf("↑%d", m.s.Conn.KeepaliveOut)), 5})
-	}
-	if m.s.Conn.PingRTT > 0 {
-		// after the keepalive counts and the session id: the round trip
-		// is also in the log
-		parts = append(parts, part{st.Muted.Render("ping ") + st.Text.Render(shortLatency(m.s.Conn.PingRTT)), 7})
-	}
-	if m.s.Conn.Reconnects > 0 {
-		parts = append(parts, part{st.Warn.Render(fmt.Sprintf("reconnects %d", m.s.Conn.Reconnects)), 4})
-	}
-	if m.s.Auth.Signed != nil {
-		now := m.look.com.Now
-		if at, ok := m.panes.timeline.Playhead(); ok {
-			now = at
-		}
-		who, detail := authpane.Header(st, m.s.Auth.Signed, now)
-		parts = append(parts, part{who, 2})
-		if detail != "" {
-			parts = append(parts, part{detail, 3})
-		}
-	}
-	if len(m.s.Listens) > 0 {
-		parts = append(parts, part{st.OK.Render("⇣") + st.Muted.Render(" listening"), 4})
-	}
-	if n := len(m.s.Requests); n > 0 {
-		parts = append(parts, part{st.Accent2.Render(fmt.Sprintf("%d in flight", n)), 2})
-	}
-	// drop the least important parts until the line fits: the server's
-	// title (8), the ping round trip (7), the session id (6), …
-	var line string
-	for maxPrio := 8; maxPrio >= 0; maxPrio-- {
-		if eraPart >= 0 {
-			parts[eraPart].s = st.Text.Render(string(m.s.Conn.Info.Transport)) + " " + st.Accent2.Render(headerEra(m.s.Conn.Info, maxPrio >= 6))
-		}
-		var ss []string
-		for _, p := range parts {
-			if p.prio <= maxPrio {
-				ss = append(ss, p.s)
-			}
-		}
-		line = " " + strings.Join(ss, sep)
-		if ansi.StringWidth(line) <= W {
-			break
-		}
-	}
-	return ansi.Truncate(line, W, "…")
-}
-
-func (m *Model) stateText() string {
-	st := m.look.st
-	switch {
-	case (m.opts.Replay != nil || m.recs != nil) && m.s.Conn.State == "":
-		return st.Muted.Render("○ replay")
-	case !m.conn.live && m.opts.Config.URL == "" && len(m.opts.Config.Command) == 0 && m.conn.events != nil && m.picker == nil && m.s.Conn.State == "":
-		return st.Muted.Render("○ replay")
-	case m.picker != nil && m.s.Conn.State == "":
-		return st.Muted.Render("○ not connected")
-	}
-	switch m.s.Conn.State {
-	case mcp.StateConnected:
-		if !m.conn.live && !m.conn.tapped {
-			return st.OK.Render("● connected") + st.Muted.Render(" (replay)")
-		}
-		return st.OK.Render("● connected")
-	case mcp.StateConnecting:
-		return st.Warn.Render("◌ connecting")
-	case mcp.StateReconnecting:
-		return st.Warn.Render(fmt.Sprintf("◌ reconnecting %d", m.s.Conn.Attempt))
-	case mcp.StateClosed:
-		return st.Err.Render("○ disconnected") + m.replayNote()
-	case mcp.StateError:
-		return st.Err.Render("✗ disconnected") + m.replayNote()
-	}
-	if m.conn.err != nil {
-		return st.Err.Render("✗ failed")
-	}
-	if m.conn.dialing {
-		return st.Warn.Render("◌ connecting")
-	}
-	return st.Muted.Render("○ idle")
-}
-
-// replayNote marks a recorded state as such.
-func (m *Model) replayNote() string {
-	if m.conn.live || m.conn.tapped {
-		return ""
-	}
-	return m.look.st.Muted.Render(" (replay)")
+	cfg := m.opts.Config
+	return headerFacts{
+		st: m.look.st, s: m.s, now: now,
+		live: m.conn.live, tapped: m.conn.tapped, dialing: m.conn.dialing, connErr: m.conn.err,
+		replaying:         m.opts.Replay != nil,
+		eventsOnly:        !m.conn.live && cfg.URL == "" && len(cfg.Command) == 0 && m.conn.events != nil,
+		choosingServer:    m.picker != nil,
+		choosingRecording: m.recs != nil,
+		queue:             m.requests.queue.Header(m.look.st, m.keys.Queue),
+	}.line(W)
 }
 
 // footer is the help line for what has focus, or a flash message.
