@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/oauth"
+	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
 // connection is the root model's plumbing to the server: the context its
@@ -152,4 +154,45 @@ func (c *connection) dial(opts *Options) tea.Cmd {
 		}
 		return connectedMsg{gen: gen, sess: sess, lists: startListings(ctx, sess), auth: cfg.OAuth}
 	}
+}
+
+// complete asks the server's completion/complete in a command; the
+// answer goes back to the work pane.
+func (c *connection) complete(a work.Complete) tea.Cmd {
+	sess, ctx := c.sess, c.ctx
+	return func() tea.Msg {
+		raw, err := sess.Call(ctx, "completion/complete", a.Params, mcp.WithTimeout(10*time.Second))
+		msg := work.Completed{Seq: a.Seq, Form: a.Form, Path: a.Path, Err: err}
+		if err == nil {
+			var r struct {
+				Completion struct {
+					Values  []string `json:"values"`
+					Total   int      `json:"total"`
+					HasMore bool     `json:"hasMore"`
+				} `json:"completion"`
+			}
+			json.Unmarshal(raw, &r)
+			msg.Values, msg.Total, msg.More = r.Completion.Values, r.Completion.Total, r.Completion.HasMore
+		}
+		return msg
+	}
+}
+
+// restoreLogLevel asks a new session for the log level the user picked
+// before (asked; shown: the level the server log shows) (a new legacy session starts at the server's default). In the
+// 2026-07-28 era a server sends log messages only to requests that carry a
+// level, so sonde asks for info until the user picks one: costless (it
+// rides in _meta) and the only way to see any log at all.
+func (c *connection) restoreLogLevel(sess Backend, asked, shown string) tea.Cmd {
+	level := asked
+	if level == "" {
+		if e, ok := sess.(interface{ Era() string }); !ok || e.Era() != "modern" {
+			return nil
+		}
+		level = "info"
+		if levelIndex(shown) > levelIndex(level) {
+			level = shown
+		}
+	}
+	return c.askLogLevel(level)
 }

@@ -158,26 +158,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 	// The session's events up to `connected` reached the state before
 	// Dial returned: the listings follow its capabilities.
 	m.panes.br.SyncSupported()
-	return tea.Batch(m.refreshAll(msg.lists), m.restoreLogLevel(msg.sess), m.subs.renew(&m.conn))
-}
-
-// restoreLogLevel asks a new session for the log level the user picked
-// before (a new legacy session starts at the server's default). In the
-// 2026-07-28 era a server sends log messages only to requests that carry a
-// level, so sonde asks for info until the user picks one: costless (it
-// rides in _meta) and the only way to see any log at all.
-func (m *Model) restoreLogLevel(sess Backend) tea.Cmd {
-	level := m.panes.srvLog.Asked()
-	if level == "" {
-		if e, ok := sess.(interface{ Era() string }); !ok || e.Era() != "modern" {
-			return nil
-		}
-		level = "info"
-		if shown := m.panes.srvLog.Level(); levelIndex(shown) > levelIndex(level) {
-			level = shown
-		}
-	}
-	return m.conn.askLogLevel(level)
+	return tea.Batch(m.refreshAll(msg.lists), m.conn.restoreLogLevel(msg.sess, m.panes.srvLog.Asked(), m.panes.srvLog.Level()), m.subs.renew(&m.conn))
 }
 
 // reconnect closes the session (if any) and dials again.

@@ -160,7 +160,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		}
 		return nil, true
 	case work.Complete:
-		return m.complete(a), true
+		return m.conn.complete(a), true
 	}
 	return nil, false
 }
@@ -192,26 +192,4 @@ func (m *Model) send(a work.Send) tea.Cmd {
 func (m *Model) readLink(l link) tea.Cmd {
 	m.panes.work.FollowLink()
 	return m.startCall("resources/read", l.URI, nil, map[string]any{"uri": l.URI}, false)
-}
-
-// complete asks the server's completion/complete in a command; the
-// answer goes back to the work pane.
-func (m *Model) complete(a work.Complete) tea.Cmd {
-	sess, ctx := m.conn.sess, m.conn.ctx
-	return func() tea.Msg {
-		raw, err := sess.Call(ctx, "completion/complete", a.Params, mcp.WithTimeout(10*time.Second))
-		msg := work.Completed{Seq: a.Seq, Form: a.Form, Path: a.Path, Err: err}
-		if err == nil {
-			var r struct {
-				Completion struct {
-					Values  []string `json:"values"`
-					Total   int      `json:"total"`
-					HasMore bool     `json:"hasMore"`
-				} `json:"completion"`
-			}
-			json.Unmarshal(raw, &r)
-			msg.Values, msg.Total, msg.More = r.Completion.Values, r.Completion.Total, r.Completion.HasMore
-		}
-		return msg
-	}
 }
