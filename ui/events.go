@@ -57,7 +57,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	}
 	for k := listKind(0); k < numLists; k++ {
 		if ch.Lists[k] {
-			m.applyListing(k)
+			m.panes.applyListing(k, m.conn.live, m.screen.focus == paneWork)
 		}
 	}
 	m.panes.sync(m.s)
@@ -91,22 +91,6 @@ func (m *Model) rewind() {
 		m.look.com.Now = time.Time{} // the replay's clock restarts from the events
 	}
 	m.layout()
-}
-
-// applyListing shows a listing in the browser (a page arrived; see
-// browser.Pane.Sync) and keeps the work pane on the fresh item.
-func (m *Model) applyListing(k listKind) {
-	items, ok := m.panes.br.Sync(k, m.conn.live)
-	if !ok {
-		return
-	}
-	// keep an open form/info pointing at the fresh item
-	if t := m.panes.work.Target(); t != nil && t.Kind == k {
-		for _, it := range items {
-			m.panes.work.Refresh(it)
-		}
-	}
-	m.panes.preview(m.screen.focus == paneWork)
 }
 
 // ---- talking to the server ----

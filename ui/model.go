@@ -271,7 +271,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 			// (its request ended in the state through its events)
 			m.panes.br.Failed(msg.kind, termsafe.Line(describeErr(msg.err)))
 			if m.s.Offered[msg.kind].Loaded {
-				m.applyListing(msg.kind) // what the stream announced
+				m.panes.applyListing(msg.kind, m.conn.live, m.screen.focus == paneWork) // what the stream announced
 			}
 		}
 		return nil
@@ -458,7 +458,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.Reconnect):
 		return m.reconnect()
 	case key.Matches(msg, k.Global.Servers) && m.conn.live:
-		return m.openPicker()
+		return discoverServers(m.opts.ConfigFile)
 	case key.Matches(msg, k.Global.ServerLog):
 		return m.toggleLogView(viewServerLog)
 	case key.Matches(msg, k.Global.Tasks):

@@ -117,3 +117,20 @@ func (p *paneSet) toggleKeepalive() (hidden bool) {
 	p.timeline.SetQuiet(hidden)
 	return hidden
 }
+
+// applyListing shows a listing in the browser (a page arrived; see
+// browser.Pane.Sync; live: a live session) and keeps the work pane on the
+// fresh item (workFocused: it has the focus).
+func (p *paneSet) applyListing(k listKind, live, workFocused bool) {
+	items, ok := p.br.Sync(k, live)
+	if !ok {
+		return
+	}
+	// keep an open form/info pointing at the fresh item
+	if t := p.work.Target(); t != nil && t.Kind == k {
+		for _, it := range items {
+			p.work.Refresh(it)
+		}
+	}
+	p.preview(workFocused)
+}

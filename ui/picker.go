@@ -75,16 +75,6 @@ type pickerMsg struct {
 	errs    []error
 }
 
-// openPicker reads the server files (in a command: no IO in Update) and
-// shows the picker; the current session stays until another is chosen.
-func (m *Model) openPicker() tea.Cmd {
-	file := m.opts.ConfigFile
-	return func() tea.Msg {
-		entries, errs := config.Discover(file)
-		return pickerMsg{entries, errs}
-	}
-}
-
 // resetServer forgets everything about the current server.
 func (m *Model) resetServer() {
 	if m.conn.sess != nil {
@@ -101,4 +91,14 @@ func (m *Model) resetServer() {
 	m.panes.br = browser.New(m.look.com, m.s)
 	m.panes.work.Reset()
 	m.screen.focus = paneBrowser
+}
+
+// discoverServers reads the server files (file: --config, "" for the
+// usual places) for the picker, in a command (no IO in Update); the
+// current session stays until another is chosen.
+func discoverServers(file string) tea.Cmd {
+	return func() tea.Msg {
+		entries, errs := config.Discover(file)
+		return pickerMsg{entries, errs}
+	}
 }
