@@ -95,7 +95,13 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	case roots.Changed:
 		return m.rootsChanged()
 	case authpane.Refresh:
-		return m.refreshToken()
+		cmd, ok := m.conn.refreshToken()
+		if !ok {
+			m.flash.set("this session has no sign-in to refresh", true)
+			return nil
+		}
+		m.flash.set("refreshing the token…", false)
+		return cmd
 	case signin.Open:
 		return m.env.openSignIn(a.URL)
 	case dialog.Key:

@@ -82,16 +82,14 @@ type refresher interface {
 type refreshedMsg struct{ err error }
 
 // refreshToken redeems the refresh token now (the auth view's r), in a
-// command.
-func (m *Model) refreshToken() tea.Cmd {
-	r, ok := m.conn.signIn.(refresher)
-	if !ok || !m.conn.live {
-		m.flash.set("this session has no sign-in to refresh", true)
-		return nil
+// command; ok is false when the session has no sign-in to refresh.
+func (c *connection) refreshToken() (cmd tea.Cmd, ok bool) {
+	r, ok := c.signIn.(refresher)
+	if !ok || !c.live {
+		return nil, false
 	}
-	ctx := m.conn.ctx
-	m.flash.set("refreshing the token…", false)
-	return func() tea.Msg { return refreshedMsg{r.Refresh(ctx)} }
+	ctx := c.ctx
+	return func() tea.Msg { return refreshedMsg{r.Refresh(ctx)} }, true
 }
 
 // outcome is what the status line says of a refresh, and whether it
