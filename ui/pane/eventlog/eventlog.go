@@ -132,7 +132,7 @@ type (
 )
 
 // Pane is the log pane: a bounded window of entries, a filtered index
-// into it, a cursor and a scroll offset.
+// into it, and a following list over that index.
 type Pane struct {
 	c    *common.Common
 	Keys KeyMap
@@ -149,9 +149,9 @@ type Pane struct {
 	hideKeepalive bool
 	matches       []uint64 // absolute indexes of entries that pass the filter, ascending
 
-	cursor int // index into matches
-	offset int // first visible row (index into matches)
-	follow bool
+	// list is the cursor and scroll over matches (its rows are
+	// indexes into matches); it follows the newest until moved up
+	list list.Model
 
 	filtering bool
 	input     textinput.Model
@@ -176,7 +176,7 @@ func New(c *common.Common, window int) *Pane {
 	ti.Prompt = "/ "
 	ti.Placeholder = "method:tools/call dir:in kind:keepalive id:7 text"
 	ti.CharLimit = 400
-	return &Pane{c: c, Keys: DefaultKeyMap(), window: window, maxBytes: defaultBytes, follow: true, input: ti}
+	return &Pane{c: c, Keys: DefaultKeyMap(), window: window, maxBytes: defaultBytes, list: list.NewFollowing(), input: ti}
 }
 
 // Reset forgets every event seen so far (a replay went back), keeping the
@@ -233,7 +233,7 @@ func (p *Pane) Behind() int { return p.behind }
 func (p *Pane) Size() (w, h int) { return p.width, p.height }
 
 // Following reports whether the cursor stays on the newest event.
-func (p *Pane) Following() bool { return p.follow }
+func (p *Pane) Following() bool { return p.list.Following() }
 
 // HideKeepalive reports whether keepalive traffic is hidden.
 func (p *Pane) HideKeepalive() bool { return p.hideKeepalive }
@@ -260,10 +260,10 @@ func (p *Pane) at(abs uint64) *Entry {
 
 // Selected returns the entry under the cursor, or nil.
 func (p *Pane) Selected() *Entry {
-	if p.cursor < 0 || p.cursor >= len(p.matches) {
-		return nil
+	if c := p.list.Cursor(); c < len(p.matches) {
+		return p.at(p.matches[c])
 	}
-	return p.at(p.matches[p.cursor])
+	return nil
 }
 
 // Last is the newest entry, or nil.
@@ -303,10 +303,8 @@ func (p *Pane) Append(evs []mcp.Event) {
 			p.matches = append(p.matches, abs)
 		}
 	}
+	p.list.SetLen(len(p.matches))
 	p.evict()
-	if p.follow {
-		p.cursor = len(p.matches) - 1
-	}
 	p.clamp()
 }
 
@@ -334,8 +332,7 @@ func (p *Pane) evict() {
 		if cap(p.matches) > 2*p.window+1024 {
 			p.matches = append(make([]uint64, 0, len(p.matches)+p.window/4), p.matches...)
 		}
-		p.cursor -= k
-		p.offset -= k
+		p.list.Shift(k)
 	}
 }
 
@@ -344,8 +341,8 @@ func (p *Pane) evict() {
 func (p *Pane) refilter() {
 	var keep uint64
 	had := false
-	if p.cursor >= 0 && p.cursor < len(p.matches) {
-		keep, had = p.matches[p.cursor], true
+	if c := p.list.Cursor(); c < len(p.matches) {
+		keep, had = p.matches[c], true
 	}
 	p.matches = p.matches[:0]
 	for i, en := range p.entries {
@@ -353,12 +350,19 @@ func (p *Pane) refilter() {
 			p.matches = append(p.matches, p.base+uint64(i))
 		}
 	}
-	if p.follow || !had {
-		p.cursor = len(p.matches) - 1
-	} else {
-		p.cursor = sort.Search(len(p.matches), func(i int) bool { return p.matches[i] >= keep })
-	}
+	p.list.SetLen(len(p.matches))
 	p.clamp()
+	if p.list.Following() {
+		return
+	}
+	at := len(p.matches) - 1
+	if had {
+		at = sort.Search(len(p.matches), func(i int) bool { return p.matches[i] >= keep })
+	}
+	// the selection stays put (not following) even when it lands on the
+	// newest row
+	p.list.SetCursor(at)
+	p.list.SetFollow(false)
 }
 
 // SetFilter filters the log with s (see [Query]).
@@ -382,68 +386,19 @@ func (p *Pane) rows() int {
 	return max(1, h)
 }
 
-func (p *Pane) clamp() {
-	n := len(p.matches)
-	if n == 0 {
-		p.cursor, p.offset = 0, 0
-		return
-	}
-	p.cursor = max(0, min(p.cursor, n-1))
-	rows := p.rows()
-	if p.follow {
-		p.offset = max(0, n-rows)
-		return
-	}
-	if p.cursor < p.offset {
-		p.offset = p.cursor
-	}
-	if p.cursor >= p.offset+rows {
-		p.offset = p.cursor - rows + 1
-	}
-	p.offset = max(0, min(p.offset, max(0, n-rows)))
-}
+// clamp gives the list the rows that fit (the filter line takes one).
+func (p *Pane) clamp() { p.list.SetHeight(p.rows()) }
 
 // Move moves the cursor by d rows; leaving the bottom turns follow off,
 // reaching it turns follow on.
-func (p *Pane) Move(d int) {
-	if len(p.matches) == 0 {
-		return
-	}
-	p.cursor += d
-	p.follow = p.cursor >= len(p.matches)-1
-	p.clamp()
-}
-
-func (p *Pane) top() {
-	p.cursor, p.follow = 0, false
-	p.clamp()
-}
-
-func (p *Pane) bottom() {
-	p.follow = true
-	p.cursor = len(p.matches) - 1
-	p.clamp()
-}
-
-func (p *Pane) setFollow(on bool) {
-	p.follow = on
-	if on {
-		p.bottom()
-	}
-}
+func (p *Pane) Move(d int) { p.list.Move(d) }
 
 // clickRow selects the row at y (0 = first event line).
 func (p *Pane) clickRow(y int) {
 	if p.filtering || !p.q.empty() {
 		y--
 	}
-	i := p.offset + y
-	if y < 0 || i >= len(p.matches) {
-		return
-	}
-	p.cursor = i
-	p.follow = i == len(p.matches)-1
-	p.clamp()
+	p.list.Click(y)
 }
 
 // abs is en's absolute index (past the end when it has left).
@@ -462,8 +417,8 @@ func (p *Pane) Select(en *Entry) bool {
 	abs := p.abs(en)
 	i := sort.Search(len(p.matches), func(i int) bool { return p.matches[i] >= abs })
 	if i < len(p.matches) && p.matches[i] == abs {
-		p.cursor, p.follow = i, false
-		p.clamp()
+		p.list.SetCursor(i)
+		p.list.SetFollow(false)
 		return true
 	}
 	return false
@@ -555,12 +510,7 @@ func (p *Pane) Update(msg tea.Msg) (component.Action, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return p.key(msg)
 	case tea.MouseWheelMsg:
-		switch msg.Mouse().Button {
-		case tea.MouseWheelUp:
-			p.Move(-3)
-		case tea.MouseWheelDown:
-			p.Move(3)
-		}
+		p.list.Wheel(msg, 3)
 	case tea.MouseClickMsg:
 		// a click selects; a click on the selected row of the focused
 		// pane opens it
@@ -600,19 +550,16 @@ func (p *Pane) filterKey(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 
 func (p *Pane) key(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 	k, n := p.Keys, p.Keys.Nav
+	p.list.KeyMap = n
 	switch {
-	case key.Matches(msg, n.Up):
-		p.Move(-1)
-	case key.Matches(msg, n.Down):
-		p.Move(1)
-	case key.Matches(msg, n.PageUp):
-		p.Move(-p.rows())
-	case key.Matches(msg, n.PageDown):
-		p.Move(p.rows())
 	case key.Matches(msg, n.Top):
-		p.top()
+		// the top stops following, and the bottom follows, even in an
+		// empty log
+		p.list.SetFollow(false)
+		p.list.Top()
 	case key.Matches(msg, n.Bottom):
-		p.bottom()
+		p.list.SetFollow(true)
+	case p.list.HandleKey(msg):
 	case key.Matches(msg, k.Filter):
 		p.filtering = true
 		p.input.SetValue(p.q.text)
@@ -623,8 +570,8 @@ func (p *Pane) key(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 		p.input.SetValue("")
 		p.SetFilter("")
 	case key.Matches(msg, k.Follow):
-		p.setFollow(!p.follow)
-		if p.follow {
+		p.list.SetFollow(!p.list.Following())
+		if p.list.Following() {
 			return component.Flash{Text: "follow on"}, nil
 		}
 		return component.Flash{Text: "follow off"}, nil
@@ -677,7 +624,7 @@ func (p *Pane) Title() string {
 		// log catches up
 		t += fmt.Sprintf(" · %d not drawn yet", p.behind)
 	}
-	if p.follow {
+	if p.list.Following() {
 		t += " · follow"
 	}
 	if p.hideKeepalive {
@@ -725,7 +672,6 @@ func (p *Pane) View(w, h int) string {
 			out = append(out, ansi.Truncate(line, w, "…"))
 		}
 	}
-	rows := p.rows()
 	if len(p.matches) == 0 {
 		msg := "no events yet"
 		if len(p.entries) > 0 {
@@ -733,12 +679,13 @@ func (p *Pane) View(w, h int) string {
 		}
 		out = append(out, st.Muted.Render(msg))
 	}
-	for i := p.offset; i < len(p.matches) && len(out) < p.height && i < p.offset+rows; i++ {
+	from, to := p.list.Visible()
+	for i := from; i < to && len(out) < p.height; i++ {
 		en := p.at(p.matches[i])
 		if en == nil {
 			continue
 		}
-		out = append(out, p.line(en, st, w, i == p.cursor))
+		out = append(out, p.line(en, st, w, i == p.list.Cursor()))
 	}
 	return strings.Join(out, "\n")
 }
