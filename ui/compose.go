@@ -196,7 +196,8 @@ func (m *Model) sendRaw(a composer.Send) tea.Cmd {
 	rs, ok := m.conn.sess.(rawSender)
 	if !m.conn.canAct() || !ok {
 		m.raw.pane.SetOutcome(composer.Outcome{Sent: time.Now(), Err: "no live session to send it to"})
-		return m.needServer()
+		m.flash.set(m.conn.whyNot(), true)
+		return nil
 	}
 	var from uint64
 	if en := m.panes.log.Last(); en != nil {

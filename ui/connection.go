@@ -40,6 +40,20 @@ type connection struct {
 // canAct reports whether actions that need the server are possible.
 func (c *connection) canAct() bool { return c.sess != nil && !c.closed }
 
+// whyNot is what the status line says when an action needs the server
+// and there is none to talk to (canAct is false).
+func (c *connection) whyNot() string {
+	switch {
+	case c.tapped:
+		return "tapped: the client talks to the server, sonde only watches"
+	case !c.live:
+		return "replay: no server to talk to"
+	case c.dialing:
+		return "still connecting…"
+	}
+	return "not connected (R reconnects)"
+}
+
 // lockState takes the state's lock (the feed's; none without a feed) and
 // returns what releases it (the same feed's, should Update replace it).
 func (c *connection) lockState() (unlock func()) {

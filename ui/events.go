@@ -148,7 +148,8 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 // reconnect closes the session (if any) and dials again.
 func (m *Model) reconnect() tea.Cmd {
 	if !m.conn.live {
-		return m.needServer()
+		m.flash.set(m.conn.whyNot(), true)
+		return nil
 	}
 	if old := m.conn.sess; old != nil {
 		m.conn.sess = nil
@@ -164,7 +165,8 @@ func (m *Model) reconnect() tea.Cmd {
 // way (started) is awaited rather than asked for again.
 func (m *Model) refreshAll(started inflight) tea.Cmd {
 	if !m.conn.canAct() {
-		return m.needServer()
+		m.flash.set(m.conn.whyNot(), true)
+		return nil
 	}
 	var cmds []tea.Cmd
 	offered := browser.Supported(m.s) // only what the server declared
@@ -220,7 +222,8 @@ func listPages(ctx context.Context, sess Backend, k listKind) listDoneMsg {
 // params.task).
 func (m *Model) startCall(method, subject string, it *item, params any, asTask bool) tea.Cmd {
 	if !m.conn.canAct() {
-		return m.needServer()
+		m.flash.set(m.conn.whyNot(), true)
+		return nil
 	}
 	var opts []mcp.CallOption
 	if asTask {

@@ -357,20 +357,6 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) needServer() tea.Cmd {
-	switch {
-	case m.conn.tapped:
-		m.flash.set("tapped: the client talks to the server, sonde only watches", true)
-	case !m.conn.live:
-		m.flash.set("replay: no server to talk to", true)
-	case m.conn.dialing:
-		m.flash.set("still connecting…", true)
-	default:
-		m.flash.set("not connected (R reconnects)", true)
-	}
-	return nil
-}
-
 // ---- keys ----
 
 // textFocused reports whether a text field has the keys.

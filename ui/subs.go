@@ -143,7 +143,8 @@ func (m *Model) toggleWatch(r *result) tea.Cmd {
 		return nil
 	}
 	if !m.conn.canAct() {
-		return m.needServer()
+		m.flash.set(m.conn.whyNot(), true)
+		return nil
 	}
 	on := !m.s.Subscribed[r.URI]
 	if on {

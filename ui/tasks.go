@@ -138,7 +138,8 @@ func (m *Model) cancelTask(t *session.Task) tea.Cmd {
 		return nil
 	}
 	if !m.conn.canAct() {
-		return m.needServer()
+		m.flash.set(m.conn.whyNot(), true)
+		return nil
 	}
 	tk, ok := m.conn.sess.(tasker)
 	if !ok {

@@ -68,7 +68,8 @@ func (m *Model) openSelected() tea.Cmd {
 	switch it.Kind {
 	case listResources:
 		if !m.conn.canAct() {
-			return m.needServer()
+			m.flash.set(m.conn.whyNot(), true)
+			return nil
 		}
 		cmd := m.startCall("resources/read", it.URI, it, map[string]any{"uri": it.URI}, false)
 		// the keys that act on what was read (w, s, c) work at once
@@ -168,7 +169,8 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 // send makes the call of a submitted form, remembering its arguments.
 func (m *Model) send(a work.Send) tea.Cmd {
 	if !m.conn.canAct() {
-		return m.needServer()
+		m.flash.set(m.conn.whyNot(), true)
+		return nil
 	}
 	it := a.Item
 	key := argsKey(it)
