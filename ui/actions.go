@@ -80,10 +80,13 @@ func (m *Model) do(a component.Action) tea.Cmd {
 	case setLogLevel:
 		return m.setLogLevel(a.level)
 	case tasks.Open:
-		return m.openTask(a.ID)
+		if m.tasks.open(a.ID) {
+			return m.setFocus(paneWork)
+		}
+		return nil
 	case tasks.Cancel:
 		if t := m.s.Task(a.ID); t != nil {
-			return m.cancelTask(t)
+			return m.tasks.cancel(t)
 		}
 		return nil
 	case faults.Toggle, faults.Add:

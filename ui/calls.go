@@ -2,14 +2,13 @@ package ui
 
 import (
 	"encoding/json"
-
-	"github.com/sonde-mcp/sonde/session"
 )
 
 // userCalls is what the user asked of the server from the UI: the calls
 // that have not returned (inFlight, numbered by seq), the arguments last
 // sent per item (this session's, and those remembered from earlier ones
-// per server), and the tasks the UI follows because a call became one.
+// per server). The tasks the UI follows because a call became one are
+// taskFollower's (tasks.go).
 type userCalls struct {
 	inFlight []*call
 	seq      int
@@ -17,7 +16,6 @@ type userCalls struct {
 	// savedArgs are the arguments remembered from earlier sessions, per
 	// server (live sessions only).
 	savedArgs map[string]map[string]json.RawMessage
-	follows   map[string]*taskFollow // tasks the UI follows (live), by id
 }
 
 // add numbers a call and counts it in flight.
@@ -59,17 +57,11 @@ func (u *userCalls) cancelAll() {
 	u.inFlight = nil
 }
 
-// stop cancels every call in flight and stops following every task (the
-// UI ends).
+// stop cancels every call in flight (the UI ends).
 func (u *userCalls) stop() {
 	for _, c := range u.inFlight {
 		if c.cancel != nil {
 			c.cancel()
-		}
-	}
-	for _, f := range u.follows {
-		if f.stopFollow != nil {
-			f.stopFollow()
 		}
 	}
 }
@@ -82,36 +74,4 @@ func (u *userCalls) argsFor(server, key string) json.RawMessage {
 		initial = u.savedArgs[server][key]
 	}
 	return initial
-}
-
-// followOf is the UI's record of a task (zero when it does not follow it).
-func (u *userCalls) followOf(t *session.Task) taskFollow {
-	if f := u.follows[t.ID]; f != nil {
-		return *f
-	}
-	return taskFollow{}
-}
-
-// follow returns the UI's record of a task it follows, adding one.
-func (u *userCalls) follow(id string) *taskFollow {
-	f := u.follows[id]
-	if f == nil {
-		f = &taskFollow{}
-		u.follows[id] = f
-	}
-	return f
-}
-
-// taskOf is the task (of tasks, the state's) the user's call turned
-// into, if any.
-func (u *userCalls) taskOf(c *call, tasks []*session.Task) *session.Task {
-	if c == nil {
-		return nil
-	}
-	for _, t := range tasks {
-		if u.followOf(t).call == c {
-			return t
-		}
-	}
-	return nil
 }

@@ -251,7 +251,10 @@ func (m *Model) callDone(msg callDoneMsg) tea.Cmd {
 	if msg.err == nil && c.method == "tools/call" {
 		if h, ok := mcp.TaskOf(msg.result); ok {
 			m.flash.set(fmt.Sprintf("%s became task %s (%s); following it · t lists the tasks", c.subject, shortID(h.ID), termsafe.Line(h.Status)), false)
-			return m.followTask(c, h)
+			if cmd := m.tasks.follow(c, h); cmd != nil {
+				return tea.Batch(cmd, m.tick())
+			}
+			return nil
 		}
 	}
 	var out json.RawMessage

@@ -57,7 +57,8 @@ type Model struct {
 	panes    paneSet          // the panes and which view the bottom one shows (panes.go)
 	dialogs  dialogStack      // the dialogs over the panes (dialogstack.go)
 	flash    flashLine        // the status line's message (flash.go)
-	calls    userCalls        // the user's calls, their arguments, the tasks followed (calls.go)
+	calls    userCalls        // the user's calls in flight and their arguments (calls.go)
+	tasks    taskFollower     // the tasks the user's calls turned into, followed to their end (tasks.go)
 	raw      rawComposer      // the raw composer and what its sends left (compose.go)
 	requests requestDesk      // server requests waiting for the user (requests.go)
 	subs     subscriptions    // subscribing again on a new session, re-reading updated resources (subs.go)
@@ -111,10 +112,11 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		env:    environment{clip: systemClipboard(), consentGuard: consentGuard},
 		screen: screenLayout{width: 80, height: 24, focus: paneBrowser},
 		s:      st,
-		calls:  userCalls{follows: map[string]*taskFollow{}, lastArgs: map[string]json.RawMessage{}},
+		calls:  userCalls{lastArgs: map[string]json.RawMessage{}},
 	}
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
+	m.tasks = taskFollower{follows: map[string]*taskFollow{}, s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash, com: m.look.com}
 	m.panes = newPaneSet(m.look.com, m.s, opts.LogWindow, &m.keys.Work)
 	if m.panes.faults = newFaults(m.look.com, opts.Config); m.panes.faults == nil {
 		m.keys.Global.Faults.SetEnabled(false)
@@ -216,6 +218,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		m.look.isDark = msg.IsDark()
 		m.look.restyle()
+		m.tasks = taskFollower{follows: map[string]*taskFollow{}, s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash, com: m.look.com}
 		m.panes.work.Restyle()
 		return nil
 	case feedMsg:
@@ -259,7 +262,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case work.CompleteDue, work.Completed:
 		return m.updatePane(m.panes.work, msg)
 	case taskDoneMsg:
-		return m.taskDone(msg)
+		m.tasks.done(msg)
+		return nil
 	case taskCancelMsg:
 		m.flash.set(msg.outcome())
 		return nil
@@ -546,6 +550,7 @@ func (m *Model) setFocus(p pane) tea.Cmd {
 func (m *Model) quit() tea.Cmd {
 	m.quitting = true
 	m.calls.stop()
+	m.tasks.stop()
 	if m.conn.feed != nil {
 		m.conn.feed.close()
 	}

@@ -260,7 +260,7 @@ func TestTaskAugmentedCalls(t *testing.T) {
 		t.Fatalf("awaited %v", b.awaited)
 	}
 	tk := m.s.Task("t-77")
-	if tk == nil || m.calls.followOf(tk).call != c || !tk.Done || tk.Status != "completed" {
+	if tk == nil || m.tasks.recordOf(tk).call != c || !tk.Done || tk.Status != "completed" {
 		t.Fatalf("task %+v", tk)
 	}
 	if m.panes.work.Mode() != work.ModeResult || !strings.Contains(plain(m), "all done") || !strings.Contains(plain(m), "slow_report · task t-77") {
@@ -305,7 +305,7 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	// the call came back as a task; following it has not ended yet
 	h, _ := mcp.TaskOf(b.answers["tools/call"])
 	m.callDone(callDoneMsg{call: c, result: b.answers["tools/call"]})
-	m.followTask(c, h) // not run: the task stays in flight
+	m.tasks.follow(c, h) // not run: the task stays in flight
 	tk := m.s.Task("t-77")
 	if m.panes.work.Mode() != work.ModeWait || m.panes.work.Active() != c {
 		t.Fatalf("the work pane left the call: mode %d", m.panes.work.Mode())
@@ -319,10 +319,10 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	}
 	// x in the work pane cancels the task, not the (finished) request
 	stopped := false
-	m.calls.follow(tk.ID).stopFollow = func() { stopped = true }
+	m.tasks.record(tk.ID).stopFollow = func() { stopped = true }
 	m.screen.focus = paneWork
 	run(m, press(m, "x"))
-	if len(b.cancelled) != 1 || b.cancelled[0] != "t-77" || !m.calls.followOf(tk).cancelAsked {
+	if len(b.cancelled) != 1 || b.cancelled[0] != "t-77" || !m.tasks.recordOf(tk).cancelAsked {
 		t.Fatalf("cancelled %v", b.cancelled)
 	}
 	// x again (the server did not stop it): sonde stops following
@@ -330,7 +330,7 @@ func TestTaskWaitViewAndCancel(t *testing.T) {
 	if !stopped {
 		t.Fatal("a second x did not stop following the task")
 	}
-	m.taskDone(taskDoneMsg{id: "t-77", err: context.Canceled})
+	m.tasks.done(taskDoneMsg{id: "t-77", err: context.Canceled})
 	if tk.Status != "cancelled" || tk.Err == nil || !strings.Contains(tk.Err.Error(), "stopped following") {
 		t.Fatalf("after stopping: %+v", tk)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
@@ -59,13 +60,70 @@ type taskCancelMsg struct {
 	err error
 }
 
-// followTask starts following a task handle returned to the user's call.
-func (m *Model) followTask(c *call, h *mcp.Task) tea.Cmd {
+// taskFollower follows the tasks the user's calls turned into (live): its
+// record of each (the call, how to stop following, whether cancelling
+// was asked), the wait for its end and what the end shows. Its
+// collaborators are given: the state the tasks are in, the connection
+// that waits and cancels, the panes that show them, the status line, and
+// the clock (com.Now).
+type taskFollower struct {
+	follows map[string]*taskFollow // by task id
+	s       *session.State
+	conn    *connection
+	panes   *paneSet
+	flash   *flashLine
+	com     *common.Common
+}
+
+// recordOf is the UI's record of a task (zero when it does not follow
+// it).
+func (f *taskFollower) recordOf(t *session.Task) taskFollow {
+	if r := f.follows[t.ID]; r != nil {
+		return *r
+	}
+	return taskFollow{}
+}
+
+// record returns the UI's record of a task it follows, adding one.
+func (f *taskFollower) record(id string) *taskFollow {
+	r := f.follows[id]
+	if r == nil {
+		r = &taskFollow{}
+		f.follows[id] = r
+	}
+	return r
+}
+
+// taskOf is the task the user's call turned into, if any.
+func (f *taskFollower) taskOf(c *call) *session.Task {
+	if c == nil {
+		return nil
+	}
+	for _, t := range f.s.Tasks {
+		if f.recordOf(t).call == c {
+			return t
+		}
+	}
+	return nil
+}
+
+// stop stops following every task (the UI ends).
+func (f *taskFollower) stop() {
+	for _, r := range f.follows {
+		if r.stopFollow != nil {
+			r.stopFollow()
+		}
+	}
+}
+
+// follow starts following a task handle returned to the user's call; the
+// command waits for its end (nil: this session cannot follow tasks).
+func (f *taskFollower) follow(c *call, h *mcp.Task) tea.Cmd {
 	// (the handle's answer event made the task already; this fills in what
 	// a server left out)
-	t := m.s.UpsertTask(h.ID, m.look.com.Now)
-	m.panes.tasks.Sync()
-	m.calls.follow(t.ID).call = c
+	t := f.s.UpsertTask(h.ID, f.com.Now)
+	f.panes.tasks.Sync()
+	f.record(t.ID).call = c
 	t.Extension = h.Extension
 	if t.Method == "" {
 		t.Method, t.Subject = c.method, c.subject
@@ -76,27 +134,30 @@ func (m *Model) followTask(c *call, h *mcp.Task) tea.Cmd {
 	if h.PollInterval > 0 && t.Poll == 0 {
 		t.Poll = h.PollInterval
 	}
-	tk, ok := m.conn.sess.(tasker)
+	tk, ok := f.conn.sess.(tasker)
 	if !ok {
-		m.flash.set("this session cannot follow tasks", true)
+		f.flash.set("this session cannot follow tasks", true)
 		return nil
 	}
-	ctx, stop := context.WithCancel(m.conn.ctx)
-	m.calls.follow(t.ID).stopFollow = stop
+	ctx, stop := context.WithCancel(f.conn.ctx)
+	f.record(t.ID).stopFollow = stop
 	handle := *h
-	return tea.Batch(func() tea.Msg {
+	return func() tea.Msg {
 		defer stop()
 		res, err := tk.AwaitTask(ctx, &handle, nil)
 		return taskDoneMsg{id: handle.ID, result: res, err: err}
-	}, m.tick())
+	}
 }
 
-func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
-	t := m.s.Task(msg.id)
+// done ends a followed task: its result, status and end in the state,
+// the result in the work pane if its call is shown there, and a word on
+// the status line.
+func (f *taskFollower) done(msg taskDoneMsg) {
+	t := f.s.Task(msg.id)
 	if t == nil {
-		return nil
+		return
 	}
-	m.calls.follow(t.ID).stopFollow = nil
+	f.record(t.ID).stopFollow = nil
 	if !t.Done || msg.result != nil || msg.err != nil {
 		t.Result, t.Err, t.Done = msg.result, msg.err, true
 	}
@@ -107,48 +168,47 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 		t.Status = "completed"
 		if msg.err != nil {
 			t.Status = "failed"
-			if m.calls.followOf(t).cancelAsked {
+			if f.recordOf(t).cancelAsked {
 				t.Status = "cancelled"
 			}
 		}
-		t.Ended = m.look.com.Now
+		t.Ended = f.com.Now
 	}
-	if c := m.calls.followOf(t).call; c != nil && m.panes.work.Active() == work.Call(c) {
-		m.panes.work.ShowResult(taskResult(t, m.calls.followOf(t).call, m.panes.br))
+	if c := f.recordOf(t).call; c != nil && f.panes.work.Active() == work.Call(c) {
+		f.panes.work.ShowResult(taskResult(t, c, f.panes.br))
 	}
 	switch {
 	case t.Err != nil:
-		m.flash.set("task "+shortID(t.ID)+" "+t.Status+": "+describeErr(t.Err), true)
+		f.flash.set("task "+shortID(t.ID)+" "+t.Status+": "+describeErr(t.Err), true)
 	default:
-		m.flash.set("task "+shortID(t.ID)+" completed: "+t.Subject+" (enter in the tasks view opens it)", false)
+		f.flash.set("task "+shortID(t.ID)+" completed: "+t.Subject+" (enter in the tasks view opens it)", false)
 	}
-	return nil
 }
 
-// cancelTask asks the server to cancel a task; asked twice, sonde stops
+// cancel asks the server to cancel a task; asked twice, sonde stops
 // following it instead.
-func (m *Model) cancelTask(t *session.Task) tea.Cmd {
+func (f *taskFollower) cancel(t *session.Task) tea.Cmd {
 	if t.Terminal() {
-		m.flash.set("task "+shortID(t.ID)+" has already ended ("+t.Status+")", true)
+		f.flash.set("task "+shortID(t.ID)+" has already ended ("+t.Status+")", true)
 		return nil
 	}
-	if m.calls.followOf(t).cancelAsked && m.calls.followOf(t).stopFollow != nil {
-		m.calls.followOf(t).stopFollow()
-		m.flash.set("stopped following task "+shortID(t.ID), false)
+	if f.recordOf(t).cancelAsked && f.recordOf(t).stopFollow != nil {
+		f.recordOf(t).stopFollow()
+		f.flash.set("stopped following task "+shortID(t.ID), false)
 		return nil
 	}
-	if !m.conn.canAct() {
-		m.flash.set(m.conn.whyNot(), true)
+	if !f.conn.canAct() {
+		f.flash.set(f.conn.whyNot(), true)
 		return nil
 	}
-	tk, ok := m.conn.sess.(tasker)
+	tk, ok := f.conn.sess.(tasker)
 	if !ok {
-		m.flash.set("this session cannot cancel tasks", true)
+		f.flash.set("this session cannot cancel tasks", true)
 		return nil
 	}
-	m.calls.follow(t.ID).cancelAsked = true
-	m.flash.set("cancelling task "+shortID(t.ID)+" (tasks/cancel); x again stops following it", false)
-	ctx, id := m.conn.ctx, t.ID
+	f.record(t.ID).cancelAsked = true
+	f.flash.set("cancelling task "+shortID(t.ID)+" (tasks/cancel); x again stops following it", false)
+	ctx, id := f.conn.ctx, t.ID
 	return func() tea.Msg { return taskCancelMsg{id: id, err: tk.CancelTask(ctx, id)} }
 }
 
@@ -163,23 +223,24 @@ func (msg taskCancelMsg) outcome() (string, bool) {
 
 // ---- the view ----
 
-// openTask shows task id's result in the work pane, or the call still
-// waiting for it (the tasks pane's Open).
-func (m *Model) openTask(id string) tea.Cmd {
-	t := m.s.Task(id)
+// open shows task id's result in the work pane, or the call still
+// waiting for it (the tasks pane's Open), and reports whether the work
+// pane shows it (false: a word on the status line says why not).
+func (f *taskFollower) open(id string) bool {
+	t := f.s.Task(id)
 	if t == nil {
-		return nil
+		return false
 	}
-	switch f := m.calls.followOf(t); {
+	switch r := f.recordOf(t); {
 	case t.Done:
-		m.panes.work.ShowResult(taskResult(t, m.calls.followOf(t).call, m.panes.br))
-		return m.setFocus(paneWork)
-	case f.call != nil && !f.call.done || f.call != nil && f.stopFollow != nil:
-		m.panes.work.WaitFor(f.call)
-		return m.setFocus(paneWork)
+		f.panes.work.ShowResult(taskResult(t, r.call, f.panes.br))
+		return true
+	case r.call != nil && !r.call.done || r.call != nil && r.stopFollow != nil:
+		f.panes.work.WaitFor(r.call)
+		return true
 	}
-	m.flash.set("task "+shortID(t.ID)+" has no result yet", true)
-	return nil
+	f.flash.set("task "+shortID(t.ID)+" has no result yet", true)
+	return false
 }
 
 // taskResult is a finished task's result for the work pane; c is the

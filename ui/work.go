@@ -39,7 +39,7 @@ func (m *Model) syncWork() {
 	f := work.Facts{CanAct: m.conn.canAct(), Live: m.conn.live, Target: m.opts.Config.Target(), ConnErr: m.conn.err,
 		ToolsOffered: m.panes.br.Offered(listTools), ToolsNote: m.panes.br.Note(listTools), Composable: m.keys.Global.Compose.Enabled()}
 	if c, ok := m.panes.work.Active().(*call); ok {
-		f.Task = m.calls.taskOf(c, m.s.Tasks)
+		f.Task = m.tasks.taskOf(c)
 	}
 	if r := m.panes.work.Result(); r != nil && m.panes.work.Mode() == work.ModeResult {
 		f.Watch = watchLine(m.look.st, m.s, r)
@@ -122,8 +122,8 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 		return tea.Batch(cmd, m.act(nil, act)), true
 	case work.Cancel:
 		c, _ := a.Call.(*call)
-		if t := m.calls.taskOf(c, m.s.Tasks); t != nil {
-			return m.cancelTask(t), true
+		if t := m.tasks.taskOf(c); t != nil {
+			return m.tasks.cancel(t), true
 		}
 		if c != nil && c.cancel != nil {
 			c.cancel()
