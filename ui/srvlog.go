@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/session"
@@ -122,85 +121,6 @@ func (msg logLevelSetMsg) outcome() (string, bool) {
 		return "log level " + msg.level + ": sent with every request (2026-07-28; L changes it)", false
 	}
 	return "log level " + msg.level + " (logging/setLevel)", false
-}
-
-// ---- a scrolling list ----
-
-// scroller is a cursor and a scroll offset over n rows, with follow
-// (stick to the newest).
-type scroller struct {
-	cursor, offset int
-	rows           int
-	follow         bool
-}
-
-func (s *scroller) clamp(n int) {
-	if n == 0 {
-		s.cursor, s.offset = 0, 0
-		return
-	}
-	rows := max(1, s.rows)
-	if s.follow {
-		s.cursor = n - 1
-	}
-	s.cursor = max(0, min(s.cursor, n-1))
-	if s.cursor < s.offset {
-		s.offset = s.cursor
-	}
-	if s.cursor >= s.offset+rows {
-		s.offset = s.cursor - rows + 1
-	}
-	s.offset = max(0, min(s.offset, max(0, n-rows)))
-}
-
-// grew keeps following the newest row.
-func (s *scroller) grew(n int) {
-	if s.follow {
-		s.cursor = n - 1
-	}
-	s.clamp(n)
-}
-
-func (s *scroller) move(d, n int) {
-	if n == 0 {
-		return
-	}
-	s.cursor += d
-	s.follow = s.cursor >= n-1
-	s.clamp(n)
-}
-
-// nav handles the navigation keys; it reports whether msg was one.
-func (s *scroller) nav(msg tea.KeyPressMsg, k NavKeys, n int) bool {
-	switch {
-	case key.Matches(msg, k.Up):
-		s.move(-1, n)
-	case key.Matches(msg, k.Down):
-		s.move(1, n)
-	case key.Matches(msg, k.PageUp):
-		s.move(-max(1, s.rows), n)
-	case key.Matches(msg, k.PageDown):
-		s.move(max(1, s.rows), n)
-	case key.Matches(msg, k.Top):
-		s.move(-n, n)
-	case key.Matches(msg, k.Bottom):
-		s.move(n, n)
-	default:
-		return false
-	}
-	return true
-}
-
-// clickRow selects row y of the view.
-func (s *scroller) clickRow(y, n int) bool {
-	i := s.offset + y
-	if y < 0 || i >= n {
-		return false
-	}
-	s.cursor = i
-	s.follow = i == n-1
-	s.clamp(n)
-	return true
 }
 
 // otherViews names the bottom pane's other views, with what is new in
