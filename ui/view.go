@@ -11,10 +11,6 @@ import (
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/dialog"
-	"github.com/sonde-mcp/sonde/ui/dialog/detail"
-	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
-	"github.com/sonde-mcp/sonde/ui/form"
-	"github.com/sonde-mcp/sonde/ui/pane/composer"
 )
 
 // rect is a pane's outer box on screen.
@@ -159,7 +155,28 @@ func (m *Model) footer(W int) string {
 	if m.flash.text != "" {
 		return m.flash.view(m.look.st, W)
 	}
-	return ansi.Truncate(" "+common.HelpLine(m.look.st, m.withReplay(m.ShortHelp()), W-1), W, "…")
+	bs := m.ShortHelp()
+	if m.opts.Replay != nil && m.dialogs.top() == nil && !m.textFocused() {
+		bs = m.keys.Replay.lead(bs)
+	}
+	return ansi.Truncate(" "+common.HelpLine(m.look.st, bs, W-1), W, "…")
+}
+
+// openHelp opens the full help: the recordings picker's keys when it is
+// shown, then the groups that apply here.
+func (m *Model) openHelp() {
+	var recs []key.Binding
+	if m.recs != nil {
+		recs = m.recs.FullHelp()[0]
+	}
+	gs := m.keys.helpGroups(&m.panes, m.conn.tapped)
+	m.dialogs.open(dialog.NewHelp(m.look.com, gs.full(recs, m.opts.Replay != nil)))
+}
+
+// FullHelp returns every binding that works here, grouped. It implements
+// [help.KeyMap].
+func (m *Model) FullHelp() [][]key.Binding {
+	return m.keys.helpGroups(&m.panes, m.conn.tapped).enabled(m.opts.Replay != nil)
 }
 
 // ShortHelp returns the bindings for the help line: what the focused area
@@ -212,97 +229,6 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 	}
 	return append([]key.Binding{k.Global.Zoom, k.Global.Theme}, g...)
-}
-
-// withReplay puts the main replay keys first in the help line.
-func (m *Model) withReplay(bs []key.Binding) []key.Binding {
-	if m.opts.Replay == nil || m.dialogs.top() != nil || m.textFocused() {
-		return bs
-	}
-	r := m.keys.Replay
-	return append([]key.Binding{r.Toggle, r.Faster, r.Slower, r.Step, r.NextRequest, r.NextError}, bs...)
-}
-
-// helpGroup is one titled group of the full help.
-type helpGroup struct {
-	title string
-	keys  []key.Binding
-	// replay: only shown while replaying; live: never shown in a replay
-	replay, live bool
-	// off: not here at all (the faults pane without --fault)
-	off bool
-}
-
-// helpGroups is every binding, grouped and titled: the one source of the
-// full help (the help dialog and FullHelp).
-func (m *Model) helpGroups() []helpGroup {
-	k := m.keys
-	fk := form.DefaultKeyMap()
-	return []helpGroup{
-		{title: "Global", keys: []key.Binding{k.Global.NextPane, k.Global.PrevPane, k.Global.Panes, k.Global.Zoom, k.Global.Theme, k.Global.Reconnect, k.Global.Servers, k.Global.ServerLog, k.Global.LogLevel, k.Global.Tasks, k.Global.Timeline, k.Global.Auth, k.Global.Faults, k.Global.Roots, k.Global.Conn, k.Global.Compose, k.Global.Help, k.Global.Quit, k.Global.ForceQuit}},
-		{title: "Move and scroll", keys: []key.Binding{k.Nav.Up, k.Nav.Down, k.Nav.PageUp, k.Nav.PageDown, k.Nav.Top, k.Nav.Bottom}},
-		{title: "Browser (left)", keys: m.panes.br.Keys.Bindings()},
-		{title: "Event log", keys: append([]key.Binding{k.Log.Views}, m.panes.log.FullHelp()[1]...)},
-		{title: "Server log (" + k.Global.ServerLog.Help().Key + ")", keys: slices.Concat(m.panes.srvLog.FullHelp()[1:]...)},
-		{title: "Tasks (" + k.Global.Tasks.Help().Key + ")", keys: slices.Concat(m.panes.tasks.FullHelp()[1:]...)},
-		faultsHelp(m.keys.Global.Faults, m.panes.faults),
-		{title: "Auth (" + k.Global.Auth.Help().Key + ")", keys: slices.Concat(m.panes.auth.FullHelp()[1:]...)},
-		tapHelp(m.conn.tapped),
-		{title: "Filter fields (/)", keys: []key.Binding{k.Filter.Clear, k.Filter.Done, k.Filter.Leave, k.Filter.HelpInput}},
-		{title: "Timeline", keys: slices.Concat(m.panes.timeline.FullHelp()[1:]...)},
-		{title: "Work pane", keys: k.Work.Groups()},
-		{title: "Argument form", keys: []key.Binding{fk.Next, fk.Prev, fk.Toggle, fk.Choose, fk.PrevOption, fk.NextOption, fk.AddItem, fk.RemoveItem, fk.MoveUp, fk.MoveDown, fk.Null, fk.Unset, fk.ToggleRaw}},
-		{title: "Composer (" + k.Global.Compose.Help().Key + ")", live: true, keys: composer.DefaultKeyMap().FullHelp()[0]},
-		{title: "Event detail", keys: detail.DefaultKeyMap().Bindings()},
-		{title: "Server requests", live: true, keys: append([]key.Binding{k.Queue.Hide, k.Queue.List, k.Queue.Next, k.Queue.AllLikeThis}, serverreq.Help()...)},
-		{title: "Queue of server requests (" + k.Queue.List.Help().Key + ")", live: true, keys: []key.Binding{k.Queue.Open, k.Queue.Answer, k.Queue.Reject, k.Queue.Rule, k.Queue.Close, k.Queue.RuleSet, k.Queue.RuleOther}},
-		{title: "Replay", replay: true, keys: []key.Binding{k.Replay.Toggle, k.Replay.Faster, k.Replay.Slower, k.Replay.Instant, k.Replay.Step, k.Replay.StepBack, k.Replay.NextRequest, k.Replay.NextError, k.Replay.Forward, k.Replay.Back}},
-	}
-}
-
-// openHelp opens the full help.
-func (m *Model) openHelp() { m.dialogs.open(dialog.NewHelp(m.look.com, m.fullHelp())) }
-
-// fullHelp is the groups of the full help that apply here, with the log
-// filter's syntax at the end.
-func (m *Model) fullHelp() []common.HelpGroup {
-	var out []common.HelpGroup
-	if m.recs != nil {
-		out = append(out, common.HelpGroup{Title: "Recordings", Keys: m.recs.FullHelp()[0]})
-	}
-	for _, g := range m.helpGroups() {
-		if g.shown(m.opts.Replay != nil) {
-			out = append(out, common.HelpGroup{Title: g.title, Keys: g.keys})
-		}
-	}
-	return append(out, common.HelpGroup{Title: "Log filter", Text: []string{
-		"  method:tools/call  dir:in|out|meta  kind:keepalive|error|request|notification|sse|http|state",
-		"  id:7  stream:GET  status:404  free text  \"a phrase\"  -term negates  method:notifications/*"}})
-}
-
-// shown reports whether a help group applies: replay keys only in a
-// replay, the server's requests never there.
-func (g helpGroup) shown(replaying bool) bool {
-	return !(g.off || g.replay && !replaying || g.live && replaying)
-}
-
-// FullHelp returns every binding that works here, grouped. It implements
-// [help.KeyMap].
-func (m *Model) FullHelp() [][]key.Binding {
-	var out [][]key.Binding
-	for _, g := range m.helpGroups() {
-		if !g.shown(m.opts.Replay != nil) {
-			continue
-		}
-		var keys []key.Binding
-		for _, b := range g.keys {
-			if b.Enabled() {
-				keys = append(keys, b)
-			}
-		}
-		out = append(out, keys)
-	}
-	return out
 }
 
 // overlay draws box (a multi-line string) centred over base.
