@@ -30,6 +30,7 @@ import (
 	"github.com/sonde-mcp/sonde/termsafe"
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/component"
+	"github.com/sonde-mcp/sonde/ui/list"
 )
 
 // Answer is the user's answer to a server request: a result or an error.
@@ -217,17 +218,6 @@ type Deliver struct {
 	Msg tea.Msg
 }
 
-// wheel is how far a mouse wheel's turn scrolls: 3 rows up or down.
-func wheel(msg tea.MouseWheelMsg) int {
-	switch msg.Mouse().Button {
-	case tea.MouseWheelUp:
-		return -3
-	case tea.MouseWheelDown:
-		return 3
-	}
-	return 0
-}
-
 // jsonObject decodes raw as an object, leniently (nil on failure).
 func jsonObject(raw json.RawMessage) map[string]json.RawMessage {
 	var o map[string]json.RawMessage
@@ -260,14 +250,15 @@ type Unknown struct {
 	env    *Env
 	p      *Pending
 	Keys   UnknownKeys
-	offset int
+	// view scrolls the request's parameters
+	view list.Model
 }
 
 var _ Request = (*Unknown)(nil)
 
 // NewUnknown is the dialog for p, a method sonde does not know.
 func NewUnknown(env *Env, p *Pending) *Unknown {
-	return &Unknown{env: env, p: p, Keys: DefaultUnknownKeys()}
+	return &Unknown{env: env, p: p, Keys: DefaultUnknownKeys(), view: list.NewPager()}
 }
 
 // Pending implements [Request].
@@ -280,16 +271,16 @@ func (d *Unknown) Focus() tea.Cmd { return nil }
 func (d *Unknown) Update(msg tea.Msg) (component.Action, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.MouseWheelMsg:
-		d.offset += wheel(msg)
+		d.view.Wheel(msg, 3)
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, d.Keys.Refuse):
 			Reject(d.p)
 			return component.Then(component.Close{}, component.Flash{Text: "refused " + d.p.What()}), nil
 		case key.Matches(msg, d.Keys.Down):
-			d.offset++
+			d.view.Move(1)
 		case key.Matches(msg, d.Keys.Up):
-			d.offset--
+			d.view.Move(-1)
 		}
 	}
 	return nil, nil
@@ -304,8 +295,9 @@ func (d *Unknown) View(W, H int) string {
 	w, h := min(W-4, 100), max(6, H-4)
 	lines := []string{d.env.header(d.p, "asks: "+d.p.What()), st.Muted.Render("sonde does not know this request; you can refuse it (-32601)."), ""}
 	body := d.env.C.HL.Pretty(st.Chroma, d.p.Req.Params)
-	d.offset = max(0, min(d.offset, len(body)-(h-7)))
-	lines = append(lines, body[d.offset:]...)
+	d.view.SetHeight(h - 7)
+	d.view.SetLen(len(body))
+	lines = append(lines, body[d.view.Offset():]...)
 	return common.DialogBox(st, d.env.title(d.p, "Server request"), lines, common.HelpLine(st, d.ShortHelp(), w-2), w, h)
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/dialog"
+	"github.com/sonde-mcp/sonde/ui/list"
 )
 
 // The sampling dialog answers sampling/createMessage (legacy) and the
@@ -125,8 +126,8 @@ type Sampling struct {
 	rawEd  textarea.Model
 	rawErr string
 
-	offset int // the request view's scroll
-	rows   int // request view rows at the last render
+	// view scrolls the request (its rows as of the last render)
+	view list.Model
 
 	lines  []string
 	lw     int
@@ -143,7 +144,7 @@ type confirmed struct{ reject bool }
 // NewSampling is the dialog for p; an error says its params cannot be
 // read.
 func NewSampling(env *Env, p *Pending) (*Sampling, error) {
-	d := &Sampling{env: env, p: p, Keys: DefaultSamplingKeys()}
+	d := &Sampling{env: env, p: p, Keys: DefaultSamplingKeys(), view: list.NewPager()}
 	if len(p.Req.Params) > 0 {
 		if err := json.Unmarshal(p.Req.Params, &d.params); err != nil {
 			return nil, err
@@ -416,7 +417,7 @@ func (d *Sampling) Update(msg tea.Msg) (component.Action, tea.Cmd) {
 		}
 		return d.send(true), nil
 	case tea.MouseWheelMsg:
-		d.offset += wheel(msg)
+		d.view.Wheel(msg, 3)
 		return nil, nil
 	case tea.KeyPressMsg:
 		return d.key(msg)
@@ -447,10 +448,10 @@ func (d *Sampling) key(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 	case key.Matches(msg, k.Raw):
 		return nil, d.toggleRaw()
 	case key.Matches(msg, k.PageUp):
-		d.offset -= max(1, d.rows-1)
+		d.view.Move(-d.view.Page())
 		return nil, nil
 	case key.Matches(msg, k.PageDown):
-		d.offset += max(1, d.rows-1)
+		d.view.Move(d.view.Page())
 		return nil, nil
 	}
 	if d.raw {
@@ -491,13 +492,13 @@ func (d *Sampling) key(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 	case sampRequest:
 		switch {
 		case key.Matches(msg, k.Up):
-			d.offset--
+			d.view.Move(-1)
 		case key.Matches(msg, k.Down):
-			d.offset++
+			d.view.Move(1)
 		case key.Matches(msg, k.Top):
-			d.offset = 0
+			d.view.Top()
 		case key.Matches(msg, k.Bottom):
-			d.offset = 1 << 30
+			d.view.Bottom()
 		}
 	}
 	return nil, nil
@@ -669,16 +670,18 @@ func (d *Sampling) View(W, H int) string {
 	head := []string{d.env.header(d.p, "asks for an LLM completion: "+d.p.What())}
 	rows := max(1, body-len(head)-replyRows)
 	req := d.requestLines(iw)
-	d.rows = rows
-	d.offset = max(0, min(d.offset, len(req)-rows))
+	// a page keeps one row of the last in sight
+	d.view.SetHeight(rows)
+	d.view.PageSize = max(1, rows-1)
+	d.view.SetLen(len(req))
 	lines := append([]string(nil), head...)
-	end := min(len(req), d.offset+rows)
-	lines = append(lines, req[d.offset:end]...)
+	from, end := d.view.Visible()
+	lines = append(lines, req[from:end]...)
 	for len(lines) < len(head)+rows {
 		lines = append(lines, "")
 	}
 	if len(req) > rows {
-		more := fmt.Sprintf(" request %d-%d/%d (pgup/pgdn) ", d.offset+1, end, len(req))
+		more := fmt.Sprintf(" request %d-%d/%d (pgup/pgdn) ", from+1, end, len(req))
 		lines[len(lines)-1] = ansi.Truncate(lines[len(lines)-1], max(0, iw-ansi.StringWidth(more)), "") + strings.Repeat(" ", max(0, iw-ansi.StringWidth(more)-ansi.StringWidth(ansi.Truncate(lines[len(lines)-1], max(0, iw-ansi.StringWidth(more)), "")))) + st.Muted.Render(more)
 	}
 	label := func(i int, s string) string {

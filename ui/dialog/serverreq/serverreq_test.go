@@ -557,3 +557,25 @@ func textKeys() []string {
 	}
 	return out
 }
+
+// The unknown request's parameters scroll to their last line and no
+// further, even in a terminal too short to show a row of them (it used to
+// slice past the end there).
+func TestUnknownRequestScrollsToItsEnd(t *testing.T) {
+	p, _ := ask("x/odd", `{"a":1,"b":2,"c":3,"d":4}`, `"x"`)
+	d := NewUnknown(newEnv(), p)
+	for range 20 {
+		press(d, "down")
+	}
+	if s := ansi.Strip(d.View(100, 14)); !strings.Contains(s, `"d": 4`) || strings.Contains(s, `"b": 2`) {
+		t.Fatalf("scrolled to the end:\n%s", s)
+	}
+	for range 20 {
+		press(d, "down")
+	}
+	d.View(100, 8)
+	press(d, "up")
+	if s := ansi.Strip(d.View(100, 14)); !strings.Contains(s, `"d": 4`) {
+		t.Fatalf("one up from the end:\n%s", s)
+	}
+}
