@@ -247,9 +247,9 @@ func DefaultUnknownKeys() UnknownKeys {
 // Unknown shows a request method sonde does not handle: the user sees it
 // and refuses it (-32601).
 type Unknown struct {
-	env    *Env
-	p      *Pending
-	Keys   UnknownKeys
+	env  *Env
+	p    *Pending
+	Keys UnknownKeys
 	// view scrolls the request's parameters
 	view list.Model
 }
