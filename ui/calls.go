@@ -2,6 +2,10 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/sonde-mcp/sonde/session"
 )
 
 // userCalls is what the user asked of the server from the UI: the calls
@@ -45,6 +49,20 @@ func (u *userCalls) byID(id string) *call {
 		}
 	}
 	return nil
+}
+
+// cancel cancels the user's call whose JSON-RPC id is id, and says what
+// it did for the status line (bad: nothing was cancelled); s tells a
+// request of another client from one no longer in flight.
+func (u *userCalls) cancel(id string, s *session.State) (text string, bad bool) {
+	if c := u.byID(id); c != nil {
+		c.cancel()
+		return fmt.Sprintf("cancelling %s (id %s)", c.method, strings.Trim(id, `"`)), false
+	}
+	if _, ok := s.Requests[id]; ok {
+		return "only requests made from this UI can be cancelled", true
+	}
+	return "that request is not in flight", true
 }
 
 // cancelAll cancels every call in flight and forgets them (a new server).

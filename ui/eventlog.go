@@ -42,7 +42,8 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 	case eventlog.Resend:
 		return m.resendFromLog(a.Entry), true
 	case eventlog.Cancel:
-		return m.cancelByID(a.ID), true
+		m.flash.set(m.calls.cancel(a.ID, m.s))
+		return nil, true
 	case eventlog.ToggleKeepalive, timeline.ToggleKeepalive:
 		if m.panes.toggleKeepalive() {
 			m.flash.set("keepalives hidden", false)
@@ -50,8 +51,9 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 			m.flash.set("keepalives shown", false)
 		}
 	case timeline.Open:
-		en := m.spanRequest(a.Span)
+		en := m.panes.spanRequest(a.Span)
 		if en == nil {
+			m.flash.set(leftTheLog, true)
 			return nil, true
 		}
 		cmd := m.setLogView(viewWire)
@@ -62,23 +64,24 @@ func (m *Model) logAction(a component.Action) (tea.Cmd, bool) {
 		m.dialogs.open(newDetail(m.look.com, en, m.panes.timeline.Related))
 		return cmd, true
 	case timeline.ShowResult:
-		if en := m.spanRequest(a.Span); en != nil {
+		if en := m.panes.spanRequest(a.Span); en != nil {
 			return m.showEventAsResult(en), true
 		}
+		m.flash.set(leftTheLog, true)
 	default:
 		return nil, false
 	}
 	return nil, true
 }
 
-// spanRequest finds a span's request in the log (nil, with a note, when
-// it has left the log's window).
-func (m *Model) spanRequest(s session.Span) *entry {
-	en := m.panes.log.Find(func(e *mcp.Event) bool {
+// leftTheLog is what the status line says of a span whose request has
+// left the log's window.
+const leftTheLog = "that request has left the log (it keeps the newest events)"
+
+// spanRequest finds a span's request in the log (nil when it has left
+// the log's window: leftTheLog).
+func (p *paneSet) spanRequest(s session.Span) *entry {
+	return p.log.Find(func(e *mcp.Event) bool {
 		return e.Seq == s.StartSeq && e.RPC == mcp.RPCRequest && e.ID == s.ID && e.Dir == s.Dir
 	})
-	if en == nil {
-		m.flash.set("that request has left the log (it keeps the newest events)", true)
-	}
-	return en
 }

@@ -70,7 +70,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 		}
 	}
 	for _, uri := range ch.Updated {
-		cmds = append(cmds, m.resourceUpdated(uri))
+		cmds = append(cmds, m.subs.updated(uri))
 	}
 	for _, id := range ch.ElicitationsComplete {
 		m.requests.elicitationComplete(id)
@@ -142,7 +142,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 	// The session's events up to `connected` reached the state before
 	// Dial returned: the listings follow its capabilities.
 	m.panes.br.SyncSupported()
-	return tea.Batch(m.refreshAll(msg.lists), m.conn.restoreLogLevel(msg.sess, m.panes.srvLog.Asked(), m.panes.srvLog.Level()), m.subs.renew(&m.conn))
+	return tea.Batch(m.refreshAll(msg.lists), m.conn.restoreLogLevel(msg.sess, m.panes.srvLog.Asked(), m.panes.srvLog.Level()), m.subs.renew())
 }
 
 // reconnect closes the session (if any) and dials again.

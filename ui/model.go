@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -116,6 +114,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	}
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
+	m.subs = subscriptions{s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash}
 	m.tasks = taskFollower{follows: map[string]*taskFollow{}, s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash, com: m.look.com}
 	m.panes = newPaneSet(m.look.com, m.s, opts.LogWindow, &m.keys.Work)
 	if m.panes.faults = newFaults(m.look.com, opts.Config); m.panes.faults == nil {
@@ -218,6 +217,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		m.look.isDark = msg.IsDark()
 		m.look.restyle()
+		m.subs = subscriptions{s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash}
 		m.tasks = taskFollower{follows: map[string]*taskFollow{}, s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash, com: m.look.com}
 		m.panes.work.Restyle()
 		return nil
@@ -258,7 +258,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.flash.set(msg.outcome())
 		return nil
 	case rereadMsg:
-		return m.rereadDone(msg)
+		return m.subs.reread(msg)
 	case work.CompleteDue, work.Completed:
 		return m.updatePane(m.panes.work, msg)
 	case taskDoneMsg:
@@ -607,19 +607,4 @@ func (m *Model) showEventAsResult(en *entry) tea.Cmd {
 	}
 	m.panes.work.ShowResult(work.NewResult(e.ReqMethod, termsafe.Line(subject), msg.Result, err, e.Latency, out))
 	return m.setFocus(paneWork)
-}
-
-// cancelByID cancels the user's call whose JSON-RPC id is id.
-func (m *Model) cancelByID(id string) tea.Cmd {
-	if c := m.calls.byID(id); c != nil {
-		c.cancel()
-		m.flash.set(fmt.Sprintf("cancelling %s (id %s)", c.method, strings.Trim(id, `"`)), false)
-		return nil
-	}
-	if _, ok := m.s.Requests[id]; ok {
-		m.flash.set("only requests made from this UI can be cancelled", true)
-	} else {
-		m.flash.set("that request is not in flight", true)
-	}
-	return nil
 }

@@ -36,10 +36,69 @@ type subscribedMsg struct {
 // subscriptions is what the root model keeps of the user's resource
 // subscriptions beyond what the state folds (what is subscribed and
 // updated is in session.State): the URIs to subscribe to again on the
-// next session (R), and the re-reads of updated resources in flight.
+// next session (R), and the re-reads of updated resources in flight. Its
+// collaborators are given: the state (what is subscribed), the
+// connection that subscribes and reads, the panes (the work pane shows
+// the resource) and the status line.
 type subscriptions struct {
 	resub     []string       // URIs to subscribe to again on the next session
 	rereading map[string]int // 1: a re-read in flight; 2: and another one due
+
+	s     *session.State
+	conn  *connection
+	panes *paneSet
+	flash *flashLine
+}
+
+// toggle subscribes to the shown resource r, or unsubscribes.
+func (s *subscriptions) toggle(r *result) tea.Cmd {
+	if !r.Watchable() {
+		s.flash.set("only a resource that was read can be watched", true)
+		return nil
+	}
+	if !s.conn.canAct() {
+		s.flash.set(s.conn.whyNot(), true)
+		return nil
+	}
+	on := !s.s.Subscribed[r.URI]
+	if on {
+		if c := serverCapability(s.s, "resources"); c == nil || string(c["subscribe"]) != "true" {
+			s.flash.set("the server does not declare resources.subscribe; asking anyway", false)
+		}
+	}
+	return s.conn.subscribe(r.URI, on)
+}
+
+// updated handles notifications/resources/updated (counted in the
+// state): the resource is read again if it is on screen.
+func (s *subscriptions) updated(uri string) tea.Cmd {
+	r := s.panes.work.Result()
+	if s.panes.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !s.conn.canAct() {
+		return nil
+	}
+	return s.readAgain(uri)
+}
+
+// reread replaces the shown resource with what was read again (in place:
+// the offset stays), and reads it once more if updates came meanwhile.
+func (s *subscriptions) reread(msg rereadMsg) tea.Cmd {
+	again := s.readBack(msg.uri)
+	r := s.panes.work.Result()
+	if s.panes.work.Mode() != work.ModeResult || r == nil || r.URI != msg.uri {
+		return nil
+	}
+	if msg.err != nil {
+		s.flash.set("re-reading "+termsafe.Line(msg.uri)+": "+describeErr(msg.err), true)
+		return nil
+	}
+	nr := work.NewResult(r.Method, r.Subject, msg.raw, nil, msg.took, r.Output)
+	nr.Call, nr.URI = r.Call, r.URI
+	nr.Page = min(r.Page, nr.Pages-1)
+	s.panes.work.ReplaceResult(nr) // in place: the offset stays
+	if again {
+		return s.readAgain(msg.uri)
+	}
+	return nil
 }
 
 // remember keeps what is subscribed now, to subscribe to it again on the
@@ -51,21 +110,21 @@ func (s *subscriptions) remember(subscribed map[string]bool) {
 	}
 }
 
-// renew subscribes again on a new session (c) to what was subscribed
+// renew subscribes again on a new session to what was subscribed
 // before it (R): the state shows them again when the new session says
 // yes.
-func (s *subscriptions) renew(c *connection) tea.Cmd {
+func (s *subscriptions) renew() tea.Cmd {
 	var cmds []tea.Cmd
 	for _, uri := range s.resub {
-		cmds = append(cmds, c.subscribe(uri, true))
+		cmds = append(cmds, s.conn.subscribe(uri, true))
 	}
 	s.resub = nil
 	return tea.Batch(cmds...)
 }
 
-// reread reads a resource again through c; one read at a time per
-// resource, and one more if updates arrived meanwhile.
-func (s *subscriptions) reread(c *connection, uri string) tea.Cmd {
+// readAgain reads a resource again; one read at a time per resource, and one
+// more if updates arrived meanwhile.
+func (s *subscriptions) readAgain(uri string) tea.Cmd {
 	if s.rereading == nil {
 		s.rereading = map[string]int{}
 	}
@@ -74,7 +133,7 @@ func (s *subscriptions) reread(c *connection, uri string) tea.Cmd {
 		return nil
 	}
 	s.rereading[uri] = 1
-	sess, ctx := c.sess, c.ctx
+	sess, ctx := s.conn.sess, s.conn.ctx
 	return func() tea.Msg {
 		start := time.Now()
 		raw, err := sess.Call(ctx, "resources/read", map[string]string{"uri": uri})
@@ -134,53 +193,4 @@ type rereadMsg struct {
 	raw  json.RawMessage
 	err  error
 	took time.Duration
-}
-
-// toggleWatch subscribes to the shown resource, or unsubscribes.
-func (m *Model) toggleWatch(r *result) tea.Cmd {
-	if !r.Watchable() {
-		m.flash.set("only a resource that was read can be watched", true)
-		return nil
-	}
-	if !m.conn.canAct() {
-		m.flash.set(m.conn.whyNot(), true)
-		return nil
-	}
-	on := !m.s.Subscribed[r.URI]
-	if on {
-		if c := serverCapability(m.s, "resources"); c == nil || string(c["subscribe"]) != "true" {
-			m.flash.set("the server does not declare resources.subscribe; asking anyway", false)
-		}
-	}
-	return m.conn.subscribe(r.URI, on)
-}
-
-// resourceUpdated handles notifications/resources/updated (counted in
-// the state): the resource is read again if it is on screen.
-func (m *Model) resourceUpdated(uri string) tea.Cmd {
-	r := m.panes.work.Result()
-	if m.panes.work.Mode() != work.ModeResult || r == nil || r.URI != uri || !m.conn.canAct() {
-		return nil
-	}
-	return m.subs.reread(&m.conn, uri)
-}
-
-func (m *Model) rereadDone(msg rereadMsg) tea.Cmd {
-	again := m.subs.readBack(msg.uri)
-	r := m.panes.work.Result()
-	if m.panes.work.Mode() != work.ModeResult || r == nil || r.URI != msg.uri {
-		return nil
-	}
-	if msg.err != nil {
-		m.flash.set("re-reading "+termsafe.Line(msg.uri)+": "+describeErr(msg.err), true)
-		return nil
-	}
-	nr := work.NewResult(r.Method, r.Subject, msg.raw, nil, msg.took, r.Output)
-	nr.Call, nr.URI = r.Call, r.URI
-	nr.Page = min(r.Page, nr.Pages-1)
-	m.panes.work.ReplaceResult(nr) // in place: the offset stays
-	if again {
-		return m.subs.reread(&m.conn, msg.uri)
-	}
-	return nil
 }

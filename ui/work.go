@@ -145,7 +145,7 @@ func (m *Model) workAction(a component.Action) (tea.Cmd, bool) {
 	case work.Save:
 		return m.act(nil, saveResult(m.look.com, a.Result)), true
 	case work.Watch:
-		return m.toggleWatch(a.Result), true
+		return m.subs.toggle(a.Result), true
 	case work.OpenLinks:
 		r := a.Result
 		switch len(r.Links) {
