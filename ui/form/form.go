@@ -26,6 +26,7 @@ import (
 
 	"github.com/sonde-mcp/sonde/internal/prettyjson"
 	"github.com/sonde-mcp/sonde/schema"
+	"github.com/sonde-mcp/sonde/ui/list"
 )
 
 // maxEditorLines keeps pretty-printed JSON under the textarea's line cap.
@@ -90,8 +91,9 @@ type row struct {
 
 // picker is an open option list (enum values or variants).
 type picker struct {
-	f      *field
-	cursor int // index into matches
+	f *field
+	// list is the cursor over the options the filter keeps
+	list   list.Model
 	filter string
 }
 
@@ -405,8 +407,7 @@ func (m *Form) Update(msg tea.Msg) tea.Cmd {
 		return m.handleKey(msg)
 	case tea.PasteMsg:
 		if m.picker != nil {
-			m.picker.filter += strings.ReplaceAll(msg.Content, "\n", " ")
-			m.picker.cursor = 0
+			m.setPickerFilter(m.picker.filter + strings.ReplaceAll(msg.Content, "\n", " "))
 			m.relayout()
 			return nil
 		}
@@ -723,13 +724,23 @@ func (m *Form) openPicker(f *field) {
 	if f.null {
 		return
 	}
-	p := &picker{f: f}
-	labels := m.pickerLabels(f)
-	if f.choice >= 0 && f.choice < len(labels) {
-		p.cursor = f.choice
-	}
+	p := &picker{f: f, list: list.NewCentered()}
+	p.list.SetHeight(pickerRows)
 	m.picker = p
+	m.setPickerFilter("")
+	if f.choice >= 0 && f.choice < p.list.Len() {
+		p.list.SetCursor(f.choice)
+	}
 	m.relayout()
+}
+
+// setPickerFilter filters the open option list with s, the cursor on the
+// first option it keeps.
+func (m *Form) setPickerFilter(s string) {
+	p := m.picker
+	p.filter = s
+	p.list.SetLen(len(m.pickerMatches()))
+	p.list.SetCursor(0)
 }
 
 func (m *Form) pickerLabels(f *field) []string {
@@ -773,8 +784,8 @@ func (m *Form) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.picker = nil
 		return m.ToggleRaw()
 	case key.Matches(msg, k.Choose):
-		if p.cursor >= 0 && p.cursor < len(matches) {
-			i := matches[p.cursor]
+		if c := p.list.Cursor(); c < len(matches) {
+			i := matches[c]
 			if p.f.kind == schema.KindVariant {
 				p.f.choose(m.b, i, false)
 			} else {
@@ -785,23 +796,21 @@ func (m *Form) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 	case key.Matches(msg, k.Prev):
-		p.cursor = max(0, p.cursor-1)
+		p.list.Move(-1)
 	case key.Matches(msg, k.Next):
-		p.cursor = min(max(0, len(matches)-1), p.cursor+1)
+		p.list.Move(1)
 	case key.Matches(msg, k.PageUp):
-		p.cursor = max(0, p.cursor-pickerRows)
+		p.list.Move(-pickerRows)
 	case key.Matches(msg, k.PageDown):
-		p.cursor = min(max(0, len(matches)-1), p.cursor+pickerRows)
+		p.list.Move(pickerRows)
 	case key.Matches(msg, k.FilterBack):
 		if p.filter != "" {
 			rs := []rune(p.filter)
-			p.filter = string(rs[:len(rs)-1])
-			p.cursor = 0
+			m.setPickerFilter(string(rs[:len(rs)-1]))
 		}
 	default:
 		if msg.Text != "" && msg.Mod&^(tea.ModShift) == 0 {
-			p.filter += msg.Text
-			p.cursor = 0
+			m.setPickerFilter(p.filter + msg.Text)
 		}
 	}
 	m.relayout()

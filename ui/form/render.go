@@ -297,8 +297,8 @@ func (m *Form) pickerLines(w int) []string {
 	if len(matches) == 0 {
 		return append(out, st.Hint.Render("no match"))
 	}
-	first := max(0, min(p.cursor-pickerRows/2, len(matches)-pickerRows))
-	for i := first; i < len(matches) && i < first+pickerRows; i++ {
+	first, to := p.list.Visible()
+	for i := first; i < to; i++ {
 		idx := matches[i]
 		mark := "○ "
 		style := st.Value
@@ -306,13 +306,13 @@ func (m *Form) pickerLines(w int) []string {
 			mark, style = "● ", st.Selected
 		}
 		line := "  " + style.Render(mark+ansi.Truncate(labels[idx], max(1, w-4), "…"))
-		if i == p.cursor {
+		if i == p.list.Cursor() {
 			line = st.PickerCursor.Render("› ") + st.PickerCursor.Render(mark+ansi.Truncate(labels[idx], max(1, w-4), "…"))
 		}
 		out = append(out, line)
 	}
 	if len(matches) > pickerRows {
-		out = append(out, st.Hint.Render(fmt.Sprintf("%d/%d · type to filter", p.cursor+1, len(matches))))
+		out = append(out, st.Hint.Render(fmt.Sprintf("%d/%d · type to filter", p.list.Cursor()+1, len(matches))))
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/schema"
+	"github.com/sonde-mcp/sonde/ui/list"
 )
 
 // Suggestions: the caller can offer values for a text field (sonde asks
@@ -29,7 +30,9 @@ type suggestions struct {
 	values []string
 	total  int  // what the server says it has (0: unknown)
 	more   bool // the server has more than it sent
-	cursor int
+	// list is the cursor over the values on show (those the text typed
+	// so far keeps): its length is set as a key is handled
+	list   list.Model
 	closed bool // esc closed the list
 	moved  bool // the user moved in the list
 }
@@ -74,7 +77,9 @@ func (m *Form) SetSuggestions(path string, values []string, total int, more bool
 			vs = append(vs, v)
 		}
 	}
-	m.sugg = &suggestions{path: path, values: vs, total: total, more: more}
+	l := list.NewCentered()
+	l.SetHeight(suggestRows)
+	m.sugg = &suggestions{path: path, values: vs, total: total, more: more, list: l}
 	m.relayout()
 }
 
@@ -111,7 +116,7 @@ func (m *Form) suggestKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	s := m.sugg
-	s.cursor = max(0, min(s.cursor, len(vs)-1))
+	s.list.SetLen(len(vs))
 	passive := m.passive()
 	k := m.keys
 	switch {
@@ -119,16 +124,18 @@ func (m *Form) suggestKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if passive {
 			return nil, false // the previous field, as usual
 		}
-		s.cursor = max(0, s.cursor-1)
+		s.list.Move(-1)
 	case key.Matches(msg, k.SuggestDown):
 		if !passive {
-			s.cursor = min(len(vs)-1, s.cursor+1)
+			s.list.Move(1)
 		}
 		s.moved = true
 	case key.Matches(msg, k.PageUp):
-		s.cursor, s.moved = max(0, s.cursor-suggestRows), true
+		s.list.Move(-suggestRows)
+		s.moved = true
 	case key.Matches(msg, k.PageDown):
-		s.cursor, s.moved = min(len(vs)-1, s.cursor+suggestRows), true
+		s.list.Move(suggestRows)
+		s.moved = true
 	case key.Matches(msg, k.Close):
 		s.closed = true
 	case key.Matches(msg, k.SuggestTake):
@@ -137,7 +144,7 @@ func (m *Form) suggestKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		r, _ := m.currentRow()
 		f := r.f
-		f.input.SetValue(vs[s.cursor])
+		f.input.SetValue(vs[s.list.Cursor()])
 		f.input.CursorEnd()
 		f.null, f.set = false, true
 		f.checkLocal()
@@ -159,11 +166,15 @@ func (m *Form) suggestLines(w int) []string {
 	}
 	st := m.styles
 	s := m.sugg
-	cur := max(0, min(s.cursor, len(vs)-1))
-	first := max(0, min(cur-suggestRows/2, len(vs)-suggestRows))
+	// a copy: the text typed since the last key may show fewer values,
+	// and the cursor comes back when it shows more again
+	l := s.list
+	l.SetLen(len(vs))
+	cur := l.Cursor()
+	first, to := l.Visible()
 	passive := m.passive()
 	var out []string
-	for i := first; i < len(vs) && i < first+suggestRows; i++ {
+	for i := first; i < to; i++ {
 		v := ansi.Truncate(vs[i], max(1, w-2), "…")
 		if i == cur && !passive {
 			out = append(out, st.PickerCursor.Render("› "+v))

@@ -140,3 +140,36 @@ func TestGoldenSuggestions(t *testing.T) {
 		})
 	}
 }
+
+// A long option list and a long suggestion list scroll to keep the cursor
+// in their middle: the choices either side of it stay in sight.
+func TestLongListsKeepTheCursorInTheMiddle(t *testing.T) {
+	var opts, vals []string
+	for i := range 20 {
+		opts = append(opts, fmt.Sprintf("%q", fmt.Sprintf("opt%02d", i)))
+		vals = append(vals, fmt.Sprintf("val%02d", i))
+	}
+	f := newForm(t, `{"type":"object","properties":{"e":{"enum":[`+strings.Join(opts, ",")+`]}}}`, Options{Width: 60, Height: 30})
+	press(f, "enter")
+	for range 10 {
+		press(f, "down")
+	}
+	v := plainView(f)
+	if !strings.Contains(v, "opt06") || strings.Contains(v, "opt05") || !strings.Contains(v, "› ○ opt10") || !strings.Contains(v, "opt13") || strings.Contains(v, "opt14") {
+		t.Fatalf("option list at 10:\n%s", v)
+	}
+	press(f, "pgdown", "pgdown")
+	if v := plainView(f); !strings.Contains(v, "› ○ opt19") || !strings.Contains(v, "opt12") || strings.Contains(v, "opt11") {
+		t.Fatalf("option list at the end:\n%s", v)
+	}
+
+	g := newForm(t, tripSchema, Options{Width: 60, Height: 30})
+	g.SetSuggestions("/country", vals, 0, false)
+	for range 8 {
+		press(g, "down")
+	}
+	v = plainView(g)
+	if !strings.Contains(v, "val04") || strings.Contains(v, "val03") || !strings.Contains(v, "› val07") || !strings.Contains(v, "val09") || strings.Contains(v, "val10") {
+		t.Fatalf("suggestions at 7:\n%s", v)
+	}
+}

@@ -59,6 +59,7 @@ type Model struct {
 	follow         bool
 	canFollow      bool
 	pager          bool
+	centered       bool
 	// sized: SetLen was called (a pager that was never drawn does not
 	// know where its end is)
 	sized bool
@@ -71,6 +72,15 @@ func New() Model { return Model{KeyMap: DefaultKeyMap(), height: 1} }
 func NewFollowing() Model {
 	m := New()
 	m.canFollow, m.follow = true, true
+	return m
+}
+
+// NewCentered returns a selection list that scrolls to keep the cursor
+// in the middle of its rows where it can (a short list of choices under a
+// field: the choices either side of the cursor stay in sight).
+func NewCentered() Model {
+	m := New()
+	m.centered = true
 	return m
 }
 
@@ -245,6 +255,9 @@ func (m *Model) clamp() {
 		m.cursor = m.n - 1
 	}
 	m.cursor = max(0, min(m.cursor, m.n-1))
+	if m.centered {
+		m.offset = m.cursor - rows/2
+	}
 	if m.cursor < m.offset {
 		m.offset = m.cursor
 	}

@@ -151,3 +151,23 @@ func TestWheelAndClickAgain(t *testing.T) {
 		t.Fatal("a click below the rows")
 	}
 }
+
+func TestCenteredKeepsTheCursorInTheMiddle(t *testing.T) {
+	l := NewCentered()
+	l.SetHeight(6)
+	l.SetLen(20)
+	for _, c := range []struct{ cursor, offset int }{{0, 0}, {3, 0}, {4, 1}, {10, 7}, {16, 13}, {17, 14}, {19, 14}} {
+		l.SetCursor(c.cursor)
+		if l.Cursor() != c.cursor || l.Offset() != c.offset {
+			t.Fatalf("cursor %d: offset %d, want %d", l.Cursor(), l.Offset(), c.offset)
+		}
+	}
+	l.SetLen(4) // fewer rows than fit: never scrolled
+	if l.Cursor() != 3 || l.Offset() != 0 {
+		t.Fatalf("short: cursor %d offset %d", l.Cursor(), l.Offset())
+	}
+	l.HandleKey(press("pgup"))
+	if l.Cursor() != 0 || l.Offset() != 0 || l.Following() {
+		t.Fatalf("page up: cursor %d offset %d", l.Cursor(), l.Offset())
+	}
+}
