@@ -53,13 +53,17 @@ func (p *Pane) lines() []string {
 }
 
 func (p *Pane) scroll(lines []string) []string {
+	if p.height <= 0 {
+		return nil
+	}
+	p.view.SetHeight(p.height)
+	p.view.SetLen(len(lines))
+	from, end := p.view.Visible()
 	maxOff := max(0, len(lines)-p.height)
-	p.offset = max(0, min(p.offset, maxOff))
-	end := min(len(lines), p.offset+p.height)
-	out := lines[p.offset:end]
+	out := lines[from:end]
 	if maxOff > 0 && len(out) > 0 {
 		// a scroll hint on the last line
-		pct := p.offset * 100 / maxOff
+		pct := from * 100 / maxOff
 		hint := fmt.Sprintf(" %d%% ", pct)
 		last := ansi.Truncate(out[len(out)-1], max(0, p.width-len(hint)), "")
 		out = append(append([]string(nil), out[:len(out)-1]...), last+strings.Repeat(" ", max(0, p.width-len(hint)-ansi.StringWidth(last)))+p.c.Styles.Muted.Render(hint))

@@ -21,6 +21,7 @@ import (
 	"github.com/sonde-mcp/sonde/ui/component"
 	"github.com/sonde-mcp/sonde/ui/dialog"
 	"github.com/sonde-mcp/sonde/ui/form"
+	"github.com/sonde-mcp/sonde/ui/list"
 	"github.com/sonde-mcp/sonde/ui/pane/browser"
 )
 
@@ -128,9 +129,10 @@ type Pane struct {
 	// pushNext: the next result was opened from this one (a link), so esc
 	// returns here.
 	pushNext bool
-	offset   int
-	focused  bool
-	comp     completer
+	// view scrolls what is shown (its rows as of the last render)
+	view    list.Model
+	focused bool
+	comp    completer
 
 	width, height int
 }
@@ -139,12 +141,12 @@ var _ component.Pane = (*Pane)(nil)
 
 // New returns a pane that shows the server's info.
 func New(c *common.Common, s *session.State, keys *KeyMap) *Pane {
-	return &Pane{c: c, s: s, Keys: keys}
+	return &Pane{c: c, s: s, Keys: keys, view: list.NewPager()}
 }
 
 // Reset forgets everything shown (a new server, a replay went back).
 func (p *Pane) Reset() {
-	*p = Pane{c: p.c, s: p.s, Keys: p.Keys, facts: p.facts, width: p.width, height: p.height, focused: p.focused}
+	*p = Pane{c: p.c, s: p.s, Keys: p.Keys, view: list.NewPager(), facts: p.facts, width: p.width, height: p.height, focused: p.focused}
 }
 
 // SetFacts gives the pane what the root knows (see [Facts]).
@@ -202,7 +204,8 @@ func (p *Pane) Restyle() {
 
 // ShowItem shows an item's details.
 func (p *Pane) ShowItem(it *browser.Item) {
-	p.mode, p.target, p.offset = ModeItem, it, 0
+	p.mode, p.target = ModeItem, it
+	p.view.Top()
 }
 
 // Preview shows the browser's selection. A result or a call in flight is
@@ -231,7 +234,8 @@ func (p *Pane) Refresh(it *browser.Item) {
 
 // WaitFor shows a call in flight.
 func (p *Pane) WaitFor(c Call) {
-	p.mode, p.active, p.offset = ModeWait, c, 0
+	p.mode, p.active = ModeWait, c
+	p.view.Top()
 	if p.form != nil {
 		p.form.Blur()
 	}
@@ -247,7 +251,8 @@ func (p *Pane) ShowResult(r *Result) {
 			p.history = p.history[1:]
 		}
 	}
-	p.mode, p.res, p.offset, p.active = ModeResult, r, 0, nil
+	p.mode, p.res, p.active = ModeResult, r, nil
+	p.view.Top()
 }
 
 // ReplaceResult puts r in place of the result shown, keeping the scroll
@@ -329,7 +334,7 @@ func (p *Pane) Update(msg tea.Msg) (component.Action, tea.Cmd) {
 			}
 			return nil, nil
 		}
-		p.offset += d
+		p.view.Move(d)
 		return nil, nil
 	case CompleteDue:
 		return p.complete(msg.seq)
@@ -446,19 +451,10 @@ func (p *Pane) workKey(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 	k, n := p.Keys, p.Keys.Nav
 	r := p.res
 	result := p.mode == ModeResult && r != nil
+	// a page keeps two rows of the last in sight
+	p.view.KeyMap, p.view.PageSize = n, max(1, p.height-2)
 	switch {
-	case key.Matches(msg, n.Up):
-		p.offset--
-	case key.Matches(msg, n.Down):
-		p.offset++
-	case key.Matches(msg, n.PageUp):
-		p.offset -= max(1, p.height-2)
-	case key.Matches(msg, n.PageDown):
-		p.offset += max(1, p.height-2)
-	case key.Matches(msg, n.Top):
-		p.offset = 0
-	case key.Matches(msg, n.Bottom):
-		p.offset = 1 << 30
+	case p.view.HandleKey(msg):
 	case key.Matches(msg, k.Cancel) && p.mode == ModeWait && p.active != nil:
 		return Cancel{p.active}, nil
 	case key.Matches(msg, k.Back):
@@ -466,7 +462,7 @@ func (p *Pane) workKey(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 		case p.mode == ModeResult && len(p.history) > 0:
 			p.res = p.history[len(p.history)-1]
 			p.history = p.history[:len(p.history)-1]
-			p.offset = 0
+			p.view.Top()
 		case (p.mode == ModeResult || p.mode == ModeWait) && p.form != nil && p.formItem != nil && p.target.Same(p.formItem):
 			// the form comes back into view, but the keys go to the
 			// browser: what is typed next must not land in a text field
@@ -502,12 +498,12 @@ func (p *Pane) workKey(msg tea.KeyPressMsg) (component.Action, tea.Cmd) {
 	case key.Matches(msg, k.NextPage) && result:
 		if r.Page < r.Pages-1 {
 			r.Page++
-			p.offset = 0
+			p.view.Top()
 		}
 	case key.Matches(msg, k.PrevPage) && result:
 		if r.Page > 0 {
 			r.Page--
-			p.offset = 0
+			p.view.Top()
 		}
 	}
 	return nil, nil

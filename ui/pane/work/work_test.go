@@ -284,3 +284,38 @@ func TestHelpIsHonest(t *testing.T) {
 		func() component.Component { p := newPane(); p.ShowItem(echo); return p },
 	})
 }
+
+// A long result scrolls: a page keeps two rows of the last in sight, the
+// end stops at the last row, and a new result starts at its top.
+func TestLongResultScrolls(t *testing.T) {
+	var text strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&text, "line %05d\n", i)
+	}
+	long, _ := json.Marshal(map[string]any{"content": []any{map[string]any{"type": "text", "text": text.String()}}})
+	p := newPane()
+	p.ShowResult(NewResult("tools/call", "echo", long, nil, 0, nil))
+	top := view(p)
+	if !strings.Contains(top, "line 00000") || strings.Contains(top, "100%") {
+		t.Fatalf("top:\n%s", top)
+	}
+	// the last two rows of a page are the first two of the next (the
+	// pane is 20 rows: 18 down)
+	press(p, "pgdown")
+	if rows := strings.Split(view(p), "\n"); !strings.HasPrefix(rows[1], "line 00016") || !strings.HasPrefix(rows[2], "line 00017") {
+		t.Fatalf("page down:\n%s", view(p))
+	}
+	press(p, "G")
+	end := view(p)
+	if !strings.Contains(end, "100%") || !strings.Contains(end, "line 00059") {
+		t.Fatalf("end:\n%s", end)
+	}
+	press(p, "j")
+	if view(p) != end {
+		t.Fatal("scrolled past the end")
+	}
+	p.ShowResult(NewResult("tools/call", "echo", long, nil, 0, nil))
+	if view(p) != top {
+		t.Fatalf("a new result does not start at its top:\n%s", view(p))
+	}
+}
