@@ -217,8 +217,6 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		m.look.isDark = msg.IsDark()
 		m.look.restyle()
-		m.subs = subscriptions{s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash}
-		m.tasks = taskFollower{follows: map[string]*taskFollow{}, s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash, com: m.look.com}
 		m.panes.work.Restyle()
 		return nil
 	case feedMsg:

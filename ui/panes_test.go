@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/ui/dialog"
@@ -353,5 +355,25 @@ func TestTaskFailureShownAsResult(t *testing.T) {
 	}
 	if !strings.Contains(plain(m), "report generator crashed") {
 		t.Fatalf("failure not shown:\n%s", plain(m))
+	}
+}
+
+// The terminal's background colour (which may come at any time) restyles
+// the screen and nothing else: the tasks followed and the resources to
+// subscribe to again stay.
+func TestBackgroundColorKeepsFollowedTasks(t *testing.T) {
+	m, b := taskModel(t)
+	openTool(t, m, "slow_report")
+	press(m, "ctrl+r")
+	c := m.panes.work.Active().(*call)
+	h, _ := mcp.TaskOf(b.answers["tools/call"])
+	m.callDone(callDoneMsg{call: c, result: b.answers["tools/call"]})
+	m.subs.resub = []string{"file:///watched"}
+	m.update(tea.BackgroundColorMsg{Color: bg(false)})
+	if tk := m.s.Task(h.ID); tk == nil || m.tasks.recordOf(tk).call != c {
+		t.Fatal("a background colour report forgot the task the call became")
+	}
+	if len(m.subs.resub) != 1 {
+		t.Fatalf("a background colour report forgot the resources to subscribe to again: %v", m.subs.resub)
 	}
 }
