@@ -33,7 +33,7 @@ type (
 // do carries out an action of the root's own (see [Model.act] for the
 // common ones).
 func (m *Model) do(a component.Action) tea.Cmd {
-	if cmd, ok := m.composerAction(a); ok {
+	if cmd, ok := m.raw.act(a, serverKey(m.s, m.opts.Config)); ok {
 		return cmd
 	}
 	if cmd, ok := m.workAction(a); ok {

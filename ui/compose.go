@@ -63,13 +63,55 @@ func (r *rawMark) marked(e *mcp.Event) bool {
 // (nil until first opened), whether it holds the work pane's place, its
 // history per server (read at start), which log events came back for its
 // last message (mark), and the number of its last send (gen: an older
-// send's answer is dropped).
+// send's answer is dropped). Its collaborators are given: the connection
+// it sends through, the panes (the log marks what came back), the status
+// line, and how long a send waits for what follows (Options.RawWait).
 type rawComposer struct {
 	pane   *composer.Pane
 	active bool
 	hist   map[string][]string
 	mark   *rawMark
 	gen    int
+
+	conn  *connection
+	panes *paneSet
+	flash *flashLine
+	wait  time.Duration
+}
+
+// act carries out one of the composer's own actions (server: the
+// server's key, for the history); ok is false for any other action.
+func (r *rawComposer) act(a component.Action, server string) (cmd tea.Cmd, ok bool) {
+	switch a := a.(type) {
+	case composer.Leave:
+		r.leave()
+		return nil, true
+	case composer.Send:
+		return tea.Batch(r.send(a), r.saveHistory(server, r.conn.live)), true
+	}
+	return nil, false
+}
+
+// send sends the composer's message in a command. What comes back is
+// shown in the composer and marked in the log.
+func (r *rawComposer) send(a composer.Send) tea.Cmd {
+	rs, ok := r.conn.sess.(rawSender)
+	if !r.conn.canAct() || !ok {
+		r.pane.SetOutcome(composer.Outcome{Sent: time.Now(), Err: "no live session to send it to"})
+		r.flash.set(r.conn.whyNot(), true)
+		return nil
+	}
+	var from uint64
+	if en := r.panes.log.Last(); en != nil {
+		from = en.Ev.Seq
+	}
+	gen := r.sent(a, from)
+	r.panes.log.SetMark(r.mark.marked)
+	ctx, wait, msg := r.conn.ctx, r.wait, a.Message
+	return func() tea.Msg {
+		res, err := rs.SendRaw(ctx, msg, wait)
+		return rawDoneMsg{gen: gen, res: res, err: err}
+	}
 }
 
 // ensure makes the composer pane the first time, with the history kept
@@ -176,40 +218,6 @@ func (m *Model) composeCall(it *item) tea.Cmd {
 	m.raw.pane.AddTemplates(ts)
 	m.raw.pane.UseTemplate(0)
 	return cmd
-}
-
-// composerAction carries out one of the composer's own actions.
-func (m *Model) composerAction(a component.Action) (tea.Cmd, bool) {
-	switch a := a.(type) {
-	case composer.Leave:
-		m.raw.leave()
-		return nil, true
-	case composer.Send:
-		return tea.Batch(m.sendRaw(a), m.raw.saveHistory(serverKey(m.s, m.opts.Config), m.conn.live)), true
-	}
-	return nil, false
-}
-
-// sendRaw sends the composer's message in a command. What comes back is
-// shown in the composer and marked in the log.
-func (m *Model) sendRaw(a composer.Send) tea.Cmd {
-	rs, ok := m.conn.sess.(rawSender)
-	if !m.conn.canAct() || !ok {
-		m.raw.pane.SetOutcome(composer.Outcome{Sent: time.Now(), Err: "no live session to send it to"})
-		m.flash.set(m.conn.whyNot(), true)
-		return nil
-	}
-	var from uint64
-	if en := m.panes.log.Last(); en != nil {
-		from = en.Ev.Seq
-	}
-	gen := m.raw.sent(a, from)
-	m.panes.log.SetMark(m.raw.mark.marked)
-	ctx, wait, msg := m.conn.ctx, m.opts.RawWait, a.Message
-	return func() tea.Msg {
-		res, err := rs.SendRaw(ctx, msg, wait)
-		return rawDoneMsg{gen: gen, res: res, err: err}
-	}
 }
 
 // resendFromLog opens the selected message of the log in the composer, to

@@ -114,6 +114,7 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 	}
 	m.look.com = &common.Common{HL: m.look.hl, Now: time.Now()}
 	m.look.restyle()
+	m.raw.conn, m.raw.panes, m.raw.flash, m.raw.wait = &m.conn, &m.panes, &m.flash, opts.RawWait
 	m.subs = subscriptions{s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash}
 	m.tasks = taskFollower{follows: map[string]*taskFollow{}, s: m.s, conn: &m.conn, panes: &m.panes, flash: &m.flash, com: m.look.com}
 	m.panes = newPaneSet(m.look.com, m.s, opts.LogWindow, &m.keys.Work)
