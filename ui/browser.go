@@ -45,7 +45,11 @@ func (m *Model) updateBrowser(msg tea.Msg) tea.Cmd {
 	case browser.Open:
 		return tea.Batch(cmd, m.openSelected())
 	case browser.Refresh:
-		return tea.Batch(cmd, m.refreshAll(inflight{}))
+		if !m.conn.canAct() {
+			m.flash.set(m.conn.whyNot(), true)
+			return cmd
+		}
+		return tea.Batch(cmd, m.conn.refresh(inflight{}, m.s, m.panes.br))
 	case browser.Schema:
 		m.dialogs.open(newSchemaDialog(m.look.com, a.Item))
 	default:

@@ -9,6 +9,8 @@ import (
 
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/oauth"
+	"github.com/sonde-mcp/sonde/session"
+	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
@@ -52,6 +54,56 @@ func (c *connection) whyNot() string {
 		return "still connecting…"
 	}
 	return "not connected (R reconnects)"
+}
+
+// hangUp closes the session, if any (in the background: closing may
+// wait on the server).
+func (c *connection) hangUp() {
+	if old := c.sess; old != nil {
+		c.sess = nil
+		go old.Close()
+	}
+}
+
+// forget hangs up and drops the dial in flight and how the last one
+// ended (another server is chosen).
+func (c *connection) forget() {
+	c.hangUp()
+	c.gen++
+	c.dialing = false
+	c.err = nil
+}
+
+// list fetches every page of a list; the pages land in the browser (br,
+// marked loading meanwhile) through the events.
+func (c *connection) list(k listKind, br *browser.Pane) tea.Cmd {
+	if br.Loading(k) {
+		return nil
+	}
+	br.SetLoading(k, true)
+	sess, ctx := c.sess, c.ctx
+	return func() tea.Msg { return listPages(ctx, sess, k) }
+}
+
+// refresh lists everything the server offers (as declared in s) into the
+// browser (br); a listing already under way (started) is awaited rather
+// than asked for again. The caller has checked canAct.
+func (c *connection) refresh(started inflight, s *session.State, br *browser.Pane) tea.Cmd {
+	var cmds []tea.Cmd
+	offered := browser.Supported(s) // only what the server declared
+	for k := listKind(0); k < numLists; k++ {
+		switch {
+		case offered[k] && started[k] != nil && !br.Loading(k):
+			br.SetLoading(k, true)
+			ch := started[k]
+			cmds = append(cmds, func() tea.Msg { return <-ch })
+		case offered[k]:
+			cmds = append(cmds, c.list(k, br))
+		default:
+			br.SetEmpty(k)
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 // lockState takes the state's lock (the feed's; none without a feed) and

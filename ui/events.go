@@ -11,7 +11,6 @@ import (
 	"github.com/sonde-mcp/sonde/mcp"
 	"github.com/sonde-mcp/sonde/session"
 	"github.com/sonde-mcp/sonde/termsafe"
-	"github.com/sonde-mcp/sonde/ui/pane/browser"
 	"github.com/sonde-mcp/sonde/ui/pane/work"
 )
 
@@ -65,7 +64,7 @@ func (m *Model) took(b session.Batch) tea.Cmd {
 	if m.conn.canAct() {
 		for k, yes := range ch.Relist {
 			if yes {
-				cmds = append(cmds, m.listAll(listKind(k)))
+				cmds = append(cmds, m.conn.list(listKind(k), m.panes.br))
 			}
 		}
 	}
@@ -142,7 +141,13 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 	// The session's events up to `connected` reached the state before
 	// Dial returned: the listings follow its capabilities.
 	m.panes.br.SyncSupported()
-	return tea.Batch(m.refreshAll(msg.lists), m.conn.restoreLogLevel(msg.sess, m.panes.srvLog.Asked(), m.panes.srvLog.Level()), m.subs.renew())
+	var lists tea.Cmd
+	if m.conn.canAct() {
+		lists = m.conn.refresh(msg.lists, m.s, m.panes.br)
+	} else {
+		m.flash.set(m.conn.whyNot(), true)
+	}
+	return tea.Batch(lists, m.conn.restoreLogLevel(msg.sess, m.panes.srvLog.Asked(), m.panes.srvLog.Level()), m.subs.renew())
 }
 
 // reconnect closes the session (if any) and dials again.
@@ -151,49 +156,11 @@ func (m *Model) reconnect() tea.Cmd {
 		m.flash.set(m.conn.whyNot(), true)
 		return nil
 	}
-	if old := m.conn.sess; old != nil {
-		m.conn.sess = nil
-		go old.Close()
-	}
+	m.conn.hangUp()
 	m.subs.remember(m.s.Subscribed) // subscribed again on the new session
 	m.conn.dialing = false
 	m.flash.set("reconnecting…", false)
 	return m.conn.dial(&m.opts)
-}
-
-// refreshAll lists everything the server offers; a listing already under
-// way (started) is awaited rather than asked for again.
-func (m *Model) refreshAll(started inflight) tea.Cmd {
-	if !m.conn.canAct() {
-		m.flash.set(m.conn.whyNot(), true)
-		return nil
-	}
-	var cmds []tea.Cmd
-	offered := browser.Supported(m.s) // only what the server declared
-	for k := listKind(0); k < numLists; k++ {
-		switch {
-		case offered[k] && started[k] != nil && !m.panes.br.Loading(k):
-			m.panes.br.SetLoading(k, true)
-			ch := started[k]
-			cmds = append(cmds, func() tea.Msg { return <-ch })
-		case offered[k]:
-			cmds = append(cmds, m.listAll(k))
-		default:
-			m.panes.br.SetEmpty(k)
-		}
-	}
-	return tea.Batch(cmds...)
-}
-
-// listAll fetches every page of a list; the pages land in the browser
-// through the events.
-func (m *Model) listAll(k listKind) tea.Cmd {
-	if m.panes.br.Loading(k) {
-		return nil
-	}
-	m.panes.br.SetLoading(k, true)
-	sess, ctx := m.conn.sess, m.conn.ctx
-	return func() tea.Msg { return listPages(ctx, sess, k) }
 }
 
 // listPages asks for every page of a list (up to 1000).

@@ -235,7 +235,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case serverreq.Gone:
 		return m.requests.gone(msg)
 	case promptMsg:
-		return m.promptShown(msg.p)
+		return tea.Batch(m.dialogs.openPrompt(m.look.com, msg.p, m.env.consentGuard), m.conn.asker.listen())
 	case refreshedMsg:
 		m.flash.set(msg.outcome())
 		return nil

@@ -56,11 +56,19 @@ func saveServerCmd(name string, cfg mcp.Config) tea.Cmd {
 	}
 }
 
-// connectTo leaves the picker and dials the chosen server. Connection
+// connectTo leaves the picker, forgets the current server and dials the
+// chosen one. Connection
 // flags given on the command line (bearer, headers, timeouts) still apply.
 func (m *Model) connectTo(e config.Server) tea.Cmd {
 	cfg := e.With(m.opts.Config)
-	m.resetServer()
+	// everything about the current server is forgotten
+	m.conn.forget()
+	m.calls.cancelAll()
+	m.s.ForgetServer()
+	m.subs.resub = nil
+	m.panes.br = browser.New(m.look.com, m.s)
+	m.panes.work.Reset()
+	m.screen.focus = paneBrowser
 	m.opts.Config = cfg
 	m.picker = nil
 	m.conn.live = true
@@ -73,24 +81,6 @@ func (m *Model) connectTo(e config.Server) tea.Cmd {
 type pickerMsg struct {
 	entries []config.Server
 	errs    []error
-}
-
-// resetServer forgets everything about the current server.
-func (m *Model) resetServer() {
-	if m.conn.sess != nil {
-		old := m.conn.sess
-		m.conn.sess = nil
-		go old.Close()
-	}
-	m.calls.cancelAll()
-	m.conn.gen++
-	m.conn.dialing = false
-	m.conn.err = nil
-	m.s.ForgetServer()
-	m.subs.resub = nil
-	m.panes.br = browser.New(m.look.com, m.s)
-	m.panes.work.Reset()
-	m.screen.focus = paneBrowser
 }
 
 // discoverServers reads the server files (file: --config, "" for the

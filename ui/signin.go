@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sonde-mcp/sonde/oauth"
 	"github.com/sonde-mcp/sonde/termsafe"
+	"github.com/sonde-mcp/sonde/ui/common"
 	"github.com/sonde-mcp/sonde/ui/dialog/serverreq"
 	"github.com/sonde-mcp/sonde/ui/dialog/signin"
 )
@@ -59,16 +61,17 @@ func (a *promptAsker) listen() tea.Cmd {
 	}
 }
 
-// promptShown opens the sign-in dialog for a prompt.
-func (m *Model) promptShown(p *oauth.Prompt) tea.Cmd {
-	d := signin.New(m.look.com, p)
-	d.Guard = m.env.consentGuard
-	m.dialogs.open(d)
-	wait := func() tea.Msg {
+// openPrompt opens the sign-in dialog for a prompt (guard: how long it
+// ignores keys once shown); the command waits for the prompt to end
+// (closePrompt).
+func (ds *dialogStack) openPrompt(c *common.Common, p *oauth.Prompt, guard time.Duration) tea.Cmd {
+	d := signin.New(c, p)
+	d.Guard = guard
+	ds.open(d)
+	return func() tea.Msg {
 		<-p.Done()
 		return promptEndedMsg{p}
 	}
-	return tea.Batch(wait, m.conn.asker.listen())
 }
 
 // refresher is the part of a sign-in that refreshes its token now;
