@@ -420,8 +420,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.textKey(msg)
 	}
 	// 5. replay transport keys, then the globals
-	if ok, cmd := m.replayKey(msg); ok {
-		return cmd
+	if ok, note := k.Replay.drive(msg, m.opts.Replay); ok {
+		if note != "" {
+			m.flash.set(note, false)
+		}
+		return m.tick()
 	}
 	switch {
 	case key.Matches(msg, k.Global.Quit):
@@ -477,7 +480,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case paneWork:
 		return m.updatePane(m.panes.work, msg)
 	case paneLog:
-		return m.logKey(msg)
+		if key.Matches(msg, k.Log.Views) {
+			return m.setLogView(logView(msg.String()[0] - '1'))
+		}
+		return m.updatePane(m.panes.bottom(), msg)
 	}
 	return nil
 }
@@ -554,13 +560,6 @@ func (m *Model) quit() tea.Cmd {
 		m.conn.feed.close()
 	}
 	return tea.Quit
-}
-
-func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(msg, m.keys.Log.Views) {
-		return m.setLogView(logView(msg.String()[0] - '1'))
-	}
-	return m.updatePane(m.panes.bottom(), msg)
 }
 
 // ---- actions on the log ----

@@ -58,13 +58,13 @@ func defaultReplayKeys() ReplayKeys {
 
 var replaySpeeds = []float64{0.5, 1, 2, 5, 10, 25, 50, 100}
 
-// replayKey handles the replay keys; it reports whether the key was one.
-func (m *Model) replayKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
-	r := m.opts.Replay
+// drive moves the replay's player r (nil: not a replay) by a replay key;
+// it reports whether msg was one, and what the status line says of it
+// (a new speed; "" for nothing).
+func (k ReplayKeys) drive(msg tea.KeyPressMsg, r ReplayControl) (ok bool, note string) {
 	if r == nil {
-		return false, nil
+		return false, ""
 	}
-	k := m.keys.Replay
 	st := r.Status()
 	switch {
 	case key.Matches(msg, k.Toggle):
@@ -86,10 +86,10 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		if cur == store.Instant {
 			next = replaySpeeds[len(replaySpeeds)-1]
 		}
-		m.flash.set(fmt.Sprintf("speed %s", fmtSpeed(r.SetSpeed(next))), false)
+		note = fmt.Sprintf("speed %s", fmtSpeed(r.SetSpeed(next)))
 	case key.Matches(msg, k.Instant):
 		r.SetSpeed(store.Instant)
-		m.flash.set("speed: instant", false)
+		note = "speed: instant"
 	case key.Matches(msg, k.Step):
 		r.Step()
 	case key.Matches(msg, k.StepBack):
@@ -103,9 +103,9 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	case key.Matches(msg, k.Back):
 		r.Seek(max(0, st.At-10*time.Second))
 	default:
-		return false, nil
+		return false, ""
 	}
-	return true, m.tick()
+	return true, note
 }
 
 func fmtSpeed(s float64) string {
