@@ -125,7 +125,12 @@ func New(ctx context.Context, opts Options, events <-chan mcp.Event) *Model {
 		m.conn.feed = newFeed(m.s, opts.LogWindow, nil) // a replay: pumped in Init
 	}
 	if opts.Replay != nil {
-		m.startReplayView()
+		m.panes.startReplay(opts.Replay, opts.ReplayStart)
+		m.keys.disableLive()
+		m.look.com.Now = time.Time{} // the replay's clock is its events' times
+		if !opts.ReplayStart.IsZero() {
+			setOrigin(m.s, opts.ReplayStart)
+		}
 	}
 	m.requests = requestDesk{dialogs: &m.dialogs, flash: &m.flash, newEnv: m.reqEnv, keys: &m.keys.Queue, guard: &m.env.consentGuard}
 	m.roots = &roots.Set{Env: roots.NewEnv()}

@@ -103,8 +103,10 @@ func (m *Model) replayOpened(msg replayOpenedMsg) tea.Cmd {
 	m.conn.events = msg.p.Events()
 	m.opts.Events, m.opts.Replay, m.opts.ReplayStart = m.conn.events, msg.p, msg.r.Header().Start
 	m.conn.feed = newFeed(m.s, m.opts.LogWindow, nil) // (the lock Update holds is the old one's: none)
-	setOrigin(m.s, time.Time{})
-	m.startReplayView()
+	m.panes.startReplay(m.opts.Replay, m.opts.ReplayStart)
+	m.keys.disableLive()
+	m.look.com.Now = time.Time{}       // the replay's clock is its events' times
+	setOrigin(m.s, m.opts.ReplayStart) // the recording's start (zero: none)
 	m.layout()
 	m.flash.set("replaying "+filepath.Base(msg.path)+" · space pauses · ? lists the keys", false)
 	return tea.Batch(pump(m.conn.events, m.conn.feed), m.conn.listen(), m.tick())

@@ -2,15 +2,11 @@ package ui
 
 import "time"
 
-// startReplayView shows the timeline in a replay: the bottom pane opens on
-// it, its axis starting at the recording's start.
-func (m *Model) startReplayView() {
-	m.panes.logView = viewTimeline
-	m.keys.disableLive()
-	m.panes.disableLive()
-	m.panes.timeline.SetReplay(m.opts.Replay, m.opts.ReplayStart)
-	m.look.com.Now = time.Time{} // the replay's clock is its events' times
-	if !m.opts.ReplayStart.IsZero() {
-		setOrigin(m.s, m.opts.ReplayStart)
-	}
+// startReplay shows the timeline in a replay: the bottom pane opens on
+// it, its axis starting at the recording's start, and the live-only parts
+// of the panes are off.
+func (p *paneSet) startReplay(r ReplayControl, start time.Time) {
+	p.logView = viewTimeline
+	p.disableLive()
+	p.timeline.SetReplay(r, start)
 }
