@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,23 +15,13 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// eventLog collects a session's events for assertions.
-type eventLog struct {
-	mu     sync.Mutex
-	events []Event
-}
+// eventLog is the package's EventLog with the short names the tests use
+// and a count.
+type eventLog struct{ EventLog }
 
-func (l *eventLog) add(e Event) {
-	l.mu.Lock()
-	l.events = append(l.events, e)
-	l.mu.Unlock()
-}
+func (l *eventLog) add(e Event) { l.Add(e) }
 
-func (l *eventLog) all() []Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]Event(nil), l.events...)
-}
+func (l *eventLog) all() []Event { return l.All() }
 
 func (l *eventLog) count(pred func(Event) bool) int {
 	n := 0
