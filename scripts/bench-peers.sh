@@ -33,15 +33,8 @@ on_exit "rm -rf '$WORK'"
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 
 log "building sonde, the bare clients, bench-startup and demo-server"
-if [ -n "${SONDE_BIN:-}" ]; then
-  SONDE="$SONDE_BIN"; [ -x "$SONDE" ] || die "SONDE_BIN=$SONDE is not an executable"
-else
-  SONDE="$WORK/sonde"
-  (cd "$REPO_ROOT" && go build -o "$SONDE" .) || die "go build of sonde failed (see above)"
-fi
-(cd "$REPO_ROOT" && go build -o "$WORK/bare-mcp-go" ./scripts/bare-client \
-  && go build -tags gosdk -o "$WORK/bare-go-sdk" ./scripts/bare-client \
-  && go build -o "$WORK/bench-startup" ./scripts/bench-startup \
+build_bench_clients "$WORK"
+(cd "$REPO_ROOT" && go build -o "$WORK/bench-startup" ./scripts/bench-startup \
   && go build -o "$WORK/demo-server" ./scripts/demo-server) || die "go build of the bench tools failed"
 BS="$WORK/bench-startup"
 BASE="${SONDE_BASE:-}"

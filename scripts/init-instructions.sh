@@ -18,14 +18,7 @@ TOP="${INIT_TOP:-15}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sonde-initinstr.XXXXXX")"
 on_exit "rm -rf '$WORK'"
 
-if [ -n "${SONDE_BIN:-}" ]; then
-  SONDE="$SONDE_BIN"; [ -x "$SONDE" ] || die "SONDE_BIN=$SONDE is not an executable"
-else
-  SONDE="$WORK/sonde"
-  (cd "$REPO_ROOT" && go build -o "$SONDE" .) || die "go build of sonde failed"
-fi
-(cd "$REPO_ROOT" && go build -o "$WORK/bare-mcp-go" ./scripts/bare-client \
-  && go build -tags gosdk -o "$WORK/bare-go-sdk" ./scripts/bare-client) || die "go build of the bare clients failed"
+build_bench_clients "$WORK"
 BASE="${SONDE_BASE:-}"
 [ -z "$BASE" ] || [ -x "$BASE" ] || die "SONDE_BASE=$BASE is not an executable"
 

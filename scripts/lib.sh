@@ -171,6 +171,20 @@ EOF
   mv "$LOOPBACK_SHIM.tmp" "$LOOPBACK_SHIM"
 }
 
+# build_bench_clients DIR: sets SONDE to $SONDE_BIN (checked) or a fresh build in DIR, and builds
+# the bare clients (the benchmarks' floor) as DIR/bare-mcp-go and DIR/bare-go-sdk.
+build_bench_clients() {
+  local dir="$1"
+  if [ -n "${SONDE_BIN:-}" ]; then
+    SONDE="$SONDE_BIN"; [ -x "$SONDE" ] || die "SONDE_BIN=$SONDE is not an executable"
+  else
+    SONDE="$dir/sonde"
+    (cd "$REPO_ROOT" && go build -o "$SONDE" .) || die "go build of sonde failed (see above)"
+  fi
+  (cd "$REPO_ROOT" && go build -o "$dir/bare-mcp-go" ./scripts/bare-client \
+    && go build -tags gosdk -o "$dir/bare-go-sdk" ./scripts/bare-client) || die "go build of the bare clients failed"
+}
+
 free_port() {
   "${NODE22:-node}" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})' 2>/dev/null \
     || node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
