@@ -299,14 +299,22 @@ func TestTaskAugmentedCalls(t *testing.T) {
 	}
 }
 
-func TestTaskWaitViewAndCancel(t *testing.T) {
-	m, b := taskModel(t)
+// callSlowReport calls slow_report from its form and hands the call the
+// answer b gives, a task: the call and the task's handle.
+func callSlowReport(t *testing.T, m *Model, b *taskBackend) (*call, *mcp.Task) {
+	t.Helper()
 	openTool(t, m, "slow_report")
 	press(m, "ctrl+r")
 	c := m.panes.work.Active().(*call)
-	// the call came back as a task; following it has not ended yet
 	h, _ := mcp.TaskOf(b.answers["tools/call"])
 	m.callDone(callDoneMsg{call: c, result: b.answers["tools/call"]})
+	return c, h
+}
+
+func TestTaskWaitViewAndCancel(t *testing.T) {
+	m, b := taskModel(t)
+	// the call came back as a task; following it has not ended yet
+	c, h := callSlowReport(t, m, b)
 	m.tasks.follow(c, h) // not run: the task stays in flight
 	tk := m.s.Task("t-77")
 	if m.panes.work.Mode() != work.ModeWait || m.panes.work.Active() != c {
@@ -363,11 +371,7 @@ func TestTaskFailureShownAsResult(t *testing.T) {
 // subscribe to again stay.
 func TestBackgroundColorKeepsFollowedTasks(t *testing.T) {
 	m, b := taskModel(t)
-	openTool(t, m, "slow_report")
-	press(m, "ctrl+r")
-	c := m.panes.work.Active().(*call)
-	h, _ := mcp.TaskOf(b.answers["tools/call"])
-	m.callDone(callDoneMsg{call: c, result: b.answers["tools/call"]})
+	c, h := callSlowReport(t, m, b)
 	m.subs.resub = []string{"file:///watched"}
 	m.update(tea.BackgroundColorMsg{Color: bg(false)})
 	if tk := m.s.Task(h.ID); tk == nil || m.tasks.recordOf(tk).call != c {
