@@ -143,7 +143,7 @@ func runAuth(ctx context.Context, o *options, pos, command []string, env Env) er
 			return usagef("auth %s needs one TARGET (an http(s) URL)", sub)
 		}
 		if !isURL(rest[0]) {
-			return usagef("TARGET %q is not an http(s) URL", rest[0])
+			return usagef("TARGET %q is not an http(s) URL", mcp.RedactURL(rest[0]))
 		}
 		if sub == "logout" {
 			return authLogout(ctx, rest[0], env)

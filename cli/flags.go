@@ -585,7 +585,7 @@ func (o *options) config(url string, command []string) (mcp.Config, error) {
 			name, value, ok := strings.Cut(h, ":")
 			name = strings.TrimSpace(name)
 			if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
-				return cfg, usagef("bad header %q: write -H 'Name: value'", h)
+				return cfg, usagef("bad header %q: write -H 'Name: value'", headerHint(h))
 			}
 			cfg.Header.Add(name, strings.TrimSpace(value))
 		}
@@ -636,6 +636,17 @@ func (o *options) session(pos, command []string) (mcp.Config, []string, error) {
 	return cfg, pos, nil
 }
 
+// headerHint is what a usage error shows of a malformed -H argument: its
+// first word, the rest as "…". A header without its colon is often a
+// credential ("Authorization Bearer …"), and a usage error goes to the
+// screen and to CI logs.
+func headerHint(h string) string {
+	if i := strings.IndexAny(h, " \t=:"); i >= 0 {
+		return h[:i] + " …"
+	}
+	return h
+}
+
 // target takes the TARGET from the positionals (unless a stdio command was
 // given after --) and returns the rest.
 func target(pos, command []string) (url string, rest []string, err error) {
@@ -650,9 +661,10 @@ func target(pos, command []string) (url string, rest []string, err error) {
 	}
 	if !isURL(pos[0]) {
 		if u, ok := config.SuggestURL(pos[0]); ok {
-			return "", nil, usagef("TARGET %q has no scheme: did you mean %s?", pos[0], u)
+			return "", nil, usagef("TARGET %q has no scheme: did you mean %s?", mcp.RedactURL(pos[0]), mcp.RedactURL(u))
 		}
-		return "", nil, usagef("TARGET %q is not an http(s) URL; give a stdio server after -- (sonde tools -- %s)", pos[0], pos[0])
+		t := mcp.RedactURL(pos[0])
+		return "", nil, usagef("TARGET %q is not an http(s) URL; give a stdio server after -- (sonde tools -- %s)", t, t)
 	}
 	return pos[0], pos[1:], nil
 }

@@ -72,7 +72,7 @@ func runTap(ctx context.Context, o *options, pos, command []string, env Env) err
 		return err
 	}
 	if !isURL(o.upstream) {
-		return usagef("tap: --upstream %q is not an http(s) URL", o.upstream)
+		return usagef("tap: --upstream %q is not an http(s) URL", mcp.RedactURL(o.upstream))
 	}
 	withUI := !o.headless && tapOnTerminal(env)
 	if !o.headless && !withUI {

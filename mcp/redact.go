@@ -79,33 +79,76 @@ func IsSecretQuery(name string) bool {
 	return false
 }
 
-// RedactURL hides a URL's password and credential-like query parameters.
+// RedactURL hides a URL's password and the values of credential-like
+// query and fragment parameters (see [IsSecretQuery]), as "xxxxx".
+//
+// It works on the text rather than on url.Parse's result, so that what the
+// user typed is hidden even where parsing fails or drops it: a URL with a
+// typo ("http://[::1/mcp?token=…", echoed back in a usage error), a
+// parameter whose escaping is broken ("token=ab%zz", which url.ParseQuery
+// skips), an OAuth fragment ("#access_token=…"). Everything else is kept as
+// written, in its order.
 func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
+	body, frag, hasFrag := strings.Cut(raw, "#")
+	body, query, hasQuery := strings.Cut(body, "?")
+	body = redactUserinfo(body)
+	out := body
+	if hasQuery {
+		out += "?" + redactParams(query)
 	}
+	if hasFrag {
+		out += "#" + redactParams(frag)
+	}
+	return out
+}
+
+// redactUserinfo hides the password of "scheme://user:password@host/…"
+// (and of a scheme-less "user:password@host/…"). The authority ends at the
+// first "/": a password holding a raw "/" is no URL, and an "@" further on
+// belongs to the path.
+func redactUserinfo(s string) string {
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+	}
+	auth := s[start:]
+	if end := strings.IndexByte(auth, '/'); end >= 0 {
+		auth = auth[:end]
+	}
+	at := strings.LastIndexByte(auth, '@')
+	if at < 0 {
+		return s
+	}
+	user, _, hasPassword := strings.Cut(auth[:at], ":")
+	if !hasPassword {
+		return s
+	}
+	return s[:start] + user + ":xxxxx" + s[start+at:]
+}
+
+// redactParams hides the values of credential-like "name=value" pairs of a
+// query or fragment, leaving every other byte as it was.
+func redactParams(s string) string {
+	if !strings.Contains(s, "=") {
+		return s
+	}
+	parts := strings.Split(s, "&")
 	changed := false
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	for i, p := range parts {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || value == "" || value == "xxxxx" {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if IsSecretQuery(name) {
+			parts[i] = p[:len(p)-len(value)] + "xxxxx"
 			changed = true
 		}
 	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			if IsSecretQuery(k) {
-				q[k] = []string{"xxxxx"}
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
-	}
 	if !changed {
-		return raw
+		return s
 	}
-	return u.String()
+	return strings.Join(parts, "&")
 }
