@@ -22,6 +22,9 @@
 #   SONDE_BIN=/path/to/sonde scripts/bench-peers.sh            use a prebuilt sonde
 #   SONDE_BASE=/path/to/old/sonde scripts/bench-peers.sh       also time another sonde (a build of main:
 #                                                              before/after a change, side by side)
+#   BENCH_NOVALIDATOR=1 scripts/bench-peers.sh                 also time a measurement build of sonde whose
+#                                                              JSON Schema validator skips its package init
+#                                                              (rows "noval": what that init costs; lib.sh)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -38,6 +41,11 @@ build_bench_clients "$WORK"
   && go build -o "$WORK/demo-server" ./scripts/demo-server) || die "go build of the bench tools failed"
 BS="$WORK/bench-startup"
 BASE="${SONDE_BASE:-}"
+NOVAL=""
+if [ "${BENCH_NOVALIDATOR:-0}" = 1 ]; then
+  log "building the measurement build without the validator's package init"
+  build_novalidator "$WORK"
+fi
 [ -z "$BASE" ] || [ -x "$BASE" ] || die "SONDE_BASE=$BASE is not an executable"
 
 declare -A MED=() CPU=() OWN=() INIT=()
@@ -65,6 +73,7 @@ if want call; then
         start_everything streamableHttp
         CMDS+=(-cmd sonde/http "$SONDE" call "$EVERYTHING_URL" get-sum a=2 b=3 --json)
         [ -z "$BASE" ] || CMDS+=(-cmd base/http "$BASE" call "$EVERYTHING_URL" get-sum a=2 b=3 --json)
+        [ -z "$NOVAL" ] || CMDS+=(-cmd noval/http "$NOVAL" call "$EVERYTHING_URL" get-sum a=2 b=3 --json)
         # KEY:=JSON needs no schema: no tools/list before the call, as the bare clients
         CMDS+=(-cmd sonde-json/http "$SONDE" call "$EVERYTHING_URL" get-sum a:=2 b:=3 --json)
         CMDS+=(-cmd bare-mcp-go/http "$WORK/bare-mcp-go" "$EVERYTHING_URL" get-sum a=2 b=3)
@@ -75,6 +84,7 @@ if want call; then
         SERVER=("$BS" cpu-of -- "${EVERYTHING_STDIO[@]}")
         CMDS+=(-cmd sonde/stdio "$SONDE" call get-sum a=2 b=3 --json -- "${SERVER[@]}")
         [ -z "$BASE" ] || CMDS+=(-cmd base/stdio "$BASE" call get-sum a=2 b=3 --json -- "${SERVER[@]}")
+        [ -z "$NOVAL" ] || CMDS+=(-cmd noval/stdio "$NOVAL" call get-sum a=2 b=3 --json -- "${SERVER[@]}")
         CMDS+=(-cmd bare-mcp-go/stdio "$WORK/bare-mcp-go" get-sum a=2 b=3 -- "${SERVER[@]}")
         # no bare-go-sdk over stdio: the go-sdk's CommandTransport waits 5 s for server-everything to
         # exit after closing its stdin before it signals it, so it measures that wait
@@ -95,7 +105,8 @@ if want init; then
   echo
   echo "== package initialisation, GODEBUG=inittrace=1 summed (medians of $((RUNS * 3)))"
   "$BS" init -runs "$((RUNS * 3))" -tsv "$WORK/init.tsv" \
-    -cmd sonde "$SONDE" --version -cmd bare-mcp-go "$WORK/bare-mcp-go" -cmd bare-go-sdk "$WORK/bare-go-sdk"
+    -cmd sonde "$SONDE" --version -cmd bare-mcp-go "$WORK/bare-mcp-go" -cmd bare-go-sdk "$WORK/bare-go-sdk" \
+    ${NOVAL:+-cmd noval "$NOVAL" --version}
   while IFS=$'\t' read -r l w _; do INIT[$l]="$w"; done < "$WORK/init.tsv"
 fi
 
@@ -116,7 +127,8 @@ if want frame; then
     "$BS" frame -runs "$RUNS" -tsv "$WORK/frame.tsv" -screen connected -screen always_fails -expect always_fails \
     -cmd tui/sonde "$SONDE" "$DEMO_URL" --no-record \
     -cmd call/sonde "$SONDE" call "$DEMO_URL" echo text=always_fails \
-    ${BASE:+-cmd tui/base "$BASE" "$DEMO_URL" --no-record}
+    ${BASE:+-cmd tui/base "$BASE" "$DEMO_URL" --no-record} \
+    ${NOVAL:+-cmd tui/noval "$NOVAL" "$DEMO_URL" --no-record}
   read_tsv "$WORK/frame.tsv"
 fi
 
@@ -130,6 +142,9 @@ if want call; then
     printf '%-6s sonde/bare-mcp-go %s   sonde/bare-go-sdk %s   inspector/sonde %s   CPU sonde/bare-mcp-go %s\n' "$t" \
       "$(ratio "${MED[sonde/$t]:-}" "${MED[bare-mcp-go/$t]:-}")" "$(ratio "${MED[sonde/$t]:-}" "${MED[bare-go-sdk/$t]:-}")" \
       "$(ratio "${MED[inspector/$t]:-}" "${MED[sonde/$t]:-}")" "$(ratio "${CPU[sonde/$t]:-}" "${CPU[bare-mcp-go/$t]:-}")"
+    [ -z "$NOVAL" ] || printf '%-6s without the validator'"'"'s init (measurement build): noval/bare-mcp-go %s   noval/bare-go-sdk %s   sonde/noval %s   CPU noval/bare-mcp-go %s\n' "$t" \
+      "$(ratio "${MED[noval/$t]:-}" "${MED[bare-mcp-go/$t]:-}")" "$(ratio "${MED[noval/$t]:-}" "${MED[bare-go-sdk/$t]:-}")" \
+      "$(ratio "${MED[sonde/$t]:-}" "${MED[noval/$t]:-}")" "$(ratio "${CPU[noval/$t]:-}" "${CPU[bare-mcp-go/$t]:-}")"
     if [ -n "${MED[sonde-json/$t]:-}" ]; then
       printf '%-6s with KEY:=JSON (no tools/list): sonde-json/bare-mcp-go %s   CPU %s   inspector/sonde-json %s\n' "$t" \
         "$(ratio "${MED[sonde-json/$t]}" "${MED[bare-mcp-go/$t]:-}")" "$(ratio "${CPU[sonde-json/$t]}" "${CPU[bare-mcp-go/$t]:-}")" \
@@ -144,6 +159,8 @@ fi
 if want init; then
   printf 'init   sonde %s ms, bare-mcp-go %s ms, bare-go-sdk %s ms: sonde/bare-mcp-go %s\n' \
     "${INIT[sonde]}" "${INIT[bare-mcp-go]}" "${INIT[bare-go-sdk]}" "$(ratio "${INIT[sonde]}" "${INIT[bare-mcp-go]}")"
+  [ -z "$NOVAL" ] || printf 'init   without the validator'"'"'s init (measurement build) %s ms: noval/bare-go-sdk %s\n' \
+    "${INIT[noval]}" "$(ratio "${INIT[noval]}" "${INIT[bare-go-sdk]}")"
 fi
 if want frame; then
   printf 'frame  TUI first frame %s ms, one-shot call %s ms: frame/call %s; CPU to the first frame %s ms, of the call %s ms: %s\n' \
@@ -151,4 +168,6 @@ if want frame; then
     "${CPU[tui/sonde]}" "${CPU[call/sonde]}" "$(ratio "${CPU[tui/sonde]}" "${CPU[call/sonde]}")"
   [ -z "$BASE" ] || printf 'frame  TUI first frame: sonde/base %s   CPU %s\n' \
     "$(ratio "${MED[tui/sonde]}" "${MED[tui/base]}")" "$(ratio "${CPU[tui/sonde]}" "${CPU[tui/base]}")"
+  [ -z "$NOVAL" ] || printf 'frame  without the validator'"'"'s init (measurement build): %s ms, frame/call %s\n' \
+    "${MED[tui/noval]}" "$(ratio "${MED[tui/noval]}" "${MED[call/sonde]}")"
 fi

@@ -185,6 +185,26 @@ build_bench_clients() {
     && go build -tags gosdk -o "$dir/bare-go-sdk" ./scripts/bare-client) || die "go build of the bare clients failed"
 }
 
+# build_novalidator DIR: a measurement build, never shipped: sonde with the JSON Schema validator's
+# package init skipped (santhosh-tekuri/jsonschema compiles every draft's meta-schema in its init,
+# which no lazy code of ours can defer), so that one run shows what that init costs each process.
+# The validator's module is copied from the module cache into DIR and patched there, and sonde's
+# tracked files are copied to DIR/repo with a replace directive: the repository is not touched.
+# Validation itself does not work in that build; the benchmarks' commands do not validate. Sets NOVAL.
+build_novalidator() {
+  local dir="$1" mod=github.com/santhosh-tekuri/jsonschema/v6 src
+  src="$(cd "$REPO_ROOT" && go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -f "$src/draft.go" ] || die "build_novalidator: $mod not in the module cache"
+  cp -r "$src" "$dir/validator" && chmod -R u+w "$dir/validator"
+  grep -q '^func init() {$' "$dir/validator/draft.go" || die "build_novalidator: $mod/draft.go has no init to skip"
+  sed -i 's/^func init() {$/func init() {\n\treturn \/\/ skipped by build_novalidator (a measurement build)/' "$dir/validator/draft.go"
+  mkdir -p "$dir/repo"
+  (cd "$REPO_ROOT" && git ls-files -z | xargs -0 cp --parents -t "$dir/repo" 2>/dev/null) || true
+  (cd "$dir/repo" && go mod edit -replace "$mod=$dir/validator" && go build -o "$dir/sonde-noval" .) \
+    || die "go build of the measurement build without the validator's init failed"
+  NOVAL="$dir/sonde-noval"
+}
+
 free_port() {
   "${NODE22:-node}" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})' 2>/dev/null \
     || node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
