@@ -78,6 +78,7 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
+	defer raiseGCForStart()()
 	var m *Model
 	switch {
 	case opts.Events != nil:
