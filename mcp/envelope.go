@@ -57,6 +57,16 @@ func notJSON(what string, at int) error {
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// skipWS returns the index of the first byte at or after i that is not
+// JSON whitespace. Between tokens there is usually none: one comparison
+// (every whitespace byte is <= ' ') settles that.
+func skipWS(b []byte, i int) int {
+	for i < len(b) && b[i] <= ' ' && isWS(b[i]) {
+		i++
+	}
+	return i
+}
+
 func envelopeOf(b []byte) (envelope, error) {
 	var (
 		env                                   envelope
@@ -65,17 +75,13 @@ func envelopeOf(b []byte) (envelope, error) {
 	)
 	n := len(b)
 	i := 0
-	for i < n && isWS(b[i]) {
-		i++
-	}
+	i = skipWS(b, i)
 	if i >= n || b[i] != '{' {
 		if i < n {
 			// Not an object: still tell "not JSON" from "not JSON-RPC".
 			j, err := skipValue(b, i)
 			if err == nil {
-				for j < n && isWS(b[j]) {
-					j++
-				}
+				j = skipWS(b, j)
 				if j == n {
 					return env, errors.New("invalid JSON-RPC: not an object")
 				}
@@ -89,16 +95,12 @@ func envelopeOf(b []byte) (envelope, error) {
 		return env, notJSON("expected an object", i)
 	}
 	i++
-	for i < n && isWS(b[i]) {
-		i++
-	}
+	i = skipWS(b, i)
 	if i < n && b[i] == '}' {
 		i++
 	} else {
 		for {
-			for i < n && isWS(b[i]) {
-				i++
-			}
+			i = skipWS(b, i)
 			// The key. Member names that matter have no escapes; a key with
 			// escapes is decoded to compare it.
 			if i >= n || b[i] != '"' {
@@ -121,16 +123,12 @@ func envelopeOf(b []byte) (envelope, error) {
 				}
 				key, i = []byte(k), e
 			}
-			for i < n && isWS(b[i]) {
-				i++
-			}
+			i = skipWS(b, i)
 			if i >= n || b[i] != ':' {
 				return env, notJSON("expected ':'", i)
 			}
 			i++
-			for i < n && isWS(b[i]) {
-				i++
-			}
+			i = skipWS(b, i)
 			start := i
 			e, err := skipValue(b, i)
 			if err != nil {
@@ -159,9 +157,7 @@ func envelopeOf(b []byte) (envelope, error) {
 				hasErr = true
 				errIsObject = b[start] == '{'
 			}
-			for i < n && isWS(b[i]) {
-				i++
-			}
+			i = skipWS(b, i)
 			if i >= n {
 				return env, notJSON("unexpected end", i)
 			}
@@ -176,9 +172,7 @@ func envelopeOf(b []byte) (envelope, error) {
 			return env, notJSON("expected ',' or '}'", i)
 		}
 	}
-	for i < n && isWS(b[i]) {
-		i++
-	}
+	i = skipWS(b, i)
 	if i != n {
 		return env, notJSON("data after the message", i)
 	}
@@ -379,25 +373,29 @@ func intern(b []byte) string {
 func skipValue(b []byte, i int) (int, error) {
 	var stack [maxScanDepth / 64]uint64 // 1 = object, 0 = array
 	depth := 0
-	push := func(obj bool) bool {
+	obj := false // the innermost container is an object
+	push := func(isObj bool) bool {
 		if depth >= maxScanDepth {
 			return false
 		}
-		if obj {
+		if isObj {
 			stack[depth/64] |= 1 << (depth % 64)
 		} else {
 			stack[depth/64] &^= 1 << (depth % 64)
 		}
 		depth++
+		obj = isObj
 		return true
+	}
+	pop := func() {
+		depth--
+		obj = depth > 0 && stack[(depth-1)/64]&(1<<((depth-1)%64)) != 0
 	}
 	n := len(b)
 	// Each turn of the loop reads one value at i, then closes containers
 	// and consumes separators until another value is due.
 	for {
-		for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-			i++
-		}
+		i = skipWS(b, i)
 		if i >= n {
 			return i, errors.New("unexpected end")
 		}
@@ -413,11 +411,9 @@ func skipValue(b []byte, i int) (int, error) {
 				return i, errDeep
 			}
 			i++
-			for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-				i++
-			}
+			i = skipWS(b, i)
 			if i < n && b[i] == '}' {
-				depth--
+				pop()
 				i++
 				break
 			}
@@ -430,9 +426,7 @@ func skipValue(b []byte, i int) (int, error) {
 				return j, err
 			}
 			i = j
-			for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-				i++
-			}
+			i = skipWS(b, i)
 			if i >= n || b[i] != ':' {
 				return i, errors.New("expected ':'")
 			}
@@ -443,11 +437,9 @@ func skipValue(b []byte, i int) (int, error) {
 				return i, errDeep
 			}
 			i++
-			for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-				i++
-			}
+			i = skipWS(b, i)
 			if i < n && b[i] == ']' {
-				depth--
+				pop()
 				i++
 				break
 			}
@@ -481,20 +473,15 @@ func skipValue(b []byte, i int) (int, error) {
 			if depth == 0 {
 				return i, nil
 			}
-			for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-				i++
-			}
+			i = skipWS(b, i)
 			if i >= n {
 				return i, errors.New("unexpected end")
 			}
-			obj := stack[(depth-1)/64]&(1<<((depth-1)%64)) != 0
 			c := b[i]
 			if c == ',' {
 				i++
 				if obj {
-					for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-						i++
-					}
+					i = skipWS(b, i)
 					if i >= n || b[i] != '"' {
 						return i, errors.New("expected a key")
 					}
@@ -503,9 +490,7 @@ func skipValue(b []byte, i int) (int, error) {
 						return j, err
 					}
 					i = j
-					for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-						i++
-					}
+					i = skipWS(b, i)
 					if i >= n || b[i] != ':' {
 						return i, errors.New("expected ':'")
 					}
@@ -514,7 +499,7 @@ func skipValue(b []byte, i int) (int, error) {
 				break
 			}
 			if obj && c == '}' || !obj && c == ']' {
-				depth--
+				pop()
 				i++
 				continue
 			}
@@ -531,7 +516,22 @@ func skipValue(b []byte, i int) (int, error) {
 func skipStr(b []byte, i int) (int, error) {
 	i++
 	for {
-		i = plainRun(b, i)
+		// plainRun, written out: most strings end in the first eight or
+		// sixteen bytes, and a call per string costs as much as that.
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			q := x ^ (lows * '"')
+			bs := x ^ (lows * '\\')
+			if m := (((x - lows*0x20) & ^x) | ((q - lows) & ^q) | ((bs - lows) & ^bs)) & highs; m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				goto stop
+			}
+			i += 8
+		}
+		for i < len(b) && !special[b[i]] {
+			i++
+		}
+	stop:
 		if i >= len(b) {
 			return i, errors.New("unterminated string")
 		}

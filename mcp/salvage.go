@@ -146,13 +146,6 @@ func isIDValue(v string) bool {
 	return json.Valid([]byte(v))
 }
 
-func skipWS(b []byte, i int) int {
-	for i < len(b) && isWS(b[i]) {
-		i++
-	}
-	return i
-}
-
 // skipLooseString returns the index after the string at b[i] ('"'), or -1
 // when it does not end.
 func skipLooseString(b []byte, i int) int {
