@@ -5,7 +5,7 @@ import (
 )
 
 // DecodeSSE runs an SSE byte stream through sonde's full decode path (the
-// byte-level tap, go-sse's parser, JSON-RPC decoding and event building)
+// tap's one-pass SSE parser, JSON-RPC decoding and event building)
 // and passes each resulting event to onEvent, as a live stream would. It
 // returns the stream's error (nil at a clean end). Server requests in the
 // stream are logged but not answered. maxMessage <= 0 means the default.

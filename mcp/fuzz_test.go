@@ -27,56 +27,61 @@ var sseSeeds = []string{
 	"data: {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,\"message\":\"bad\"}}\n\n",
 }
 
-// The tap must be invisible to go-sse: whatever the bytes and however they
-// are chunked, go-sse yields the same events through the tap as without it.
-func FuzzTapTransparent(f *testing.F) {
+// The tap's one-pass parser dispatches what go-sse's sse.Read does on the
+// same bytes, however they are chunked: the same events (type, last id,
+// data), and an error exactly where go-sse has one. Comments are reported
+// one per comment line, and the bytes are counted once.
+func FuzzTapMatchesGoSSE(f *testing.F) {
 	for _, s := range sseSeeds {
-		f.Add([]byte(s), uint8(0))
-		f.Add([]byte(s), uint8(1))
+		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
+	f.Fuzz(func(t *testing.T, data []byte) {
 		type item struct {
 			typ, id, data string
 			err           bool
 		}
-		collect := func(r io.Reader) []item {
-			var out []item
-			for ev, err := range sse.Read(r, &sse.ReadConfig{MaxEventSize: 1 << 16}) {
-				if err != nil {
-					out = append(out, item{err: true})
-					break
+		const limit = 1 << 16
+		if len(data) > limit/2 {
+			return // the size limits are counted differently near the limit
+		}
+		if bytes.Index(data, bom) > 0 {
+			// go-sse drops a BOM that follows leading blank lines too; the
+			// specification (and the tap) only one at the very start.
+			return
+		}
+		var want []item
+		for ev, err := range sse.Read(bytes.NewReader(data), &sse.ReadConfig{MaxEventSize: limit}) {
+			if err != nil {
+				want = append(want, item{err: true})
+				break
+			}
+			want = append(want, item{ev.Type, ev.LastEventID, ev.Data, false})
+		}
+		for mode, wrap := range []func(io.Reader) io.Reader{
+			func(r io.Reader) io.Reader { return r }, iotest.OneByteReader, iotest.HalfReader,
+		} {
+			tp := newTap(io.NopCloser(wrap(bytes.NewReader(data))), 0)
+			comments := 0
+			tp.onComment = func(string, int) { comments++ }
+			var got []item
+			err := tp.parse(limit, func(ev sseEvent) { got = append(got, item{ev.Type, ev.LastEventID, ev.Data, false}) })
+			if err != nil {
+				got = append(got, item{err: true})
+			}
+			if len(want) != len(got) {
+				t.Fatalf("reader %d: go-sse %d events %+v, tap %d %+v", mode, len(want), want, len(got), got)
+			}
+			for i := range want {
+				if want[i] != got[i] {
+					t.Fatalf("reader %d, event %d: go-sse %+v, tap %+v", mode, i, want[i], got[i])
 				}
-				out = append(out, item{ev.Type, ev.LastEventID, ev.Data, false})
 			}
-			return out
-		}
-		wrap := func(r io.Reader) io.Reader {
-			switch mode % 3 {
-			case 1:
-				return iotest.OneByteReader(r)
-			case 2:
-				return iotest.HalfReader(r)
+			if tp.total.Load() != int64(len(data)) {
+				t.Fatalf("counted %d bytes of %d", tp.total.Load(), len(data))
 			}
-			return r
-		}
-		bare := collect(wrap(bytes.NewReader(data)))
-		tp := newTap(io.NopCloser(wrap(bytes.NewReader(data))), 0)
-		comments := 0
-		tp.onComment = func(string, int) { comments++ }
-		tapped := collect(tp)
-		if len(bare) != len(tapped) {
-			t.Fatalf("bare %d events, tapped %d", len(bare), len(tapped))
-		}
-		for i := range bare {
-			if bare[i] != tapped[i] {
-				t.Fatalf("event %d: bare %+v, tapped %+v", i, bare[i], tapped[i])
+			if comments > bytes.Count(data, []byte(":")) {
+				t.Fatalf("%d comments from %d colons", comments, bytes.Count(data, []byte(":")))
 			}
-		}
-		if tp.total.Load() > int64(len(data)) {
-			t.Fatalf("counted %d bytes of %d", tp.total.Load(), len(data))
-		}
-		if comments > bytes.Count(data, []byte(":"))+1 {
-			t.Fatalf("%d comments from %d colons", comments, bytes.Count(data, []byte(":")))
 		}
 	})
 }

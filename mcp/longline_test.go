@@ -2,14 +2,14 @@ package mcp
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	sse "github.com/tmaxmax/go-sse"
 )
 
 // longLineServer is a hostile server: every POST is answered with one SSE
@@ -52,50 +52,36 @@ func mustRead(r io.Reader) []byte {
 	return b
 }
 
-// countReads counts the reads go-sse makes.
-type countReads struct {
-	r     io.Reader
-	reads int
-}
-
-func (c *countReads) Read(p []byte) (int, error) {
-	c.reads++
-	return c.r.Read(p)
-}
-
-// One long SSE line reaches go-sse in a few large reads, however the
-// network cuts it: go-sse's scanner looks at its whole buffer again after
-// every read, so a 64 MiB line fed 32 KiB at a time cost 2,048 scans of up
-// to 64 MiB each (25 s).
-func TestLongSSELineFewReads(t *testing.T) {
+// One long SSE line is one event, whole, and a line over the limit ends
+// the stream as soon as the limit is passed: the tap never holds more than
+// the limit and one read, whatever a hostile server sends.
+func TestLongSSELine(t *testing.T) {
 	const size = 16 << 20
 	srv := httptest.NewServer(longLineServer(size, false))
 	defer srv.Close()
-	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"x"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp := newTap(resp.Body, 0)
-	defer tp.Close()
-	cr := &countReads{r: tp}
-	events := 0
-	for ev, err := range sse.Read(cr, &sse.ReadConfig{MaxEventSize: size + 4096}) {
+	read := func(limit int) (events []string, total int64, err error) {
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"x"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ev.Data) < size {
-			t.Fatalf("event of %d bytes", len(ev.Data))
-		}
-		events++
+		tp := newTap(resp.Body, 0)
+		defer tp.Close()
+		err = tp.parse(limit, func(ev sseEvent) { events = append(events, ev.Data) })
+		return events, tp.total.Load(), err
 	}
-	if events != 1 {
-		t.Fatalf("%d events", events)
+	events, _, err := read(size + 4096)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The scanner's buffer starts at 4 KiB and doubles: 13 reads fill it
-	// to 16 MiB when each read fills what is free.
-	t.Logf("%d reads", cr.reads)
-	if cr.reads > 40 {
-		t.Fatalf("go-sse needed %d reads for one %d MiB line", cr.reads, size>>20)
+	if len(events) != 1 || len(events[0]) < size || !json.Valid([]byte(events[0])) {
+		t.Fatalf("%d events, the first of %d bytes", len(events), len(events[0]))
+	}
+	events, total, err := read(1 << 20)
+	if !errors.Is(err, errSSETooLong) || len(events) != 0 {
+		t.Fatalf("over the limit: %d events, err %v", len(events), err)
+	}
+	if total > 1<<20+tapChunk {
+		t.Fatalf("read %d bytes past a limit of 1 MiB", total)
 	}
 }
 

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strconv"
 	"sync"
@@ -9,43 +10,45 @@ import (
 	"time"
 )
 
-// tap wraps an SSE response body and observes it at the byte level, which
-// go-sse's callbacks cannot show: comment lines (the usual `: ping`
-// keepalive) are dropped inside its parser, and a lone `retry:` is never
-// dispatched.
-//
-// The tap hands bytes to go-sse in runs that never reach past a comment or
-// retry line: a Read stops before such a line starts, and after the block
-// that held a retry ends. go-sse dispatches the events of one Read before it
-// reads again, so everything the tap reports is in wire order relative to
-// the events go-sse yields: a comment shows up between the events around it.
-// Streams without comments pass in large runs, as they would without the tap,
-// and a block still open is handed over in reads as large as go-sse asks
-// for (see Read), so a long line costs time linear in its length.
+// tap reads an SSE response body and parses it in one pass: every line is
+// looked at once, and what go-sse's callbacks could never show is reported
+// in wire order with the events around it: comment lines (the usual
+// `: ping` keepalive) and a `retry:` that no dispatched event carries.
+// Fields follow the WHATWG rules as go-sse applies them (a BOM at the start,
+// CR, LF or CRLF line ends, one space after the colon dropped, data lines
+// joined with newlines, the last event id kept across events, an id with a
+// NUL ignored); FuzzTapMatchesGoSSE holds it to go-sse's events. Nothing of
+// a line is ever held back but its field name, so a long line costs time
+// linear in its length.
 //
 // It also counts bytes, stamps the time of the last byte, and (with an idle
-// timeout) closes the body when the stream stays silent too long: go-sse
-// then reports a read error and the transport reconnects. Cancelling the
-// request context instead would look like a deliberate stop.
+// timeout) closes the body when the stream stays silent too long: the
+// parse then ends with a read error and the transport reconnects.
+// Cancelling the request context instead would look like a deliberate stop.
 type tap struct {
 	body io.ReadCloser
 
-	buf      []byte // bytes read from body; buf[off:end] not yet served
+	buf      []byte // bytes read from body; buf[off:end] not yet parsed
 	off, end int
 	err      error // sticky error from body
 
-	lineStart  bool     // the next byte starts a line
-	skipLF     bool     // the last line ended in CR; a following LF belongs to it
-	line       lineKind // class of the current, unfinished line
-	text       []byte   // text of a comment or retry line (capped)
-	textBytes  int      // full length of that line
-	atStart    bool     // nothing served yet (for the BOM)
-	bomLeft    int      // bytes of a leading BOM still to pass
-	skip       int      // prefix bytes of the current line that are not its text
-	blockRetry int      // retry seen in the current block, -1 if none
-	blockEnded bool     // the last Read ended a block
-	inBlock    bool     // a line was served since the last blank line
-	ends       int      // blocks ended so far (blank lines after a line)
+	phase      linePhase
+	field      fieldKind
+	nameLen    int     // bytes of the field name so far
+	name       [5]byte // its first bytes (a longer name is no field)
+	trimSpace  bool    // the value's first byte, a space, is not part of it
+	skipLF     bool    // the last line ended in CR; a following LF belongs to it
+	atStart    bool    // nothing parsed yet (for the BOM)
+	bomBytes   int     // bytes of a leading BOM seen so far
+	value      []byte  // an event or id line's value
+	data       []byte  // the block's data lines, each ended by '\n'
+	typ        string  // the block's event type
+	lastID     string  // the stream's last event id
+	dirty      bool    // the block has something to dispatch
+	blockBytes int     // bytes of the block so far (for the event size limit)
+	blockRetry int     // retry seen in the current block, -1 if none
+	text       []byte  // text of a comment or retry line (capped)
+	textBytes  int     // full length of that line
 
 	onComment func(text string, n int)
 	onRetry   func(ms int) // a retry that no dispatched event carried
@@ -65,12 +68,33 @@ type tap struct {
 	closed  atomic.Bool
 }
 
-type lineKind uint8
+// sseEvent is one dispatched SSE event: its type, the stream's last event
+// id so far, its data lines joined by newlines, and the retry its block
+// carried (0 if none).
+type sseEvent struct {
+	Type, LastEventID, Data string
+	Retry                   int
+}
+
+// linePhase is where the parser is in a line.
+type linePhase uint8
 
 const (
-	lineOther lineKind = iota
-	lineComment
-	lineRetry
+	lineStart linePhase = iota // nothing of the line read yet
+	lineName                   // in the field name, before any colon
+	lineValue                  // in the value, after the colon
+)
+
+// fieldKind is what a line is.
+type fieldKind uint8
+
+const (
+	fieldIgnored fieldKind = iota // an unknown field name
+	fieldData
+	fieldEvent
+	fieldID
+	fieldRetry
+	fieldComment
 )
 
 const (
@@ -81,7 +105,7 @@ const (
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
 func newTap(body io.ReadCloser, idle time.Duration) *tap {
-	t := &tap{body: body, buf: make([]byte, tapChunk), lineStart: true, atStart: true, blockRetry: -1, idle: idle}
+	t := &tap{body: body, buf: make([]byte, tapChunk), atStart: true, blockRetry: -1, idle: idle}
 	t.lastRetry.Store(-1)
 	t.lastByte.Store(time.Now().UnixNano())
 	if idle > 0 {
@@ -129,69 +153,49 @@ func (t *tap) Idled() bool { return t.idled.Load() }
 // LastRetry returns the latest `retry:` value in milliseconds, or -1.
 func (t *tap) LastRetry() int { return int(t.lastRetry.Load()) }
 
-// takeRetry hands the current block's retry to the event go-sse dispatched
-// for that block, so the log shows it on the event rather than on its own.
-func (t *tap) takeRetry() int {
-	r := t.blockRetry
-	t.blockRetry = -1
-	if r < 0 {
-		return 0
-	}
-	return r
-}
+// Errors that end a stream in the middle of an event.
+var (
+	errSSEEnded   = errors.New("the stream ended in the middle of an SSE event")
+	errSSETooLong = errors.New("an SSE event exceeded the size limit")
+)
 
-func (t *tap) Read(p []byte) (int, error) {
-	if t.blockEnded {
-		t.blockEnded = false
-		t.finishBlock()
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	// Fill p for as long as no SSE block ends in it. go-sse's scanner looks
-	// at everything it holds again after each Read until a block is
-	// complete, so one long line handed over 32 KiB at a time costs time
-	// quadratic in its length; filled reads let its buffer double instead.
-	// Waiting for more bytes delays nothing: go-sse has no complete block
-	// when it reads, and gets none until one ends.
-	n, ends := 0, t.ends
+// parse reads the body to its end and calls yield for every dispatched
+// event, onComment and onRetry for the rest, in wire order. An event
+// (its lines and line ends) larger than maxEvent bytes ends the stream with
+// errSSETooLong. It returns nil at a clean end, errSSEEnded when the body
+// ended in the middle of a line, or the body's read error; a block not yet
+// ended by a blank line is dispatched at a clean end only.
+func (t *tap) parse(maxEvent int, yield func(sseEvent)) error {
 	for {
 		if t.off < t.end {
-			n += t.serve(p[n:])
-			if n > 0 && (n == len(p) || t.off < t.end || t.ends != ends || t.blockEnded) {
-				return n, nil
+			if err := t.parseBuffered(maxEvent, yield); err != nil {
+				return err
 			}
 		}
 		if t.err != nil {
-			if n > 0 {
-				return n, nil // the error comes with the next Read
-			}
-			if t.off < t.end { // an undecided line start at EOF: serve it as is
-				t.line = lineOther
-				t.lineStart = false
-				n := copy(p, t.buf[t.off:t.end])
-				t.off += n
-				return n, nil
-			}
-			t.finishLine()
-			t.finishBlock()
-			return 0, t.err
+			break
 		}
 		t.fill()
 	}
+	if t.phase != lineStart {
+		t.finishBlock()
+		return errSSEEnded
+	}
+	if t.err == io.EOF && t.dirty {
+		t.dispatch(yield)
+	}
+	t.finishBlock()
+	if t.err == io.EOF {
+		return nil
+	}
+	return t.err
 }
 
 func (t *tap) fill() {
-	if t.off == t.end {
-		t.off, t.end = 0, 0
-	} else if t.end == len(t.buf) {
-		// Only an undecided line start (a few bytes) is ever held back.
-		t.end = copy(t.buf, t.buf[t.off:t.end])
-		t.off = 0
-	}
-	n, err := t.body.Read(t.buf[t.end:])
+	t.off, t.end = 0, 0
+	n, err := t.body.Read(t.buf)
 	if n > 0 {
-		t.end += n
+		t.end = n
 		t.total.Add(int64(n))
 		t.readAt = time.Now()
 		t.lastByte.Store(t.readAt.UnixNano())
@@ -204,15 +208,12 @@ func (t *tap) fill() {
 	}
 }
 
-// serve copies the next run of bytes into p, classifying lines as it goes,
-// and stops after a blank line (the end of an SSE block). It returns 0 when
-// it needs more bytes to classify a line start. It never looks at a byte it
-// does not also hand out, so any size of p works.
-func (t *tap) serve(p []byte) int {
+// parseBuffered parses buf[off:end] to its end.
+func (t *tap) parseBuffered(maxEvent int, yield func(sseEvent)) error {
 	buf := t.buf[:t.end]
 	i := t.off
-	limit := min(t.end, t.off+len(p))
-	for i < limit {
+	defer func() { t.off = t.end }()
+	for i < len(buf) {
 		if t.skipLF {
 			t.skipLF = false
 			if buf[i] == '\n' {
@@ -220,114 +221,169 @@ func (t *tap) serve(p []byte) int {
 				continue
 			}
 		}
-		if t.bomLeft > 0 {
-			t.bomLeft--
-			i++
-			continue
-		}
-		if t.lineStart {
-			rest := buf[i:]
-			if t.atStart {
-				if len(rest) < len(bom) && bytes.HasPrefix(bom, rest) && t.err == nil {
-					break // need more bytes to know whether this is a BOM
+		if t.atStart {
+			// A BOM is dropped; bytes that only begin one start a line
+			// whose name is no field's.
+			if buf[i] == bom[t.bomBytes] {
+				i++
+				t.bomBytes++
+				t.phase, t.field, t.nameLen = lineName, fieldIgnored, len(t.name)+1
+				if t.bomBytes == len(bom) {
+					t.atStart, t.phase = false, lineStart
 				}
-				t.atStart = false
-				if bytes.HasPrefix(rest, bom) {
-					t.bomLeft = len(bom)
-					continue
-				}
+				continue
 			}
-			switch c := rest[0]; c {
+			t.atStart = false
+			t.blockBytes += t.bomBytes
+		}
+		switch t.phase {
+		case lineStart:
+			switch c := buf[i]; c {
 			case '\n', '\r':
-				if t.inBlock { // a blank line ends the block
-					t.inBlock = false
-					t.ends++
-				}
 				i++
 				if c == '\r' {
-					if i < limit && buf[i] == '\n' {
-						i++
-					} else if i >= limit {
+					if i < len(buf) {
+						if buf[i] == '\n' {
+							i++
+						}
+					} else {
 						t.skipLF = true
 					}
 				}
-				if t.blockRetry >= 0 {
-					// go-sse must dispatch this block before the retry is
-					// handed to its event (or reported on its own).
-					t.blockEnded = true
-					return t.copyOut(p, i)
+				// a blank line ends the block
+				if t.dirty {
+					t.dispatch(yield)
 				}
+				t.finishBlock()
+				t.blockBytes = 0
 				continue
 			case ':':
-				if i > t.off {
-					return t.copyOut(p, i) // let what precedes dispatch first
-				}
-				t.line, t.skip = lineComment, 1
-			case 'r':
-				if len(rest) < 6 && bytes.HasPrefix([]byte("retry:"), rest) && t.err == nil {
-					return t.copyOut(p, i) // need more bytes to classify
-				}
-				if bytes.HasPrefix(rest, []byte("retry:")) {
-					if i > t.off {
-						return t.copyOut(p, i)
-					}
-					t.line, t.skip = lineRetry, 6
-				} else {
-					t.line = lineOther
-				}
-			default:
-				t.line = lineOther
-			}
-			t.text, t.textBytes = t.text[:0], 0
-			t.lineStart = false
-			t.inBlock = true
-		}
-		seg := buf[i:limit]
-		j := indexEOL(seg)
-		if j < 0 {
-			t.collect(seg)
-			i = limit
-			break
-		}
-		t.collect(seg[:j])
-		c := seg[j]
-		i += j + 1
-		if c == '\r' {
-			if i < limit && buf[i] == '\n' {
 				i++
-			} else if i >= limit {
-				t.skipLF = true
+				t.blockBytes++
+				t.phase, t.field, t.trimSpace = lineValue, fieldComment, false
+				t.text, t.textBytes = t.text[:0], 0
+				continue
+			}
+			t.phase, t.nameLen = lineName, 0
+		case lineName:
+			j := i
+			for j < len(buf) && buf[j] != ':' && buf[j] != '\n' && buf[j] != '\r' {
+				if t.nameLen < len(t.name) {
+					t.name[t.nameLen] = buf[j]
+				}
+				t.nameLen++
+				j++
+			}
+			t.blockBytes += j - i
+			i = j
+			if i == len(buf) {
+				break
+			}
+			t.field = t.fieldOf()
+			t.value, t.text, t.textBytes = t.value[:0], t.text[:0], 0
+			if buf[i] == ':' {
+				i++
+				t.blockBytes++
+				t.phase, t.trimSpace = lineValue, true
+				continue
+			}
+			// a line without a colon: the whole line is the name
+			i = t.endLine(buf, i, yield)
+		case lineValue:
+			if t.trimSpace {
+				t.trimSpace = false
+				if buf[i] == ' ' {
+					i++
+					t.blockBytes++
+					continue
+				}
+			}
+			seg := buf[i:]
+			j := indexEOL(seg)
+			if j < 0 {
+				j = len(seg)
+			}
+			t.collect(seg[:j])
+			t.blockBytes += j
+			i += j
+			if i < len(buf) {
+				i = t.endLine(buf, i, yield)
 			}
 		}
-		t.finishLine()
-		t.lineStart = true
+		if t.blockBytes > maxEvent {
+			return errSSETooLong
+		}
 	}
-	return t.copyOut(p, i)
+	if t.blockBytes > maxEvent {
+		return errSSETooLong
+	}
+	return nil
 }
 
-func (t *tap) copyOut(p []byte, i int) int {
-	n := copy(p, t.buf[t.off:i])
-	t.off += n
-	return n
+// fieldOf names the field of the line whose name was just read.
+func (t *tap) fieldOf() fieldKind {
+	if t.nameLen > len(t.name) {
+		return fieldIgnored
+	}
+	switch string(t.name[:t.nameLen]) {
+	case "data":
+		return fieldData
+	case "event":
+		return fieldEvent
+	case "id":
+		return fieldID
+	case "retry":
+		return fieldRetry
+	}
+	return fieldIgnored
 }
 
+// collect keeps a piece of the current line's value.
 func (t *tap) collect(b []byte) {
-	if t.line == lineOther {
-		return
-	}
-	if t.skip > 0 {
-		k := min(t.skip, len(b))
-		b, t.skip = b[k:], t.skip-k
-	}
-	t.textBytes += len(b)
-	if room := maxCommentText - len(t.text); room > 0 {
-		t.text = append(t.text, b[:min(room, len(b))]...)
+	switch t.field {
+	case fieldData:
+		t.data = append(t.data, b...)
+	case fieldEvent, fieldID:
+		t.value = append(t.value, b...)
+	case fieldRetry, fieldComment:
+		t.textBytes += len(b)
+		if room := maxCommentText - len(t.text); room > 0 {
+			t.text = append(t.text, b[:min(room, len(b))]...)
+		}
 	}
 }
 
-func (t *tap) finishLine() {
-	switch t.line {
-	case lineComment:
+// endLine ends the current line at the line end buf[i] (CR or LF) and
+// returns the index after it.
+func (t *tap) endLine(buf []byte, i int, yield func(sseEvent)) int {
+	c := buf[i]
+	i++
+	t.blockBytes++
+	if c == '\r' {
+		if i < len(buf) {
+			if buf[i] == '\n' {
+				i++
+				t.blockBytes++
+			}
+		} else {
+			t.skipLF = true
+		}
+	}
+	switch t.field {
+	case fieldData:
+		t.data = append(t.data, '\n')
+		t.dirty = true
+	case fieldEvent:
+		t.typ = eventType(t.value)
+		t.dirty = true
+	case fieldID:
+		if bytes.IndexByte(t.value, 0) < 0 {
+			if string(t.value) != t.lastID {
+				t.lastID = string(t.value)
+			}
+			t.dirty = true
+		}
+	case fieldComment:
 		txt := t.text
 		if len(txt) > 0 && txt[0] == ' ' {
 			txt = txt[1:]
@@ -335,16 +391,49 @@ func (t *tap) finishLine() {
 		if t.onComment != nil {
 			t.onComment(string(txt), t.textBytes+1)
 		}
-	case lineRetry:
-		txt := bytes.TrimPrefix(t.text, []byte(" "))
-		if ms, err := strconv.ParseUint(string(txt), 10, 31); err == nil {
+	case fieldRetry:
+		// (the space after the colon is already dropped)
+		if ms, err := strconv.ParseUint(string(t.text), 10, 31); err == nil {
 			t.blockRetry = int(ms)
 			t.lastRetry.Store(int64(ms))
 		}
 	}
-	t.line = lineOther
+	t.phase, t.field = lineStart, fieldIgnored
+	return i
 }
 
+// eventType is an event line's value as a string; the usual names cost no
+// allocation.
+func eventType(v []byte) string {
+	switch string(v) {
+	case "message":
+		return "message"
+	case "endpoint":
+		return "endpoint"
+	case "":
+		return ""
+	}
+	return string(v)
+}
+
+// dispatch hands the block's event over, with the block's retry.
+func (t *tap) dispatch(yield func(sseEvent)) {
+	ev := sseEvent{Type: t.typ, LastEventID: t.lastID, Retry: max(t.blockRetry, 0)}
+	if len(t.data) > 0 {
+		ev.Data = string(t.data[:len(t.data)-1])
+	}
+	t.blockRetry = -1
+	t.data, t.typ, t.dirty = t.data[:0], "", false
+	if cap(t.data) > maxKeptData {
+		t.data = nil
+	}
+	yield(ev)
+}
+
+// maxKeptData bounds the data buffer kept for the next event.
+const maxKeptData = 1 << 20
+
+// finishBlock reports the block's retry on its own when no event took it.
 func (t *tap) finishBlock() {
 	if t.blockRetry >= 0 {
 		if t.onRetry != nil {

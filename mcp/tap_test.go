@@ -6,11 +6,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
-
-	sse "github.com/tmaxmax/go-sse"
 )
 
-// tapTrace runs input through the tap and go-sse and returns what was seen,
+// tapTrace runs input through the tap's parser and returns what was seen,
 // in order: comments, standalone retries and dispatched events.
 func tapTrace(t *testing.T, r io.Reader) []string {
 	t.Helper()
@@ -18,16 +16,15 @@ func tapTrace(t *testing.T, r io.Reader) []string {
 	tp := newTap(io.NopCloser(r), 0)
 	tp.onComment = func(text string, n int) { out = append(out, "comment:"+text) }
 	tp.onRetry = func(ms int) { out = append(out, fmt.Sprintf("retry:%d", ms)) }
-	for ev, err := range sse.Read(tp, nil) {
-		if err != nil {
-			out = append(out, "err:"+err.Error())
-			break
-		}
+	err := tp.parse(1<<20, func(ev sseEvent) {
 		s := fmt.Sprintf("event:%s/%s/%q", ev.Type, ev.LastEventID, ev.Data)
-		if r := tp.takeRetry(); r > 0 {
-			s += fmt.Sprintf("/retry=%d", r)
+		if ev.Retry > 0 {
+			s += fmt.Sprintf("/retry=%d", ev.Retry)
 		}
 		out = append(out, s)
+	})
+	if err != nil {
+		out = append(out, "err:"+err.Error())
 	}
 	return out
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 	"unsafe"
-
-	sse "github.com/tmaxmax/go-sse"
 )
 
 // transport moves JSON-RPC frames between sonde and one server over one
@@ -94,29 +92,27 @@ func readSSEStream(l link, t *tap, stream, via string, maxMessage int, onEndpoin
 		l.emit(&Event{Time: t.readAt, Dir: DirIn, Kind: KindSSE, Stream: stream, Via: via, SSERetry: ms, Text: fmt.Sprintf("retry: %d", ms)})
 	}
 	var res sseReadResult
-	// The scanner holds a whole block, field names included.
-	cfg := &sse.ReadConfig{MaxEventSize: maxMessage + 4096}
 	// One Event serves every SSE event of the stream: they are handled one
 	// at a time and the link copies what it keeps (taking the address of a
 	// fresh one per event would put each on the heap).
 	base := new(Event)
-	for ev, err := range sse.Read(t, cfg) {
-		if err != nil {
-			res.err = sseError(err, maxMessage)
-			break
-		}
+	// The limit holds a whole block, field names included.
+	err := t.parse(maxMessage+4096, func(ev sseEvent) {
 		if ev.LastEventID != "" {
 			res.lastID, res.sawID = ev.LastEventID, true
 		}
-		handleSSEEvent(l, base, ev, t.readAt, t.takeRetry(), stream, via, onEndpoint)
+		handleSSEEvent(l, base, ev, t.readAt, stream, via, onEndpoint)
+	})
+	if err != nil {
+		res.err = sseError(err, maxMessage)
 	}
 	res.idled = t.Idled()
 	return res
 }
 
 // handleSSEEvent classifies one dispatched SSE event.
-func handleSSEEvent(l link, base *Event, ev sse.Event, at time.Time, retry int, stream, via string, onEndpoint func(string)) {
-	*base = Event{Time: at, Dir: DirIn, Stream: stream, Via: via, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: retry, Bytes: int64(len(ev.Data))}
+func handleSSEEvent(l link, base *Event, ev sseEvent, at time.Time, stream, via string, onEndpoint func(string)) {
+	*base = Event{Time: at, Dir: DirIn, Stream: stream, Via: via, SSEEvent: ev.Type, SSEID: ev.LastEventID, SSERetry: ev.Retry, Bytes: int64(len(ev.Data))}
 	switch {
 	case ev.Type == "" || ev.Type == "message":
 		if strings.TrimSpace(ev.Data) == "" {
@@ -127,7 +123,7 @@ func handleSSEEvent(l link, base *Event, ev sse.Event, at time.Time, retry int, 
 			return
 		}
 		base.Kind = KindMessage
-		// go-sse hands the data over as an immutable string; share its
+		// The tap hands the data over as an immutable string; share its
 		// bytes rather than copy every message (Raw is never modified).
 		base.Raw = unsafe.Slice(unsafe.StringData(ev.Data), len(ev.Data))
 		l.receive(base)
@@ -178,16 +174,13 @@ func capText(s string, n int) (string, int64) {
 	return s[:n], int64(len(s))
 }
 
-// sseError makes go-sse's errors readable.
+// sseError makes a stream's end readable.
 func sseError(err error, maxMessage int) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		// net/http: the connection closed before the response ended.
 		return errors.New("the connection closed in the middle of the response")
 	}
-	if strings.Contains(err.Error(), "unexpected end of input") {
-		return errors.New("the stream ended in the middle of an SSE event")
-	}
-	if strings.Contains(err.Error(), "token too long") {
+	if errors.Is(err, errSSETooLong) {
 		return fmt.Errorf("an SSE event exceeded the %s message limit (raise --max-message)", humanBytes(int64(maxMessage)))
 	}
 	return err
