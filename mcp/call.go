@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -307,6 +309,9 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 					Text: fmt.Sprintf("%s (id %s) could not be sent: %v", method, id, err)})
 				return nil, &unsentError{err}
 			}
+			if hungUp(err) {
+				err = &hungUpError{err}
+			}
 			s.ended(id, method, p.sent, err, o.probe)
 			return nil, err
 		case r := <-p.ch:
@@ -348,6 +353,27 @@ func (s *Session) roundTrip(ctx context.Context, tr transport, method string, pa
 			return nil, ErrClosed
 		}
 	}
+}
+
+// hungUpError is a request whose connection the server closed after
+// taking the request and before answering it (a crash, a restart, a proxy
+// dropping it). The request may have run, so it is not sent again: a tool
+// call is not known to be safe to repeat.
+type hungUpError struct{ err error }
+
+func (e *hungUpError) Error() string {
+	return "the server closed the connection without answering; the request may have reached it, so it is not sent again (" + e.err.Error() + ")"
+}
+
+func (e *hungUpError) Unwrap() error { return e.err }
+
+// hungUp reports whether a send failed because the connection ended under
+// it (end of stream, reset, broken pipe) rather than for a reason of the
+// request's own. net/http already sends again, on a new connection, a
+// request it knows it never wrote; what is left here may have been read.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // ended logs that a request finished without an answer (transport error,

@@ -124,8 +124,20 @@ func (h *httpBase) send(req *http.Request) (*http.Response, error) {
 	if isDialError(err) {
 		return nil, &ConnectError{Target: RedactURL(req.URL.String()), Err: err}
 	}
-	return nil, fmt.Errorf("%s %s: %s", req.Method, RedactURL(req.URL.String()), describeNetErr(err))
+	return nil, &sendError{text: fmt.Sprintf("%s %s: %s", req.Method, RedactURL(req.URL.String()), describeNetErr(err)), err: err}
 }
+
+// sendError is an HTTP exchange that failed after its connection was made.
+// Its text names the request with the URL redacted (net/http's own error
+// holds the URL as given, query secrets included); it unwraps to that
+// error so that callers can tell what happened (see hungUp).
+type sendError struct {
+	text string
+	err  error
+}
+
+func (e *sendError) Error() string { return e.text }
+func (e *sendError) Unwrap() error { return e.err }
 
 // requestEvent logs a request sonde made that carries no JSON-RPC message
 // (the SSE GET, a resumption GET, the DELETE).
