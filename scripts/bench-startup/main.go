@@ -387,7 +387,10 @@ func (f *framer) startControl() error {
 	}
 }
 
-// block reads the next command's output.
+// block reads the output of this client's next command. Blocks whose
+// %begin line ends in flags 0 are not this client's commands' (the attach
+// answers with one of its own, sometimes after the first command's): they
+// are skipped, or every later answer would be the command before's.
 func (c *control) block() ([]byte, error) {
 	var buf bytes.Buffer
 	in := false
@@ -398,6 +401,12 @@ func (c *control) block() ([]byte, error) {
 		}
 		switch {
 		case !in && bytes.HasPrefix(line, []byte("%begin ")):
+			if f := bytes.Fields(line); len(f) == 4 && string(f[3]) == "0" {
+				if err := c.skipBlock(); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			in = true
 		case in && bytes.HasPrefix(line, []byte("%end ")):
 			return buf.Bytes(), nil
@@ -405,6 +414,19 @@ func (c *control) block() ([]byte, error) {
 			return nil, fmt.Errorf("tmux: %s", bytes.TrimSpace(buf.Bytes()))
 		case in:
 			buf.Write(line)
+		}
+	}
+}
+
+// skipBlock reads up to the end of a block not this client's.
+func (c *control) skipBlock() error {
+	for {
+		line, err := c.out.ReadBytes('\n')
+		if err != nil {
+			return err
+		}
+		if bytes.HasPrefix(line, []byte("%end ")) || bytes.HasPrefix(line, []byte("%error ")) {
+			return nil
 		}
 	}
 }
