@@ -27,7 +27,7 @@ func BenchmarkIngestStages(b *testing.B) {
 			tp.parse(1<<20, func(sseEvent) {})
 		}
 	})
-	b.Run("3-tap+envelope", func(b *testing.B) {
+	b.Run("3-tap-envelope", func(b *testing.B) {
 		for b.Loop() {
 			tp := newTap(io.NopCloser(bytes.NewReader(data)), 0)
 			tp.parse(1<<20, func(ev sseEvent) { scanEnvelope([]byte(ev.Data)) })
