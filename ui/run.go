@@ -11,7 +11,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sonde-mcp/sonde/config"
 	"github.com/sonde-mcp/sonde/mcp"
@@ -115,15 +114,10 @@ func Run(ctx context.Context, opts Options) error {
 	if m.conn.live && m.picker == nil {
 		// Dial while Bubble Tea sets the terminal up (in tmux that runs
 		// `tmux info` for the colour profile): the first frame with the
-		// server's lists comes that much sooner. The dial done, the
-		// same goroutine builds the width table the first frame needs
-		// (warmWidths) while Bubble Tea is still waiting for the terminal.
+		// server's lists comes that much sooner.
 		if dial := m.conn.dial(&m.opts); dial != nil {
 			res := make(chan tea.Msg, 1)
-			go func() {
-				res <- dial()
-				warmWidths()
-			}()
+			go func() { res <- dial() }()
 			m.conn.early = func() tea.Msg { return <-res }
 		}
 	}
@@ -143,9 +137,3 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	return err
 }
-
-// warmWidths builds go-runewidth's width table, which the renderer's
-// first frame needs for its first character past U+02FF (a box-drawing
-// line): 2.2 MB written at once, about 10 ms, and the first frame waits
-// for it unless it was built before.
-func warmWidths() { ansi.StringWidthWc("─") }
