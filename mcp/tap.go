@@ -191,6 +191,7 @@ func (t *tap) parse(maxEvent int, yield func(sseEvent)) error {
 	return t.err
 }
 
+// fill reads the next bytes into the buffer, which parse has emptied.
 func (t *tap) fill() {
 	t.off, t.end = 0, 0
 	n, err := t.body.Read(t.buf)
@@ -210,9 +211,8 @@ func (t *tap) fill() {
 
 // parseBuffered parses buf[off:end] to its end.
 func (t *tap) parseBuffered(maxEvent int, yield func(sseEvent)) error {
-	buf := t.buf[:t.end]
-	i := t.off
-	defer func() { t.off = t.end }()
+	buf, i := t.buf[:t.end], t.off
+	t.off = t.end // all of it is parsed here: nothing is held back
 	for i < len(buf) {
 		if t.skipLF {
 			t.skipLF = false
