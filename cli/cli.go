@@ -176,6 +176,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if c.id != cmdUI {
 		pos = pos[1:]
 	}
+	o.cmdName = c.name
 	switch {
 	case o.help:
 		if c.id == cmdUI || c.id == cmdHelp {

@@ -103,6 +103,9 @@ func (s *speedFlag) Set(v string) error {
 
 // options are the values of the flags (see flagTable).
 type options struct {
+	// cmdName is the command being run ("" for the UI), for usage errors
+	// that suggest a command line.
+	cmdName     string
 	transport   string
 	protocol    string
 	bearer      string
@@ -611,7 +614,7 @@ func (o *options) session(pos, command []string) (mcp.Config, []string, error) {
 		if o.configFile != "" {
 			return mcp.Config{}, nil, usagef("--config FILE needs --server NAME here (the server picker is the UI's: sonde --config FILE)")
 		}
-		url, rest, err := target(pos, command)
+		url, rest, err := target(o.cmdName, pos, command)
 		if err != nil {
 			return mcp.Config{}, nil, err
 		}
@@ -648,8 +651,9 @@ func headerHint(h string) string {
 }
 
 // target takes the TARGET from the positionals (unless a stdio command was
-// given after --) and returns the rest.
-func target(pos, command []string) (url string, rest []string, err error) {
+// given after --) and returns the rest. name is the command's, for the
+// command line a usage error suggests.
+func target(name string, pos, command []string) (url string, rest []string, err error) {
 	if len(command) > 0 {
 		if len(pos) > 0 && isURL(pos[0]) {
 			return "", nil, usagef("give either a URL or a command after --, not both")
@@ -657,14 +661,21 @@ func target(pos, command []string) (url string, rest []string, err error) {
 		return "", pos, nil
 	}
 	if len(pos) == 0 {
-		return "", nil, usagef("missing TARGET: an http(s) URL, or a stdio server after -- (sonde tools -- node server.js stdio)")
+		return "", nil, usagef("missing TARGET: an http(s) URL, or a stdio server after -- (%s -- node server.js stdio)", strings.TrimSpace("sonde "+name))
 	}
 	if !isURL(pos[0]) {
 		if u, ok := config.SuggestURL(pos[0]); ok {
 			return "", nil, usagef("TARGET %q has no scheme: did you mean %s?", mcp.RedactURL(pos[0]), mcp.RedactURL(u))
 		}
 		t := mcp.RedactURL(pos[0])
-		return "", nil, usagef("TARGET %q is not an http(s) URL; give a stdio server after -- (sonde tools -- %s)", t, t)
+		line := "sonde"
+		if name != "" {
+			line += " " + name
+		}
+		if len(pos) > 1 {
+			line += " …"
+		}
+		return "", nil, usagef("TARGET %q is not an http(s) URL; give a stdio server after -- (%s -- %s)", t, line, t)
 	}
 	return pos[0], pos[1:], nil
 }

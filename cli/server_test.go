@@ -55,9 +55,20 @@ func TestSchemelessTarget(t *testing.T) {
 			t.Errorf("%s: exit %d: %s", target, r.code, r.stderr)
 		}
 	}
-	r := run(t, "", "tools", "server.js")
-	if !strings.Contains(r.stderr, "sonde tools -- server.js") {
-		t.Errorf("a program name: %s", r.stderr)
+	// the command line suggested is the command's own
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tools", "server.js"}, "(sonde tools -- server.js)"},
+		{[]string{"call", "server.js", "echo", "text=hi"}, "(sonde call … -- server.js)"},
+		{[]string{"server.js"}, "(sonde -- server.js)"},
+		{[]string{"call"}, "(sonde call -- node server.js stdio)"},
+	} {
+		r := run(t, "", c.args...)
+		if !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%q: %s", c.args, r.stderr)
+		}
 	}
 }
 

@@ -49,7 +49,7 @@ func openUI(ctx context.Context, o *options, pos, command []string, env Env) err
 		opts.Picker = o.serverName == ""
 		return recordUI(ctx, o, env, opts, runTUI)
 	}
-	url, rest, err := target(pos, command)
+	url, rest, err := target("", pos, command)
 	if err != nil {
 		return err
 	}
