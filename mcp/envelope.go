@@ -267,13 +267,7 @@ const (
 // time: most of a message's bytes are string contents.
 func plainRun(b []byte, i int) int {
 	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q := x ^ (lows * '"')
-		bs := x ^ (lows * '\\')
-		m := (((x - lows*0x20) & ^x) | ((q - lows) & ^q) | ((bs - lows) & ^bs)) & highs
-		if m != 0 {
-			// The lowest flagged byte is exact (a borrow only runs
-			// upward from a byte that is itself flagged).
+		if m := stops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 		i += 8
@@ -284,8 +278,19 @@ func plainRun(b []byte, i int) int {
 	return i
 }
 
+// stops flags the high bit of every byte of x (eight bytes of a string's
+// body, little-endian) that ends a plain run: a control byte, '"' or '\\'.
+// The lowest flagged byte is exact (a borrow only runs upward from a byte
+// that is itself flagged). Small enough to be inlined where it is used.
+func stops(x uint64) uint64 {
+	q := x ^ (lows * '"')
+	bs := x ^ (lows * '\\')
+	return (((x - lows*0x20) & ^x) | ((q - lows) & ^q) | ((bs - lows) & ^bs)) & highs
+}
+
 // intern returns the method names and member values seen on almost every
-// message without allocating (a switch on string(b) does not allocate).
+// message, and the usual SSE event types, without allocating (a switch on
+// string(b) does not allocate).
 func intern(b []byte) string {
 	switch string(b) {
 	case "2.0":
@@ -362,6 +367,10 @@ func intern(b []byte) string {
 		return "notifications/tasks"
 	case "notifications/subscriptions/acknowledged":
 		return "notifications/subscriptions/acknowledged"
+	case "message": // SSE event types (the tap's event lines)
+		return "message"
+	case "endpoint":
+		return "endpoint"
 	}
 	return string(b)
 }
@@ -519,10 +528,7 @@ func skipStr(b []byte, i int) (int, error) {
 		// plainRun, written out: most strings end in the first eight or
 		// sixteen bytes, and a call per string costs as much as that.
 		for i+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[i:])
-			q := x ^ (lows * '"')
-			bs := x ^ (lows * '\\')
-			if m := (((x - lows*0x20) & ^x) | ((q - lows) & ^q) | ((bs - lows) & ^bs)) & highs; m != 0 {
+			if m := stops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 				i += bits.TrailingZeros64(m) / 8
 				goto stop
 			}

@@ -374,7 +374,7 @@ func (t *tap) endLine(buf []byte, i int, yield func(sseEvent)) int {
 		t.data = append(t.data, '\n')
 		t.dirty = true
 	case fieldEvent:
-		t.typ = eventType(t.value)
+		t.typ = intern(t.value)
 		t.dirty = true
 	case fieldID:
 		if bytes.IndexByte(t.value, 0) < 0 {
@@ -400,20 +400,6 @@ func (t *tap) endLine(buf []byte, i int, yield func(sseEvent)) int {
 	}
 	t.phase, t.field = lineStart, fieldIgnored
 	return i
-}
-
-// eventType is an event line's value as a string; the usual names cost no
-// allocation.
-func eventType(v []byte) string {
-	switch string(v) {
-	case "message":
-		return "message"
-	case "endpoint":
-		return "endpoint"
-	case "":
-		return ""
-	}
-	return string(v)
 }
 
 // dispatch hands the block's event over, with the block's retry.
