@@ -10,7 +10,8 @@
 #  3. the TUI's first frame: process start to the first screen showing the server's tools and the
 #     connected state (tmux, polled), and the CPU time the process had used by then, against
 #     `sonde demo`'s server started on its own (scripts/demo-server), next to a one-shot
-#     `sonde call` to the same server.
+#     `sonde call` to the same server and to the floor: a bare Bubble Tea client on the go-sdk that
+#     draws the tools and nothing else (scripts/bare-tui).
 #
 # Commands run in alternating order, round after round (scripts/bench-startup), so that load on the
 # machine falls on all of them alike; the tables give medians and the summary ratios of medians.
@@ -35,10 +36,10 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/sonde-bench.XXXXXX")"
 on_exit "rm -rf '$WORK'"
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 
-log "building sonde, the bare clients, bench-startup and demo-server"
+log "building sonde, the bare clients, bench-startup, demo-server and bare-tui"
 build_bench_clients "$WORK"
 (cd "$REPO_ROOT" && go build -o "$WORK/bench-startup" ./scripts/bench-startup \
-  && go build -o "$WORK/demo-server" ./scripts/demo-server) || die "go build of the bench tools failed"
+  && go build -o "$WORK/demo-server" ./scripts/demo-server && go build -o "$WORK/bare-tui" ./scripts/bare-tui) || die "go build of the bench tools failed"
 BS="$WORK/bench-startup"
 BASE="${SONDE_BASE:-}"
 NOVAL=""
@@ -127,6 +128,7 @@ if want frame; then
     "$BS" frame -runs "$RUNS" -tsv "$WORK/frame.tsv" -screen connected -screen always_fails -expect always_fails \
     -cmd tui/sonde "$SONDE" "$DEMO_URL" --no-record \
     -cmd call/sonde "$SONDE" call "$DEMO_URL" echo text=always_fails \
+    -cmd tui/bare "$WORK/bare-tui" "$DEMO_URL" \
     ${BASE:+-cmd tui/base "$BASE" "$DEMO_URL" --no-record} \
     ${NOVAL:+-cmd tui/noval "$NOVAL" "$DEMO_URL" --no-record}
   read_tsv "$WORK/frame.tsv"
@@ -168,6 +170,9 @@ if want frame; then
     "${CPU[tui/sonde]}" "${CPU[call/sonde]}" "$(ratio "${CPU[tui/sonde]}" "${CPU[call/sonde]}")"
   [ -z "$BASE" ] || printf 'frame  TUI first frame: sonde/base %s   CPU %s\n' \
     "$(ratio "${MED[tui/sonde]}" "${MED[tui/base]}")" "$(ratio "${CPU[tui/sonde]}" "${CPU[tui/base]}")"
+  printf 'frame  the floor, a bare Bubble Tea client (scripts/bare-tui): %s ms, CPU %s ms: bare-frame/call %s; sonde/bare-frame %s   CPU %s\n' \
+    "${MED[tui/bare]}" "${CPU[tui/bare]}" "$(ratio "${MED[tui/bare]}" "${MED[call/sonde]}")" \
+    "$(ratio "${MED[tui/sonde]}" "${MED[tui/bare]}")" "$(ratio "${CPU[tui/sonde]}" "${CPU[tui/bare]}")"
   [ -z "$NOVAL" ] || printf 'frame  without the validator'"'"'s init (measurement build): %s ms, frame/call %s\n' \
     "${MED[tui/noval]}" "$(ratio "${MED[tui/noval]}" "${MED[call/sonde]}")"
 fi
