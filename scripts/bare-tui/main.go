@@ -30,7 +30,6 @@ type listed struct {
 }
 
 type model struct {
-	url  string
 	done <-chan listed // the dial, started before Bubble Tea (as sonde does)
 	res  *listed
 }
@@ -53,7 +52,7 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m model) View() tea.View {
 	var b strings.Builder
-	fmt.Fprintf(&b, "bare-tui %s  ", m.url)
+	b.WriteString("bare-tui  ") // not the URL: a query may hold a secret
 	switch {
 	case m.res == nil:
 		b.WriteString("connecting")
@@ -96,7 +95,7 @@ func main() {
 	defer cancel()
 	done := make(chan listed, 1)
 	go func() { done <- dial(ctx, os.Args[1]) }()
-	if _, err := tea.NewProgram(model{url: os.Args[1], done: done}).Run(); err != nil {
+	if _, err := tea.NewProgram(model{done: done}).Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bare-tui:", err)
 		os.Exit(1)
 	}
