@@ -50,6 +50,7 @@ type Pane struct {
 	Keys     KeyMap
 	src      *session.ServerLog
 	seen     uint64 // the entries up to here are filtered
+	total    int    // entries the log held at the last sync (the state may hold more, not yet taken)
 	minLevel int    // entries below are hidden (stderr and unknown levels always show)
 	asked    string // the level asked of the server
 	matches  []uint64
@@ -107,6 +108,7 @@ func (p *Pane) Sync(src *session.ServerLog) {
 	if p.seen < src.First() {
 		p.seen = src.First()
 	}
+	p.total = src.Len()
 	if p.seen == src.Next() {
 		return
 	}
@@ -126,7 +128,7 @@ func (p *Pane) refilter() {
 			p.matches = append(p.matches, n)
 		}
 	}
-	p.seen = p.src.Next()
+	p.seen, p.total = p.src.Next(), p.src.Len()
 	p.list.SetLen(len(p.matches))
 }
 
@@ -187,8 +189,8 @@ func (p *Pane) SetFocused(f bool) { p.focused = f }
 // Title implements [component.Pane].
 func (p *Pane) Title() string {
 	t := fmt.Sprintf("Server log %d", len(p.matches))
-	if len(p.matches) != p.src.Len() {
-		t = fmt.Sprintf("Server log %d/%d", len(p.matches), p.src.Len())
+	if len(p.matches) != p.total {
+		t = fmt.Sprintf("Server log %d/%d", len(p.matches), p.total)
 	}
 	t += " · ≥" + session.LogLevels[p.minLevel]
 	if p.asked != "" && p.asked != session.LogLevels[p.minLevel] {
@@ -207,8 +209,8 @@ func (p *Pane) View(w, h int) string {
 	if len(p.matches) == 0 {
 		msg := "no log messages yet"
 		switch {
-		case p.src.Len() > 0:
-			msg = fmt.Sprintf("%d message(s) below %s hidden (L picks the level)", p.src.Len(), session.LogLevels[p.minLevel])
+		case p.total > 0:
+			msg = fmt.Sprintf("%d message(s) below %s hidden (L picks the level)", p.total, session.LogLevels[p.minLevel])
 		case p.asked == "":
 			msg = "no log messages yet · L asks the server for a level (logging/setLevel)"
 		}

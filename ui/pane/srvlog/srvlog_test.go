@@ -22,6 +22,12 @@ var t0 = time.Date(2026, 11, 22, 10, 30, 0, 0, time.UTC)
 // logState is a state whose log holds n messages, every third a warning.
 func logState(n int) *session.State {
 	s := session.New()
+	logTo(s, n)
+	return s
+}
+
+// logTo applies n log messages to s (m0 … m(n-1)), every third a warning.
+func logTo(s *session.State, n int) {
 	for i := range n {
 		level := "info"
 		if i%3 == 2 {
@@ -31,7 +37,6 @@ func logState(n int) *session.State {
 		s.Apply(mcp.Event{Seq: uint64(i + 1), Time: t0.Add(time.Duration(i) * time.Millisecond), Dir: mcp.DirIn, Kind: mcp.KindMessage,
 			RPC: mcp.RPCNotification, Method: "notifications/message", Raw: json.RawMessage(raw)})
 	}
-	return s
 }
 
 func newPane(t testing.TB, n int) (*Pane, *session.State) {
@@ -94,4 +99,25 @@ func TestHelpIsHonest(t *testing.T) {
 		p.Update(ct.Key("pgup")) // rows above and below, not following
 		return p
 	}})
+}
+
+// The feed applies events to the state before the UI takes them as a batch;
+// until the pane syncs, it tells what it last took, not that the new
+// messages are filtered out ("9 message(s) below debug hidden" at debug,
+// seen in CI).
+func TestViewIsOfTheLastSync(t *testing.T) {
+	s := session.New()
+	p := New(commontest.New())
+	p.Sync(&s.Log)
+	logTo(s, 9) // applied to the state, not yet taken by the UI
+	if v := ansi.Strip(p.View(80, 10)); strings.Contains(v, "hidden") {
+		t.Fatalf("before the sync:\n%s", v)
+	}
+	if got := p.Title(); got != "Server log 0 · ≥debug · follow" {
+		t.Fatalf("title before the sync: %q", got)
+	}
+	p.Sync(&s.Log)
+	if v := ansi.Strip(p.View(80, 10)); !strings.Contains(v, "m8") || p.Title() != "Server log 9 · ≥debug · follow" {
+		t.Fatalf("after the sync: %q\n%s", p.Title(), v)
+	}
 }
